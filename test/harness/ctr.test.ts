@@ -1,0 +1,41 @@
+// containerd's ctr against Debian's reference registry, through a private containerd.
+
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { testRequiring } from '../support/clients/commands.ts';
+import { startContainerd } from '../support/clients/ctr.ts';
+import { isAlive } from '../support/clients/daemon.ts';
+import { makeIndexLayout, tarLayout } from '../support/clients/oci-layout.ts';
+import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
+import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+
+const test = testRequiring(['containerd', 'ctr', 'docker-registry']);
+
+test('ctr pushes a two-platform index imported from an OCI archive and pulls it back with the same digest', async (t) => {
+  await using registry = await startReferenceRegistry();
+  await using containerd = await startContainerd();
+  const dir = await makeTempDir('layout');
+  t.teardown(() => removeDir(dir));
+  const layout = await makeIndexLayout(path.join(dir, 'in'), { tag: 'multi' });
+  const archive = path.join(dir, 'multi.tar');
+  await writeFile(archive, await tarLayout(layout.dir));
+  const ref = `${registry.host}/harness/ctr:multi`;
+
+  await containerd.importArchive(archive, `${registry.host}/harness/ctr`);
+  t.is(await containerd.imageDigest(ref), layout.index.digest, 'import keeps the index digest');
+
+  await containerd.push(ref);
+  const head = await fetch(`${registry.url}/v2/harness/ctr/manifests/multi`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.index.v1+json' },
+  });
+  t.is(head.headers.get('docker-content-digest'), layout.index.digest);
+
+  await containerd.ctr(['images', 'rm', '--sync', ref]);
+  await containerd.ctr(['content', 'prune', 'references']);
+  await containerd.pull(ref, { allPlatforms: true });
+  t.is(await containerd.imageDigest(ref), layout.index.digest);
+
+  await containerd.stop();
+  t.false(isAlive(containerd.pid), 'containerd is stopped');
+});
