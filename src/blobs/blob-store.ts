@@ -1,0 +1,80 @@
+/**
+ * The content-addressed blob store that sits beside the journal.
+ *
+ *   <root>/blobs/sha256/<hh>/<hex>     one file per blob, named by its digest
+ *                                       (<hh> = the first two hex characters)
+ *   <root>/uploads/<upload-id>          bytes staged for an unfinished upload
+ *
+ * A blob file is complete and flushed before the event that makes it visible is
+ * appended (verify, then move, then record); it is never changed afterwards.
+ * Deleting a blob is an event: files are reclaimed only by compaction, so every
+ * earlier point of the journal stays replayable.
+ */
+import { createReadStream, type ReadStream } from 'node:fs';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+export class BlobStore {
+  readonly root: string;
+  /** fsync blob files and their folders before they are recorded (off for throwaway runs). */
+  readonly durable: boolean;
+
+  constructor(root: string, opts: { durable: boolean }) {
+    this.root = root;
+    this.durable = opts.durable;
+  }
+
+  path(digest: string): string {
+    const [algorithm = 'sha256', hex = ''] = digest.split(':');
+    return join(this.root, 'blobs', algorithm, hex.slice(0, 2), hex);
+  }
+
+  stagingPath(uploadId: string): string {
+    return join(this.root, 'uploads', uploadId);
+  }
+
+  async size(digest: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.path(digest))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A stream of the blob's bytes `start..end` (inclusive), or all of it. */
+  read(digest: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.path(digest), range ? { start: range.start, end: range.end } : {});
+  }
+
+  /**
+   * Moves a verified staged file into the store under `digest`. When the blob
+   * is already stored, the staged copy is dropped: the bytes are the same.
+   */
+  async adopt(stagedFile: string, digest: string): Promise<void> {
+    const target = this.path(digest);
+    if ((await this.size(digest)) !== undefined) {
+      await unlink(stagedFile).catch(() => undefined);
+      return;
+    }
+    if (this.durable) {
+      const fh = await open(stagedFile, 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    }
+    await mkdir(dirname(target), { recursive: true });
+    await rename(stagedFile, target);
+    if (this.durable) await syncDir(dirname(target));
+  }
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

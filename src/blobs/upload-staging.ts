@@ -1,0 +1,95 @@
+/**
+ * Staging of upload bytes, one file per upload under <root>/uploads/, with a
+ * live sha256 per upload so finishing an upload does not read it again.
+ * node:crypto cannot save a hash's state: after a restart (or a rewind) the
+ * hash is rebuilt from the staged bytes the journal vouches for.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, truncate, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { BlobStore } from './blob-store.ts';
+
+interface Live {
+  hash: Hash;
+  /** Bytes fed to `hash` (== bytes of the staged file the journal knows). */
+  length: number;
+}
+
+export type CommitResult = { ok: true; digest: string; size: number } | { ok: false; actual: string; size: number };
+
+export class UploadStaging {
+  readonly #store: BlobStore;
+  readonly #live = new Map<string, Live>();
+
+  constructor(store: BlobStore) {
+    this.#store = store;
+  }
+
+  /** The hash of the first `length` staged bytes, rebuilt from the file when not held. */
+  async #hashAt(uploadId: string, length: number): Promise<Live> {
+    const held = this.#live.get(uploadId);
+    if (held && held.length === length) return held;
+    const hash = createHash('sha256');
+    if (length > 0) {
+      for await (const chunk of createReadStream(this.#store.stagingPath(uploadId), { start: 0, end: length - 1 }))
+        hash.update(chunk as Buffer);
+    }
+    const live = { hash, length };
+    this.#live.set(uploadId, live);
+    return live;
+  }
+
+  /**
+   * Writes `body` at `offset` (the upload's length as the journal knows it),
+   * cutting anything staged past it, and returns how many bytes were written.
+   * `limit` caps the bytes accepted (more is an error, nothing is kept).
+   */
+  async append(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>, limit = Infinity): Promise<number> {
+    const file = this.#store.stagingPath(uploadId);
+    if (offset === 0) await mkdir(dirname(file), { recursive: true });
+    const live = await this.#hashAt(uploadId, offset);
+    const fh = await open(file, offset === 0 ? 'w' : 'r+');
+    let written = 0;
+    try {
+      if (offset > 0) await fh.truncate(offset);
+      for await (const chunk of body) {
+        if (written + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+        await fh.write(chunk, 0, chunk.byteLength, offset + written);
+        live.hash.update(chunk);
+        written += chunk.byteLength;
+      }
+      live.length = offset + written;
+      return written;
+    } catch (err) {
+      this.#live.delete(uploadId);
+      await truncate(file, offset).catch(() => undefined);
+      throw err;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Verifies the staged `size` bytes against `expected`; on success they move into the store. */
+  async commit(uploadId: string, size: number, expected: string): Promise<CommitResult> {
+    const live = await this.#hashAt(uploadId, size);
+    const actual = `sha256:${live.hash.copy().digest('hex')}`;
+    if (actual !== expected) return { ok: false, actual, size };
+    if (size === 0) {
+      await mkdir(dirname(this.#store.stagingPath(uploadId)), { recursive: true });
+      const fh = await open(this.#store.stagingPath(uploadId), 'a');
+      await fh.close();
+    } else {
+      await truncate(this.#store.stagingPath(uploadId), size);
+    }
+    await this.#store.adopt(this.#store.stagingPath(uploadId), expected);
+    this.#live.delete(uploadId);
+    return { ok: true, digest: actual, size };
+  }
+
+  /** Drops an upload's staged bytes (cancel, or after its events were refused). */
+  async discard(uploadId: string): Promise<void> {
+    this.#live.delete(uploadId);
+    await unlink(this.#store.stagingPath(uploadId)).catch(() => undefined);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The emulator's configuration: one typed, frozen object resolved from
+ * flags > environment variables > embedded defaults. README.md shows it as a table.
+ */
+import { resolve } from 'node:path';
+import type { FsyncMode } from './journal/index.ts';
+
+export type AuthMode = 'token' | 'any' | 'none';
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** The journal folder (events, snapshots, blobs). */
+  readonly journal: string;
+  readonly fsync: FsyncMode;
+  readonly fsyncIntervalMs: number;
+  /** The AWS account used when a request names none (and for /v2 in auth modes any/none). */
+  readonly account: string;
+  readonly region: string;
+  /** host[:port] that repository URIs and proxyEndpoint advertise; default localhost:<port>. */
+  readonly advertisedHost: string | undefined;
+  /** /v2 auth: token = ECR tokens from GetAuthorizationToken; any = any Basic credentials; none = anonymous too. */
+  readonly auth: AuthMode;
+  /** Deterministic ids from this seed (recording), or random ids. */
+  readonly seed: number | undefined;
+  /** Deterministic clock `START[,STEP]` (recording), or the system clock. */
+  readonly clock: string | undefined;
+  readonly logLevel: string;
+}
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  parse: (text: string) => Config[K];
+}
+
+const int = (name: string) => (text: string): number => {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
+  return n;
+};
+const oneOf =
+  <T extends string>(name: string, values: readonly T[]) =>
+  (text: string): T => {
+    if (!(values as readonly string[]).includes(text)) throw new Error(`${name} must be one of ${values.join('|')}, got "${text}"`);
+    return text as T;
+  };
+const text = (t: string): string => t;
+
+export const DEFAULTS: Config = Object.freeze({
+  host: '127.0.0.1',
+  port: 4566,
+  journal: '.ecr-rewind',
+  fsync: 'always',
+  fsyncIntervalMs: 100,
+  account: '000000000000',
+  region: 'us-east-1',
+  advertisedHost: undefined,
+  auth: 'token',
+  seed: undefined,
+  clock: undefined,
+  logLevel: 'info',
+});
+
+/** Each setting's environment variable (README's table lists the same). */
+export const SETTINGS: readonly Setting<keyof Config>[] = [
+  { key: 'host', env: 'ECR_REWIND_HOST', parse: text },
+  { key: 'port', env: 'ECR_REWIND_PORT', parse: int('port') },
+  { key: 'journal', env: 'ECR_REWIND_JOURNAL', parse: text },
+  { key: 'fsync', env: 'ECR_REWIND_FSYNC', parse: oneOf('fsync', ['always', 'interval', 'never'] as const) },
+  { key: 'fsyncIntervalMs', env: 'ECR_REWIND_FSYNC_INTERVAL_MS', parse: int('fsync interval') },
+  { key: 'account', env: 'ECR_REWIND_ACCOUNT', parse: text },
+  { key: 'region', env: 'ECR_REWIND_REGION', parse: text },
+  { key: 'advertisedHost', env: 'ECR_REWIND_ADVERTISED_HOST', parse: text },
+  { key: 'auth', env: 'ECR_REWIND_AUTH', parse: oneOf('auth', ['token', 'any', 'none'] as const) },
+  { key: 'seed', env: 'ECR_REWIND_SEED', parse: int('seed') },
+  { key: 'clock', env: 'ECR_REWIND_CLOCK', parse: text },
+  { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: text },
+] as Setting<keyof Config>[];
+
+/**
+ * Resolves the configuration: `flags` (already typed) win over the environment,
+ * which wins over DEFAULTS. Throws an Error naming the bad setting.
+ */
+export function resolveConfig(flags: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  for (const s of SETTINGS) {
+    const raw = env[s.env];
+    if (raw !== undefined && raw !== '') out[s.key] = s.parse(raw);
+  }
+  for (const [k, v] of Object.entries(flags)) if (v !== undefined) out[k] = v;
+  out.journal = resolve(String(out.journal));
+  return Object.freeze(out as unknown as Config);
+}

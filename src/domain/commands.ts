@@ -1,0 +1,48 @@
+/**
+ * What the faces ask the domain to do. A command is validated input; decide()
+ * turns it into events or a DomainError. Time arrives as `now` beside it,
+ * and every id (upload ids) is already on the command.
+ */
+import type { ParsedManifest } from './manifest.ts';
+import type { RegistryScope } from './scope.ts';
+import type { RepoSettings } from './settings/settings-state.ts';
+import type { SettingsCommand } from './settings/settings-commands.ts';
+
+interface InRepo {
+  scope: RegistryScope;
+  repository: string;
+}
+
+export type CoreCommand =
+  | ({ type: 'CreateRepository'; settings: Partial<RepoSettings> } & InRepo)
+  | ({ type: 'DeleteRepository'; force: boolean } & InRepo)
+  | ({ type: 'StartUpload'; uploadId: string; via: 'oci' | 'ecr' } & InRepo)
+  /** The bytes are already staged at `offset` (adapters stage before they record). */
+  | { type: 'AppendChunk'; uploadId: string; offset: number; length: number; part: number }
+  /** The bytes are verified and in the blob store already; `chunk` records a final chunk sent with the PUT. */
+  | { type: 'CompleteUpload'; uploadId: string; digest: string; size: number; chunk: { offset: number; length: number } | null }
+  | { type: 'CancelUpload'; uploadId: string }
+  /** A whole blob in one request (POST ?digest=): started, appended and completed at once. */
+  | ({ type: 'PushBlob'; uploadId: string; digest: string; size: number } & InRepo)
+  | ({ type: 'MountBlob'; digest: string; from: string | null } & InRepo)
+  | ({
+      type: 'PutManifest';
+      digest: string;
+      bytes: Uint8Array;
+      manifest: ParsedManifest;
+      tag: string | null;
+      /** ECR's PutImage refuses a manifest and tag that are already there; /v2 accepts it again. */
+      face: 'oci' | 'ecr';
+    } & InRepo)
+  | ({ type: 'DeleteTag'; tag: string; deleteImageIfUntagged: boolean } & InRepo)
+  | ({ type: 'DeleteImage'; digest: string } & InRepo)
+  | ({ type: 'DeleteBlob'; digest: string } & InRepo)
+  | ({ type: 'RecordPull'; digest: string } & InRepo)
+  | { type: 'SetMark'; name: string; at: number };
+
+export type Command = CoreCommand | SettingsCommand;
+
+/** What decide knows besides the state and the command. */
+export interface DecideContext {
+  readonly now: number;
+}

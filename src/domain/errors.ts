@@ -1,0 +1,65 @@
+/**
+ * The one vocabulary of domain errors. Each HTTP face maps every code with an
+ * exhaustive table (`Record<DomainErrorCode, ...>`) to its own wire error.
+ */
+export const DOMAIN_ERROR_CODES = [
+  'RepositoryNotFound',
+  'RepositoryAlreadyExists',
+  'RepositoryNotEmpty',
+  'InvalidName',
+  'InvalidTag',
+  'InvalidDigest',
+  'InvalidParameter',
+  'UploadNotFound',
+  'UploadOffsetMismatch',
+  'UploadEmpty',
+  'DigestMismatch',
+  'BlobNotFound',
+  'BlobAlreadyExists',
+  'LayersNotFound',
+  'ReferencedImagesNotFound',
+  'ManifestInvalid',
+  'ImageNotFound',
+  'ImageAlreadyExists',
+  'ImageTagAlreadyExists',
+  'ImageDigestDoesNotMatch',
+  'ReadOnly',
+  'PositionNotFound',
+  'Unsupported',
+  // ECR settings (policies, resource tags, templates, ...)
+  'RepositoryPolicyNotFound',
+  'RegistryPolicyNotFound',
+  'LifecyclePolicyNotFound',
+  'TooManyTags',
+  'InvalidTagParameter',
+  'TemplateNotFound',
+  'TemplateAlreadyExists',
+  'SigningConfigurationNotFound',
+  'ExclusionAlreadyExists',
+  'ExclusionNotFound',
+  'LimitExceeded',
+  'Validation',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+export interface DomainError {
+  readonly code: DomainErrorCode;
+  readonly message: string;
+  /** Extra facts a face may put on the wire (e.g. lastValidByteReceived). */
+  readonly detail?: Readonly<Record<string, unknown>>;
+}
+
+export const domainError = (
+  code: DomainErrorCode,
+  message: string,
+  detail?: Record<string, unknown>,
+): DomainError => (detail === undefined ? { code, message } : { code, message, detail });
+
+/** Thrown only across async boundaries (adapters catch it and map it); decide returns errors as values. */
+export class DomainFailure extends Error {
+  constructor(readonly error: DomainError) {
+    super(error.message);
+    this.name = 'DomainFailure';
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The events of ecr-rewind: past-tense facts, one closed union. They are the
+ * public, versioned format of the journal: a change of shape gets a new version
+ * in EVENT_VERSIONS and an upcaster (upcasters.ts), never a silent edit.
+ *
+ * Each event is built by the one factory of its type (the `events` object), so
+ * the keys of its data are always in the same order and the same event always
+ * encodes to the same bytes.
+ */
+import type { SettingsEventMap } from './settings/settings-events.ts';
+
+/** Where a repository lives: ECR account and region, and its name. */
+export interface RepoRef {
+  account: string;
+  region: string;
+  repository: string;
+}
+
+export interface CoreEventMap {
+  RepositoryCreated: RepoRef & {
+    imageTagMutability: string;
+    imageTagMutabilityExclusionFilters: { filterType: string; filter: string }[];
+    scanOnPush: boolean;
+    encryptionType: string;
+    kmsKey: string | null;
+    resourceTags: { Key: string; Value: string }[];
+    /** 'api' (CreateRepository) or 'push' (created on push by a template). */
+    cause: 'api' | 'push';
+  };
+  RepositoryDeleted: RepoRef;
+  UploadStarted: RepoRef & { uploadId: string; via: 'oci' | 'ecr' };
+  /** `length` bytes were staged for the upload at `offset`; `part` is ECR's part number (0 for /v2). */
+  ChunkAppended: { uploadId: string; offset: number; length: number; part: number };
+  /** The staged bytes were verified and moved into the blob store, and linked into the upload's repository. */
+  UploadCompleted: { uploadId: string; digest: string; size: number };
+  UploadCancelled: { uploadId: string };
+  /** A blob already in the store was linked into a repository (cross-repository mount). */
+  BlobMounted: RepoRef & { digest: string; size: number; from: string | null };
+  BlobDeleted: RepoRef & { digest: string };
+  ManifestPut: RepoRef & {
+    digest: string;
+    mediaType: string;
+    bytes: Uint8Array;
+    size: number;
+    blobs: string[];
+    manifests: string[];
+    subject: string | null;
+    artifactType: string | null;
+    configMediaType: string | null;
+  };
+  /** A tag now points at `digest`; `previous` is the digest it pointed at, if it moved. */
+  TagPut: RepoRef & { tag: string; digest: string; previous: string | null };
+  TagDeleted: RepoRef & { tag: string; digest: string };
+  /** The manifest and every tag pointing at it are gone from the repository. */
+  ImageDeleted: RepoRef & { digest: string };
+  /** Pull bookkeeping (lastRecordedPullTime), at most once per image per refresh interval. */
+  ImagePulled: RepoRef & { digest: string };
+  /** A bookmark of the sequence number `at` (the live state then). */
+  MarkSet: { name: string; at: number };
+  /** The live registry was brought back to the state it had after event `to`. */
+  Rewound: { to: number; mark: string | null };
+}
+
+export type EventMap = CoreEventMap & SettingsEventMap;
+export type EventType = keyof EventMap;
+
+export type DomainEvent = { [K in EventType]: { type: K; data: EventMap[K] } }[EventType];
+export type EventOf<K extends EventType> = { type: K; data: EventMap[K] };
+
+/** An event as stored: envelope + data. */
+export type RecordedEvent = DomainEvent & { seq: number; v: number; time: number };
+
+const ref = (r: RepoRef): RepoRef => ({ account: r.account, region: r.region, repository: r.repository });
+
+export const coreEvents = {
+  RepositoryCreated: (d: EventMap['RepositoryCreated']): EventOf<'RepositoryCreated'> => ({
+    type: 'RepositoryCreated',
+    data: {
+      ...ref(d),
+      imageTagMutability: d.imageTagMutability,
+      imageTagMutabilityExclusionFilters: d.imageTagMutabilityExclusionFilters.map((f) => ({
+        filterType: f.filterType,
+        filter: f.filter,
+      })),
+      scanOnPush: d.scanOnPush,
+      encryptionType: d.encryptionType,
+      kmsKey: d.kmsKey,
+      resourceTags: d.resourceTags.map((t) => ({ Key: t.Key, Value: t.Value })),
+      cause: d.cause,
+    },
+  }),
+  RepositoryDeleted: (d: RepoRef): EventOf<'RepositoryDeleted'> => ({ type: 'RepositoryDeleted', data: ref(d) }),
+  UploadStarted: (d: EventMap['UploadStarted']): EventOf<'UploadStarted'> => ({
+    type: 'UploadStarted',
+    data: { ...ref(d), uploadId: d.uploadId, via: d.via },
+  }),
+  ChunkAppended: (d: EventMap['ChunkAppended']): EventOf<'ChunkAppended'> => ({
+    type: 'ChunkAppended',
+    data: { uploadId: d.uploadId, offset: d.offset, length: d.length, part: d.part },
+  }),
+  UploadCompleted: (d: EventMap['UploadCompleted']): EventOf<'UploadCompleted'> => ({
+    type: 'UploadCompleted',
+    data: { uploadId: d.uploadId, digest: d.digest, size: d.size },
+  }),
+  UploadCancelled: (d: EventMap['UploadCancelled']): EventOf<'UploadCancelled'> => ({
+    type: 'UploadCancelled',
+    data: { uploadId: d.uploadId },
+  }),
+  BlobMounted: (d: EventMap['BlobMounted']): EventOf<'BlobMounted'> => ({
+    type: 'BlobMounted',
+    data: { ...ref(d), digest: d.digest, size: d.size, from: d.from },
+  }),
+  BlobDeleted: (d: EventMap['BlobDeleted']): EventOf<'BlobDeleted'> => ({
+    type: 'BlobDeleted',
+    data: { ...ref(d), digest: d.digest },
+  }),
+  ManifestPut: (d: EventMap['ManifestPut']): EventOf<'ManifestPut'> => ({
+    type: 'ManifestPut',
+    data: {
+      ...ref(d),
+      digest: d.digest,
+      mediaType: d.mediaType,
+      bytes: d.bytes,
+      size: d.size,
+      blobs: [...d.blobs],
+      manifests: [...d.manifests],
+      subject: d.subject,
+      artifactType: d.artifactType,
+      configMediaType: d.configMediaType,
+    },
+  }),
+  TagPut: (d: EventMap['TagPut']): EventOf<'TagPut'> => ({
+    type: 'TagPut',
+    data: { ...ref(d), tag: d.tag, digest: d.digest, previous: d.previous },
+  }),
+  TagDeleted: (d: EventMap['TagDeleted']): EventOf<'TagDeleted'> => ({
+    type: 'TagDeleted',
+    data: { ...ref(d), tag: d.tag, digest: d.digest },
+  }),
+  ImageDeleted: (d: EventMap['ImageDeleted']): EventOf<'ImageDeleted'> => ({
+    type: 'ImageDeleted',
+    data: { ...ref(d), digest: d.digest },
+  }),
+  ImagePulled: (d: EventMap['ImagePulled']): EventOf<'ImagePulled'> => ({
+    type: 'ImagePulled',
+    data: { ...ref(d), digest: d.digest },
+  }),
+  MarkSet: (d: EventMap['MarkSet']): EventOf<'MarkSet'> => ({ type: 'MarkSet', data: { name: d.name, at: d.at } }),
+  Rewound: (d: EventMap['Rewound']): EventOf<'Rewound'> => ({ type: 'Rewound', data: { to: d.to, mark: d.mark } }),
+} as const;

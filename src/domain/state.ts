@@ -1,0 +1,81 @@
+/**
+ * The registry as clients see it: the state every projection query reads.
+ * It is plain data (Maps, arrays, strings, numbers, Uint8Array) so that it can
+ * be cloned (marks, reset) and checkpointed (snapshots).
+ */
+import type { RepoKey, ScopeKey } from './scope.ts';
+import type { RegistrySettings, RepoSettings } from './settings/settings-state.ts';
+
+export type { RegistrySettings, RepoSettings };
+
+export interface Image {
+  readonly digest: string;
+  readonly mediaType: string;
+  /** The manifest exactly as pushed. */
+  readonly bytes: Uint8Array;
+  readonly pushedAt: number;
+  /** Sum of the config and layer sizes (image manifests), or of the manifest itself (indexes). */
+  readonly size: number;
+  /** Blob digests the manifest references (config first). */
+  readonly blobs: readonly string[];
+  /** Child manifest digests (indexes). */
+  readonly manifests: readonly string[];
+  readonly subject?: string;
+  /** artifactType, else the config's media type (what referrers report). */
+  readonly artifactType?: string;
+  readonly configMediaType?: string;
+  /** ECR bookkeeping, changed by later events. */
+  lastPulledAt?: number;
+  storageClass: 'STANDARD' | 'ARCHIVE';
+  storageClassChangedAt?: number;
+  /** Image-level ECR facts (scan results, ...) owned by the settings module. */
+  extra?: Record<string, unknown>;
+}
+
+export interface Repository {
+  readonly account: string;
+  readonly region: string;
+  readonly name: string;
+  readonly createdAt: number;
+  /** Blobs linked into this repository: digest -> size. */
+  readonly blobs: Map<string, number>;
+  readonly images: Map<string, Image>;
+  /** tag -> manifest digest */
+  readonly tags: Map<string, string>;
+  /** subject digest -> digests of manifests that refer to it */
+  readonly referrers: Map<string, string[]>;
+  settings: RepoSettings;
+}
+
+export interface Upload {
+  readonly id: string;
+  readonly repo: RepoKey;
+  readonly startedAt: number;
+  /** Bytes accepted so far (the next chunk starts here). */
+  offset: number;
+  /** The face that started it: ECR layer uploads have part rules of their own. */
+  readonly via: 'oci' | 'ecr';
+  /** ECR: the last part number accepted. */
+  lastPart: number;
+}
+
+export interface RegistryState {
+  /** The last event folded into this state. */
+  seq: number;
+  readonly registries: Map<ScopeKey, RegistrySettings>;
+  readonly repos: Map<RepoKey, Repository>;
+  readonly uploads: Map<string, Upload>;
+  /** Every blob ever committed to the content-addressed store: digest -> size. */
+  readonly blobs: Map<string, number>;
+}
+
+export const emptyState = (): RegistryState => ({
+  seq: 0,
+  registries: new Map(),
+  repos: new Map(),
+  uploads: new Map(),
+  blobs: new Map(),
+});
+
+/** A deep copy (manifest bytes included): what a mark keeps and a reset restores. */
+export const cloneState = (s: RegistryState): RegistryState => structuredClone(s);

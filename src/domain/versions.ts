@@ -1,0 +1,23 @@
+/** The schema version writers use for each event type; readers upcast older ones (upcasters.ts). */
+import type { CoreEventMap, EventType } from './events.ts';
+import { SETTINGS_EVENT_VERSIONS } from './settings/settings-event-factories.ts';
+
+const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
+  RepositoryCreated: 1,
+  RepositoryDeleted: 1,
+  UploadStarted: 1,
+  ChunkAppended: 1,
+  UploadCompleted: 1,
+  UploadCancelled: 1,
+  BlobMounted: 1,
+  BlobDeleted: 1,
+  ManifestPut: 1,
+  TagPut: 1,
+  TagDeleted: 1,
+  ImageDeleted: 1,
+  ImagePulled: 1,
+  MarkSet: 1,
+  Rewound: 1,
+};
+
+export const EVENT_VERSIONS: { readonly [K in EventType]: number } = { ...CORE_EVENT_VERSIONS, ...SETTINGS_EVENT_VERSIONS };

@@ -1,0 +1,98 @@
+/**
+ * The admin API under /_rewind/: health, marks, reset, clock. JSON in, JSON out.
+ */
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { DomainFailure } from '../../domain/errors.ts';
+import type { FaceDeps } from '../face-deps.ts';
+import { BodyError, readJsonBody } from '../read-json-body.ts';
+
+const LIMIT = 64 * 1024;
+
+export function createAdminFace(deps: FaceDeps): Middleware {
+  const { engine } = deps;
+  const router = new Router({ prefix: '/_rewind' });
+
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      if (err instanceof DomainFailure) {
+        ctx.status = err.error.code === 'ReadOnly' ? 409 : 400;
+        ctx.body = { error: err.error.code, message: err.error.message };
+      } else if (err instanceof BodyError) {
+        ctx.status = err.kind === 'too-large' ? 413 : 400;
+        ctx.body = { error: 'BadRequest', message: err.message };
+      } else {
+        deps.log.error({ err }, 'admin request failed');
+        ctx.status = 500;
+        ctx.body = { error: 'InternalError', message: 'internal error' };
+      }
+    }
+  });
+
+  router.get('/health', (ctx) => {
+    const s = engine.state;
+    ctx.body = {
+      status: engine.readOnly === undefined ? 'ok' : 'read-only',
+      journal: { dir: engine.journal.dir, lastSeq: engine.journal.lastSeq, fsync: deps.config.fsync },
+      state: { seq: s.seq, repositories: s.repos.size, uploads: s.uploads.size, blobs: s.blobs.size },
+      clock: new Date(deps.clock.now()).toISOString(),
+    };
+  });
+
+  router.get('/marks', (ctx) => {
+    ctx.body = { marks: [...engine.marks].map(([name, seq]) => ({ name, seq })) };
+  });
+
+  router.post('/marks', async (ctx) => {
+    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown };
+    if (typeof body.name !== 'string' || body.name.length === 0 || body.name.length > 256) {
+      ctx.status = 400;
+      ctx.body = { error: 'BadRequest', message: 'name must be a non-empty string of at most 256 characters' };
+      return;
+    }
+    const seq = await engine.mark(body.name);
+    ctx.status = 201;
+    ctx.body = { name: body.name, seq };
+  });
+
+  router.post('/reset', async (ctx) => {
+    const body = (await readJsonBody(ctx.req, LIMIT)) as { to?: unknown };
+    let to: number | undefined;
+    let mark: string | null = null;
+    if (typeof body.to === 'number') to = body.to;
+    else if (typeof body.to === 'string' && /^\d+$/.test(body.to)) to = Number(body.to);
+    else if (typeof body.to === 'string') {
+      mark = body.to;
+      to = engine.marks.get(body.to);
+      if (to === undefined) {
+        ctx.status = 404;
+        ctx.body = { error: 'MarkNotFound', message: `no mark named '${body.to}'` };
+        return;
+      }
+    }
+    if (to === undefined) {
+      ctx.status = 400;
+      ctx.body = { error: 'BadRequest', message: 'to must be a mark name or a sequence number' };
+      return;
+    }
+    const events = await engine.rewind(to, mark);
+    ctx.body = { to, mark, seq: events[0]?.seq ?? engine.journal.lastSeq };
+  });
+
+  router.post('/clock', async (ctx) => {
+    const body = (await readJsonBody(ctx.req, LIMIT)) as { advanceMs?: unknown; advanceSeconds?: unknown };
+    const ms =
+      typeof body.advanceMs === 'number' ? body.advanceMs : typeof body.advanceSeconds === 'number' ? body.advanceSeconds * 1000 : NaN;
+    if (!Number.isFinite(ms) || ms < 0) {
+      ctx.status = 400;
+      ctx.body = { error: 'BadRequest', message: 'advanceMs (or advanceSeconds) must be a non-negative number' };
+      return;
+    }
+    deps.clock.advance(ms);
+    ctx.body = { now: new Date(deps.clock.now()).toISOString() };
+  });
+
+  return router.routes() as unknown as Middleware;
+}
