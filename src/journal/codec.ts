@@ -1,0 +1,60 @@
+import { Packr } from 'msgpackr';
+import type { Envelope } from './envelope.ts';
+
+/**
+ * The payload of a frame is one msgpack array of exactly five items:
+ *
+ *     [seq, type, v, time, data]
+ *
+ * seq, v and time are non-negative integers, type is a string, data any msgpack value.
+ * `useRecords: false` keeps msgpackr's record extension out, so every frame decodes on its own
+ * with any msgpack library. Key order of `data` objects is kept, so the same event (built by one
+ * factory per type) always encodes to the same bytes. `copyBuffers` makes decoded binary values own
+ * their bytes: readers reuse their chunk buffers, so a view into them would change under the caller.
+ */
+export const packr = new Packr({ useRecords: false, copyBuffers: true });
+
+/** Encodes the payload bytes of one envelope. The result stays valid after later calls. */
+export function encodePayload(e: Envelope): Buffer {
+  return packr.pack([e.seq, e.type, e.v, e.time, e.data]);
+}
+
+/** Reused options object for the hot decode loop (msgpackr reads start/end from it). */
+const range = { start: 0, end: 0 };
+
+/** Decodes the payload at buf[start, end) into an envelope; throws on anything but a 5-item array. */
+export function decodePayload(buf: Buffer, start: number, end: number): Envelope {
+  range.start = start;
+  range.end = end;
+  const a: unknown = packr.unpack(buf, range);
+  if (!Array.isArray(a) || a.length !== 5 || typeof a[0] !== 'number' || typeof a[1] !== 'string') {
+    throw new Error('frame payload is not a [seq, type, v, time, data] array');
+  }
+  return { seq: a[0], type: a[1], v: a[2] as number, time: a[3] as number, data: a[4] };
+}
+
+/**
+ * Reads the seq of a payload without decoding the rest: the payload starts with 0x95 (fixarray of 5)
+ * and then the seq as a msgpack unsigned integer (or float64 for very large values).
+ * Returns -1 when the bytes do not have that shape; callers then decode fully.
+ */
+export function peekSeq(buf: Buffer, start: number, end: number): number {
+  if (end - start < 2 || buf[start] !== 0x95) return -1;
+  const tag = buf[start + 1]!;
+  const p = start + 2;
+  if (tag < 0x80) return tag;
+  switch (tag) {
+    case 0xcc:
+      return p + 1 <= end ? buf[p]! : -1;
+    case 0xcd:
+      return p + 2 <= end ? buf.readUInt16BE(p) : -1;
+    case 0xce:
+      return p + 4 <= end ? buf.readUInt32BE(p) : -1;
+    case 0xcf:
+      return p + 8 <= end ? Number(buf.readBigUInt64BE(p)) : -1;
+    case 0xcb:
+      return p + 8 <= end ? buf.readDoubleBE(p) : -1;
+    default:
+      return -1;
+  }
+}

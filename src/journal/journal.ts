@@ -1,0 +1,385 @@
+import { mkdir, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { EventEmitter } from 'eventemitter3';
+import { encodePayload } from './codec.ts';
+import type { Envelope, NewRecord } from './envelope.ts';
+import { FrameBuffer } from './frame-buffer.ts';
+import { acquireLock } from './lock.ts';
+import type { DirLock } from './lock.ts';
+import { recoverJournal } from './recovery.ts';
+import { readSegments } from './segment-reader.ts';
+import { FRAME_HEADER_SIZE, HEADER_SIZE, MAX_PAYLOAD, encodeHeader, segmentFileName, segmentsDir } from './segment-format.ts';
+import type { SegmentFile } from './segment-format.ts';
+import { isEmptyTable, upcast } from './upcast.ts';
+import type { UpcastTable } from './upcast.ts';
+
+/**
+ * When an append is acknowledged:
+ * - `always`: its frames are written and fdatasync'ed (group commit: concurrent appends share one
+ *   write and one fdatasync; the next flush starts as soon as the previous one ends);
+ * - `interval`: its frames are written to the OS; fdatasync runs at most every `intervalMs`;
+ * - `never`: at once; frames are buffered and written in batches, never synced until close/flush.
+ */
+export type FsyncMode = 'always' | 'interval' | 'never';
+
+export interface JournalOptions {
+  fsync: FsyncMode;
+  /** `interval` mode: the longest time written frames wait for fdatasync (default 100 ms) */
+  intervalMs?: number;
+  /** a segment rolls over before it would grow past this many bytes (default 64 MiB) */
+  segmentBytes?: number;
+  upcasters?: UpcastTable;
+  /** told about recovered torn tails and misbehaving listeners (default: process.emitWarning) */
+  warn?: (msg: string) => void;
+}
+
+interface Waiter {
+  envs: Envelope[];
+  resolve: (envs: Envelope[]) => void;
+  reject: (err: Error) => void;
+}
+
+/** A new segment starts at byte `at` of the pending frames, with `firstSeq`. */
+interface Roll {
+  at: number;
+  firstSeq: number;
+}
+
+/** What is on disk (written to the OS) and safe to read: replaced as a whole after each flush. */
+interface DiskView {
+  segments: SegmentFile[];
+  lastEnd: number;
+  lastSeq: number;
+}
+
+interface OpenSegment {
+  fh: FileHandle;
+  firstSeq: number;
+  size: number;
+}
+
+/** In `never` mode, appends start waiting for the disk once this much is buffered. */
+const NEVER_BACKLOG_BYTES = 32 * 1024 * 1024;
+/** In `never` mode, a batch this big is written without waiting for the next turn of the event loop. */
+const NEVER_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * The single writer of a journal directory (see journal/README.md for the format).
+ * Sequence numbers are assigned synchronously inside `append`, so the order of append calls is
+ * the journal order; the returned promise resolves once the records are durable under the fsync mode,
+ * and 'appended' is emitted with each append's records at that moment, in journal order.
+ */
+export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
+  private seq: number;
+  private pend = new FrameBuffer();
+  private spare = new FrameBuffer();
+  private pendRolls: Roll[] = [];
+  private pendWaiters: Waiter[] = [];
+  private pendEnvs: Envelope[] = [];
+  private inflightEnvs: Envelope[] = [];
+  /** bytes the current segment will have once everything pending is written; -1: no segment yet */
+  private plannedSegBytes: number;
+  private segments: SegmentFile[];
+  private disk: DiskView;
+  private scheduled: NodeJS.Immediate | undefined;
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private syncDue = false;
+  private unsynced = false;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private lastSync = Date.now();
+  private failed: Error | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly mode: FsyncMode;
+  private readonly intervalMs: number;
+  private readonly segmentBytes: number;
+  private readonly upcasters: UpcastTable | undefined;
+  private readonly warn: (msg: string) => void;
+
+  /** Opens (creating if needed) a journal directory for writing: takes the lock, then recovers a torn tail. */
+  static async open(dir: string, opts: JournalOptions): Promise<Journal> {
+    await mkdir(segmentsDir(dir), { recursive: true });
+    const lock = acquireLock(dir);
+    try {
+      const warn = opts.warn ?? ((msg: string) => process.emitWarning(msg, 'JournalWarning'));
+      const rec = recoverJournal(dir, warn);
+      const last = rec.segments.at(-1);
+      const current = last ? { fh: await open(last.path, 'r+'), firstSeq: last.firstSeq, size: rec.lastSize } : undefined;
+      return new Journal(dir, { ...opts, warn }, lock, rec.segments, rec.lastSeq, current);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+
+  private constructor(
+    readonly dir: string,
+    opts: JournalOptions & { warn: (msg: string) => void },
+    private readonly lock: DirLock,
+    segments: SegmentFile[],
+    lastSeq: number,
+    private current: OpenSegment | undefined,
+  ) {
+    super();
+    this.mode = opts.fsync;
+    this.intervalMs = opts.intervalMs ?? 100;
+    this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
+    this.upcasters = isEmptyTable(opts.upcasters) ? undefined : opts.upcasters;
+    this.warn = opts.warn;
+    this.seq = lastSeq;
+    this.segments = segments;
+    this.plannedSegBytes = current ? current.size : -1;
+    this.disk = { segments, lastEnd: current ? current.size : 0, lastSeq };
+  }
+
+  /** The last assigned sequence number (0 for an empty journal). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  append(records: NewRecord[]): Promise<Envelope[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.closing) return Promise.reject(new Error(`journal ${this.dir} is closed`));
+    if (records.length === 0) return Promise.resolve([]);
+    // Encode everything first: a record that cannot be encoded leaves the journal untouched.
+    const envs: Envelope[] = new Array(records.length);
+    const payloads: Buffer[] = new Array(records.length);
+    try {
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        checkRecord(r);
+        const e: Envelope = { seq: this.seq + 1 + i, type: r.type, v: r.v, time: r.time, data: r.data };
+        const payload = encodePayload(e);
+        if (payload.length > MAX_PAYLOAD) throw new RangeError(`record ${r.type} encodes to ${payload.length} bytes, more than ${MAX_PAYLOAD}`);
+        envs[i] = e;
+        payloads[i] = payload;
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.seq += records.length;
+    for (let i = 0; i < payloads.length; i++) {
+      const frameLen = FRAME_HEADER_SIZE + payloads[i]!.length;
+      if (this.plannedSegBytes < 0 || (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + frameLen > this.segmentBytes)) {
+        this.pendRolls.push({ at: this.pend.length, firstSeq: envs[i]!.seq });
+        this.plannedSegBytes = HEADER_SIZE;
+      }
+      this.pend.appendFrame(payloads[i]!);
+      this.plannedSegBytes += frameLen;
+      this.pendEnvs.push(envs[i]!);
+    }
+    if (this.mode === 'never' && this.pendWaiters.length === 0 && this.pend.length < NEVER_BACKLOG_BYTES) {
+      this.kick(this.pend.length >= NEVER_BATCH_BYTES);
+      return Promise.resolve().then(() => {
+        this.emitAppended(envs);
+        return envs;
+      });
+    }
+    return new Promise<Envelope[]>((resolve, reject) => {
+      this.pendWaiters.push({ envs, resolve, reject });
+      this.kick(false);
+    });
+  }
+
+  /**
+   * Every envelope with fromSeq <= seq <= toSeq appended so far, in order, upcast. Synchronous:
+   * written frames are read from the segments (checksums verified), frames still on their way to
+   * the disk are served from memory. What is appended after this call is not included.
+   */
+  read(fromSeq = 1, toSeq = Number.POSITIVE_INFINITY): Iterable<Envelope> {
+    const view = this.disk;
+    const inflight = this.inflightEnvs;
+    const pend = this.pendEnvs;
+    const pendLen = pend.length;
+    const table = this.upcasters;
+    const lift = (e: Envelope): Envelope => (table === undefined ? e : upcast(e, table));
+    return (function* () {
+      yield* readSegments(view.segments, { from: fromSeq, to: Math.min(toSeq, view.lastSeq), lastEnd: view.lastEnd, tolerateTail: false, upcasters: table });
+      for (const e of inflight) if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);
+      for (let i = 0; i < pendLen; i++) {
+        const e = pend[i]!;
+        if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);
+      }
+    })();
+  }
+
+  /** Writes everything appended so far and fdatasyncs it, whatever the mode. */
+  async flush(): Promise<void> {
+    for (;;) {
+      if (this.failed) throw this.failed;
+      if (this.unsynced) this.syncDue = true;
+      if (!this.running && this.pend.length === 0 && !this.syncDue) return;
+      this.startLoop();
+      await this.loopDone;
+    }
+  }
+
+  /** Flushes, fdatasyncs, closes the current segment and releases the lock. Appends after this are refused. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.syncTimer) clearTimeout(this.syncTimer);
+      try {
+        await this.flush();
+      } finally {
+        if (this.syncTimer) clearTimeout(this.syncTimer);
+        await this.current?.fh.close();
+        this.current = undefined;
+        this.lock.release();
+      }
+    })();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Starts a flush now, or on the next turn of the event loop so concurrent appends join it. */
+  private kick(now: boolean): void {
+    if (this.running) return;
+    if (now) this.startLoop();
+    else this.scheduled ??= setImmediate(() => this.startLoop());
+  }
+
+  private startLoop(): void {
+    if (this.scheduled) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    if (this.running || this.failed) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** The only place that touches the segment file handle: writes, syncs and rollovers are serialized here. */
+  private async loop(): Promise<void> {
+    try {
+      while (!this.failed && (this.pend.length > 0 || this.syncDue)) {
+        if (this.pend.length > 0) await this.flushOnce();
+        if (this.syncDue) {
+          this.syncDue = false;
+          if (this.current && this.unsynced) {
+            this.unsynced = false;
+            await this.current.fh.datasync();
+            this.lastSync = Date.now();
+          }
+        }
+      }
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async flushOnce(): Promise<void> {
+    const buf = this.pend;
+    this.pend = this.spare;
+    this.spare = buf;
+    const rolls = this.pendRolls;
+    const waiters = this.pendWaiters;
+    const envs = this.pendEnvs;
+    this.pendRolls = [];
+    this.pendWaiters = [];
+    this.pendEnvs = [];
+    this.inflightEnvs = envs;
+    try {
+      const bytes = buf.bytes();
+      let pos = 0;
+      for (const roll of rolls) {
+        if (roll.at > pos) await this.writeCurrent(bytes.subarray(pos, roll.at));
+        await this.rollTo(roll.firstSeq);
+        pos = roll.at;
+      }
+      if (bytes.length > pos) await this.writeCurrent(bytes.subarray(pos));
+      if (this.mode === 'always') {
+        await this.current!.fh.datasync();
+        this.lastSync = Date.now();
+      } else {
+        this.unsynced = true;
+        if (this.mode === 'interval') this.scheduleSync();
+      }
+    } catch (err) {
+      const error = asError(err);
+      for (const w of waiters) w.reject(error);
+      throw error;
+    }
+    buf.clear();
+    this.disk = { segments: this.segments, lastEnd: this.current!.size, lastSeq: envs.at(-1)!.seq };
+    this.inflightEnvs = [];
+    for (const w of waiters) {
+      this.emitAppended(w.envs);
+      w.resolve(w.envs);
+    }
+  }
+
+  private async writeCurrent(bytes: Buffer): Promise<void> {
+    const cur = this.current!;
+    let off = 0;
+    while (off < bytes.length) {
+      const { bytesWritten } = await cur.fh.write(bytes, off, bytes.length - off, cur.size + off);
+      off += bytesWritten;
+    }
+    cur.size += bytes.length;
+  }
+
+  /** Closes the current segment (synced, so only the last segment can ever have a torn tail) and starts the next. */
+  private async rollTo(firstSeq: number): Promise<void> {
+    if (this.current) {
+      await this.current.fh.datasync();
+      await this.current.fh.close();
+      this.current = undefined;
+    }
+    const dir = segmentsDir(this.dir);
+    const path = join(dir, segmentFileName(firstSeq));
+    const fh = await open(path, 'wx');
+    this.current = { fh, firstSeq, size: 0 };
+    await this.writeCurrent(encodeHeader(firstSeq));
+    this.segments = [...this.segments, { firstSeq, path }];
+    const dh = await open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+  }
+
+  private scheduleSync(): void {
+    if (this.syncTimer) return;
+    const wait = Math.max(0, this.lastSync + this.intervalMs - Date.now());
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = undefined;
+      this.syncDue = true;
+      this.startLoop();
+    }, wait);
+    this.syncTimer.unref();
+  }
+
+  private emitAppended(envs: Envelope[]): void {
+    try {
+      this.emit('appended', envs);
+    } catch (err) {
+      this.warn(`journal: an 'appended' listener threw: ${asError(err).message}`);
+    }
+  }
+
+  /** A failed write leaves the file in an unknown state: refuse everything from now on. */
+  private fail(err: unknown): void {
+    const cause = asError(err);
+    this.failed = new Error(`journal ${this.dir} failed and accepts no more appends: ${cause.message}`, { cause });
+    const waiters = this.pendWaiters;
+    this.pendWaiters = [];
+    for (const w of waiters) w.reject(this.failed);
+  }
+}
+
+function checkRecord(r: NewRecord): void {
+  if (typeof r.type !== 'string' || r.type.length === 0) throw new TypeError('record type must be a non-empty string');
+  if (!Number.isSafeInteger(r.v) || r.v < 0) throw new TypeError(`record ${r.type}: v must be a non-negative integer`);
+  if (!Number.isFinite(r.time)) throw new TypeError(`record ${r.type}: time must be a finite number (ms since epoch)`);
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,31 @@
+/**
+ * Benchmark dispatcher: `npm run bench -- <name> [args...]` runs tools/bench/<name>.ts;
+ * with no name, every benchmark in tools/bench/ runs in turn. A benchmark module exports
+ * `run(args: string[]): Promise<void>` and prints its own table.
+ */
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+interface BenchModule {
+  run(args: string[]): Promise<void>;
+}
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), 'bench');
+const available = readdirSync(benchDir)
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
+const [name, ...args] = process.argv.slice(2);
+const selected = name === undefined || name.startsWith('-') ? available : [name];
+const rest = name !== undefined && name.startsWith('-') ? [name, ...args] : args;
+for (const bench of selected) {
+  if (!available.includes(bench)) {
+    console.error(`unknown benchmark "${bench}"; available: ${available.join(', ')}`);
+    process.exit(2);
+  }
+  console.log(`== bench ${bench} ==`);
+  const mod = (await import(pathToFileURL(join(benchDir, `${bench}.ts`)).href)) as BenchModule;
+  await mod.run(rest);
+}
