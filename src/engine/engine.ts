@@ -70,11 +70,13 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** Decides and records a command; throws DomainFailure when the domain refuses it. */
-  execute(command: Command): Promise<RecordedEvent[]> {
+  async execute(command: Command): Promise<RecordedEvent[]> {
+    // An async function runs synchronously up to its first await: decide and
+    // evolve happen in the caller's turn, in call order.
     this.#assertWritable();
     const now = this.clock.now();
     const decision = decide(this.#state, command, { now });
-    if (!decision.ok) return Promise.reject(new DomainFailure(decision.error));
+    if (!decision.ok) throw new DomainFailure(decision.error);
     return this.#record(decision.events, now);
   }
 
