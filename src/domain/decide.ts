@@ -14,6 +14,9 @@ import { defaultRepoSettings } from './settings/settings-state.ts';
 import type { RegistryState, Repository } from './state.ts';
 import { isTagImmutable } from './tag-filter.ts';
 
+/** ECR's minimum layer part size (all parts but the last). */
+export const MIN_ECR_LAYER_PART = 5 * 1024 * 1024;
+
 export type Decision = { ok: true; events: DomainEvent[] } | { ok: false; error: DomainError };
 
 const ok = (...events: DomainEvent[]): Decision => ({ ok: true, events });
@@ -50,7 +53,7 @@ function pushTarget(
   if (!isRepositoryName(name)) return domainError('InvalidName', `invalid repository name '${name}'`);
   const created = createOnPush(state, scope, name, ctx);
   if (!created) return repositoryNotFound(scope, name);
-  return { repo: undefined, created: [created] };
+  return { repo: undefined, created };
 }
 
 export function decide(state: RegistryState, command: Command, ctx: DecideContext): Decision {
@@ -128,6 +131,14 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
           }),
         );
       if (c.length === 0) return ok();
+      // ECR UploadLayerPart: every part but the last is at least 5 MiB, so a new
+      // part proves the previous one was not the last.
+      if (upload.via === 'ecr' && upload.lastPart > 0 && (upload.lastPartLength ?? 0) < MIN_ECR_LAYER_PART)
+        return no(
+          domainError('LayerPartTooSmall', `Layer part ${upload.lastPart} is ${upload.lastPartLength ?? 0} bytes; parts other than the last must be at least ${MIN_ECR_LAYER_PART} bytes`, {
+            lastValidByteReceived: upload.offset - 1,
+          }),
+        );
       return ok(ev.ChunkAppended({ uploadId: c.uploadId, offset: c.offset, length: c.length, part: c.part }));
     }
     case 'CompleteUpload': {
@@ -141,6 +152,12 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
       }
       const size = upload.offset + (c.chunk?.length ?? 0);
       if (size !== c.size) return no(domainError('DigestMismatch', `the upload holds ${size} bytes, ${c.size} were verified`));
+      if (upload.via === 'ecr') {
+        // ECR CompleteLayerUpload refuses empty uploads and layers the repository already has.
+        if (size === 0) return no(domainError('UploadEmpty', `The upload with id '${c.uploadId}' contains no layer parts`));
+        if (state.repos.get(upload.repo)?.blobs.has(c.digest))
+          return no(domainError('BlobAlreadyExists', `The layer '${c.digest}' already exists in the repository`));
+      }
       events.push(ev.UploadCompleted({ uploadId: c.uploadId, digest: c.digest, size: c.size }));
       return ok(...events);
     }

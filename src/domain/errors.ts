@@ -13,6 +13,8 @@ export const DOMAIN_ERROR_CODES = [
   'UploadNotFound',
   'UploadOffsetMismatch',
   'UploadEmpty',
+  /** ECR: a layer part other than the last was under 5 MiB. */
+  'LayerPartTooSmall',
   'DigestMismatch',
   'BlobNotFound',
   'BlobAlreadyExists',

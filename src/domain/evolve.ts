@@ -65,7 +65,10 @@ export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {
       const u = state.uploads.get(e.data.uploadId);
       if (u) {
         u.offset = e.data.offset + e.data.length;
-        if (e.data.part > 0) u.lastPart = e.data.part;
+        if (e.data.part > 0) {
+          u.lastPart = e.data.part;
+          u.lastPartLength = e.data.length;
+        }
       }
       return state;
     }

@@ -57,6 +57,8 @@ export interface Upload {
   readonly via: 'oci' | 'ecr';
   /** ECR: the last part number accepted. */
   lastPart: number;
+  /** ECR: the length of that part (parts other than the last are at least 5 MiB). */
+  lastPartLength?: number;
 }
 
 export interface RegistryState {

@@ -1,22 +1,67 @@
 /**
  * Repository creation templates with CREATE_ON_PUSH: a push to a missing
  * repository creates it with the settings of the best-matching template.
+ *
+ * A template's prefix `p` matches the repositories under `p/` (ECR's
+ * namespace rule); the prefix ROOT matches every repository. The longest
+ * matching prefix wins, as in ECR.
  */
 import type { DecideContext } from '../commands.ts';
-import type { DomainEvent } from '../events.ts';
-import type { RegistryScope } from '../scope.ts';
+import { coreEvents, type DomainEvent } from '../events.ts';
+import { scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState } from '../state.ts';
+import { settingsEvents } from './settings-event-factories.ts';
+import type { StoredTemplate } from './settings-state.ts';
 
-/** The RepositoryCreated event a push to `name` causes, or undefined when no template applies. */
+export const ROOT_PREFIX = 'ROOT';
+
+export function templateMatches(prefix: string, name: string): boolean {
+  if (prefix === ROOT_PREFIX) return true;
+  const ns = prefix.endsWith('/') ? prefix : `${prefix}/`;
+  return name.startsWith(ns);
+}
+
+/** The template that applies to `name` for `appliedFor`, if any. */
+export function templateFor(
+  state: RegistryState,
+  scope: RegistryScope,
+  name: string,
+  appliedFor: string,
+): StoredTemplate | undefined {
+  const templates = state.registries.get(scopeKey(scope))?.templates;
+  if (!templates) return undefined;
+  let best: StoredTemplate | undefined;
+  for (const t of Object.values(templates)) {
+    if (!t.appliedFor.includes(appliedFor) || !templateMatches(t.prefix, name)) continue;
+    const rank = (p: string) => (p === ROOT_PREFIX ? 0 : p.length);
+    if (!best || rank(t.prefix) > rank(best.prefix)) best = t;
+  }
+  return best;
+}
+
+/** The events a push to missing `name` causes (RepositoryCreated first), or undefined when no template applies. */
 export function createOnPush(
   state: RegistryState,
   scope: RegistryScope,
   name: string,
   ctx: DecideContext,
-): DomainEvent | undefined {
-  void state;
-  void scope;
-  void name;
+): DomainEvent[] | undefined {
   void ctx;
-  return undefined;
+  const t = templateFor(state, scope, name, 'CREATE_ON_PUSH');
+  if (!t) return undefined;
+  const ref = { account: scope.account, region: scope.region, repository: name };
+  const events: DomainEvent[] = [
+    coreEvents.RepositoryCreated({
+      ...ref,
+      imageTagMutability: t.imageTagMutability,
+      imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters,
+      scanOnPush: false,
+      encryptionType: t.encryptionType,
+      kmsKey: t.kmsKey ?? null,
+      resourceTags: t.resourceTags,
+      cause: 'push',
+    }),
+  ];
+  if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ ...ref, policyText: t.repositoryPolicy }));
+  return events;
 }

@@ -1,26 +1,151 @@
 /** decide() for the ECR-only commands. Pure, like ../decide.ts. */
 import type { DecideContext } from '../commands.ts';
 import type { Decision } from '../decide.ts';
-import { domainError } from '../errors.ts';
-import type { RegistryState } from '../state.ts';
-import { repoKey } from '../scope.ts';
+import { domainError, type DomainError } from '../errors.ts';
+import type { DomainEvent } from '../events.ts';
+import { repoKey, scopeKey, type RegistryScope } from '../scope.ts';
+import type { RegistryState, Repository } from '../state.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
+import type { RegistrySettings } from './settings-state.ts';
+
+/** ECR allows at most 50 resource tags on a resource. */
+export const MAX_RESOURCE_TAGS = 50;
+
+/** The values each account setting accepts. */
+export const ACCOUNT_SETTING_VALUES: Readonly<Record<string, readonly string[]>> = {
+  BASIC_SCAN_TYPE_VERSION: ['AWS_NATIVE', 'CLAIR'],
+  REGISTRY_POLICY_SCOPE: ['V1', 'V2'],
+  BLOB_MOUNTING: ['ENABLED', 'DISABLED'],
+};
+
+const ok = (...events: DomainEvent[]): Decision => ({ ok: true, events });
+const no = (error: DomainError): Decision => ({ ok: false, error });
+
+const regOf = (s: RegistryScope) => ({ account: s.account, region: s.region });
+const refOf = (s: RegistryScope, repository: string) => ({ account: s.account, region: s.region, repository });
+
+function repoOrError(state: RegistryState, scope: RegistryScope, name: string): Repository | DomainError {
+  return (
+    state.repos.get(repoKey(scope, name)) ??
+    domainError('RepositoryNotFound', `The repository with name '${name}' does not exist in the registry with id '${scope.account}'`)
+  );
+}
+
+const registry = (state: RegistryState, scope: RegistryScope): RegistrySettings => state.registries.get(scopeKey(scope)) ?? {};
 
 export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: DecideContext): Decision {
   void ctx;
   switch (c.type) {
     case 'TagRepository': {
-      const repo = state.repos.get(repoKey(c.scope, c.repository));
-      if (!repo) return { ok: false, error: domainError('RepositoryNotFound', `repository ${c.repository} not found`) };
-      return {
-        ok: true,
-        events: [ev.RepositoryTagged({ account: c.scope.account, region: c.scope.region, repository: c.repository, tags: c.tags })],
-      };
+      const repo = repoOrError(state, c.scope, c.repository);
+      if ('code' in repo) return no(repo);
+      const reserved = c.tags.find((t) => t.Key.toLowerCase().startsWith('aws:'));
+      if (reserved) return no(domainError('InvalidTagParameter', `Tag keys starting with 'aws:' are reserved: '${reserved.Key}'`));
+      const keys = new Set([...repo.settings.resourceTags.map((t) => t.Key), ...c.tags.map((t) => t.Key)]);
+      if (keys.size > MAX_RESOURCE_TAGS)
+        return no(domainError('TooManyTags', `The resource would have ${keys.size} tags; the limit is ${MAX_RESOURCE_TAGS}`));
+      return ok(ev.RepositoryTagged({ ...refOf(c.scope, c.repository), tags: c.tags }));
+    }
+    case 'UntagRepository': {
+      const repo = repoOrError(state, c.scope, c.repository);
+      if ('code' in repo) return no(repo);
+      const present = c.tagKeys.filter((k) => repo.settings.resourceTags.some((t) => t.Key === k));
+      if (present.length === 0) return ok();
+      return ok(ev.RepositoryUntagged({ ...refOf(c.scope, c.repository), tagKeys: present }));
+    }
+    case 'PutImageTagMutability': {
+      const repo = repoOrError(state, c.scope, c.repository);
+      if ('code' in repo) return no(repo);
+      return ok(
+        ev.ImageTagMutabilityPut({
+          ...refOf(c.scope, c.repository),
+          imageTagMutability: c.imageTagMutability,
+          imageTagMutabilityExclusionFilters: c.imageTagMutabilityExclusionFilters,
+        }),
+      );
+    }
+    case 'PutImageScanningConfiguration': {
+      const repo = repoOrError(state, c.scope, c.repository);
+      if ('code' in repo) return no(repo);
+      return ok(ev.ImageScanningConfigurationPut({ ...refOf(c.scope, c.repository), scanOnPush: c.scanOnPush }));
+    }
+    case 'SetRepositoryPolicy': {
+      const repo = repoOrError(state, c.scope, c.repository);
+      if ('code' in repo) return no(repo);
+      return ok(ev.RepositoryPolicySet({ ...refOf(c.scope, c.repository), policyText: c.policyText }));
+    }
+    case 'DeleteRepositoryPolicy': {
+      const repo = repoOrError(state, c.scope, c.repository);
+      if ('code' in repo) return no(repo);
+      if (repo.settings.policyText === undefined)
+        return no(
+          domainError(
+            'RepositoryPolicyNotFound',
+            `Repository policy does not exist for the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`,
+          ),
+        );
+      return ok(ev.RepositoryPolicyDeleted(refOf(c.scope, c.repository)));
+    }
+    case 'PutRegistryPolicy':
+      return ok(ev.RegistryPolicyPut({ ...regOf(c.scope), policyText: c.policyText }));
+    case 'DeleteRegistryPolicy':
+      if (registry(state, c.scope).policyText === undefined)
+        return no(domainError('RegistryPolicyNotFound', `Registry policy does not exist in the registry with id '${c.scope.account}'`));
+      return ok(ev.RegistryPolicyDeleted(regOf(c.scope)));
+    case 'PutAccountSetting': {
+      const allowed = ACCOUNT_SETTING_VALUES[c.name];
+      if (!allowed)
+        return no(domainError('Validation', `Invalid account setting name '${c.name}'; valid names: ${Object.keys(ACCOUNT_SETTING_VALUES).join(', ')}`));
+      if (!allowed.includes(c.value))
+        return no(domainError('Validation', `Invalid value '${c.value}' for account setting '${c.name}'; valid values: ${allowed.join(', ')}`));
+      return ok(ev.AccountSettingPut({ ...regOf(c.scope), name: c.name, value: c.value }));
+    }
+    case 'PutRegistryScanningConfiguration':
+      return ok(ev.RegistryScanningConfigurationPut({ ...regOf(c.scope), scanType: c.scanType, rules: c.rules }));
+    case 'PutSigningConfiguration':
+      return ok(ev.SigningConfigurationPut({ ...regOf(c.scope), rules: c.rules }));
+    case 'DeleteSigningConfiguration':
+      if (!registry(state, c.scope).signing)
+        return no(domainError('SigningConfigurationNotFound', `Signing configuration does not exist in the registry with id '${c.scope.account}'`));
+      return ok(ev.SigningConfigurationDeleted(regOf(c.scope)));
+    case 'RegisterPullTimeUpdateExclusion':
+      if (registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
+        return no(domainError('ExclusionAlreadyExists', `The principal '${c.principalArn}' is already excluded from pull time updates`));
+      return ok(ev.PullTimeUpdateExclusionRegistered({ ...regOf(c.scope), principalArn: c.principalArn }));
+    case 'DeregisterPullTimeUpdateExclusion':
+      if (!registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
+        return no(domainError('ExclusionNotFound', `The principal '${c.principalArn}' is not excluded from pull time updates`));
+      return ok(ev.PullTimeUpdateExclusionDeregistered({ ...regOf(c.scope), principalArn: c.principalArn }));
+    case 'CreateRepositoryCreationTemplate':
+      if (registry(state, c.scope).templates?.[c.template.prefix])
+        return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
+      return ok(ev.RepositoryCreationTemplateCreated({ ...regOf(c.scope), template: c.template }));
+    case 'UpdateRepositoryCreationTemplate': {
+      const current = registry(state, c.scope).templates?.[c.prefix];
+      if (!current) return no(templateNotFound(c.prefix));
+      const { createdAt: _c, updatedAt: _u, ...template } = current;
+      const changes = Object.fromEntries(Object.entries(c.changes).filter(([, v]) => v !== undefined));
+      return ok(ev.RepositoryCreationTemplateUpdated({ ...regOf(c.scope), template: { ...template, ...changes, prefix: c.prefix } }));
+    }
+    case 'DeleteRepositoryCreationTemplate':
+      if (!registry(state, c.scope).templates?.[c.prefix]) return no(templateNotFound(c.prefix));
+      return ok(ev.RepositoryCreationTemplateDeleted({ ...regOf(c.scope), prefix: c.prefix }));
+    case 'UpdateImageStorageClass': {
+      const repo = repoOrError(state, c.scope, c.repository);
+      if ('code' in repo) return no(repo);
+      const image = repo.images.get(c.digest);
+      if (!image)
+        return no(domainError('ImageNotFound', `The image with imageId {imageDigest:'${c.digest}'} does not exist within the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`));
+      if (image.storageClass === c.storageClass) return ok();
+      return ok(ev.ImageStorageClassChanged({ ...refOf(c.scope, c.repository), digest: c.digest, storageClass: c.storageClass }));
     }
     default: {
-      const never: never = c.type;
-      throw new Error(`unknown command ${String(never)}`);
+      const never: never = c;
+      throw new Error(`unknown command ${String((never as { type: string }).type)}`);
     }
   }
 }
+
+const templateNotFound = (prefix: string): DomainError =>
+  domainError('TemplateNotFound', `The repository creation template with prefix '${prefix}' does not exist`);

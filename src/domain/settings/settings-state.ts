@@ -1,15 +1,21 @@
 /**
  * ECR-only settings held in the registry state. Plain data only (no Map/Set):
- * they are cloned and snapshotted as they are.
+ * they are cloned and snapshotted as they are. Every registry-level field is
+ * optional so that an empty object is the default registry.
  */
 export interface ResourceTag {
   Key: string;
   Value: string;
 }
 
+export interface TagMutabilityFilter {
+  filterType: string;
+  filter: string;
+}
+
 export interface RepoSettings {
   imageTagMutability: string;
-  imageTagMutabilityExclusionFilters: { filterType: string; filter: string }[];
+  imageTagMutabilityExclusionFilters: TagMutabilityFilter[];
   scanOnPush: boolean;
   encryptionType: string;
   kmsKey?: string;
@@ -18,8 +24,51 @@ export interface RepoSettings {
   lifecyclePolicyText?: string;
 }
 
+export interface RepositoryFilter {
+  filter: string;
+  filterType: string;
+}
+
+export interface ScanningRule {
+  scanFrequency: string;
+  repositoryFilters: RepositoryFilter[];
+}
+
+export interface SigningRule {
+  signingProfileArn: string;
+  repositoryFilters?: RepositoryFilter[];
+}
+
+/** A repository creation template (ECR's RepositoryCreationTemplate, minus the times kept beside it). */
+export interface CreationTemplate {
+  prefix: string;
+  description?: string;
+  encryptionType: string;
+  kmsKey?: string;
+  resourceTags: ResourceTag[];
+  imageTagMutability: string;
+  imageTagMutabilityExclusionFilters: TagMutabilityFilter[];
+  repositoryPolicy?: string;
+  lifecyclePolicy?: string;
+  appliedFor: string[];
+  customRoleArn?: string;
+}
+
+export interface StoredTemplate extends CreationTemplate {
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface RegistrySettings {
   policyText?: string;
+  /** PutAccountSetting: name -> value (BASIC_SCAN_TYPE_VERSION, REGISTRY_POLICY_SCOPE, BLOB_MOUNTING, ...). */
+  accountSettings?: Record<string, string>;
+  scanning?: { scanType: string; rules: ScanningRule[] };
+  signing?: { rules: SigningRule[] };
+  /** Principal ARNs whose pulls do not update lastRecordedPullTime. */
+  pullTimeUpdateExclusions?: string[];
+  /** Repository creation templates by prefix. */
+  templates?: Record<string, StoredTemplate>;
 }
 
 export const defaultRepoSettings = (): RepoSettings => ({
@@ -31,3 +80,10 @@ export const defaultRepoSettings = (): RepoSettings => ({
 });
 
 export const defaultRegistrySettings = (): RegistrySettings => ({});
+
+/** Account settings and their defaults as ECR reports them when never set. */
+export const ACCOUNT_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
+  BASIC_SCAN_TYPE_VERSION: 'AWS_NATIVE',
+  REGISTRY_POLICY_SCOPE: 'V2',
+  BLOB_MOUNTING: 'ENABLED',
+};
