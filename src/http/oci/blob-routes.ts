@@ -1,0 +1,58 @@
+/**
+ * end-2 (GET/HEAD a blob, with Range) and end-10 (DELETE a blob). Bytes are
+ * streamed from the content-addressed store, never buffered.
+ */
+import type { FaceDeps } from '../face-deps.ts';
+import type { OciRouter } from './oci-context.ts';
+import { OciError } from './oci-error.ts';
+import { parseRange } from './ranges.ts';
+import { requireRepo } from './repo-lookup.ts';
+
+export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
+  const { engine } = deps;
+
+  router.get('/*name/blobs/:digest', (ctx) => {
+    const repo = requireRepo(engine.state, ctx);
+    const digest = ctx.params.digest ?? '';
+    let size = repo.blobs.get(digest);
+    // A manifest is content too: distribution serves it through the blob route.
+    const manifest = size === undefined ? repo.images.get(digest) : undefined;
+    if (manifest) size = manifest.bytes.byteLength;
+    if (size === undefined) throw new OciError(404, 'BLOB_UNKNOWN', `blob unknown to registry: ${digest}`, { digest });
+
+    const range = parseRange(ctx.get('range') || undefined, size);
+    if (range === 'unsatisfiable') {
+      ctx.set('Content-Range', `bytes */${size}`);
+      throw new OciError(416, 'BLOB_UNKNOWN', `range ${ctx.get('range')} cannot be served from ${size} bytes`);
+    }
+    ctx.set('Docker-Content-Digest', digest);
+    ctx.set('Accept-Ranges', 'bytes');
+    ctx.set('ETag', `"${digest}"`);
+    ctx.set('Cache-Control', 'max-age=31536000');
+    ctx.type = 'application/octet-stream';
+    if (range) {
+      ctx.status = 206;
+      ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+    } else ctx.status = 200;
+    const length = range ? range.end - range.start + 1 : size;
+    if (ctx.method === 'HEAD' || length === 0) {
+      ctx.body = '';
+      ctx.length = length;
+      return;
+    }
+    if (manifest) {
+      const bytes = Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength);
+      ctx.body = range ? bytes.subarray(range.start, range.end + 1) : bytes;
+      return;
+    }
+    ctx.body = deps.blobs.read(digest, range);
+    ctx.length = length;
+  });
+
+  router.delete('/*name/blobs/:digest', async (ctx) => {
+    const scope = ctx.state.scope;
+    await engine.execute({ type: 'DeleteBlob', scope, repository: ctx.params.name ?? '', digest: ctx.params.digest ?? '' });
+    ctx.status = 202;
+    ctx.body = '';
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * First middleware of the /v2 face: every answer carries the API version
+ * header, every failure becomes an OCI error body. Domain errors are mapped by
+ * the exhaustive table; anything unexpected is logged once and answered 500
+ * without internals.
+ */
+import type { Middleware } from 'koa';
+import { DomainFailure } from '../../domain/errors.ts';
+import type { Logger } from '../../support/logger.ts';
+import { BodyError } from '../read-json-body.ts';
+import { ociErrorOf } from './domain-error-map.ts';
+import { OciError, ociErrorBody } from './oci-error.ts';
+
+export const API_VERSION_HEADER = 'Docker-Distribution-Api-Version';
+
+const isClientGone = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNABORTED';
+};
+
+export function ociErrors(log: Logger): Middleware {
+  return async (ctx, next) => {
+    ctx.set(API_VERSION_HEADER, 'registry/2.0');
+    try {
+      await next();
+    } catch (err) {
+      let e: OciError;
+      if (err instanceof OciError) e = err;
+      else if (err instanceof DomainFailure) e = ociErrorOf(err.error);
+      else if (err instanceof BodyError)
+        e = err.kind === 'too-large' ? new OciError(413, 'SIZE_INVALID', err.message) : new OciError(400, 'MANIFEST_INVALID', err.message);
+      else if (isClientGone(err) || ctx.req.destroyed) {
+        log.debug({ err, path: ctx.path }, 'client went away');
+        e = new OciError(400, 'BLOB_UPLOAD_INVALID', 'the request body ended early');
+      } else {
+        log.error({ err, method: ctx.method, path: ctx.path }, '/v2 request failed');
+        e = new OciError(500, 'UNKNOWN', 'internal error');
+      }
+      ctx.status = e.status;
+      for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+      ctx.set(API_VERSION_HEADER, 'registry/2.0');
+      ctx.body = ociErrorBody(e.code, e.message, e.detail);
+    }
+  };
+}

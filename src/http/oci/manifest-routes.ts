@@ -1,0 +1,100 @@
+/**
+ * end-3 (GET/HEAD a manifest by tag or digest), end-7 (PUT), end-9 (DELETE).
+ * A manifest is kept and served byte for byte; its digest is the sha256 of
+ * exactly the bytes received.
+ */
+import { createHash } from 'node:crypto';
+import { DomainFailure } from '../../domain/errors.ts';
+import { parseManifest } from '../../domain/manifest.ts';
+import type { FaceDeps } from '../face-deps.ts';
+import { BodyError, readBody } from '../read-json-body.ts';
+import { negotiate } from './content-negotiation.ts';
+import { repoPath, type OciRouter } from './oci-context.ts';
+import { OciError } from './oci-error.ts';
+import { createPullRecorder } from './pull-recorder.ts';
+import { requireRepo } from './repo-lookup.ts';
+import { parseReference } from './validate-params.ts';
+
+/** The largest manifest accepted (ECR and distribution both stop at 4 MiB). */
+export const MANIFEST_LIMIT = 4 * 1024 * 1024;
+
+export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void {
+  const { engine } = deps;
+  const recordPull = createPullRecorder(engine, deps.clock, deps.log);
+
+  router.get('/*name/manifests/:reference', (ctx) => {
+    const repo = requireRepo(engine.state, ctx);
+    const reference = ctx.params.reference ?? '';
+    const ref = parseReference(reference);
+    const digest = ref.digest ?? repo.tags.get(ref.tag) ?? '';
+    const stored = repo.images.get(digest);
+    if (!stored) throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: ${reference}`, { reference });
+    const chosen = negotiate(repo, stored, ctx.get('accept'));
+    if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
+    const image = chosen.image;
+    ctx.status = 200;
+    ctx.type = image.mediaType;
+    ctx.set('Docker-Content-Digest', image.digest);
+    ctx.set('ETag', `"${image.digest}"`);
+    if (ctx.method === 'HEAD') {
+      ctx.body = '';
+      ctx.length = image.bytes.byteLength;
+      return;
+    }
+    ctx.body = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
+    recordPull(ctx.state.scope, repo.name, image);
+  });
+
+  router.put('/*name/manifests/:reference', async (ctx) => {
+    const name = ctx.params.name ?? '';
+    const ref = parseReference(ctx.params.reference ?? '');
+    let bytes: Buffer;
+    try {
+      bytes = await readBody(ctx.req, MANIFEST_LIMIT);
+    } catch (err) {
+      if (err instanceof BodyError && err.kind === 'too-large')
+        throw new OciError(413, 'MANIFEST_INVALID', `manifest exceeds the limit of ${MANIFEST_LIMIT} bytes`);
+      throw err;
+    }
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (ref.digest !== null && ref.digest !== digest)
+      throw new OciError(400, 'DIGEST_INVALID', `the manifest's digest is ${digest}, not ${ref.digest}`, { digest: ref.digest });
+    const parsed = parseManifest(bytes, ctx.get('content-type') || undefined);
+    if (!parsed.ok) throw new OciError(400, 'MANIFEST_INVALID', `manifest invalid: ${parsed.message}`);
+    try {
+      await engine.execute({
+        type: 'PutManifest',
+        scope: ctx.state.scope,
+        repository: name,
+        digest,
+        bytes,
+        manifest: parsed.manifest,
+        tag: ref.tag,
+        face: 'oci',
+      });
+    } catch (err) {
+      if (err instanceof DomainFailure && err.error.code === 'ImageTagAlreadyExists')
+        throw new OciError(
+          400,
+          'TAG_INVALID',
+          `tag invalid: The image tag '${ref.tag}' already exists in the '${name}' repository and cannot be overwritten because the repository is immutable.`,
+        );
+      throw err;
+    }
+    ctx.status = 201;
+    ctx.set('Location', `${repoPath(name)}/manifests/${digest}`);
+    ctx.set('Docker-Content-Digest', digest);
+    if (parsed.manifest.subject) ctx.set('OCI-Subject', parsed.manifest.subject.digest);
+    ctx.body = '';
+  });
+
+  router.delete('/*name/manifests/:reference', async (ctx) => {
+    const ref = parseReference(ctx.params.reference ?? '');
+    const scope = ctx.state.scope;
+    const repository = ctx.params.name ?? '';
+    if (ref.digest !== null) await engine.execute({ type: 'DeleteImage', scope, repository, digest: ref.digest });
+    else await engine.execute({ type: 'DeleteTag', scope, repository, tag: ref.tag, deleteImageIfUntagged: false });
+    ctx.status = 202;
+    ctx.body = '';
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * Parameter middleware (router.param) for the /v2 path grammar: a malformed
+ * repository name, digest or reference is a 400 before any handler runs.
+ * Repository names follow ECR (lowercase, 2-256 characters); only sha256
+ * digests are stored.
+ */
+import type { RouterParameterMiddleware } from '@koa/router';
+import { isDigest, isRepositoryName, isSha256Digest, isTag } from '../../domain/names.ts';
+import { OciError } from './oci-error.ts';
+import type { OciState } from './oci-context.ts';
+
+export const validName: RouterParameterMiddleware<OciState> = (name, _ctx, next) => {
+  if (!isRepositoryName(name))
+    throw new OciError(400, 'NAME_INVALID', `invalid repository name '${name.slice(0, 300)}'`, { name: name.slice(0, 300) });
+  return next();
+};
+
+export const validDigest: RouterParameterMiddleware<OciState> = (digest, _ctx, next) => {
+  assertDigest(digest);
+  return next();
+};
+
+export const validReference: RouterParameterMiddleware<OciState> = (reference, _ctx, next) => {
+  if (reference.includes(':')) assertDigest(reference);
+  else if (!isTag(reference)) throw new OciError(400, 'TAG_INVALID', `invalid tag '${reference.slice(0, 200)}'`);
+  return next();
+};
+
+export function assertDigest(digest: string): void {
+  if (!isDigest(digest)) throw new OciError(400, 'DIGEST_INVALID', `invalid digest '${digest.slice(0, 200)}'`);
+  if (!isSha256Digest(digest))
+    throw new OciError(400, 'DIGEST_INVALID', `unsupported digest '${digest.slice(0, 200)}': only sha256 is supported`);
+}
+
+/** A manifest reference: a digest or a tag (already validated). */
+export const parseReference = (reference: string): { digest: string; tag: null } | { digest: null; tag: string } =>
+  reference.includes(':') ? { digest: reference, tag: null } : { digest: null, tag: reference };
