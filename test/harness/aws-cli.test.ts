@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { awsCommand, createAwsCli } from '../support/clients/aws-cli.ts';
-import { testRequiring } from '../support/clients/commands.ts';
+import { testRequiring } from '../support/clients/client-test.ts';
 import { startDockerd } from '../support/clients/dockerd.ts';
 import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
 

@@ -2,7 +2,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { testRequiring } from '../support/clients/commands.ts';
+import { testRequiring } from '../support/clients/client-test.ts';
 import { startContainerd } from '../support/clients/ctr.ts';
 import { isAlive } from '../support/clients/daemon.ts';
 import { makeIndexLayout, tarLayout } from '../support/clients/oci-layout.ts';

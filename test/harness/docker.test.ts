@@ -2,7 +2,7 @@
 // push, remove, pull by tag and digest, mount into a second repository, and push a
 // manifest list with `docker manifest`.
 
-import { testRequiring } from '../support/clients/commands.ts';
+import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
 import { isAlive } from '../support/clients/daemon.ts';
 import { seededBytes } from '../support/clients/oci-layout.ts';

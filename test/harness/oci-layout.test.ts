@@ -5,7 +5,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import test from 'ava';
 import tarStream from 'tar-stream';
-import { run, testRequiring } from '../support/clients/commands.ts';
+import { testRequiring } from '../support/clients/client-test.ts';
+import { run } from '../support/clients/commands.ts';
 import { makeImageLayout, makeIndexLayout, sha256Digest } from '../support/clients/oci-layout.ts';
 import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
 

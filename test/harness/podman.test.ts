@@ -1,7 +1,7 @@
 // The daemonless podman harness against Debian's reference registry.
 
 import path from 'node:path';
-import { testRequiring } from '../support/clients/commands.ts';
+import { testRequiring } from '../support/clients/client-test.ts';
 import { makeImageLayout, seededBytes } from '../support/clients/oci-layout.ts';
 import { createPodman } from '../support/clients/podman.ts';
 import { startReferenceRegistry } from '../support/clients/reference-registry.ts';

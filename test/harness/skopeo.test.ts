@@ -2,7 +2,7 @@
 // go into a registry and come back out with every digest unchanged.
 
 import path from 'node:path';
-import { testRequiring } from '../support/clients/commands.ts';
+import { testRequiring } from '../support/clients/client-test.ts';
 import { layoutBlobDigests, makeImageLayout, makeIndexLayout } from '../support/clients/oci-layout.ts';
 import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
