@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
 import type { Envelope } from './envelope.ts';
+import { UNSUPPORTED, fastDecodeEnvelope } from './fast-unpack.ts';
 
 /**
  * The payload of a frame is one msgpack array of exactly five items:
@@ -24,6 +25,11 @@ const range = { start: 0, end: 0 };
 
 /** Decodes the payload at buf[start, end) into an envelope; throws on anything but a 5-item array. */
 export function decodePayload(buf: Buffer, start: number, end: number): Envelope {
+  try {
+    return fastDecodeEnvelope(buf, start, end);
+  } catch (err) {
+    if (err !== UNSUPPORTED) throw err;
+  }
   range.start = start;
   range.end = end;
   const a: unknown = packr.unpack(buf, range);

@@ -37,7 +37,7 @@ export function scanFrames(fd: number, start: number, firstSeq: number, limit?: 
     p = off - r.bufStart;
     const ps = p + FRAME_HEADER_SIZE;
     const pe = ps + len;
-    if (crc32(r.buf.subarray(ps, pe)) !== sum) return { end: off, nextSeq: seq, bad: { offset: off, reason: 'checksum mismatch', certain: false } };
+    if (crc32(new Uint8Array(r.buf.buffer, r.buf.byteOffset + ps, len)) !== sum) return { end: off, nextSeq: seq, bad: { offset: off, reason: 'checksum mismatch', certain: false } };
     let s = peekSeq(r.buf, ps, pe);
     if (s < 0) {
       try {

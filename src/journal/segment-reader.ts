@@ -88,7 +88,7 @@ function* readSegment(seg: SegmentFile, range: ReadRange, last: boolean, table: 
         expected++;
         continue;
       }
-      if (crc32(buf.subarray(ps, pe)) !== buf.readUInt32LE(p + 4)) return bad('checksum mismatch');
+      if (crc32(new Uint8Array(buf.buffer, buf.byteOffset + ps, len)) !== buf.readUInt32LE(p + 4)) return bad('checksum mismatch');
       let e: Envelope;
       try {
         e = decodePayload(buf, ps, pe);

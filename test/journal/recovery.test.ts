@@ -1,0 +1,192 @@
+import test from 'ava';
+import { testProp, fc } from '@fast-check/ava';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { Journal, JournalCorruptError, encodePayload, listSegments, segmentFileName } from '../../src/journal/index.ts';
+import type { Envelope } from '../../src/journal/index.ts';
+import { HEADER_SIZE, encodeHeader } from '../../src/journal/segment-format.ts';
+import { tempDir, thing, warnings } from './helpers.ts';
+
+/** The bytes of a one-segment journal holding `events`, and where each frame ends. */
+function segmentBytes(events: Envelope[]): { bytes: Buffer; ends: number[] } {
+  const parts: Buffer[] = [encodeHeader(1)];
+  const ends: number[] = [];
+  let off = HEADER_SIZE;
+  for (const e of events) {
+    const payload = encodePayload(e);
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(payload.length, 0);
+    head.writeUInt32LE(crc32(payload), 4);
+    parts.push(head, payload);
+    off += 8 + payload.length;
+    ends.push(off);
+  }
+  return { bytes: Buffer.concat(parts), ends };
+}
+
+function envelopes(n: number, extra = ''): Envelope[] {
+  return Array.from({ length: n }, (_, i) => ({ seq: i + 1, ...thing(i + 1, extra) }));
+}
+
+async function withJournalBytes<T>(bytes: Buffer, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-recovery-'));
+  try {
+    mkdirSync(join(dir, 'segments'));
+    writeFileSync(join(dir, 'segments', segmentFileName(1)), bytes);
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function sideFiles(dir: string): string[] {
+  return readdirSync(join(dir, 'segments')).filter((n) => n.includes('.torn-'));
+}
+
+test('the journal writer produces exactly the documented bytes', async (t) => {
+  const dir = await tempDir(t);
+  const j = await Journal.open(dir, { fsync: 'always' });
+  const events = envelopes(5);
+  await j.append(events.map(({ seq: _seq, ...r }) => r));
+  await j.close();
+  const [seg] = listSegments(dir);
+  t.deepEqual(readFileSync(seg!.path), segmentBytes(events).bytes);
+});
+
+test('a journal cut at every byte offset of its last three frames opens with exactly its whole frames', async (t) => {
+  const events = envelopes(6);
+  const { bytes, ends } = segmentBytes(events);
+  const from = ends[ends.length - 4]!;
+  for (let cut = from; cut <= bytes.length; cut++) {
+    await withJournalBytes(bytes.subarray(0, cut), async (dir) => {
+      const w = warnings();
+      const j = await Journal.open(dir, { fsync: 'never', warn: w.warn });
+      const whole = ends.filter((end) => end <= cut).length;
+      const read = [...j.read()];
+      await j.close();
+      t.deepEqual(read, events.slice(0, whole), `cut at ${cut}`);
+      const lastWhole = whole === 0 ? HEADER_SIZE : ends[whole - 1]!;
+      if (cut === lastWhole) {
+        t.is(w.messages.length, 0);
+        t.deepEqual(sideFiles(dir), []);
+      } else {
+        t.is(w.messages.length, 1);
+        t.regex(w.messages[0]!, new RegExp(`${cut - lastWhole} bytes at offset ${lastWhole} in segment`));
+        t.deepEqual(sideFiles(dir), [`${segmentFileName(1)}.torn-${lastWhole}`]);
+        t.deepEqual(readFileSync(join(dir, 'segments', `${segmentFileName(1)}.torn-${lastWhole}`)), bytes.subarray(lastWhole, cut));
+      }
+    });
+  }
+});
+
+testProp(
+  'a journal cut anywhere keeps the whole frames, and appending continues the sequence',
+  [fc.array(fc.string({ maxLength: 300 }), { minLength: 1, maxLength: 8 }), fc.double({ min: 0, max: 1, noNaN: true })],
+  async (t, notes, where) => {
+    const events = notes.map((note, i) => ({ seq: i + 1, ...thing(i + 1, note) }));
+    const { bytes, ends } = segmentBytes(events);
+    const cut = HEADER_SIZE + Math.floor(where * (bytes.length - HEADER_SIZE));
+    await withJournalBytes(bytes.subarray(0, cut), async (dir) => {
+      const j = await Journal.open(dir, { fsync: 'always', warn: () => {} });
+      const whole = ends.filter((end) => end <= cut).length;
+      t.is(j.lastSeq, whole);
+      const [appended] = await j.append([thing(99)]);
+      t.is(appended!.seq, whole + 1);
+      t.deepEqual([...j.read()].map((e) => e.seq), Array.from({ length: whole + 1 }, (_, i) => i + 1));
+      await j.close();
+    });
+  },
+  { numRuns: 60 },
+);
+
+testProp(
+  'a flipped bit is detected: in the last frame it is cut with a warning, elsewhere opening is refused with its location',
+  [fc.integer({ min: 2, max: 6 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.nat({ max: 7 })],
+  async (t, count, where, bit) => {
+    const events = envelopes(count);
+    const { bytes, ends } = segmentBytes(events);
+    const at = Math.floor(where * bytes.length);
+    const damaged = Buffer.from(bytes);
+    damaged[at]! ^= 1 << bit;
+    await withJournalBytes(damaged, async (dir) => {
+      const w = warnings();
+      const frame = ends.findIndex((end) => at < end); // index of the frame holding the bit
+      const frameStart = frame === 0 ? HEADER_SIZE : ends[frame - 1]!;
+      if (at < HEADER_SIZE) {
+        const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never', warn: w.warn }), { instanceOf: JournalCorruptError });
+        t.is(err?.offset, 0);
+      } else if (frame === count - 1) {
+        const j = await Journal.open(dir, { fsync: 'never', warn: w.warn });
+        t.deepEqual([...j.read()], events.slice(0, count - 1));
+        await j.close();
+        t.is(w.messages.length, 1);
+        t.regex(w.messages[0]!, new RegExp(`offset ${frameStart} in segment`));
+      } else {
+        const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never', warn: w.warn }), { instanceOf: JournalCorruptError });
+        t.is(err?.offset, frameStart);
+        t.is(err?.seq, frame + 1);
+        t.true(err!.segment.endsWith(segmentFileName(1)));
+        t.regex(err!.message, new RegExp(`${segmentFileName(1)} at byte offset ${frameStart} \\(expected seq ${frame + 1}\\)`));
+        t.deepEqual(sideFiles(dir), [], 'nothing was cut');
+      }
+    });
+  },
+  { numRuns: 150 },
+);
+
+test('damage in a segment that is not the last is corruption, even at its end', async (t) => {
+  const dir = await tempDir(t);
+  const j = await Journal.open(dir, { fsync: 'never', segmentBytes: 1024 });
+  await j.append(Array.from({ length: 40 }, (_, i) => thing(i + 1)));
+  await j.close();
+  const segs = listSegments(dir);
+  t.true(segs.length >= 3);
+  const first = readFileSync(segs[0]!.path);
+  first[first.length - 3]! ^= 0x10;
+  writeFileSync(segs[0]!.path, first);
+  const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never' }), { instanceOf: JournalCorruptError });
+  t.is(err?.segment, segs[0]!.path);
+});
+
+test('a missing segment is a sequence gap', async (t) => {
+  const dir = await tempDir(t);
+  const j = await Journal.open(dir, { fsync: 'never', segmentBytes: 1024 });
+  await j.append(Array.from({ length: 40 }, (_, i) => thing(i + 1)));
+  await j.close();
+  const segs = listSegments(dir);
+  rmSync(segs[1]!.path);
+  const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never' }), { instanceOf: JournalCorruptError });
+  t.is(err?.segment, segs[2]!.path);
+  t.regex(err!.message, /sequence gap/);
+});
+
+test('a frame with a valid checksum but the wrong seq is a gap, not a torn tail', async (t) => {
+  const events = envelopes(3);
+  events[2] = { ...events[2]!, seq: 5 };
+  const { bytes } = segmentBytes(events);
+  await withJournalBytes(bytes, async (dir) => {
+    const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never' }), { instanceOf: JournalCorruptError });
+    t.is(err?.seq, 3);
+    t.regex(err!.message, /sequence gap: frame carries seq 5/);
+  });
+});
+
+test('a last segment cut short while being created is set aside', async (t) => {
+  const dir = await tempDir(t);
+  const j = await Journal.open(dir, { fsync: 'never', segmentBytes: 1024 });
+  await j.append(Array.from({ length: 20 }, (_, i) => thing(i + 1)));
+  await j.close();
+  const last = listSegments(dir).at(-1)!;
+  const lastSeq = last.firstSeq - 1;
+  writeFileSync(last.path, readFileSync(last.path).subarray(0, 10));
+  const w = warnings();
+  const j2 = await Journal.open(dir, { fsync: 'always', warn: w.warn });
+  t.is(j2.lastSeq, lastSeq);
+  t.regex(w.messages[0] ?? '', /cut short while being created/);
+  await j2.append([thing(100)]);
+  t.is([...j2.read()].length, lastSeq + 1);
+  await j2.close();
+});
