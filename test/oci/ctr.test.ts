@@ -1,0 +1,37 @@
+// containerd's ctr against ecr-rewind's /v2: push a two-platform index imported from an OCI
+// archive, remove it, pull it back with the same digest.
+
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { testRequiring } from '../support/clients/client-test.ts';
+import { startContainerd } from '../support/clients/ctr.ts';
+import { makeIndexLayout, tarLayout } from '../support/clients/oci-layout.ts';
+import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { startRegistry } from './registry-fixture.ts';
+
+const test = testRequiring(['containerd', 'ctr']);
+const creds = { username: 'AWS', password: 'dev-token' };
+
+test('ctr pushes a two-platform index and pulls it back with the same digest', async (t) => {
+  await using reg = await startRegistry({ auth: 'any' }, ['team/ctr']);
+  await using containerd = await startContainerd();
+  const dir = await makeTempDir('layout');
+  t.teardown(() => removeDir(dir));
+  const layout = await makeIndexLayout(path.join(dir, 'in'), { tag: 'multi' });
+  const archive = path.join(dir, 'multi.tar');
+  await writeFile(archive, await tarLayout(layout.dir));
+  const ref = `${reg.emu.registryHost}/team/ctr:multi`;
+
+  await containerd.importArchive(archive, `${reg.emu.registryHost}/team/ctr`);
+  await containerd.push(ref, { creds });
+  const head = await reg.fetch('/v2/team/ctr/manifests/multi', {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.index.v1+json' },
+  });
+  t.is(head.headers.get('docker-content-digest'), layout.index.digest);
+
+  await containerd.ctr(['images', 'rm', '--sync', ref]);
+  await containerd.ctr(['content', 'prune', 'references']);
+  await containerd.pull(ref, { creds, allPlatforms: true });
+  t.is(await containerd.imageDigest(ref), layout.index.digest);
+});
