@@ -1,10 +1,79 @@
-/** The ECR JSON 1.1 face (POST /). Placeholder until the ECR face lands. */
-import type { Middleware } from 'koa';
+/**
+ * The ECR face: AWS JSON 1.1 on `POST /` with
+ * `X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.<Operation>`, plus the
+ * layer download URLs GetDownloadUrlForLayer hands out (GET /_ecr/layers/...).
+ *
+ * A request is authenticated as AWS does it (a SigV4 Authorization header,
+ * parsed but not verified), its JSON validated against the operation's model,
+ * and answered with the operation's result or `{"__type", "message"}`.
+ */
+import type { Context, Middleware } from 'koa';
+import { KeyedMutex } from '../../support/mutex.ts';
 import type { FaceDeps } from '../face-deps.ts';
+import { BodyError, readJsonBody } from '../read-json-body.ts';
+import { createTokenSigner, type TokenSigner } from '../token-auth.ts';
+import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
+import { EcrError } from './ecr-errors.ts';
+import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
+import { LAYER_URL_PREFIX, serveLayer } from './layer-download.ts';
+import { parseInput, type Call } from './operation.ts';
+import { callerOf } from './sigv4-scope.ts';
 
-export function createEcrFace(deps: FaceDeps): Middleware {
-  void deps;
-  return async (_ctx, next) => {
+export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+/** Layer parts arrive base64 in JSON: room for a 20 MiB part and then some. */
+const BODY_LIMIT = 64 * 1024 * 1024;
+
+function answerError(ctx: Context, err: EcrError): void {
+  ctx.status = err.status;
+  ctx.set('x-amzn-ErrorType', err.type);
+  ctx.type = CONTENT_TYPE;
+  ctx.body = JSON.stringify({ __type: err.type, message: err.message, ...err.fields });
+}
+
+export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenSigner(deps.config)): Middleware {
+  const uploads = new KeyedMutex();
+
+  async function handle(ctx: Context, target: string): Promise<void> {
+    ctx.set('x-amzn-RequestId', deps.ids.uuid());
+    try {
+      if (!target.startsWith(TARGET_PREFIX)) throw new EcrError('UnknownOperationException', `Unknown operation ${target}`);
+      const name = target.slice(TARGET_PREFIX.length);
+      const caller = callerOf(ctx.get('authorization') || undefined, deps.config.account);
+      let body: unknown;
+      try {
+        body = await readJsonBody(ctx.req, BODY_LIMIT);
+      } catch (err) {
+        if (err instanceof BodyError)
+          throw new EcrError('SerializationException', err.kind === 'too-large' ? err.message : 'Start of structure or map found where not expected.');
+        throw err;
+      }
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        throw new EcrError('SerializationException', 'Start of structure or map found where not expected.');
+      if (!isImplemented(name)) {
+        if (NOT_YET_IMPLEMENTED.includes(name)) throw new EcrError('ServerException', `not implemented in ecr-rewind: ${name}`);
+        throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
+      }
+      const operation = ecrService[name];
+      const input = parseInput(operation.input, body);
+      const call: Call = { deps, caller, signer, uploads };
+      const result = await operation.handle(input as never, call);
+      ctx.status = 200;
+      ctx.type = CONTENT_TYPE;
+      ctx.body = JSON.stringify(result);
+    } catch (err) {
+      if (err instanceof EcrError) return answerError(ctx, err);
+      if (err instanceof InvalidNextToken)
+        return answerError(ctx, new EcrError('InvalidParameterException', err.message));
+      deps.log.error({ err, target }, 'ECR request failed');
+      answerError(ctx, new EcrError('ServerException', 'An internal error occurred in ecr-rewind'));
+    }
+  }
+
+  return async (ctx, next) => {
+    const target = ctx.get('x-amz-target');
+    if (ctx.method === 'POST' && ctx.path === '/' && target) return handle(ctx, target);
+    if ((ctx.method === 'GET' || ctx.method === 'HEAD') && ctx.path.startsWith(LAYER_URL_PREFIX)) return serveLayer(ctx, deps, signer);
     await next();
   };
 }

@@ -1,0 +1,62 @@
+/**
+ * One ECR operation: a zod schema of its input (AWS's model constraints) and
+ * a handler from the validated input to the wire form of the SDK's response.
+ */
+import { z } from 'zod';
+import { DomainFailure } from '../../domain/errors.ts';
+import type { Command } from '../../domain/commands.ts';
+import type { RecordedEvent } from '../../domain/events.ts';
+import type { RegistryScope } from '../../domain/scope.ts';
+import type { FaceDeps } from '../face-deps.ts';
+import type { TokenSigner } from '../token-auth.ts';
+import type { KeyedMutex } from '../../support/mutex.ts';
+import { EcrError } from './ecr-errors.ts';
+import type { Caller } from './sigv4-scope.ts';
+
+export interface Call {
+  readonly deps: FaceDeps;
+  readonly caller: Caller;
+  readonly signer: TokenSigner;
+  /** Serializes the parts of one layer upload. */
+  readonly uploads: KeyedMutex;
+}
+
+export interface Operation<O> {
+  readonly input: z.ZodType;
+  handle(input: never, call: Call): Promise<O> | O;
+}
+
+export function op<S extends z.ZodType, O>(
+  input: S,
+  handle: (input: z.output<S>, call: Call) => Promise<O> | O,
+): Operation<O> {
+  return { input, handle: handle as (input: never, call: Call) => Promise<O> | O };
+}
+
+/** The registry an operation acts on: `registryId` when given, else the caller's account, in the caller's region. */
+export const scopeOf = (call: Call, registryId?: string): RegistryScope => ({
+  account: registryId ?? call.caller.scope.account,
+  region: call.caller.scope.region,
+});
+
+/** Runs a command through the engine, turning a domain refusal into the ECR error. */
+export async function execute(call: Call, command: Command, fields: Record<string, unknown> = {}): Promise<RecordedEvent[]> {
+  try {
+    return await call.deps.engine.execute(command);
+  } catch (err) {
+    if (err instanceof DomainFailure) throw EcrError.fromDomain(err.error, fields);
+    throw err;
+  }
+}
+
+/** Validates `body` against the operation's schema; the first problem becomes an InvalidParameterException. */
+export function parseInput(schema: z.ZodType, body: unknown): unknown {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'request';
+  throw new EcrError(
+    'InvalidParameterException',
+    `Invalid parameter at '${where}' failed to satisfy constraint: '${issue?.message ?? 'invalid input'}'`,
+  );
+}

@@ -1,0 +1,312 @@
+/**
+ * PutImage, BatchGetImage, BatchDeleteImage, DescribeImages, ListImages,
+ * ListImageReferrers, UpdateImageStorageClass.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { repositoryNotFound } from '../../../domain/decide.ts';
+import { parseManifest } from '../../../domain/manifest.ts';
+import { isDigest, isSha256Digest, isTag } from '../../../domain/names.ts';
+import type { RegistryScope } from '../../../domain/scope.ts';
+import type { Repository } from '../../../domain/state.ts';
+import { describeImages, imageDetail, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
+import { paginate } from '../../../queries/ecr-pagination.ts';
+import { findRepo } from '../../../queries/ecr-repositories.ts';
+import { EcrError, invalidParameter } from '../ecr-errors.ts';
+import { execute, op, scopeOf, type Call } from '../operation.ts';
+import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+
+type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
+type FailureCode =
+  | 'InvalidImageDigest'
+  | 'InvalidImageTag'
+  | 'ImageTagDoesNotMatchDigest'
+  | 'ImageNotFound'
+  | 'MissingDigestAndTag'
+  | 'ImageReferencedByManifestList'
+  | 'ImageInaccessible';
+interface Failure {
+  imageId: ImageId;
+  failureCode: FailureCode;
+  failureReason: string;
+}
+
+function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
+  const repo = findRepo(call.deps.engine.state, scope, name);
+  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
+  return repo;
+}
+
+const cleanId = (id: ImageId): ImageId => ({
+  ...(id.imageDigest !== undefined ? { imageDigest: id.imageDigest } : {}),
+  ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}),
+});
+
+/** Resolves an image id to a digest in `repo`, or the failure ECR reports for it. */
+function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
+  const fail = (failureCode: FailureCode, failureReason: string): Failure => ({ imageId: cleanId(id), failureCode, failureReason });
+  if (id.imageDigest === undefined && id.imageTag === undefined)
+    return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
+  if (id.imageDigest !== undefined && !isDigest(id.imageDigest)) return fail('InvalidImageDigest', 'Invalid image digest');
+  if (id.imageTag !== undefined && (id.imageTag.length === 0 || id.imageTag.length > 300)) return fail('InvalidImageTag', 'Invalid image tag');
+  const byTag = id.imageTag === undefined ? undefined : repo.tags.get(id.imageTag);
+  if (id.imageTag !== undefined && byTag === undefined) return fail('ImageNotFound', 'Requested image not found');
+  if (id.imageDigest !== undefined) {
+    if (!repo.images.has(id.imageDigest)) return fail('ImageNotFound', 'Requested image not found');
+    if (byTag !== undefined && byTag !== id.imageDigest)
+      return fail('ImageTagDoesNotMatchDigest', 'Invalid request parameters: image tag does not match digest');
+    return { digest: id.imageDigest };
+  }
+  return { digest: byTag as string };
+}
+
+const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): EcrError =>
+  new EcrError(
+    'ImageNotFoundException',
+    `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repository}' in the registry with id '${scope.account}'`,
+  );
+
+const tagStatus = z.enum(['TAGGED', 'UNTAGGED', 'ANY']);
+
+export const imageOperations = {
+  PutImage: op(
+    z.object({
+      registryId,
+      repositoryName,
+      imageManifest: z.string().min(1).max(4194304),
+      imageManifestMediaType: z.string().optional(),
+      imageTag: imageTag.optional(),
+      imageDigest: z.string().optional(),
+    }),
+    async (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      const bytes = Buffer.from(i.imageManifest, 'utf8');
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      if (i.imageDigest !== undefined && i.imageDigest !== digest)
+        throw new EcrError(
+          'ImageDigestDoesNotMatchException',
+          `Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The provided digest '${i.imageDigest}' does not match the digest '${digest}' of the manifest'`,
+        );
+      if (i.imageTag !== undefined && !isTag(i.imageTag))
+        throw invalidParameter(`Invalid parameter at 'imageTag' failed to satisfy constraint: 'Invalid image tag: ${i.imageTag}'`);
+      const parsed = parseManifest(bytes, i.imageManifestMediaType);
+      if (!parsed.ok) throw invalidParameter(`Invalid parameter at 'ImageManifest' failed to satisfy constraint: '${parsed.message}'`);
+      await execute(call, {
+        type: 'PutManifest',
+        scope,
+        repository: i.repositoryName,
+        digest,
+        bytes,
+        manifest: parsed.manifest,
+        tag: i.imageTag ?? null,
+        face: 'ecr',
+      });
+      return {
+        image: {
+          registryId: scope.account,
+          repositoryName: i.repositoryName,
+          imageId: { imageDigest: digest, ...(i.imageTag !== undefined ? { imageTag: i.imageTag } : {}) },
+          imageManifest: i.imageManifest,
+          imageManifestMediaType: parsed.manifest.mediaType,
+        },
+      };
+    },
+  ),
+
+  BatchGetImage: op(
+    z.object({
+      registryId,
+      repositoryName,
+      imageIds: z.array(imageId).min(1).max(100),
+      acceptedMediaTypes: z.array(z.string()).min(1).max(100).optional(),
+    }),
+    (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const images = [];
+      const failures: Failure[] = [];
+      for (const id of i.imageIds) {
+        const r = resolve(repo, id);
+        if ('failureCode' in r) {
+          failures.push(r);
+          continue;
+        }
+        const image = repo.images.get(r.digest);
+        if (!image) continue;
+        if (i.acceptedMediaTypes && !i.acceptedMediaTypes.includes(image.mediaType)) {
+          failures.push({
+            imageId: cleanId(id),
+            failureCode: 'ImageNotFound',
+            failureReason: `Requested image's manifest media type ${image.mediaType} is not among the accepted media types`,
+          });
+          continue;
+        }
+        if (image.storageClass === 'ARCHIVE') {
+          failures.push({ imageId: cleanId(id), failureCode: 'ImageInaccessible', failureReason: 'The image is archived' });
+          continue;
+        }
+        images.push({
+          registryId: scope.account,
+          repositoryName: i.repositoryName,
+          imageId: { imageDigest: r.digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) },
+          imageManifest: Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('utf8'),
+          imageManifestMediaType: image.mediaType,
+        });
+      }
+      return { images, failures };
+    },
+  ),
+
+  BatchDeleteImage: op(
+    z.object({ registryId, repositoryName, imageIds: z.array(imageId).min(1).max(100) }),
+    async (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      repoOrThrow(call, scope, i.repositoryName);
+      const imageIds: ImageId[] = [];
+      const failures: Failure[] = [];
+      for (const id of i.imageIds) {
+        // Each deletion sees the state the previous ones left.
+        const repo = repoOrThrow(call, scope, i.repositoryName);
+        const r = resolve(repo, id);
+        if ('failureCode' in r) {
+          failures.push(r);
+          continue;
+        }
+        const tags = tagsByDigest(repo).get(r.digest) ?? [];
+        const deletesImage = id.imageDigest !== undefined || tags.length <= 1;
+        const parents = deletesImage ? indexesReferencing(repo, r.digest) : [];
+        if (parents.length > 0) {
+          failures.push({
+            imageId: cleanId(id),
+            failureCode: 'ImageReferencedByManifestList',
+            failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
+          });
+          continue;
+        }
+        if (id.imageDigest === undefined && id.imageTag !== undefined) {
+          await execute(call, { type: 'DeleteTag', scope, repository: i.repositoryName, tag: id.imageTag, deleteImageIfUntagged: true });
+          imageIds.push({ imageDigest: r.digest, imageTag: id.imageTag });
+        } else {
+          await execute(call, { type: 'DeleteImage', scope, repository: i.repositoryName, digest: r.digest });
+          if (tags.length === 0) imageIds.push({ imageDigest: r.digest });
+          for (const tag of tags) imageIds.push({ imageDigest: r.digest, imageTag: tag });
+        }
+      }
+      return { imageIds, failures };
+    },
+  ),
+
+  DescribeImages: op(
+    z.object({
+      registryId,
+      repositoryName,
+      imageIds: z.array(imageId).min(1).max(100).optional(),
+      nextToken,
+      maxResults: maxResults(1000),
+      filter: z.object({ tagStatus: tagStatus.optional(), imageStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional() }).optional(),
+    }),
+    (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      const repo = repoOrThrow(call, scope, i.repositoryName);
+      if (i.imageIds) {
+        if (i.nextToken !== undefined || i.maxResults !== undefined)
+          throw invalidParameter('maxResults and nextToken cannot be used together with imageIds');
+        const tags = tagsByDigest(repo);
+        const seen = new Set<string>();
+        const imageDetails = [];
+        for (const id of i.imageIds) {
+          const r = resolve(repo, id);
+          if ('failureCode' in r) throw imageNotFound(scope, i.repositoryName, id);
+          if (seen.has(r.digest)) continue;
+          seen.add(r.digest);
+          imageDetails.push(imageDetail(repo, repo.images.get(r.digest)!, tags.get(r.digest)));
+        }
+        return { imageDetails };
+      }
+      const filter = { tagStatus: i.filter?.tagStatus ?? 'ANY', imageStatus: i.filter?.imageStatus ?? 'ANY' } as const;
+      const page = paginate(describeImages(repo, filter), {
+        ...i,
+        defaultMax: 100,
+        query: `images:${filter.tagStatus}:${filter.imageStatus}`,
+      });
+      return { imageDetails: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    },
+  ),
+
+  ListImages: op(
+    z.object({
+      registryId,
+      repositoryName,
+      nextToken,
+      maxResults: maxResults(1000),
+      filter: z.object({ tagStatus: tagStatus.optional() }).optional(),
+    }),
+    (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const status = i.filter?.tagStatus ?? 'ANY';
+      const page = paginate(listImageIds(repo, status), { ...i, defaultMax: 100, query: `list:${status}` });
+      return { imageIds: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    },
+  ),
+
+  ListImageReferrers: op(
+    z.object({
+      registryId,
+      repositoryName,
+      subjectId: z.object({ imageDigest: z.string().refine(isSha256Digest, 'Invalid image digest') }),
+      filter: z
+        .object({
+          artifactTypes: z.array(z.string()).min(1).max(5).optional(),
+          artifactStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional(),
+        })
+        .optional(),
+      nextToken,
+      maxResults: maxResults(50),
+    }),
+    (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const types = i.filter?.artifactTypes;
+      const status = i.filter?.artifactStatus ?? 'ANY';
+      const referrers = (repo.referrers.get(i.subjectId.imageDigest) ?? [])
+        .map((d) => repo.images.get(d))
+        .filter((m) => m !== undefined)
+        .filter((m) => !types || (m.artifactType !== undefined && types.includes(m.artifactType)))
+        .filter((m) => status === 'ANY' || (status === 'ARCHIVED') === (m.storageClass === 'ARCHIVE'))
+        .map((m) => {
+          const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as { annotations?: Record<string, string> };
+          return {
+            digest: m.digest,
+            mediaType: m.mediaType,
+            ...(m.artifactType !== undefined ? { artifactType: m.artifactType } : {}),
+            size: m.bytes.byteLength,
+            ...(doc.annotations ? { annotations: doc.annotations } : {}),
+            artifactStatus: m.storageClass === 'ARCHIVE' ? ('ARCHIVED' as const) : ('ACTIVE' as const),
+          };
+        });
+      const page = paginate(referrers, { ...i, defaultMax: 50, query: `referrers:${i.subjectId.imageDigest}` });
+      return { referrers: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    },
+  ),
+
+  UpdateImageStorageClass: op(
+    z.object({ registryId, repositoryName, imageId, targetStorageClass: z.enum(['STANDARD', 'ARCHIVE']) }),
+    async (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const r = resolve(repo, i.imageId);
+      if ('failureCode' in r) {
+        if (r.failureCode === 'ImageNotFound') throw imageNotFound(scope, i.repositoryName, i.imageId);
+        throw invalidParameter(`Invalid parameter at 'imageId' failed to satisfy constraint: '${r.failureReason}'`);
+      }
+      await execute(call, { type: 'UpdateImageStorageClass', scope, repository: i.repositoryName, digest: r.digest, storageClass: i.targetStorageClass });
+      return {
+        registryId: scope.account,
+        repositoryName: i.repositoryName,
+        imageId: { imageDigest: r.digest, ...(i.imageId.imageTag !== undefined ? { imageTag: i.imageId.imageTag } : {}) },
+        imageStatus: i.targetStorageClass === 'ARCHIVE' ? ('ARCHIVED' as const) : ('ACTIVE' as const),
+      };
+    },
+  ),
+};

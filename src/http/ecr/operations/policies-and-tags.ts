@@ -1,0 +1,100 @@
+/**
+ * Set/Get/DeleteRepositoryPolicy, Put/Get/DeleteRegistryPolicy,
+ * TagResource / UntagResource / ListTagsForResource.
+ */
+import { z } from 'zod';
+import { repositoryNotFound } from '../../../domain/decide.ts';
+import { scopeKey, type RegistryScope } from '../../../domain/scope.ts';
+import type { Repository } from '../../../domain/state.ts';
+import { findRepo, parseRepositoryArn } from '../../../queries/ecr-repositories.ts';
+import { EcrError, invalidParameter } from '../ecr-errors.ts';
+import { execute, op, scopeOf, type Call } from '../operation.ts';
+import { policyText, registryId, repositoryName, resourceTag } from '../shapes.ts';
+
+function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
+  const repo = findRepo(call.deps.engine.state, scope, name);
+  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
+  return repo;
+}
+
+/** The repository an ARN names (TagResource & co. take ARNs, not names). */
+function repoOfArn(call: Call, arn: string): { scope: RegistryScope; name: string } {
+  const parsed = parseRepositoryArn(arn);
+  if (!parsed) throw invalidParameter(`Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN'`);
+  const scope = { account: parsed.account, region: parsed.region };
+  repoOrThrow(call, scope, parsed.name);
+  return { scope, name: parsed.name };
+}
+
+const repositoryPolicyNotFound = (scope: RegistryScope, name: string) =>
+  new EcrError(
+    'RepositoryPolicyNotFoundException',
+    `Repository policy does not exist for the repository with name '${name}' in the registry with id '${scope.account}'`,
+  );
+
+const registryPolicyNotFound = (scope: RegistryScope) =>
+  new EcrError('RegistryPolicyNotFoundException', `Registry policy does not exist in the registry with id '${scope.account}'`);
+
+const resourceArn = z.string().min(1).max(2048);
+
+export const policyAndTagOperations = {
+  SetRepositoryPolicy: op(
+    z.object({ registryId, repositoryName, policyText, force: z.boolean().optional() }),
+    async (i, call) => {
+      const scope = scopeOf(call, i.registryId);
+      await execute(call, { type: 'SetRepositoryPolicy', scope, repository: i.repositoryName, policyText: i.policyText });
+      return { registryId: scope.account, repositoryName: i.repositoryName, policyText: i.policyText };
+    },
+  ),
+
+  GetRepositoryPolicy: op(z.object({ registryId, repositoryName }), (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    const text = repoOrThrow(call, scope, i.repositoryName).settings.policyText;
+    if (text === undefined) throw repositoryPolicyNotFound(scope, i.repositoryName);
+    return { registryId: scope.account, repositoryName: i.repositoryName, policyText: text };
+  }),
+
+  DeleteRepositoryPolicy: op(z.object({ registryId, repositoryName }), async (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    const text = repoOrThrow(call, scope, i.repositoryName).settings.policyText;
+    await execute(call, { type: 'DeleteRepositoryPolicy', scope, repository: i.repositoryName });
+    return { registryId: scope.account, repositoryName: i.repositoryName, ...(text !== undefined ? { policyText: text } : {}) };
+  }),
+
+  PutRegistryPolicy: op(z.object({ policyText }), async (i, call) => {
+    const scope = scopeOf(call);
+    await execute(call, { type: 'PutRegistryPolicy', scope, policyText: i.policyText });
+    return { registryId: scope.account, policyText: i.policyText };
+  }),
+
+  GetRegistryPolicy: op(z.object({}), (_i, call) => {
+    const scope = scopeOf(call);
+    const text = call.deps.engine.state.registries.get(scopeKey(scope))?.policyText;
+    if (text === undefined) throw registryPolicyNotFound(scope);
+    return { registryId: scope.account, policyText: text };
+  }),
+
+  DeleteRegistryPolicy: op(z.object({}), async (_i, call) => {
+    const scope = scopeOf(call);
+    const text = call.deps.engine.state.registries.get(scopeKey(scope))?.policyText;
+    await execute(call, { type: 'DeleteRegistryPolicy', scope });
+    return { registryId: scope.account, ...(text !== undefined ? { policyText: text } : {}) };
+  }),
+
+  TagResource: op(z.object({ resourceArn, tags: z.array(resourceTag).max(200) }), async (i, call) => {
+    const { scope, name } = repoOfArn(call, i.resourceArn);
+    await execute(call, { type: 'TagRepository', scope, repository: name, tags: i.tags.map((t) => ({ Key: t.Key, Value: t.Value })) });
+    return {};
+  }),
+
+  UntagResource: op(z.object({ resourceArn, tagKeys: z.array(z.string().min(1).max(128)).max(200) }), async (i, call) => {
+    const { scope, name } = repoOfArn(call, i.resourceArn);
+    await execute(call, { type: 'UntagRepository', scope, repository: name, tagKeys: i.tagKeys });
+    return {};
+  }),
+
+  ListTagsForResource: op(z.object({ resourceArn }), (i, call) => {
+    const { scope, name } = repoOfArn(call, i.resourceArn);
+    return { tags: repoOrThrow(call, scope, name).settings.resourceTags.map((t) => ({ Key: t.Key, Value: t.Value })) };
+  }),
+};

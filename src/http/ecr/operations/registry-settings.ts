@@ -1,0 +1,176 @@
+/**
+ * DescribeRegistry, Get/PutAccountSetting, Get/PutRegistryScanningConfiguration,
+ * BatchGetRepositoryScanningConfiguration, Put/Get/DeleteSigningConfiguration,
+ * Register/Deregister/ListPullTimeUpdateExclusions, GetAuthorizationToken.
+ */
+import { z } from 'zod';
+import { accountSetting } from '../../../domain/settings/account-settings.ts';
+import { ACCOUNT_SETTING_VALUES } from '../../../domain/settings/settings-decide.ts';
+import type { RegistrySettings } from '../../../domain/settings/settings-state.ts';
+import { matchesTagFilter } from '../../../domain/tag-filter.ts';
+import { scopeKey, type RegistryScope } from '../../../domain/scope.ts';
+import { paginate } from '../../../queries/ecr-pagination.ts';
+import { findRepo, repositoryArn } from '../../../queries/ecr-repositories.ts';
+import { TOKEN_TTL_MS } from '../../token-auth.ts';
+import { EcrError } from '../ecr-errors.ts';
+import { execute, op, scopeOf, type Call } from '../operation.ts';
+import { maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+
+const registry = (call: Call, scope: RegistryScope): RegistrySettings =>
+  call.deps.engine.state.registries.get(scopeKey(scope)) ?? {};
+
+const settingName = z.enum(Object.keys(ACCOUNT_SETTING_VALUES) as [string, ...string[]]);
+
+const repositoryFilter = z.object({
+  filter: z.string().min(1).max(256),
+  filterType: z.enum(['WILDCARD']),
+});
+const scanningRule = z.object({
+  scanFrequency: z.enum(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN', 'MANUAL']),
+  repositoryFilters: z.array(repositoryFilter).min(0).max(100),
+});
+const signingRule = z.object({
+  signingProfileArn: z.string().min(1).max(2048),
+  repositoryFilters: z.array(z.object({ filter: z.string().min(1).max(256), filterType: z.enum(['WILDCARD_MATCH']) })).min(1).max(100).optional(),
+});
+const principalArn = z.string().min(1).max(200).regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN');
+
+const DEFAULT_SCANNING = { scanType: 'BASIC', rules: [] } as const;
+
+export const registryOperations = {
+  DescribeRegistry: op(z.object({}), (_i, call) => ({
+    registryId: scopeOf(call).account,
+    replicationConfiguration: { rules: [] },
+  })),
+
+  GetAccountSetting: op(z.object({ name: settingName }), (i, call) => ({
+    name: i.name,
+    value: accountSetting(call.deps.engine.state, scopeOf(call), i.name) ?? '',
+  })),
+
+  PutAccountSetting: op(z.object({ name: settingName, value: z.string() }), async (i, call) => {
+    await execute(call, { type: 'PutAccountSetting', scope: scopeOf(call), name: i.name, value: i.value });
+    return { name: i.name, value: i.value };
+  }),
+
+  GetRegistryScanningConfiguration: op(z.object({}), (_i, call) => {
+    const scope = scopeOf(call);
+    const s = registry(call, scope).scanning ?? DEFAULT_SCANNING;
+    return { registryId: scope.account, scanningConfiguration: wireScanning(s) };
+  }),
+
+  PutRegistryScanningConfiguration: op(
+    z.object({ scanType: z.enum(['BASIC', 'ENHANCED']).optional(), rules: z.array(scanningRule).max(2).optional() }),
+    async (i, call) => {
+      const scope = scopeOf(call);
+      const scanType = i.scanType ?? 'BASIC';
+      const rules = (i.rules ?? []).map((r) => ({ scanFrequency: r.scanFrequency, repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) }));
+      await execute(call, { type: 'PutRegistryScanningConfiguration', scope, scanType, rules });
+      return { registryScanningConfiguration: wireScanning({ scanType, rules }) };
+    },
+  ),
+
+  BatchGetRepositoryScanningConfiguration: op(
+    z.object({ repositoryNames: z.array(repositoryName).min(1).max(25) }),
+    (i, call) => {
+      const scope = scopeOf(call);
+      const scanning = registry(call, scope).scanning ?? DEFAULT_SCANNING;
+      const scanningConfigurations = [];
+      const failures = [];
+      for (const name of i.repositoryNames) {
+        const repo = findRepo(call.deps.engine.state, scope, name);
+        if (!repo) {
+          failures.push({ repositoryName: name, failureCode: 'REPOSITORY_NOT_FOUND' as const, failureReason: 'REPOSITORY_NOT_FOUND' });
+          continue;
+        }
+        const rule = scanning.rules.find((r) => r.repositoryFilters.some((f) => matchesTagFilter(name, f.filter)));
+        const applied = rule?.repositoryFilters.filter((f) => matchesTagFilter(name, f.filter)) ?? [];
+        scanningConfigurations.push({
+          repositoryArn: repositoryArn(repo),
+          repositoryName: name,
+          scanOnPush: repo.settings.scanOnPush || rule?.scanFrequency === 'SCAN_ON_PUSH',
+          scanFrequency: (rule?.scanFrequency ?? (repo.settings.scanOnPush ? 'SCAN_ON_PUSH' : 'MANUAL')) as 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL',
+          appliedScanFilters: applied.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
+        });
+      }
+      return { scanningConfigurations, failures };
+    },
+  ),
+
+  PutSigningConfiguration: op(z.object({ signingConfiguration: z.object({ rules: z.array(signingRule).min(0).max(10) }) }), async (i, call) => {
+    const rules = i.signingConfiguration.rules.map((r) => ({
+      signingProfileArn: r.signingProfileArn,
+      ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
+    }));
+    await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
+    return { signingConfiguration: wireSigning(rules) };
+  }),
+
+  GetSigningConfiguration: op(z.object({}), (_i, call) => {
+    const scope = scopeOf(call);
+    const signing = registry(call, scope).signing;
+    if (!signing) throw signingNotFound(scope);
+    return { registryId: scope.account, signingConfiguration: wireSigning(signing.rules) };
+  }),
+
+  DeleteSigningConfiguration: op(z.object({}), async (_i, call) => {
+    const scope = scopeOf(call);
+    const signing = registry(call, scope).signing;
+    await execute(call, { type: 'DeleteSigningConfiguration', scope });
+    return { registryId: scope.account, ...(signing ? { signingConfiguration: wireSigning(signing.rules) } : {}) };
+  }),
+
+  RegisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
+    const events = await execute(call, { type: 'RegisterPullTimeUpdateExclusion', scope: scopeOf(call), principalArn: i.principalArn });
+    return { principalArn: i.principalArn, createdAt: (events[0]?.time ?? call.deps.clock.now()) / 1000 };
+  }),
+
+  DeregisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
+    await execute(call, { type: 'DeregisterPullTimeUpdateExclusion', scope: scopeOf(call), principalArn: i.principalArn });
+    return { principalArn: i.principalArn };
+  }),
+
+  ListPullTimeUpdateExclusions: op(z.object({ nextToken, maxResults: maxResults(1000) }), (i, call) => {
+    const page = paginate(registry(call, scopeOf(call)).pullTimeUpdateExclusions ?? [], { ...i, defaultMax: 100, query: 'exclusions' });
+    return { pullTimeUpdateExclusions: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  }),
+
+  GetAuthorizationToken: op(z.object({ registryIds: z.array(registryId.unwrap()).min(1).max(10).optional() }), (i, call) => {
+    const expiresAt = call.deps.clock.now() + TOKEN_TTL_MS;
+    const accounts = i.registryIds ?? [call.caller.scope.account];
+    return {
+      authorizationData: accounts.map((account) => {
+        const token = call.signer.issue({ account, region: call.caller.scope.region }, expiresAt, call.deps.ids.hex(8));
+        return {
+          authorizationToken: Buffer.from(`AWS:${token}`).toString('base64'),
+          expiresAt: expiresAt / 1000,
+          proxyEndpoint: `http://${call.deps.registryHost()}`,
+        };
+      }),
+    };
+  }),
+};
+
+const signingNotFound = (scope: RegistryScope) =>
+  new EcrError('SigningConfigurationNotFoundException', `Signing configuration does not exist in the registry with id '${scope.account}'`);
+
+function wireScanning(s: { scanType: string; rules: readonly { scanFrequency: string; repositoryFilters: readonly { filter: string }[] }[] }) {
+  return {
+    scanType: s.scanType as 'BASIC' | 'ENHANCED',
+    rules: s.rules.map((r) => ({
+      scanFrequency: r.scanFrequency as 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL',
+      repositoryFilters: r.repositoryFilters.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
+    })),
+  };
+}
+
+function wireSigning(rules: readonly { signingProfileArn: string; repositoryFilters?: readonly { filter: string }[] }[]) {
+  return {
+    rules: rules.map((r) => ({
+      signingProfileArn: r.signingProfileArn,
+      ...(r.repositoryFilters
+        ? { repositoryFilters: r.repositoryFilters.map((f) => ({ filter: f.filter, filterType: 'WILDCARD_MATCH' as const })) }
+        : {}),
+    })),
+  };
+}

@@ -1,0 +1,124 @@
+/** Create/Describe/Update/DeleteRepositoryCreationTemplate. */
+import { z } from 'zod';
+import { scopeKey } from '../../../domain/scope.ts';
+import { MAX_RESOURCE_TAGS } from '../../../domain/settings/settings-decide.ts';
+import type { CreationTemplate, StoredTemplate } from '../../../domain/settings/settings-state.ts';
+import { paginate } from '../../../queries/ecr-pagination.ts';
+import { EcrError } from '../ecr-errors.ts';
+import { checkMutability } from '../mutability.ts';
+import { execute, op, scopeOf, type Call } from '../operation.ts';
+import { encryptionConfiguration, maxResults, mutabilityFilter, nextToken, policyText, resourceTag, tagMutability } from '../shapes.ts';
+
+const PREFIX = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/;
+const prefix = z.string().min(1).max(256).regex(PREFIX, `must satisfy regular expression '${PREFIX.source}'`);
+const appliedFor = z.array(z.enum(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION'])).min(1).max(3);
+
+const templateFields = {
+  description: z.string().max(256).optional(),
+  encryptionConfiguration: encryptionConfiguration.optional(),
+  resourceTags: z.array(resourceTag).max(MAX_RESOURCE_TAGS).optional(),
+  imageTagMutability: tagMutability.optional(),
+  imageTagMutabilityExclusionFilters: z.array(mutabilityFilter).optional(),
+  repositoryPolicy: policyText.optional(),
+  lifecyclePolicy: z.string().min(100).max(30720).optional(),
+  customRoleArn: z.string().max(2048).optional(),
+};
+
+function wireTemplate(t: StoredTemplate) {
+  return {
+    prefix: t.prefix,
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    encryptionConfiguration: {
+      encryptionType: t.encryptionType as 'AES256' | 'KMS' | 'KMS_DSSE',
+      ...(t.kmsKey !== undefined ? { kmsKey: t.kmsKey } : {}),
+    },
+    resourceTags: t.resourceTags.map((r) => ({ Key: r.Key, Value: r.Value })),
+    imageTagMutability: t.imageTagMutability as 'MUTABLE' | 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION' | 'MUTABLE_WITH_EXCLUSION',
+    ...(t.imageTagMutabilityExclusionFilters.length > 0
+      ? { imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters.map((f) => ({ filterType: 'WILDCARD' as const, filter: f.filter })) }
+      : {}),
+    ...(t.repositoryPolicy !== undefined ? { repositoryPolicy: t.repositoryPolicy } : {}),
+    ...(t.lifecyclePolicy !== undefined ? { lifecyclePolicy: t.lifecyclePolicy } : {}),
+    appliedFor: t.appliedFor as ('CREATE_ON_PUSH' | 'PULL_THROUGH_CACHE' | 'REPLICATION')[],
+    ...(t.customRoleArn !== undefined ? { customRoleArn: t.customRoleArn } : {}),
+    createdAt: t.createdAt / 1000,
+    updatedAt: t.updatedAt / 1000,
+  };
+}
+
+function storedTemplate(call: Call, p: string): StoredTemplate {
+  const t = call.deps.engine.state.registries.get(scopeKey(scopeOf(call)))?.templates?.[p];
+  if (!t) throw new EcrError('TemplateNotFoundException', `The repository creation template with prefix '${p}' does not exist`);
+  return t;
+}
+
+export const templateOperations = {
+  CreateRepositoryCreationTemplate: op(z.object({ prefix, appliedFor, ...templateFields }), async (i, call) => {
+    const scope = scopeOf(call);
+    const mutability = i.imageTagMutability ?? 'MUTABLE';
+    checkMutability(mutability, i.imageTagMutabilityExclusionFilters);
+    const template: CreationTemplate = {
+      prefix: i.prefix,
+      ...(i.description !== undefined ? { description: i.description } : {}),
+      encryptionType: i.encryptionConfiguration?.encryptionType ?? 'AES256',
+      ...(i.encryptionConfiguration?.kmsKey !== undefined ? { kmsKey: i.encryptionConfiguration.kmsKey } : {}),
+      resourceTags: (i.resourceTags ?? []).map((t) => ({ Key: t.Key, Value: t.Value })),
+      imageTagMutability: mutability,
+      imageTagMutabilityExclusionFilters: (i.imageTagMutabilityExclusionFilters ?? []).map((f) => ({ ...f })),
+      ...(i.repositoryPolicy !== undefined ? { repositoryPolicy: i.repositoryPolicy } : {}),
+      ...(i.lifecyclePolicy !== undefined ? { lifecyclePolicy: i.lifecyclePolicy } : {}),
+      appliedFor: [...new Set(i.appliedFor)],
+      ...(i.customRoleArn !== undefined ? { customRoleArn: i.customRoleArn } : {}),
+    };
+    await execute(call, { type: 'CreateRepositoryCreationTemplate', scope, template });
+    return { registryId: scope.account, repositoryCreationTemplate: wireTemplate(storedTemplate(call, i.prefix)) };
+  }),
+
+  DescribeRepositoryCreationTemplates: op(
+    z.object({ prefixes: z.array(prefix).min(1).max(100).optional(), nextToken, maxResults: maxResults(1000) }),
+    (i, call) => {
+      const scope = scopeOf(call);
+      const all = Object.values(call.deps.engine.state.registries.get(scopeKey(scope))?.templates ?? {});
+      const chosen = i.prefixes ? all.filter((t) => i.prefixes!.includes(t.prefix)) : all;
+      const page = paginate(chosen, { ...i, defaultMax: 100, query: `templates:${(i.prefixes ?? []).join(',')}` });
+      return {
+        registryId: scope.account,
+        repositoryCreationTemplates: page.items.map(wireTemplate),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
+    },
+  ),
+
+  UpdateRepositoryCreationTemplate: op(z.object({ prefix, appliedFor: appliedFor.optional(), ...templateFields }), async (i, call) => {
+    const scope = scopeOf(call);
+    const current = storedTemplate(call, i.prefix);
+    const mutability = i.imageTagMutability ?? current.imageTagMutability;
+    checkMutability(mutability, i.imageTagMutabilityExclusionFilters ?? (i.imageTagMutability ? [] : current.imageTagMutabilityExclusionFilters));
+    await execute(call, {
+      type: 'UpdateRepositoryCreationTemplate',
+      scope,
+      prefix: i.prefix,
+      changes: {
+        description: i.description,
+        encryptionType: i.encryptionConfiguration?.encryptionType,
+        kmsKey: i.encryptionConfiguration?.kmsKey,
+        resourceTags: i.resourceTags?.map((t) => ({ Key: t.Key, Value: t.Value })),
+        imageTagMutability: i.imageTagMutability,
+        imageTagMutabilityExclusionFilters:
+          i.imageTagMutabilityExclusionFilters?.map((f) => ({ ...f })) ?? (i.imageTagMutability ? [] : undefined),
+        repositoryPolicy: i.repositoryPolicy,
+        lifecyclePolicy: i.lifecyclePolicy,
+        appliedFor: i.appliedFor ? [...new Set(i.appliedFor)] : undefined,
+        customRoleArn: i.customRoleArn,
+      },
+    });
+    return { registryId: scope.account, repositoryCreationTemplate: wireTemplate(storedTemplate(call, i.prefix)) };
+  }),
+
+  DeleteRepositoryCreationTemplate: op(z.object({ prefix }), async (i, call) => {
+    const scope = scopeOf(call);
+    const before = storedTemplate(call, i.prefix);
+    await execute(call, { type: 'DeleteRepositoryCreationTemplate', scope, prefix: i.prefix });
+    return { registryId: scope.account, repositoryCreationTemplate: wireTemplate(before) };
+  }),
+};

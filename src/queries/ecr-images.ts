@@ -1,0 +1,94 @@
+/**
+ * Read-only queries over a repository's images, in the shapes ECR answers
+ * with (times in epoch seconds, as on the JSON wire).
+ */
+import type { Image, Repository } from '../domain/state.ts';
+
+export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
+export type ImageStatusFilter = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY';
+
+export interface ImageDetailView {
+  registryId: string;
+  repositoryName: string;
+  imageDigest: string;
+  imageTags?: string[];
+  imageSizeInBytes: number;
+  imagePushedAt: number;
+  imageManifestMediaType: string;
+  artifactMediaType?: string;
+  lastRecordedPullTime?: number;
+  subjectManifestDigest?: string;
+  imageStatus: 'ACTIVE' | 'ARCHIVED';
+  lastArchivedAt?: number;
+  lastActivatedAt?: number;
+}
+
+/** digest -> its tags, in the order they were put. */
+export function tagsByDigest(repo: Repository): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [tag, digest] of repo.tags) {
+    const list = out.get(digest);
+    if (list) list.push(tag);
+    else out.set(digest, [tag]);
+  }
+  return out;
+}
+
+export const imageStatus = (image: Image): 'ACTIVE' | 'ARCHIVED' => (image.storageClass === 'ARCHIVE' ? 'ARCHIVED' : 'ACTIVE');
+
+export function imageDetail(repo: Repository, image: Image, tags: readonly string[] | undefined): ImageDetailView {
+  const changed = image.storageClassChangedAt;
+  return {
+    registryId: repo.account,
+    repositoryName: repo.name,
+    imageDigest: image.digest,
+    ...(tags && tags.length > 0 ? { imageTags: [...tags] } : {}),
+    imageSizeInBytes: image.size,
+    imagePushedAt: image.pushedAt / 1000,
+    imageManifestMediaType: image.mediaType,
+    ...(image.configMediaType !== undefined || image.artifactType !== undefined
+      ? { artifactMediaType: image.artifactType ?? image.configMediaType }
+      : {}),
+    ...(image.lastPulledAt !== undefined ? { lastRecordedPullTime: image.lastPulledAt / 1000 } : {}),
+    ...(image.subject !== undefined ? { subjectManifestDigest: image.subject } : {}),
+    imageStatus: imageStatus(image),
+    ...(changed !== undefined && image.storageClass === 'ARCHIVE' ? { lastArchivedAt: changed / 1000 } : {}),
+    ...(changed !== undefined && image.storageClass === 'STANDARD' ? { lastActivatedAt: changed / 1000 } : {}),
+  };
+}
+
+const statusMatches = (image: Image, filter: ImageStatusFilter): boolean =>
+  filter === 'ANY' || (filter === 'ACTIVATING' ? false : imageStatus(image) === filter);
+
+const tagMatches = (tags: readonly string[] | undefined, filter: TagStatus): boolean =>
+  filter === 'ANY' || (filter === 'TAGGED') === (tags !== undefined && tags.length > 0);
+
+/** Every image of the repository matching the filter, in push order, as ECR describes it. */
+export function* describeImages(
+  repo: Repository,
+  filter: { tagStatus: TagStatus; imageStatus: ImageStatusFilter },
+): Iterable<ImageDetailView> {
+  const tags = tagsByDigest(repo);
+  for (const image of repo.images.values()) {
+    const t = tags.get(image.digest);
+    if (tagMatches(t, filter.tagStatus) && statusMatches(image, filter.imageStatus)) yield imageDetail(repo, image, t);
+  }
+}
+
+/** ListImages' entries: one per tag, and one per untagged image (digest only), in push order. */
+export function* listImageIds(repo: Repository, tagStatus: TagStatus): Iterable<{ imageDigest: string; imageTag?: string }> {
+  const tags = tagsByDigest(repo);
+  for (const image of repo.images.values()) {
+    const t = tags.get(image.digest);
+    if (t && t.length > 0) {
+      if (tagStatus !== 'UNTAGGED') for (const tag of t) yield { imageDigest: image.digest, imageTag: tag };
+    } else if (tagStatus !== 'TAGGED') yield { imageDigest: image.digest };
+  }
+}
+
+/** Digests of the image indexes in the repository that list `digest` as a child. */
+export function indexesReferencing(repo: Repository, digest: string): string[] {
+  const out: string[] = [];
+  for (const image of repo.images.values()) if (image.manifests.includes(digest)) out.push(image.digest);
+  return out;
+}
