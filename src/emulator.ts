@@ -1,7 +1,8 @@
 /**
- * The composition root: startEmulator() opens the journal, loads the newest
- * snapshot, replays the tail, and serves the faces over one HTTP server.
- * Nothing below imports this file.
+ * The composition root: startEmulator() prepares the journal folder (a new one,
+ * a restored snapshot file or a fork of another journal), opens it, loads the
+ * newest checkpoint, replays the tail, and serves the faces over one HTTP
+ * server. Nothing below imports this file.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -12,7 +13,6 @@ import { BlobStore } from './blobs/blob-store.ts';
 import { UploadStaging } from './blobs/upload-staging.ts';
 import { resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
-import type { RegistryState } from './domain/state.ts';
 import { UPCASTERS } from './domain/upcasters.ts';
 import { Engine } from './engine/engine.ts';
 import { createApp } from './http/app.ts';
@@ -22,7 +22,13 @@ import { createTokenAuth } from './http/token-auth.ts';
 import { Journal, loadLatestSnapshot, writeSnapshot } from './journal/index.ts';
 import { decodeMarks, encodeMarks, MARKS_PROJECTION } from './projections/marks-projection.ts';
 import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION } from './projections/registry-projection.ts';
-import { replay } from './replay/replay.ts';
+import { forkJournal } from './replay/fork.ts';
+import { liveHistory, openHistory } from './replay/journal-history.ts';
+import { restorePack } from './replay/pack-reader.ts';
+import { preparePack, writePack } from './replay/pack-writer.ts';
+import { resolvePosition } from './replay/positions.ts';
+import { replay, type Checkpoint } from './replay/replay.ts';
+import { replayTo } from './replay/time-travel.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
@@ -33,6 +39,12 @@ export interface EmulatorOptions extends Partial<Config> {
   /** Inject a clock or id source directly (otherwise from `clock` / `seed`). */
   clockSource?: Clock;
   idSource?: IdSource;
+  /** Start from this snapshot file (`ecr-rewind snapshot`), restored into a new journal folder. */
+  fromSnapshot?: string;
+  /** Start from a copy of another journal (a recorded scenario), up to `at` (default: all of it). */
+  fork?: string | { journal: string; at?: string | number };
+  /** Serve a read-only view of the state at this position (seq, mark or ISO time). */
+  at?: string | number;
 }
 
 export interface Emulator extends AsyncDisposable {
@@ -48,6 +60,8 @@ export interface Emulator extends AsyncDisposable {
   mark(name: string): Promise<number>;
   /** Brings the registry back to a mark or sequence number, keeping history. */
   reset(to: string | number): Promise<void>;
+  /** Writes a snapshot file of the current state (what `fromSnapshot` starts from). */
+  snapshot(file: string): Promise<void>;
   /** The journal's events, from `from` (inclusive). */
   events(from?: number): Iterable<RecordedEvent>;
   stop(): Promise<void>;
@@ -56,14 +70,33 @@ export interface Emulator extends AsyncDisposable {
 /** Snapshot the projections on stop when this many events came since the last one. */
 const SNAPSHOT_AFTER_EVENTS = 1000;
 
+/** Restores or forks into the (new) journal folder when asked to. */
+async function prepareFolder(dir: string, options: EmulatorOptions): Promise<void> {
+  if (options.fromSnapshot !== undefined && options.fork !== undefined) throw new Error('fromSnapshot and fork exclude each other');
+  if (options.fromSnapshot !== undefined) await restorePack(options.fromSnapshot, dir, { fsync: options.fsync !== 'never' });
+  if (options.fork !== undefined) {
+    const spec = typeof options.fork === 'string' ? { journal: options.fork } : options.fork;
+    const history = await openHistory(spec.journal);
+    const at = spec.at === undefined ? history.lastSeq : resolvePosition(String(spec.at), history).seq;
+    await forkJournal(history, at, dir);
+  }
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { logger, clockSource, idSource, ...flags } = options;
+  const { logger, clockSource, idSource, fromSnapshot: _s, fork: _f, at, ...flags } = options;
+  void _s, _f;
   const tempJournal = flags.journal === undefined ? await mkdtemp(join(tmpdir(), 'ecr-rewind-')) : undefined;
   const config = resolveConfig({ port: 0, ...flags, journal: flags.journal ?? tempJournal }, {});
   const log = logger === false ? createLogger('silent') : (logger ?? createLogger(config.logLevel));
   const clock = clockSource ?? (config.clock ? parseClockSpec(config.clock) : systemClock());
   const ids = idSource ?? (config.seed !== undefined ? seededIds(config.seed) : randomIds());
 
+  try {
+    await prepareFolder(config.journal, options);
+  } catch (err) {
+    if (tempJournal) await rm(tempJournal, { recursive: true, force: true });
+    throw err;
+  }
   const journal = await Journal.open(config.journal, {
     fsync: config.fsync,
     intervalMs: config.fsyncIntervalMs,
@@ -71,16 +104,32 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     warn: (msg) => log.warn(msg),
   });
   try {
-    const snap = await loadLatestSnapshot(config.journal, [REGISTRY_PROJECTION, MARKS_PROJECTION]);
-    const base = snap && {
-      state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)) as RegistryState,
-      marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)),
-    };
-    const source = (from: number, to: number) => journal.read(from, to) as Iterable<RecordedEvent>;
-    const start = replay(source, Number.MAX_SAFE_INTEGER, base ? { base } : {});
-    let snapshotSeq = snap?.seq ?? 0;
+    const history = await liveHistory(journal);
+    let start: ReturnType<typeof replay>;
+    let readOnly: string | undefined;
+    let snapshotSeq = history.firstSeq - 1;
+    if (at !== undefined) {
+      const pos = resolvePosition(String(at), history);
+      start = await replayTo(history, pos.seq);
+      readOnly = `this server shows the registry as it was at ${pos.label} (seq ${pos.seq}, read-only); start it without --at to change it`;
+    } else {
+      const snap = await loadLatestSnapshot(config.journal, [REGISTRY_PROJECTION, MARKS_PROJECTION], { warn: (msg) => log.warn(msg) });
+      const base: Checkpoint | undefined = snap && {
+        state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)),
+        marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)),
+      };
+      if (base && snap) {
+        base.state.seq = snap.seq;
+        snapshotSeq = snap.seq;
+      }
+      start = replay(history.source, Number.MAX_SAFE_INTEGER, {
+        ...(base ? { base, adoptBase: true } : {}),
+        ...(history.origin ? { origin: history.origin } : {}),
+      });
+    }
 
     const engine = new Engine(journal, clock, start, {
+      ...(readOnly === undefined ? {} : { readOnly }),
       onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes'),
     });
     const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
@@ -111,7 +160,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     port = (server.address() as AddressInfo).port;
     const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-    log.info({ port, host: config.host, journal: config.journal, seq: journal.lastSeq }, 'ecr-rewind listening');
+    log.info({ port, host: config.host, journal: config.journal, seq: journal.lastSeq, readOnly }, 'ecr-rewind listening');
 
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> =>
@@ -147,6 +196,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           if (seq === undefined) throw new Error(`no mark named '${to}'`);
           await engine.rewind(seq, to);
         }
+      },
+      snapshot: async (file) => {
+        const pack = await preparePack({ state: engine.state, marks: engine.marks }, config.journal, { live: true });
+        await writePack(file, pack);
       },
       events: (from = 1) => journal.read(from) as Iterable<RecordedEvent>,
       stop,

@@ -2,7 +2,12 @@
  * Replay: the same evolve() the live engine runs, over recorded events.
  * A Rewound event swaps in the state as it was after event `to`: taken from a
  * clone kept at a mark when there is one, else rebuilt by replaying the prefix.
+ *
+ * A journal may start later than seq 1 (restored from a snapshot file, or
+ * forked from such a journal): its history then begins at a base checkpoint,
+ * passed as `base`, and asking for a state before it is a PositionNotFound.
  */
+import { domainError, DomainFailure } from '../domain/errors.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
 import { cloneState, emptyState, type RegistryState } from '../domain/state.ts';
@@ -18,21 +23,45 @@ export interface Replayed {
   atMarks: Map<number, RegistryState>;
 }
 
-export interface ReplayOptions {
-  /** Start from this checkpoint instead of the empty state. */
-  base?: { state: RegistryState; marks: Marks };
-  /** Called every so often with the sequence reached (progress bars). */
-  progress?: (seq: number) => void;
+export interface Checkpoint {
+  state: RegistryState;
+  marks: Marks;
 }
 
+export interface ReplayOptions {
+  /** Start from this checkpoint instead of the empty state. */
+  base?: Checkpoint;
+  /** Use `base.state` as the working state instead of a clone (the caller gives it up). */
+  adoptBase?: boolean;
+  /** The checkpoint a history starting after seq 1 begins at (for rewinds to before `base`). */
+  origin?: Checkpoint;
+  /** Called every so often with the sequence reached (progress bars). */
+  progress?: (seq: number) => void;
+  /** Called after each event is folded in (property tests, verify). The state is live: clone to keep it. */
+  each?: (state: RegistryState, e: RecordedEvent) => void;
+}
+
+const historyMissing = (wanted: number, first: number): DomainFailure =>
+  new DomainFailure(
+    domainError(
+      'PositionNotFound',
+      `the state after seq ${wanted} is not in this journal: its history starts after seq ${first - 1} (a snapshot base)`,
+    ),
+  );
+
 export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: ReplayOptions = {}): Replayed {
-  let state = opts.base ? cloneState(opts.base.state) : emptyState();
-  const marks: Marks = new Map(opts.base?.marks ?? []);
+  const start = opts.base ?? opts.origin;
+  let state = start ? (opts.adoptBase && opts.base ? start.state : cloneState(start.state)) : emptyState();
+  const marks: Marks = new Map(start?.marks ?? []);
   const atMarks = new Map<number, RegistryState>();
+  const origin = opts.origin;
+  let expected = state.seq + 1;
   let n = 0;
   for (const e of source(state.seq + 1, to)) {
+    if (e.seq !== expected) throw historyMissing(expected, e.seq);
+    expected++;
     if (e.type === 'Rewound') {
-      const target = atMarks.get(e.data.to) ?? stateAt(source, e.data.to);
+      const target = atMarks.get(e.data.to) ?? stateAt(source, e.data.to, origin);
       state = cloneState(target);
       state.seq = e.seq;
     } else {
@@ -44,13 +73,22 @@ export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: 
         atMarks.set(e.data.at, kept);
       }
     }
+    opts.each?.(state, e);
     if (opts.progress && ++n % 65536 === 0) opts.progress(e.seq);
   }
   return { state, marks, atMarks };
 }
 
-/** The registry state as it was right after event `seq` (0: empty). */
-export function stateAt(source: EventSource, seq: number): RegistryState {
+/**
+ * The registry state as it was right after event `seq` (0: empty). `origin` is
+ * the checkpoint of a journal whose history starts after seq 1.
+ */
+export function stateAt(source: EventSource, seq: number, origin?: Checkpoint): RegistryState {
+  if (origin) {
+    if (seq < origin.state.seq) throw historyMissing(seq, origin.state.seq + 1);
+    if (seq === origin.state.seq) return cloneState(origin.state);
+    return replay(source, seq, { origin }).state;
+  }
   if (seq <= 0) return emptyState();
   return replay(source, seq).state;
 }

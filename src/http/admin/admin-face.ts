@@ -1,11 +1,16 @@
 /**
- * The admin API under /_rewind/: health, marks, reset, clock. JSON in, JSON out.
+ * The admin API under /_rewind/: health, marks, reset, clock, the event log
+ * (admin-events.ts), past states and snapshot downloads (admin-state.ts).
+ * JSON in, JSON out.
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
+import { ToolError } from '../../replay/tool-error.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../read-json-body.ts';
+import { addEventRoutes, QueryError } from './admin-events.ts';
+import { addStateRoutes } from './admin-state.ts';
 
 const LIMIT = 64 * 1024;
 
@@ -18,8 +23,14 @@ export function createAdminFace(deps: FaceDeps): Middleware {
       await next();
     } catch (err) {
       if (err instanceof DomainFailure) {
-        ctx.status = err.error.code === 'ReadOnly' ? 409 : 400;
+        ctx.status = err.error.code === 'ReadOnly' ? 409 : err.error.code === 'PositionNotFound' ? 404 : 400;
         ctx.body = { error: err.error.code, message: err.error.message };
+      } else if (err instanceof ToolError) {
+        ctx.status = err.kind === 'not-found' ? 404 : err.kind === 'usage' ? 400 : 500;
+        ctx.body = { error: err.kind === 'not-found' ? 'NotFound' : err.kind === 'usage' ? 'BadRequest' : 'Corrupt', message: err.message };
+      } else if (err instanceof QueryError) {
+        ctx.status = 400;
+        ctx.body = { error: 'BadRequest', message: err.message };
       } else if (err instanceof BodyError) {
         ctx.status = err.kind === 'too-large' ? 413 : 400;
         ctx.body = { error: 'BadRequest', message: err.message };
@@ -93,6 +104,9 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     deps.clock.advance(ms);
     ctx.body = { now: new Date(deps.clock.now()).toISOString() };
   });
+
+  addEventRoutes(router, deps);
+  addStateRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }

@@ -1,0 +1,39 @@
+/**
+ * GET /_rewind/state?at=<seq|mark|ISO time>: the registry as it was then (or
+ * now, without `at`), as replay/state-view.ts shows it. GET /_rewind/snapshot:
+ * a snapshot file of the live state (replay/pack-format.ts), for a harness on
+ * another machine to start from (`--from-snapshot`).
+ */
+import { Readable } from 'node:stream';
+import type Router from '@koa/router';
+import { liveHistory } from '../../replay/journal-history.ts';
+import { preparePack } from '../../replay/pack-writer.ts';
+import { resolvePosition } from '../../replay/positions.ts';
+import { viewState } from '../../replay/state-view.ts';
+import { stateAtSeq } from '../../replay/time-travel.ts';
+import type { FaceDeps } from '../face-deps.ts';
+
+export function addStateRoutes(router: Router, deps: FaceDeps): void {
+  const { engine } = deps;
+  router.get('/state', async (ctx) => {
+    const at = typeof ctx.query.at === 'string' ? ctx.query.at : undefined;
+    if (at === undefined) {
+      ctx.body = viewState(engine.state);
+      return;
+    }
+    const history = await liveHistory(engine.journal);
+    const pos = resolvePosition(at, history, engine.marks);
+    const state = pos.seq === engine.journal.lastSeq ? engine.state : await stateAtSeq(history, pos.seq);
+    ctx.body = { at: pos.label, ...viewState(state) };
+  });
+
+  router.get('/snapshot', async (ctx) => {
+    const pack = await preparePack({ state: engine.state, marks: engine.marks }, deps.config.journal, { live: true });
+    ctx.status = 200;
+    ctx.type = 'application/octet-stream';
+    ctx.length = pack.size;
+    ctx.set('Content-Disposition', `attachment; filename="ecr-rewind-${pack.header.seq}.snapshot"`);
+    ctx.set('X-Ecr-Rewind-State-Hash', pack.header.stateHash);
+    ctx.body = Readable.from(pack.chunks());
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * A journal folder opened for reading by the tools: its events as an
+ * EventSource, where its history starts, and the checkpoint it starts from when
+ * that is after seq 1 (a journal restored from a snapshot file, or forked from one).
+ * Takes no lock and changes nothing: safe beside a running server.
+ */
+import { existsSync, statSync } from 'node:fs';
+import type { RecordedEvent } from '../domain/events.ts';
+import { UPCASTERS } from '../domain/upcasters.ts';
+import { JournalReader, listSegments } from '../journal/index.ts';
+import { readCheckpoint } from './checkpoint-file.ts';
+import type { Checkpoint, EventSource } from './replay.ts';
+import { ToolError } from './tool-error.ts';
+
+export interface JournalHistory {
+  readonly dir: string;
+  readonly source: EventSource;
+  /** The first seq the segments hold (1 for a journal recorded from the start). */
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** The checkpoint at firstSeq - 1 when the history starts later than seq 1. */
+  readonly origin: Checkpoint | undefined;
+  read(from?: number, to?: number): Iterable<RecordedEvent>;
+}
+
+export async function openHistory(dir: string): Promise<JournalHistory> {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ToolError('not-found', `no journal folder at ${dir}`);
+  const segments = listSegments(dir);
+  if (segments.length === 0 && !existsSync(`${dir}/segments`))
+    throw new ToolError('not-found', `${dir} is not a journal folder (no segments/)`);
+  const reader = JournalReader.open(dir, { upcasters: UPCASTERS });
+  const firstSeq = segments[0]?.firstSeq ?? 1;
+  const origin = firstSeq > 1 ? await readCheckpoint(dir, firstSeq - 1) : undefined;
+  const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> =>
+    reader.read(from, to) as Iterable<RecordedEvent>;
+  return { dir, source: read, firstSeq, lastSeq: reader.lastSeq, origin, read };
+}
+
+/** The history of the journal a running emulator writes (its own reads, no second reader). */
+export async function liveHistory(journal: {
+  readonly dir: string;
+  readonly lastSeq: number;
+  read(from?: number, to?: number): Iterable<unknown>;
+}): Promise<JournalHistory> {
+  const firstSeq = listSegments(journal.dir)[0]?.firstSeq ?? 1;
+  const origin = firstSeq > 1 ? await readCheckpoint(journal.dir, firstSeq - 1) : undefined;
+  const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> => journal.read(from, to) as Iterable<RecordedEvent>;
+  return { dir: journal.dir, source: read, firstSeq, lastSeq: journal.lastSeq, origin, read };
+}

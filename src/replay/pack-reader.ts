@@ -1,0 +1,174 @@
+/**
+ * Restores a snapshot file (format: pack-format.ts) into a new journal folder:
+ * every blob and staged upload is hashed as it is copied and must match, the
+ * checkpoint must match its sha256 and state hash, and the file must end where
+ * the header says. A file that fails any check is refused as a whole and the
+ * partly restored folder is removed.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BlobStore } from '../blobs/blob-store.ts';
+import { stateHash } from './canonical-state.ts';
+import { decodeCheckpointBody } from './checkpoint-file.ts';
+import { startJournalAt } from './journal-start.ts';
+import { decodePackHeader, decodePackPrefix, PACK_END, PACK_PREFIX, type PackHeader } from './pack-format.ts';
+import type { ProgressFactory } from './progress.ts';
+import type { Checkpoint } from './replay.ts';
+import { ToolError } from './tool-error.ts';
+
+const CHUNK = 4 * 1024 * 1024;
+
+/** Reads a file front to back through one large buffer. */
+class SequentialReader {
+  #buf = Buffer.allocUnsafe(CHUNK);
+  #start = 0;
+  #len = 0;
+  #pos = 0;
+  constructor(
+    readonly fh: FileHandle,
+    readonly file: string,
+    position: number,
+  ) {
+    this.#pos = position;
+  }
+  /** The next `n` bytes, in pieces of at most CHUNK (views valid until the next call). */
+  async *take(n: number): AsyncGenerator<Buffer> {
+    let left = n;
+    while (left > 0) {
+      if (this.#start === this.#len) {
+        const { bytesRead } = await this.fh.read(this.#buf, 0, CHUNK, this.#pos);
+        if (bytesRead === 0) throw new ToolError('corrupt', `${this.file} is truncated`);
+        this.#pos += bytesRead;
+        this.#start = 0;
+        this.#len = bytesRead;
+      }
+      const k = Math.min(left, this.#len - this.#start);
+      yield this.#buf.subarray(this.#start, this.#start + k);
+      this.#start += k;
+      left -= k;
+    }
+  }
+  async all(n: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const p of this.take(n)) parts.push(Buffer.from(p));
+    return Buffer.concat(parts);
+  }
+}
+
+export async function readPackHeader(file: string): Promise<{ header: PackHeader; offset: number; size: number }> {
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r');
+  } catch {
+    throw new ToolError('not-found', `no snapshot file at ${file}`);
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const prefix = Buffer.alloc(PACK_PREFIX);
+    await fh.read(prefix, 0, PACK_PREFIX, 0);
+    const { length, crc } = decodePackPrefix(prefix, file);
+    if (PACK_PREFIX + length > size) throw new ToolError('corrupt', `${file} is truncated inside its header`);
+    const json = Buffer.alloc(length);
+    await fh.read(json, 0, length, PACK_PREFIX);
+    return { header: decodePackHeader(json, crc, file), offset: PACK_PREFIX + length, size };
+  } finally {
+    await fh.close();
+  }
+}
+
+export interface RestoreOptions {
+  progress?: ProgressFactory;
+  /** fsync every restored file (default true). */
+  fsync?: boolean;
+}
+
+export interface Restored {
+  checkpoint: Checkpoint;
+  header: PackHeader;
+}
+
+async function writeVerified(
+  reader: SequentialReader,
+  target: string,
+  length: number,
+  expected: string,
+  what: string,
+  fsync: boolean,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = `${target}.restoring`;
+  const fh = await open(tmp, 'w');
+  const hash = createHash('sha256');
+  try {
+    let pos = 0;
+    for await (const piece of reader.take(length)) {
+      hash.update(piece);
+      await fh.write(piece, 0, piece.length, pos);
+      pos += piece.length;
+      onBytes(piece.length);
+    }
+    if (fsync) await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  const actual = hash.digest('hex');
+  if (actual !== expected) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest (got sha256:${actual})`);
+  await rename(tmp, target);
+}
+
+export async function restorePack(file: string, dir: string, opts: RestoreOptions = {}): Promise<Restored> {
+  const { header, offset, size } = await readPackHeader(file);
+  let expectedSize = offset + header.checkpoint.length + PACK_END.length;
+  for (const [, n] of header.blobs) expectedSize += n;
+  for (const [, n] of header.uploads) expectedSize += n;
+  if (expectedSize !== size)
+    throw new ToolError('corrupt', `${file} has ${size} bytes, its header describes ${expectedSize} (truncated or padded)`);
+
+  const existing = await readdir(dir).catch(() => undefined);
+  if (existing && existing.length > 0) throw new ToolError('usage', `${dir} is not empty: restore needs a new folder`);
+  const created = existing === undefined;
+  await mkdir(dir, { recursive: true });
+  const fsync = opts.fsync ?? true;
+  const fh = await open(file, 'r');
+  const bar = opts.progress?.('restore', size, 'bytes');
+  let done = offset;
+  const onBytes = (n: number): void => {
+    done += n;
+    bar?.update(done);
+  };
+  try {
+    const reader = new SequentialReader(fh, file, offset);
+    const body = await reader.all(header.checkpoint.length);
+    onBytes(body.length);
+    if (createHash('sha256').update(body).digest('hex') !== header.checkpoint.sha256)
+      throw new ToolError('corrupt', `${file}: the state checkpoint does not match its sha256`);
+    const checkpoint = decodeCheckpointBody(body, file);
+    if (stateHash(checkpoint.state) !== header.stateHash)
+      throw new ToolError('corrupt', `${file}: the restored state does not match the header's state hash`);
+    const store = new BlobStore(dir, { durable: fsync });
+    for (const [digest, n] of header.blobs) {
+      if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new ToolError('corrupt', `${file}: bad blob digest '${digest}'`);
+      await writeVerified(reader, store.path(digest), n, digest.slice(7), `blob ${digest}`, fsync, onBytes);
+    }
+    for (const [id, n, sha] of header.uploads) {
+      if (!/^[\w.-]+$/.test(id)) throw new ToolError('corrupt', `${file}: bad upload id '${id}'`);
+      await writeVerified(reader, store.stagingPath(id), n, sha, `staged upload ${id}`, fsync, onBytes);
+    }
+    const end = await reader.all(PACK_END.length);
+    if (end.toString('latin1') !== PACK_END) throw new ToolError('corrupt', `${file}: missing end marker`);
+    await startJournalAt(dir, checkpoint);
+    bar?.finish();
+    return { checkpoint, header };
+  } catch (err) {
+    bar?.finish();
+    if (created) await rm(dir, { recursive: true, force: true });
+    else for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
+    throw err;
+  } finally {
+    await fh.close();
+  }
+}
+
+export const packSize = async (file: string): Promise<number> => (await stat(file)).size;

@@ -1,0 +1,137 @@
+/**
+ * Writes a snapshot file (format: pack-format.ts) from a checkpoint and the
+ * store folder that holds its blobs and staged uploads (a journal folder).
+ * Blob files are immutable once stored, so packing the live registry is safe
+ * while it keeps serving; the state is encoded before the first byte is sent.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, stat, unlink } from 'node:fs/promises';
+import { BlobStore } from '../blobs/blob-store.ts';
+import { cloneState } from '../domain/state.ts';
+import { stateHash } from './canonical-state.ts';
+import { encodeCheckpointBody } from './checkpoint-file.ts';
+import { encodePackPrefix, PACK_END, type PackHeader } from './pack-format.ts';
+import type { Progress } from './progress.ts';
+import type { Checkpoint } from './replay.ts';
+import { ToolError } from './tool-error.ts';
+
+const CHUNK = 4 * 1024 * 1024;
+
+export interface PreparedPack {
+  header: PackHeader;
+  /** Total bytes the file will have. */
+  size: number;
+  /** Uploads left out because their staged bytes were gone. */
+  dropped: string[];
+  chunks(progress?: Progress): AsyncGenerator<Buffer>;
+}
+
+async function sha256Prefix(path: string, length: number): Promise<string> {
+  const hash = createHash('sha256');
+  if (length > 0) for await (const c of createReadStream(path, { start: 0, end: length - 1 })) hash.update(c as Buffer);
+  return hash.digest('hex');
+}
+
+async function* fileBytes(path: string, length: number): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    let pos = 0;
+    while (pos < length) {
+      const buf = Buffer.allocUnsafe(Math.min(CHUNK, length - pos));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) throw new ToolError('corrupt', `${path} ended after ${pos} of ${length} bytes`);
+      pos += bytesRead;
+      yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Checks that every byte the state needs is in `root`, and fixes the header. */
+export async function preparePack(given: Checkpoint, root: string, opts: { live?: boolean } = {}): Promise<PreparedPack> {
+  // A live state keeps changing while this awaits: take a copy first.
+  const cp = opts.live ? { state: cloneState(given.state), marks: new Map(given.marks) } : given;
+  const store = new BlobStore(root, { durable: false });
+  const blobs: [string, number][] = [...cp.state.blobs.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  await Promise.all(
+    blobs.map(async ([digest, size]) => {
+      const actual = await store.size(digest);
+      if (actual === undefined) throw new ToolError('corrupt', `blob ${digest} is in the state but missing from ${root}/blobs`);
+      if (actual !== size) throw new ToolError('corrupt', `blob ${digest} has ${actual} bytes in the store, the journal says ${size}`);
+    }),
+  );
+  let state = cp.state;
+  const uploads: [string, number, string][] = [];
+  const dropped: string[] = [];
+  for (const u of cp.state.uploads.values()) {
+    const path = store.stagingPath(u.id);
+    const have = await stat(path).then((s) => s.size, () => -1);
+    if (have < u.offset) {
+      dropped.push(u.id);
+      continue;
+    }
+    uploads.push([u.id, u.offset, await sha256Prefix(path, u.offset)]);
+  }
+  if (dropped.length > 0) {
+    state = opts.live ? cp.state : cloneState(cp.state);
+    for (const id of dropped) state.uploads.delete(id);
+  }
+  const body = encodeCheckpointBody({ state, marks: cp.marks });
+  const header: PackHeader = {
+    seq: state.seq,
+    createdAt: new Date().toISOString(),
+    stateHash: stateHash(state),
+    checkpoint: { length: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+    blobs,
+    uploads,
+  };
+  const prefix = encodePackPrefix(header);
+  let size = prefix.length + body.length + PACK_END.length;
+  for (const [, n] of blobs) size += n;
+  for (const [, n] of uploads) size += n;
+  return {
+    header,
+    size,
+    dropped,
+    async *chunks(progress) {
+      let done = 0;
+      const step = (b: Buffer): Buffer => {
+        done += b.length;
+        progress?.update(done);
+        return b;
+      };
+      yield step(prefix);
+      yield step(body);
+      for (const [digest, n] of blobs) for await (const c of fileBytes(store.path(digest), n)) yield step(c);
+      for (const [id, n] of uploads) for await (const c of fileBytes(store.stagingPath(id), n)) yield step(c);
+      yield step(Buffer.from(PACK_END, 'latin1'));
+      progress?.finish();
+    },
+  };
+}
+
+/** Writes the snapshot file at `file` (via a temporary name, so a file at `file` is always whole). */
+export async function writePack(file: string, pack: PreparedPack, progress?: Progress): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, 'w');
+  try {
+    let pos = 0;
+    for await (const c of pack.chunks(progress)) {
+      let off = 0;
+      while (off < c.length) {
+        const { bytesWritten } = await fh.write(c, off, c.length - off, pos);
+        off += bytesWritten;
+        pos += bytesWritten;
+      }
+    }
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, file);
+}

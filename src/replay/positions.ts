@@ -1,0 +1,55 @@
+/**
+ * Positions in a journal, as the tools and `serve --at` take them:
+ *
+ *   <n>          the state right after event n (0: before the first event)
+ *   <mark>       a bookmark set with POST /_rewind/marks (its sequence number)
+ *   <ISO time>   the state as it was at that moment: after every event up to the
+ *                first one recorded later than it
+ *   end | now    the latest state
+ */
+import type { Marks } from '../projections/marks-projection.ts';
+import type { JournalHistory } from './journal-history.ts';
+import { ToolError } from './tool-error.ts';
+
+export interface Position {
+  seq: number;
+  /** What the text named, for messages: "seq 12", "mark 'base'", "2026-01-01T00:00:00.000Z". */
+  label: string;
+}
+
+/** Every mark the journal sets, in order (a later mark of the same name wins). */
+export function marksOf(history: JournalHistory): Marks {
+  const marks: Marks = new Map(history.origin?.marks ?? []);
+  for (const e of history.read(history.firstSeq)) if (e.type === 'MarkSet') marks.set(e.data.name, e.data.at);
+  return marks;
+}
+
+const ISO_LIKE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+export function resolvePosition(text: string, history: JournalHistory, marks?: Marks): Position {
+  const t = text.trim();
+  const lowest = history.firstSeq - 1;
+  const check = (seq: number, label: string): Position => {
+    if (seq < lowest || seq > history.lastSeq)
+      throw new ToolError(
+        'not-found',
+        `${label} is outside the journal (it holds seq ${lowest === 0 ? 0 : lowest}..${history.lastSeq})`,
+      );
+    return { seq, label };
+  };
+  if (t === 'end' || t === 'now' || t === 'latest') return { seq: history.lastSeq, label: 'the end' };
+  if (/^\d+$/.test(t)) return check(Number(t), `seq ${t}`);
+  const known = (marks ?? marksOf(history)).get(t);
+  if (known !== undefined) return check(known, `mark '${t}'`);
+  if (ISO_LIKE.test(t)) {
+    const when = Date.parse(t);
+    if (!Number.isFinite(when)) throw new ToolError('usage', `'${t}' is not a valid time`);
+    let seq = lowest;
+    for (const e of history.read(history.firstSeq)) {
+      if (e.time > when) break;
+      seq = e.seq;
+    }
+    return { seq, label: new Date(when).toISOString() };
+  }
+  throw new ToolError('not-found', `'${t}' is neither a sequence number, a mark of this journal, nor an ISO time`);
+}

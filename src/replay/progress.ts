@@ -1,0 +1,41 @@
+/**
+ * Progress of long work (replay, snapshot, restore, verify, compact): a bar on
+ * a terminal (cli-progress, on stderr), plain lines at most every two seconds
+ * otherwise, nothing at all when quiet (tests, the admin API).
+ */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  /** `done` of `total` units (events, bytes) so far. */
+  update(done: number): void;
+  finish(): void;
+}
+
+export type ProgressFactory = (label: string, total: number, unit?: 'events' | 'bytes') => Progress;
+
+export const quietProgress: ProgressFactory = () => ({ update: () => undefined, finish: () => undefined });
+
+const fmt = (n: number, unit: string): string =>
+  unit === 'bytes' ? `${(n / 1024 / 1024).toFixed(1)} MiB` : `${n.toLocaleString('en-US')} ${unit}`;
+
+/** The CLI's progress: a bar when stderr is a TTY, lines otherwise. */
+export const terminalProgress: ProgressFactory = (label, total, unit = 'events') => {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted}`, stream: process.stderr, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    return { update: (n) => bar.update(Math.min(n, total)), finish: () => bar.stop() };
+  }
+  let last = Date.now();
+  return {
+    update: (n) => {
+      const now = Date.now();
+      if (now - last < 2000) return;
+      last = now;
+      process.stderr.write(`${label}: ${fmt(n, unit)} of ${fmt(total, unit)}\n`);
+    },
+    finish: () => undefined,
+  };
+};
