@@ -1,0 +1,315 @@
+/**
+ * Registry benchmark: one workload against ecr-rewind (journal fsync `always`, its own
+ * process) and against Debian's docker-registry (CNCF distribution 2.8), started on
+ * loopback in the same run. Prints the median of each figure and the ratio
+ * ecr-rewind / docker-registry (for latency: docker-registry / ecr-rewind, so > 1 is faster).
+ *
+ *   large push / pull   16 MiB blobs, 4 concurrent (POST, one PATCH, PUT ?digest=; GET)
+ *   small push          4 KiB blobs, 16 concurrent (POST, PATCH, PUT ?digest=)
+ *   manifest PUT / GET / HEAD   16 concurrent, distinct manifests by tag
+ *   tags/list           latency of listing a repository with 10,000 tags
+ *
+ * `--quick` runs one shorter round; `--rounds N` sets the rounds (default 3).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startReferenceRegistry } from '../../test/support/clients/reference-registry.ts';
+
+const MiB = 1024 * 1024;
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const REPOS = ['bench/large', 'bench/small', 'bench/manifests', 'bench/tags'];
+
+interface Sizes {
+  largeBlobs: number;
+  smallBlobs: number;
+  manifests: number;
+  gets: number;
+  tags: number;
+  listings: number;
+}
+
+interface Target {
+  name: string;
+  url: URL;
+  agent: Agent;
+  stop(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bytes: number;
+  body?: Buffer;
+}
+
+/** One HTTP exchange on a keep-alive agent; the answer body is counted, and kept when asked. */
+function call(
+  target: Target,
+  method: string,
+  path: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+  keep = false,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, target.url),
+      { method, agent: target.agent, headers: { ...headers, 'content-length': String(body?.length ?? 0) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (keep) chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, ...(keep ? { body: Buffer.concat(chunks) } : {}) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function expect(a: Answer, status: number, what: string): Answer {
+  if (a.status !== status) throw new Error(`${what}: expected ${status}, got ${a.status}${a.body ? `: ${a.body.toString().slice(0, 200)}` : ''}`);
+  return a;
+}
+
+const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** Runs `count` jobs on `concurrency` workers; each worker takes the next index after its await. */
+async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) await job(i);
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
+async function pushBlob(target: Target, repo: string, bytes: Buffer): Promise<string> {
+  const digest = sha256(bytes);
+  const post = expect(await call(target, 'POST', `/v2/${repo}/blobs/uploads/`, undefined, {}, true), 202, 'POST upload');
+  const location = String(post.headers.location);
+  const patch = expect(
+    await call(target, 'PATCH', location, bytes, { 'content-type': 'application/octet-stream', 'content-range': `0-${bytes.length - 1}` }, true),
+    202,
+    'PATCH',
+  );
+  const next = new URL(String(patch.headers.location), target.url);
+  next.searchParams.set('digest', digest);
+  expect(await call(target, 'PUT', next.pathname + next.search, undefined, {}, true), 201, 'PUT upload');
+  return digest;
+}
+
+function blobOf(size: number, tag: string): Buffer {
+  const b = Buffer.alloc(size, 0x5a);
+  b.write(`${tag}:${performance.now()}:${Math.random()}`);
+  return b;
+}
+
+interface Figures {
+  largePush: number;
+  largePull: number;
+  smallPush: number;
+  manifestPut: number;
+  manifestGet: number;
+  manifestHead: number;
+  tagsList: number;
+}
+
+async function round(target: Target, sizes: Sizes, r: number): Promise<Figures> {
+  // Large blobs: 16 MiB, 4 concurrent.
+  const large = Array.from({ length: sizes.largeBlobs }, (_, i) => blobOf(16 * MiB, `large-${r}-${i}`));
+  const largeDigests: string[] = [];
+  const pushSecs = await pool(large.length, 4, async (i) => {
+    largeDigests[i] = await pushBlob(target, 'bench/large', large[i] as Buffer);
+  });
+  let pulled = 0;
+  const pullSecs = await pool(largeDigests.length, 4, async (i) => {
+    const got = expect(await call(target, 'GET', `/v2/bench/large/blobs/${largeDigests[i]}`), 200, 'GET blob');
+    pulled += got.bytes; // after the await: `x += await f()` would lose concurrent updates
+  });
+  if (pulled !== sizes.largeBlobs * 16 * MiB) throw new Error('short pull');
+
+  // Small blobs: 4 KiB, 16 concurrent.
+  const small = Array.from({ length: sizes.smallBlobs }, (_, i) => blobOf(4096, `small-${r}-${i}`));
+  const smallSecs = await pool(small.length, 16, async (i) => {
+    await pushBlob(target, 'bench/small', small[i] as Buffer);
+  });
+
+  // Manifests: one config and layer, many distinct manifests (an annotation differs), by tag.
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, r }));
+  const layer = blobOf(1024, `layer-${r}`);
+  const configDigest = await pushBlob(target, 'bench/manifests', config);
+  const layerDigest = await pushBlob(target, 'bench/manifests', layer);
+  const manifestOf = (i: number): Buffer =>
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layerDigest, size: layer.length }],
+        annotations: { 'bench.round': String(r), 'bench.i': String(i) },
+      }),
+    );
+  const manifestHeaders = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+  const putSecs = await pool(sizes.manifests, 16, async (i) => {
+    expect(await call(target, 'PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT manifest');
+  });
+  const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
+  const getSecs = await pool(sizes.gets, 16, async (i) => {
+    expect(await call(target, 'GET', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'GET manifest');
+  });
+  const headSecs = await pool(sizes.gets, 16, async (i) => {
+    expect(await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD manifest');
+  });
+
+  // tags/list over 10,000 tags (set up once, in round 0).
+  if (r === 0) {
+    const m = manifestOf(-1);
+    const tagRepoConfig = await pushBlob(target, 'bench/tags', config);
+    const tagRepoLayer = await pushBlob(target, 'bench/tags', layer);
+    void tagRepoConfig;
+    void tagRepoLayer;
+    await pool(sizes.tags, 16, async (i) => {
+      expect(await call(target, 'PUT', `/v2/bench/tags/manifests/tag-${String(i).padStart(5, '0')}`, m, manifestHeaders), 201, 'PUT tag');
+    });
+  }
+  const latencies: number[] = [];
+  for (let i = 0; i < sizes.listings; i++) {
+    const t0 = performance.now();
+    const a = expect(await call(target, 'GET', '/v2/bench/tags/tags/list', undefined, {}, true), 200, 'tags/list');
+    latencies.push(performance.now() - t0);
+    if (i === 0 && (JSON.parse(a.body?.toString() ?? '{}') as { tags?: string[] }).tags?.length !== sizes.tags)
+      throw new Error(`${target.name}: tags/list did not return ${sizes.tags} tags`);
+  }
+
+  const mb = (n: number, secs: number): number => (n * 16) / secs;
+  return {
+    largePush: mb(sizes.largeBlobs, pushSecs),
+    largePull: mb(sizes.largeBlobs, pullSecs),
+    smallPush: sizes.smallBlobs / smallSecs,
+    manifestPut: sizes.manifests / putSecs,
+    manifestGet: sizes.gets / getSecs,
+    manifestHead: sizes.gets / headSecs,
+    tagsList: median(latencies),
+  };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** ecr-rewind in a child process of its own (fsync always), with the bench repositories created. */
+async function startEcrRewind(): Promise<Target> {
+  const script = `
+    const { startEmulator } = await import(${JSON.stringify(join(ROOT, 'src', 'emulator.ts'))});
+    const emu = await startEmulator({ port: 0, fsync: 'always', auth: 'none', logger: false });
+    const scope = { account: emu.config.account, region: emu.config.region };
+    for (const repository of ${JSON.stringify(REPOS)})
+      await emu.engine.execute({ type: 'CreateRepository', scope, repository, settings: {} });
+    process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
+    process.stdout.write('READY ' + emu.port + '\\n');
+  `;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`ecr-rewind exited with ${code} before it was ready`)));
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  return {
+    name: 'ecr-rewind',
+    url: new URL(`http://127.0.0.1:${port}`),
+    agent,
+    stop: async () => {
+      agent.destroy();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function startDistribution(): Promise<Target> {
+  const registry = await startReferenceRegistry();
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  return {
+    name: 'docker-registry',
+    url: new URL(registry.url),
+    agent,
+    stop: async () => {
+      agent.destroy();
+      await registry.stop();
+    },
+  };
+}
+
+async function measure(start: () => Promise<Target>, sizes: Sizes, rounds: number): Promise<Figures> {
+  const target = await start();
+  try {
+    const all: Figures[] = [];
+    for (let r = 0; r < rounds; r++) all.push(await round(target, sizes, r));
+    const pick = (k: keyof Figures): number => median(all.map((f) => f[k]));
+    return {
+      largePush: pick('largePush'),
+      largePull: pick('largePull'),
+      smallPush: pick('smallPush'),
+      manifestPut: pick('manifestPut'),
+      manifestGet: pick('manifestGet'),
+      manifestHead: pick('manifestHead'),
+      tagsList: pick('tagsList'),
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const roundsArg = args.indexOf('--rounds');
+  const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : quick ? 1 : 3;
+  const sizes: Sizes = quick
+    ? { largeBlobs: 8, smallBlobs: 400, manifests: 1000, gets: 4000, tags: 10_000, listings: 10 }
+    : { largeBlobs: 16, smallBlobs: 800, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
+
+  const ours = await measure(startEcrRewind, sizes, rounds);
+  const theirs = await measure(startDistribution, sizes, rounds);
+
+  const rows: [string, keyof Figures, string, number, boolean][] = [
+    ['large blob push (16 MiB, 4 conc.)', 'largePush', 'MB/s', 1, true],
+    ['large blob pull (16 MiB, 4 conc.)', 'largePull', 'MB/s', 1, true],
+    ['small blob push (4 KiB, 16 conc.)', 'smallPush', 'blobs/s', 3, true],
+    ['manifest PUT (16 conc.)', 'manifestPut', 'req/s', 5, true],
+    ['manifest GET (16 conc.)', 'manifestGet', 'req/s', 5, true],
+    ['manifest HEAD (16 conc.)', 'manifestHead', 'req/s', 5, true],
+    ['tags/list, 10,000 tags', 'tagsList', 'ms', 5, false],
+  ];
+  console.log(`rounds: ${rounds} (median of each)`);
+  console.log('| workload | ecr-rewind | docker-registry | ratio | target |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [label, key, unit, target, higherIsBetter] of rows) {
+    const ratio = higherIsBetter ? ours[key] / theirs[key] : theirs[key] / ours[key];
+    const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
+    console.log(`| ${label} | ${fmt(ours[key])} | ${fmt(theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x |`);
+  }
+}
