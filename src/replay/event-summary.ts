@@ -63,14 +63,22 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
   }
 }
 
-/** The repository an event concerns (`name`, or `account/region/name` outside the default scope), or ''. */
-export function repositoryOf(e: RecordedEvent): string {
-  const d = e.data as { repository?: unknown };
-  return typeof d.repository === 'string' ? d.repository : '';
+/**
+ * The repository an event concerns, or ''. Upload events after the first name
+ * their upload only: `uploads` (upload id -> repository, filled from the
+ * UploadStarted events seen so far) supplies it.
+ */
+export function repositoryOf(e: RecordedEvent, uploads?: Map<string, string>): string {
+  const d = e.data as { repository?: unknown; uploadId?: unknown };
+  if (typeof d.repository === 'string') {
+    if (e.type === 'UploadStarted') uploads?.set(e.data.uploadId, d.repository);
+    return d.repository;
+  }
+  return typeof d.uploadId === 'string' ? (uploads?.get(d.uploadId) ?? '') : '';
 }
 
-export function eventRow(e: RecordedEvent): EventRow {
-  return { seq: e.seq, time: new Date(e.time).toISOString(), type: e.type, repository: repositoryOf(e), ...summarize(e) };
+export function eventRow(e: RecordedEvent, uploads?: Map<string, string>): EventRow {
+  return { seq: e.seq, time: new Date(e.time).toISOString(), type: e.type, repository: repositoryOf(e, uploads), ...summarize(e) };
 }
 
 /** An event as one JSON line: the envelope, with manifest bytes as base64. */

@@ -1,0 +1,131 @@
+/**
+ * Records the small scenarios under journal/ (`npx tsx tools/record-scenarios.ts [name...]`).
+ * Each is a journal folder driven through the emulator's HTTP faces with seeded
+ * ids and a stepping clock, so a second recording is byte-identical; beside the
+ * journal, scenario.json says what the scenario holds (tests replay and check it).
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startEmulator } from '../src/emulator.ts';
+import { stateHash } from '../src/replay/canonical-state.ts';
+import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256, tinyLayer } from './registry-driver.ts';
+
+export const RECORDING = { seed: 20260101, clock: '2026-01-01T00:00:00.000Z,1000' } as const;
+
+export interface ScenarioFacts {
+  description: string;
+  /** repository -> tag -> digest, as the scenario leaves it */
+  tags: Record<string, Record<string, string>>;
+  marks: Record<string, number>;
+  lastSeq: number;
+  stateHash: string;
+}
+
+type Script = (r: RegistryDriver) => Promise<string>;
+
+export const SCENARIOS: Record<string, Script> = {
+  async 'docker-image'(r) {
+    await r.createRepository('hello');
+    await r.pushImage('hello', 'latest', 'hello from a docker-style push\n', { docker: true });
+    await r.admin('POST', '/marks', { name: 'pushed' });
+    const m = await r.getManifest('hello', 'latest');
+    await r.putManifest('hello', 'v1', m!.bytes, MEDIA.dockerManifest);
+    return 'one image pushed the way docker pushes (docker media types, chunked layer upload), tagged latest and v1';
+  },
+
+  async 'multi-arch'(r) {
+    await r.createRepository('multi');
+    const amd = await r.pushImage('multi', '', 'amd64 build\n', { platform: { architecture: 'amd64', os: 'linux' }, tagless: true });
+    const arm = await r.pushImage('multi', '', 'arm64 build\n', { platform: { architecture: 'arm64', os: 'linux' }, tagless: true });
+    const index = jsonBytes({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [amd.descriptor, arm.descriptor] });
+    await r.putManifest('multi', '1.0', index, MEDIA.ociIndex);
+    return 'an OCI index tagged 1.0 over two untagged platform images (linux/amd64, linux/arm64)';
+  },
+
+  async 'signed-image'(r) {
+    await r.createRepository('signed');
+    const image = await r.pushImage('signed', 'v1', 'signed payload\n');
+    const empty = Buffer.from('{}');
+    const signature = jsonBytes({ critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' } });
+    await r.pushBlob('signed', empty);
+    await r.pushBlob('signed', signature);
+    const sig = jsonBytes({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      config: descriptorOf(MEDIA.ociEmpty, empty),
+      layers: [descriptorOf('application/vnd.dev.cosign.simplesigning.v1+json', signature)],
+      subject: descriptorOf(MEDIA.ociManifest, image.bytes),
+    });
+    await r.putManifest('signed', sha256(sig), sig, MEDIA.ociManifest);
+    return 'an image tagged v1 and a signature artifact whose subject is that image (a referrer)';
+  },
+
+  async 'immutable-repository'(r) {
+    await r.createRepository('locked', { imageTagMutability: 'IMMUTABLE' });
+    await r.pushImage('locked', 'v1', 'first release\n');
+    await r.admin('POST', '/marks', { name: 'v1-released' });
+    try {
+      await r.pushImage('locked', 'v1', 'an attempt to overwrite v1\n');
+      throw new Error('an immutable tag was overwritten');
+    } catch (err) {
+      if (!(err instanceof Error) || !/HTTP 4\d\d/.test(err.message)) throw err;
+    }
+    await r.pushImage('locked', 'v2', 'second release\n');
+    return 'an IMMUTABLE repository: v1 pushed, a refused overwrite of v1 (its blobs stay, no manifest), v2 pushed';
+  },
+
+  async 'rewound-history'(r) {
+    await r.createRepository('app');
+    const v1 = await r.pushImage('app', 'v1', 'version 1\n');
+    await r.putManifest('app', 'latest', v1.bytes, MEDIA.ociManifest);
+    await r.admin('POST', '/marks', { name: 'v1' });
+    await r.pushImage('app', 'v2', 'version 2\n');
+    const v2 = await r.getManifest('app', 'v2');
+    await r.putManifest('app', 'latest', v2!.bytes, MEDIA.ociManifest);
+    await r.deleteManifest('app', v1.digest);
+    await r.admin('POST', '/marks', { name: 'v2' });
+    await r.admin('POST', '/reset', { to: 'v1' });
+    await r.pushImage('app', 'v3', 'version 3\n');
+    await r.createRepository('scratch');
+    await r.pushImage('scratch', 'tmp', 'temporary\n');
+    await r.ecr('DeleteRepository', { repositoryName: 'scratch', force: true });
+    return 'app: v1 (also latest), mark v1; v2 moved latest and v1 was deleted, mark v2; reset to v1; v3 pushed; a scratch repository created and deleted';
+  },
+};
+
+/** Records one scenario into `dir` (which must not exist yet) and returns its facts. */
+export async function recordScenario(name: string, dir: string): Promise<ScenarioFacts> {
+  const script = SCENARIOS[name];
+  if (!script) throw new Error(`unknown scenario ${name}`);
+  const emu = await startEmulator({ journal: dir, ...RECORDING, fsync: 'never', auth: 'none', logger: false });
+  try {
+    const description = await script(new RegistryDriver(emu.endpoint));
+    const tags: ScenarioFacts['tags'] = {};
+    for (const repo of emu.engine.state.repos.values()) tags[repo.name] = Object.fromEntries([...repo.tags].sort());
+    return {
+      description,
+      tags,
+      marks: Object.fromEntries(emu.engine.marks),
+      lastSeq: emu.engine.journal.lastSeq,
+      stateHash: stateHash(emu.engine.state),
+    };
+  } finally {
+    await emu.stop();
+  }
+}
+
+export const SCENARIO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'journal');
+
+async function main(names: string[]): Promise<void> {
+  for (const name of names.length > 0 ? names : Object.keys(SCENARIOS)) {
+    const dir = join(SCENARIO_ROOT, name);
+    await rm(dir, { recursive: true, force: true });
+    const facts = await recordScenario(name, dir);
+    await writeFile(join(dir, 'scenario.json'), `${JSON.stringify(facts, null, 2)}\n`);
+    console.log(`recorded journal/${name}: ${facts.lastSeq} events, state ${facts.stateHash.slice(0, 16)}`);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));
