@@ -7,6 +7,7 @@
  * parsed but not verified), its JSON validated against the operation's model,
  * and answered with the operation's result or `{"__type", "message"}`.
  */
+import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { KeyedMutex } from '../../support/mutex.ts';
 import type { FaceDeps } from '../face-deps.ts';
@@ -35,7 +36,8 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
   const uploads = new KeyedMutex();
 
   async function handle(ctx: Context, target: string): Promise<void> {
-    ctx.set('x-amzn-RequestId', deps.ids.uuid());
+    // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
+    ctx.set('x-amzn-RequestId', randomUUID());
     try {
       if (!target.startsWith(TARGET_PREFIX)) throw new EcrError('UnknownOperationException', `Unknown operation ${target}`);
       const name = target.slice(TARGET_PREFIX.length);
