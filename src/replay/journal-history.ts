@@ -7,7 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { RecordedEvent } from '../domain/events.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
-import { JournalReader, listSegments } from '../journal/index.ts';
+import { JournalCorruptError, JournalReader, listSegments } from '../journal/index.ts';
 import { readCheckpoint } from './checkpoint-file.ts';
 import type { Checkpoint, EventSource } from './replay.ts';
 import { ToolError } from './tool-error.ts';
@@ -21,6 +21,8 @@ export interface JournalHistory {
   /** The checkpoint at firstSeq - 1 when the history starts later than seq 1. */
   readonly origin: Checkpoint | undefined;
   read(from?: number, to?: number): Iterable<RecordedEvent>;
+  /** Set when the last segment is damaged: lastSeq then ends before the damage. */
+  readonly damage?: JournalCorruptError;
 }
 
 export async function openHistory(dir: string): Promise<JournalHistory> {
@@ -33,7 +35,17 @@ export async function openHistory(dir: string): Promise<JournalHistory> {
   const origin = firstSeq > 1 ? await readCheckpoint(dir, firstSeq - 1) : undefined;
   const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> =>
     reader.read(from, to) as Iterable<RecordedEvent>;
-  return { dir, source: read, firstSeq, lastSeq: reader.lastSeq, origin, read };
+  let lastSeq: number;
+  let damage: JournalCorruptError | undefined;
+  try {
+    lastSeq = reader.lastSeq;
+  } catch (err) {
+    if (!(err instanceof JournalCorruptError)) throw err;
+    // readable up to the damage; reads past it throw, verify reports it
+    damage = err;
+    lastSeq = err.seq - 1;
+  }
+  return { dir, source: read, firstSeq, lastSeq, origin, read, ...(damage ? { damage } : {}) };
 }
 
 /** The history of the journal a running emulator writes (its own reads, no second reader). */

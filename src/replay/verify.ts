@@ -8,20 +8,20 @@
  * - uploads: the staged bytes of uploads still open at the end are there;
  * - projections: every checkpoint in snapshots/ equals a fresh replay to its seq.
  *
- * It reports every fault it finds rather than stopping at the first one.
+ * It reports every fault it finds rather than stopping at the first one; the
+ * replay check covers the history up to the first damaged frame.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BlobStore } from '../blobs/blob-store.ts';
-import type { RecordedEvent } from '../domain/events.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
-import { JournalCorruptError, listSegments } from '../journal/index.ts';
-import { readSegments } from '../journal/segment-reader.ts';
+import { listSegments } from '../journal/index.ts';
 import { stateHash } from './canonical-state.ts';
 import { readCheckpoint } from './checkpoint-file.ts';
 import type { JournalHistory } from './journal-history.ts';
 import type { ProgressFactory } from './progress.ts';
+import { walkFrames } from './frame-walk.ts';
 import { replay } from './replay.ts';
 import { checkpointSeqs } from './time-travel.ts';
 
@@ -56,30 +56,31 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   let events = 0;
   let expected = history.firstSeq;
   let lastGood = history.firstSeq - 1;
+  let broken = false;
 
-  // Frames and sequence numbers, segment by segment, so one bad segment does not hide the others.
+  // Frames and sequence numbers, segment by segment; a bad frame is reported and skipped.
   const segments = listSegments(history.dir);
   const bar = opts.progress?.('verify frames', Math.max(0, history.lastSeq - history.firstSeq + 1));
-  let broken = false;
   for (const seg of segments) {
     if (seg.firstSeq !== expected) {
       faults.push({ kind: 'sequence', where: seg.path, message: `segment starts at seq ${seg.firstSeq}, expected ${expected}` });
-      broken = true;
+      lastGood = Math.min(lastGood, expected - 1);
       expected = seg.firstSeq;
     }
-    try {
-      for (const env of readSegments([seg], { from: seg.firstSeq, to: Number.MAX_SAFE_INTEGER, tolerateTail: false, upcasters: UPCASTERS })) {
-        const e = env as RecordedEvent;
-        events++;
-        expected = e.seq + 1;
-        if (!broken) lastGood = e.seq;
-        if (e.type === 'UploadCompleted' || e.type === 'BlobMounted') digests.set(e.data.digest, e.data.size);
-        if (events % 65536 === 0) bar?.update(events);
+    const walk = walkFrames(seg, UPCASTERS);
+    for (let step = walk.next(); !step.done; step = walk.next()) {
+      const s = step.value;
+      if (s.kind === 'fault') {
+        faults.push({ kind: s.fault, where: `${seg.path}@${s.offset}`, message: `${s.reason} at byte ${s.offset} of ${seg.path}` });
+        broken = true;
+        continue;
       }
-    } catch (err) {
-      if (!(err instanceof JournalCorruptError)) throw err;
-      faults.push({ kind: 'frame', where: `${err.segment}@${err.offset}`, message: err.message });
-      broken = true;
+      const e = s.event;
+      events++;
+      expected = e.seq + 1;
+      if (!broken) lastGood = e.seq;
+      if (e.type === 'UploadCompleted' || e.type === 'BlobMounted') digests.set(e.data.digest, e.data.size);
+      if (events % 65536 === 0) bar?.update(events);
     }
   }
   bar?.finish();

@@ -1,0 +1,43 @@
+// Helpers of the rewind tests: temp folders, copies of the recorded scenarios, and
+// the state of a journal folder replayed from scratch.
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RegistryState } from '../../src/domain/state.ts';
+import { openHistory } from '../../src/replay/journal-history.ts';
+import { replayTo } from '../../src/replay/time-travel.ts';
+import { SCENARIO_ROOT, type ScenarioFacts } from '../../tools/record-scenarios.ts';
+
+export const SCENARIO_NAMES = ['docker-image', 'multi-arch', 'signed-image', 'immutable-repository', 'rewound-history'] as const;
+
+export async function tempDir(t: { teardown(fn: () => Promise<void>): void }, prefix = 'ecr-rewind-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export const scenarioDir = (name: string): string => join(SCENARIO_ROOT, name);
+
+export async function scenarioFacts(name: string): Promise<ScenarioFacts> {
+  return JSON.parse(await readFile(join(scenarioDir(name), 'scenario.json'), 'utf8')) as ScenarioFacts;
+}
+
+/** A writable copy of a scenario folder (tests never touch the recorded ones). */
+export async function copyScenario(name: string, into: string): Promise<string> {
+  const dir = join(into, name);
+  await cp(scenarioDir(name), dir, { recursive: true });
+  return dir;
+}
+
+/** The state of a journal folder at `seq` (default: its end), replayed without checkpoints. */
+export async function replayed(dir: string, seq?: number): Promise<RegistryState> {
+  const history = await openHistory(dir);
+  return (await replayTo(history, seq ?? history.lastSeq, { ignoreCheckpoints: true })).state;
+}
+
+/** repository -> tag -> digest */
+export function tagsOf(state: RegistryState): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const repo of state.repos.values()) out[repo.name] = Object.fromEntries([...repo.tags].sort());
+  return out;
+}
