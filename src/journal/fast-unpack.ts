@@ -162,21 +162,24 @@ const strs: string[] = new Array<string>(SLOTS).fill('');
 
 function readStr(len: number): string {
   const at = need(len);
-  if (len > MAX_CACHED) return src.utf8Slice(at, pos);
+  const b = src;
+  const stop = pos;
+  if (len > MAX_CACHED) return b.utf8Slice(at, stop);
   let h = len;
-  for (let i = at; i < pos; i++) h = (Math.imul(h, 0x01000193) ^ src[i]!) | 0;
-  const slot = (h ^ (h >>> 13)) & (SLOTS - 1);
-  const base = slot * MAX_CACHED;
+  for (let i = at; i < stop; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
+  const base = slot * MAX_CACHED - at;
+  const a = arena;
   if (lens[slot] === len) {
-    let i = 0;
-    while (i < len && arena[base + i] === src[at + i]) i++;
-    if (i === len) return strs[slot]!;
+    let i = at;
+    while (i < stop && a[base + i] === b[i]) i++;
+    if (i === stop) return strs[slot]!;
   }
-  const s = src.utf8Slice(at, pos);
-  for (let i = 0; i < len; i++) arena[base + i] = src[at + i]!;
+  const str = b.utf8Slice(at, stop);
+  for (let i = at; i < stop; i++) a[base + i] = b[i]!;
   lens[slot] = len;
-  strs[slot] = s;
-  return s;
+  strs[slot] = str;
+  return str;
 }
 
 /** Map keys: a separate small cache whose strings are internalized (see below). */
@@ -186,20 +189,24 @@ const keyStrs: string[] = new Array<string>(1024).fill('');
 
 function readKey(len: number): string {
   const at = need(len);
+  const b = src;
+  const stop = pos;
   let h = len;
-  for (let i = at; i < pos; i++) h = (Math.imul(h, 0x01000193) ^ src[i]!) | 0;
-  const slot = (h ^ (h >>> 13)) & 1023;
-  const base = slot * 32;
+  for (let i = at; i < stop; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & 1023;
+  const base = slot * 32 - at;
+  const a = keyArena;
   if (keyLens[slot] === len) {
-    let i = 0;
-    while (i < len && keyArena[base + i] === src[at + i]) i++;
-    if (i === len) return keyStrs[slot]!;
+    let i = at;
+    while (i < stop && a[base + i] === b[i]) i++;
+    if (i === stop) return keyStrs[slot]!;
   }
-  const s = internalize(src.utf8Slice(at, pos));
-  for (let i = 0; i < len; i++) keyArena[base + i] = src[at + i]!;
+  const str = len > 32 ? b.utf8Slice(at, stop) : internalize(b.utf8Slice(at, stop));
+  if (len > 32) return str;
+  for (let i = at; i < stop; i++) a[base + i] = b[i]!;
   keyLens[slot] = len;
-  keyStrs[slot] = s;
-  return s;
+  keyStrs[slot] = str;
+  return str;
 }
 
 /**

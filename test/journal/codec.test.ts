@@ -8,7 +8,8 @@ const envelope = fc.record({
   type: fc.string({ minLength: 1 }),
   v: fc.nat({ max: 1000 }),
   time: fc.integer({ min: 0, max: 4_102_444_800_000 }),
-  data: fc.jsonValue(),
+  // JSON-shaped data (msgpackr writes -0 as the integer 0, as JSON would)
+  data: fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown),
 });
 
 testProp('an envelope decodes to what was encoded', [envelope], (t, e) => {
