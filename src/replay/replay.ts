@@ -41,11 +41,13 @@ export interface ReplayOptions {
   each?: (state: RegistryState, e: RecordedEvent) => void;
 }
 
-const historyMissing = (wanted: number, first: number): DomainFailure =>
+const historyMissing = (wanted: number, found: number): DomainFailure =>
   new DomainFailure(
     domainError(
       'PositionNotFound',
-      `the state after seq ${wanted} is not in this journal: its history starts after seq ${first - 1} (a snapshot base)`,
+      found > wanted
+        ? `the state after seq ${wanted} is not in this journal: its history starts after seq ${found - 1} (a snapshot base)`
+        : `the state after seq ${wanted} is not in this journal: its history holds no seq ${found} (a journal restored from a snapshot starts at the snapshot)`,
     ),
   );
 
@@ -76,6 +78,8 @@ export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: 
     opts.each?.(state, e);
     if (opts.progress && ++n % 65536 === 0) opts.progress(e.seq);
   }
+  // A bounded replay that ends early was asked for events the source does not hold.
+  if (to !== Number.MAX_SAFE_INTEGER && expected <= to) throw historyMissing(to, expected);
   return { state, marks, atMarks };
 }
 
