@@ -63,15 +63,18 @@ const statusMatches = (image: Image, filter: ImageStatusFilter): boolean =>
 const tagMatches = (tags: readonly string[] | undefined, filter: TagStatus): boolean =>
   filter === 'ANY' || (filter === 'TAGGED') === (tags !== undefined && tags.length > 0);
 
-/** Every image of the repository matching the filter, in push order, as ECR describes it. */
-export function* describeImages(
+/**
+ * The images of the repository matching the filter, in push order, with their
+ * tags. Cheap to skip through: details are built only for the page (imageDetail).
+ */
+export function* matchingImages(
   repo: Repository,
   filter: { tagStatus: TagStatus; imageStatus: ImageStatusFilter },
-): Iterable<ImageDetailView> {
-  const tags = tagsByDigest(repo);
+  tags: Map<string, string[]> = tagsByDigest(repo),
+): Iterable<{ image: Image; tags: string[] | undefined }> {
   for (const image of repo.images.values()) {
     const t = tags.get(image.digest);
-    if (tagMatches(t, filter.tagStatus) && statusMatches(image, filter.imageStatus)) yield imageDetail(repo, image, t);
+    if (tagMatches(t, filter.tagStatus) && statusMatches(image, filter.imageStatus)) yield { image, tags: t };
   }
 }
 

@@ -9,7 +9,7 @@ import { parseManifest } from '../../../domain/manifest.ts';
 import { isDigest, isSha256Digest, isTag } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
 import type { Repository } from '../../../domain/state.ts';
-import { describeImages, imageDetail, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
+import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { findRepo } from '../../../queries/ecr-repositories.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
@@ -224,12 +224,15 @@ export const imageOperations = {
         return { imageDetails };
       }
       const filter = { tagStatus: i.filter?.tagStatus ?? 'ANY', imageStatus: i.filter?.imageStatus ?? 'ANY' } as const;
-      const page = paginate(describeImages(repo, filter), {
+      const page = paginate(matchingImages(repo, filter), {
         ...i,
         defaultMax: 100,
         query: `images:${filter.tagStatus}:${filter.imageStatus}`,
       });
-      return { imageDetails: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+      return {
+        imageDetails: page.items.map((m) => imageDetail(repo, m.image, m.tags)),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
     },
   ),
 
