@@ -16,6 +16,9 @@ interface Live {
   length: number;
 }
 
+/** Bytes gathered before one write to the staging file. */
+const WRITE_BATCH = 1024 * 1024;
+
 export type CommitResult = { ok: true; digest: string; size: number } | { ok: false; actual: string; size: number };
 
 export class UploadStaging {
@@ -53,12 +56,25 @@ export class UploadStaging {
     let written = 0;
     try {
       if (offset > 0) await fh.truncate(offset);
+      // Socket chunks are small (16-64 KiB): gather them into one writev of up to
+      // WRITE_BATCH bytes, so a large upload costs few trips to the thread pool.
+      let batch: Uint8Array[] = [];
+      let batched = 0;
+      const flush = async (): Promise<void> => {
+        if (batched === 0) return;
+        await fh.writev(batch, offset + written);
+        written += batched;
+        batch = [];
+        batched = 0;
+      };
       for await (const chunk of body) {
-        if (written + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-        await fh.write(chunk, 0, chunk.byteLength, offset + written);
+        if (written + batched + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
         live.hash.update(chunk);
-        written += chunk.byteLength;
+        batch.push(chunk);
+        batched += chunk.byteLength;
+        if (batched >= WRITE_BATCH) await flush();
       }
+      await flush();
       live.length = offset + written;
       return written;
     } catch (err) {
