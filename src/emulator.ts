@@ -104,7 +104,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     warn: (msg) => log.warn(msg),
   });
   try {
-    const history = await liveHistory(journal);
+    const history = liveHistory(journal);
     let start: ReturnType<typeof replay>;
     let readOnly: string | undefined;
     let snapshotSeq = history.firstSeq - 1;
@@ -124,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       }
       start = replay(history.source, Number.MAX_SAFE_INTEGER, {
         ...(base ? { base, adoptBase: true } : {}),
-        ...(history.origin ? { origin: history.origin } : {}),
+        origin: () => history.origin,
       });
     }
 

@@ -4,7 +4,7 @@
  * exact sequence number, which the tools need and loadLatestSnapshot does not give:
  * a journal restored from a snapshot file starts its history at such a checkpoint.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { packr } from '../journal/codec.ts';
@@ -41,11 +41,14 @@ export function decodeCheckpointBody(body: Uint8Array, where: string): Checkpoin
 }
 
 /** The checkpoint at exactly `seq` in a journal folder. */
-export async function readCheckpoint(dir: string, seq: number): Promise<Checkpoint> {
+export const readCheckpoint = async (dir: string, seq: number): Promise<Checkpoint> => readCheckpointSync(dir, seq);
+
+/** readCheckpoint, synchronously (a journal's origin is loaded on first use, inside replay). */
+export function readCheckpointSync(dir: string, seq: number): Checkpoint {
   const path = checkpointPath(dir, seq);
   let buf: Buffer;
   try {
-    buf = await readFile(path);
+    buf = readFileSync(path);
   } catch {
     throw new ToolError('not-found', `the journal's history starts after seq ${seq}, but its checkpoint ${path} is missing`);
   }

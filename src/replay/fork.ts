@@ -1,19 +1,16 @@
 /**
  * `ecr-rewind fork JOURNAL --at POS NEW`: a new, writable journal whose history
- * is the prefix of JOURNAL up to POS. The segment bytes of the prefix are
- * copied exactly (a fork replays to the same states with the same sequence
- * numbers); blobs are hard-linked or copied; the staged bytes of uploads still
+ * is the prefix of JOURNAL up to POS: the same events (type, version, time, data)
+ * under the same sequence numbers, written by the journal's own writer, so the
+ * fork replays to the same states; blobs are hard-linked or copied; the staged bytes of uploads still
  * open at POS are copied from the staging file, or from the blob the upload
  * became later. The source journal is only read.
  */
-import { copyFile, mkdir, open, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { BlobStore } from '../blobs/blob-store.ts';
-import { listSegments, segmentsDir } from '../journal/segment-format.ts';
-import { FRAME_HEADER_SIZE, HEADER_SIZE } from '../journal/segment-format.ts';
+import { Journal, type NewRecord } from '../journal/index.ts';
 import { copyPrefix, shareBlobs } from './blob-links.ts';
-import { writeCheckpoint } from './checkpoint-file.ts';
-import { writeEmptySegment } from './journal-start.ts';
+import { startJournalAt } from './journal-start.ts';
 import type { JournalHistory } from './journal-history.ts';
 import { replayTo } from './time-travel.ts';
 import { ToolError } from './tool-error.ts';
@@ -31,35 +28,27 @@ export async function assertNewFolder(dir: string): Promise<void> {
   if (existing && existing.length > 0) throw new ToolError('usage', `${dir} is not empty: the target must be a new folder`);
 }
 
-/** Byte offset just past frame `seq` in a segment starting at `firstSeq` (or the segment's end). */
-function endOfFrame(bytes: Buffer, firstSeq: number, seq: number): number {
-  let off = HEADER_SIZE;
-  for (let s = firstSeq; s <= seq && off + FRAME_HEADER_SIZE <= bytes.length; s++) off += FRAME_HEADER_SIZE + bytes.readUInt32LE(off);
-  return Math.min(off, bytes.length);
-}
-
 export async function forkJournal(history: JournalHistory, at: number, target: string): Promise<ForkReport> {
   await assertNewFolder(target);
-  await mkdir(segmentsDir(target), { recursive: true });
-  if (history.origin) await writeCheckpoint(target, history.origin);
+  if (history.origin) await startJournalAt(target, history.origin);
   const digests = new Set<string>(history.origin?.state.blobs.keys() ?? []);
-  for (const seg of listSegments(history.dir)) {
-    if (seg.firstSeq > at) break;
-    const dst = join(segmentsDir(target), seg.path.slice(seg.path.lastIndexOf('/') + 1));
-    const bytes = await readFile(seg.path);
-    const end = endOfFrame(bytes, seg.firstSeq, at);
-    if (end === bytes.length) await copyFile(seg.path, dst);
-    else {
-      const fh = await open(dst, 'w');
-      try {
-        await fh.write(bytes, 0, end);
-        await fh.sync();
-      } finally {
-        await fh.close();
+  const journal = await Journal.open(target, { fsync: 'never' });
+  try {
+    const appended: Promise<unknown>[] = [];
+    let batch: NewRecord[] = [];
+    for (const e of history.read(history.firstSeq, at)) {
+      batch.push({ type: e.type, v: e.v, time: e.time, data: e.data });
+      if (batch.length === 1000) {
+        appended.push(journal.append(batch));
+        batch = [];
       }
     }
+    appended.push(journal.append(batch));
+    await Promise.all(appended);
+    await journal.flush();
+  } finally {
+    await journal.close();
   }
-  if (at > 0 && listSegments(target).length === 0) await writeEmptySegment(target, at + 1);
   let events = 0;
   for (const e of history.read(history.firstSeq, at)) {
     events++;

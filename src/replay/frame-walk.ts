@@ -4,12 +4,14 @@
  * fault, then resumes at the next whole, checksum-valid frame (right after the
  * bad one when its length field still holds, else found by scanning), so one
  * flipped byte costs one event, not the rest of the journal.
- * Frame layout: journal/segment-format.ts.
+ * Frame layout: journal/segment-format.ts. A frame's payload is one envelope
+ * (msgpack fixarray of 5, 0x95) or a commit batch of envelopes (array32, 0xdd).
  */
 import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { RecordedEvent } from '../domain/events.ts';
-import { decodePayload, peekSeq } from '../journal/codec.ts';
+import { decodePayload, packr } from '../journal/codec.ts';
+import type { Envelope } from '../journal/envelope.ts';
 import { FRAME_HEADER_SIZE, HEADER_SIZE, headerProblem, MAX_PAYLOAD } from '../journal/segment-format.ts';
 import type { SegmentFile } from '../journal/segment-format.ts';
 import { upcast, type UpcastTable } from '../journal/upcast.ts';
@@ -18,14 +20,31 @@ export type FrameStep =
   | { kind: 'event'; event: RecordedEvent; offset: number }
   | { kind: 'fault'; offset: number; reason: string; fault: 'frame' | 'sequence' };
 
-/** Is there a whole frame at `p` whose checksum holds? Returns its seq, or -1. */
+/** The envelopes of one frame payload. */
+function decodeEnvelopes(buf: Buffer, start: number, end: number): Envelope[] {
+  if (buf[start] === 0x95) return [decodePayload(buf, start, end)];
+  if (buf[start] !== 0xdd) throw new Error('payload is neither an envelope nor a batch');
+  const items: unknown = packr.unpack(buf.subarray(start, end));
+  if (!Array.isArray(items) || items.length === 0) throw new Error('empty batch');
+  return items.map((x: unknown) => {
+    if (!Array.isArray(x) || x.length !== 5 || typeof x[0] !== 'number' || typeof x[1] !== 'string')
+      throw new Error('batch item is not a [seq, type, v, time, data] array');
+    return { seq: x[0], type: x[1], v: x[2] as number, time: x[3] as number, data: x[4] as unknown };
+  });
+}
+
+/** Is there a whole frame at `p` whose checksum holds? Returns its first seq, or -1. */
 function goodFrameAt(buf: Buffer, p: number): number {
   if (p + FRAME_HEADER_SIZE > buf.length) return -1;
   const len = buf.readUInt32LE(p);
   if (len < 2 || len > MAX_PAYLOAD || p + FRAME_HEADER_SIZE + len > buf.length) return -1;
   const ps = p + FRAME_HEADER_SIZE;
   if (crc32(buf.subarray(ps, ps + len)) !== buf.readUInt32LE(p + 4)) return -1;
-  return peekSeq(buf, ps, ps + len);
+  try {
+    return decodeEnvelopes(buf, ps, ps + len)[0]!.seq;
+  } catch {
+    return -1;
+  }
 }
 
 export function* walkFrames(seg: SegmentFile, table: UpcastTable): Generator<FrameStep, number> {
@@ -46,17 +65,20 @@ export function* walkFrames(seg: SegmentFile, table: UpcastTable): Generator<Fra
     else if (ps + len > buf.length) reason = 'incomplete frame (a torn tail)';
     else if (crc32(buf.subarray(ps, ps + len)) !== buf.readUInt32LE(off + 4)) reason = 'checksum mismatch';
     if (reason === undefined) {
-      let e: RecordedEvent | undefined;
+      let envs: Envelope[] | undefined;
       try {
-        e = upcast(decodePayload(buf, ps, ps + len), table) as RecordedEvent;
+        envs = decodeEnvelopes(buf, ps, ps + len);
       } catch (err) {
         reason = `undecodable payload: ${(err as Error).message}`;
       }
-      if (e) {
-        if (e.seq !== expected)
-          yield { kind: 'fault', offset: off, reason: `sequence gap: frame carries seq ${e.seq}, expected ${expected}`, fault: 'sequence' };
-        yield { kind: 'event', event: e, offset: off };
-        expected = e.seq + 1;
+      if (envs) {
+        for (const env of envs) {
+          const e = upcast(env, table) as RecordedEvent;
+          if (e.seq !== expected)
+            yield { kind: 'fault', offset: off, reason: `sequence gap: frame carries seq ${e.seq}, expected ${expected}`, fault: 'sequence' };
+          yield { kind: 'event', event: e, offset: off };
+          expected = e.seq + 1;
+        }
         off = ps + len;
         continue;
       }

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { RecordedEvent } from '../domain/events.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
 import { JournalCorruptError, JournalReader, listSegments } from '../journal/index.ts';
-import { readCheckpoint } from './checkpoint-file.ts';
+import { readCheckpointSync } from './checkpoint-file.ts';
 import type { Checkpoint, EventSource } from './replay.ts';
 import { ToolError } from './tool-error.ts';
 
@@ -18,7 +18,7 @@ export interface JournalHistory {
   /** The first seq the segments hold (1 for a journal recorded from the start). */
   readonly firstSeq: number;
   readonly lastSeq: number;
-  /** The checkpoint at firstSeq - 1 when the history starts later than seq 1. */
+  /** The checkpoint at firstSeq - 1 when the history starts later than seq 1 (read on first use). */
   readonly origin: Checkpoint | undefined;
   read(from?: number, to?: number): Iterable<RecordedEvent>;
   /** Set when the last segment is damaged: lastSeq then ends before the damage. */
@@ -32,7 +32,6 @@ export async function openHistory(dir: string): Promise<JournalHistory> {
     throw new ToolError('not-found', `${dir} is not a journal folder (no segments/)`);
   const reader = JournalReader.open(dir, { upcasters: UPCASTERS });
   const firstSeq = segments[0]?.firstSeq ?? 1;
-  const origin = firstSeq > 1 ? await readCheckpoint(dir, firstSeq - 1) : undefined;
   const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> =>
     reader.read(from, to) as Iterable<RecordedEvent>;
   let lastSeq: number;
@@ -45,17 +44,32 @@ export async function openHistory(dir: string): Promise<JournalHistory> {
     damage = err;
     lastSeq = err.seq - 1;
   }
-  return { dir, source: read, firstSeq, lastSeq, origin, read, ...(damage ? { damage } : {}) };
+  return withOrigin({ dir, source: read, firstSeq, lastSeq, read, ...(damage ? { damage } : {}) });
 }
 
 /** The history of the journal a running emulator writes (its own reads, no second reader). */
-export async function liveHistory(journal: {
+export function liveHistory(journal: {
   readonly dir: string;
   readonly lastSeq: number;
   read(from?: number, to?: number): Iterable<unknown>;
-}): Promise<JournalHistory> {
+}): JournalHistory {
   const firstSeq = listSegments(journal.dir)[0]?.firstSeq ?? 1;
-  const origin = firstSeq > 1 ? await readCheckpoint(journal.dir, firstSeq - 1) : undefined;
   const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> => journal.read(from, to) as Iterable<RecordedEvent>;
-  return { dir: journal.dir, source: read, firstSeq, lastSeq: journal.lastSeq, origin, read };
+  return withOrigin({ dir: journal.dir, source: read, firstSeq, lastSeq: journal.lastSeq, read });
+}
+
+/** Adds `origin`, read from the folder's checkpoint at firstSeq - 1 the first time it is asked for. */
+function withOrigin(h: Omit<JournalHistory, 'origin'>): JournalHistory {
+  let origin: Checkpoint | undefined;
+  let loaded = h.firstSeq <= 1;
+  return Object.defineProperty(h, 'origin', {
+    enumerable: true,
+    get: () => {
+      if (!loaded) {
+        origin = readCheckpointSync(h.dir, h.firstSeq - 1);
+        loaded = true;
+      }
+      return origin;
+    },
+  }) as JournalHistory;
 }

@@ -6,7 +6,7 @@
  * partly restored folder is removed.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BlobStore } from '../blobs/blob-store.ts';
 import { stateHash } from './canonical-state.ts';
@@ -88,19 +88,35 @@ export interface Restored {
   header: PackHeader;
 }
 
+/**
+ * Copies the next `length` bytes of the file to `target`, hashing them; they must hash to
+ * `expected`. The folder is new (and removed on failure), so files go straight to their place.
+ */
 async function writeVerified(
   reader: SequentialReader,
   target: string,
   length: number,
   expected: string,
   what: string,
-  fsync: boolean,
+  opts: { fsync: boolean; dirs: Set<string> },
   onBytes: (n: number) => void,
 ): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = `${target}.restoring`;
-  const fh = await open(tmp, 'w');
+  const dir = dirname(target);
+  if (!opts.dirs.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    opts.dirs.add(dir);
+  }
   const hash = createHash('sha256');
+  if (length <= CHUNK) {
+    // small blobs (most of them): one buffer, one write
+    const bytes = await reader.all(length);
+    hash.update(bytes);
+    if (hash.digest('hex') !== expected) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest`);
+    await writeFile(target, bytes, { flush: opts.fsync });
+    onBytes(length);
+    return;
+  }
+  const fh = await open(target, 'w');
   try {
     let pos = 0;
     for await (const piece of reader.take(length)) {
@@ -109,13 +125,11 @@ async function writeVerified(
       pos += piece.length;
       onBytes(piece.length);
     }
-    if (fsync) await fh.datasync();
+    if (opts.fsync) await fh.datasync();
   } finally {
     await fh.close();
   }
-  const actual = hash.digest('hex');
-  if (actual !== expected) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest (got sha256:${actual})`);
-  await rename(tmp, target);
+  if (hash.digest('hex') !== expected) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest`);
 }
 
 export async function restorePack(file: string, dir: string, opts: RestoreOptions = {}): Promise<Restored> {
@@ -148,13 +162,14 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
     if (stateHash(checkpoint.state) !== header.stateHash)
       throw new ToolError('corrupt', `${file}: the restored state does not match the header's state hash`);
     const store = new BlobStore(dir, { durable: fsync });
+    const written = { fsync, dirs: new Set<string>() };
     for (const [digest, n] of header.blobs) {
       if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new ToolError('corrupt', `${file}: bad blob digest '${digest}'`);
-      await writeVerified(reader, store.path(digest), n, digest.slice(7), `blob ${digest}`, fsync, onBytes);
+      await writeVerified(reader, store.path(digest), n, digest.slice(7), `blob ${digest}`, written, onBytes);
     }
     for (const [id, n, sha] of header.uploads) {
       if (!/^[\w.-]+$/.test(id)) throw new ToolError('corrupt', `${file}: bad upload id '${id}'`);
-      await writeVerified(reader, store.stagingPath(id), n, sha, `staged upload ${id}`, fsync, onBytes);
+      await writeVerified(reader, store.stagingPath(id), n, sha, `staged upload ${id}`, written, onBytes);
     }
     const end = await reader.all(PACK_END.length);
     if (end.toString('latin1') !== PACK_END) throw new ToolError('corrupt', `${file}: missing end marker`);
@@ -171,4 +186,3 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
   }
 }
 
-export const packSize = async (file: string): Promise<number> => (await stat(file)).size;

@@ -24,7 +24,11 @@ export interface PreparedPack {
   size: number;
   /** Uploads left out because their staged bytes were gone. */
   dropped: string[];
-  chunks(progress?: Progress): AsyncGenerator<Buffer>;
+  /**
+   * The file's bytes in order. With `reuse`, chunks share one buffer: the consumer must be
+   * done with a chunk before asking for the next (writePack is; a stream is not).
+   */
+  chunks(progress?: Progress, reuse?: boolean): AsyncGenerator<Buffer>;
 }
 
 async function sha256Prefix(path: string, length: number): Promise<string> {
@@ -33,12 +37,14 @@ async function sha256Prefix(path: string, length: number): Promise<string> {
   return hash.digest('hex');
 }
 
-async function* fileBytes(path: string, length: number): AsyncGenerator<Buffer> {
+/** The file's first `length` bytes in chunks; with `scratch`, every chunk is a view of it (valid until the next). */
+async function* fileBytes(path: string, length: number, scratch?: Buffer): AsyncGenerator<Buffer> {
   const fh = await open(path, 'r');
   try {
     let pos = 0;
     while (pos < length) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, length - pos));
+      const n = Math.min(CHUNK, length - pos);
+      const buf = scratch ? scratch.subarray(0, n) : Buffer.allocUnsafe(n);
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       if (bytesRead === 0) throw new ToolError('corrupt', `${path} ended after ${pos} of ${length} bytes`);
       pos += bytesRead;
@@ -95,7 +101,8 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
     header,
     size,
     dropped,
-    async *chunks(progress) {
+    async *chunks(progress, reuse = false) {
+      const scratch = reuse ? Buffer.allocUnsafe(CHUNK) : undefined;
       let done = 0;
       const step = (b: Buffer): Buffer => {
         done += b.length;
@@ -104,21 +111,24 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
       };
       yield step(prefix);
       yield step(body);
-      for (const [digest, n] of blobs) for await (const c of fileBytes(store.path(digest), n)) yield step(c);
-      for (const [id, n] of uploads) for await (const c of fileBytes(store.stagingPath(id), n)) yield step(c);
+      for (const [digest, n] of blobs) for await (const c of fileBytes(store.path(digest), n, scratch)) yield step(c);
+      for (const [id, n] of uploads) for await (const c of fileBytes(store.stagingPath(id), n, scratch)) yield step(c);
       yield step(Buffer.from(PACK_END, 'latin1'));
       progress?.finish();
     },
   };
 }
 
-/** Writes the snapshot file at `file` (via a temporary name, so a file at `file` is always whole). */
-export async function writePack(file: string, pack: PreparedPack, progress?: Progress): Promise<void> {
+/**
+ * Writes the snapshot file at `file` (via a temporary name, so a file at `file` is always
+ * whole); `fsync` (default true) makes it durable before it is renamed into place.
+ */
+export async function writePack(file: string, pack: PreparedPack, progress?: Progress, opts: { fsync?: boolean } = {}): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   const fh = await open(tmp, 'w');
   try {
     let pos = 0;
-    for await (const c of pack.chunks(progress)) {
+    for await (const c of pack.chunks(progress, true)) {
       let off = 0;
       while (off < c.length) {
         const { bytesWritten } = await fh.write(c, off, c.length - off, pos);
@@ -126,7 +136,7 @@ export async function writePack(file: string, pack: PreparedPack, progress?: Pro
         pos += bytesWritten;
       }
     }
-    await fh.sync();
+    if (opts.fsync ?? true) await fh.sync();
   } catch (err) {
     await fh.close();
     await unlink(tmp).catch(() => undefined);

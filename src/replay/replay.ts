@@ -33,8 +33,8 @@ export interface ReplayOptions {
   base?: Checkpoint;
   /** Use `base.state` as the working state instead of a clone (the caller gives it up). */
   adoptBase?: boolean;
-  /** The checkpoint a history starting after seq 1 begins at (for rewinds to before `base`). */
-  origin?: Checkpoint;
+  /** The checkpoint a history starting after seq 1 begins at (for rewinds to before `base`); a function is called only when needed. */
+  origin?: Checkpoint | (() => Checkpoint | undefined);
   /** Called every so often with the sequence reached (progress bars). */
   progress?: (seq: number) => void;
   /** Called after each event is folded in (property tests, verify). The state is live: clone to keep it. */
@@ -52,18 +52,18 @@ const historyMissing = (wanted: number, found: number): DomainFailure =>
   );
 
 export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: ReplayOptions = {}): Replayed {
-  const start = opts.base ?? opts.origin;
+  const originOf = (): Checkpoint | undefined => (typeof opts.origin === 'function' ? opts.origin() : opts.origin);
+  const start = opts.base ?? originOf();
   let state = start ? (opts.adoptBase && opts.base ? start.state : cloneState(start.state)) : emptyState();
   const marks: Marks = new Map(start?.marks ?? []);
   const atMarks = new Map<number, RegistryState>();
-  const origin = opts.origin;
   let expected = state.seq + 1;
   let n = 0;
   for (const e of source(state.seq + 1, to)) {
     if (e.seq !== expected) throw historyMissing(expected, e.seq);
     expected++;
     if (e.type === 'Rewound') {
-      const target = atMarks.get(e.data.to) ?? stateAt(source, e.data.to, origin);
+      const target = atMarks.get(e.data.to) ?? stateAt(source, e.data.to, originOf());
       state = cloneState(target);
       state.seq = e.seq;
     } else {

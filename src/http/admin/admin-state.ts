@@ -21,7 +21,7 @@ export function addStateRoutes(router: Router, deps: FaceDeps): void {
       ctx.body = viewState(engine.state);
       return;
     }
-    const history = await liveHistory(engine.journal);
+    const history = liveHistory(engine.journal);
     const pos = resolvePosition(at, history, engine.marks);
     const state = pos.seq === engine.journal.lastSeq ? engine.state : await stateAtSeq(history, pos.seq);
     ctx.body = { at: pos.label, ...viewState(state) };

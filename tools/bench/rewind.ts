@@ -1,0 +1,227 @@
+/**
+ * Rewind benchmark (`npm run bench -- rewind [--quick]`):
+ *
+ * - reset: POST /_rewind/reset to a mark taken with 1,000 images (target < 50 ms);
+ * - start: a snapshot file of 10,000 images -> first request served (target < 200 ms),
+ *   measured for the whole restore + start, and for a start of the restored folder;
+ * - replay: 1,000,000 recorded domain events read (every CRC checked) and folded
+ *   (target >= 500,000 events/s);
+ * - snapshot: a snapshot file of 1 GiB of blobs (target >= 500 MB/s).
+ *
+ * Journals are built straight through the engine or the journal (no HTTP), so that
+ * setting up stays fast; every timed step goes through the code users run.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BlobStore } from '../../src/blobs/blob-store.ts';
+import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
+import { parseManifest } from '../../src/domain/manifest.ts';
+import { emptyState } from '../../src/domain/state.ts';
+import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
+import { startEmulator } from '../../src/emulator.ts';
+import { Engine } from '../../src/engine/engine.ts';
+import { Journal } from '../../src/journal/index.ts';
+import { openHistory } from '../../src/replay/journal-history.ts';
+import { preparePack, writePack } from '../../src/replay/pack-writer.ts';
+import { replay } from '../../src/replay/replay.ts';
+import { steppingClock } from '../../src/support/clock.ts';
+
+const scope = { account: '000000000000', region: 'us-east-1' };
+const sha = (b: Uint8Array | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const LAYER = Buffer.from('one shared layer for every benchmark image');
+
+function imageOf(i: number): { config: Buffer; manifest: Buffer } {
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', build: i }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(LAYER), size: LAYER.length }],
+    }),
+  );
+  return { config, manifest };
+}
+
+async function writeBlob(store: BlobStore, bytes: Buffer): Promise<void> {
+  const path = store.path(sha(bytes));
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, bytes);
+}
+
+/** A journal folder with `images` images in repository bench/app, blobs on disk, through the engine. */
+async function buildRegistry(dir: string, images: number, after?: (engine: Engine) => Promise<void>): Promise<void> {
+  const journal = await Journal.open(dir, { fsync: 'never' });
+  const engine = new Engine(journal, steppingClock(Date.parse('2026-01-01T00:00:00Z')), { state: emptyState(), marks: new Map(), atMarks: new Map() });
+  const store = new BlobStore(dir, { durable: false });
+  await engine.execute({ type: 'CreateRepository', scope, repository: 'bench/app', settings: {} });
+  await writeBlob(store, LAYER);
+  await engine.execute({ type: 'PushBlob', scope, repository: 'bench/app', uploadId: 'layer', digest: sha(LAYER), size: LAYER.length });
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < images; i++) {
+    const { config, manifest } = imageOf(i);
+    await writeBlob(store, config);
+    pending.push(engine.execute({ type: 'PushBlob', scope, repository: 'bench/app', uploadId: `u${i}`, digest: sha(config), size: config.length }));
+    const parsed = parseManifest(manifest, 'application/vnd.oci.image.manifest.v1+json');
+    if (!parsed.ok) throw new Error(parsed.message);
+    pending.push(
+      engine.execute({ type: 'PutManifest', scope, repository: 'bench/app', digest: sha(manifest), bytes: manifest, manifest: parsed.manifest, tag: `build-${i}`, face: 'oci' }),
+    );
+  }
+  await Promise.all(pending);
+  await after?.(engine);
+  await journal.close();
+}
+
+const ms = (t0: number): number => performance.now() - t0;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+async function benchReset(root: string, rounds: number): Promise<number> {
+  const dir = join(root, 'reset');
+  await buildRegistry(dir, 1000, async (engine) => {
+    await engine.mark('base');
+  });
+  await using emu = await startEmulator({ journal: dir, auth: 'none', fsync: 'never', logger: false });
+  const times: number[] = [];
+  await (await fetch(`${emu.endpoint}/_rewind/health`)).json(); // open the keep-alive connection first
+  for (let r = 0; r < rounds; r++) {
+    // change something after the mark, then reset to it over HTTP
+    await emu.engine.execute({ type: 'DeleteTag', scope, repository: 'bench/app', tag: `build-${r}`, deleteImageIfUntagged: true });
+    const t0 = performance.now();
+    const res = await fetch(`${emu.endpoint}/_rewind/reset`, { method: 'POST', body: JSON.stringify({ to: 'base' }) });
+    await res.json();
+    times.push(ms(t0));
+    if (emu.engine.state.repos.get('000000000000:us-east-1:bench/app')?.images.size !== 1000) throw new Error('reset did not restore 1000 images');
+  }
+  return median(times);
+}
+
+async function benchStart(root: string, rounds: number): Promise<{ restoreAndStart: number; start: number; bytes: number }> {
+  const dir = join(root, 'start-src');
+  await buildRegistry(dir, 10_000);
+  const history = await openHistory(dir);
+  const { state, marks } = replay(history.source);
+  const file = join(root, 'start.snapshot');
+  await writePack(file, await preparePack({ state, marks }, dir));
+  const full: number[] = [];
+  const warm: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const target = join(root, `start-${r}`);
+    let t0 = performance.now();
+    {
+      await using emu = await startEmulator({ fromSnapshot: file, journal: target, auth: 'none', fsync: 'never', logger: false });
+      await (await fetch(`${emu.endpoint}/v2/`)).arrayBuffer();
+      full.push(ms(t0));
+    }
+    t0 = performance.now();
+    {
+      await using emu = await startEmulator({ journal: target, auth: 'none', fsync: 'never', logger: false });
+      await (await fetch(`${emu.endpoint}/v2/`)).arrayBuffer();
+      warm.push(ms(t0));
+      if (emu.engine.state.repos.get('000000000000:us-east-1:bench/app')?.images.size !== 10_000) throw new Error('start lost images');
+    }
+    await rm(target, { recursive: true, force: true });
+  }
+  return { restoreAndStart: median(full), start: median(warm), bytes: (await stat(file)).size };
+}
+
+async function benchReplay(root: string, events: number, rounds: number): Promise<number> {
+  const dir = join(root, 'replay');
+  await buildReplay(dir, events);
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const history = await openHistory(dir);
+    const t0 = performance.now();
+    const out = replay(history.source);
+    const elapsed = ms(t0);
+    if (out.state.seq !== history.lastSeq) throw new Error('replay stopped early');
+    rates.push((history.lastSeq / elapsed) * 1000);
+  }
+  return median(rates);
+}
+
+/** A journal of `events` push events (upload, manifest, tag), written straight to the journal. */
+export async function buildReplay(dir: string, events: number): Promise<void> {
+  const journal = await Journal.open(dir, { fsync: 'never' });
+  const ref = { ...scope, repository: 'bench/replay' };
+  const batch: DomainEvent[] = [ev.RepositoryCreated({ ...ref, imageTagMutability: 'MUTABLE', imageTagMutabilityExclusionFilters: [], scanOnPush: false, encryptionType: 'AES256', kmsKey: null, resourceTags: [], cause: 'api' })];
+  const { manifest } = imageOf(0);
+  const digest = sha(manifest);
+  const appended: Promise<unknown>[] = [];
+  let n = 0;
+  const flush = (): void => {
+    appended.push(journal.append(batch.map((e) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: 1_767_225_600_000 + n, data: e.data }))));
+    n += batch.length;
+    batch.length = 0;
+  };
+  // a push's events, over and over: upload (3), manifest, tag; tags move as builds are re-tagged
+  for (let i = 0; n + batch.length < events; i++) {
+    const uploadId = `upload-${i}`;
+    const blob = `sha256:${i.toString(16).padStart(64, '0')}`;
+    batch.push(ev.UploadStarted({ ...ref, uploadId, via: 'oci' }));
+    batch.push(ev.ChunkAppended({ uploadId, offset: 0, length: 1024, part: 0 }));
+    batch.push(ev.UploadCompleted({ uploadId, digest: blob, size: 1024 }));
+    if (i % 10 === 0)
+      batch.push(ev.ManifestPut({ ...ref, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', bytes: manifest, size: 2048, blobs: [blob], manifests: [], subject: null, artifactType: null, configMediaType: null }));
+    batch.push(ev.TagPut({ ...ref, tag: `build-${i % 1000}`, digest, previous: null }));
+    if (batch.length >= 1000) flush();
+  }
+  flush();
+  await Promise.all(appended);
+  await journal.close();
+}
+
+async function benchSnapshot(root: string, gib: number, rounds: number): Promise<{ synced: number; cached: number }> {
+  const dir = join(root, 'snapshot');
+  const store = new BlobStore(dir, { durable: false });
+  const state = emptyState();
+  const blobSize = 64 * 1024 * 1024;
+  const count = Math.max(1, Math.round((gib * 1024 * 1024 * 1024) / blobSize));
+  const base = Buffer.alloc(blobSize, 0x5a);
+  for (let i = 0; i < count; i++) {
+    base.writeUInt32LE(i, 0);
+    const digest = sha(base);
+    const path = store.path(digest);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, base);
+    state.blobs.set(digest, blobSize);
+  }
+  const rate = async (fsync: boolean): Promise<number> => {
+    const rates: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const file = join(root, `blobs-${r}.snapshot`);
+      const t0 = performance.now();
+      const pack = await preparePack({ state, marks: new Map() }, dir);
+      await writePack(file, pack, undefined, { fsync });
+      rates.push(pack.size / 1e6 / (ms(t0) / 1000));
+      await rm(file, { force: true });
+    }
+    return median(rates);
+  };
+  return { synced: await rate(true), cached: await rate(false) };
+}
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const root = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-rewind-'));
+  try {
+    const reset = await benchReset(root, quick ? 3 : 9);
+    console.log(`reset to a mark with 1,000 images (HTTP POST /_rewind/reset): ${reset.toFixed(1)} ms   (target < 50 ms)`);
+    const start = await benchStart(root, quick ? 1 : 3);
+    console.log(`start from a snapshot of 10,000 images (${(start.bytes / 1e6).toFixed(1)} MB file) to first request served:`);
+    console.log(`  restore the file (every blob hashed, 10,001 blob files written) + start: ${start.restoreAndStart.toFixed(0)} ms`);
+    console.log(`  start of the restored folder (checkpoint load):                        ${start.start.toFixed(0)} ms   (target < 200 ms)`);
+    const events = quick ? 200_000 : 1_000_000;
+    const rate = await benchReplay(root, events, quick ? 1 : 3);
+    console.log(`replay of ${events.toLocaleString('en-US')} events (CRC-checked, folded by evolve): ${Math.round(rate).toLocaleString('en-US')} events/s   (target >= 500,000)`);
+    const gib = quick ? 0.25 : 1;
+    const snap = await benchSnapshot(root, gib, quick ? 1 : 3);
+    console.log(`snapshot of ${gib} GiB of blobs, fsynced before rename: ${Math.round(snap.synced)} MB/s   (target >= 500 MB/s)`);
+    console.log(`snapshot of ${gib} GiB of blobs, without the final fsync: ${Math.round(snap.cached)} MB/s`);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
