@@ -98,7 +98,7 @@ async function writeVerified(
   length: number,
   expected: string,
   what: string,
-  opts: { fsync: boolean; dirs: Set<string> },
+  opts: { fsync: boolean; dirs: Set<string>; inflight: Promise<void>[] },
   onBytes: (n: number) => void,
 ): Promise<void> {
   const dir = dirname(target);
@@ -112,7 +112,9 @@ async function writeVerified(
     const bytes = await reader.all(length);
     hash.update(bytes);
     if (hash.digest('hex') !== expected) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest`);
-    await writeFile(target, bytes, { flush: opts.fsync });
+    // small files are written many at a time: per-file latency, not bandwidth, bounds them
+    opts.inflight.push(writeFile(target, bytes, { flush: opts.fsync }));
+    if (opts.inflight.length >= 64) await Promise.all(opts.inflight.splice(0));
     onBytes(length);
     return;
   }
@@ -146,6 +148,7 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
   await mkdir(dir, { recursive: true });
   const fsync = opts.fsync ?? true;
   const fh = await open(file, 'r');
+  const written = { fsync, dirs: new Set<string>(), inflight: [] as Promise<void>[] };
   const bar = opts.progress?.('restore', size, 'bytes');
   let done = offset;
   const onBytes = (n: number): void => {
@@ -162,7 +165,6 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
     if (stateHash(checkpoint.state) !== header.stateHash)
       throw new ToolError('corrupt', `${file}: the restored state does not match the header's state hash`);
     const store = new BlobStore(dir, { durable: fsync });
-    const written = { fsync, dirs: new Set<string>() };
     for (const [digest, n] of header.blobs) {
       if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new ToolError('corrupt', `${file}: bad blob digest '${digest}'`);
       await writeVerified(reader, store.path(digest), n, digest.slice(7), `blob ${digest}`, written, onBytes);
@@ -171,6 +173,7 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
       if (!/^[\w.-]+$/.test(id)) throw new ToolError('corrupt', `${file}: bad upload id '${id}'`);
       await writeVerified(reader, store.stagingPath(id), n, sha, `staged upload ${id}`, written, onBytes);
     }
+    await Promise.all(written.inflight.splice(0));
     const end = await reader.all(PACK_END.length);
     if (end.toString('latin1') !== PACK_END) throw new ToolError('corrupt', `${file}: missing end marker`);
     await startJournalAt(dir, checkpoint);
@@ -178,6 +181,7 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
     return { checkpoint, header };
   } catch (err) {
     bar?.finish();
+    await Promise.allSettled(written.inflight);
     if (created) await rm(dir, { recursive: true, force: true });
     else for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
     throw err;

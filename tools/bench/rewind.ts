@@ -53,7 +53,7 @@ async function writeBlob(store: BlobStore, bytes: Buffer): Promise<void> {
 }
 
 /** A journal folder with `images` images in repository bench/app, blobs on disk, through the engine. */
-async function buildRegistry(dir: string, images: number, after?: (engine: Engine) => Promise<void>): Promise<void> {
+export async function buildRegistry(dir: string, images: number, after?: (engine: Engine) => Promise<void>): Promise<void> {
   const journal = await Journal.open(dir, { fsync: 'never' });
   const engine = new Engine(journal, steppingClock(Date.parse('2026-01-01T00:00:00Z')), { state: emptyState(), marks: new Map(), atMarks: new Map() });
   const store = new BlobStore(dir, { durable: false });
