@@ -21,6 +21,10 @@ export class BlobStore {
   readonly root: string;
   /** fsync blob files and their folders before they are recorded (off for throwaway runs). */
   readonly durable: boolean;
+  /** Fan-out folders known to exist (at most 256 per algorithm). */
+  readonly #dirs = new Set<string>();
+  /** Folder fsyncs in flight: concurrent adopts into one folder share the next one. */
+  readonly #dirSyncs = new Map<string, Promise<void>>();
 
   constructor(root: string, opts: { durable: boolean }) {
     this.root = root;
@@ -67,9 +71,30 @@ export class BlobStore {
         await fh.close();
       }
     }
-    await mkdir(dirname(target), { recursive: true });
+    const dir = dirname(target);
+    if (!this.#dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.#dirs.add(dir);
+    }
     await rename(stagedFile, target);
-    if (this.durable) await syncDir(dirname(target));
+    if (this.durable) await this.#syncDir(dir);
+  }
+
+  /**
+   * fsyncs a folder after a rename into it. A sync already running may have
+   * started before our rename, so we wait for it and then share the next one.
+   */
+  async #syncDir(dir: string): Promise<void> {
+    const running = this.#dirSyncs.get(dir);
+    if (running) await running.catch(() => undefined);
+    let next = this.#dirSyncs.get(dir);
+    if (!next || next === running) {
+      next = syncDir(dir).finally(() => {
+        if (this.#dirSyncs.get(dir) === next) this.#dirSyncs.delete(dir);
+      });
+      this.#dirSyncs.set(dir, next);
+    }
+    await next;
   }
 }
 

@@ -14,6 +14,8 @@ interface Live {
   hash: Hash;
   /** Bytes fed to `hash` (== bytes of the staged file the journal knows). */
   length: number;
+  /** The staged file is exactly `length` bytes long (we wrote it), so commit need not cut it. */
+  exact: boolean;
 }
 
 /** Bytes gathered before one write to the staging file. */
@@ -24,6 +26,7 @@ export type CommitResult = { ok: true; digest: string; size: number } | { ok: fa
 export class UploadStaging {
   readonly #store: BlobStore;
   readonly #live = new Map<string, Live>();
+  #uploadsDirReady = false;
 
   constructor(store: BlobStore) {
     this.#store = store;
@@ -38,7 +41,7 @@ export class UploadStaging {
       for await (const chunk of createReadStream(this.#store.stagingPath(uploadId), { start: 0, end: length - 1 }))
         hash.update(chunk as Buffer);
     }
-    const live = { hash, length };
+    const live = { hash, length, exact: false };
     this.#live.set(uploadId, live);
     return live;
   }
@@ -50,7 +53,10 @@ export class UploadStaging {
    */
   async append(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>, limit = Infinity): Promise<number> {
     const file = this.#store.stagingPath(uploadId);
-    if (offset === 0) await mkdir(dirname(file), { recursive: true });
+    if (offset === 0 && !this.#uploadsDirReady) {
+      await mkdir(dirname(file), { recursive: true });
+      this.#uploadsDirReady = true;
+    }
     const live = await this.#hashAt(uploadId, offset);
     const fh = await open(file, offset === 0 ? 'w' : 'r+');
     let written = 0;
@@ -76,6 +82,7 @@ export class UploadStaging {
       }
       await flush();
       live.length = offset + written;
+      live.exact = true;
       return written;
     } catch (err) {
       this.#live.delete(uploadId);
@@ -95,7 +102,7 @@ export class UploadStaging {
       await mkdir(dirname(this.#store.stagingPath(uploadId)), { recursive: true });
       const fh = await open(this.#store.stagingPath(uploadId), 'a');
       await fh.close();
-    } else {
+    } else if (!live.exact) {
       await truncate(this.#store.stagingPath(uploadId), size);
     }
     await this.#store.adopt(this.#store.stagingPath(uploadId), expected);
