@@ -1,9 +1,12 @@
 import { Packr } from 'msgpackr';
 import type { Envelope } from './envelope.ts';
-import { UNSUPPORTED, fastDecodeEnvelope } from './fast-unpack.ts';
+import { UNSUPPORTED, fastDecodeEnvelope, fastDecodeFrame } from './fast-unpack.ts';
 
 /**
- * The payload of a frame is one msgpack array of exactly five items:
+ * A frame's payload is one commit batch: a msgpack array32 (`dd <u32 BE count>`, always that
+ * form, so the count sits at a fixed place) of `count` >= 1 envelopes with consecutive seqs.
+ * Version-1 segments hold frames whose payload is one bare envelope; readers accept both.
+ * An envelope is one msgpack array of exactly five items:
  *
  *     [seq, type, v, time, data]
  *
@@ -15,7 +18,10 @@ import { UNSUPPORTED, fastDecodeEnvelope } from './fast-unpack.ts';
  */
 export const packr = new Packr({ useRecords: false, copyBuffers: true });
 
-/** Encodes the payload bytes of one envelope. The result stays valid after later calls. */
+/** Bytes before the first envelope of a batch payload: `dd` and the u32 BE count. */
+export const BATCH_HEADER_SIZE = 5;
+
+/** Encodes the bytes of one envelope (a version-1 frame payload, or one item of a batch). The result stays valid after later calls. */
 export function encodePayload(e: Envelope): Buffer {
   return packr.pack([e.seq, e.type, e.v, e.time, e.data]);
 }
@@ -40,11 +46,52 @@ export function decodePayload(buf: Buffer, start: number, end: number): Envelope
 }
 
 /**
- * Reads the seq of a payload without decoding the rest: the payload starts with 0x95 (fixarray of 5)
- * and then the seq as a msgpack unsigned integer (or float64 for very large values).
+ * Decodes every envelope of a frame payload at buf[start, end) (a batch, or one bare envelope)
+ * and appends them to `out`; returns how many. Throws on anything else, or an empty batch.
+ */
+export function decodeFrame(buf: Buffer, start: number, end: number, out: Envelope[]): number {
+  const before = out.length;
+  try {
+    return fastDecodeFrame(buf, start, end, out);
+  } catch (err) {
+    if (err !== UNSUPPORTED) throw err;
+  }
+  out.length = before;
+  if (buf[start] === 0x95) {
+    out.push(decodePayload(buf, start, end));
+    return 1;
+  }
+  if (buf[start] !== 0xdd) throw new Error('frame payload is neither a batch nor an envelope');
+  range.start = start;
+  range.end = end;
+  const a: unknown = packr.unpack(buf, range);
+  if (!Array.isArray(a) || a.length === 0) throw new Error('frame payload is an empty batch');
+  for (const x of a) {
+    if (!Array.isArray(x) || x.length !== 5 || typeof x[0] !== 'number' || typeof x[1] !== 'string') {
+      throw new Error('batch item is not a [seq, type, v, time, data] array');
+    }
+    out.push({ seq: x[0], type: x[1], v: x[2] as number, time: x[3] as number, data: x[4] });
+  }
+  return a.length;
+}
+
+/**
+ * How many envelopes a frame payload holds without decoding them: the batch count, or 1 for a
+ * bare envelope; -1 when the payload has neither shape.
+ */
+export function peekCount(buf: Buffer, start: number, end: number): number {
+  if (end - start >= BATCH_HEADER_SIZE && buf[start] === 0xdd) return buf.readUInt32BE(start + 1);
+  return end > start && buf[start] === 0x95 ? 1 : -1;
+}
+
+/**
+ * Reads the first seq of a frame payload without decoding the rest: the envelope (at the start, or
+ * after the batch header) starts with 0x95 (fixarray of 5) and then the seq as a msgpack unsigned
+ * integer (or float64 for very large values).
  * Returns -1 when the bytes do not have that shape; callers then decode fully.
  */
 export function peekSeq(buf: Buffer, start: number, end: number): number {
+  if (end - start > BATCH_HEADER_SIZE && buf[start] === 0xdd) start += BATCH_HEADER_SIZE;
   if (end - start < 2 || buf[start] !== 0x95) return -1;
   const tag = buf[start + 1]!;
   const p = start + 2;

@@ -47,13 +47,38 @@ export function fastUnpack(buf: Buffer, start: number, stop: number): unknown {
 /** Decodes a `[seq, type, v, time, data]` payload; throws when it has another shape. */
 export function fastDecodeEnvelope(buf: Buffer, start: number, stop: number): Envelope {
   setSource(buf, start, stop);
+  const e = readEnvelope();
+  finish();
+  return e;
+}
+
+/**
+ * Decodes a frame payload, a batch (`dd <u32 count>` + envelopes) or one bare envelope, appending
+ * the envelopes to `out`; returns how many. Throws when the payload has another shape.
+ */
+export function fastDecodeFrame(buf: Buffer, start: number, stop: number, out: Envelope[]): number {
+  setSource(buf, start, stop);
+  if (src[pos] === 0x95) {
+    out.push(readEnvelope());
+    finish();
+    return 1;
+  }
+  if (src[pos] !== 0xdd) throw new Error('frame payload is neither a batch nor an envelope');
+  const n = view.getUint32(need(5) + 1);
+  if (n === 0) throw new Error('frame payload is an empty batch');
+  if (n > end - pos) throw new Error('unexpected end of msgpack data');
+  for (let i = 0; i < n; i++) out.push(readEnvelope());
+  finish();
+  return n;
+}
+
+function readEnvelope(): Envelope {
   if (src[pos++] !== 0x95) throw new Error('frame payload is not a [seq, type, v, time, data] array');
   const seq = read();
   const type = read();
   const v = read();
   const time = read();
   const data = read();
-  finish();
   if (typeof seq !== 'number' || typeof type !== 'string' || typeof v !== 'number' || typeof time !== 'number') {
     throw new Error('frame payload is not a [seq, type, v, time, data] array');
   }
@@ -135,28 +160,98 @@ function readArray(n: number): unknown[] {
   return a;
 }
 
+function nextKey(): string {
+  const t = src[pos];
+  let key: unknown;
+  if (t !== undefined && t >= 0xa0 && t < 0xc0) {
+    pos++;
+    key = readKey(t & 0x1f);
+  } else key = read();
+  if (typeof key !== 'string' || key === '__proto__') throw UNSUPPORTED;
+  return key;
+}
+
+/**
+ * Maps are built by a factory per key sequence ("shape"): an object literal with fixed keys is
+ * created by V8 in one step with its final hidden class, where assigning key by key walks the
+ * transition tree with a megamorphic keyed store for each property. A shape is remembered per
+ * first key (the last one seen with that first key); a factory is made the second time the same
+ * key sequence is seen in a row, so maps with ever-changing keys do not compile functions.
+ */
+interface Shape {
+  keys: string[];
+  make: ((v: unknown[]) => Record<string, unknown>) | undefined;
+}
+const MAX_SHAPE_KEYS = 24;
+const shapes = new Map<string, Shape>();
+
 function readMap(n: number): Record<string, unknown> {
+  if (n === 0) return {};
+  if (n > MAX_SHAPE_KEYS) return readMapByKeys(n);
+  const first = nextKey();
+  const vals = new Array<unknown>(n);
+  vals[0] = read();
+  const shape = shapes.get(first);
+  if (shape !== undefined && shape.keys.length === n) {
+    const keys = shape.keys;
+    let i = 1;
+    for (; i < n; i++) {
+      const key = nextKey();
+      if (key !== keys[i]) {
+        const names = keys.slice(0, i);
+        names.push(key);
+        vals[i] = read();
+        return finishMap(first, names, vals, i + 1, n);
+      }
+      vals[i] = read();
+    }
+    shape.make ??= makeFactory(keys);
+    return shape.make(vals);
+  }
+  return finishMap(first, [first], vals, 1, n);
+}
+
+/** Reads the rest of a map whose first `i` keys are in `names` (values in `vals`), then remembers its shape. */
+function finishMap(first: string, names: string[], vals: unknown[], i: number, n: number): Record<string, unknown> {
+  for (; i < n; i++) {
+    names.push(nextKey());
+    vals[i] = read();
+  }
+  if (shapes.size > 4096) shapes.clear();
+  shapes.set(first, { keys: names, make: undefined });
+  const o: Record<string, unknown> = {};
+  for (let k = 0; k < n; k++) o[names[k]!] = vals[k];
+  return o;
+}
+
+function readMapByKeys(n: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   for (let i = 0; i < n; i++) {
-    const t = src[pos];
-    let key: unknown;
-    if (t !== undefined && t >= 0xa0 && t < 0xc0) {
-      pos++;
-      key = readKey(t & 0x1f);
-    } else key = read();
-    if (typeof key !== 'string' || key === '__proto__') throw UNSUPPORTED;
+    const key = nextKey();
     o[key] = read();
   }
   return o;
 }
 
+function makeFactory(keys: string[]): (v: unknown[]) => Record<string, unknown> {
+  // Keys are written as JSON string literals; '__proto__' never gets here (see nextKey).
+  const body = `return {${keys.map((k, i) => `${JSON.stringify(k)}: v[${i}]`).join(', ')}};`;
+  return new Function('v', body) as (v: unknown[]) => Record<string, unknown>;
+}
+
 /**
- * Direct-mapped cache of short strings: slot = hash(bytes); the slot keeps a copy of the bytes
- * (in one arena, no allocation per entry) and the decoded string.
+ * Strings of 4 to MAX_CACHED bytes (event types, repository names, media types, digests) go
+ * through a direct-mapped cache: slot = hash(length, first and last 8 bytes); the slot keeps a copy
+ * of the bytes (in one arena, no allocation per entry) and the decoded string, compared 4 bytes at a
+ * time. A hit returns the same string object, which also keeps its hash for Map lookups in
+ * projections. Short ASCII strings that miss (and strings under 4 bytes) are decoded in JS, with no
+ * call into the runtime.
  */
+const SHORT = 16;
 const SLOTS = 4096;
-const MAX_CACHED = 64;
+const MAX_CACHED = 96;
 const arena = new Uint8Array(SLOTS * MAX_CACHED);
+const arenaView = new DataView(arena.buffer);
 const lens = new Int32Array(SLOTS).fill(-1);
 const strs: string[] = new Array<string>(SLOTS).fill('');
 
@@ -164,22 +259,50 @@ function readStr(len: number): string {
   const at = need(len);
   const b = src;
   const stop = pos;
+  if (len < 4) return len === 0 ? '' : jsStr(at, len);
   if (len > MAX_CACHED) return b.utf8Slice(at, stop);
-  let h = len;
-  for (let i = at; i < stop; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
-  const base = slot * MAX_CACHED - at;
-  const a = arena;
-  if (lens[slot] === len) {
-    let i = at;
-    while (i < stop && a[base + i] === b[i]) i++;
-    if (i === stop) return strs[slot]!;
+  const v = view;
+  const w3 = v.getInt32(stop - 4);
+  let h = Math.imul(len ^ v.getInt32(at), 0x01000193);
+  h = Math.imul(h ^ w3, 0x01000193);
+  if (len >= 8) {
+    h = Math.imul(h ^ v.getInt32(at + 4), 0x01000193);
+    h = Math.imul(h ^ v.getInt32(stop - 8), 0x01000193);
   }
-  const str = b.utf8Slice(at, stop);
-  for (let i = at; i < stop; i++) a[base + i] = b[i]!;
+  const slot = (h ^ (h >>> 15)) & (SLOTS - 1);
+  const base = slot * MAX_CACHED;
+  if (lens[slot] === len) {
+    const av = arenaView;
+    let i = 0;
+    while (i < len - 4 && av.getInt32(base + i) === v.getInt32(at + i)) i += 4;
+    if (i >= len - 4 && av.getInt32(base + len - 4) === w3) return strs[slot]!;
+  }
+  const str = len <= SHORT ? jsStr(at, len) : b.utf8Slice(at, stop);
+  const a = arena;
+  for (let i = 0; i < len; i++) a[base + i] = b[at + i]!;
   lens[slot] = len;
   strs[slot] = str;
   return str;
+}
+
+/** src[at, at + len) as a string: ASCII decoded in JS, anything else by the runtime's UTF-8 decoder. */
+function jsStr(at: number, len: number): string {
+  const b = src;
+  let bits = 0;
+  for (let i = at; i < at + len; i++) bits |= b[i]!;
+  if (bits >= 0x80) return b.utf8Slice(at, at + len);
+  const f = String.fromCharCode;
+  switch (len) {
+    case 1: return f(b[at]!);
+    case 2: return f(b[at]!, b[at + 1]!);
+    case 3: return f(b[at]!, b[at + 1]!, b[at + 2]!);
+    case 4: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
+    case 5: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!);
+    case 6: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!);
+    case 7: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!);
+    case 8: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
+    default: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!) + jsStr(at + 8, len - 8);
+  }
 }
 
 /** Map keys: a separate small cache whose strings are internalized (see below). */

@@ -1,7 +1,8 @@
 import { fstatSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { ChunkReader } from './chunk-reader.ts';
-import { decodePayload, peekSeq } from './codec.ts';
+import { decodeFrame, peekCount, peekSeq } from './codec.ts';
+import type { Envelope } from './envelope.ts';
 import { FRAME_HEADER_SIZE, MAX_PAYLOAD } from './segment-format.ts';
 
 /** Where the good frames of a segment end, and why the byte after them is not a good frame. */
@@ -15,8 +16,9 @@ export interface ScanResult {
 }
 
 /**
- * Walks the frames of an open segment from `start`, checking each length, CRC and seq
- * (seq is peeked from the payload, the rest is not decoded). Stops at the first bad frame.
+ * Walks the frames of an open segment from `start`, checking each length, CRC and first seq
+ * (first seq and count are peeked from the payload, the rest is not decoded; readers check every
+ * envelope's seq when they decode). Stops at the first bad frame.
  * `certain` marks damage that cannot be a torn write: a frame whose checksum holds but whose
  * seq is wrong or whose payload does not decode.
  */
@@ -39,22 +41,25 @@ export function scanFrames(fd: number, start: number, firstSeq: number, limit?: 
     const pe = ps + len;
     if (crc32(new Uint8Array(r.buf.buffer, r.buf.byteOffset + ps, len)) !== sum) return { end: off, nextSeq: seq, bad: { offset: off, reason: 'checksum mismatch', certain: false } };
     let s = peekSeq(r.buf, ps, pe);
-    if (s < 0) {
+    let count = peekCount(r.buf, ps, pe);
+    if (s < 0 || count < 1) {
       try {
-        s = decodePayload(r.buf, ps, pe).seq;
+        const envs: Envelope[] = [];
+        count = decodeFrame(r.buf, ps, pe, envs);
+        s = envs[0]!.seq;
       } catch (err) {
         return { end: off, nextSeq: seq, bad: { offset: off, reason: `undecodable payload: ${(err as Error).message}`, certain: true } };
       }
     }
     if (s !== seq) return { end: off, nextSeq: seq, bad: { offset: off, reason: `sequence gap: frame carries seq ${s}`, certain: true } };
     off += FRAME_HEADER_SIZE + len;
-    seq += 1;
+    seq += count;
   }
 }
 
 /**
  * After a bad frame at `from`, looks for any later offset where a whole good frame starts
- * (sane length, payload is a 5-array whose seq >= `minSeq`, CRC holds). A good frame after a bad one
+ * (sane length, payload is a batch or a 5-array whose first seq >= `minSeq`, CRC holds). A good frame after a bad one
  * means the damage is in the middle of the journal, not a torn tail. Returns its offset or -1.
  */
 export function findGoodFrameAfter(fd: number, from: number, minSeq: number, limit?: number): number {
@@ -69,7 +74,8 @@ export function findGoodFrameAfter(fd: number, from: number, minSeq: number, lim
   }
   for (let p = 1; p + FRAME_HEADER_SIZE < n; p++) {
     const len = buf.readUInt32LE(p);
-    if (len < 2 || p + FRAME_HEADER_SIZE + len > n || buf[p + FRAME_HEADER_SIZE] !== 0x95) continue;
+    const tag = buf[p + FRAME_HEADER_SIZE];
+    if (len < 2 || p + FRAME_HEADER_SIZE + len > n || (tag !== 0x95 && tag !== 0xdd)) continue;
     const ps = p + FRAME_HEADER_SIZE;
     const s = peekSeq(buf, ps, ps + len);
     if (s < minSeq && s !== -1) continue;

@@ -2,14 +2,14 @@ import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EventEmitter } from 'eventemitter3';
-import { encodePayload } from './codec.ts';
+import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
 import type { Envelope, NewRecord } from './envelope.ts';
-import { FrameBuffer } from './frame-buffer.ts';
+import { FRAME_OVERHEAD, FrameBuffer } from './frame-buffer.ts';
 import { acquireLock } from './lock.ts';
 import type { DirLock } from './lock.ts';
 import { recoverJournal } from './recovery.ts';
 import { readSegments } from './segment-reader.ts';
-import { FRAME_HEADER_SIZE, HEADER_SIZE, MAX_PAYLOAD, encodeHeader, segmentFileName, segmentsDir } from './segment-format.ts';
+import { HEADER_SIZE, MAX_PAYLOAD, encodeHeader, segmentFileName, segmentsDir } from './segment-format.ts';
 import type { SegmentFile } from './segment-format.ts';
 import { isEmptyTable, upcast } from './upcast.ts';
 import type { UpcastTable } from './upcast.ts';
@@ -59,6 +59,8 @@ interface OpenSegment {
   size: number;
 }
 
+/** A frame takes the records of more appends until its payload reaches this size. */
+const FRAME_TARGET_BYTES = 1024 * 1024;
 /** In `never` mode, appends start waiting for the disk once this much is buffered. */
 const NEVER_BACKLOG_BYTES = 32 * 1024 * 1024;
 /** In `never` mode, a batch this big is written without waiting for the next turn of the event loop. */
@@ -145,13 +147,15 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     // Encode everything first: a record that cannot be encoded leaves the journal untouched.
     const envs: Envelope[] = new Array(records.length);
     const payloads: Buffer[] = new Array(records.length);
+    let total = 0;
     try {
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
         checkRecord(r);
         const e: Envelope = { seq: this.seq + 1 + i, type: r.type, v: r.v, time: r.time, data: r.data };
         const payload = encodePayload(e);
-        if (payload.length > MAX_PAYLOAD) throw new RangeError(`record ${r.type} encodes to ${payload.length} bytes, more than ${MAX_PAYLOAD}`);
+        total += payload.length;
+        if (total + BATCH_HEADER_SIZE > MAX_PAYLOAD) throw new RangeError(`record ${r.type} makes this append ${total} bytes, more than a frame holds (${MAX_PAYLOAD})`);
         envs[i] = e;
         payloads[i] = payload;
       }
@@ -159,16 +163,23 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
       return Promise.reject(err);
     }
     this.seq += records.length;
+    // The records of one append go into one frame (one checksum: they are recovered all or none),
+    // with the records of other appends pending for the same write (group commit). A new frame
+    // starts when the open one is big enough, and a new segment when this append would not fit.
+    let bytes = 0;
+    for (const p of payloads) bytes += p.length;
+    if (this.plannedSegBytes < 0 || (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)) {
+      this.pendRolls.push({ at: this.pend.startFrame(), firstSeq: envs[0]!.seq });
+      this.plannedSegBytes = HEADER_SIZE + FRAME_OVERHEAD;
+    } else if (this.pend.openFrameBytes === 0 || this.pend.openFrameBytes + bytes > FRAME_TARGET_BYTES) {
+      this.pend.startFrame();
+      this.plannedSegBytes += FRAME_OVERHEAD;
+    }
     for (let i = 0; i < payloads.length; i++) {
-      const frameLen = FRAME_HEADER_SIZE + payloads[i]!.length;
-      if (this.plannedSegBytes < 0 || (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + frameLen > this.segmentBytes)) {
-        this.pendRolls.push({ at: this.pend.length, firstSeq: envs[i]!.seq });
-        this.plannedSegBytes = HEADER_SIZE;
-      }
-      this.pend.appendFrame(payloads[i]!);
-      this.plannedSegBytes += frameLen;
+      this.pend.appendEnvelope(payloads[i]!);
       this.pendEnvs.push(envs[i]!);
     }
+    this.plannedSegBytes += bytes;
     if (this.mode === 'never' && this.pendWaiters.length === 0 && this.pend.length < NEVER_BACKLOG_BYTES) {
       this.kick(this.pend.length >= NEVER_BATCH_BYTES);
       return Promise.resolve().then(() => {

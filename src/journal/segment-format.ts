@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * Header (24 bytes, little-endian):
  *
  *     0  8  magic  "ECRRWJNL" (45 43 52 52 57 4A 4E 4C)
- *     8  4  u32    format version (1)
+ *     8  4  u32    format version (2; version-1 segments are read too)
  *    12  4  u32    header length in bytes (24); frames start here
  *    16  8  u64    first seq of the segment (equals the file name)
  *
@@ -15,12 +15,15 @@ import { join } from 'node:path';
  *
  *     0  4  u32    payload length L (1 .. MAX_PAYLOAD)
  *     4  4  u32    CRC-32 (IEEE 802.3, as zlib.crc32) of the L payload bytes
- *     8  L  msgpack payload, see codec.ts
+ *     8  L  msgpack payload: one commit batch, `dd <u32 BE count>` then `count` envelopes back
+ *           to back (a msgpack array32 of envelopes); version-1 frames hold one envelope (see codec.ts)
  *
  * The full spec, with recovery rules, is journal/README.md.
  */
 export const MAGIC = Buffer.from('ECRRWJNL', 'latin1');
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** Versions a reader accepts: version 1 is version 2 whose frames all hold one bare envelope. */
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 export const HEADER_SIZE = 24;
 export const FRAME_HEADER_SIZE = 8;
 /** Frames larger than this are refused on append and treated as damage on read. */
@@ -69,12 +72,12 @@ export function encodeHeader(firstSeq: number): Buffer {
   return h;
 }
 
-/** Why a header is unusable, or undefined when it is a version-1 header for `firstSeq`. */
+/** Why a header is unusable, or undefined when it is a readable header for `firstSeq`. */
 export function headerProblem(h: Buffer, firstSeq: number): string | undefined {
   if (h.length < HEADER_SIZE) return `header is ${h.length} bytes, expected ${HEADER_SIZE}`;
   if (!h.subarray(0, 8).equals(MAGIC)) return 'bad magic (not an ecr-rewind journal segment)';
   const version = h.readUInt32LE(8);
-  if (version !== FORMAT_VERSION) return `unsupported segment format version ${version}`;
+  if (!READABLE_VERSIONS.includes(version)) return `unsupported segment format version ${version}`;
   if (h.readUInt32LE(12) !== HEADER_SIZE) return `unexpected header length ${h.readUInt32LE(12)}`;
   const first = Number(h.readBigUInt64LE(16));
   if (first !== firstSeq) return `header says first seq ${first}, file name says ${firstSeq}`;

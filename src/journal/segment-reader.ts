@@ -1,7 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { ChunkReader } from './chunk-reader.ts';
-import { decodePayload, peekSeq } from './codec.ts';
+import { decodeFrame, peekCount, peekSeq } from './codec.ts';
 import type { Envelope } from './envelope.ts';
 import { JournalCorruptError } from './errors.ts';
 import { findGoodFrameAfter } from './frame-scan.ts';
@@ -25,83 +25,137 @@ export interface ReadRange {
 
 /**
  * Every envelope with from <= seq <= to, in order, CRC-checked and upcast, from the given segments.
- * The hot path of replay: one chunk buffer per segment, a CRC and one msgpack decode per frame.
+ * The hot path of replay: one chunk buffer per segment, one CRC and one decode loop per frame
+ * (a frame is a commit batch of envelopes), and a single generator level per event.
  */
 export function* readSegments(segments: readonly SegmentFile[], range: ReadRange): Generator<Envelope, void> {
   if (segments.length === 0 || range.from > range.to) return;
   const table = isEmptyTable(range.upcasters) ? undefined : range.upcasters;
+  const { from, to } = range;
+  const batch: Envelope[] = [];
   let expected: number | undefined;
-  for (let i = segmentIndexFor(segments, range.from); i < segments.length; i++) {
+  for (let i = segmentIndexFor(segments, from); i < segments.length; i++) {
     const seg = segments[i]!;
-    if (seg.firstSeq > range.to) return;
+    if (seg.firstSeq > to) return;
     if (expected !== undefined && seg.firstSeq !== expected) {
       throw new JournalCorruptError(seg.path, 0, expected, `sequence gap: segment starts at seq ${seg.firstSeq}`);
     }
-    const last = i === segments.length - 1;
-    expected = yield* readSegment(seg, range, last, table);
-    if (expected > range.to) return;
+    const cursor = new SegmentCursor(seg, range, i === segments.length - 1);
+    try {
+      while (cursor.expected <= to && cursor.next(batch)) {
+        for (let k = 0; k < batch.length; k++) {
+          const e = batch[k]!;
+          if (e.seq > to) break;
+          if (e.seq >= from) yield table === undefined ? e : upcast(e, table);
+        }
+      }
+    } finally {
+      cursor.close();
+    }
+    expected = cursor.expected;
+    if (expected > to) return;
   }
 }
 
-function* readSegment(seg: SegmentFile, range: ReadRange, last: boolean, table: UpcastTable | undefined): Generator<Envelope, number> {
-  const fd = openSync(seg.path, 'r');
-  try {
-    const r = new ChunkReader(fd, last ? range.lastEnd : undefined);
-    const tolerate = range.tolerateTail && last;
-    const head = r.fill(0, HEADER_SIZE);
-    if (head < HEADER_SIZE && tolerate) return seg.firstSeq;
-    const problem = headerProblem(r.buf.subarray(0, head), seg.firstSeq);
-    if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem);
+/** The frames of one segment, decoded a batch at a time, every check of journal/README.md applied. */
+class SegmentCursor {
+  /** the seq the next frame must start with */
+  expected: number;
+  private readonly fd: number;
+  private readonly r: ChunkReader;
+  private readonly tolerate: boolean;
+  private off = HEADER_SIZE;
+  private done = false;
 
-    const { from, to } = range;
-    let off = HEADER_SIZE;
-    let expected = seg.firstSeq;
-    // A bad frame: the quiet end of the read for a reader at the tail, an error otherwise.
-    const bad = (reason: string): number => {
-      if (tolerate) {
-        const good = findGoodFrameAfter(fd, off, expected, range.lastEnd);
-        if (good < 0) return expected;
-        reason += `; a good frame follows at offset ${good}`;
+  constructor(
+    private readonly seg: SegmentFile,
+    private readonly range: ReadRange,
+    last: boolean,
+  ) {
+    this.expected = seg.firstSeq;
+    this.fd = openSync(seg.path, 'r');
+    try {
+      this.r = new ChunkReader(this.fd, last ? range.lastEnd : undefined);
+      this.tolerate = range.tolerateTail && last;
+      const head = this.r.fill(0, HEADER_SIZE);
+      if (head < HEADER_SIZE && this.tolerate) this.done = true;
+      else {
+        const problem = headerProblem(this.r.buf.subarray(0, head), seg.firstSeq);
+        if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem);
       }
-      throw new JournalCorruptError(seg.path, off, expected, reason);
-    };
-    while (expected <= to) {
+    } catch (err) {
+      closeSync(this.fd);
+      throw err;
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  /**
+   * Replaces the contents of `out` with the envelopes of the next frame that may hold seqs >= from
+   * (frames wholly before it are skipped without checksum or decode). False at the end.
+   */
+  next(out: Envelope[]): boolean {
+    out.length = 0;
+    const r = this.r;
+    const from = this.range.from;
+    while (!this.done) {
+      const off = this.off;
       let p = off - r.bufStart;
       if (p < 0 || p + FRAME_HEADER_SIZE > r.bufLen) {
         const head = r.fill(off, FRAME_HEADER_SIZE);
-        if (head === 0) break;
-        if (head < FRAME_HEADER_SIZE) return bad('incomplete frame header');
+        if (head === 0) return false;
+        if (head < FRAME_HEADER_SIZE) return this.bad('incomplete frame header');
         p = off - r.bufStart;
       }
       const len = r.buf.readUInt32LE(p);
-      if (len === 0 || len > MAX_PAYLOAD) return bad(`impossible frame length ${len}`);
+      if (len === 0 || len > MAX_PAYLOAD) return this.bad(`impossible frame length ${len}`);
       if (p + FRAME_HEADER_SIZE + len > r.bufLen) {
-        if (r.fill(off, FRAME_HEADER_SIZE + len) < FRAME_HEADER_SIZE + len) return bad('incomplete frame');
+        if (r.fill(off, FRAME_HEADER_SIZE + len) < FRAME_HEADER_SIZE + len) return this.bad('incomplete frame');
         p = off - r.bufStart;
       }
       const buf = r.buf;
       const ps = p + FRAME_HEADER_SIZE;
       const pe = ps + len;
-      if (expected < from && peekSeq(buf, ps, pe) === expected) {
-        // before the wanted range: skip without checksum or decode
-        off += FRAME_HEADER_SIZE + len;
-        expected++;
-        continue;
+      if (this.expected < from) {
+        const count = peekCount(buf, ps, pe);
+        if (count > 0 && this.expected + count <= from && peekSeq(buf, ps, pe) === this.expected) {
+          // wholly before the wanted range: skip without checksum or decode
+          this.off += FRAME_HEADER_SIZE + len;
+          this.expected += count;
+          continue;
+        }
       }
-      if (crc32(new Uint8Array(buf.buffer, buf.byteOffset + ps, len)) !== buf.readUInt32LE(p + 4)) return bad('checksum mismatch');
-      let e: Envelope;
+      if (crc32(new Uint8Array(buf.buffer, buf.byteOffset + ps, len)) !== buf.readUInt32LE(p + 4)) return this.bad('checksum mismatch');
+      let n: number;
       try {
-        e = decodePayload(buf, ps, pe);
+        n = decodeFrame(buf, ps, pe, out);
       } catch (err) {
-        throw new JournalCorruptError(seg.path, off, expected, `undecodable payload: ${(err as Error).message}`);
+        throw new JournalCorruptError(this.seg.path, off, this.expected, `undecodable payload: ${(err as Error).message}`);
       }
-      if (e.seq !== expected) throw new JournalCorruptError(seg.path, off, expected, `sequence gap: frame carries seq ${e.seq}`);
-      off += FRAME_HEADER_SIZE + len;
-      expected++;
-      if (e.seq >= from) yield table === undefined ? e : upcast(e, table);
+      for (let k = 0; k < n; k++) {
+        const s = out[k]!.seq;
+        if (s !== this.expected + k) throw new JournalCorruptError(this.seg.path, off, this.expected, `sequence gap: frame carries seq ${s} at item ${k}`);
+      }
+      this.off += FRAME_HEADER_SIZE + len;
+      this.expected += n;
+      return true;
     }
-    return expected;
-  } finally {
-    closeSync(fd);
+    return false;
+  }
+
+  /** A bad frame: the quiet end of the read for a reader at the tail, an error otherwise. */
+  private bad(reason: string): false {
+    if (this.tolerate) {
+      const good = findGoodFrameAfter(this.fd, this.off, this.expected, this.range.lastEnd);
+      if (good < 0) {
+        this.done = true;
+        return false;
+      }
+      reason += `; a good frame follows at offset ${good}`;
+    }
+    throw new JournalCorruptError(this.seg.path, this.off, this.expected, reason);
   }
 }

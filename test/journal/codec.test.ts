@@ -1,6 +1,8 @@
+import test from 'ava';
 import { testProp, fc } from '@fast-check/ava';
 import { Packr } from 'msgpackr';
-import { decodePayload, encodePayload } from '../../src/journal/codec.ts';
+import { decodeFrame, decodePayload, encodePayload, peekCount, peekSeq } from '../../src/journal/codec.ts';
+import type { Envelope } from '../../src/journal/index.ts';
 import { fastUnpack } from '../../src/journal/fast-unpack.ts';
 
 const envelope = fc.record({
@@ -46,4 +48,44 @@ testProp('binary data in an event comes back as its own copy', [fc.uint8Array({ 
   const e = decodePayload(payload, 0, payload.length);
   payload.fill(0);
   t.deepEqual(new Uint8Array((e.data as { bytes: Buffer }).bytes), bytes);
+});
+
+/** A frame payload as the writer lays it out: `dd <u32 BE count>` then the envelopes. */
+function batchPayload(envs: Envelope[]): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = 0xdd;
+  head.writeUInt32BE(envs.length, 1);
+  return Buffer.concat([head, ...envs.map((e) => encodePayload(e))]);
+}
+
+const word = fc.oneof(fc.constantFrom('a', 'repo', 'sha256:', 'é', '名前', 'application/vnd.oci.image.manifest.v1+json'), fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 40 }));
+// maps drawn from a few key sets, so shapes repeat, change and collide across the batch
+const shapedData = fc.oneof(
+  fc.record({ name: word, size: fc.integer(), tag: word }),
+  fc.record({ name: word, size: fc.integer() }),
+  fc.record({ size: fc.integer(), name: word }),
+  fc.dictionary(word, fc.oneof(word, fc.integer(), fc.boolean()), { maxKeys: 6 }),
+);
+
+testProp(
+  'a batch payload decodes to its envelopes, and the fast decoder agrees with msgpackr on every item',
+  [fc.array(fc.record({ type: word.filter((s) => s.length > 0), data: shapedData }), { minLength: 1, maxLength: 30 })],
+  (t, items) => {
+    const envs: Envelope[] = items.map((it, i) => ({ seq: 10 + i, type: it.type, v: 1, time: 1_700_000_000_000 + i, data: it.data }));
+    const payload = batchPayload(envs);
+    const out: Envelope[] = [];
+    t.is(decodeFrame(payload, 0, payload.length, out), envs.length);
+    t.deepEqual(out, reference.unpack(payload).map((a: unknown[]) => ({ seq: a[0], type: a[1], v: a[2], time: a[3], data: a[4] })));
+    t.deepEqual(out, envs);
+    t.is(peekSeq(payload, 0, payload.length), 10);
+    t.is(peekCount(payload, 0, payload.length), envs.length);
+  },
+);
+
+test('an empty batch, or one whose count runs past its bytes, does not decode', (t) => {
+  const empty = batchPayload([]);
+  t.throws(() => decodeFrame(empty, 0, empty.length, []));
+  const one = batchPayload([{ seq: 1, type: 'T', v: 1, time: 0, data: null }]);
+  one.writeUInt32BE(2, 1);
+  t.throws(() => decodeFrame(one, 0, one.length, []));
 });
