@@ -108,7 +108,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
       const rec = recoverJournal(dir, warn);
       const last = rec.segments.at(-1);
       const current = last ? { fh: await open(last.path, 'r+'), firstSeq: last.firstSeq, size: rec.lastSize } : undefined;
-      return new Journal(dir, { ...opts, warn }, lock, rec.segments, rec.lastSeq, current);
+      return new Journal(dir, { ...opts, warn }, lock, rec.segments, rec.lastSeq, current, rec.verified);
     } catch (err) {
       lock.release();
       throw err;
@@ -122,6 +122,8 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     segments: SegmentFile[],
     lastSeq: number,
     private current: OpenSegment | undefined,
+    /** what recovery checksummed at open: reads do not checksum those frames a second time */
+    private readonly verified: ReadonlyMap<string, number>,
   ) {
     super();
     this.mode = opts.fsync;
@@ -205,8 +207,9 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const pendLen = pend.length;
     const table = this.upcasters;
     const lift = (e: Envelope): Envelope => (table === undefined ? e : upcast(e, table));
+    const verified = this.verified;
     return (function* () {
-      yield* readSegments(view.segments, { from: fromSeq, to: Math.min(toSeq, view.lastSeq), lastEnd: view.lastEnd, tolerateTail: false, upcasters: table });
+      yield* readSegments(view.segments, { from: fromSeq, to: Math.min(toSeq, view.lastSeq), lastEnd: view.lastEnd, tolerateTail: false, upcasters: table, verified });
       for (const e of inflight) if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);
       for (let i = 0; i < pendLen; i++) {
         const e = pend[i]!;

@@ -11,6 +11,8 @@ export interface RecoveredJournal {
   lastSize: number;
   /** last seq in the journal, 0 when empty (or firstSeq - 1 of an empty first segment) */
   lastSeq: number;
+  /** per segment path, the offset up to which every frame's checksum was verified (the whole good part) */
+  verified: Map<string, number>;
 }
 
 /**
@@ -28,6 +30,7 @@ export function recoverJournal(dir: string, warn: (msg: string) => void): Recove
   const segments = listSegments(dir);
   let lastSize = 0;
   let expected: number | undefined;
+  const verified = new Map<string, number>();
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const last = i === segments.length - 1;
@@ -49,7 +52,7 @@ export function recoverJournal(dir: string, warn: (msg: string) => void): Recove
         segments.pop();
         // the previous segment is now the last one: check it again under the last-segment rules
         if (i > 0) return recoverJournal(dir, warn);
-        return { segments, lastSize: 0, lastSeq: seg.firstSeq - 1 };
+        return { segments, lastSize: 0, lastSeq: seg.firstSeq - 1, verified };
       }
       const problem = headerProblem(head, seg.firstSeq);
       if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem);
@@ -66,12 +69,13 @@ export function recoverJournal(dir: string, warn: (msg: string) => void): Recove
       } else {
         lastSize = scan.end;
       }
+      verified.set(seg.path, lastSize);
       expected = scan.nextSeq;
     } finally {
       if (open) closeSync(fd);
     }
   }
-  return { segments, lastSize, lastSeq: expected === undefined ? 0 : expected - 1 };
+  return { segments, lastSize, lastSeq: expected === undefined ? 0 : expected - 1, verified };
 }
 
 function cutTail(fd: number, path: string, offset: number, size: number, reason: string, warn: (msg: string) => void): void {

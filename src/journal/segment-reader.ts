@@ -21,6 +21,11 @@ export interface ReadRange {
    */
   tolerateTail: boolean;
   upcasters?: UpcastTable | undefined;
+  /**
+   * Per segment path, the byte offset up to which this process has already verified every frame's
+   * checksum (the writer's recovery scan at open): those frames are not checksummed again.
+   */
+  verified?: ReadonlyMap<string, number> | undefined;
 }
 
 /**
@@ -66,6 +71,8 @@ class SegmentCursor {
   private readonly tolerate: boolean;
   private off = HEADER_SIZE;
   private done = false;
+  /** frames ending at or before this offset were checksummed at open */
+  private readonly verifiedEnd: number;
 
   constructor(
     private readonly seg: SegmentFile,
@@ -73,6 +80,7 @@ class SegmentCursor {
     last: boolean,
   ) {
     this.expected = seg.firstSeq;
+    this.verifiedEnd = range.verified?.get(seg.path) ?? 0;
     this.fd = openSync(seg.path, 'r');
     try {
       this.r = new ChunkReader(this.fd, last ? range.lastEnd : undefined);
@@ -128,7 +136,9 @@ class SegmentCursor {
           continue;
         }
       }
-      if (crc32(new Uint8Array(buf.buffer, buf.byteOffset + ps, len)) !== buf.readUInt32LE(p + 4)) return this.bad('checksum mismatch');
+      if (off + FRAME_HEADER_SIZE + len > this.verifiedEnd && crc32(new Uint8Array(buf.buffer, buf.byteOffset + ps, len)) !== buf.readUInt32LE(p + 4)) {
+        return this.bad('checksum mismatch');
+      }
       let n: number;
       try {
         n = decodeFrame(buf, ps, pe, out);
