@@ -23,6 +23,7 @@ let view: DataView;
 let viewOf: Buffer | undefined;
 
 function setSource(buf: Buffer, start: number, stop: number): void {
+  depth = 0;
   src = buf as Utf8Buffer;
   pos = start;
   end = stop;
@@ -181,31 +182,45 @@ function nextKey(): string {
 interface Shape {
   keys: string[];
   make: ((v: unknown[]) => Record<string, unknown>) | undefined;
+  /** the keys as msgpackr writes them (fixstr), back to back; key i is enc[ends[i - 1], ends[i]) */
+  enc: Uint8Array | undefined;
+  encView: DataView | undefined;
+  ends: Int32Array | undefined;
 }
 const MAX_SHAPE_KEYS = 24;
 const shapes = new Map<string, Shape>();
+/** Value arrays for maps being read, one per nesting depth (reset with the source). */
+const scratch: unknown[][] = [];
+let depth = 0;
 
 function readMap(n: number): Record<string, unknown> {
   if (n === 0) return {};
   if (n > MAX_SHAPE_KEYS) return readMapByKeys(n);
   const first = nextKey();
-  const vals = new Array<unknown>(n);
+  const vals = (scratch[depth] ??= new Array<unknown>(MAX_SHAPE_KEYS));
+  depth++;
   vals[0] = read();
   const shape = shapes.get(first);
   if (shape !== undefined && shape.keys.length === n) {
     const keys = shape.keys;
-    let i = 1;
-    for (; i < n; i++) {
-      const key = nextKey();
-      if (key !== keys[i]) {
-        const names = keys.slice(0, i);
-        names.push(key);
-        vals[i] = read();
-        return finishMap(first, names, vals, i + 1, n);
+    for (let i = 1; i < n; i++) {
+      // the key's bytes as the shape expects them: no decode, no cache lookup
+      if (shape.ends === undefined || !skipKey(shape.enc!, shape.encView!, shape.ends[i - 1]!, shape.ends[i]!)) {
+        const key = nextKey();
+        if (key !== keys[i]) {
+          const names = keys.slice(0, i);
+          names.push(key);
+          vals[i] = read();
+          return finishMap(first, names, vals, i + 1, n);
+        }
       }
       vals[i] = read();
     }
-    shape.make ??= makeFactory(keys);
+    depth--;
+    if (shape.make === undefined) {
+      shape.make = makeFactory(keys);
+      encodeKeys(shape);
+    }
     return shape.make(vals);
   }
   return finishMap(first, [first], vals, 1, n);
@@ -217,11 +232,46 @@ function finishMap(first: string, names: string[], vals: unknown[], i: number, n
     names.push(nextKey());
     vals[i] = read();
   }
+  depth--;
   if (shapes.size > 4096) shapes.clear();
-  shapes.set(first, { keys: names, make: undefined });
+  shapes.set(first, { keys: names, make: undefined, enc: undefined, encView: undefined, ends: undefined });
   const o: Record<string, unknown> = {};
   for (let k = 0; k < n; k++) o[names[k]!] = vals[k];
   return o;
+}
+
+/** If the bytes at pos equal enc[from, to), skips them and returns true. */
+function skipKey(enc: Uint8Array, ev: DataView, from: number, to: number): boolean {
+  const len = to - from;
+  if (pos + len > end) return false;
+  if (len >= 4) {
+    const v = view;
+    let i = 0;
+    while (i < len - 4 && ev.getInt32(from + i) === v.getInt32(pos + i)) i += 4;
+    if (i < len - 4 || ev.getInt32(to - 4) !== v.getInt32(pos + len - 4)) return false;
+  } else {
+    for (let i = 0; i < len; i++) if (enc[from + i] !== src[pos + i]) return false;
+  }
+  pos += len;
+  return true;
+}
+
+/** Fills a shape's `enc`/`ends` with its keys (after the first) as fixstr; left empty when a key is too long. */
+function encodeKeys(shape: Shape): void {
+  const parts = shape.keys.slice(1).map((k) => Buffer.from(k, 'utf8'));
+  if (parts.some((p) => p.length > 31)) return;
+  const enc = new Uint8Array(parts.reduce((sum, p) => sum + 1 + p.length, 0));
+  const ends = new Int32Array(shape.keys.length);
+  let at = 0;
+  parts.forEach((p, i) => {
+    enc[at] = 0xa0 | p.length;
+    enc.set(p, at + 1);
+    at += 1 + p.length;
+    ends[i + 1] = at;
+  });
+  shape.enc = enc;
+  shape.encView = new DataView(enc.buffer);
+  shape.ends = ends;
 }
 
 function readMapByKeys(n: number): Record<string, unknown> {
@@ -305,28 +355,46 @@ function jsStr(at: number, len: number): string {
   }
 }
 
-/** Map keys: a separate small cache whose strings are internalized (see below). */
-const keyArena = new Uint8Array(1024 * 32);
-const keyLens = new Int32Array(1024).fill(-1);
-const keyStrs: string[] = new Array<string>(1024).fill('');
+/** Map keys: a separate small cache whose strings are internalized (see below), read like readStr. */
+const KEY_SLOTS = 1024;
+const MAX_KEY = 32;
+const keyArena = new Uint8Array(KEY_SLOTS * MAX_KEY);
+const keyArenaView = new DataView(keyArena.buffer);
+const keyLens = new Int32Array(KEY_SLOTS).fill(-1);
+const keyStrs: string[] = new Array<string>(KEY_SLOTS).fill('');
 
 function readKey(len: number): string {
   const at = need(len);
   const b = src;
   const stop = pos;
-  let h = len;
-  for (let i = at; i < stop; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  const slot = (h ^ (h >>> 15)) & 1023;
-  const base = slot * 32 - at;
-  const a = keyArena;
-  if (keyLens[slot] === len) {
-    let i = at;
-    while (i < stop && a[base + i] === b[i]) i++;
-    if (i === stop) return keyStrs[slot]!;
+  if (len > MAX_KEY) return b.utf8Slice(at, stop);
+  let slot: number;
+  if (len >= 4) {
+    const v = view;
+    const w1 = v.getInt32(stop - 4);
+    const h = Math.imul(Math.imul(len ^ v.getInt32(at), 0x01000193) ^ w1, 0x01000193);
+    slot = (h ^ (h >>> 15)) & (KEY_SLOTS - 1);
+    if (keyLens[slot] === len) {
+      const base = slot * MAX_KEY;
+      const av = keyArenaView;
+      let i = 0;
+      while (i < len - 4 && av.getInt32(base + i) === v.getInt32(at + i)) i += 4;
+      if (i >= len - 4 && av.getInt32(base + len - 4) === w1) return keyStrs[slot]!;
+    }
+  } else {
+    let h = len;
+    for (let i = at; i < stop; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    slot = (h ^ (h >>> 15)) & (KEY_SLOTS - 1);
+    if (keyLens[slot] === len) {
+      const base = slot * MAX_KEY - at;
+      let i = at;
+      while (i < stop && keyArena[base + i] === b[i]) i++;
+      if (i === stop) return keyStrs[slot]!;
+    }
   }
-  const str = len > 32 ? b.utf8Slice(at, stop) : internalize(b.utf8Slice(at, stop));
-  if (len > 32) return str;
-  for (let i = at; i < stop; i++) a[base + i] = b[i]!;
+  const str = internalize(len === 0 ? '' : b.utf8Slice(at, stop));
+  const base = slot * MAX_KEY;
+  for (let i = 0; i < len; i++) keyArena[base + i] = b[at + i]!;
   keyLens[slot] = len;
   keyStrs[slot] = str;
   return str;
