@@ -9,8 +9,9 @@ export const FRAME_OVERHEAD = FRAME_HEADER_SIZE + BATCH_HEADER_SIZE;
  * A growable byte buffer that frames are encoded into before they are written. A frame is one
  * commit batch: `u32 LE length | u32 LE crc32(payload) | payload`, the payload being
  * `dd <u32 BE count>` followed by `count` encoded envelopes (a msgpack array32 of envelopes).
- * Envelopes go into the open frame; `startFrame` seals it and opens the next. Everything pending
- * is written with one write call (group commit), so this is the only copy the bytes make.
+ * Envelopes go into the open frame; `startFrame` seals it and opens the next (the journal opens
+ * one per append call). Everything pending is written with one write call (group commit), so this
+ * is the only copy the bytes make.
  */
 export class FrameBuffer {
   private buf: Buffer;
@@ -21,11 +22,6 @@ export class FrameBuffer {
 
   constructor(initial = 1024 * 1024) {
     this.buf = Buffer.allocUnsafe(initial);
-  }
-
-  /** Payload bytes of the open frame so far (0 when none is open). */
-  get openFrameBytes(): number {
-    return this.frameAt < 0 ? 0 : this.length - this.frameAt - FRAME_HEADER_SIZE;
   }
 
   /** Seals the open frame (if any) and opens a new one; returns the offset where it starts. */

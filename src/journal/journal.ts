@@ -59,8 +59,6 @@ interface OpenSegment {
   size: number;
 }
 
-/** A frame takes the records of more appends until its payload reaches this size. */
-const FRAME_TARGET_BYTES = 1024 * 1024;
 /** In `never` mode, appends start waiting for the disk once this much is buffered. */
 const NEVER_BACKLOG_BYTES = 32 * 1024 * 1024;
 /** In `never` mode, a batch this big is written without waiting for the next turn of the event loop. */
@@ -165,18 +163,18 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
       return Promise.reject(err);
     }
     this.seq += records.length;
-    // The records of one append go into one frame (one checksum: they are recovered all or none),
-    // with the records of other appends pending for the same write (group commit). A new frame
-    // starts when the open one is big enough, and a new segment when this append would not fit.
+    // The records of one append call make one frame: one checksum, recovered all or none, and a
+    // layout that depends only on the append calls (not on how a group commit happened to gather
+    // them), so the same calls always give the same bytes. A new segment starts when the frame
+    // would not fit in the current one.
     let bytes = 0;
     for (const p of payloads) bytes += p.length;
+    const at = this.pend.startFrame();
     if (this.plannedSegBytes < 0 || (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)) {
-      this.pendRolls.push({ at: this.pend.startFrame(), firstSeq: envs[0]!.seq });
-      this.plannedSegBytes = HEADER_SIZE + FRAME_OVERHEAD;
-    } else if (this.pend.openFrameBytes === 0 || this.pend.openFrameBytes + bytes > FRAME_TARGET_BYTES) {
-      this.pend.startFrame();
-      this.plannedSegBytes += FRAME_OVERHEAD;
+      this.pendRolls.push({ at, firstSeq: envs[0]!.seq });
+      this.plannedSegBytes = HEADER_SIZE;
     }
+    this.plannedSegBytes += FRAME_OVERHEAD;
     for (let i = 0; i < payloads.length; i++) {
       this.pend.appendEnvelope(payloads[i]!);
       this.pendEnvs.push(envs[i]!);

@@ -74,17 +74,17 @@ function sideFiles(dir: string): string[] {
   return readdirSync(join(dir, 'segments')).filter((n) => n.includes('.torn-'));
 }
 
-test('the journal writer produces exactly the documented bytes: one frame per commit batch', async (t) => {
+test('the journal writer produces exactly the documented bytes: one frame per append call', async (t) => {
   const dir = await tempDir(t);
   const j = await Journal.open(dir, { fsync: 'always' });
   const events = envelopes(6);
   const records = events.map(({ seq: _seq, ...r }) => r);
   await j.append(records.slice(0, 3)); // one append: one frame
   await j.append(records.slice(3, 4));
-  await Promise.all([j.append(records.slice(4, 5)), j.append(records.slice(5, 6))]); // one group commit: one frame
+  await Promise.all([j.append(records.slice(4, 5)), j.append(records.slice(5, 6))]); // one group commit, still two frames
   await j.close();
   const [seg] = listSegments(dir);
-  t.deepEqual(readFileSync(seg!.path), segmentBytes(events, [3, 1, 2]).bytes);
+  t.deepEqual(readFileSync(seg!.path), segmentBytes(events, [3, 1, 1, 1]).bytes);
 });
 
 test('version-1 frames (one bare envelope each) are still read, and appending continues them', async (t) => {
@@ -246,4 +246,24 @@ test('a last segment cut short while being created is set aside', async (t) => {
   await j2.append([thing(100)]);
   t.is([...j2.read()].length, lastSeq + 1);
   await j2.close();
+});
+
+test("the events of one append are recovered all or none: a torn last frame drops the whole append", async (t) => {
+  const dir = await tempDir(t);
+  const j = await Journal.open(dir, { fsync: 'always' });
+  await j.append([thing(1), thing(2), thing(3)]);
+  await j.append([thing(4), thing(5), thing(6), thing(7)]);
+  await j.close();
+  const [seg] = listSegments(dir);
+  const bytes = readFileSync(seg!.path);
+  const { ends } = segmentBytes(envelopes(7), [3, 4]);
+  t.is(bytes.length, ends[1]!);
+  for (const cut of [ends[0]! + 1, ends[0]! + 20, ends[1]! - 1]) {
+    writeFileSync(seg!.path, bytes.subarray(0, cut));
+    const w = warnings();
+    const again = await Journal.open(dir, { fsync: 'never', warn: w.warn });
+    t.deepEqual([...again.read()].map((e) => e.seq), [1, 2, 3], `cut at ${cut}`);
+    await again.close();
+    t.is(w.messages.length, 1);
+  }
 });
