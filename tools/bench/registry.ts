@@ -10,10 +10,14 @@
  *   manifest PUT / GET / HEAD   16 concurrent, distinct manifests by tag
  *   tags/list           latency of listing a repository with 10,000 tags
  *
+ * Beside each figure: the server CPU time per unit (from /proc), which a busy machine
+ * does not distort the way it distorts throughput.
+ *
  * `--quick` runs one shorter round; `--rounds N` sets the rounds (default 3).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -35,6 +39,8 @@ interface Sizes {
 
 interface Target {
   name: string;
+  /** The server's process id: its CPU time is read from /proc. */
+  pid: number;
   url: URL;
   agent: Agent;
   stop(): Promise<void>;
@@ -83,6 +89,12 @@ function expect(a: Answer, status: number, what: string): Answer {
   return a;
 }
 
+/** CPU time (user + system, ms) the process has used, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** Runs `count` jobs on `concurrency` workers; each worker takes the next index after its await. */
@@ -128,25 +140,40 @@ interface Figures {
   tagsList: number;
 }
 
-async function round(target: Target, sizes: Sizes, r: number): Promise<Figures> {
+/** Server CPU ms per unit of each workload (per 16 MiB blob, per small blob, per request, per listing). */
+type CpuFigures = Figures;
+
+async function round(target: Target, sizes: Sizes, r: number): Promise<{ rate: Figures; cpu: CpuFigures }> {
+  const cpu = {} as CpuFigures;
+  let mark = cpuMs(target.pid);
+  const spent = (key: keyof Figures, units: number): void => {
+    const now = cpuMs(target.pid);
+    cpu[key] = (now - mark) / units;
+    mark = now;
+  };
   // Large blobs: 16 MiB, 4 concurrent.
   const large = Array.from({ length: sizes.largeBlobs }, (_, i) => blobOf(16 * MiB, `large-${r}-${i}`));
   const largeDigests: string[] = [];
+  mark = cpuMs(target.pid);
   const pushSecs = await pool(large.length, 4, async (i) => {
     largeDigests[i] = await pushBlob(target, 'bench/large', large[i] as Buffer);
   });
+  spent('largePush', large.length);
   let pulled = 0;
   const pullSecs = await pool(largeDigests.length, 4, async (i) => {
     const got = expect(await call(target, 'GET', `/v2/bench/large/blobs/${largeDigests[i]}`), 200, 'GET blob');
     pulled += got.bytes; // after the await: `x += await f()` would lose concurrent updates
   });
+  spent('largePull', largeDigests.length);
   if (pulled !== sizes.largeBlobs * 16 * MiB) throw new Error('short pull');
 
   // Small blobs: 4 KiB, 16 concurrent.
   const small = Array.from({ length: sizes.smallBlobs }, (_, i) => blobOf(4096, `small-${r}-${i}`));
+  mark = cpuMs(target.pid);
   const smallSecs = await pool(small.length, 16, async (i) => {
     await pushBlob(target, 'bench/small', small[i] as Buffer);
   });
+  spent('smallPush', small.length);
 
   // Manifests: one config and layer, many distinct manifests (an annotation differs), by tag.
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, r }));
@@ -164,17 +191,21 @@ async function round(target: Target, sizes: Sizes, r: number): Promise<Figures> 
       }),
     );
   const manifestHeaders = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
+  mark = cpuMs(target.pid);
   const putSecs = await pool(sizes.manifests, 16, async (i) => {
     expect(await call(target, 'PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT manifest');
   });
+  spent('manifestPut', sizes.manifests);
   const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
   const getSecs = await pool(sizes.gets, 16, async (i) => {
     expect(await call(target, 'GET', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'GET manifest');
   });
+  spent('manifestGet', sizes.gets);
   const headSecs = await pool(sizes.gets, 16, async (i) => {
     expect(await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD manifest');
   });
 
+  spent('manifestHead', sizes.gets);
   // tags/list over 10,000 tags (set up once, in round 0).
   if (r === 0) {
     const m = manifestOf(-1);
@@ -187,6 +218,7 @@ async function round(target: Target, sizes: Sizes, r: number): Promise<Figures> 
     });
   }
   const latencies: number[] = [];
+  mark = cpuMs(target.pid);
   for (let i = 0; i < sizes.listings; i++) {
     const t0 = performance.now();
     const a = expect(await call(target, 'GET', '/v2/bench/tags/tags/list', undefined, {}, true), 200, 'tags/list');
@@ -195,8 +227,9 @@ async function round(target: Target, sizes: Sizes, r: number): Promise<Figures> 
       throw new Error(`${target.name}: tags/list did not return ${sizes.tags} tags`);
   }
 
+  spent('tagsList', sizes.listings);
   const mb = (n: number, secs: number): number => (n * 16) / secs;
-  return {
+  const rate = {
     largePush: mb(sizes.largeBlobs, pushSecs),
     largePull: mb(sizes.largeBlobs, pullSecs),
     smallPush: sizes.smallBlobs / smallSecs,
@@ -205,6 +238,7 @@ async function round(target: Target, sizes: Sizes, r: number): Promise<Figures> 
     manifestHead: sizes.gets / headSecs,
     tagsList: median(latencies),
   };
+  return { rate, cpu };
 }
 
 function median(xs: number[]): number {
@@ -240,6 +274,7 @@ async function startEcrRewind(): Promise<Target> {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   return {
     name: 'ecr-rewind',
+    pid: child.pid ?? -1,
     url: new URL(`http://127.0.0.1:${port}`),
     agent,
     stop: async () => {
@@ -256,6 +291,7 @@ async function startDistribution(): Promise<Target> {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   return {
     name: 'docker-registry',
+    pid: registry.pid,
     url: new URL(registry.url),
     agent,
     stop: async () => {
@@ -270,7 +306,10 @@ async function startDistribution(): Promise<Target> {
  * (alternating which goes first), so a busy machine slows both alike. Reported: the
  * median of each figure and the median of the per-round ratios.
  */
-async function compare(sizes: Sizes, rounds: number): Promise<{ ours: Figures; theirs: Figures; ratios: Figures }> {
+async function compare(
+  sizes: Sizes,
+  rounds: number,
+): Promise<{ ours: Figures; theirs: Figures; ratios: Figures; oursCpu: CpuFigures; theirsCpu: CpuFigures }> {
   const ours = await startEcrRewind();
   const theirs = await startDistribution().catch(async (err: unknown) => {
     await ours.stop();
@@ -279,19 +318,28 @@ async function compare(sizes: Sizes, rounds: number): Promise<{ ours: Figures; t
   try {
     const a: Figures[] = [];
     const b: Figures[] = [];
+    const ac: CpuFigures[] = [];
+    const bc: CpuFigures[] = [];
+    const one = async (target: Target, rates: Figures[], cpus: CpuFigures[], r: number): Promise<void> => {
+      const { rate, cpu } = await round(target, sizes, r);
+      rates.push(rate);
+      cpus.push(cpu);
+    };
     for (let r = 0; r < rounds; r++) {
       if (r % 2 === 0) {
-        a.push(await round(ours, sizes, r));
-        b.push(await round(theirs, sizes, r));
+        await one(ours, a, ac, r);
+        await one(theirs, b, bc, r);
       } else {
-        b.push(await round(theirs, sizes, r));
-        a.push(await round(ours, sizes, r));
+        await one(theirs, b, bc, r);
+        await one(ours, a, ac, r);
       }
     }
     const keys = Object.keys(a[0] as Figures) as (keyof Figures)[];
     const fold = (f: (i: number, k: keyof Figures) => number): Figures =>
       Object.fromEntries(keys.map((k) => [k, median(a.map((_, i) => f(i, k)))])) as unknown as Figures;
     return {
+      oursCpu: fold((i, k) => (ac[i] as Figures)[k]),
+      theirsCpu: fold((i, k) => (bc[i] as Figures)[k]),
       ours: fold((i, k) => (a[i] as Figures)[k]),
       theirs: fold((i, k) => (b[i] as Figures)[k]),
       // Latency: lower is better, so the ratio is theirs / ours there.
@@ -313,7 +361,7 @@ export async function run(args: string[]): Promise<void> {
     ? { largeBlobs: 8, smallBlobs: 400, manifests: 1000, gets: 4000, tags: 10_000, listings: 10 }
     : { largeBlobs: 16, smallBlobs: 800, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
 
-  const { ours, theirs, ratios } = await compare(sizes, rounds);
+  const { ours, theirs, ratios, oursCpu, theirsCpu } = await compare(sizes, rounds);
 
   const rows: [string, keyof Figures, string, number][] = [
     ['large blob push (16 MiB, 4 conc.)', 'largePush', 'MB/s', 1],
@@ -325,11 +373,14 @@ export async function run(args: string[]): Promise<void> {
     ['tags/list, 10,000 tags', 'tagsList', 'ms', 5],
   ];
   console.log(`rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster)`);
-  console.log('| workload | ecr-rewind | docker-registry | ratio | target |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
+  console.log('| workload | ecr-rewind | docker-registry | ratio | target | server CPU ms/unit (ours / theirs) |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [label, key, unit, target] of rows) {
     const ratio = ratios[key];
     const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
-    console.log(`| ${label} | ${fmt(ours[key])} | ${fmt(theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x |`);
+    const cpu = `${oursCpu[key].toFixed(2)} / ${theirsCpu[key].toFixed(2)}`;
+    console.log(
+      `| ${label} | ${fmt(ours[key])} | ${fmt(theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} |`,
+    );
   }
 }
