@@ -47,18 +47,17 @@ export function decodePayload(buf: Buffer, start: number, end: number): Envelope
 
 /**
  * Decodes every envelope of a frame payload at buf[start, end) (a batch, or one bare envelope)
- * and appends them to `out`; returns how many. Throws on anything else, or an empty batch.
+ * into out[0, n) (entries past n are left as they were: callers reuse one array); returns n.
+ * Throws on anything else, or an empty batch.
  */
 export function decodeFrame(buf: Buffer, start: number, end: number, out: Envelope[]): number {
-  const before = out.length;
   try {
     return fastDecodeFrame(buf, start, end, out);
   } catch (err) {
     if (err !== UNSUPPORTED) throw err;
   }
-  out.length = before;
   if (buf[start] === 0x95) {
-    out.push(decodePayload(buf, start, end));
+    out[0] = decodePayload(buf, start, end);
     return 1;
   }
   if (buf[start] !== 0xdd) throw new Error('frame payload is neither a batch nor an envelope');
@@ -66,11 +65,12 @@ export function decodeFrame(buf: Buffer, start: number, end: number, out: Envelo
   range.end = end;
   const a: unknown = packr.unpack(buf, range);
   if (!Array.isArray(a) || a.length === 0) throw new Error('frame payload is an empty batch');
-  for (const x of a) {
+  for (let i = 0; i < a.length; i++) {
+    const x: unknown = a[i];
     if (!Array.isArray(x) || x.length !== 5 || typeof x[0] !== 'number' || typeof x[1] !== 'string') {
       throw new Error('batch item is not a [seq, type, v, time, data] array');
     }
-    out.push({ seq: x[0], type: x[1], v: x[2] as number, time: x[3] as number, data: x[4] });
+    out[i] = { seq: x[0], type: x[1], v: x[2] as number, time: x[3] as number, data: x[4] };
   }
   return a.length;
 }

@@ -54,13 +54,13 @@ export function fastDecodeEnvelope(buf: Buffer, start: number, stop: number): En
 }
 
 /**
- * Decodes a frame payload, a batch (`dd <u32 count>` + envelopes) or one bare envelope, appending
- * the envelopes to `out`; returns how many. Throws when the payload has another shape.
+ * Decodes a frame payload, a batch (`dd <u32 count>` + envelopes) or one bare envelope, into
+ * out[0, n) (entries past n are left as they were); returns n. Throws when the payload has another shape.
  */
 export function fastDecodeFrame(buf: Buffer, start: number, stop: number, out: Envelope[]): number {
   setSource(buf, start, stop);
   if (src[pos] === 0x95) {
-    out.push(readEnvelope());
+    out[0] = readEnvelope();
     finish();
     return 1;
   }
@@ -68,7 +68,7 @@ export function fastDecodeFrame(buf: Buffer, start: number, stop: number, out: E
   const n = view.getUint32(need(5) + 1);
   if (n === 0) throw new Error('frame payload is an empty batch');
   if (n > end - pos) throw new Error('unexpected end of msgpack data');
-  for (let i = 0; i < n; i++) out.push(readEnvelope());
+  for (let i = 0; i < n; i++) out[i] = readEnvelope();
   finish();
   return n;
 }

@@ -47,8 +47,8 @@ export function* readSegments(segments: readonly SegmentFile[], range: ReadRange
     }
     const cursor = new SegmentCursor(seg, range, i === segments.length - 1);
     try {
-      while (cursor.expected <= to && cursor.next(batch)) {
-        for (let k = 0; k < batch.length; k++) {
+      for (let n = 0; cursor.expected <= to && (n = cursor.next(batch)) > 0; ) {
+        for (let k = 0; k < n; k++) {
           const e = batch[k]!;
           if (e.seq > to) break;
           if (e.seq >= from) yield table === undefined ? e : upcast(e, table);
@@ -102,11 +102,10 @@ class SegmentCursor {
   }
 
   /**
-   * Replaces the contents of `out` with the envelopes of the next frame that may hold seqs >= from
-   * (frames wholly before it are skipped without checksum or decode). False at the end.
+   * Decodes into out[0, n) the envelopes of the next frame that may hold seqs >= from (frames
+   * wholly before it are skipped without checksum or decode) and returns n; 0 at the end.
    */
-  next(out: Envelope[]): boolean {
-    out.length = 0;
+  next(out: Envelope[]): number {
     const r = this.r;
     const from = this.range.from;
     while (!this.done) {
@@ -114,7 +113,7 @@ class SegmentCursor {
       let p = off - r.bufStart;
       if (p < 0 || p + FRAME_HEADER_SIZE > r.bufLen) {
         const head = r.fill(off, FRAME_HEADER_SIZE);
-        if (head === 0) return false;
+        if (head === 0) return 0;
         if (head < FRAME_HEADER_SIZE) return this.bad('incomplete frame header');
         p = off - r.bufStart;
       }
@@ -151,18 +150,18 @@ class SegmentCursor {
       }
       this.off += FRAME_HEADER_SIZE + len;
       this.expected += n;
-      return true;
+      return n;
     }
-    return false;
+    return 0;
   }
 
   /** A bad frame: the quiet end of the read for a reader at the tail, an error otherwise. */
-  private bad(reason: string): false {
+  private bad(reason: string): 0 {
     if (this.tolerate) {
       const good = findGoodFrameAfter(this.fd, this.off, this.expected, this.range.lastEnd);
       if (good < 0) {
         this.done = true;
-        return false;
+        return 0;
       }
       reason += `; a good frame follows at offset ${good}`;
     }
