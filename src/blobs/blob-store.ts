@@ -14,8 +14,12 @@ import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-/** Read size of blob streams: larger than the 64 KiB default, fewer reads per pull. */
-const READ_CHUNK = 512 * 1024;
+/**
+ * Read size of blob streams. 2 MiB (not the 64 KiB default) brings the CPU per pulled
+ * GiB to docker-registry's (measured: 1.6 s/GiB at 128 KiB, ~1.0 s at 2 MiB); it costs
+ * up to two such buffers per concurrent pull.
+ */
+const READ_CHUNK = 2 * 1024 * 1024;
 
 export class BlobStore {
   readonly root: string;
