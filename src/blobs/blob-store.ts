@@ -10,7 +10,6 @@
  * Deleting a blob is an event: files are reclaimed only by compaction, so every
  * earlier point of the journal stays replayable.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -19,7 +18,6 @@ import { dirname, join } from 'node:path';
  * GiB to docker-registry's (measured: 1.6 s/GiB at 128 KiB, ~1.0 s at 2 MiB); it costs
  * up to two such buffers per concurrent pull.
  */
-const READ_CHUNK = 2 * 1024 * 1024;
 
 export class BlobStore {
   readonly root: string;
@@ -50,11 +48,6 @@ export class BlobStore {
     } catch {
       return undefined;
     }
-  }
-
-  /** A stream of the blob's bytes `start..end` (inclusive), or all of it. */
-  read(digest: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.path(digest), { ...(range ? { start: range.start, end: range.end } : {}), highWaterMark: READ_CHUNK });
   }
 
   /**

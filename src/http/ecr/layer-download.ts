@@ -9,6 +9,7 @@
  * for another layer, and stops working after an hour on the injected clock.
  */
 import type { Context } from 'koa';
+import { sendBlob } from '../../blobs/send-blob.ts';
 import { repoKey } from '../../domain/scope.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { TokenSigner } from '../token-auth.ts';
@@ -45,7 +46,7 @@ function readTicket(signer: TokenSigner, text: string): Ticket | undefined {
 }
 
 /** Answers GET/HEAD <LAYER_URL_PREFIX><ticket> with the layer's bytes, or an S3-like XML error. */
-export function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSigner): void {
+export async function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSigner): Promise<void> {
   const deny = (status: number, code: string, message: string) => {
     ctx.status = status;
     ctx.type = 'application/xml';
@@ -61,5 +62,10 @@ export function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSigner): v
   ctx.length = size;
   ctx.set('ETag', `"${ticket.d}"`);
   if (ctx.method === 'HEAD') return;
-  ctx.body = deps.blobs.read(ticket.d);
+  if (size === 0) {
+    ctx.body = '';
+    return;
+  }
+  ctx.respond = false;
+  await sendBlob(ctx.res, deps.blobs.path(ticket.d), 0, size - 1);
 }

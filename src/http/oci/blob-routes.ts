@@ -2,6 +2,7 @@
  * end-2 (GET/HEAD a blob, with Range) and end-10 (DELETE a blob). Bytes are
  * streamed from the content-addressed store, never buffered.
  */
+import { sendBlob } from '../../blobs/send-blob.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
@@ -11,7 +12,7 @@ import { requireRepo } from './repo-lookup.ts';
 export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
   const { engine } = deps;
 
-  router.get('/*name/blobs/:digest', (ctx) => {
+  router.get('/*name/blobs/:digest', async (ctx) => {
     const repo = requireRepo(engine.state, ctx);
     const digest = ctx.params.digest ?? '';
     let size = repo.blobs.get(digest);
@@ -45,8 +46,9 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
       ctx.body = range ? bytes.subarray(range.start, range.end + 1) : bytes;
       return;
     }
-    ctx.body = deps.blobs.read(digest, range);
     ctx.length = length;
+    ctx.respond = false;
+    await sendBlob(ctx.res, deps.blobs.path(digest), range?.start ?? 0, range ? range.end : size - 1);
   });
 
   router.delete('/*name/blobs/:digest', async (ctx) => {
