@@ -76,7 +76,10 @@ export function fastDecodeFrame(buf: Buffer, start: number, stop: number, out: E
 function readEnvelope(): Envelope {
   if (src[pos++] !== 0x95) throw new Error('frame payload is not a [seq, type, v, time, data] array');
   const seq = read();
-  const type = read();
+  // Event types go through the key cache: internalized strings make the
+  // `switch (e.type)` of every fold compare by pointer.
+  const t = src[pos];
+  const type = t !== undefined && t >= 0xa0 && t <= 0xbf ? (pos++, readKey(t & 0x1f)) : read();
   const v = read();
   const time = read();
   const data = read();
