@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from './blobs/blob-store.ts';
+import { PackExtraction, type PackIndex } from './blobs/pack-extraction.ts';
 import { UploadStaging } from './blobs/upload-staging.ts';
 import { resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
@@ -24,7 +25,8 @@ import { decodeMarks, encodeMarks, MARKS_PROJECTION } from './projections/marks-
 import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION } from './projections/registry-projection.ts';
 import { forkJournal } from './replay/fork.ts';
 import { liveHistory, openHistory } from './replay/journal-history.ts';
-import { restorePack } from './replay/pack-reader.ts';
+import { adoptPack } from './replay/pack-adopt.ts';
+import { loadPacks } from './replay/pack-index.ts';
 import { preparePack, writePack } from './replay/pack-writer.ts';
 import { resolvePosition } from './replay/positions.ts';
 import { replay, type Checkpoint } from './replay/replay.ts';
@@ -64,22 +66,32 @@ export interface Emulator extends AsyncDisposable {
   snapshot(file: string): Promise<void>;
   /** The journal's events, from `from` (inclusive). */
   events(from?: number): Iterable<RecordedEvent>;
+  /**
+   * Resolves when the blobs of the snapshot this started from are all extracted from its
+   * pack (at once when there is none). Reads never wait for it: they extract what they need.
+   */
+  blobsSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** Snapshot the projections on stop when this many events came since the last one. */
 const SNAPSHOT_AFTER_EVENTS = 1000;
 
-/** Restores or forks into the (new) journal folder when asked to. */
-async function prepareFolder(dir: string, options: EmulatorOptions): Promise<void> {
+/**
+ * Restores or forks into the (new) journal folder when asked to. A snapshot file is
+ * checked (header, checkpoint) and copied in as a pack whose blobs are extracted
+ * after the server listens (pack-adopt.ts); its index is returned.
+ */
+async function prepareFolder(dir: string, options: EmulatorOptions): Promise<PackIndex | undefined> {
   if (options.fromSnapshot !== undefined && options.fork !== undefined) throw new Error('fromSnapshot and fork exclude each other');
-  if (options.fromSnapshot !== undefined) await restorePack(options.fromSnapshot, dir, { fsync: options.fsync !== 'never' });
+  if (options.fromSnapshot !== undefined) return (await adoptPack(options.fromSnapshot, dir, { fsync: options.fsync !== 'never' })).index;
   if (options.fork !== undefined) {
     const spec = typeof options.fork === 'string' ? { journal: options.fork } : options.fork;
     const history = await openHistory(spec.journal);
     const at = spec.at === undefined ? history.lastSeq : resolvePosition(String(spec.at), history).seq;
     await forkJournal(history, at, dir);
   }
+  return undefined;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -91,8 +103,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = clockSource ?? (config.clock ? parseClockSpec(config.clock) : systemClock());
   const ids = idSource ?? (config.seed !== undefined ? seededIds(config.seed) : randomIds());
 
+  let adopted: PackIndex | undefined;
   try {
-    await prepareFolder(config.journal, options);
+    adopted = await prepareFolder(config.journal, options);
   } catch (err) {
     if (tempJournal) await rm(tempJournal, { recursive: true, force: true });
     throw err;
@@ -103,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     upcasters: UPCASTERS,
     warn: (msg) => log.warn(msg),
   });
+  let extraction: PackExtraction | undefined;
   try {
     const history = liveHistory(journal);
     let start: ReturnType<typeof replay>;
@@ -133,6 +147,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes'),
     });
     const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
+    // Blobs of a snapshot file still packed in <journal>/packs/ (this start's, or one a crash left)
+    const packs = adopted ? [adopted] : await loadPacks(config.journal);
+    if (packs.length > 0)
+      extraction = new PackExtraction(blobs, packs, {
+        onCorrupt: (message, entry) => log.error({ [entry.kind]: entry.key, pack: entry.pack }, message),
+      });
     const staging = new UploadStaging(blobs);
     const auth: RegistryAuth =
       config.auth === 'token'
@@ -161,6 +181,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port = (server.address() as AddressInfo).port;
     const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
     log.info({ port, host: config.host, journal: config.journal, seq: journal.lastSeq, readOnly }, 'ecr-rewind listening');
+    const extracted = extraction?.run().then(
+      (r) => {
+        if (r.removed.length > 0) log.info({ extracted: r.extracted, removed: r.removed }, 'snapshot blobs extracted, pack deleted');
+        return r;
+      },
+      (err: unknown) => {
+        log.error({ err }, 'extracting snapshot blobs failed: the pack is kept, the next start resumes');
+        return undefined;
+      },
+    );
 
     let stopped: Promise<void> | undefined;
     const stop = (): Promise<void> =>
@@ -169,6 +199,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server!.close(() => resolve());
           server!.closeAllConnections();
         });
+        await extraction?.stop();
         await journal.flush();
         if (journal.lastSeq - snapshotSeq >= SNAPSHOT_AFTER_EVENTS && engine.readOnly === undefined) {
           await writeSnapshot(config.journal, engine.state.seq, [
@@ -198,14 +229,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         }
       },
       snapshot: async (file) => {
-        const pack = await preparePack({ state: engine.state, marks: engine.marks }, config.journal, { live: true });
+        const pack = await preparePack({ state: engine.state, marks: engine.marks }, config.journal, { live: true, store: blobs });
         await writePack(file, pack);
       },
       events: (from = 1) => journal.read(from) as Iterable<RecordedEvent>,
+      blobsSettled: async () => {
+        await extracted;
+      },
       stop,
       [Symbol.asyncDispose]: stop,
     };
   } catch (err) {
+    await extraction?.stop().catch(() => undefined);
     await journal.close().catch(() => undefined);
     if (tempJournal) await rm(tempJournal, { recursive: true, force: true });
     throw err;

@@ -4,14 +4,53 @@
  *   <root>/blobs/sha256/<hh>/<hex>     one file per blob, named by its digest
  *                                       (<hh> = the first two hex characters)
  *   <root>/uploads/<upload-id>          bytes staged for an unfinished upload
+ *   <root>/packs/<seq>.pack             a snapshot file a start `fromSnapshot` copied in,
+ *                                       whose blobs are not all extracted yet (pack-extraction.ts)
  *
  * A blob file is complete and flushed before the event that makes it visible is
  * appended (verify, then move, then record); it is never changed afterwards.
  * Deleting a blob is an event: files are reclaimed only by compaction, so every
  * earlier point of the journal stays replayable.
+ *
+ * Packs: a blob the journal knows may still sit only in a pack. The pack index
+ * (digest -> pack file, offset, size) answers `size()`; `locate()` verifies and
+ * extracts such a blob into its CAS file before returning it, so every read is
+ * served from a verified CAS file and never from unverified pack bytes. A blob
+ * whose pack bytes fail their digest is never written to the CAS and `locate()`
+ * throws BlobCorruptError for it. The pack is deleted once every blob and staged
+ * upload it holds is extracted and flushed.
  */
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+
+/** Where a blob's bytes are: the file and the offset of its first byte. */
+export interface BlobLocation {
+  file: string;
+  offset: number;
+}
+
+/** A blob the journal knows whose only copy failed its digest check. */
+export class BlobCorruptError extends Error {
+  constructor(
+    readonly digest: string,
+    readonly pack: string,
+  ) {
+    super(`blob ${digest} in snapshot pack ${pack} does not match its digest: it is not served`);
+  }
+}
+
+/** What the store asks of the pack extraction (pack-extraction.ts) it is attached to. */
+export interface PackSource {
+  /** The size of a blob still held by a pack (undefined when not packed or corrupt). */
+  packedSize(digest: string): number | undefined;
+  /**
+   * Extracts a packed blob now (verified); resolves when its CAS file is in place, or
+   * throws BlobCorruptError. Resolves at once for a digest no pack holds.
+   */
+  ensureBlob(digest: string): Promise<void>;
+  /** Resolves when a staged upload a pack holds is in place under uploads/ (or was never packed). */
+  ensureUpload(uploadId: string): Promise<void>;
+}
 
 export class BlobStore {
   readonly root: string;
@@ -21,12 +60,19 @@ export class BlobStore {
   readonly #dirs = new Set<string>();
   /** Folder fsyncs in flight: concurrent adopts into one folder share the next one. */
   readonly #dirSyncs = new Map<string, Promise<void>>();
+  #packs: PackSource | undefined;
 
   constructor(root: string, opts: { durable: boolean }) {
     this.root = root;
     this.durable = opts.durable;
   }
 
+  /** Serves blobs still held by packs through `packs` (see the file comment). */
+  attachPacks(packs: PackSource): void {
+    this.#packs = packs;
+  }
+
+  /** The CAS file of a blob (which may not exist yet: use `locate` to read a blob). */
   path(digest: string): string {
     const [algorithm = 'sha256', hex = ''] = digest.split(':');
     return join(this.root, 'blobs', algorithm, hex.slice(0, 2), hex);
@@ -36,7 +82,12 @@ export class BlobStore {
     return join(this.root, 'uploads', uploadId);
   }
 
+  /** Bytes of the stored blob: its CAS file, or its entry in a pack. */
   async size(digest: string): Promise<number | undefined> {
+    return (await this.#casSize(digest)) ?? this.#packs?.packedSize(digest);
+  }
+
+  async #casSize(digest: string): Promise<number | undefined> {
     try {
       return (await stat(this.path(digest))).size;
     } catch {
@@ -45,12 +96,28 @@ export class BlobStore {
   }
 
   /**
+   * Where to read a blob from: its CAS file, extracted (and verified) from a pack first
+   * if it is still packed. Undefined when the store has no such blob; throws
+   * BlobCorruptError when its only copy failed its digest.
+   */
+  async locate(digest: string): Promise<BlobLocation | undefined> {
+    await this.#packs?.ensureBlob(digest);
+    return (await this.#casSize(digest)) === undefined ? undefined : { file: this.path(digest), offset: 0 };
+  }
+
+  /** Resolves when an upload's staged file is in place (it may still be in a pack). */
+  async uploadReady(uploadId: string): Promise<void> {
+    await this.#packs?.ensureUpload(uploadId);
+  }
+
+  /**
    * Moves a verified staged file into the store under `digest`. When the blob
    * is already stored, the staged copy is dropped: the bytes are the same.
+   * (Only a CAS file counts: a blob still in a pack gets its verified file now.)
    */
   async adopt(stagedFile: string, digest: string): Promise<void> {
     const target = this.path(digest);
-    if ((await this.size(digest)) !== undefined) {
+    if ((await this.#casSize(digest)) !== undefined) {
       await unlink(stagedFile).catch(() => undefined);
       return;
     }

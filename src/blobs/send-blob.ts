@@ -8,6 +8,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import type { BlobLocation } from './blob-store.ts';
 
 const CHUNK = 4 * 1024 * 1024;
 /** Buffers kept for reuse between responses (the rest are left to the GC). */
@@ -20,10 +21,11 @@ const give = (b: Buffer): void => {
 };
 
 /**
- * Writes bytes `start..end` (inclusive) of `file` to `res` and ends it.
+ * Writes bytes `start..end` (inclusive) of the blob at `at` (BlobStore.locate) to `res` and ends it.
  * Headers must be set already. Resolves when done or when the client went away.
  */
-export async function sendBlob(res: ServerResponse, file: string, start: number, end: number): Promise<void> {
+export async function sendBlob(res: ServerResponse, at: BlobLocation, start: number, end: number): Promise<void> {
+  const { file, offset } = at;
   const fh = await open(file, 'r');
   const buffers = [take(), take()] as const;
   let closed = false;
@@ -40,7 +42,7 @@ export async function sendBlob(res: ServerResponse, file: string, start: number,
     let flushed: Promise<unknown> = Promise.resolve();
     for (let i = 0; pos <= end && !closed; i++) {
       const buf = buffers[i & 1]!;
-      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, end - pos + 1), pos);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, end - pos + 1), offset + pos);
       if (bytesRead === 0) throw new Error(`blob file ${file} is shorter than expected`);
       pos += bytesRead;
       await Promise.race([flushed, gone]);

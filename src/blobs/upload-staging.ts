@@ -34,6 +34,7 @@ export class UploadStaging {
 
   /** The hash of the first `length` staged bytes, rebuilt from the file when not held. */
   async #hashAt(uploadId: string, length: number): Promise<Live> {
+    await this.#store.uploadReady(uploadId);
     const held = this.#live.get(uploadId);
     if (held && held.length === length) return held;
     const hash = createHash('sha256');
@@ -53,6 +54,7 @@ export class UploadStaging {
    */
   async append(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>, limit = Infinity): Promise<number> {
     const file = this.#store.stagingPath(uploadId);
+    await this.#store.uploadReady(uploadId);
     if (offset === 0 && !this.#uploadsDirReady) {
       await mkdir(dirname(file), { recursive: true });
       this.#uploadsDirReady = true;
@@ -113,6 +115,7 @@ export class UploadStaging {
   /** Drops an upload's staged bytes (cancel, or after its events were refused). */
   async discard(uploadId: string): Promise<void> {
     this.#live.delete(uploadId);
+    await this.#store.uploadReady(uploadId).catch(() => undefined);
     await unlink(this.#store.stagingPath(uploadId)).catch(() => undefined);
   }
 }

@@ -19,6 +19,7 @@ import { cloneState, emptyState, type RegistryState } from '../domain/state.ts';
 import { EVENT_VERSIONS } from '../domain/versions.ts';
 import { Journal } from '../journal/index.ts';
 import { BlobStore } from '../blobs/blob-store.ts';
+import { settlePacks } from './settle-packs.ts';
 import { copyPrefix, shareBlobs } from './blob-links.ts';
 import { stateHash } from './canonical-state.ts';
 import { effectiveHistory } from './effective-history.ts';
@@ -135,6 +136,7 @@ function replayTimed(events: readonly Timed[], from: RegistryState = emptyState(
 
 export async function compactJournal(history: JournalHistory, target: string): Promise<CompactReport> {
   await assertNewFolder(target);
+  await settlePacks(history.dir); // blobs still in a snapshot pack: extracted first
   const final = (await replayTo(history, history.lastSeq)).state;
   const effective = effectiveHistory(history);
   const wanted = referencedOnly(final);

@@ -8,6 +8,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { BlobStore } from '../blobs/blob-store.ts';
+import { settlePacks } from './settle-packs.ts';
 import { Journal, type NewRecord } from '../journal/index.ts';
 import { copyPrefix, shareBlobs } from './blob-links.ts';
 import { startJournalAt } from './journal-start.ts';
@@ -30,6 +31,7 @@ export async function assertNewFolder(dir: string): Promise<void> {
 
 export async function forkJournal(history: JournalHistory, at: number, target: string): Promise<ForkReport> {
   await assertNewFolder(target);
+  await settlePacks(history.dir); // blobs still in a snapshot pack: extracted first
   if (history.origin) await startJournalAt(target, history.origin);
   const digests = new Set<string>(history.origin?.state.blobs.keys() ?? []);
   const journal = await Journal.open(target, { fsync: 'never' });

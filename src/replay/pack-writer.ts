@@ -3,17 +3,21 @@
  * store folder that holds its blobs and staged uploads (a journal folder).
  * Blob files are immutable once stored, so packing the live registry is safe
  * while it keeps serving; the state is encoded before the first byte is sent.
+ * A live pack reads through the live store (`store`), which extracts a blob still
+ * in a snapshot pack before it is read; offline, the folder's packs are settled
+ * first (settle-packs.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
-import { BlobStore } from '../blobs/blob-store.ts';
+import { BlobCorruptError, BlobStore } from '../blobs/blob-store.ts';
 import { cloneState } from '../domain/state.ts';
 import { stateHash } from './canonical-state.ts';
 import { encodeCheckpointBody } from './checkpoint-file.ts';
 import { encodePackPrefix, PACK_END, type PackHeader } from './pack-format.ts';
 import type { Progress } from './progress.ts';
 import type { Checkpoint } from './replay.ts';
+import { settlePacks } from './settle-packs.ts';
 import { ToolError } from './tool-error.ts';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -56,10 +60,22 @@ async function* fileBytes(path: string, length: number, scratch?: Buffer): Async
 }
 
 /** Checks that every byte the state needs is in `root`, and fixes the header. */
-export async function preparePack(given: Checkpoint, root: string, opts: { live?: boolean } = {}): Promise<PreparedPack> {
+export async function preparePack(given: Checkpoint, root: string, opts: { live?: boolean; store?: BlobStore } = {}): Promise<PreparedPack> {
   // A live state keeps changing while this awaits: take a copy first.
   const cp = opts.live ? { state: cloneState(given.state), marks: new Map(given.marks) } : given;
-  const store = new BlobStore(root, { durable: false });
+  if (!opts.store && !opts.live) await settlePacks(root);
+  const store = opts.store ?? new BlobStore(root, { durable: false });
+  /** The blob's file, extracted from a snapshot pack first if it is still packed. */
+  const blobFile = async (digest: string): Promise<string> => {
+    try {
+      const at = await store.locate(digest);
+      if (at && at.offset === 0) return at.file;
+    } catch (err) {
+      if (err instanceof BlobCorruptError) throw new ToolError('corrupt', err.message);
+      throw err;
+    }
+    throw new ToolError('corrupt', `blob ${digest} is in the state but missing from ${root}/blobs`);
+  };
   const blobs: [string, number][] = [...cp.state.blobs.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   await Promise.all(
     blobs.map(async ([digest, size]) => {
@@ -72,6 +88,7 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
   const uploads: [string, number, string][] = [];
   const dropped: string[] = [];
   for (const u of cp.state.uploads.values()) {
+    await store.uploadReady(u.id).catch(() => undefined); // still in a snapshot pack: extracted first
     const path = store.stagingPath(u.id);
     const have = await stat(path).then((s) => s.size, () => -1);
     if (have < u.offset) {
@@ -111,7 +128,7 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
       };
       yield step(prefix);
       yield step(body);
-      for (const [digest, n] of blobs) for await (const c of fileBytes(store.path(digest), n, scratch)) yield step(c);
+      for (const [digest, n] of blobs) for await (const c of fileBytes(await blobFile(digest), n, scratch)) yield step(c);
       for (const [id, n] of uploads) for await (const c of fileBytes(store.stagingPath(id), n, scratch)) yield step(c);
       yield step(Buffer.from(PACK_END, 'latin1'));
       progress?.finish();

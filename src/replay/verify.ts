@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BlobStore } from '../blobs/blob-store.ts';
+import { settlePacks } from './settle-packs.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
 import { listSegments } from '../journal/index.ts';
 import { stateHash } from './canonical-state.ts';
@@ -85,7 +86,8 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   }
   bar?.finish();
 
-  // Blobs: present, right size, right digest.
+  // Blobs: present, right size, right digest (blobs still in a snapshot pack are extracted first).
+  await settlePacks(history.dir);
   const store = new BlobStore(history.dir, { durable: false });
   const blobBar = opts.progress?.('verify blobs', digests.size);
   let checked = 0;

@@ -28,7 +28,7 @@ export function addStateRoutes(router: Router, deps: FaceDeps): void {
   });
 
   router.get('/snapshot', async (ctx) => {
-    const pack = await preparePack({ state: engine.state, marks: engine.marks }, deps.config.journal, { live: true });
+    const pack = await preparePack({ state: engine.state, marks: engine.marks }, deps.config.journal, { live: true, store: deps.blobs });
     ctx.status = 200;
     ctx.type = 'application/octet-stream';
     ctx.length = pack.size;

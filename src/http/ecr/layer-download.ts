@@ -9,6 +9,7 @@
  * for another layer, and stops working after an hour on the injected clock.
  */
 import type { Context } from 'koa';
+import { BlobCorruptError } from '../../blobs/blob-store.ts';
 import { sendBlob } from '../../blobs/send-blob.ts';
 import { repoKey } from '../../domain/scope.ts';
 import type { FaceDeps } from '../face-deps.ts';
@@ -66,6 +67,13 @@ export async function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSign
     ctx.body = '';
     return;
   }
+  // a layer still in a snapshot pack is verified and extracted first; a corrupt one is refused
+  const at = await deps.blobs.locate(ticket.d).catch((err: unknown) => {
+    if (err instanceof BlobCorruptError) return err;
+    throw err;
+  });
+  if (!at || at instanceof BlobCorruptError)
+    return deny(500, 'InternalError', at ? at.message : `the bytes of ${ticket.d} are missing`);
   ctx.respond = false;
-  await sendBlob(ctx.res, deps.blobs.path(ticket.d), 0, size - 1);
+  await sendBlob(ctx.res, at, 0, size - 1);
 }

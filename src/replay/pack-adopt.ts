@@ -1,0 +1,78 @@
+/**
+ * The fast start from a snapshot file (startEmulator `fromSnapshot`): checks
+ * what can be checked at once (header CRC, sizes, names, the checkpoint's sha256
+ * and state hash, the end marker), copies the file as it is to
+ * <dir>/packs/<seq>.pack and starts the journal at its checkpoint, exactly as
+ * restorePack does. The blobs are verified and extracted afterwards, in the
+ * background and on first read (blobs/pack-extraction.ts), so that the start
+ * does not wait for every blob file to be written. `ecr-rewind restore` keeps
+ * the full up-front check (pack-reader.ts).
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { syncDir } from '../blobs/blob-store.ts';
+import type { PackIndex } from '../blobs/pack-extraction.ts';
+import { stateHash } from './canonical-state.ts';
+import { decodeCheckpointBody } from './checkpoint-file.ts';
+import { startJournalAt } from './journal-start.ts';
+import { PACK_END, type PackHeader } from './pack-format.ts';
+import { indexPack, packFileName, packsDir } from './pack-index.ts';
+import { readPackHeader } from './pack-reader.ts';
+import type { Checkpoint } from './replay.ts';
+import { ToolError } from './tool-error.ts';
+
+export interface AdoptedPack {
+  checkpoint: Checkpoint;
+  header: PackHeader;
+  /** the copy in <dir>/packs/ */
+  index: PackIndex;
+}
+
+export async function adoptPack(file: string, dir: string, opts: { fsync?: boolean } = {}): Promise<AdoptedPack> {
+  const { header, offset, size } = await readPackHeader(file);
+  indexPack(file, header, offset, size); // sizes and names, before anything is written
+  const fh = await open(file, 'r');
+  let checkpoint: Checkpoint;
+  try {
+    const body = Buffer.allocUnsafe(header.checkpoint.length);
+    const { bytesRead } = await fh.read(body, 0, body.length, offset);
+    if (bytesRead !== body.length) throw new ToolError('corrupt', `${file} is truncated`);
+    if (createHash('sha256').update(body).digest('hex') !== header.checkpoint.sha256)
+      throw new ToolError('corrupt', `${file}: the state checkpoint does not match its sha256`);
+    checkpoint = decodeCheckpointBody(body, file);
+    if (stateHash(checkpoint.state) !== header.stateHash)
+      throw new ToolError('corrupt', `${file}: the restored state does not match the header's state hash`);
+    const end = Buffer.alloc(PACK_END.length);
+    await fh.read(end, 0, end.length, size - end.length);
+    if (end.toString('latin1') !== PACK_END) throw new ToolError('corrupt', `${file}: missing end marker`);
+  } finally {
+    await fh.close();
+  }
+
+  const existing = await readdir(dir).catch(() => undefined);
+  if (existing && existing.length > 0) throw new ToolError('usage', `${dir} is not empty: restore needs a new folder`);
+  const created = existing === undefined;
+  const fsync = opts.fsync ?? true;
+  try {
+    const packs = packsDir(dir);
+    await mkdir(packs, { recursive: true });
+    const target = join(packs, packFileName(header.seq));
+    const tmp = `${target}.tmp`;
+    // a reflink where the file system has them (instant), a copy otherwise
+    await copyFile(file, tmp, constants.COPYFILE_FICLONE);
+    if (fsync) {
+      const out = await open(tmp, 'r+');
+      await out.sync().finally(() => out.close());
+    }
+    await rename(tmp, target);
+    if (fsync) await syncDir(packs);
+    await startJournalAt(dir, checkpoint);
+    return { checkpoint, header, index: indexPack(target, header, offset, size) };
+  } catch (err) {
+    if (created) await rm(dir, { recursive: true, force: true });
+    else for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
+    throw err;
+  }
+}
