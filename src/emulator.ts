@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BlobStore } from './blobs/blob-store.ts';
-import { PackExtraction, type PackIndex } from './blobs/pack-extraction.ts';
+import { PackExtraction } from './blobs/pack-extraction.ts';
 import { UploadStaging } from './blobs/upload-staging.ts';
 import { resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
@@ -25,7 +25,7 @@ import { decodeMarks, encodeMarks, MARKS_PROJECTION } from './projections/marks-
 import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION } from './projections/registry-projection.ts';
 import { forkJournal } from './replay/fork.ts';
 import { liveHistory, openHistory } from './replay/journal-history.ts';
-import { adoptPack } from './replay/pack-adopt.ts';
+import { adoptPack, type AdoptedPack } from './replay/pack-adopt.ts';
 import { loadPacks } from './replay/pack-index.ts';
 import { preparePack, writePack } from './replay/pack-writer.ts';
 import { resolvePosition } from './replay/positions.ts';
@@ -82,9 +82,9 @@ const SNAPSHOT_AFTER_EVENTS = 1000;
  * checked (header, checkpoint) and copied in as a pack whose blobs are extracted
  * after the server listens (pack-adopt.ts); its index is returned.
  */
-async function prepareFolder(dir: string, options: EmulatorOptions): Promise<PackIndex | undefined> {
+async function prepareFolder(dir: string, options: EmulatorOptions): Promise<AdoptedPack | undefined> {
   if (options.fromSnapshot !== undefined && options.fork !== undefined) throw new Error('fromSnapshot and fork exclude each other');
-  if (options.fromSnapshot !== undefined) return (await adoptPack(options.fromSnapshot, dir, { fsync: options.fsync !== 'never' })).index;
+  if (options.fromSnapshot !== undefined) return adoptPack(options.fromSnapshot, dir, { fsync: options.fsync !== 'never' });
   if (options.fork !== undefined) {
     const spec = typeof options.fork === 'string' ? { journal: options.fork } : options.fork;
     const history = await openHistory(spec.journal);
@@ -103,7 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const clock = clockSource ?? (config.clock ? parseClockSpec(config.clock) : systemClock());
   const ids = idSource ?? (config.seed !== undefined ? seededIds(config.seed) : randomIds());
 
-  let adopted: PackIndex | undefined;
+  let adopted: AdoptedPack | undefined;
   try {
     adopted = await prepareFolder(config.journal, options);
   } catch (err) {
@@ -127,14 +127,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       start = await replayTo(history, pos.seq);
       readOnly = `this server shows the registry as it was at ${pos.label} (seq ${pos.seq}, read-only); start it without --at to change it`;
     } else {
-      const snap = await loadLatestSnapshot(config.journal, [REGISTRY_PROJECTION, MARKS_PROJECTION], { warn: (msg) => log.warn(msg) });
-      const base: Checkpoint | undefined = snap && {
-        state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)),
-        marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)),
-      };
-      if (base && snap) {
-        base.state.seq = snap.seq;
-        snapshotSeq = snap.seq;
+      let base: Checkpoint | undefined;
+      if (adopted) {
+        // the checkpoint the snapshot file held, decoded and checked once already
+        base = adopted.checkpoint;
+        snapshotSeq = base.state.seq;
+      } else {
+        const snap = await loadLatestSnapshot(config.journal, [REGISTRY_PROJECTION, MARKS_PROJECTION], { warn: (msg) => log.warn(msg) });
+        if (snap) {
+          base = { state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)), marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)) };
+          base.state.seq = snap.seq;
+          snapshotSeq = snap.seq;
+        }
       }
       start = replay(history.source, Number.MAX_SAFE_INTEGER, {
         ...(base ? { base, adoptBase: true } : {}),
@@ -148,7 +152,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     });
     const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
     // Blobs of a snapshot file still packed in <journal>/packs/ (this start's, or one a crash left)
-    const packs = adopted ? [adopted] : await loadPacks(config.journal);
+    const packs = adopted ? [adopted.index] : await loadPacks(config.journal);
     if (packs.length > 0)
       extraction = new PackExtraction(blobs, packs, {
         onCorrupt: (message, entry) => log.error({ [entry.kind]: entry.key, pack: entry.pack }, message),

@@ -10,13 +10,14 @@
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { syncDir } from '../blobs/blob-store.ts';
 import type { PackIndex } from '../blobs/pack-extraction.ts';
 import { stateHash } from './canonical-state.ts';
-import { decodeCheckpointBody } from './checkpoint-file.ts';
-import { startJournalAt } from './journal-start.ts';
+import { checkpointPath, decodeCheckpointBody } from './checkpoint-file.ts';
+import { writeEmptySegment } from './journal-start.ts';
 import { PACK_END, type PackHeader } from './pack-format.ts';
 import { indexPack, packFileName, packsDir } from './pack-index.ts';
 import { readPackHeader } from './pack-reader.ts';
@@ -35,8 +36,9 @@ export async function adoptPack(file: string, dir: string, opts: { fsync?: boole
   indexPack(file, header, offset, size); // sizes and names, before anything is written
   const fh = await open(file, 'r');
   let checkpoint: Checkpoint;
+  let body: Buffer;
   try {
-    const body = Buffer.allocUnsafe(header.checkpoint.length);
+    body = Buffer.allocUnsafe(header.checkpoint.length);
     const { bytesRead } = await fh.read(body, 0, body.length, offset);
     if (bytesRead !== body.length) throw new ToolError('corrupt', `${file} is truncated`);
     if (createHash('sha256').update(body).digest('hex') !== header.checkpoint.sha256)
@@ -68,11 +70,28 @@ export async function adoptPack(file: string, dir: string, opts: { fsync?: boole
     }
     await rename(tmp, target);
     if (fsync) await syncDir(packs);
-    await startJournalAt(dir, checkpoint);
+    // startJournalAt, with the checkpoint file written from the very bytes the pack holds
+    // (a pack's checkpoint is the body of a journal snapshot file; encoding it again costs ~100 ms)
+    await writeCheckpointFile(dir, checkpoint.state.seq, body, fsync);
+    if (checkpoint.state.seq > 0) await writeEmptySegment(dir, checkpoint.state.seq + 1);
     return { checkpoint, header, index: indexPack(target, header, offset, size) };
   } catch (err) {
     if (created) await rm(dir, { recursive: true, force: true });
     else for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
     throw err;
   }
+}
+
+/** A journal snapshot file (journal/README.md: "ECRRWSNP", u32 version 1, u32 crc32, body) from its body. */
+async function writeCheckpointFile(dir: string, seq: number, body: Buffer, fsync: boolean): Promise<void> {
+  const path = checkpointPath(dir, seq);
+  const head = Buffer.alloc(16);
+  head.write('ECRRWSNP', 0, 'latin1');
+  head.writeUInt32LE(1, 8);
+  head.writeUInt32LE(crc32(body), 12);
+  await mkdir(join(path, '..'), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, Buffer.concat([head, body]), { flush: fsync });
+  await rename(tmp, path);
+  if (fsync) await syncDir(join(path, '..'));
 }
