@@ -18,6 +18,12 @@ import { UNSUPPORTED, fastDecodeEnvelope, fastDecodeFrame } from './fast-unpack.
  */
 export const packr = new Packr({ useRecords: false, copyBuffers: true });
 
+/**
+ * For a whole buffer that is read once and never reused (a snapshot body): decoded binary values
+ * are views into it instead of copies, which saves an allocation and a copy per manifest on start.
+ */
+export const viewingPackr = new Packr({ useRecords: false });
+
 /** Bytes before the first envelope of a batch payload: `dd` and the u32 BE count. */
 export const BATCH_HEADER_SIZE = 5;
 

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { packr } from './codec.ts';
+import { packr, viewingPackr } from './codec.ts';
 
 /**
  * Snapshots are checkpoints of projection state at a sequence number:
@@ -103,7 +103,8 @@ function decodeSnapshot(buf: Buffer): { seq: number; projections: ProjectionSnap
   if (version !== FORMAT_VERSION) throw new Error(`unsupported snapshot format version ${version}`);
   const body = buf.subarray(HEADER_SIZE);
   if (crc32(body) !== buf.readUInt32LE(12)) throw new Error('checksum mismatch');
-  const value: unknown = packr.unpack(body);
+  // `buf` is this call's own (readFile): binary values may stay views into it
+  const value: unknown = viewingPackr.unpack(body);
   if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'number' || !Array.isArray(value[1])) {
     throw new Error('body is not [seq, projections]');
   }

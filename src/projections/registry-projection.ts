@@ -4,6 +4,7 @@
  * Maps into arrays of entries; bump VERSION whenever that form or the meaning of
  * the state changes, so older snapshots are rebuilt by replay instead of misread.
  */
+import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
 
 export const REGISTRY_PROJECTION = { name: 'registry', version: 1 } as const;
@@ -55,14 +56,14 @@ export function decodeRegistryState(raw: unknown): RegistryState {
     registries: new Map(s.registries),
     repos: new Map(
       s.repos.map((r) => [
-        `${r.account}:${r.region}:${r.name}`,
+        repoKey(r, r.name),
         {
           account: r.account,
           region: r.region,
           name: r.name,
           createdAt: r.createdAt,
           blobs: new Map(r.blobs),
-          images: new Map(r.images.map((i) => [i.digest, { ...i, bytes: new Uint8Array(i.bytes) }])),
+          images: new Map(r.images.map((i) => [i.digest, i])),
           tags: new Map(r.tags),
           referrers: new Map(r.referrers),
           settings: r.settings,

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { packr } from '../journal/codec.ts';
+import { packr, viewingPackr } from '../journal/codec.ts';
 import { writeSnapshot } from '../journal/index.ts';
 import { SNAPSHOTS_DIR } from '../journal/snapshots.ts';
 import { decodeMarks, encodeMarks, MARKS_PROJECTION } from '../projections/marks-projection.ts';
@@ -25,9 +25,12 @@ export function writeCheckpoint(dir: string, cp: Checkpoint): Promise<string> {
   ]);
 }
 
-/** Decodes the checkpoint body of a snapshot file (the registry and marks projections). */
+/**
+ * Decodes the checkpoint body of a snapshot file (the registry and marks projections).
+ * The manifests' bytes in the result are views into `body`, which must not change afterwards.
+ */
 export function decodeCheckpointBody(body: Uint8Array, where: string): Checkpoint {
-  const value: unknown = packr.unpack(body);
+  const value: unknown = viewingPackr.unpack(body);
   if (!Array.isArray(value) || typeof value[0] !== 'number' || !Array.isArray(value[1]))
     throw new ToolError('corrupt', `${where}: not a checkpoint ([seq, projections])`);
   const byName = new Map((value[1] as [string, number, unknown][]).map((p) => [p[0], p]));
