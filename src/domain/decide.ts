@@ -4,7 +4,7 @@
  */
 import type { Command, CoreCommand, DecideContext } from './commands.ts';
 import { domainError, type DomainError } from './errors.ts';
-import { coreEvents as ev, type DomainEvent, type RepoRef } from './events.ts';
+import { coreEvents as ev, repositoryCreated, type DomainEvent, type RepoRef } from './events.ts';
 import { isForeign } from './manifest.ts';
 import { isRepositoryName } from './names.ts';
 import { repoKey, type RegistryScope } from './scope.ts';
@@ -91,18 +91,7 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
           ),
         );
       const s = { ...defaultRepoSettings(), ...c.settings };
-      return ok(
-        ev.RepositoryCreated({
-          ...refOf(c.scope, c.repository),
-          imageTagMutability: s.imageTagMutability,
-          imageTagMutabilityExclusionFilters: s.imageTagMutabilityExclusionFilters,
-          scanOnPush: s.scanOnPush,
-          encryptionType: s.encryptionType,
-          kmsKey: s.kmsKey ?? null,
-          resourceTags: s.resourceTags,
-          cause: 'api',
-        }),
-      );
+      return ok(repositoryCreated(refOf(c.scope, c.repository), s, 'api'));
     }
     case 'DeleteRepository': {
       const repo = findRepository(state, c.scope, c.repository);

@@ -148,3 +148,26 @@ export const coreEvents = {
   MarkSet: (d: EventMap['MarkSet']): EventOf<'MarkSet'> => ({ type: 'MarkSet', data: { name: d.name, at: d.at } }),
   Rewound: (d: EventMap['Rewound']): EventOf<'Rewound'> => ({ type: 'Rewound', data: { to: d.to, mark: d.mark } }),
 } as const;
+
+/** The repository settings a RepositoryCreated carries (a repository's, a template's, a request's). */
+export interface CreatedSettings {
+  imageTagMutability: string;
+  imageTagMutabilityExclusionFilters: { filterType: string; filter: string }[];
+  scanOnPush: boolean;
+  encryptionType: string;
+  kmsKey?: string | undefined;
+  resourceTags: { Key: string; Value: string }[];
+}
+
+/** RepositoryCreated for `ref` with these settings (decide, create-on-push and compaction build it alike). */
+export const repositoryCreated = (ref: RepoRef, s: CreatedSettings, cause: 'api' | 'push'): EventOf<'RepositoryCreated'> =>
+  coreEvents.RepositoryCreated({
+    ...ref,
+    imageTagMutability: s.imageTagMutability,
+    imageTagMutabilityExclusionFilters: s.imageTagMutabilityExclusionFilters,
+    scanOnPush: s.scanOnPush,
+    encryptionType: s.encryptionType,
+    kmsKey: s.kmsKey ?? null,
+    resourceTags: s.resourceTags,
+    cause,
+  });

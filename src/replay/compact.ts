@@ -13,7 +13,7 @@
  * are dropped (their sequence numbers mean nothing in the new history).
  */
 import type { DomainEvent, RecordedEvent, RepoRef } from '../domain/events.ts';
-import { coreEvents as ev } from '../domain/events.ts';
+import { coreEvents as ev, repositoryCreated } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
 import { cloneState, emptyState, type RegistryState } from '../domain/state.ts';
 import { EVENT_VERSIONS } from '../domain/versions.ts';
@@ -64,19 +64,9 @@ function rebuild(final: RegistryState, effective: readonly RecordedEvent[]): Tim
   let n = 0;
   for (const r of final.repos.values()) {
     const ref = { account: r.account, region: r.region, repository: r.name };
-    const s = r.settings;
     out.push({
       time: r.createdAt,
-      event: ev.RepositoryCreated({
-        ...ref,
-        imageTagMutability: s.imageTagMutability,
-        imageTagMutabilityExclusionFilters: s.imageTagMutabilityExclusionFilters,
-        scanOnPush: s.scanOnPush,
-        encryptionType: s.encryptionType,
-        kmsKey: s.kmsKey ?? null,
-        resourceTags: s.resourceTags,
-        cause: 'api',
-      }),
+      event: repositoryCreated(ref, r.settings, 'api'),
     });
     for (const [digest, size] of r.blobs) {
       if (seen.has(digest)) out.push({ time: r.createdAt, event: ev.BlobMounted({ ...ref, digest, size, from: null }) });

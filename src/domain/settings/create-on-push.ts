@@ -7,7 +7,7 @@
  * matching prefix wins, as in ECR.
  */
 import type { DecideContext } from '../commands.ts';
-import { coreEvents, type DomainEvent } from '../events.ts';
+import { repositoryCreated, type DomainEvent } from '../events.ts';
 import { scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState } from '../state.ts';
 import { settingsEvents } from './settings-event-factories.ts';
@@ -51,16 +51,7 @@ export function createOnPush(
   if (!t) return undefined;
   const ref = { account: scope.account, region: scope.region, repository: name };
   const events: DomainEvent[] = [
-    coreEvents.RepositoryCreated({
-      ...ref,
-      imageTagMutability: t.imageTagMutability,
-      imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters,
-      scanOnPush: false,
-      encryptionType: t.encryptionType,
-      kmsKey: t.kmsKey ?? null,
-      resourceTags: t.resourceTags,
-      cause: 'push',
-    }),
+    repositoryCreated(ref, { ...t, scanOnPush: false }, 'push'),
   ];
   if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ ...ref, policyText: t.repositoryPolicy }));
   return events;
