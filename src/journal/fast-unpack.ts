@@ -178,9 +178,10 @@ function nextKey(): string {
 /**
  * Maps are built by a factory per key sequence ("shape"): an object literal with fixed keys is
  * created by V8 in one step with its final hidden class, where assigning key by key walks the
- * transition tree with a megamorphic keyed store for each property. A shape is remembered per
- * first key (the last one seen with that first key); a factory is made the second time the same
- * key sequence is seen in a row, so maps with ever-changing keys do not compile functions.
+ * transition tree with a megamorphic keyed store for each property. Shapes are remembered by
+ * first key and key count, a few per pair (events of different types share first keys such as
+ * `account` or `uploadId`, and often their count too); a factory is made the second time a key
+ * sequence is seen, so maps with ever-changing keys do not compile functions.
  */
 interface Shape {
   keys: string[];
@@ -191,7 +192,11 @@ interface Shape {
   ends: Int32Array | undefined;
 }
 const MAX_SHAPE_KEYS = 24;
-const shapes = new Map<string, Shape>();
+/** Shapes a (first key, key count) pair keeps, most recently added first. */
+const SHAPES_PER_PAIR = 4;
+/** first key -> shapes by key count */
+const shapes = new Map<string, (Shape[] | undefined)[]>();
+let shapeCount = 0;
 /** Value arrays for maps being read, one per nesting depth (reset with the source). */
 const scratch: unknown[][] = [];
 let depth = 0;
@@ -203,30 +208,42 @@ function readMap(n: number): Record<string, unknown> {
   const vals = (scratch[depth] ??= new Array<unknown>(MAX_SHAPE_KEYS));
   depth++;
   vals[0] = read();
-  const shape = shapes.get(first);
-  if (shape !== undefined && shape.keys.length === n) {
-    const keys = shape.keys;
-    for (let i = 1; i < n; i++) {
-      // the key's bytes as the shape expects them: no decode, no cache lookup
-      if (shape.ends === undefined || !skipKey(shape.enc!, shape.encView!, shape.ends[i - 1]!, shape.ends[i]!)) {
-        const key = nextKey();
-        if (key !== keys[i]) {
-          const names = keys.slice(0, i);
+  const candidates = shapes.get(first)?.[n];
+  let shape = candidates?.[0];
+  if (shape === undefined) return finishMap(first, [first], vals, 1, n);
+  for (let i = 1; i < n; i++) {
+    // the key's bytes as the shape expects them: no decode, no cache lookup
+    if (shape.ends === undefined || !skipKey(shape.enc!, shape.encView!, shape.ends[i - 1]!, shape.ends[i]!)) {
+      const key = nextKey();
+      if (key !== shape.keys[i]) {
+        const other = otherShape(candidates!, shape.keys, i, key);
+        if (other === undefined) {
+          const names = shape.keys.slice(0, i);
           names.push(key);
           vals[i] = read();
           return finishMap(first, names, vals, i + 1, n);
         }
+        shape = other;
       }
-      vals[i] = read();
     }
-    depth--;
-    if (shape.make === undefined) {
-      shape.make = makeFactory(keys);
-      encodeKeys(shape);
-    }
-    return shape.make(vals);
+    vals[i] = read();
   }
-  return finishMap(first, [first], vals, 1, n);
+  depth--;
+  if (shape.make === undefined) {
+    shape.make = makeFactory(shape.keys);
+    encodeKeys(shape);
+  }
+  return shape.make(vals);
+}
+
+/** A shape among `candidates` whose keys start with keys[0, i) then `key`. */
+function otherShape(candidates: Shape[], keys: string[], i: number, key: string): Shape | undefined {
+  search: for (const c of candidates) {
+    if (c.keys[i] !== key) continue;
+    for (let k = 1; k < i; k++) if (c.keys[k] !== keys[k]) continue search;
+    return c;
+  }
+  return undefined;
 }
 
 /** Reads the rest of a map whose first `i` keys are in `names` (values in `vals`), then remembers its shape. */
@@ -236,8 +253,16 @@ function finishMap(first: string, names: string[], vals: unknown[], i: number, n
     vals[i] = read();
   }
   depth--;
-  if (shapes.size > 4096) shapes.clear();
-  shapes.set(first, { keys: names, make: undefined, enc: undefined, encView: undefined, ends: undefined });
+  if (shapeCount > 4096) {
+    shapes.clear();
+    shapeCount = 0;
+  }
+  let byCount = shapes.get(first);
+  if (byCount === undefined) shapes.set(first, (byCount = []));
+  const list = (byCount[n] ??= []);
+  list.unshift({ keys: names, make: undefined, enc: undefined, encView: undefined, ends: undefined });
+  if (list.length > SHAPES_PER_PAIR) list.pop();
+  else shapeCount++;
   const o: Record<string, unknown> = {};
   for (let k = 0; k < n; k++) o[names[k]!] = vals[k];
   return o;
@@ -331,8 +356,10 @@ function readStr(len: number): string {
     if (i >= len - 4 && av.getInt32(base + len - 4) === w3) return strs[slot]!;
   }
   const str = len <= SHORT ? jsStr(at, len) : b.utf8Slice(at, stop);
-  const a = arena;
-  for (let i = 0; i < len; i++) a[base + i] = b[at + i]!;
+  // copied 4 bytes at a time, the last word overlapping (len >= 4)
+  const av = arenaView;
+  for (let i = 0; i < len - 4; i += 4) av.setInt32(base + i, v.getInt32(at + i));
+  av.setInt32(base + len - 4, w3);
   lens[slot] = len;
   strs[slot] = str;
   return str;

@@ -1,4 +1,4 @@
-import { openSync, readFileSync, realpathSync, unlinkSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { openSync, readFileSync, realpathSync, unlinkSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JournalLockedError } from './errors.ts';
 
@@ -25,9 +25,10 @@ export function acquireLock(dir: string): DirLock {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = openSync(path, 'wx');
+      // Not fsynced: after a crash the lock is stale whatever it holds (an empty or
+      // unreadable LOCK is taken over like a dead pid's).
       try {
         writeSync(fd, `${process.pid}\n`);
-        fsyncSync(fd);
       } finally {
         closeSync(fd);
       }

@@ -11,7 +11,7 @@ import { packr, viewingPackr } from '../journal/codec.ts';
 import { writeSnapshot } from '../journal/index.ts';
 import { SNAPSHOTS_DIR } from '../journal/snapshots.ts';
 import { decodeMarks, encodeMarks, MARKS_PROJECTION } from '../projections/marks-projection.ts';
-import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION } from '../projections/registry-projection.ts';
+import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION, REGISTRY_PROJECTION_VERSIONS } from '../projections/registry-projection.ts';
 import type { Checkpoint } from './replay.ts';
 import { ToolError } from './tool-error.ts';
 
@@ -35,10 +35,10 @@ export function decodeCheckpointBody(body: Uint8Array, where: string): Checkpoin
     throw new ToolError('corrupt', `${where}: not a checkpoint ([seq, projections])`);
   const byName = new Map((value[1] as [string, number, unknown][]).map((p) => [p[0], p]));
   const reg = byName.get(REGISTRY_PROJECTION.name);
-  if (!reg || reg[1] !== REGISTRY_PROJECTION.version)
-    throw new ToolError('corrupt', `${where}: no registry projection of version ${REGISTRY_PROJECTION.version}`);
+  if (!reg || !REGISTRY_PROJECTION_VERSIONS.includes(reg[1]))
+    throw new ToolError('corrupt', `${where}: no registry projection of a version this build reads (${REGISTRY_PROJECTION_VERSIONS.join(', ')})`);
   const marks = byName.get(MARKS_PROJECTION.name);
-  const state = decodeRegistryState(reg[2]);
+  const state = decodeRegistryState(reg[2], reg[1]);
   state.seq = value[0] as number;
   return { state, marks: marks ? decodeMarks(marks[2]) : new Map() };
 }

@@ -21,17 +21,18 @@ export async function startJournalAt(dir: string, cp: Checkpoint): Promise<void>
   if (cp.state.seq > 0) await writeEmptySegment(dir, cp.state.seq + 1);
 }
 
-/** A segment file holding only its header: the journal continues at `firstSeq`. */
-export async function writeEmptySegment(dir: string, firstSeq: number): Promise<void> {
+/** A segment file holding only its header: the journal continues at `firstSeq` (fsynced with its folder unless `fsync` is false). */
+export async function writeEmptySegment(dir: string, firstSeq: number, fsync = true): Promise<void> {
   const segDir = segmentsDir(dir);
   await mkdir(segDir, { recursive: true });
   const fh = await open(join(segDir, segmentFileName(firstSeq)), 'wx');
   try {
     await fh.write(encodeHeader(firstSeq));
-    await fh.sync();
+    if (fsync) await fh.sync();
   } finally {
     await fh.close();
   }
+  if (!fsync) return;
   const dh = await open(segDir, 'r');
   try {
     await dh.sync();

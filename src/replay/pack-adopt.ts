@@ -8,9 +8,9 @@
  * does not wait for every blob file to be written. `ecr-rewind restore` keeps
  * the full up-front check (pack-reader.ts).
  */
-import { createHash } from 'node:crypto';
+import { subtle } from 'node:crypto';
 import { constants, mkdirSync } from 'node:fs';
-import { copyFile, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { syncDir } from '../blobs/blob-store.ts';
@@ -32,15 +32,13 @@ export interface AdoptedPack {
 
 export async function adoptPack(file: string, dir: string, opts: { fsync?: boolean } = {}): Promise<AdoptedPack> {
   const { header, offset, size } = await readPackHeader(file);
-  indexPack(file, header, offset, size); // sizes and names, before anything is written
+  const index = indexPack(file, header, offset, size); // sizes and names, before anything is written
   const fh = await open(file, 'r');
   let body: Buffer;
   try {
     body = Buffer.allocUnsafe(header.checkpoint.length);
     const { bytesRead } = await fh.read(body, 0, body.length, offset);
     if (bytesRead !== body.length) throw new ToolError('corrupt', `${file} is truncated`);
-    if (createHash('sha256').update(body).digest('hex') !== header.checkpoint.sha256)
-      throw new ToolError('corrupt', `${file}: the state checkpoint does not match its sha256`);
     const end = Buffer.alloc(PACK_END.length);
     await fh.read(end, 0, end.length, size - end.length);
     if (end.toString('latin1') !== PACK_END) throw new ToolError('corrupt', `${file}: missing end marker`);
@@ -57,10 +55,12 @@ export async function adoptPack(file: string, dir: string, opts: { fsync?: boole
     const target = join(packs, packFileName(header.seq));
     const tmp = `${target}.tmp`;
     mkdirSync(packs, { recursive: true });
-    // The copies are written on the thread pool while the checkpoint decodes here:
-    // a reflink of the pack where the file system has them (instant), a copy otherwise,
-    // and the checkpoint file from the very bytes the pack holds (a pack's checkpoint is the
-    // body of a journal snapshot file; encoding it again costs ~100 ms).
+    // The checkpoint's sha256 is computed, and the copies written, on the thread pool while
+    // the checkpoint decodes here: a reflink of the pack where the file system has them
+    // (instant), a copy otherwise, and the checkpoint file from the very bytes the pack holds
+    // (a pack's checkpoint is the body of a journal snapshot file; encoding it again costs ~100 ms).
+    // Nothing decoded is used, and nothing copied is kept, unless the sha256 matches.
+    const hashed = subtle.digest('SHA-256', body);
     const copied = copyFile(file, tmp, constants.COPYFILE_FICLONE);
     const checkpointWritten = writeCheckpointFile(dir, header.seq, body, fsync);
     let checkpoint: Checkpoint;
@@ -68,11 +68,20 @@ export async function adoptPack(file: string, dir: string, opts: { fsync?: boole
       // The sha256 (itself under the header's CRC) vouches for these exact bytes; recomputing the
       // state hash of the decoded state (~220 ms for 10,000 images) would only re-check the decoder.
       // `ecr-rewind restore` and `verify` still compare it.
-      checkpoint = decodeCheckpointBody(body, file);
+      let decoded: Checkpoint | Error;
+      try {
+        decoded = decodeCheckpointBody(body, file);
+      } catch (err) {
+        decoded = err as Error;
+      }
+      if (Buffer.from(await hashed).toString('hex') !== header.checkpoint.sha256)
+        throw new ToolError('corrupt', `${file}: the state checkpoint does not match its sha256`);
+      if (decoded instanceof Error) throw decoded;
+      checkpoint = decoded;
       if (checkpoint.state.seq !== header.seq)
         throw new ToolError('corrupt', `${file}: the checkpoint is at seq ${checkpoint.state.seq}, the header says ${header.seq}`);
     } finally {
-      await Promise.allSettled([copied, checkpointWritten]);
+      await Promise.allSettled([hashed, copied, checkpointWritten]);
     }
     await copied;
     await checkpointWritten;
@@ -82,8 +91,8 @@ export async function adoptPack(file: string, dir: string, opts: { fsync?: boole
     }
     await rename(tmp, target);
     if (fsync) await syncDir(packs);
-    if (checkpoint.state.seq > 0) await writeEmptySegment(dir, checkpoint.state.seq + 1);
-    return { checkpoint, header, index: indexPack(target, header, offset, size) };
+    if (checkpoint.state.seq > 0) await writeEmptySegment(dir, checkpoint.state.seq + 1, fsync);
+    return { checkpoint, header, index: { ...index, file: target } };
   } catch (err) {
     if (created) await rm(dir, { recursive: true, force: true });
     else for (const name of await readdir(dir)) await rm(join(dir, name), { recursive: true, force: true });
@@ -100,7 +109,14 @@ async function writeCheckpointFile(dir: string, seq: number, body: Buffer, fsync
   head.writeUInt32LE(crc32(body), 12);
   mkdirSync(join(path, '..'), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, Buffer.concat([head, body]), { flush: fsync });
+  const fh = await open(tmp, 'w');
+  try {
+    await fh.write(head);
+    await fh.writeFile(body);
+    if (fsync) await fh.sync();
+  } finally {
+    await fh.close();
+  }
   await rename(tmp, path);
   if (fsync) await syncDir(join(path, '..'));
 }
