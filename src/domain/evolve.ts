@@ -102,10 +102,11 @@ export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {
         size: d.size,
         blobs: d.blobs,
         manifests: d.manifests,
+        storageClass: 'STANDARD',
+        // optional fields last: properties after a spread take V8's slow path
         ...(d.subject === null ? {} : { subject: d.subject }),
         ...(d.artifactType === null ? {} : { artifactType: d.artifactType }),
         ...(d.configMediaType === null ? {} : { configMediaType: d.configMediaType }),
-        storageClass: 'STANDARD',
       });
       if (d.subject !== null) {
         const list = repo.referrers.get(d.subject);

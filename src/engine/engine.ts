@@ -113,7 +113,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   #record(events: DomainEvent[], time: number, rewindTo?: RegistryState): Promise<RecordedEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
     let seq = this.journal.lastSeq;
-    const recorded = events.map((e) => ({ ...e, seq: ++seq, v: EVENT_VERSIONS[e.type], time }) as RecordedEvent);
+    const recorded = events.map((e) => ({ type: e.type, data: e.data, seq: ++seq, v: EVENT_VERSIONS[e.type], time }) as RecordedEvent);
     const durable = this.journal.append(
       recorded.map((r) => ({ type: r.type, v: r.v, time: r.time, data: r.data })),
     );

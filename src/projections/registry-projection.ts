@@ -170,10 +170,10 @@ function decodeImage(t: ImageTuple, digests: string[]): Image {
     size,
     blobs: blobs.map((i) => digests[i]!),
     manifests: manifests.length === 0 ? [] : manifests.map((i) => digests[i]!),
+    storageClass,
     ...(subject === null ? {} : { subject: digests[subject]! }),
     ...(artifactType === null ? {} : { artifactType }),
     ...(configMediaType === null ? {} : { configMediaType }),
-    storageClass,
   };
   return rest === null ? image : Object.assign(image, rest);
 }

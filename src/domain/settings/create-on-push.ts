@@ -53,6 +53,6 @@ export function createOnPush(
   const events: DomainEvent[] = [
     repositoryCreated(ref, { ...t, scanOnPush: false }, 'push'),
   ];
-  if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ ...ref, policyText: t.repositoryPolicy }));
+  if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ policyText: t.repositoryPolicy, ...ref }));
   return events;
 }

@@ -45,35 +45,35 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       const keys = new Set([...repo.settings.resourceTags.map((t) => t.Key), ...c.tags.map((t) => t.Key)]);
       if (keys.size > MAX_RESOURCE_TAGS)
         return no(domainError('TooManyTags', `The resource would have ${keys.size} tags; the limit is ${MAX_RESOURCE_TAGS}`));
-      return ok(ev.RepositoryTagged({ ...refOf(c.scope, c.repository), tags: c.tags }));
+      return ok(ev.RepositoryTagged({ tags: c.tags, ...refOf(c.scope, c.repository) }));
     }
     case 'UntagRepository': {
       const repo = repoOrError(state, c.scope, c.repository);
       if ('code' in repo) return no(repo);
       const present = c.tagKeys.filter((k) => repo.settings.resourceTags.some((t) => t.Key === k));
       if (present.length === 0) return ok();
-      return ok(ev.RepositoryUntagged({ ...refOf(c.scope, c.repository), tagKeys: present }));
+      return ok(ev.RepositoryUntagged({ tagKeys: present, ...refOf(c.scope, c.repository) }));
     }
     case 'PutImageTagMutability': {
       const repo = repoOrError(state, c.scope, c.repository);
       if ('code' in repo) return no(repo);
       return ok(
         ev.ImageTagMutabilityPut({
-          ...refOf(c.scope, c.repository),
           imageTagMutability: c.imageTagMutability,
           imageTagMutabilityExclusionFilters: c.imageTagMutabilityExclusionFilters,
+          ...refOf(c.scope, c.repository),
         }),
       );
     }
     case 'PutImageScanningConfiguration': {
       const repo = repoOrError(state, c.scope, c.repository);
       if ('code' in repo) return no(repo);
-      return ok(ev.ImageScanningConfigurationPut({ ...refOf(c.scope, c.repository), scanOnPush: c.scanOnPush }));
+      return ok(ev.ImageScanningConfigurationPut({ scanOnPush: c.scanOnPush, ...refOf(c.scope, c.repository) }));
     }
     case 'SetRepositoryPolicy': {
       const repo = repoOrError(state, c.scope, c.repository);
       if ('code' in repo) return no(repo);
-      return ok(ev.RepositoryPolicySet({ ...refOf(c.scope, c.repository), policyText: c.policyText }));
+      return ok(ev.RepositoryPolicySet({ policyText: c.policyText, ...refOf(c.scope, c.repository) }));
     }
     case 'DeleteRepositoryPolicy': {
       const repo = repoOrError(state, c.scope, c.repository);
@@ -88,7 +88,7 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       return ok(ev.RepositoryPolicyDeleted(refOf(c.scope, c.repository)));
     }
     case 'PutRegistryPolicy':
-      return ok(ev.RegistryPolicyPut({ ...regOf(c.scope), policyText: c.policyText }));
+      return ok(ev.RegistryPolicyPut({ policyText: c.policyText, ...regOf(c.scope) }));
     case 'DeleteRegistryPolicy':
       if (registry(state, c.scope).policyText === undefined)
         return no(domainError('RegistryPolicyNotFound', `Registry policy does not exist in the registry with id '${c.scope.account}'`));
@@ -99,12 +99,12 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
         return no(domainError('Validation', `Invalid account setting name '${c.name}'; valid names: ${Object.keys(ACCOUNT_SETTING_VALUES).join(', ')}`));
       if (!allowed.includes(c.value))
         return no(domainError('Validation', `Invalid value '${c.value}' for account setting '${c.name}'; valid values: ${allowed.join(', ')}`));
-      return ok(ev.AccountSettingPut({ ...regOf(c.scope), name: c.name, value: c.value }));
+      return ok(ev.AccountSettingPut({ name: c.name, value: c.value, ...regOf(c.scope) }));
     }
     case 'PutRegistryScanningConfiguration':
-      return ok(ev.RegistryScanningConfigurationPut({ ...regOf(c.scope), scanType: c.scanType, rules: c.rules }));
+      return ok(ev.RegistryScanningConfigurationPut({ scanType: c.scanType, rules: c.rules, ...regOf(c.scope) }));
     case 'PutSigningConfiguration':
-      return ok(ev.SigningConfigurationPut({ ...regOf(c.scope), rules: c.rules }));
+      return ok(ev.SigningConfigurationPut({ rules: c.rules, ...regOf(c.scope) }));
     case 'DeleteSigningConfiguration':
       if (!registry(state, c.scope).signing)
         return no(domainError('SigningConfigurationNotFound', `Signing configuration does not exist in the registry with id '${c.scope.account}'`));
@@ -112,25 +112,25 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
     case 'RegisterPullTimeUpdateExclusion':
       if (registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
         return no(domainError('ExclusionAlreadyExists', `The principal '${c.principalArn}' is already excluded from pull time updates`));
-      return ok(ev.PullTimeUpdateExclusionRegistered({ ...regOf(c.scope), principalArn: c.principalArn }));
+      return ok(ev.PullTimeUpdateExclusionRegistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
     case 'DeregisterPullTimeUpdateExclusion':
       if (!registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
         return no(domainError('ExclusionNotFound', `The principal '${c.principalArn}' is not excluded from pull time updates`));
-      return ok(ev.PullTimeUpdateExclusionDeregistered({ ...regOf(c.scope), principalArn: c.principalArn }));
+      return ok(ev.PullTimeUpdateExclusionDeregistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
     case 'CreateRepositoryCreationTemplate':
       if (registry(state, c.scope).templates?.[c.template.prefix])
         return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
-      return ok(ev.RepositoryCreationTemplateCreated({ ...regOf(c.scope), template: c.template }));
+      return ok(ev.RepositoryCreationTemplateCreated({ template: c.template, ...regOf(c.scope) }));
     case 'UpdateRepositoryCreationTemplate': {
       const current = registry(state, c.scope).templates?.[c.prefix];
       if (!current) return no(templateNotFound(c.prefix));
       const { createdAt: _c, updatedAt: _u, ...template } = current;
       const changes = Object.fromEntries(Object.entries(c.changes).filter(([, v]) => v !== undefined));
-      return ok(ev.RepositoryCreationTemplateUpdated({ ...regOf(c.scope), template: { ...template, ...changes, prefix: c.prefix } }));
+      return ok(ev.RepositoryCreationTemplateUpdated({ template: { ...template, ...changes, prefix: c.prefix }, ...regOf(c.scope) }));
     }
     case 'DeleteRepositoryCreationTemplate':
       if (!registry(state, c.scope).templates?.[c.prefix]) return no(templateNotFound(c.prefix));
-      return ok(ev.RepositoryCreationTemplateDeleted({ ...regOf(c.scope), prefix: c.prefix }));
+      return ok(ev.RepositoryCreationTemplateDeleted({ prefix: c.prefix, ...regOf(c.scope) }));
     case 'UpdateImageStorageClass': {
       const repo = repoOrError(state, c.scope, c.repository);
       if ('code' in repo) return no(repo);
@@ -138,7 +138,7 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       if (!image)
         return no(domainError('ImageNotFound', `The image with imageId {imageDigest:'${c.digest}'} does not exist within the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`));
       if (image.storageClass === c.storageClass) return ok();
-      return ok(ev.ImageStorageClassChanged({ ...refOf(c.scope, c.repository), digest: c.digest, storageClass: c.storageClass }));
+      return ok(ev.ImageStorageClassChanged({ digest: c.digest, storageClass: c.storageClass, ...refOf(c.scope, c.repository) }));
     }
     default: {
       const never: never = c;

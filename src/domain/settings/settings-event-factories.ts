@@ -40,27 +40,27 @@ export const templateData = (t: CreationTemplate): CreationTemplate => ({
 export const settingsEvents = {
   RepositoryTagged: (d: D<'RepositoryTagged'>): EventOf<'RepositoryTagged'> => ({
     type: 'RepositoryTagged',
-    data: { ...repo(d), tags: tags(d.tags) },
+    data: { account: d.account, region: d.region, repository: d.repository, tags: tags(d.tags) },
   }),
   RepositoryUntagged: (d: D<'RepositoryUntagged'>): EventOf<'RepositoryUntagged'> => ({
     type: 'RepositoryUntagged',
-    data: { ...repo(d), tagKeys: [...d.tagKeys] },
+    data: { account: d.account, region: d.region, repository: d.repository, tagKeys: [...d.tagKeys] },
   }),
   ImageTagMutabilityPut: (d: D<'ImageTagMutabilityPut'>): EventOf<'ImageTagMutabilityPut'> => ({
     type: 'ImageTagMutabilityPut',
     data: {
-      ...repo(d),
+      account: d.account, region: d.region, repository: d.repository,
       imageTagMutability: d.imageTagMutability,
       imageTagMutabilityExclusionFilters: filters(d.imageTagMutabilityExclusionFilters),
     },
   }),
   ImageScanningConfigurationPut: (d: D<'ImageScanningConfigurationPut'>): EventOf<'ImageScanningConfigurationPut'> => ({
     type: 'ImageScanningConfigurationPut',
-    data: { ...repo(d), scanOnPush: d.scanOnPush },
+    data: { account: d.account, region: d.region, repository: d.repository, scanOnPush: d.scanOnPush },
   }),
   RepositoryPolicySet: (d: D<'RepositoryPolicySet'>): EventOf<'RepositoryPolicySet'> => ({
     type: 'RepositoryPolicySet',
-    data: { ...repo(d), policyText: d.policyText },
+    data: { account: d.account, region: d.region, repository: d.repository, policyText: d.policyText },
   }),
   RepositoryPolicyDeleted: (d: D<'RepositoryPolicyDeleted'>): EventOf<'RepositoryPolicyDeleted'> => ({
     type: 'RepositoryPolicyDeleted',
@@ -68,7 +68,7 @@ export const settingsEvents = {
   }),
   RegistryPolicyPut: (d: D<'RegistryPolicyPut'>): EventOf<'RegistryPolicyPut'> => ({
     type: 'RegistryPolicyPut',
-    data: { ...reg(d), policyText: d.policyText },
+    data: { account: d.account, region: d.region, policyText: d.policyText },
   }),
   RegistryPolicyDeleted: (d: D<'RegistryPolicyDeleted'>): EventOf<'RegistryPolicyDeleted'> => ({
     type: 'RegistryPolicyDeleted',
@@ -76,15 +76,15 @@ export const settingsEvents = {
   }),
   AccountSettingPut: (d: D<'AccountSettingPut'>): EventOf<'AccountSettingPut'> => ({
     type: 'AccountSettingPut',
-    data: { ...reg(d), name: d.name, value: d.value },
+    data: { account: d.account, region: d.region, name: d.name, value: d.value },
   }),
   RegistryScanningConfigurationPut: (d: D<'RegistryScanningConfigurationPut'>): EventOf<'RegistryScanningConfigurationPut'> => ({
     type: 'RegistryScanningConfigurationPut',
-    data: { ...reg(d), scanType: d.scanType, rules: scanRules(d.rules) },
+    data: { account: d.account, region: d.region, scanType: d.scanType, rules: scanRules(d.rules) },
   }),
   SigningConfigurationPut: (d: D<'SigningConfigurationPut'>): EventOf<'SigningConfigurationPut'> => ({
     type: 'SigningConfigurationPut',
-    data: { ...reg(d), rules: signRules(d.rules) },
+    data: { account: d.account, region: d.region, rules: signRules(d.rules) },
   }),
   SigningConfigurationDeleted: (d: D<'SigningConfigurationDeleted'>): EventOf<'SigningConfigurationDeleted'> => ({
     type: 'SigningConfigurationDeleted',
@@ -92,29 +92,29 @@ export const settingsEvents = {
   }),
   PullTimeUpdateExclusionRegistered: (d: D<'PullTimeUpdateExclusionRegistered'>): EventOf<'PullTimeUpdateExclusionRegistered'> => ({
     type: 'PullTimeUpdateExclusionRegistered',
-    data: { ...reg(d), principalArn: d.principalArn },
+    data: { account: d.account, region: d.region, principalArn: d.principalArn },
   }),
   PullTimeUpdateExclusionDeregistered: (
     d: D<'PullTimeUpdateExclusionDeregistered'>,
   ): EventOf<'PullTimeUpdateExclusionDeregistered'> => ({
     type: 'PullTimeUpdateExclusionDeregistered',
-    data: { ...reg(d), principalArn: d.principalArn },
+    data: { account: d.account, region: d.region, principalArn: d.principalArn },
   }),
   RepositoryCreationTemplateCreated: (d: D<'RepositoryCreationTemplateCreated'>): EventOf<'RepositoryCreationTemplateCreated'> => ({
     type: 'RepositoryCreationTemplateCreated',
-    data: { ...reg(d), template: templateData(d.template) },
+    data: { account: d.account, region: d.region, template: templateData(d.template) },
   }),
   RepositoryCreationTemplateUpdated: (d: D<'RepositoryCreationTemplateUpdated'>): EventOf<'RepositoryCreationTemplateUpdated'> => ({
     type: 'RepositoryCreationTemplateUpdated',
-    data: { ...reg(d), template: templateData(d.template) },
+    data: { account: d.account, region: d.region, template: templateData(d.template) },
   }),
   RepositoryCreationTemplateDeleted: (d: D<'RepositoryCreationTemplateDeleted'>): EventOf<'RepositoryCreationTemplateDeleted'> => ({
     type: 'RepositoryCreationTemplateDeleted',
-    data: { ...reg(d), prefix: d.prefix },
+    data: { account: d.account, region: d.region, prefix: d.prefix },
   }),
   ImageStorageClassChanged: (d: D<'ImageStorageClassChanged'>): EventOf<'ImageStorageClassChanged'> => ({
     type: 'ImageStorageClassChanged',
-    data: { ...repo(d), digest: d.digest, storageClass: d.storageClass },
+    data: { account: d.account, region: d.region, repository: d.repository, digest: d.digest, storageClass: d.storageClass },
   }),
 } as const;
 
