@@ -204,6 +204,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server!.closeAllConnections();
         });
         await extraction?.stop();
+        await blobs.close();
         await journal.flush();
         if (journal.lastSeq - snapshotSeq >= SNAPSHOT_AFTER_EVENTS && engine.readOnly === undefined) {
           await writeSnapshot(config.journal, engine.state.seq, [

@@ -20,6 +20,7 @@
  * throws BlobCorruptError for it. The pack is deleted once every blob and staged
  * upload it holds is extracted and flushed.
  */
+import { closeSync, fsync, openSync } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -60,6 +61,8 @@ export class BlobStore {
   readonly #dirs = new Set<string>();
   /** Folder fsyncs in flight: concurrent adopts into one folder share the next one. */
   readonly #dirSyncs = new Map<string, Promise<void>>();
+  /** Descriptors of the folders fsynced after renames (at most the 256 fan-out folders), kept open until close(). */
+  readonly #dirFds = new Map<string, number>();
   #packs: PackSource | undefined;
 
   constructor(root: string, opts: { durable: boolean }) {
@@ -111,17 +114,19 @@ export class BlobStore {
   }
 
   /**
-   * Moves a verified staged file into the store under `digest`. When the blob
+   * Moves a verified staged file into the store under `digest`, flushed (unless the
+   * caller says it is) and with its folder fsynced after the rename. When the blob
    * is already stored, the staged copy is dropped: the bytes are the same.
    * (Only a CAS file counts: a blob still in a pack gets its verified file now.)
    */
-  async adopt(stagedFile: string, digest: string): Promise<void> {
+  async adopt(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<void> {
     const target = this.path(digest);
     if ((await this.#casSize(digest)) !== undefined) {
       await unlink(stagedFile).catch(() => undefined);
       return;
     }
-    if (this.durable) {
+    // `flushed`: the caller fdatasync'ed the whole file since its last change
+    if (this.durable && !opts.flushed) {
       const fh = await open(stagedFile, 'r+');
       try {
         await fh.datasync();
@@ -147,12 +152,26 @@ export class BlobStore {
     if (running) await running.catch(() => undefined);
     let next = this.#dirSyncs.get(dir);
     if (!next || next === running) {
-      next = syncDir(dir).finally(() => {
+      next = this.#fsyncDir(dir).finally(() => {
         if (this.#dirSyncs.get(dir) === next) this.#dirSyncs.delete(dir);
       });
       this.#dirSyncs.set(dir, next);
     }
     await next;
+  }
+
+  #fsyncDir(dir: string): Promise<void> {
+    let fd = this.#dirFds.get(dir);
+    if (fd === undefined) this.#dirFds.set(dir, (fd = openSync(dir, 'r')));
+    const open = fd;
+    return new Promise((resolve, reject) => fsync(open, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Closes the folder descriptors, after the fsyncs in flight. The store stays usable (they reopen). */
+  async close(): Promise<void> {
+    while (this.#dirSyncs.size > 0) await Promise.allSettled([...this.#dirSyncs.values()]);
+    for (const fd of this.#dirFds.values()) closeSync(fd);
+    this.#dirFds.clear();
   }
 }
 

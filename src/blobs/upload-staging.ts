@@ -16,6 +16,8 @@ interface Live {
   length: number;
   /** The staged file is exactly `length` bytes long (we wrote it), so commit need not cut it. */
   exact: boolean;
+  /** Those bytes were fdatasync'ed by append (a durable store): commit need not flush them again. */
+  flushed: boolean;
 }
 
 /** Bytes gathered before one write to the staging file. */
@@ -42,7 +44,7 @@ export class UploadStaging {
       for await (const chunk of createReadStream(this.#store.stagingPath(uploadId), { start: 0, end: length - 1 }))
         hash.update(chunk as Buffer);
     }
-    const live = { hash, length, exact: false };
+    const live = { hash, length, exact: false, flushed: false };
     this.#live.set(uploadId, live);
     return live;
   }
@@ -83,8 +85,12 @@ export class UploadStaging {
         if (batched >= WRITE_BATCH) await flush();
       }
       await flush();
+      // An acknowledged chunk is durable before the journal records it (ChunkAppended),
+      // so a restart resumes the upload from bytes that are really there.
+      if (this.#store.durable && written > 0) await fh.datasync();
       live.length = offset + written;
       live.exact = true;
+      live.flushed = this.#store.durable;
       return written;
     } catch (err) {
       this.#live.delete(uploadId);
@@ -107,7 +113,7 @@ export class UploadStaging {
     } else if (!live.exact) {
       await truncate(this.#store.stagingPath(uploadId), size);
     }
-    await this.#store.adopt(this.#store.stagingPath(uploadId), expected);
+    await this.#store.adopt(this.#store.stagingPath(uploadId), expected, { flushed: size > 0 && live.exact && live.flushed });
     this.#live.delete(uploadId);
     return { ok: true, digest: actual, size };
   }

@@ -19,5 +19,6 @@ export async function settlePacks(dir: string, opts: { warn?: (message: string) 
     return await extraction.run();
   } finally {
     await extraction.stop();
+    await store.close();
   }
 }
