@@ -20,7 +20,7 @@ import { createApp } from './http/app.ts';
 import type { FaceDeps } from './http/face-deps.ts';
 import { devAuth, type RegistryAuth } from './http/registry-auth.ts';
 import { createTokenAuth } from './http/token-auth.ts';
-import { Journal, loadLatestSnapshot, writeSnapshot } from './journal/index.ts';
+import { Journal, loadLatestSnapshot, ReadOnlyJournal, writeSnapshot, type JournalHandle } from './journal/index.ts';
 import { decodeMarks, encodeMarks, MARKS_PROJECTION } from './projections/marks-projection.ts';
 import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION } from './projections/registry-projection.ts';
 import { forkJournal } from './replay/fork.ts';
@@ -110,12 +110,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (tempJournal) await rm(tempJournal, { recursive: true, force: true });
     throw err;
   }
-  const journal = await Journal.open(config.journal, {
-    fsync: config.fsync,
-    intervalMs: config.fsyncIntervalMs,
-    upcasters: UPCASTERS,
-    warn: (msg) => log.warn(msg),
-  });
+  // A view of the past (`at`) only reads the journal: no lock, so it may run beside the
+  // server that writes the folder.
+  let journal: JournalHandle;
+  try {
+    journal =
+      at !== undefined
+        ? ReadOnlyJournal.open(config.journal, { upcasters: UPCASTERS })
+        : await Journal.open(config.journal, {
+            fsync: config.fsync,
+            intervalMs: config.fsyncIntervalMs,
+            upcasters: UPCASTERS,
+            warn: (msg) => log.warn(msg),
+          });
+  } catch (err) {
+    if (tempJournal) await rm(tempJournal, { recursive: true, force: true });
+    throw err;
+  }
   let extraction: PackExtraction | undefined;
   try {
     const history = liveHistory(journal);
@@ -185,7 +196,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port = (server.address() as AddressInfo).port;
     const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
     log.info({ port, host: config.host, journal: config.journal, seq: journal.lastSeq, readOnly }, 'ecr-rewind listening');
-    const extracted = extraction?.run().then(
+    // A read-only view extracts packed blobs only as they are read: the folder's writer
+    // works through (and deletes) its packs.
+    const extracted = (readOnly === undefined ? extraction?.run() : undefined)?.then(
       (r) => {
         if (r.removed.length > 0) log.info({ extracted: r.extracted, removed: r.removed }, 'snapshot blobs extracted, pack deleted');
         return r;

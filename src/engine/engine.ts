@@ -16,7 +16,7 @@ import { coreEvents } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
 import { cloneState, type RegistryState } from '../domain/state.ts';
 import { EVENT_VERSIONS } from '../domain/versions.ts';
-import type { Journal } from '../journal/index.ts';
+import type { JournalHandle } from '../journal/index.ts';
 import type { Marks } from '../projections/marks-projection.ts';
 import { replay, type EventSource } from '../replay/replay.ts';
 import type { Clock } from '../support/clock.ts';
@@ -34,7 +34,7 @@ export interface EngineOptions {
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
-  readonly journal: Journal;
+  readonly journal: JournalHandle;
   readonly clock: Clock;
   #state: RegistryState;
   readonly marks: Marks;
@@ -45,7 +45,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #onFatal: ((err: unknown) => void) | undefined;
 
   constructor(
-    journal: Journal,
+    journal: JournalHandle,
     clock: Clock,
     start: { state: RegistryState; marks: Marks; atMarks: Map<number, RegistryState> },
     opts: EngineOptions = {},

@@ -4,6 +4,7 @@ export { JournalCorruptError, JournalLockedError } from './errors.ts';
 export { Journal } from './journal.ts';
 export type { FsyncMode, JournalOptions } from './journal.ts';
 export { JournalReader } from './reader.ts';
+export { ReadOnlyJournal, type JournalHandle } from './read-only-journal.ts';
 export { loadLatestSnapshot, writeSnapshot } from './snapshots.ts';
 export type { ProjectionSnapshot } from './snapshots.ts';
 export { upcast } from './upcast.ts';

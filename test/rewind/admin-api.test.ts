@@ -101,7 +101,6 @@ test('GET /_rewind/snapshot downloads a file another emulator starts from with t
 
 test('at: a read-only view of the past serves it and refuses mutations on /v2, ECR and admin', async (t) => {
   const dir = await tempDir(t);
-  // the view opens the journal itself (one writer), so it serves a copy here
   await cp(scenarioDir('rewound-history'), join(dir, 'j'), { recursive: true });
   await using emu = await startEmulator({ journal: join(dir, 'j'), at: 'v2', auth: 'none', logger: false });
   const r = new RegistryDriver(emu.endpoint);
@@ -117,4 +116,30 @@ test('at: a read-only view of the past serves it and refuses mutations on /v2, E
   const mark = await fetch(`${emu.endpoint}/_rewind/marks`, { method: 'POST', body: JSON.stringify({ name: 'x' }) });
   t.is(mark.status, 409);
   t.is(emu.engine.journal.lastSeq, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');
+});
+
+test('at: a read-only view runs beside the server writing the same journal, which keeps pushing', async (t) => {
+  const dir = await tempDir(t);
+  const journal = join(dir, 'j');
+  await cp(scenarioDir('rewound-history'), journal, { recursive: true });
+  await using live = await startEmulator({ journal, auth: 'none', logger: false });
+  const writer = new RegistryDriver(live.endpoint);
+  await writer.pushImage('app', 'after-view', 'pushed while a view of v2 runs\n');
+  // no lock taken: the view opens while the writer holds the journal
+  await using view = await startEmulator({ journal, at: 'v2', auth: 'none', logger: false });
+  const past = new RegistryDriver(view.endpoint);
+  t.deepEqual((await past.tags('app')).sort(), ['latest', 'v2']);
+  await writer.pushImage('app', 'later', 'pushed after the view started\n');
+  t.true((await writer.tags('app')).includes('later'));
+  t.deepEqual((await past.tags('app')).sort(), ['latest', 'v2'], 'the view stays at v2');
+  // the view reads the writer's history as it grows
+  const events = (await past.admin('GET', `/events?from=${live.engine.journal.lastSeq}`)) as { events: { seq: number }[] };
+  t.deepEqual(events.events.map((e) => e.seq), [live.engine.journal.lastSeq]);
+  const push = await t.throwsAsync(past.pushImage('app', 'nope', 'refused\n'));
+  t.regex(push!.message, /read-only/);
+});
+
+test('at: a view of a folder that is not a journal is refused', async (t) => {
+  const dir = await tempDir(t);
+  await t.throwsAsync(startEmulator({ journal: join(dir, 'missing'), at: 'end', auth: 'none', logger: false }), { message: /no journal at/ });
 });
