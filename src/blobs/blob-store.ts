@@ -136,7 +136,14 @@ export class BlobStore {
     }
     const dir = dirname(target);
     if (!this.#dirs.has(dir)) {
-      await mkdir(dir, { recursive: true });
+      // a folder made here is recorded in its parent: fsync each parent of a new folder
+      const created = await mkdir(dir, { recursive: true });
+      if (created !== undefined && this.durable) {
+        for (let d = dir; ; d = dirname(d)) {
+          await syncDir(dirname(d));
+          if (d === created) break;
+        }
+      }
       this.#dirs.add(dir);
     }
     await rename(stagedFile, target);
