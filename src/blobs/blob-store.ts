@@ -1,8 +1,8 @@
 /**
  * The content-addressed blob store that sits beside the journal.
  *
- *   <root>/blobs/sha256/<hh>/<hex>     one file per blob, named by its digest
- *                                       (<hh> = the first two hex characters)
+ *   <root>/blobs/<algorithm>/<hh>/<hex>  one file per blob, named by its digest
+ *                                       (sha256 or sha512; <hh> = the first two hex characters)
  *   <root>/uploads/<upload-id>          bytes staged for an unfinished upload
  *   <root>/packs/<seq>.pack             a snapshot file a start `fromSnapshot` copied in,
  *                                       whose blobs are not all extracted yet (pack-extraction.ts)
@@ -20,7 +20,8 @@
  * throws BlobCorruptError for it. The pack is deleted once every blob and staged
  * upload it holds is extracted and flushed.
  */
-import { closeSync, fsync, openSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fsync, openSync } from 'node:fs';
 import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -180,6 +181,13 @@ export class BlobStore {
     for (const fd of this.#dirFds.values()) closeSync(fd);
     this.#dirFds.clear();
   }
+}
+
+/** Hex digest (`algorithm`: sha256, sha512) of the first `length` bytes of a file (all of it by default). */
+export async function hashFile(path: string, length = Infinity, algorithm = 'sha256'): Promise<string> {
+  const hash = createHash(algorithm);
+  if (length > 0) for await (const chunk of createReadStream(path, Number.isFinite(length) ? { end: length - 1 } : {})) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 export async function syncDir(dir: string): Promise<void> {

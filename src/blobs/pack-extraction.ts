@@ -16,6 +16,7 @@
  * again: entries already in place are skipped.
  */
 import { createHash } from 'node:crypto';
+import { digestAlgorithm } from '../domain/names.ts';
 import { mkdir, open, readdir, rename, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BlobCorruptError, syncDir, type BlobStore, type PackSource } from './blob-store.ts';
@@ -37,7 +38,7 @@ interface Entry {
   key: string;
   offset: number;
   size: number;
-  /** hex sha256 the bytes must have */
+  /** the digest (`algorithm:hex`) the bytes must have */
   expected: string;
   job?: Promise<void>;
   corrupt?: boolean;
@@ -80,8 +81,8 @@ export class PackExtraction implements PackSource {
     this.#onCorrupt = opts.onCorrupt;
     this.#packs = packs.map((index) => {
       const pack: PackState = { index, entries: [] };
-      for (const u of index.uploads) pack.entries.push({ pack, kind: 'upload', key: u.id, offset: u.offset, size: u.size, expected: u.sha256 });
-      for (const b of index.blobs) pack.entries.push({ pack, kind: 'blob', key: b.digest, offset: b.offset, size: b.size, expected: b.digest.slice(7) });
+      for (const u of index.uploads) pack.entries.push({ pack, kind: 'upload', key: u.id, offset: u.offset, size: u.size, expected: `sha256:${u.sha256}` });
+      for (const b of index.blobs) pack.entries.push({ pack, kind: 'blob', key: b.digest, offset: b.offset, size: b.size, expected: b.digest });
       for (const e of pack.entries) {
         const map = e.kind === 'blob' ? this.#blobs : this.#uploads;
         if (!map.has(e.key)) map.set(e.key, e);
@@ -199,14 +200,15 @@ export class PackExtraction implements PackSource {
     // Already in place (an earlier run, a push of the same bytes, or an upload moved on since).
     if (await exists(target)) return;
     const packFile = e.pack.index.file;
-    const tmp = join(dirname(packFile), `.extract-${process.pid}-${e.kind}-${e.key.replace(/^sha256:/, '')}`);
+    const tmp = join(dirname(packFile), `.extract-${process.pid}-${e.kind}-${e.key.replace(/^sha\d+:/, '')}`);
     const fh = await (e.pack.fh ??= open(packFile, 'r'));
-    const hash = createHash('sha256');
+    const algorithm = digestAlgorithm(e.expected);
+    const hash = createHash(algorithm);
     if (e.size <= CHUNK) {
       const bytes = Buffer.allocUnsafe(e.size);
       await readFully(fh, bytes, e.offset, packFile);
       hash.update(bytes);
-      if (hash.digest('hex') !== e.expected) return this.#corrupt(e);
+      if (`${algorithm}:${hash.digest('hex')}` !== e.expected) return this.#corrupt(e);
       await writeFile(tmp, bytes);
     } else {
       const out = await open(tmp, 'w');
@@ -222,7 +224,7 @@ export class PackExtraction implements PackSource {
       } finally {
         await out.close();
       }
-      if (hash.digest('hex') !== e.expected) {
+      if (`${algorithm}:${hash.digest('hex')}` !== e.expected) {
         await unlink(tmp).catch(() => undefined);
         return this.#corrupt(e);
       }

@@ -8,7 +8,8 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, truncate, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { BlobStore } from './blob-store.ts';
+import { digestAlgorithm } from '../domain/names.ts';
+import { hashFile, type BlobStore } from './blob-store.ts';
 
 interface Live {
   hash: Hash;
@@ -101,10 +102,17 @@ export class UploadStaging {
     }
   }
 
-  /** Verifies the staged `size` bytes against `expected`; on success they move into the store. */
+  /**
+   * Verifies the staged `size` bytes against `expected` (sha256 from the live hash, sha512 by
+   * reading them back); on success they move into the store.
+   */
   async commit(uploadId: string, size: number, expected: string): Promise<CommitResult> {
     const live = await this.#hashAt(uploadId, size);
-    const actual = `sha256:${live.hash.copy().digest('hex')}`;
+    const algorithm = digestAlgorithm(expected);
+    const actual =
+      algorithm === 'sha256'
+        ? `sha256:${live.hash.copy().digest('hex')}`
+        : `${algorithm}:${await hashFile(this.#store.stagingPath(uploadId), size, algorithm)}`;
     if (actual !== expected) return { ok: false, actual, size };
     if (size === 0) {
       await mkdir(dirname(this.#store.stagingPath(uploadId)), { recursive: true });

@@ -1,7 +1,7 @@
 /**
  * The grammar of names that both faces accept: repository names follow ECR
  * (which is stricter than OCI: lowercase, 2-256 chars), tags follow OCI,
- * digests are `algorithm:hex` and only sha256 is stored.
+ * digests are `algorithm:hex`; sha256 and sha512 (OCI's registered algorithms) are stored.
  */
 
 /** ECR's repositoryName pattern, anchored. */
@@ -9,6 +9,7 @@ const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
+const STORED = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 export const isRepositoryName = (name: string): boolean =>
   name.length >= 2 && name.length <= 256 && REPOSITORY_NAME.test(name);
@@ -18,5 +19,14 @@ export const isTag = (tag: string): boolean => TAG.test(tag);
 /** Any well-formed digest (the OCI grammar). */
 export const isDigest = (ref: string): boolean => DIGEST.test(ref);
 
-/** A digest this emulator can store and verify. */
+/** A sha256 digest (what ECR's API computes and accepts for layers and images). */
 export const isSha256Digest = (ref: string): boolean => SHA256.test(ref);
+
+/** The digest algorithms this emulator can store and verify. */
+export type DigestAlgorithm = 'sha256' | 'sha512';
+
+/** A digest this emulator can store and verify: sha256 or sha512, lowercase hex of the right length. */
+export const isStoredDigest = (ref: string): boolean => STORED.test(ref);
+
+/** The algorithm of a stored digest (isStoredDigest). */
+export const digestAlgorithm = (ref: string): DigestAlgorithm => (ref.startsWith('sha512:') ? 'sha512' : 'sha256');

@@ -7,6 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PackIndex } from '../blobs/pack-extraction.ts';
+import { isStoredDigest } from '../domain/names.ts';
 import { PACK_END, type PackHeader } from './pack-format.ts';
 import { readPackHeader } from './pack-reader.ts';
 import { ToolError } from './tool-error.ts';
@@ -22,7 +23,7 @@ export function indexPack(file: string, header: PackHeader, offset: number, size
   let pos = offset + header.checkpoint.length;
   const blobs: PackIndex['blobs'] = [];
   for (const [digest, n] of header.blobs) {
-    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new ToolError('corrupt', `${file}: bad blob digest '${digest}'`);
+    if (!isStoredDigest(digest)) throw new ToolError('corrupt', `${file}: bad blob digest '${digest}'`);
     if (!Number.isSafeInteger(n) || n < 0) throw new ToolError('corrupt', `${file}: bad size for blob ${digest}`);
     blobs.push({ digest, offset: pos, size: n });
     pos += n;

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BlobStore } from '../blobs/blob-store.ts';
+import { digestAlgorithm, isStoredDigest } from '../domain/names.ts';
 import { stateHash } from './canonical-state.ts';
 import { decodeCheckpointBody } from './checkpoint-file.ts';
 import { startJournalAt } from './journal-start.ts';
@@ -106,12 +107,14 @@ async function writeVerified(
     await mkdir(dir, { recursive: true });
     opts.dirs.add(dir);
   }
-  const hash = createHash('sha256');
+  const algorithm = digestAlgorithm(expected);
+  const hash = createHash(algorithm);
+  const matches = (): boolean => `${algorithm}:${hash.digest('hex')}` === expected;
   if (length <= CHUNK) {
     // small blobs (most of them): one buffer, one write
     const bytes = await reader.all(length);
     hash.update(bytes);
-    if (hash.digest('hex') !== expected) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest`);
+    if (!matches()) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest`);
     // small files are written many at a time: per-file latency, not bandwidth, bounds them
     opts.inflight.push(writeFile(target, bytes, { flush: opts.fsync }));
     if (opts.inflight.length >= 64) await Promise.all(opts.inflight.splice(0));
@@ -131,7 +134,7 @@ async function writeVerified(
   } finally {
     await fh.close();
   }
-  if (hash.digest('hex') !== expected) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest`);
+  if (!matches()) throw new ToolError('corrupt', `${reader.file}: ${what} does not match its digest`);
 }
 
 export async function restorePack(file: string, dir: string, opts: RestoreOptions = {}): Promise<Restored> {
@@ -166,12 +169,12 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
       throw new ToolError('corrupt', `${file}: the restored state does not match the header's state hash`);
     const store = new BlobStore(dir, { durable: fsync });
     for (const [digest, n] of header.blobs) {
-      if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new ToolError('corrupt', `${file}: bad blob digest '${digest}'`);
-      await writeVerified(reader, store.path(digest), n, digest.slice(7), `blob ${digest}`, written, onBytes);
+      if (!isStoredDigest(digest)) throw new ToolError('corrupt', `${file}: bad blob digest '${digest}'`);
+      await writeVerified(reader, store.path(digest), n, digest, `blob ${digest}`, written, onBytes);
     }
     for (const [id, n, sha] of header.uploads) {
       if (!/^[\w.-]+$/.test(id)) throw new ToolError('corrupt', `${file}: bad upload id '${id}'`);
-      await writeVerified(reader, store.stagingPath(id), n, sha, `staged upload ${id}`, written, onBytes);
+      await writeVerified(reader, store.stagingPath(id), n, `sha256:${sha}`, `staged upload ${id}`, written, onBytes);
     }
     await Promise.all(written.inflight.splice(0));
     const end = await reader.all(PACK_END.length);

@@ -16,6 +16,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { BlobStore } from '../blobs/blob-store.ts';
 import { settlePacks } from './settle-packs.ts';
+import { digestAlgorithm } from '../domain/names.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
 import { listSegments } from '../journal/index.ts';
 import { stateHash } from './canonical-state.ts';
@@ -45,10 +46,12 @@ export interface VerifyReport {
   faults: Fault[];
 }
 
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
+/** The digest of a file in the algorithm of `like` (sha256 or sha512). */
+async function digestFile(path: string, like: string): Promise<string> {
+  const algorithm = digestAlgorithm(like);
+  const hash = createHash(algorithm);
   for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(c as Buffer);
-  return `sha256:${hash.digest('hex')}`;
+  return `${algorithm}:${hash.digest('hex')}`;
 }
 
 export async function verifyJournal(history: JournalHistory, opts: { progress?: ProgressFactory } = {}): Promise<VerifyReport> {
@@ -97,7 +100,7 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
     if (actual === undefined) faults.push({ kind: 'blob-missing', where: path, message: `blob ${digest} is referenced by the journal but its file is missing` });
     else if (actual !== size) faults.push({ kind: 'blob-size', where: path, message: `blob ${digest} has ${actual} bytes, the journal says ${size}` });
     else {
-      const got = await sha256File(path);
+      const got = await digestFile(path, digest);
       if (got !== digest) faults.push({ kind: 'blob-digest', where: path, message: `blob file for ${digest} hashes to ${got}` });
     }
     blobBar?.update(++checked);

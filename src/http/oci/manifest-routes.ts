@@ -1,11 +1,12 @@
 /**
  * end-3 (GET/HEAD a manifest by tag or digest), end-7 (PUT), end-9 (DELETE).
- * A manifest is kept and served byte for byte; its digest is the sha256 of
+ * A manifest is kept and served byte for byte; its digest is the sha256 (or, pushed by a sha512 digest, the sha512) of
  * exactly the bytes received.
  */
 import { createHash } from 'node:crypto';
 import { DomainFailure } from '../../domain/errors.ts';
 import { parseManifest } from '../../domain/manifest.ts';
+import { digestAlgorithm } from '../../domain/names.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readBody } from '../read-json-body.ts';
 import { negotiate } from './content-negotiation.ts';
@@ -56,7 +57,9 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
         throw new OciError(413, 'MANIFEST_INVALID', `manifest exceeds the limit of ${MANIFEST_LIMIT} bytes`);
       throw err;
     }
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    // by digest: that digest's algorithm (sha256 or sha512); by tag: sha256, the canonical one
+    const algorithm = ref.digest === null ? 'sha256' : digestAlgorithm(ref.digest);
+    const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
     if (ref.digest !== null && ref.digest !== digest)
       throw new OciError(400, 'DIGEST_INVALID', `the manifest's digest is ${digest}, not ${ref.digest}`, { digest: ref.digest });
     const parsed = parseManifest(bytes, ctx.get('content-type') || undefined);

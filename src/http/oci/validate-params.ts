@@ -1,11 +1,11 @@
 /**
  * Parameter middleware (router.param) for the /v2 path grammar: a malformed
  * repository name, digest or reference is a 400 before any handler runs.
- * Repository names follow ECR (lowercase, 2-256 characters); only sha256
- * digests are stored.
+ * Repository names follow ECR (lowercase, 2-256 characters); sha256 and
+ * sha512 digests are stored.
  */
 import type { RouterParameterMiddleware } from '@koa/router';
-import { isDigest, isRepositoryName, isSha256Digest, isTag } from '../../domain/names.ts';
+import { isDigest, isRepositoryName, isStoredDigest, isTag } from '../../domain/names.ts';
 import { OciError } from './oci-error.ts';
 import type { OciState } from './oci-context.ts';
 
@@ -28,8 +28,8 @@ export const validReference: RouterParameterMiddleware<OciState> = (reference, _
 
 export function assertDigest(digest: string): void {
   if (!isDigest(digest)) throw new OciError(400, 'DIGEST_INVALID', `invalid digest '${digest.slice(0, 200)}'`);
-  if (!isSha256Digest(digest))
-    throw new OciError(400, 'DIGEST_INVALID', `unsupported digest '${digest.slice(0, 200)}': only sha256 is supported`);
+  if (!isStoredDigest(digest))
+    throw new OciError(400, 'DIGEST_INVALID', `unsupported digest '${digest.slice(0, 200)}': only sha256 and sha512 are supported`);
 }
 
 /** A manifest reference: a digest or a tag (already validated). */
