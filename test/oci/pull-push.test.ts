@@ -247,6 +247,16 @@ test('end-7: a manifest over 4 MiB is refused with 413', async (t) => {
   t.is(res.status, 413);
 });
 
+test('end-7: a manifest just under 4 MiB (390 annotations of 10,000 characters) is accepted, journaled and served byte for byte', async (t) => {
+  await using reg = await startRegistry();
+  const annotations = Object.fromEntries(Array.from({ length: 390 }, (_, i) => [`large-annotation-${i}`, 'A'.repeat(10_000)]));
+  const { bytes, digest } = await reg.pushImage('test/app', 'large-manifest', { annotations });
+  t.true(bytes.length > 3_900_000 && bytes.length <= 4 * 1024 * 1024);
+  const get = await reg.fetch(`/v2/test/app/manifests/${digest}`, { headers: { accept: OCI_MANIFEST } });
+  t.is(get.status, 200);
+  t.deepEqual(Buffer.from(await get.arrayBuffer()), bytes);
+});
+
 test('end-7: a push to a repository that does not exist is NAME_UNKNOWN', async (t) => {
   await using reg = await startRegistry();
   const post = await reg.fetch('/v2/test/missing/blobs/uploads/', { method: 'POST' });
