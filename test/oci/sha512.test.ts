@@ -1,6 +1,7 @@
 // sha512, the other digest algorithm OCI registers (and the conformance suite pushes): blobs
 // uploaded every way, verified by their sha512; a manifest and an index pushed by sha512 digest;
-// snapshots, restores and verify keep them. Tags stay on sha256 (a PUT by tag digests with sha256).
+// snapshots, restores and verify keep them. Tags stay on sha256 (a PUT by tag digests with sha256);
+// a PUT by digest (either algorithm) may tag it with ?tag= parameters, listed back in OCI-Tag.
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -127,4 +128,19 @@ test('sha512 blobs survive a snapshot and a start from it, and verify checks the
   await writeFile(file, Buffer.from('kept through a snapshoT'));
   const faults = (await verifyJournal(await openHistory(join(dir, 'b')))).faults;
   t.deepEqual(faults.map((f) => f.kind), ['blob-digest']);
+});
+
+test('a PUT by digest with ?tag= parameters tags the manifest and lists each tag in OCI-Tag; a bad tag is TAG_INVALID', async (t) => {
+  await using reg = await startRegistry();
+  const { bytes } = await reg.pushImage('test/app', 'first');
+  for (const digest of [sha512(bytes), `sha256:${createHash('sha256').update(bytes).digest('hex')}`]) {
+    const put = await reg.putManifest('test/app', `${digest}?tag=${digest.slice(0, 6)}-a&tag=${digest.slice(0, 6)}-b`, bytes);
+    t.is(put.status, 201);
+    t.deepEqual(put.headers.get('oci-tag')?.split(',').map((s) => s.trim()), [`${digest.slice(0, 6)}-a`, `${digest.slice(0, 6)}-b`]);
+    const byTag = await reg.fetch(`/v2/test/app/manifests/${digest.slice(0, 6)}-b`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } });
+    t.is(byTag.status, 200);
+  }
+  const bad = await reg.putManifest('test/app', `${sha512(bytes)}?tag=-no`, bytes);
+  t.is(bad.status, 400);
+  t.deepEqual(await errorCodes(bad), ['TAG_INVALID']);
 });

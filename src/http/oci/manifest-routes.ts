@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { DomainFailure } from '../../domain/errors.ts';
 import { parseManifest } from '../../domain/manifest.ts';
-import { digestAlgorithm } from '../../domain/names.ts';
+import { digestAlgorithm, isTag } from '../../domain/names.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readBody } from '../read-json-body.ts';
 import { negotiate } from './content-negotiation.ts';
@@ -49,6 +49,11 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
   router.put('/*name/manifests/:reference', async (ctx) => {
     const name = ctx.params.name ?? '';
     const ref = parseReference(ctx.params.reference ?? '');
+    // A PUT by digest may name tags too (`?tag=a&tag=b`); each is applied after the
+    // manifest and listed in an OCI-Tag header. A PUT by tag ignores them.
+    const raw = ctx.query.tag;
+    const extraTags = ref.digest === null || raw === undefined ? [] : [...new Set(Array.isArray(raw) ? raw : [raw])];
+    for (const tag of extraTags) if (!isTag(tag)) throw new OciError(400, 'TAG_INVALID', `invalid tag '${tag.slice(0, 200)}'`);
     let bytes: Buffer;
     try {
       bytes = await readBody(ctx.req, MANIFEST_LIMIT);
@@ -64,26 +69,29 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
       throw new OciError(400, 'DIGEST_INVALID', `the manifest's digest is ${digest}, not ${ref.digest}`, { digest: ref.digest });
     const parsed = parseManifest(bytes, ctx.get('content-type') || undefined);
     if (!parsed.ok) throw new OciError(400, 'MANIFEST_INVALID', `manifest invalid: ${parsed.message}`);
-    try {
-      await engine.execute({
-        type: 'PutManifest',
-        scope: ctx.state.scope,
-        repository: name,
-        digest,
-        bytes,
-        manifest: parsed.manifest,
-        tag: ref.tag,
-        face: 'oci',
-      });
-    } catch (err) {
-      if (err instanceof DomainFailure && err.error.code === 'ImageTagAlreadyExists')
-        throw new OciError(
-          400,
-          'TAG_INVALID',
-          `tag invalid: The image tag '${ref.tag}' already exists in the '${name}' repository and cannot be overwritten because the repository is immutable.`,
-        );
-      throw err;
+    for (const tag of [ref.tag, ...extraTags]) {
+      try {
+        await engine.execute({
+          type: 'PutManifest',
+          scope: ctx.state.scope,
+          repository: name,
+          digest,
+          bytes,
+          manifest: parsed.manifest,
+          tag,
+          face: 'oci',
+        });
+      } catch (err) {
+        if (err instanceof DomainFailure && err.error.code === 'ImageTagAlreadyExists')
+          throw new OciError(
+            400,
+            'TAG_INVALID',
+            `tag invalid: The image tag '${tag}' already exists in the '${name}' repository and cannot be overwritten because the repository is immutable.`,
+          );
+        throw err;
+      }
     }
+    for (const tag of extraTags) ctx.append('OCI-Tag', tag);
     ctx.status = 201;
     ctx.set('Location', `${repoPath(name)}/manifests/${digest}`);
     ctx.set('Docker-Content-Digest', digest);
