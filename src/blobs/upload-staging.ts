@@ -91,7 +91,8 @@ export class UploadStaging {
       if (this.#store.durable && written > 0) await fh.datasync();
       live.length = offset + written;
       live.exact = true;
-      live.flushed = this.#store.durable;
+      // fdatasync flushed the whole file; an empty append leaves it as it was
+      live.flushed = this.#store.durable && (written > 0 || live.flushed);
       return written;
     } catch (err) {
       this.#live.delete(uploadId);
