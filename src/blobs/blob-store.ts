@@ -140,7 +140,7 @@ export class BlobStore {
       // a folder made here is recorded in its parent: fsync each parent of a new folder
       const created = await mkdir(dir, { recursive: true });
       if (created !== undefined && this.durable) {
-        for (let d = dir; ; d = dirname(d)) {
+        for (let d = dir; d !== dirname(d); d = dirname(d)) {
           await syncDir(dirname(d));
           if (d === created) break;
         }
@@ -171,8 +171,8 @@ export class BlobStore {
   #fsyncDir(dir: string): Promise<void> {
     let fd = this.#dirFds.get(dir);
     if (fd === undefined) this.#dirFds.set(dir, (fd = openSync(dir, 'r')));
-    const open = fd;
-    return new Promise((resolve, reject) => fsync(open, (err) => (err ? reject(err) : resolve())));
+    const descriptor = fd;
+    return new Promise((resolve, reject) => fsync(descriptor, (err) => (err ? reject(err) : resolve())));
   }
 
   /** Closes the folder descriptors, after the fsyncs in flight. The store stays usable (they reopen). */
