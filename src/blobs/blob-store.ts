@@ -186,7 +186,10 @@ export class BlobStore {
 /** Hex digest (`algorithm`: sha256, sha512) of the first `length` bytes of a file (all of it by default). */
 export async function hashFile(path: string, length = Infinity, algorithm = 'sha256'): Promise<string> {
   const hash = createHash(algorithm);
-  if (length > 0) for await (const chunk of createReadStream(path, Number.isFinite(length) ? { end: length - 1 } : {})) hash.update(chunk as Buffer);
+  if (length > 0) {
+    const range = Number.isFinite(length) ? { end: length - 1 } : {};
+    for await (const chunk of createReadStream(path, { ...range, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  }
   return hash.digest('hex');
 }
 

@@ -8,9 +8,8 @@
  * first (settle-packs.ts).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, rename, stat, unlink } from 'node:fs/promises';
-import { BlobCorruptError, BlobStore } from '../blobs/blob-store.ts';
+import { BlobCorruptError, BlobStore, hashFile } from '../blobs/blob-store.ts';
 import { cloneState } from '../domain/state.ts';
 import { stateHash } from './canonical-state.ts';
 import { encodeCheckpointBody } from './checkpoint-file.ts';
@@ -33,12 +32,6 @@ export interface PreparedPack {
    * done with a chunk before asking for the next (writePack is; a stream is not).
    */
   chunks(progress?: Progress, reuse?: boolean): AsyncGenerator<Buffer>;
-}
-
-async function sha256Prefix(path: string, length: number): Promise<string> {
-  const hash = createHash('sha256');
-  if (length > 0) for await (const c of createReadStream(path, { start: 0, end: length - 1 })) hash.update(c as Buffer);
-  return hash.digest('hex');
 }
 
 /** The file's first `length` bytes in chunks; with `scratch`, every chunk is a view of it (valid until the next). */
@@ -95,7 +88,7 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
       dropped.push(u.id);
       continue;
     }
-    uploads.push([u.id, u.offset, await sha256Prefix(path, u.offset)]);
+    uploads.push([u.id, u.offset, await hashFile(path, u.offset)]);
   }
   if (dropped.length > 0) {
     state = opts.live ? cp.state : cloneState(cp.state);

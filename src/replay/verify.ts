@@ -11,10 +11,8 @@
  * It reports every fault it finds rather than stopping at the first one; the
  * replay check covers the history up to the first damaged frame.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { BlobStore } from '../blobs/blob-store.ts';
+import { BlobStore, hashFile } from '../blobs/blob-store.ts';
 import { settlePacks } from './settle-packs.ts';
 import { digestAlgorithm } from '../domain/names.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
@@ -49,9 +47,7 @@ export interface VerifyReport {
 /** The digest of a file in the algorithm of `like` (sha256 or sha512). */
 async function digestFile(path: string, like: string): Promise<string> {
   const algorithm = digestAlgorithm(like);
-  const hash = createHash(algorithm);
-  for await (const c of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(c as Buffer);
-  return `${algorithm}:${hash.digest('hex')}`;
+  return `${algorithm}:${await hashFile(path, Infinity, algorithm)}`;
 }
 
 export async function verifyJournal(history: JournalHistory, opts: { progress?: ProgressFactory } = {}): Promise<VerifyReport> {

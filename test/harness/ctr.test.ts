@@ -1,11 +1,9 @@
 // containerd's ctr against Debian's reference registry, through a private containerd.
 
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { startContainerd } from '../support/clients/ctr.ts';
 import { isAlive } from '../support/clients/daemon.ts';
-import { makeIndexLayout, tarLayout } from '../support/clients/oci-layout.ts';
+import { makeIndexArchive } from '../support/clients/oci-layout.ts';
 import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
 import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
 
@@ -16,9 +14,7 @@ test('ctr pushes a two-platform index imported from an OCI archive and pulls it 
   await using containerd = await startContainerd();
   const dir = await makeTempDir('layout');
   t.teardown(() => removeDir(dir));
-  const layout = await makeIndexLayout(path.join(dir, 'in'), { tag: 'multi' });
-  const archive = path.join(dir, 'multi.tar');
-  await writeFile(archive, await tarLayout(layout.dir));
+  const { layout, archive } = await makeIndexArchive(dir, 'multi');
   const ref = `${registry.host}/harness/ctr:multi`;
 
   await containerd.importArchive(archive, `${registry.host}/harness/ctr`);

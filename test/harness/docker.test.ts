@@ -3,7 +3,7 @@
 // manifest list with `docker manifest`.
 
 import { testRequiring } from '../support/clients/client-test.ts';
-import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
+import { pushedDigest, pushManifestList, startDockerd } from '../support/clients/dockerd.ts';
 import { isAlive } from '../support/clients/daemon.ts';
 import { seededBytes } from '../support/clients/oci-layout.ts';
 import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
@@ -48,17 +48,9 @@ test('a private dockerd builds FROM scratch, pushes, pulls by tag and by digest,
 test('docker manifest pushes a manifest list of two images', async (t) => {
   await using registry = await startReferenceRegistry();
   await using dockerd = await startDockerd({ insecureRegistries: [registry.host] });
-  const { docker } = dockerd;
   const repo = `${registry.host}/harness/multi`;
 
-  const digests: string[] = [];
-  for (const arch of ['amd64', 'arm64']) {
-    await dockerd.buildFromScratch(`${repo}:${arch}`, { 'arch.txt': `${arch}\n` });
-    digests.push(pushedDigest((await docker(['push', `${repo}:${arch}`])).stdout));
-  }
-  await docker(['manifest', 'create', '--insecure', `${repo}:list`, `${repo}:amd64`, `${repo}:arm64`]);
-  await docker(['manifest', 'annotate', '--arch', 'arm64', '--os', 'linux', `${repo}:list`, `${repo}:arm64`]);
-  const listDigest = (await docker(['manifest', 'push', '--insecure', '--purge', `${repo}:list`])).stdout.trim();
+  const { digests, listDigest } = await pushManifestList(dockerd, repo);
   t.regex(listDigest, /^sha256:[0-9a-f]{64}$/);
 
   const response = await fetch(`${registry.url}/v2/harness/multi/manifests/list`, { headers: { accept: manifestListType } });

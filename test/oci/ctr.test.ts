@@ -1,11 +1,9 @@
 // containerd's ctr against ecr-rewind's /v2: push a two-platform index imported from an OCI
 // archive, remove it, pull it back with the same digest.
 
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { startContainerd } from '../support/clients/ctr.ts';
-import { makeIndexLayout, tarLayout } from '../support/clients/oci-layout.ts';
+import { makeIndexArchive } from '../support/clients/oci-layout.ts';
 import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
 import { startRegistry } from './registry-fixture.ts';
 
@@ -17,9 +15,7 @@ test('ctr pushes a two-platform index and pulls it back with the same digest', a
   await using containerd = await startContainerd();
   const dir = await makeTempDir('layout');
   t.teardown(() => removeDir(dir));
-  const layout = await makeIndexLayout(path.join(dir, 'in'), { tag: 'multi' });
-  const archive = path.join(dir, 'multi.tar');
-  await writeFile(archive, await tarLayout(layout.dir));
+  const { layout, archive } = await makeIndexArchive(dir, 'multi');
   const ref = `${reg.emu.registryHost}/team/ctr:multi`;
 
   await containerd.importArchive(archive, `${reg.emu.registryHost}/team/ctr`);

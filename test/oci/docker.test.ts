@@ -2,7 +2,7 @@
 // by digest, push a second repository (mount), and push a manifest list with `docker manifest`.
 
 import { testRequiring } from '../support/clients/client-test.ts';
-import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
+import { pushedDigest, pushManifestList, startDockerd } from '../support/clients/dockerd.ts';
 import { seededBytes } from '../support/clients/oci-layout.ts';
 import { DOCKER_LIST, DOCKER_MANIFEST, startRegistry } from './registry-fixture.ts';
 
@@ -49,14 +49,7 @@ test('docker manifest pushes a manifest list of two images', async (t) => {
   const repo = `${host}/team/multi`;
   await docker(['login', '--username', 'AWS', '--password-stdin', host], { input: 'dev-token' });
 
-  const digests: string[] = [];
-  for (const arch of ['amd64', 'arm64']) {
-    await dockerd.buildFromScratch(`${repo}:${arch}`, { 'arch.txt': `${arch}\n` });
-    digests.push(pushedDigest((await docker(['push', `${repo}:${arch}`])).stdout));
-  }
-  await docker(['manifest', 'create', '--insecure', `${repo}:list`, `${repo}:amd64`, `${repo}:arm64`]);
-  await docker(['manifest', 'annotate', '--arch', 'arm64', '--os', 'linux', `${repo}:list`, `${repo}:arm64`]);
-  const listDigest = (await docker(['manifest', 'push', '--insecure', '--purge', `${repo}:list`])).stdout.trim();
+  const { digests, listDigest } = await pushManifestList(dockerd, repo);
   t.regex(listDigest, /^sha256:[0-9a-f]{64}$/);
 
   const response = await reg.fetch('/v2/team/multi/manifests/list', { headers: { accept: DOCKER_LIST } });

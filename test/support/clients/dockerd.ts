@@ -168,3 +168,20 @@ export function pushedDigest(pushOutput: string): string {
   if (!match?.[1]) throw new Error(`no digest in docker push output:\n${pushOutput}`);
   return match[1];
 }
+
+/**
+ * Builds and pushes `<repo>:amd64` and `<repo>:arm64` (FROM scratch), then pushes `<repo>:list`,
+ * a manifest list of the two, with `docker manifest`; returns the images' and the list's digests.
+ */
+export async function pushManifestList(dockerd: Dockerd, repo: string): Promise<{ digests: string[]; listDigest: string }> {
+  const { docker } = dockerd;
+  const digests: string[] = [];
+  for (const arch of ['amd64', 'arm64']) {
+    await dockerd.buildFromScratch(`${repo}:${arch}`, { 'arch.txt': `${arch}\n` });
+    digests.push(pushedDigest((await docker(['push', `${repo}:${arch}`])).stdout));
+  }
+  await docker(['manifest', 'create', '--insecure', `${repo}:list`, `${repo}:amd64`, `${repo}:arm64`]);
+  await docker(['manifest', 'annotate', '--arch', 'arm64', '--os', 'linux', `${repo}:list`, `${repo}:arm64`]);
+  const listDigest = (await docker(['manifest', 'push', '--insecure', '--purge', `${repo}:list`])).stdout.trim();
+  return { digests, listDigest };
+}

@@ -244,3 +244,11 @@ export async function tarLayout(dir: string): Promise<Buffer> {
   }
   return tarFiles(files);
 }
+
+/** A two-platform index layout under `<dir>/in`, tarred to `<dir>/<tag>.tar` (what `ctr images import` reads). */
+export async function makeIndexArchive(dir: string, tag: string): Promise<{ layout: IndexLayout; archive: string }> {
+  const layout = await makeIndexLayout(path.join(dir, 'in'), { tag });
+  const archive = path.join(dir, `${tag}.tar`);
+  await writeFile(archive, await tarLayout(layout.dir));
+  return { layout, archive };
+}
