@@ -26,6 +26,8 @@ export interface Config {
   /** Deterministic clock `START[,STEP]` (recording), or the system clock. */
   readonly clock: string | undefined;
   readonly logLevel: string;
+  /** A JSON file of advisories image scans match against (src/scanning/advisory-input.ts), loaded at start. */
+  readonly advisories: string | undefined;
 }
 
 interface Setting<K extends keyof Config> {
@@ -60,6 +62,7 @@ export const DEFAULTS: Config = Object.freeze({
   seed: undefined,
   clock: undefined,
   logLevel: 'info',
+  advisories: undefined,
 });
 
 /** Each setting's environment variable (README's table lists the same). */
@@ -76,6 +79,7 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   { key: 'seed', env: 'ECR_REWIND_SEED', parse: int('seed') },
   { key: 'clock', env: 'ECR_REWIND_CLOCK', parse: text },
   { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: text },
+  { key: 'advisories', env: 'ECR_REWIND_ADVISORIES', parse: text },
 ] as Setting<keyof Config>[];
 
 /**

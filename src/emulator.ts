@@ -29,6 +29,8 @@ import { adoptPack, type AdoptedPack } from './replay/pack-adopt.ts';
 import { loadPacks } from './replay/pack-index.ts';
 import { preparePack, writePack } from './replay/pack-writer.ts';
 import { resolvePosition } from './replay/positions.ts';
+import type { Scanner } from './scanning/scanner.ts';
+import { startScanning } from './scanning/start-scanning.ts';
 import { replay, type Checkpoint } from './replay/replay.ts';
 import { replayTo } from './replay/time-travel.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
@@ -71,6 +73,8 @@ export interface Emulator extends AsyncDisposable {
    * pack (at once when there is none). Reads never wait for it: they extract what they need.
    */
   blobsSettled(): Promise<void>;
+  /** Resolves when no image scan is queued or running (at once for a read-only view). */
+  scansSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -128,6 +132,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw err;
   }
   let extraction: PackExtraction | undefined;
+  let scanner: Scanner | undefined;
   try {
     const history = liveHistory(journal);
     let start: ReturnType<typeof replay>;
@@ -187,6 +192,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       auth,
       registryHost: () => config.advertisedHost ?? `localhost:${port}`,
     };
+    // Image scanning: the --advisories file recorded if it changed, pending scans resumed.
+    scanner = readOnly === undefined ? await startScanning({ engine, blobs, log, advisories: config.advisories }) : undefined;
     const app = createApp(deps);
     server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, app.callback());
     await new Promise<void>((resolve, reject) => {
@@ -216,6 +223,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server!.close(() => resolve());
           server!.closeAllConnections();
         });
+        await scanner?.stop();
         await extraction?.stop();
         await blobs.close();
         await journal.flush();
@@ -254,10 +262,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       blobsSettled: async () => {
         await extracted;
       },
+      scansSettled: () => scanner?.idle() ?? Promise.resolve(),
       stop,
       [Symbol.asyncDispose]: stop,
     };
   } catch (err) {
+    await scanner?.stop().catch(() => undefined);
     await extraction?.stop().catch(() => undefined);
     await journal.close().catch(() => undefined);
     if (tempJournal) await rm(tempJournal, { recursive: true, force: true });

@@ -6,6 +6,7 @@
 import type { ParsedManifest } from './manifest.ts';
 import type { RegistryScope } from './scope.ts';
 import type { RepoSettings } from './settings/settings-state.ts';
+import type { ScanningCommand } from './scanning/scanning-commands.ts';
 import type { SettingsCommand } from './settings/settings-commands.ts';
 
 interface InRepo {
@@ -40,7 +41,7 @@ export type CoreCommand =
   | ({ type: 'RecordPull'; digest: string } & InRepo)
   | { type: 'SetMark'; name: string; at: number };
 
-export type Command = CoreCommand | SettingsCommand;
+export type Command = CoreCommand | SettingsCommand | ScanningCommand;
 
 /** What decide knows besides the state and the command. */
 export interface DecideContext {

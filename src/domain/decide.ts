@@ -7,6 +7,7 @@ import { domainError, type DomainError } from './errors.ts';
 import { coreEvents as ev, repositoryCreated, type DomainEvent, type RepoRef } from './events.ts';
 import { isForeign } from './manifest.ts';
 import { isRepositoryName } from './names.ts';
+import { decideScanning, isScanningCommand, scansOnPush } from './scanning/scanning-decide.ts';
 import { repoKey, type RegistryScope } from './scope.ts';
 import { createOnPush } from './settings/create-on-push.ts';
 import { decideSettings } from './settings/settings-decide.ts';
@@ -78,6 +79,7 @@ export function decide(state: RegistryState, command: Command, ctx: DecideContex
     case 'SetMark':
       return decideCore(state, command, ctx);
     default:
+      if (isScanningCommand(command)) return decideScanning(state, command, ctx);
       return decideSettings(state, command, ctx);
   }
 }
@@ -290,6 +292,7 @@ function decidePutManifest(
         ...ref,
       }),
     );
+    events.push(...scansOnPush(state, c.scope, c.repository, repo?.settings.scanOnPush ?? false, { digest: c.digest, mediaType: m.mediaType }));
   }
   if (c.tag !== null && current !== c.digest)
     events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));

@@ -41,6 +41,10 @@ export const DOMAIN_ERROR_CODES = [
   'ExclusionNotFound',
   'LimitExceeded',
   'Validation',
+  // image scanning
+  'ScanNotFound',
+  'UnsupportedImageType',
+  'ImageArchived',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

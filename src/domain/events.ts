@@ -7,6 +7,7 @@
  * the keys of its data are always in the same order and the same event always
  * encodes to the same bytes.
  */
+import type { ScanningEventMap } from './scanning/scanning-events.ts';
 import type { SettingsEventMap } from './settings/settings-events.ts';
 
 /** Where a repository lives: ECR account and region, and its name. */
@@ -61,7 +62,7 @@ export interface CoreEventMap {
   Rewound: { to: number; mark: string | null };
 }
 
-export type EventMap = CoreEventMap & SettingsEventMap;
+export type EventMap = CoreEventMap & SettingsEventMap & ScanningEventMap;
 export type EventType = keyof EventMap;
 
 export type DomainEvent = { [K in EventType]: { type: K; data: EventMap[K] } }[EventType];

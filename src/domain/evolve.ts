@@ -5,6 +5,7 @@
  */
 import type { RecordedEvent, RepoRef } from './events.ts';
 import { repoKey } from './scope.ts';
+import { evolveScanning, isScanningEvent } from './scanning/scanning-evolve.ts';
 import { evolveSettings } from './settings/settings-evolve.ts';
 import type { RegistryState, Repository } from './state.ts';
 
@@ -141,6 +142,10 @@ export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {
       // which swaps in the state as it was after event `to`.
       return state;
     default:
+      if (isScanningEvent(e)) {
+        evolveScanning(state, e);
+        return state;
+      }
       return evolveSettings(state, e);
   }
 }

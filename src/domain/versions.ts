@@ -1,5 +1,6 @@
 /** The schema version writers use for each event type; readers upcast older ones (upcasters.ts). */
 import type { CoreEventMap, EventType } from './events.ts';
+import { SCANNING_EVENT_VERSIONS } from './scanning/scanning-event-factories.ts';
 import { SETTINGS_EVENT_VERSIONS } from './settings/settings-event-factories.ts';
 
 const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
@@ -20,4 +21,8 @@ const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
   Rewound: 1,
 };
 
-export const EVENT_VERSIONS: { readonly [K in EventType]: number } = { ...CORE_EVENT_VERSIONS, ...SETTINGS_EVENT_VERSIONS };
+export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
+  ...CORE_EVENT_VERSIONS,
+  ...SETTINGS_EVENT_VERSIONS,
+  ...SCANNING_EVENT_VERSIONS,
+};

@@ -14,6 +14,7 @@
  * whose form (Maps as entry arrays, images as objects, digests inline) is still read.
  */
 import { repoKey } from '../domain/scope.ts';
+import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
 
 export const REGISTRY_PROJECTION = { name: 'registry', version: 2 } as const;
@@ -55,6 +56,8 @@ interface RegistrySnapshot {
   uploads: Upload[];
   /** [digest, size, ...] */
   blobs: (D | number)[];
+  /** The advisory list (absent when none was ever put: older snapshots decode the same). */
+  scanning?: ScanningState;
 }
 
 export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
@@ -91,7 +94,9 @@ export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
       settings: r.settings,
     };
   });
-  return { seq: s.seq, digests, registries: [...s.registries], repos, uploads: [...s.uploads.values()], blobs: sizes(s.blobs) };
+  const out: RegistrySnapshot = { seq: s.seq, digests, registries: [...s.registries], repos, uploads: [...s.uploads.values()], blobs: sizes(s.blobs) };
+  if (s.scanning !== undefined) out.scanning = s.scanning;
+  return out;
 }
 
 function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
@@ -150,13 +155,15 @@ export function decodeRegistryState(raw: unknown, version: number = REGISTRY_PRO
       settings: r.settings,
     });
   }
-  return {
+  const state: RegistryState = {
     seq: s.seq,
     registries: new Map(s.registries),
     repos,
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: sizes(s.blobs),
   };
+  if (s.scanning !== undefined) state.scanning = s.scanning;
+  return state;
 }
 
 /** An image with the keys in the order evolve() gives them (one hidden class for both). */

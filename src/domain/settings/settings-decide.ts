@@ -3,6 +3,7 @@ import type { DecideContext } from '../commands.ts';
 import type { Decision } from '../decide.ts';
 import { domainError, type DomainError } from '../errors.ts';
 import type { DomainEvent } from '../events.ts';
+import { scansOnConfiguration } from '../scanning/scanning-decide.ts';
 import { repoKey, scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import type { SettingsCommand } from './settings-commands.ts';
@@ -102,7 +103,10 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       return ok(ev.AccountSettingPut({ name: c.name, value: c.value, ...regOf(c.scope) }));
     }
     case 'PutRegistryScanningConfiguration':
-      return ok(ev.RegistryScanningConfigurationPut({ scanType: c.scanType, rules: c.rules, ...regOf(c.scope) }));
+      return ok(
+        ev.RegistryScanningConfigurationPut({ scanType: c.scanType, rules: c.rules, ...regOf(c.scope) }),
+        ...scansOnConfiguration(state, c.scope, { scanType: c.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC', rules: c.rules }, ctx.now),
+      );
     case 'PutSigningConfiguration':
       return ok(ev.SigningConfigurationPut({ rules: c.rules, ...regOf(c.scope) }));
     case 'DeleteSigningConfiguration':

@@ -36,6 +36,8 @@ export type EcrErrorName =
   | 'ExclusionNotFoundException'
   | 'LimitExceededException'
   | 'UnsupportedImageTypeException'
+  | 'ScanNotFoundException'
+  | 'ImageArchivedException'
   // protocol-level errors (no domain code)
   | 'UnknownOperationException'
   | 'SerializationException'
@@ -79,6 +81,9 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ExclusionNotFound: 'ExclusionNotFoundException',
   LimitExceeded: 'LimitExceededException',
   Validation: 'ValidationException',
+  ScanNotFound: 'ScanNotFoundException',
+  UnsupportedImageType: 'UnsupportedImageTypeException',
+  ImageArchived: 'ImageArchivedException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {

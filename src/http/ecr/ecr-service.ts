@@ -10,6 +10,7 @@ import { layerOperations } from './operations/layers.ts';
 import { policyAndTagOperations } from './operations/policies-and-tags.ts';
 import { registryOperations } from './operations/registry-settings.ts';
 import { repositoryOperations } from './operations/repositories.ts';
+import { scanningOperations } from './operations/scanning.ts';
 import { templateOperations } from './operations/templates.ts';
 import type { Wire } from './wire.ts';
 
@@ -57,6 +58,8 @@ interface Outputs {
   DescribeRepositoryCreationTemplates: Sdk.DescribeRepositoryCreationTemplatesResponse;
   UpdateRepositoryCreationTemplate: Sdk.UpdateRepositoryCreationTemplateResponse;
   DeleteRepositoryCreationTemplate: Sdk.DeleteRepositoryCreationTemplateResponse;
+  StartImageScan: Sdk.StartImageScanResponse;
+  DescribeImageScanFindings: Sdk.DescribeImageScanFindingsResponse;
 }
 
 export type EcrOperationName = keyof Outputs;
@@ -69,6 +72,7 @@ export const ecrService: EcrService = {
   ...layerOperations,
   ...registryOperations,
   ...templateOperations,
+  ...scanningOperations,
 };
 
 /**
@@ -87,8 +91,6 @@ export const NOT_YET_IMPLEMENTED: readonly string[] = [
   'GetLifecyclePolicyPreview',
   'PutLifecyclePolicy',
   'StartLifecyclePolicyPreview',
-  'DescribeImageScanFindings',
-  'StartImageScan',
   'DescribeImageReplicationStatus',
   'PutReplicationConfiguration',
   'DescribeReplicationBackfillResults',

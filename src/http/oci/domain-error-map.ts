@@ -42,6 +42,9 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   ExclusionNotFound: { status: 404, code: 'UNSUPPORTED' },
   LimitExceeded: { status: 429, code: 'TOOMANYREQUESTS' },
   Validation: { status: 400, code: 'UNSUPPORTED' },
+  ScanNotFound: { status: 404, code: 'UNSUPPORTED' },
+  UnsupportedImageType: { status: 400, code: 'UNSUPPORTED' },
+  ImageArchived: { status: 400, code: 'UNSUPPORTED' },
 };
 
 export function ociErrorOf(error: DomainError): OciError {

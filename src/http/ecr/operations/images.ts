@@ -10,13 +10,14 @@ import { isDigest, isSha256Digest, isTag } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
 import type { Repository } from '../../../domain/state.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
+import { imageScanSummary } from '../../../queries/ecr-scan-findings.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { findRepo } from '../../../queries/ecr-repositories.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
 
-type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
+export type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
 type FailureCode =
   | 'InvalidImageDigest'
   | 'InvalidImageTag'
@@ -31,7 +32,7 @@ interface Failure {
   failureReason: string;
 }
 
-function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
+export function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
   const repo = findRepo(call.deps.engine.state, scope, name);
   if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
   return repo;
@@ -43,7 +44,7 @@ const cleanId = (id: ImageId): ImageId => ({
 });
 
 /** Resolves an image id to a digest in `repo`, or the failure ECR reports for it. */
-function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
+export function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   const fail = (failureCode: FailureCode, failureReason: string): Failure => ({ imageId: cleanId(id), failureCode, failureReason });
   if (id.imageDigest === undefined && id.imageTag === undefined)
     return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
@@ -60,7 +61,7 @@ function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   return { digest: byTag as string };
 }
 
-const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): EcrError =>
+export const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): EcrError =>
   new EcrError(
     'ImageNotFoundException',
     `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repository}' in the registry with id '${scope.account}'`,
@@ -219,7 +220,8 @@ export const imageOperations = {
           if ('failureCode' in r) throw imageNotFound(scope, i.repositoryName, id);
           if (seen.has(r.digest)) continue;
           seen.add(r.digest);
-          imageDetails.push(imageDetail(repo, repo.images.get(r.digest)!, tags.get(r.digest)));
+          const image = repo.images.get(r.digest)!;
+          imageDetails.push({ ...imageDetail(repo, image, tags.get(r.digest)), ...imageScanSummary(call.deps.engine.state, repo, image) });
         }
         return { imageDetails };
       }
@@ -230,7 +232,7 @@ export const imageOperations = {
         query: `images:${filter.tagStatus}:${filter.imageStatus}`,
       });
       return {
-        imageDetails: page.items.map((m) => imageDetail(repo, m.image, m.tags)),
+        imageDetails: page.items.map((m) => ({ ...imageDetail(repo, m.image, m.tags), ...imageScanSummary(call.deps.engine.state, repo, m.image) })),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
       };
     },
