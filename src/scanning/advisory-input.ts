@@ -49,7 +49,7 @@ const advisoryInput = z
   })
   .strict();
 
-const documentInput = z.union([z.array(advisoryInput), z.object({ advisories: z.array(advisoryInput) }).strict()]);
+const listInput = z.array(advisoryInput);
 
 /** The severity a CVSS base score falls in (CVSS v3 ratings); UNDEFINED without a score. */
 export function severityOfScore(score: number | undefined): Severity {
@@ -71,17 +71,19 @@ function cvssOf(input: z.output<typeof cvssInput> | null | undefined): Cvss | nu
 
 /** Validates a parsed JSON document into advisories; throws AdvisoryInputError naming the first problem. */
 export function parseAdvisories(doc: unknown): Advisory[] {
-  const result = documentInput.safeParse(doc);
+  const wrapped = typeof doc === 'object' && doc !== null && !Array.isArray(doc) && Object.keys(doc).length === 1 && 'advisories' in doc;
+  const raw = wrapped ? (doc as { advisories: unknown }).advisories : doc;
+  if (!Array.isArray(raw)) throw new AdvisoryInputError('expected an array of advisories or {"advisories": [...]}');
+  const result = listInput.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'document';
-    throw new AdvisoryInputError(`invalid advisories at ${where}: ${issue?.message ?? 'invalid'} (expected an array of advisories or {"advisories": [...]})`);
+    const where = issue?.path.length ? issue.path.join('.') : 'list';
+    throw new AdvisoryInputError(`invalid advisory at ${where}: ${issue?.message ?? 'invalid'}`);
   }
-  const list = Array.isArray(result.data) ? result.data : result.data.advisories;
-  return list.map((a, i) => {
+  return result.data.map((a, i) => {
     if (a.affected !== undefined && a.affected !== null) {
       const range = parseVersionRange(a.affected);
-      if (typeof range === 'string') throw new AdvisoryInputError(`invalid advisories at ${i}.affected: ${range}`);
+      if (typeof range === 'string') throw new AdvisoryInputError(`invalid advisory at ${i}.affected: ${range}`);
     }
     const cvss = cvssOf(a.cvss);
     return {

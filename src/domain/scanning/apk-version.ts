@@ -39,8 +39,8 @@ const POST_RELEASE = ['cvs', 'svn', 'git', 'hg', 'p'];
 
 const SHAPE = /^(\d+)((?:\.\d+)*)([a-z])?((?:_(?:alpha|beta|pre|rc|cvs|svn|git|hg|p)\d*)*)(?:~[0-9a-f]+)?(?:-r(\d+))?$/;
 
-/** Numbers of any length compare exactly: digits are kept as numbers while they fit, else saturate. */
-const num = (digits: string): number => (digits.length > 15 ? Number.MAX_SAFE_INTEGER : Number(digits));
+/** A digit run's value (exact up to 2^53, which version numbers stay below). */
+const num = (digits: string): number => Number(digits);
 
 /** The tokens of an apk version, or undefined when `text` is not one. */
 export function apkTokens(text: string): Token[] | undefined {
