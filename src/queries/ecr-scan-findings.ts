@@ -29,8 +29,9 @@ export function scanStatusView(image: Image, record: ScanRecord): ScanStatusView
   return { status: record.status, ...(record.description !== '' ? { description: record.description } : {}) };
 }
 
-/** Whether the record has results to show (a first scan still running has none). */
-export const hasResults = (record: ScanRecord): boolean => record.completedAt !== null && record.status !== 'IN_PROGRESS' && record.status !== 'PENDING';
+/** Whether the record has findings to show (none while a first scan runs, nor after a failed one). */
+export const hasResults = (record: ScanRecord): boolean =>
+  record.completedAt !== null && (record.status === 'COMPLETE' || record.status === 'ACTIVE' || record.status === 'SCAN_ELIGIBILITY_EXPIRED');
 
 /** DescribeImages' scan fields of an image (none when it was never scanned). */
 export function imageScanSummary(state: RegistryState, repo: Repository, image: Image): Pick<Wire<Sdk.ImageDetail>, 'imageScanStatus' | 'imageScanFindingsSummary'> {

@@ -2,7 +2,7 @@
  * Matching an image's inventory against the advisory list: the findings of a scan.
  *
  * An advisory applies to an installed package when its ecosystem names the
- * image's distribution (and, if it names a release, the image's VERSION_ID is that
+ * package's distribution (and, if it names a release, the image's VERSION_ID is that
  * release or a point release of it), its package is the package's name or source
  * package, and the installed version is in its affected range and below its fixed
  * version, in the package manager's own version order (dpkg or apk).
@@ -64,6 +64,20 @@ function indexOf(advisories: readonly Advisory[]): Map<string, Indexed[]> {
   return index;
 }
 
+/** The package manager of the distributions advisories know. */
+const MANAGER_OF: Record<string, InstalledPackage['manager']> = { debian: 'dpkg', ubuntu: 'dpkg', alpine: 'apk' };
+const DISTRIBUTION_OF: Record<InstalledPackage['manager'], string> = { dpkg: 'debian', apk: 'alpine' };
+
+/**
+ * The distribution (and release) a package belongs to: the image's (os-release), unless
+ * that distribution uses another package manager (a dpkg database in an Alpine image):
+ * then the manager's usual distribution, without a release.
+ */
+function distributionOf(pkg: InstalledPackage, os: { id: string; versionId: string | null }): { id: string; versionId: string | null } {
+  const manager = MANAGER_OF[os.id];
+  return manager === undefined || manager === pkg.manager ? os : { id: DISTRIBUTION_OF[pkg.manager], versionId: null };
+}
+
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
 
 /** Findings sorted by severity (CRITICAL first), then advisory id, then package. */
@@ -92,13 +106,14 @@ export function matchFindings(
   const out: Finding[] = [];
   for (const pkg of inventory.packages) {
     const compare = COMPARATORS[pkg.manager];
-    const candidates = index.get(`${os.id}\0${pkg.name}`);
-    const bySource = pkg.source !== null && pkg.source !== pkg.name ? index.get(`${os.id}\0${pkg.source}`) : undefined;
+    const distro = distributionOf(pkg, os);
+    const candidates = index.get(`${distro.id}\0${pkg.name}`);
+    const bySource = pkg.source !== null && pkg.source !== pkg.name ? index.get(`${distro.id}\0${pkg.source}`) : undefined;
     if (!candidates && !bySource) continue;
     const seen = new Set<string>();
     for (const c of [...(candidates ?? []), ...(bySource ?? [])]) {
       const a = c.advisory;
-      if (seen.has(a.id) || c.range === undefined || !releaseMatches(c.release, os.versionId)) continue;
+      if (seen.has(a.id) || c.range === undefined || !releaseMatches(c.release, distro.versionId)) continue;
       if (!inRange(c.range, pkg.version, compare)) continue;
       if (a.fixed !== null && compare(pkg.version, a.fixed) >= 0) continue;
       seen.add(a.id);
