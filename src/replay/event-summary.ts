@@ -54,6 +54,23 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
       return { ref: e.data.name, summary: `mark '${e.data.name}' at seq ${e.data.at}` };
     case 'Rewound':
       return { ref: e.data.mark ?? '', summary: `rewound to seq ${e.data.to}${e.data.mark ? ` (mark '${e.data.mark}')` : ''}` };
+    case 'AdvisoriesPut':
+      return { ref: '', summary: `${e.data.advisories.length} advisories${e.data.source ? ` (${e.data.source})` : ''}` };
+    case 'ImageScanStarted':
+      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan started (${e.data.trigger})` };
+    case 'ImageInventoried': {
+      const i = e.data.inventory;
+      const os = i.os ? `${i.os.id}${i.os.versionId ? ` ${i.os.versionId}` : ''}` : 'no distribution';
+      return { ref: short(e.data.digest), summary: i.kind === 'artifact' ? 'inventory: not a container image' : `inventory: ${os}, ${i.packages.length} packages` };
+    }
+    case 'ImageScanCompleted': {
+      const counts = new Map<string, number>();
+      for (const f of e.data.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+      const text = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}${text ? `: ${text}` : e.data.findings.length === 0 && (e.data.status === 'COMPLETE' || e.data.status === 'ACTIVE') ? ': no findings' : ''}` };
+    }
+    case 'ImageScanStatusChanged':
+      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}` };
     default: {
       const { account: _a, region: _r, repository: _n, ...rest } = e.data as unknown as Record<string, unknown>;
       void _a, _r, _n;

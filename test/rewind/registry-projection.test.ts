@@ -47,6 +47,8 @@ for (const name of SCENARIO_NAMES) {
     t.is(stateHash(back), stateHash(state));
   });
 
+  // Version-1 snapshot files were made before image scanning: that form has no advisory list.
+  if (name !== 'scanned-image')
   test(`${name}: a version-1 checkpoint (a snapshot file made before version 2) decodes to the same state`, async (t) => {
     const state = await richState(name);
     const v1 = packr.pack([
