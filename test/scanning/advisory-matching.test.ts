@@ -2,9 +2,12 @@
 import test from 'ava';
 import { matchFindings, parseEcosystem, releaseMatches, severityCounts } from '../../src/domain/scanning/match-findings.ts';
 import type { Advisory, InstalledPackage, Inventory } from '../../src/domain/scanning/scanning-state.ts';
-import { compareApkVersions } from '../../src/domain/scanning/apk-version.ts';
-import { compareDpkgVersions } from '../../src/domain/scanning/dpkg-version.ts';
-import { inRange, parseVersionRange, type VersionRange } from '../../src/domain/scanning/version-range.ts';
+import { inRange as inRangeParsed, parseVersionRange, type VersionRange } from '../../src/domain/scanning/version-range.ts';
+import { VERSION_ORDERS } from '../../src/domain/scanning/match-findings.ts';
+
+const compareDpkgVersions = VERSION_ORDERS.dpkg;
+const compareApkVersions = VERSION_ORDERS.apk;
+const inRange = (r: VersionRange, version: string, order: typeof compareDpkgVersions): boolean => inRangeParsed(r, order.parse(version), order);
 import { AdvisoryInputError, parseAdvisories, severityOfScore } from '../../src/scanning/advisory-input.ts';
 
 const range = (text: string): VersionRange => {

@@ -75,9 +75,23 @@ export const isApkVersion = (text: string): boolean => apkTokens(text) !== undef
 
 /** Orders two Alpine versions: negative when a < b, 0 when equal, positive when a > b. */
 export function compareApkVersions(a: string, b: string): number {
-  const x = apkTokens(a);
-  const y = apkTokens(b);
-  if (!x || !y) return a < b ? -1 : a > b ? 1 : 0;
+  if (a === b) return 0;
+  return compareParsedApk(parseApkVersion(a), parseApkVersion(b));
+}
+
+/** A version read once for many comparisons: its tokens, or its text when it is not an apk version. */
+export interface ApkVersion {
+  text: string;
+  tokens: Token[] | undefined;
+}
+
+export const parseApkVersion = (text: string): ApkVersion => ({ text, tokens: apkTokens(text) });
+
+/** Orders two parsed Alpine versions (parse once, compare often). */
+export function compareParsedApk(a: ApkVersion, b: ApkVersion): number {
+  const x = a.tokens;
+  const y = b.tokens;
+  if (!x || !y) return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
   for (let k = 0; ; k++) {
     const p = x[k]!;
     const q = y[k]!;

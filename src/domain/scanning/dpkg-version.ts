@@ -43,11 +43,13 @@ function weight(c: number): number {
   return c + 256; // every other character sorts after the letters
 }
 
+const at = (s: string, k: number): number => (k < s.length ? s.charCodeAt(k) : -1);
+
 /** Compares two upstream versions or two revisions by dpkg's rules: <0, 0 or >0. */
 export function compareDpkgPart(a: string, b: string): number {
+  if (a === b) return 0;
   let i = 0;
   let j = 0;
-  const at = (s: string, k: number): number => (k < s.length ? s.charCodeAt(k) : -1);
   while (i < a.length || j < b.length) {
     // a run of non-digits
     while ((i < a.length && !isDigit(at(a, i))) || (j < b.length && !isDigit(at(b, j)))) {
@@ -75,8 +77,12 @@ export function compareDpkgPart(a: string, b: string): number {
 
 /** Orders two Debian versions: negative when a < b, 0 when equal, positive when a > b. */
 export function compareDpkgVersions(a: string, b: string): number {
-  const x = parseDpkgVersion(a);
-  const y = parseDpkgVersion(b);
+  if (a === b) return 0;
+  return compareParsedDpkg(parseDpkgVersion(a), parseDpkgVersion(b));
+}
+
+/** Orders two parsed Debian versions (parse once, compare often). */
+export function compareParsedDpkg(x: DpkgVersion, y: DpkgVersion): number {
   if (x.epoch !== y.epoch) return x.epoch - y.epoch;
   return compareDpkgPart(x.upstream, y.upstream) || compareDpkgPart(x.revision, y.revision);
 }

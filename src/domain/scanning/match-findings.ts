@@ -7,15 +7,16 @@
  * package, and the installed version is in its affected range and below its fixed
  * version, in the package manager's own version order (dpkg or apk).
  */
-import { compareApkVersions } from './apk-version.ts';
-import { compareDpkgVersions } from './dpkg-version.ts';
+import { compareParsedApk, parseApkVersion } from './apk-version.ts';
+import { compareParsedDpkg, parseDpkgVersion } from './dpkg-version.ts';
 import type { Advisory, Finding, InstalledPackage, Inventory, Severity } from './scanning-state.ts';
 import { SEVERITIES } from './scanning-state.ts';
-import { inRange, parseVersionRange, type Compare, type VersionRange } from './version-range.ts';
+import { inRange, parseVersionRange, type VersionOrder, type VersionRange } from './version-range.ts';
 
-export const COMPARATORS: Record<InstalledPackage['manager'], Compare> = {
-  dpkg: compareDpkgVersions,
-  apk: compareApkVersions,
+/** Each package manager's version order. */
+export const VERSION_ORDERS: Record<InstalledPackage['manager'], VersionOrder> = {
+  dpkg: { parse: parseDpkgVersion, compare: compareParsedDpkg } as VersionOrder,
+  apk: { parse: parseApkVersion, compare: compareParsedApk } as VersionOrder,
 };
 
 export interface Ecosystem {
@@ -25,23 +26,29 @@ export interface Ecosystem {
 
 /** `debian:12` -> { name: 'debian', release: '12' }; `alpine:v3.19` -> release '3.19'. */
 export function parseEcosystem(text: string): Ecosystem {
-  const [name = '', release] = text.trim().toLowerCase().split(':', 2);
-  const r = release?.replace(/^v/, '').trim();
-  return { name, release: r ? r : null };
+  const t = text.trim().toLowerCase();
+  const colon = t.indexOf(':');
+  if (colon < 0) return { name: t, release: null };
+  let r = t.slice(colon + 1).trim();
+  if (r.startsWith('v')) r = r.slice(1);
+  return { name: t.slice(0, colon), release: r === '' ? null : r };
 }
 
 /** Whether the image's VERSION_ID is `release` or a point release of it (`3.19` covers `3.19.1`). */
 export function releaseMatches(release: string | null, versionId: string | null): boolean {
   if (release === null) return true;
   if (versionId === null) return false;
-  const v = versionId.replace(/^v/, '');
-  return v === release || v.startsWith(`${release}.`);
+  const v = versionId.startsWith('v') ? versionId.slice(1) : versionId;
+  return v === release || (v.length > release.length && v.startsWith(release) && v[release.length] === '.');
 }
 
 interface Indexed {
   advisory: Advisory;
   release: string | null;
-  range: VersionRange | undefined;
+  /** Parsed on first use (most advisories never meet an installed package); undefined when unreadable. */
+  range: VersionRange | undefined | null;
+  /** The fixed version parsed by each order it was compared under. */
+  fixed: Map<VersionOrder, unknown> | undefined;
 }
 
 /** Advisories by `ecosystem name \0 package`, built once per advisory list (the list is never changed in place). */
@@ -53,9 +60,8 @@ function indexOf(advisories: readonly Advisory[]): Map<string, Indexed[]> {
   index = new Map();
   for (const advisory of advisories) {
     const eco = parseEcosystem(advisory.ecosystem);
-    const parsed = advisory.affected === null ? [] : parseVersionRange(advisory.affected);
     const key = `${eco.name}\0${advisory.package}`;
-    const entry: Indexed = { advisory, release: eco.release, range: typeof parsed === 'string' ? undefined : parsed };
+    const entry: Indexed = { advisory, release: eco.release, range: advisory.affected === null ? [] : null, fixed: undefined };
     const list = index.get(key);
     if (list) list.push(entry);
     else index.set(key, [entry]);
@@ -78,14 +84,17 @@ function distributionOf(pkg: InstalledPackage, os: { id: string; versionId: stri
   return manager === undefined || manager === pkg.manager ? os : { id: DISTRIBUTION_OF[pkg.manager], versionId: null };
 }
 
-const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+const RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
+
+const byFinding = (a: Finding, b: Finding): number =>
+  RANK.get(a.severity)! - RANK.get(b.severity)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.package < b.package ? -1 : a.package > b.package ? 1 : 0);
 
 /** Findings sorted by severity (CRITICAL first), then advisory id, then package. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  return findings.sort(
-    (a, b) => rank(a.severity) - rank(b.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.package < b.package ? -1 : a.package > b.package ? 1 : 0),
-  );
+  return findings.sort(byFinding);
 }
+
+const NONE: readonly Indexed[] = [];
 
 export const findingKey = (f: { id: string; package: string }): string => `${f.id}\0${f.package}`;
 
@@ -102,21 +111,35 @@ export function matchFindings(
   if (inventory.kind !== 'image' || inventory.os === null || advisories.length === 0) return [];
   const index = indexOf(advisories);
   const os = inventory.os;
-  const firstSeen = new Map(previous.map((f) => [findingKey(f), f.firstObservedAt]));
+  const firstSeen = new Map<string, number>();
+  for (const f of previous) firstSeen.set(findingKey(f), f.firstObservedAt);
   const out: Finding[] = [];
   for (const pkg of inventory.packages) {
-    const compare = COMPARATORS[pkg.manager];
+    const order = VERSION_ORDERS[pkg.manager];
+    let installed: unknown;
     const distro = distributionOf(pkg, os);
-    const candidates = index.get(`${distro.id}\0${pkg.name}`);
-    const bySource = pkg.source !== null && pkg.source !== pkg.name ? index.get(`${distro.id}\0${pkg.source}`) : undefined;
-    if (!candidates && !bySource) continue;
-    const seen = new Set<string>();
-    for (const c of [...(candidates ?? []), ...(bySource ?? [])]) {
+    const byName = index.get(`${distro.id}\0${pkg.name}`) ?? NONE;
+    const bySource = pkg.source !== null && pkg.source !== pkg.name ? (index.get(`${distro.id}\0${pkg.source}`) ?? NONE) : NONE;
+    if (byName.length + bySource.length === 0) continue;
+    let seen: Set<string> | undefined;
+    for (let k = 0; k < byName.length + bySource.length; k++) {
+      const c = k < byName.length ? byName[k]! : bySource[k - byName.length]!;
       const a = c.advisory;
-      if (seen.has(a.id) || c.range === undefined || !releaseMatches(c.release, distro.versionId)) continue;
-      if (!inRange(c.range, pkg.version, compare)) continue;
-      if (a.fixed !== null && compare(pkg.version, a.fixed) >= 0) continue;
-      seen.add(a.id);
+      if (seen?.has(a.id) || !releaseMatches(c.release, distro.versionId)) continue;
+      if (c.range === null) {
+        const parsed = parseVersionRange(a.affected!);
+        c.range = typeof parsed === 'string' ? undefined : parsed;
+      }
+      if (c.range === undefined) continue;
+      installed ??= order.parse(pkg.version);
+      if (!inRange(c.range, installed, order)) continue;
+      if (a.fixed !== null) {
+        const byOrder = (c.fixed ??= new Map());
+        let fixed = byOrder.get(order);
+        if (fixed === undefined) byOrder.set(order, (fixed = order.parse(a.fixed)));
+        if (order.compare(installed, fixed) >= 0) continue;
+      }
+      (seen ??= new Set()).add(a.id);
       const key = findingKey({ id: a.id, package: pkg.name });
       out.push({
         id: a.id,

@@ -10,13 +10,19 @@
  * (Constraints may also be separated by spaces alone, as in the second example.)
  */
 
-export type Compare = (a: string, b: string) => number;
+/** A package manager's version order: versions are parsed once and compared often. */
+export interface VersionOrder<P = unknown> {
+  parse(text: string): P;
+  compare(a: P, b: P): number;
+}
 
 type Operator = '<' | '<=' | '>' | '>=' | '=' | '!=';
 
 interface Constraint {
   op: Operator;
   version: string;
+  /** The version parsed by each order it was compared under. */
+  parsed?: Map<VersionOrder, unknown>;
 }
 
 /** A parsed range: alternatives of conjunctions. An empty list of alternatives holds for everything. */
@@ -45,8 +51,11 @@ export function parseVersionRange(text: string): VersionRange | string {
   return out;
 }
 
-function holds(c: Constraint, version: string, compare: Compare): boolean {
-  const d = compare(version, c.version);
+function holds<P>(c: Constraint, version: P, order: VersionOrder<P>): boolean {
+  const parsed = (c.parsed ??= new Map());
+  let bound = parsed.get(order as VersionOrder) as P | undefined;
+  if (bound === undefined) parsed.set(order as VersionOrder, (bound = order.parse(c.version)));
+  const d = order.compare(version, bound);
   switch (c.op) {
     case '<':
       return d < 0;
@@ -63,8 +72,17 @@ function holds(c: Constraint, version: string, compare: Compare): boolean {
   }
 }
 
-/** Whether `version` lies in `range` under the order `compare`. */
-export function inRange(range: VersionRange, version: string, compare: Compare): boolean {
+/** Whether `version` (parsed by `order`) lies in `range`. */
+export function inRange<P>(range: VersionRange, version: P, order: VersionOrder<P>): boolean {
   if (range.length === 0) return true;
-  return range.some((all) => all.every((c) => holds(c, version, compare)));
+  for (const all of range) {
+    let ok = true;
+    for (const c of all)
+      if (!holds(c, version, order)) {
+        ok = false;
+        break;
+      }
+    if (ok) return true;
+  }
+  return false;
 }
