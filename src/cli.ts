@@ -94,7 +94,11 @@ export function buildCli(): Command {
     .addOption(new Option('--seed <n>', 'deterministic ids from this seed').env(envOf('seed')).argParser(wholeNumber))
     .addOption(new Option('--clock <start[,step]>', 'deterministic clock: ISO time or epoch ms, step in ms').env(envOf('clock')))
     .addOption(new Option('--log-level <level>', 'pino log level').env(envOf('logLevel')).default(DEFAULTS.logLevel))
-    .addOption(new Option('--advisories <file>', 'JSON advisory list image scans match against (journaled when it changes)').env(envOf('advisories')))
+    .addOption(
+      new Option('--advisories <file>', 'JSON advisory list image scans match against (journaled when it changes)').env(
+        envOf('advisories'),
+      ),
+    )
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
     .action(async (opts: Record<string, unknown>) => {
@@ -205,7 +209,9 @@ export function buildCli(): Command {
 /** The exit code for an error that reached the top. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError)
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT_CODES.ok : EXIT_CODES.usage;
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      ? EXIT_CODES.ok
+      : EXIT_CODES.usage;
   if (err instanceof ToolError) return EXIT_CODES[err.kind];
   if (err instanceof JournalCorruptError) return EXIT_CODES.corrupt;
   if (err instanceof DomainFailure && err.error.code === 'PositionNotFound') return EXIT_CODES['not-found'];

@@ -34,7 +34,13 @@ const DPKG_STATUS = ['bash 5.2.15-2+b2', 'libssl3 3.0.11-1~deb12u2 openssl', 'zl
   .join('\n');
 
 const ADVISORIES = [
-  { id: 'CVE-2024-0001', package: 'openssl', ecosystem: 'debian', fixed: '3.0.13-1~deb12u1', cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' } },
+  {
+    id: 'CVE-2024-0001',
+    package: 'openssl',
+    ecosystem: 'debian',
+    fixed: '3.0.13-1~deb12u1',
+    cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
+  },
   { id: 'CVE-2023-0002', package: 'openssl', ecosystem: 'debian', fixed: '3.0.9-1', severity: 'HIGH' },
   { id: 'CVE-2024-0003', package: 'zlib', ecosystem: 'debian', affected: '< 1:1.3', severity: 'MEDIUM' },
 ];
@@ -52,7 +58,10 @@ export const SCENARIOS: Record<string, Script> = {
     });
     await emu.scansSettled();
     await r.admin('POST', '/marks', { name: 'enhanced-scan' });
-    await r.admin('PUT', '/scanning/advisories', [...ADVISORIES, { id: 'CVE-2024-0004', package: 'bash', ecosystem: 'debian', fixed: '5.2.15-2+b3', severity: 'LOW' }]);
+    await r.admin('PUT', '/scanning/advisories', [
+      ...ADVISORIES,
+      { id: 'CVE-2024-0004', package: 'bash', ecosystem: 'debian', fixed: '5.2.15-2+b3', severity: 'LOW' },
+    ]);
     await emu.scansSettled();
     return 'scanned:v1 (a dpkg status file) scanned on push (basic: 2 findings), mark basic-scan; ENHANCED continuous scanning (mark enhanced-scan); a fourth advisory and the continuous rescan (3 findings)';
   },
@@ -79,7 +88,9 @@ export const SCENARIOS: Record<string, Script> = {
     await r.createRepository('signed');
     const image = await r.pushImage('signed', 'v1', 'signed payload\n');
     const empty = Buffer.from('{}');
-    const signature = jsonBytes({ critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' } });
+    const signature = jsonBytes({
+      critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' },
+    });
     await r.pushBlob('signed', empty);
     await r.pushBlob('signed', signature);
     const sig = jsonBytes({

@@ -30,7 +30,20 @@ type D = number;
  *  configMediaType, storageClass, rest]: absent optional fields are null; `rest` holds the
  * rarer ones (lastPulledAt, storageClassChangedAt, extra), or is null when there are none.
  */
-type ImageTuple = [D, string, Uint8Array, number, number, D[], D[], D | null, string | null, string | null, Image['storageClass'], ImageRest | null];
+type ImageTuple = [
+  D,
+  string,
+  Uint8Array,
+  number,
+  number,
+  D[],
+  D[],
+  D | null,
+  string | null,
+  string | null,
+  Image['storageClass'],
+  ImageRest | null,
+];
 type ImageRest = Pick<Image, 'lastPulledAt' | 'storageClassChangedAt' | 'extra'>;
 
 interface RepositorySnapshot {
@@ -94,7 +107,14 @@ export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
       settings: r.settings,
     };
   });
-  const out: RegistrySnapshot = { seq: s.seq, digests, registries: [...s.registries], repos, uploads: [...s.uploads.values()], blobs: sizes(s.blobs) };
+  const out: RegistrySnapshot = {
+    seq: s.seq,
+    digests,
+    registries: [...s.registries],
+    repos,
+    uploads: [...s.uploads.values()],
+    blobs: sizes(s.blobs),
+  };
   if (s.scanning !== undefined) out.scanning = s.scanning;
   return out;
 }
@@ -142,7 +162,10 @@ export function decodeRegistryState(raw: unknown, version: number = REGISTRY_PRO
     for (let k = 0; k < r.tags.length; k += 2) tags.set(r.tags[k] as string, digests[r.tags[k + 1] as D]!);
     const referrers = new Map<string, string[]>();
     for (let k = 0; k < r.referrers.length; k += 2)
-      referrers.set(digests[r.referrers[k] as D]!, (r.referrers[k + 1] as D[]).map((i) => digests[i]!));
+      referrers.set(
+        digests[r.referrers[k] as D]!,
+        (r.referrers[k + 1] as D[]).map((i) => digests[i]!),
+      );
     repos.set(repoKey(r, r.name), {
       account: r.account,
       region: r.region,

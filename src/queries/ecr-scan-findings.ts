@@ -31,10 +31,15 @@ export function scanStatusView(image: Image, record: ScanRecord): ScanStatusView
 
 /** Whether the record has findings to show (none while a first scan runs, nor after a failed one). */
 export const hasResults = (record: ScanRecord): boolean =>
-  record.completedAt !== null && (record.status === 'COMPLETE' || record.status === 'ACTIVE' || record.status === 'SCAN_ELIGIBILITY_EXPIRED');
+  record.completedAt !== null &&
+  (record.status === 'COMPLETE' || record.status === 'ACTIVE' || record.status === 'SCAN_ELIGIBILITY_EXPIRED');
 
 /** DescribeImages' scan fields of an image (none when it was never scanned). */
-export function imageScanSummary(state: RegistryState, repo: Repository, image: Image): Pick<Wire<Sdk.ImageDetail>, 'imageScanStatus' | 'imageScanFindingsSummary'> {
+export function imageScanSummary(
+  state: RegistryState,
+  repo: Repository,
+  image: Image,
+): Pick<Wire<Sdk.ImageDetail>, 'imageScanStatus' | 'imageScanFindingsSummary'> {
   const shown = shownScan(state, repo, image);
   if (!shown) return {};
   const { type, record } = shown;
@@ -44,7 +49,9 @@ export function imageScanSummary(state: RegistryState, repo: Repository, image: 
       ? {
           imageScanFindingsSummary: {
             imageScanCompletedAt: record.completedAt! / 1000,
-            ...(record.vulnerabilitySourceUpdatedAt !== null ? { vulnerabilitySourceUpdatedAt: record.vulnerabilitySourceUpdatedAt / 1000 } : {}),
+            ...(record.vulnerabilitySourceUpdatedAt !== null
+              ? { vulnerabilitySourceUpdatedAt: record.vulnerabilitySourceUpdatedAt / 1000 }
+              : {}),
             findingSeverityCounts: severityCounts(record.findings, type === 'ENHANCED' ? 'UNTRIAGED' : 'UNDEFINED'),
           },
         }
@@ -101,7 +108,10 @@ export interface EnhancedContext {
 /** An enhanced finding: Amazon Inspector's package vulnerability finding, as ECR relays it. */
 export function enhancedFinding(f: Finding, c: EnhancedContext): Wire<Sdk.EnhancedImageScanFinding> {
   const { repo, image } = c;
-  const arnId = createHash('sha256').update(`${repo.account}\0${repo.region}\0${repo.name}\0${image.digest}\0${f.id}\0${f.package}`).digest('hex').slice(0, 32);
+  const arnId = createHash('sha256')
+    .update(`${repo.account}\0${repo.region}\0${repo.name}\0${image.digest}\0${f.id}\0${f.package}`)
+    .digest('hex')
+    .slice(0, 32);
   const parts = versionParts(f);
   const severity = f.severity === 'UNDEFINED' ? 'UNTRIAGED' : f.severity;
   const cvss = f.cvss;
@@ -113,7 +123,14 @@ export function enhancedFinding(f: Finding, c: EnhancedContext): Wire<Sdk.Enhanc
     lastObservedAt: c.scannedAt / 1000,
     packageVulnerabilityDetails: {
       cvss: cvss
-        ? [{ baseScore: cvss.score, ...(cvss.vector !== null ? { scoringVector: cvss.vector } : {}), source: 'NVD', ...(cvss.version !== null ? { version: cvss.version } : {}) }]
+        ? [
+            {
+              baseScore: cvss.score,
+              ...(cvss.vector !== null ? { scoringVector: cvss.vector } : {}),
+              source: 'NVD',
+              ...(cvss.version !== null ? { version: cvss.version } : {}),
+            },
+          ]
         : [],
       referenceUrls: f.uri !== null ? [f.uri] : [],
       relatedVulnerabilities: [],
@@ -155,7 +172,20 @@ export function enhancedFinding(f: Finding, c: EnhancedContext): Wire<Sdk.Enhanc
         },
       },
     ],
-    ...(cvss ? { score: cvss.score, scoreDetails: { cvss: { score: cvss.score, scoreSource: 'NVD', ...(cvss.vector !== null ? { scoringVector: cvss.vector } : {}), ...(cvss.version !== null ? { version: cvss.version } : {}), adjustments: [] } } } : {}),
+    ...(cvss
+      ? {
+          score: cvss.score,
+          scoreDetails: {
+            cvss: {
+              score: cvss.score,
+              scoreSource: 'NVD',
+              ...(cvss.vector !== null ? { scoringVector: cvss.vector } : {}),
+              ...(cvss.version !== null ? { version: cvss.version } : {}),
+              adjustments: [],
+            },
+          },
+        }
+      : {}),
     severity,
     status: 'ACTIVE',
     title: `${f.id} - ${f.package}`,

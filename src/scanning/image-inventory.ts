@@ -118,10 +118,7 @@ export async function readInventory(manifestBytes: Uint8Array, lookup: BlobLooku
   let os: OsRelease | null = release ? osReleaseOf(release.content.toString('utf8')) : null;
   const databases: string[] = [];
   const packages: InstalledPackage[] = [];
-  const dpkgFiles = [
-    'var/lib/dpkg/status',
-    ...[...merged.keys()].filter((p) => p.startsWith(`${DPKG_STATUS_DIR}/`)).sort(),
-  ];
+  const dpkgFiles = ['var/lib/dpkg/status', ...[...merged.keys()].filter((p) => p.startsWith(`${DPKG_STATUS_DIR}/`)).sort()];
   for (const path of dpkgFiles) {
     const file = readMerged(merged, path);
     if (!file) continue;

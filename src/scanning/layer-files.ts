@@ -14,7 +14,13 @@
  */
 import type { TarEntry } from './tar-walker.ts';
 
-const WANTED_FILES = new Set(['etc/os-release', 'usr/lib/os-release', 'var/lib/dpkg/status', 'lib/apk/db/installed', 'usr/lib/apk/db/installed']);
+const WANTED_FILES = new Set([
+  'etc/os-release',
+  'usr/lib/os-release',
+  'var/lib/dpkg/status',
+  'lib/apk/db/installed',
+  'usr/lib/apk/db/installed',
+]);
 export const DPKG_STATUS_DIR = 'var/lib/dpkg/status.d';
 
 /** Folders on the way to a wanted file: a whiteout of one of them, or a non-folder in its place, hides wanted files. */
@@ -121,7 +127,11 @@ export function mergeLayers(layers: readonly { digest: string; files: LayerFiles
 
 /** Resolves a symlink target written at `from` into a normalized image path. */
 export function resolveLink(from: string, target: string): string {
-  const parts = target.startsWith('/') ? [] : parentOf(from).split('/').filter((p) => p !== '');
+  const parts = target.startsWith('/')
+    ? []
+    : parentOf(from)
+        .split('/')
+        .filter((p) => p !== '');
   for (const part of target.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') parts.pop();

@@ -43,8 +43,7 @@ async function headOf(blob: StoredBlob): Promise<Uint8Array> {
 /** Reads the whole layer through `walker`; resolves with the compression it had. */
 export async function walkLayer(blob: StoredBlob, walker: TarWalker): Promise<Compression> {
   const compression = compressionOf(await headOf(blob));
-  const input = () =>
-    createReadStream(blob.file, { start: blob.offset, end: blob.offset + blob.size - 1, highWaterMark: CHUNK });
+  const input = () => createReadStream(blob.file, { start: blob.offset, end: blob.offset + blob.size - 1, highWaterMark: CHUNK });
   if (blob.size === 0) {
     walker.end();
     return 'none';
@@ -71,6 +70,12 @@ export async function walkLayer(blob: StoredBlob, walker: TarWalker): Promise<Co
 /** Lists every entry of a layer (tests and tools). */
 export async function listLayer(blob: StoredBlob): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
-  await walkLayer(blob, new TarWalker(() => false, (e) => entries.push(e)));
+  await walkLayer(
+    blob,
+    new TarWalker(
+      () => false,
+      (e) => entries.push(e),
+    ),
+  );
   return entries;
 }

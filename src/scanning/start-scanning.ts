@@ -10,7 +10,12 @@ import type { Logger } from '../support/logger.ts';
 import { loadAdvisoryFile } from './advisory-input.ts';
 import { Scanner } from './scanner.ts';
 
-export async function startScanning(opts: { engine: Engine; blobs: BlobStore; log: Logger; advisories: string | undefined }): Promise<Scanner> {
+export async function startScanning(opts: {
+  engine: Engine;
+  blobs: BlobStore;
+  log: Logger;
+  advisories: string | undefined;
+}): Promise<Scanner> {
   const { engine, log } = opts;
   if (opts.advisories !== undefined) {
     const file = await loadAdvisoryFile(opts.advisories);

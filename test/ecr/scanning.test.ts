@@ -19,7 +19,18 @@ import {
   type ImageScanFinding,
 } from '@aws-sdk/client-ecr';
 import { startEcr, type EcrFixture } from './ecr-fixture.ts';
-import { ADVISORIES, APK_INSTALLED, blob, DEBIAN_OS_RELEASE, DPKG_STATUS, gzip, tarOf, uploadImage, ALPINE_OS_RELEASE, sha256 } from '../scanning/scan-fixtures.ts';
+import {
+  ADVISORIES,
+  APK_INSTALLED,
+  blob,
+  DEBIAN_OS_RELEASE,
+  DPKG_STATUS,
+  gzip,
+  tarOf,
+  uploadImage,
+  ALPINE_OS_RELEASE,
+  sha256,
+} from '../scanning/scan-fixtures.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -29,14 +40,34 @@ async function putAdvisories(f: EcrFixture, advisories: unknown): Promise<Respon
 
 /** The layers of the two test images: a Debian one (dpkg status) and an Alpine one (apk database). */
 async function debianLayer() {
-  return blob(gzip(await tarOf([{ path: 'etc/os-release', content: DEBIAN_OS_RELEASE }, { path: 'var/lib/dpkg/status', content: DPKG_STATUS }])));
+  return blob(
+    gzip(
+      await tarOf([
+        { path: 'etc/os-release', content: DEBIAN_OS_RELEASE },
+        { path: 'var/lib/dpkg/status', content: DPKG_STATUS },
+      ]),
+    ),
+  );
 }
 async function alpineLayer() {
-  return blob(gzip(await tarOf([{ path: 'etc/os-release', content: ALPINE_OS_RELEASE }, { path: 'lib/apk/db/installed', content: APK_INSTALLED }])));
+  return blob(
+    gzip(
+      await tarOf([
+        { path: 'etc/os-release', content: ALPINE_OS_RELEASE },
+        { path: 'lib/apk/db/installed', content: APK_INSTALLED },
+      ]),
+    ),
+  );
 }
 
 /** Creates the repository (unless it exists) and puts an image of `layers` tagged `tag`; returns its digest. */
-async function pushImage(ecr: ECRClient, repositoryName: string, tag: string, layers: Awaited<ReturnType<typeof debianLayer>>[], scanOnPush = false): Promise<string> {
+async function pushImage(
+  ecr: ECRClient,
+  repositoryName: string,
+  tag: string,
+  layers: Awaited<ReturnType<typeof debianLayer>>[],
+  scanOnPush = false,
+): Promise<string> {
   await ecr.send(new CreateRepositoryCommand({ repositoryName, imageScanningConfiguration: { scanOnPush } })).catch((err: Error) => {
     if (err.name !== 'RepositoryAlreadyExistsException') throw err;
   });
@@ -68,7 +99,11 @@ test('StartImageScan: IN_PROGRESS, then the waiter sees COMPLETE; findings name 
   t.true(r.imageScanFindings?.vulnerabilitySourceUpdatedAt instanceof Date);
   t.true(r.imageScanFindings!.vulnerabilitySourceUpdatedAt! <= r.imageScanFindings!.imageScanCompletedAt!);
   const critical = r.imageScanFindings?.findings?.find((x) => x.name === 'CVE-2024-0001');
-  t.like(critical, { severity: 'CRITICAL', description: 'openssl overflow', uri: 'https://security-tracker.debian.org/tracker/CVE-2024-0001' });
+  t.like(critical, {
+    severity: 'CRITICAL',
+    description: 'openssl overflow',
+    uri: 'https://security-tracker.debian.org/tracker/CVE-2024-0001',
+  });
   t.deepEqual(
     critical?.attributes?.map((a) => a.key),
     ['package_name', 'package_version', 'CVSS3_SCORE', 'CVSS3_VECTOR'],
@@ -98,7 +133,12 @@ test('an Alpine image: apk versions decide, fixed versions below the installed o
 
 test('DescribeImageScanFindings pages with maxResults and nextToken', async (t) => {
   await using f = await startEcr();
-  const many = Array.from({ length: 25 }, (_, i) => ({ id: `CVE-2024-${String(i).padStart(4, '0')}`, package: 'bash', ecosystem: 'debian', severity: i % 2 ? 'LOW' : 'HIGH' }));
+  const many = Array.from({ length: 25 }, (_, i) => ({
+    id: `CVE-2024-${String(i).padStart(4, '0')}`,
+    package: 'bash',
+    ecosystem: 'debian',
+    severity: i % 2 ? 'LOW' : 'HIGH',
+  }));
   await putAdvisories(f, many);
   await pushImage(f.ecr, 'paged', 'v1', [await debianLayer()], true);
   await waitUntilImageScanComplete(waiter(f.ecr), { repositoryName: 'paged', imageId: { imageTag: 'v1' } });
@@ -106,7 +146,9 @@ test('DescribeImageScanFindings pages with maxResults and nextToken', async (t) 
   let nextToken: string | undefined;
   let pages = 0;
   do {
-    const r = await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' }, maxResults: 10, nextToken }));
+    const r = await f.ecr.send(
+      new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' }, maxResults: 10, nextToken }),
+    );
     t.deepEqual(r.imageScanFindings?.findingSeverityCounts, { HIGH: 13, LOW: 12 }, 'counts cover every finding, not the page');
     seen.push(...(r.imageScanFindings?.findings ?? []).map((x) => x.name!));
     nextToken = r.nextToken;
@@ -117,16 +159,22 @@ test('DescribeImageScanFindings pages with maxResults and nextToken', async (t) 
   t.is(new Set(seen).size, 25);
   const all = await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' } }));
   t.is(all.imageScanFindings?.findings?.length, 25);
-  const bad = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' }, nextToken: 'nope' })));
+  const bad = await t.throwsAsync(
+    f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' }, nextToken: 'nope' })),
+  );
   t.is(bad?.name, 'InvalidParameterException');
-  const big = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' }, maxResults: 1001 })));
+  const big = await t.throwsAsync(
+    f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' }, maxResults: 1001 })),
+  );
   t.is(big?.name, 'InvalidParameterException');
 });
 
 test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, UnsupportedImageType, ImageNotFound, RepositoryNotFound, ImageArchived', async (t) => {
   await using f = await startEcr();
   const digest = await pushImage(f.ecr, 'errs', 'v1', [await debianLayer()]);
-  const notScanned = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } })));
+  const notScanned = await t.throwsAsync(
+    f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } })),
+  );
   t.is(notScanned?.name, 'ScanNotFoundException');
   t.regex(notScanned!.message, /Image scan does not exist for the image with .*imageTag:'v1'.* in the repository with name 'errs'/);
   await f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageDigest: digest } }));
@@ -137,14 +185,19 @@ test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, Unsuppor
   const stillLimited = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } })));
   t.is(stillLimited?.name, 'LimitExceededException');
   f.emu.clock.advance(120_000);
-  t.is((await f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } }))).imageScanStatus?.status, 'IN_PROGRESS');
+  t.is(
+    (await f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } }))).imageScanStatus?.status,
+    'IN_PROGRESS',
+  );
   await waitUntilImageScanComplete(waiter(f.ecr), { repositoryName: 'errs', imageId: { imageDigest: digest } });
 
   // an image index cannot be scanned
   const index = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 10, platform: { os: 'linux', architecture: 'amd64' } }],
+    manifests: [
+      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 10, platform: { os: 'linux', architecture: 'amd64' } },
+    ],
   });
   await f.ecr.send(new PutImageCommand({ repositoryName: 'errs', imageManifest: index, imageTag: 'list' }));
   const unsupported = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'list' } })));
@@ -152,18 +205,28 @@ test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, Unsuppor
 
   const missing = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'nope' } })));
   t.is(missing?.name, 'ImageNotFoundException');
-  const missingFindings = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'errs', imageId: { imageTag: 'nope' } })));
+  const missingFindings = await t.throwsAsync(
+    f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'errs', imageId: { imageTag: 'nope' } })),
+  );
   t.is(missingFindings?.name, 'ImageNotFoundException');
   const noRepo = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'ghost', imageId: { imageTag: 'v1' } })));
   t.is(noRepo?.name, 'RepositoryNotFoundException');
-  const noRepoFindings = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'ghost', imageId: { imageTag: 'v1' } })));
+  const noRepoFindings = await t.throwsAsync(
+    f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'ghost', imageId: { imageTag: 'v1' } })),
+  );
   t.is(noRepoFindings?.name, 'RepositoryNotFoundException');
 
   f.emu.clock.advance(2 * DAY);
-  await f.ecr.send(new UpdateImageStorageClassCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' }, targetStorageClass: 'ARCHIVE' }));
+  await f.ecr.send(
+    new UpdateImageStorageClassCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' }, targetStorageClass: 'ARCHIVE' }),
+  );
   const archived = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } })));
   t.is(archived?.name, 'ImageArchivedException');
-  t.is((await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } }))).imageScanStatus?.status, 'IMAGE_ARCHIVED');
+  t.is(
+    (await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } }))).imageScanStatus
+      ?.status,
+    'IMAGE_ARCHIVED',
+  );
 });
 
 test('scan on push follows the repository setting and the registry BASIC rules (filters match substrings, * wildcards whole names)', async (t) => {
@@ -175,7 +238,15 @@ test('scan on push follows the repository setting and the registry BASIC rules (
   await f.ecr.send(
     new PutRegistryScanningConfigurationCommand({
       scanType: 'BASIC',
-      rules: [{ scanFrequency: 'SCAN_ON_PUSH', repositoryFilters: [{ filter: 'prod', filterType: 'WILDCARD' }, { filter: 'web-*-api', filterType: 'WILDCARD' }] }],
+      rules: [
+        {
+          scanFrequency: 'SCAN_ON_PUSH',
+          repositoryFilters: [
+            { filter: 'prod', filterType: 'WILDCARD' },
+            { filter: 'web-*-api', filterType: 'WILDCARD' },
+          ],
+        },
+      ],
     }),
   );
   await pushImage(f.ecr, 'team/prod-app', 'v1', [layer]);
@@ -190,7 +261,9 @@ test('scan on push follows the repository setting and the registry BASIC rules (
   t.is(await status('web-orders-api'), 'COMPLETE');
   t.is(await status('web-orders-api-old'), 'none');
   // the repository setting, turned on later, scans the next push
-  await f.ecr.send(new PutImageScanningConfigurationCommand({ repositoryName: 'manual-repo', imageScanningConfiguration: { scanOnPush: true } }));
+  await f.ecr.send(
+    new PutImageScanningConfigurationCommand({ repositoryName: 'manual-repo', imageScanningConfiguration: { scanOnPush: true } }),
+  );
   await pushImage(f.ecr, 'manual-repo', 'v2', [layer, await alpineLayer()]);
   await f.emu.scansSettled();
   const v2 = await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'manual-repo', imageId: { imageTag: 'v2' } }));
@@ -218,10 +291,15 @@ test('FAILED for an image without a package database, UNSUPPORTED_IMAGE for an a
   const corrupt = blob(Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('not really gzip')]));
   await pushImage(f.ecr, 'odd', 'corrupt', [corrupt]);
   await f.emu.scansSettled();
-  const failed = await waitUntilImageScanComplete(waiter(f.ecr), { repositoryName: 'odd', imageId: { imageTag: 'static' } }).catch((err: Error) => err);
+  const failed = await waitUntilImageScanComplete(waiter(f.ecr), { repositoryName: 'odd', imageId: { imageTag: 'static' } }).catch(
+    (err: Error) => err,
+  );
   t.true(failed instanceof Error, 'the waiter fails on FAILED');
   const s = await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'odd', imageId: { imageTag: 'static' } }));
-  t.deepEqual(s.imageScanStatus, { status: 'FAILED', description: 'UnsupportedImageError: The operating system and/or package manager are not supported.' });
+  t.deepEqual(s.imageScanStatus, {
+    status: 'FAILED',
+    description: 'UnsupportedImageError: The operating system and/or package manager are not supported.',
+  });
   t.is(s.imageScanFindings, undefined);
   const c = await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'odd', imageId: { imageTag: 'chart' } }));
   t.is(c.imageScanStatus?.status, 'UNSUPPORTED_IMAGE');
@@ -251,13 +329,21 @@ test('ENHANCED: continuous and scan-on-push filters, enhancedFindings, rescans w
   t.deepEqual(r.imageScanStatus, { status: 'ACTIVE', description: 'Continuous scan is selected for image.' });
   t.deepEqual(r.imageScanFindings?.findings, []);
   const enhanced = r.imageScanFindings?.enhancedFindings ?? [];
-  t.deepEqual(enhanced.map((x) => `${x.packageVulnerabilityDetails?.vulnerabilityId}/${x.packageVulnerabilityDetails?.vulnerablePackages?.[0]?.name}`).sort(), [
-    'CVE-2024-0001/libssl3',
-    'CVE-2024-0001/openssl',
-    'CVE-2024-0003/zlib1g',
-  ]);
+  t.deepEqual(
+    enhanced
+      .map((x) => `${x.packageVulnerabilityDetails?.vulnerabilityId}/${x.packageVulnerabilityDetails?.vulnerablePackages?.[0]?.name}`)
+      .sort(),
+    ['CVE-2024-0001/libssl3', 'CVE-2024-0001/openssl', 'CVE-2024-0003/zlib1g'],
+  );
   const e = enhanced.find((x) => x.title === 'CVE-2024-0001 - openssl')!;
-  t.like(e, { awsAccountId: '000000000000', severity: 'CRITICAL', status: 'ACTIVE', type: 'PACKAGE_VULNERABILITY', fixAvailable: 'YES', score: 9.8 });
+  t.like(e, {
+    awsAccountId: '000000000000',
+    severity: 'CRITICAL',
+    status: 'ACTIVE',
+    type: 'PACKAGE_VULNERABILITY',
+    fixAvailable: 'YES',
+    score: 9.8,
+  });
   t.regex(e.findingArn ?? '', /^arn:aws:inspector2:us-east-1:000000000000:finding\/[0-9a-f]{32}$/);
   t.like(e.packageVulnerabilityDetails?.vulnerablePackages?.[0], {
     name: 'openssl',
@@ -268,7 +354,13 @@ test('ENHANCED: continuous and scan-on-push filters, enhancedFindings, rescans w
     filePath: 'var/lib/dpkg/status',
     sourceLayerHash: layer.digest,
   });
-  t.like(e.resources?.[0]?.details?.awsEcrContainerImage, { imageHash: live, repositoryName: 'live-api', imageTags: ['v1'], platform: 'DEBIAN_12', architecture: 'amd64' });
+  t.like(e.resources?.[0]?.details?.awsEcrContainerImage, {
+    imageHash: live,
+    repositoryName: 'live-api',
+    imageTags: ['v1'],
+    platform: 'DEBIAN_12',
+    architecture: 'amd64',
+  });
   t.deepEqual(r.imageScanFindings?.findingSeverityCounts, { CRITICAL: 2, MEDIUM: 1 });
   const firstObserved = e.firstObservedAt;
 
@@ -281,7 +373,10 @@ test('ENHANCED: continuous and scan-on-push filters, enhancedFindings, rescans w
 
   // new advisories: the continuous repository is scanned again, the scan-on-push one is not
   f.emu.clock.advance(3600_000);
-  const put = await putAdvisories(f, [...ADVISORIES, { id: 'CVE-2024-0009', package: 'bash', ecosystem: 'debian:12', fixed: '5.2.15-2+b3', severity: 'HIGH' }]);
+  const put = await putAdvisories(f, [
+    ...ADVISORIES,
+    { id: 'CVE-2024-0009', package: 'bash', ecosystem: 'debian:12', fixed: '5.2.15-2+b3', severity: 'HIGH' },
+  ]);
   t.is(((await put.json()) as { rescans: number }).rescans, 1);
   await f.emu.scansSettled();
   const after = await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'live-api', imageId: { imageTag: 'v1' } }));
@@ -291,16 +386,29 @@ test('ENHANCED: continuous and scan-on-push filters, enhancedFindings, rescans w
   t.true(after.imageScanFindings!.vulnerabilitySourceUpdatedAt! > r.imageScanFindings!.vulnerabilitySourceUpdatedAt!);
   const same = after.imageScanFindings?.enhancedFindings?.find((x) => x.title === 'CVE-2024-0001 - openssl');
   t.deepEqual(same?.firstObservedAt, firstObserved, 'a finding seen before keeps its firstObservedAt');
-  t.is((await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'batch', imageId: { imageTag: 'v1' } }))).imageScanFindings?.enhancedFindings?.length, 3);
+  t.is(
+    (await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'batch', imageId: { imageTag: 'v1' } }))).imageScanFindings
+      ?.enhancedFindings?.length,
+    3,
+  );
 
   // back to BASIC: the enhanced results are hidden (no basic scan of these images), not lost
   await f.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
-  const hidden = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'live-api', imageId: { imageTag: 'v1' } })));
+  const hidden = await t.throwsAsync(
+    f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'live-api', imageId: { imageTag: 'v1' } })),
+  );
   t.is(hidden?.name, 'ScanNotFoundException');
   await f.ecr.send(
-    new PutRegistryScanningConfigurationCommand({ scanType: 'ENHANCED', rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'live-*', filterType: 'WILDCARD' }] }] }),
+    new PutRegistryScanningConfigurationCommand({
+      scanType: 'ENHANCED',
+      rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'live-*', filterType: 'WILDCARD' }] }],
+    }),
   );
-  t.is((await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'live-api', imageId: { imageTag: 'v1' } }))).imageScanStatus?.status, 'ACTIVE');
+  t.is(
+    (await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'live-api', imageId: { imageTag: 'v1' } }))).imageScanStatus
+      ?.status,
+    'ACTIVE',
+  );
 });
 
 test('ENHANCED: turning it on scans recent images at once; continuous scanning lapses for images unused for 30 days', async (t) => {
@@ -309,11 +417,20 @@ test('ENHANCED: turning it on scans recent images at once; continuous scanning l
   await pushImage(f.ecr, 'svc', 'v1', [await debianLayer()]);
   await pushImage(f.ecr, 'other', 'v1', [await debianLayer()]);
   await f.ecr.send(
-    new PutRegistryScanningConfigurationCommand({ scanType: 'ENHANCED', rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'svc', filterType: 'WILDCARD' }] }] }),
+    new PutRegistryScanningConfigurationCommand({
+      scanType: 'ENHANCED',
+      rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'svc', filterType: 'WILDCARD' }] }],
+    }),
   );
   await f.emu.scansSettled();
-  t.is((await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'svc', imageId: { imageTag: 'v1' } }))).imageScanStatus?.status, 'ACTIVE');
-  const notCovered = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'other', imageId: { imageTag: 'v1' } })));
+  t.is(
+    (await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'svc', imageId: { imageTag: 'v1' } }))).imageScanStatus
+      ?.status,
+    'ACTIVE',
+  );
+  const notCovered = await t.throwsAsync(
+    f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'other', imageId: { imageTag: 'v1' } })),
+  );
   t.is(notCovered?.name, 'ScanNotFoundException');
   f.emu.clock.advance(31 * DAY);
   await putAdvisories(f, ADVISORIES.slice(0, 2));

@@ -15,7 +15,12 @@ async function richState(name: string): Promise<RegistryState> {
   const state = cloneState(await replayed(scenarioDir(name)));
   const images = [...state.repos.values()].flatMap((r) => [...r.images.values()]);
   if (images[0]) images[0].lastPulledAt = 1_767_225_700_000;
-  if (images[1]) Object.assign(images[1], { storageClass: 'ARCHIVE', storageClassChangedAt: 1_767_225_800_000, extra: { scan: { status: 'COMPLETE' } } });
+  if (images[1])
+    Object.assign(images[1], {
+      storageClass: 'ARCHIVE',
+      storageClassChangedAt: 1_767_225_800_000,
+      extra: { scan: { status: 'COMPLETE' } },
+    });
   return state;
 }
 
@@ -49,20 +54,20 @@ for (const name of SCENARIO_NAMES) {
 
   // Version-1 snapshot files were made before image scanning: that form has no advisory list.
   if (name !== 'scanned-image')
-  test(`${name}: a version-1 checkpoint (a snapshot file made before version 2) decodes to the same state`, async (t) => {
-    const state = await richState(name);
-    const v1 = packr.pack([
-      state.seq,
-      [
-        [REGISTRY_PROJECTION.name, 1, versionOne(state)],
-        [MARKS_PROJECTION.name, MARKS_PROJECTION.version, [['m', 1]]],
-      ],
-    ]);
-    const cp = decodeCheckpointBody(v1, 'v1');
-    t.is(cp.state.seq, state.seq);
-    t.is(stateHash(cp.state), stateHash(state));
-    t.deepEqual([...cp.marks], [['m', 1]]);
-  });
+    test(`${name}: a version-1 checkpoint (a snapshot file made before version 2) decodes to the same state`, async (t) => {
+      const state = await richState(name);
+      const v1 = packr.pack([
+        state.seq,
+        [
+          [REGISTRY_PROJECTION.name, 1, versionOne(state)],
+          [MARKS_PROJECTION.name, MARKS_PROJECTION.version, [['m', 1]]],
+        ],
+      ]);
+      const cp = decodeCheckpointBody(v1, 'v1');
+      t.is(cp.state.seq, state.seq);
+      t.is(stateHash(cp.state), stateHash(state));
+      t.deepEqual([...cp.marks], [['m', 1]]);
+    });
 }
 
 test('each digest is stored once in the version-2 form, however many images, tags and blob links name it', async (t) => {
@@ -82,5 +87,7 @@ test('each digest is stored once in the version-2 form, however many images, tag
 
 test('a checkpoint of a registry projection version this build does not know is refused', (t) => {
   const body = packr.pack([1, [[REGISTRY_PROJECTION.name, 99, {}]]]);
-  t.throws(() => decodeCheckpointBody(body, 'future.snap'), { message: /future\.snap: no registry projection of a version this build reads \(1, 2\)/ });
+  t.throws(() => decodeCheckpointBody(body, 'future.snap'), {
+    message: /future\.snap: no registry projection of a version this build reads \(1, 2\)/,
+  });
 });

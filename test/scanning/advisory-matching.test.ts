@@ -7,7 +7,8 @@ import { VERSION_ORDERS } from '../../src/domain/scanning/match-findings.ts';
 
 const compareDpkgVersions = VERSION_ORDERS.dpkg;
 const compareApkVersions = VERSION_ORDERS.apk;
-const inRange = (r: VersionRange, version: string, order: typeof compareDpkgVersions): boolean => inRangeParsed(r, order.parse(version), order);
+const inRange = (r: VersionRange, version: string, order: typeof compareDpkgVersions): boolean =>
+  inRangeParsed(r, order.parse(version), order);
 import { AdvisoryInputError, parseAdvisories, severityOfScore } from '../../src/scanning/advisory-input.ts';
 
 const range = (text: string): VersionRange => {
@@ -48,7 +49,13 @@ test('ecosystems name a distribution and optionally its release', (t) => {
 test('advisory input: arrays or {advisories}, defaults, severity from CVSS, clear errors', (t) => {
   const [a, b] = parseAdvisories({
     advisories: [
-      { id: 'CVE-1', package: 'openssl', ecosystem: 'Debian:12', fixed: '3.0.13-1~deb12u1', cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' } },
+      {
+        id: 'CVE-1',
+        package: 'openssl',
+        ecosystem: 'Debian:12',
+        fixed: '3.0.13-1~deb12u1',
+        cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
+      },
       { id: 'CVE-2', package: 'zlib', ecosystem: 'alpine', affected: '< 1.3-r0', severity: 'low' },
     ],
   });
@@ -71,7 +78,9 @@ test('advisory input: arrays or {advisories}, defaults, severity from CVSS, clea
   t.is(severityOfScore(undefined), 'UNDEFINED');
   const missing = t.throws(() => parseAdvisories([{ id: 'x', ecosystem: 'debian' }]), { instanceOf: AdvisoryInputError });
   t.regex(missing.message, /0\.package/);
-  const badRange = t.throws(() => parseAdvisories([{ id: 'x', package: 'p', ecosystem: 'debian', affected: '=> 1' }]), { instanceOf: AdvisoryInputError });
+  const badRange = t.throws(() => parseAdvisories([{ id: 'x', package: 'p', ecosystem: 'debian', affected: '=> 1' }]), {
+    instanceOf: AdvisoryInputError,
+  });
   t.regex(badRange.message, /0\.affected/);
   t.throws(() => parseAdvisories([{ id: 'x', package: 'p', ecosystem: 'debian', severity: 'SEVERE' }]), { instanceOf: AdvisoryInputError });
   t.throws(() => parseAdvisories([{ id: 'x', package: 'p', ecosystem: 'debian', typo: 1 }]), { instanceOf: AdvisoryInputError });
@@ -151,7 +160,10 @@ test('matching: apk order for Alpine packages, release prefixes', (t) => {
     ],
     5,
   );
-  t.deepEqual(found.map((f) => `${f.id}/${f.package}`), ['CVE-X/libcrypto3', 'CVE-Z/busybox']);
+  t.deepEqual(
+    found.map((f) => `${f.id}/${f.package}`),
+    ['CVE-X/libcrypto3', 'CVE-Z/busybox'],
+  );
 });
 
 test('matching: artifacts and empty advisory lists find nothing', (t) => {

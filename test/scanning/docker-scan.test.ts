@@ -51,13 +51,20 @@ test('docker-built images: exact findings, a continuous rescan on new advisories
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/debian' }));
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'live/alpine' }));
 
-  await dockerd.buildFromScratch(`${host}/team/debian:v1`, { 'etc/os-release': DEBIAN_OS_RELEASE, 'var/lib/dpkg/status': DPKG_STATUS, 'bin/sh': 'not really a shell\n' });
+  await dockerd.buildFromScratch(`${host}/team/debian:v1`, {
+    'etc/os-release': DEBIAN_OS_RELEASE,
+    'var/lib/dpkg/status': DPKG_STATUS,
+    'bin/sh': 'not really a shell\n',
+  });
   await dockerd.buildFromScratch(`${host}/live/alpine:v1`, { 'etc/os-release': ALPINE_OS_RELEASE, 'lib/apk/db/installed': APK_INSTALLED });
   const debianDigest = pushedDigest((await docker(['push', `${host}/team/debian:v1`])).stdout);
   pushedDigest((await docker(['push', `${host}/live/alpine:v1`])).stdout);
 
   // scan on push: the waiter sees COMPLETE
-  await waitUntilImageScanComplete({ client: f.ecr, maxWaitTime: 60, minDelay: 1, maxDelay: 2 }, { repositoryName: 'team/debian', imageId: { imageDigest: debianDigest } });
+  await waitUntilImageScanComplete(
+    { client: f.ecr, maxWaitTime: 60, minDelay: 1, maxDelay: 2 },
+    { repositoryName: 'team/debian', imageId: { imageDigest: debianDigest } },
+  );
   await f.emu.scansSettled();
   t.deepEqual(await findings(f.ecr, 'team/debian', 'v1'), {
     status: 'COMPLETE',
@@ -70,16 +77,26 @@ test('docker-built images: exact findings, a continuous rescan on new advisories
     // not CVE-2024-1002 (busybox fixed in 1.36.1-r7, older than the installed r15)
     findings: ['CVE-2024-1001 libcrypto3 3.1.4-r5', 'CVE-2024-1003 musl 1.2.4_git20230717-r4'],
   });
-  const summary = (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'live/alpine' }))).imageDetails?.[0]?.imageScanFindingsSummary;
+  const summary = (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'live/alpine' }))).imageDetails?.[0]
+    ?.imageScanFindingsSummary;
   t.deepEqual(summary?.findingSeverityCounts, { HIGH: 1, MEDIUM: 1 });
   await f.emu.mark('before-update');
 
   // the musl advisory is withdrawn and one for busybox arrives: only the continuous repository is rescanned
-  const updated = [...ADVISORIES.filter((a) => a.id !== 'CVE-2024-1003'), { id: 'CVE-2024-1004', package: 'busybox', ecosystem: 'alpine:3.19', fixed: '1.36.1-r16', severity: 'CRITICAL' }];
-  const res = await fetch(`${f.emu.endpoint}/_rewind/scanning/advisories`, { method: 'PUT', body: JSON.stringify({ advisories: updated }) });
+  const updated = [
+    ...ADVISORIES.filter((a) => a.id !== 'CVE-2024-1003'),
+    { id: 'CVE-2024-1004', package: 'busybox', ecosystem: 'alpine:3.19', fixed: '1.36.1-r16', severity: 'CRITICAL' },
+  ];
+  const res = await fetch(`${f.emu.endpoint}/_rewind/scanning/advisories`, {
+    method: 'PUT',
+    body: JSON.stringify({ advisories: updated }),
+  });
   t.is(res.status, 200);
   await f.emu.scansSettled();
-  t.deepEqual(await findings(f.ecr, 'live/alpine', 'v1'), { status: 'ACTIVE', findings: ['CVE-2024-1001 libcrypto3 3.1.4-r5', 'CVE-2024-1004 busybox 1.36.1-r15'] });
+  t.deepEqual(await findings(f.ecr, 'live/alpine', 'v1'), {
+    status: 'ACTIVE',
+    findings: ['CVE-2024-1001 libcrypto3 3.1.4-r5', 'CVE-2024-1004 busybox 1.36.1-r15'],
+  });
   t.is((await findings(f.ecr, 'team/debian', 'v1')).findings.length, 3, 'a scan-on-push repository is not rescanned');
 
   await f.emu.reset('before-update');

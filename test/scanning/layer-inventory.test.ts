@@ -10,7 +10,17 @@ import { compressionOf, listLayer, walkLayer, type StoredBlob } from '../../src/
 import { readInventory, type BlobLookup } from '../../src/scanning/image-inventory.ts';
 import { apkPackages, dpkgPackages, osReleaseOf, parseOsRelease } from '../../src/scanning/package-databases.ts';
 import { TarFormatError, TarWalker, type TarEntry } from '../../src/scanning/tar-walker.ts';
-import { ALPINE_OS_RELEASE, APK_INSTALLED, configOf, DEBIAN_OS_RELEASE, dpkgStanza, DPKG_STATUS, gzip, sha256, tarOf } from './scan-fixtures.ts';
+import {
+  ALPINE_OS_RELEASE,
+  APK_INSTALLED,
+  configOf,
+  DEBIAN_OS_RELEASE,
+  dpkgStanza,
+  DPKG_STATUS,
+  gzip,
+  sha256,
+  tarOf,
+} from './scan-fixtures.ts';
 
 /** Blobs in a temp folder, looked up by digest like the blob store. */
 async function blobFolder(t: import('ava').ExecutionContext): Promise<{ put(bytes: Buffer): Promise<string>; lookup: BlobLookup }> {
@@ -29,7 +39,11 @@ async function blobFolder(t: import('ava').ExecutionContext): Promise<{ put(byte
   };
 }
 
-function walkAll(tar: Buffer, chunkSize: number, keep: (e: TarEntry) => boolean = () => true): { entries: TarEntry[]; contents: Map<string, string> } {
+function walkAll(
+  tar: Buffer,
+  chunkSize: number,
+  keep: (e: TarEntry) => boolean = () => true,
+): { entries: TarEntry[]; contents: Map<string, string> } {
   const entries: TarEntry[] = [];
   const contents = new Map<string, string>();
   const w = new TarWalker(keep, (e, c) => {
@@ -105,16 +119,34 @@ test('layers: gzip, zstd and plain tars are told apart by their first bytes', as
   t.is(compressionOf(tar), 'none');
   for (const bytes of [tar, gzip(tar)]) {
     const entries = await listLayer((await store.lookup(await store.put(bytes)))!);
-    t.deepEqual(entries.map((e) => e.path), ['etc/os-release']);
+    t.deepEqual(
+      entries.map((e) => e.path),
+      ['etc/os-release'],
+    );
   }
   const fromZstd = await listLayer((await store.lookup(await store.put(zst)))!);
-  t.deepEqual(fromZstd.map((e) => e.path), ['etc', 'etc/os-release', 'lib/apk/db/installed', 'bin/busybox']);
+  t.deepEqual(
+    fromZstd.map((e) => e.path),
+    ['etc', 'etc/os-release', 'lib/apk/db/installed', 'bin/busybox'],
+  );
   const broken = gzip(tar).subarray(0, 40);
-  await t.throwsAsync(walkLayer((await store.lookup(await store.put(broken)))!, new TarWalker(() => false, () => undefined)));
+  await t.throwsAsync(
+    walkLayer(
+      (await store.lookup(await store.put(broken)))!,
+      new TarWalker(
+        () => false,
+        () => undefined,
+      ),
+    ),
+  );
 });
 
 test('os-release, dpkg status (and status.d) and the apk database', (t) => {
-  t.deepEqual(parseOsRelease('# c\nID="debian"\nVERSION_ID=\'12\'\nNAME="A \\"B\\""\nbad line\n'), { ID: 'debian', VERSION_ID: '12', NAME: 'A "B"' });
+  t.deepEqual(parseOsRelease('# c\nID="debian"\nVERSION_ID=\'12\'\nNAME="A \\"B\\""\nbad line\n'), {
+    ID: 'debian',
+    VERSION_ID: '12',
+    NAME: 'A "B"',
+  });
   t.deepEqual(osReleaseOf(ALPINE_OS_RELEASE), { id: 'alpine', versionId: '3.19.1', prettyName: 'Alpine Linux v3.19' });
   t.is(osReleaseOf('NAME=x\n'), null);
   const origin = { path: 'var/lib/dpkg/status', layer: 'sha256:l' };
@@ -129,7 +161,10 @@ test('os-release, dpkg status (and status.d) and the apk database', (t) => {
     'removed packages (Status not installed) are left out',
   );
   // distroless status.d files have no Status field
-  t.deepEqual(dpkgPackages('Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n', origin).map((p) => p.name), ['tzdata']);
+  t.deepEqual(
+    dpkgPackages('Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n', origin).map((p) => p.name),
+    ['tzdata'],
+  );
   t.deepEqual(
     apkPackages(APK_INSTALLED, { path: 'lib/apk/db/installed', layer: 'sha256:l' }).map((p) => [p.name, p.version, p.source, p.arch]),
     [
@@ -156,7 +191,13 @@ test('layers stack: whiteouts, opaque folders and replacements hide what lies be
     { path: 'var/lib/dpkg/status.d/curl', content: dpkgStanza('curl', '7.88.1-10+deb12u5') },
     { path: 'lib/apk/db/installed', content: APK_INSTALLED },
   ]);
-  t.deepEqual([...base.entries.keys()].sort(), ['etc/os-release', 'lib/apk/db/installed', 'var/lib/dpkg/status', 'var/lib/dpkg/status.d/curl', 'var/lib/dpkg/status.d/tzdata']);
+  t.deepEqual([...base.entries.keys()].sort(), [
+    'etc/os-release',
+    'lib/apk/db/installed',
+    'var/lib/dpkg/status',
+    'var/lib/dpkg/status.d/curl',
+    'var/lib/dpkg/status.d/tzdata',
+  ]);
   const upper = await collect([
     { path: 'var/lib/dpkg/status.d/.wh.curl', content: '' }, // curl removed
     { path: 'lib/apk/.wh..wh..opq', content: '' }, // lib/apk hidden
@@ -170,15 +211,33 @@ test('layers stack: whiteouts, opaque folders and replacements hide what lies be
   t.is(merged.get('var/lib/dpkg/status')?.layer, 'sha256:upper');
   t.is(merged.get('etc/os-release')?.layer, 'sha256:base');
   const gone = await collect([{ path: 'var/lib/.wh.dpkg', content: '' }]);
-  t.deepEqual([...mergeLayers([{ digest: 'a', files: base }, { digest: 'b', files: gone }]).keys()].sort(), ['etc/os-release', 'lib/apk/db/installed']);
+  t.deepEqual(
+    [
+      ...mergeLayers([
+        { digest: 'a', files: base },
+        { digest: 'b', files: gone },
+      ]).keys(),
+    ].sort(),
+    ['etc/os-release', 'lib/apk/db/installed'],
+  );
   const asLink = await collect([{ path: 'lib', type: 'symlink', linkname: 'usr/lib' }]);
-  t.false(mergeLayers([{ digest: 'a', files: base }, { digest: 'b', files: asLink }]).has('lib/apk/db/installed'));
+  t.false(
+    mergeLayers([
+      { digest: 'a', files: base },
+      { digest: 'b', files: asLink },
+    ]).has('lib/apk/db/installed'),
+  );
 });
 
 test('os-release as a symlink into usr/lib is followed', async (t) => {
   const c = new LayerCollector();
   const w = new TarWalker(c.select, c.onEntry);
-  w.push(await tarOf([{ path: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' }, { path: 'usr/lib/os-release', content: DEBIAN_OS_RELEASE }]));
+  w.push(
+    await tarOf([
+      { path: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' },
+      { path: 'usr/lib/os-release', content: DEBIAN_OS_RELEASE },
+    ]),
+  );
   w.end();
   const merged = mergeLayers([{ digest: 'sha256:l', files: c.finish() }]);
   t.is(readMerged(merged, 'etc/os-release')?.content.toString(), DEBIAN_OS_RELEASE);
@@ -188,7 +247,14 @@ test('os-release as a symlink into usr/lib is followed', async (t) => {
 
 test('inventory of an image of several layers (gzip and zstd), and of artifacts', async (t) => {
   const store = await blobFolder(t);
-  const l1 = await store.put(gzip(await tarOf([{ path: 'etc/os-release', content: DEBIAN_OS_RELEASE }, { path: 'var/lib/dpkg/status', content: DPKG_STATUS }])));
+  const l1 = await store.put(
+    gzip(
+      await tarOf([
+        { path: 'etc/os-release', content: DEBIAN_OS_RELEASE },
+        { path: 'var/lib/dpkg/status', content: DPKG_STATUS },
+      ]),
+    ),
+  );
   const l2 = await store.put(await readFile(new URL('./fixtures/alpine-layer.tar.zst', import.meta.url)));
   const l3 = await store.put(gzip(await tarOf([{ path: 'etc/.wh.os-release', content: '' }])));
   const config = await store.put(configOf('arm64').bytes);
@@ -215,7 +281,13 @@ test('inventory of an image of several layers (gzip and zstd), and of artifacts'
   const empty = await readInventory(manifest([l3]), store.lookup);
   t.like(empty, { kind: 'image', os: null, databases: [], packages: [] });
   t.like(await readInventory(manifest([], { artifactType: 'application/vnd.example.sbom' }), store.lookup), { kind: 'artifact' });
-  const helm = Buffer.from(JSON.stringify({ schemaVersion: 2, config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: config, size: 1 }, layers: [] }));
+  const helm = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      config: { mediaType: 'application/vnd.cncf.helm.config.v1+json', digest: config, size: 1 },
+      layers: [],
+    }),
+  );
   t.like(await readInventory(helm, store.lookup), { kind: 'artifact' });
   await t.throwsAsync(readInventory(manifest([sha256('missing')]), store.lookup), { message: /does not hold it/ });
 });

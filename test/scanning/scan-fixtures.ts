@@ -26,7 +26,15 @@ export async function tarOf(items: TarItem[]): Promise<Buffer> {
   });
   for (const item of items) {
     const type = item.type ?? 'file';
-    const header = { name: item.path, type, mtime: new Date(0), uid: 0, gid: 0, mode: type === 'directory' ? 0o755 : 0o644, ...(item.linkname ? { linkname: item.linkname } : {}) };
+    const header = {
+      name: item.path,
+      type,
+      mtime: new Date(0),
+      uid: 0,
+      gid: 0,
+      mode: type === 'directory' ? 0o755 : 0o644,
+      ...(item.linkname ? { linkname: item.linkname } : {}),
+    };
     await new Promise<void>((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
       pack.entry(header, type === 'file' ? (item.content ?? '') : '', cb);
@@ -43,7 +51,14 @@ export const DEBIAN_OS_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n
 export const ALPINE_OS_RELEASE = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME="Alpine Linux v3.19"\n';
 
 export function dpkgStanza(name: string, version: string, extra: Record<string, string> = {}): string {
-  const fields: Record<string, string> = { Package: name, Status: 'install ok installed', Priority: 'optional', Architecture: 'amd64', Version: version, ...extra };
+  const fields: Record<string, string> = {
+    Package: name,
+    Status: 'install ok installed',
+    Priority: 'optional',
+    Architecture: 'amd64',
+    Version: version,
+    ...extra,
+  };
   return `${Object.entries(fields)
     .map(([k, v]) => `${k}: ${v}`)
     .join('\n')}\nDescription: the ${name} package\n second line of the description\n .\n third\n`;
@@ -63,12 +78,24 @@ export function apkStanza(name: string, version: string, origin = name): string 
 }
 
 /** An apk database: busybox, musl, libcrypto3 (origin openssl). */
-export const APK_INSTALLED = [apkStanza('busybox', '1.36.1-r15'), apkStanza('musl', '1.2.4_git20230717-r4'), apkStanza('libcrypto3', '3.1.4-r5', 'openssl')].join('\n');
+export const APK_INSTALLED = [
+  apkStanza('busybox', '1.36.1-r15'),
+  apkStanza('musl', '1.2.4_git20230717-r4'),
+  apkStanza('libcrypto3', '3.1.4-r5', 'openssl'),
+].join('\n');
 
 /** Advisories about those packages; the comment says whether each should match. */
 export const ADVISORIES = [
   // Debian image
-  { id: 'CVE-2024-0001', package: 'openssl', ecosystem: 'debian:12', fixed: '3.0.13-1~deb12u1', cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }, description: 'openssl overflow', uri: 'https://security-tracker.debian.org/tracker/CVE-2024-0001' }, // libssl3 + openssl
+  {
+    id: 'CVE-2024-0001',
+    package: 'openssl',
+    ecosystem: 'debian:12',
+    fixed: '3.0.13-1~deb12u1',
+    cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
+    description: 'openssl overflow',
+    uri: 'https://security-tracker.debian.org/tracker/CVE-2024-0001',
+  }, // libssl3 + openssl
   { id: 'CVE-2023-0002', package: 'openssl', ecosystem: 'debian', fixed: '3.0.9-1', severity: 'HIGH' }, // fixed before 3.0.11: no
   { id: 'CVE-2024-0003', package: 'zlib', ecosystem: 'debian', affected: '>= 1:1.2.0, < 1:1.3', severity: 'MEDIUM' }, // zlib1g
   { id: 'CVE-2024-0004', package: 'bash', ecosystem: 'ubuntu', severity: 'LOW' }, // other distribution: no
@@ -88,10 +115,17 @@ export const configOf = (architecture = 'amd64'): Layer =>
   blob(Buffer.from(JSON.stringify({ architecture, os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })));
 
 /** Uploads the config and layers, returns the image manifest over them. */
-export async function uploadImage(ecr: ECRClient, repositoryName: string, layers: Layer[], config: Layer = configOf(), layerMediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'): Promise<string> {
-  for (const b of [config, ...layers]) await uploadLayer(ecr, repositoryName, b).catch((err: Error) => {
-    if (err.name !== 'LayerAlreadyExistsException') throw err;
-  });
+export async function uploadImage(
+  ecr: ECRClient,
+  repositoryName: string,
+  layers: Layer[],
+  config: Layer = configOf(),
+  layerMediaType = 'application/vnd.oci.image.layer.v1.tar+gzip',
+): Promise<string> {
+  for (const b of [config, ...layers])
+    await uploadLayer(ecr, repositoryName, b).catch((err: Error) => {
+      if (err.name !== 'LayerAlreadyExistsException') throw err;
+    });
   return JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',

@@ -3,7 +3,13 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { DescribeImageScanFindingsCommand, ECRClient, PutImageCommand, CreateRepositoryCommand, PutRegistryScanningConfigurationCommand } from '@aws-sdk/client-ecr';
+import {
+  DescribeImageScanFindingsCommand,
+  ECRClient,
+  PutImageCommand,
+  CreateRepositoryCommand,
+  PutRegistryScanningConfigurationCommand,
+} from '@aws-sdk/client-ecr';
 import { startEmulator, type Emulator } from '../../src/emulator.ts';
 import { SCANNING_EVENT_VERSIONS, scanningEvents } from '../../src/domain/scanning/scanning-event-factories.ts';
 import { imageScans } from '../../src/domain/scanning/scanning-state.ts';
@@ -12,12 +18,25 @@ import { stateHash } from '../../src/replay/canonical-state.ts';
 import { replayed, tempDir } from '../rewind/rewind-support.ts';
 import { ADVISORIES, blob, DEBIAN_OS_RELEASE, DPKG_STATUS, gzip, sha256, tarOf, uploadImage } from './scan-fixtures.ts';
 
-const client = (emu: Emulator) => new ECRClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+const client = (emu: Emulator) =>
+  new ECRClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 
 const quiet = { port: 0, fsync: 'never', logger: false } as const;
 
 async function pushDebian(ecr: ECRClient, repositoryName: string, tag: string): Promise<string> {
-  const layer = blob(gzip(await tarOf([{ path: 'etc/os-release', content: DEBIAN_OS_RELEASE }, { path: 'var/lib/dpkg/status', content: DPKG_STATUS }])));
+  const layer = blob(
+    gzip(
+      await tarOf([
+        { path: 'etc/os-release', content: DEBIAN_OS_RELEASE },
+        { path: 'var/lib/dpkg/status', content: DPKG_STATUS },
+      ]),
+    ),
+  );
   const manifest = await uploadImage(ecr, repositoryName, [layer]);
   await ecr.send(new PutImageCommand({ repositoryName, imageManifest: manifest, imageTag: tag }));
   return sha256(manifest);
@@ -40,7 +59,14 @@ test('a scan left pending by a stop is finished after the restart', async (t) =>
   }
   // the journal now gets a started scan that no scanner finished (as if the server stopped mid-scan)
   const journal = await Journal.open(dir, { fsync: 'never' });
-  const started = scanningEvents.ImageScanStarted({ account: '000000000000', region: 'us-east-1', repository: 'app', digest, scanType: 'BASIC', trigger: 'manual' });
+  const started = scanningEvents.ImageScanStarted({
+    account: '000000000000',
+    region: 'us-east-1',
+    repository: 'app',
+    digest,
+    scanType: 'BASIC',
+    trigger: 'manual',
+  });
   await journal.append([{ type: started.type, v: SCANNING_EVENT_VERSIONS.ImageScanStarted, time: Date.now(), data: started.data }]);
   await journal.close();
 
@@ -67,17 +93,23 @@ test('--advisories: recorded once; a restart with the same file records nothing,
   await writeFile(file, JSON.stringify(ADVISORIES.slice(1)));
   t.deepEqual(await count(), ['file:advisories.json', 'file:advisories.json']);
   await writeFile(file, '{"advisories": [{"id": 1}]}');
-  await t.throwsAsync(startEmulator({ ...quiet, journal: join(dir, 'other'), advisories: file }), { message: /advisories\.json: invalid advisory at 0\.id/ });
+  await t.throwsAsync(startEmulator({ ...quiet, journal: join(dir, 'other'), advisories: file }), {
+    message: /advisories\.json: invalid advisory at 0\.id/,
+  });
 });
 
 test('replay and time travel reproduce scan results without reading a layer; a rewind brings old findings back', async (t) => {
   const dir = join(await tempDir(t), 'journal');
   await using emu = await startEmulator({ ...quiet, journal: dir });
   const ecr = client(emu);
-  const put = (advisories: unknown) => fetch(`${emu.endpoint}/_rewind/scanning/advisories`, { method: 'PUT', body: JSON.stringify(advisories) });
+  const put = (advisories: unknown) =>
+    fetch(`${emu.endpoint}/_rewind/scanning/advisories`, { method: 'PUT', body: JSON.stringify(advisories) });
   await put(ADVISORIES);
   await ecr.send(
-    new PutRegistryScanningConfigurationCommand({ scanType: 'ENHANCED', rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }] }),
+    new PutRegistryScanningConfigurationCommand({
+      scanType: 'ENHANCED',
+      rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }],
+    }),
   );
   await ecr.send(new CreateRepositoryCommand({ repositoryName: 'live' }));
   await pushDebian(ecr, 'live', 'v1');
@@ -96,17 +128,27 @@ test('replay and time travel reproduce scan results without reading a layer; a r
   const past = (await (await fetch(`${emu.endpoint}/_rewind/state?at=scanned`)).json()) as {
     repositories: { images: { scans: { enhanced: { findings: { id: string }[] } } }[] }[];
   };
-  t.deepEqual(past.repositories[0]!.images[0]!.scans.enhanced.findings.map((f) => f.id).sort(), ['CVE-2024-0001', 'CVE-2024-0001', 'CVE-2024-0003']);
+  t.deepEqual(past.repositories[0]!.images[0]!.scans.enhanced.findings.map((f) => f.id).sort(), [
+    'CVE-2024-0001',
+    'CVE-2024-0001',
+    'CVE-2024-0003',
+  ]);
 
   // replay from the journal alone, with every layer gone: the same state
   await rm(join(dir, 'blobs'), { recursive: true, force: true });
   t.is(stateHash(await replayed(dir)), stateHash(emu.engine.state));
   const atMark = [...(await replayed(dir, mark)).repos.values()][0]!.images.values().next().value!;
-  t.deepEqual(imageScans(atMark)?.enhanced?.findings.map((f) => `${f.id} - ${f.package}`), before.slice(1));
+  t.deepEqual(
+    imageScans(atMark)?.enhanced?.findings.map((f) => `${f.id} - ${f.package}`),
+    before.slice(1),
+  );
 
   await emu.reset('scanned');
   t.deepEqual(await findingNames(ecr, 'live', 'v1'), before, 'the old findings are back');
-  t.is((await (await fetch(`${emu.endpoint}/_rewind/scanning/advisories`)).json() as { advisories: unknown[] }).advisories.length, ADVISORIES.length);
+  t.is(
+    ((await (await fetch(`${emu.endpoint}/_rewind/scanning/advisories`)).json()) as { advisories: unknown[] }).advisories.length,
+    ADVISORIES.length,
+  );
 });
 
 test('a snapshot keeps the advisories and the scans; a start from it serves them', async (t) => {

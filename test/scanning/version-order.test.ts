@@ -57,13 +57,32 @@ test('apk: version tokens', (t) => {
   t.true(isApkVersion('2.4~abc123-r1'));
   t.false(isApkVersion('1.0-beta'));
   t.false(isApkVersion('abc'));
-  t.deepEqual(apkTokens('1.01')?.map((x) => x.value), [1, -1, 1, 0]);
+  t.deepEqual(
+    apkTokens('1.01')?.map((x) => x.value),
+    [1, -1, 1, 0],
+  );
 });
 
 test('apk: suffixes: pre-releases before the release, post-releases after it', (t) => {
   strictlyIncreasing(t, compareApkVersions, [
-    '1.0_alpha', '1.0_alpha1', '1.0_alpha2', '1.0_beta', '1.0_beta3', '1.0_pre1', '1.0_rc1', '1.0_rc2',
-    '1.0', '1.0-r1', '1.0_cvs', '1.0_svn', '1.0_git', '1.0_hg', '1.0_p', '1.0_p1', '1.0_p1-r1', '1.0_p2',
+    '1.0_alpha',
+    '1.0_alpha1',
+    '1.0_alpha2',
+    '1.0_beta',
+    '1.0_beta3',
+    '1.0_pre1',
+    '1.0_rc1',
+    '1.0_rc2',
+    '1.0',
+    '1.0-r1',
+    '1.0_cvs',
+    '1.0_svn',
+    '1.0_git',
+    '1.0_hg',
+    '1.0_p',
+    '1.0_p1',
+    '1.0_p1-r1',
+    '1.0_p2',
   ]);
   t.true(compareApkVersions('1.0_git20230101', '1.0') > 0);
 });
@@ -94,11 +113,18 @@ const apkVersion = fc
   .tuple(
     fc.array(fc.integer({ min: 0, max: 120 }), { minLength: 1, maxLength: 4 }),
     fc.option(fc.constantFrom('a', 'b', 'z'), { nil: undefined }),
-    fc.array(fc.tuple(fc.constantFrom('alpha', 'beta', 'pre', 'rc', 'cvs', 'svn', 'git', 'hg', 'p'), fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined })), { maxLength: 2 }),
+    fc.array(
+      fc.tuple(
+        fc.constantFrom('alpha', 'beta', 'pre', 'rc', 'cvs', 'svn', 'git', 'hg', 'p'),
+        fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined }),
+      ),
+      { maxLength: 2 },
+    ),
     fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
   )
-  .map(([nums, letter, suffixes, rev]) =>
-    `${nums.join('.')}${letter ?? ''}${suffixes.map(([s, n]) => `_${s}${n ?? ''}`).join('')}${rev === undefined ? '' : `-r${rev}`}`,
+  .map(
+    ([nums, letter, suffixes, rev]) =>
+      `${nums.join('.')}${letter ?? ''}${suffixes.map(([s, n]) => `_${s}${n ?? ''}`).join('')}${rev === undefined ? '' : `-r${rev}`}`,
   );
 
 for (const [name, arb, compare] of [

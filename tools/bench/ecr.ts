@@ -34,7 +34,11 @@ function median(xs: number[]): number {
 async function call(emu: Emulator, op: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${emu.endpoint}/`, {
     method: 'POST',
-    headers: { 'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}`, 'content-type': 'application/x-amz-json-1.1', authorization: AUTH },
+    headers: {
+      'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}`,
+      'content-type': 'application/x-amz-json-1.1',
+      authorization: AUTH,
+    },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as Record<string, unknown>;
@@ -56,7 +60,13 @@ async function rate(n: number, concurrency: number, make: (i: number) => Promise
 
 async function uploadBlob(emu: Emulator, repositoryName: string, bytes: Buffer): Promise<string> {
   const { uploadId } = (await call(emu, 'InitiateLayerUpload', { repositoryName })) as { uploadId: string };
-  await call(emu, 'UploadLayerPart', { repositoryName, uploadId, partFirstByte: 0, partLastByte: bytes.length - 1, layerPartBlob: bytes.toString('base64') });
+  await call(emu, 'UploadLayerPart', {
+    repositoryName,
+    uploadId,
+    partFirstByte: 0,
+    partLastByte: bytes.length - 1,
+    layerPartBlob: bytes.toString('base64'),
+  });
   const digest = sha256(bytes);
   await call(emu, 'CompleteLayerUpload', { repositoryName, uploadId, layerDigests: [digest] });
   return digest;
@@ -137,7 +147,10 @@ export function benchLayer(i: number): Buffer {
   const files: [string, Buffer][] = [];
   if (i === 0) {
     files.push(['etc/os-release', Buffer.from('ID=debian\nVERSION_ID="12"\n')]);
-    const status = Array.from({ length: 400 }, (_, k) => `Package: pkg${k}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.${k}.0-1\nDescription: package ${k}\n`).join('\n');
+    const status = Array.from(
+      { length: 400 },
+      (_, k) => `Package: pkg${k}\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.${k}.0-1\nDescription: package ${k}\n`,
+    ).join('\n');
     files.push(['var/lib/dpkg/status', Buffer.from(status)]);
   }
   if (i === 4) files.push(['opt/app0/.wh.small-0', Buffer.alloc(0)]);
@@ -157,7 +170,15 @@ async function scanRows(): Promise<[string, string][]> {
     os: { id: 'debian', versionId: '12', prettyName: null },
     architecture: 'amd64',
     databases: ['var/lib/dpkg/status'],
-    packages: Array.from({ length: 1000 }, (_, k) => ({ name: `pkg${k}`, version: `1:2.${k % 40}.${k}-1+deb12u${k % 7}`, source: null, arch: 'amd64', manager: 'dpkg', path: 'var/lib/dpkg/status', layer: 'sha256:l' })),
+    packages: Array.from({ length: 1000 }, (_, k) => ({
+      name: `pkg${k}`,
+      version: `1:2.${k % 40}.${k}-1+deb12u${k % 7}`,
+      source: null,
+      arch: 'amd64',
+      manager: 'dpkg',
+      path: 'var/lib/dpkg/status',
+      layer: 'sha256:l',
+    })),
   };
   const advisories: Advisory[] = Array.from({ length: 100_000 }, (_, a) => ({
     id: `CVE-2024-${a}`,
@@ -218,7 +239,9 @@ async function scanRows(): Promise<[string, string][]> {
     await emu.scansSettled();
     const cpu = process.cpuUsage(cpu0);
     const wall = performance.now() - wall0;
-    const result = (await call(emu, 'DescribeImageScanFindings', { repositoryName: 'bench/scan', imageId: { imageTag: 'big' } })) as { imageScanStatus: { status: string } };
+    const result = (await call(emu, 'DescribeImageScanFindings', { repositoryName: 'bench/scan', imageId: { imageTag: 'big' } })) as {
+      imageScanStatus: { status: string };
+    };
     if (result.imageScanStatus.status !== 'COMPLETE') throw new Error(`scan ended ${result.imageScanStatus.status}`);
     // the floor: decompressing the same layers and nothing else
     const floor0 = process.cpuUsage();
@@ -261,7 +284,9 @@ export async function run(args: string[]): Promise<void> {
     for (const concurrency of [1, 16]) {
       const creates: number[] = [];
       for (let r = 0; r < rounds; r++)
-        creates.push(await rate(perRound, concurrency, (i) => call(emu, 'CreateRepository', { repositoryName: `bench/c${concurrency}/r${r}/${i}` })));
+        creates.push(
+          await rate(perRound, concurrency, (i) => call(emu, 'CreateRepository', { repositoryName: `bench/c${concurrency}/r${r}/${i}` })),
+        );
       rows.push([`CreateRepository (concurrency ${concurrency})`, `${median(creates).toFixed(0)} req/s`]);
     }
 
@@ -284,14 +309,20 @@ export async function run(args: string[]): Promise<void> {
     // A repository of exactly 1,000 images for DescribeImages.
     await call(emu, 'CreateRepository', { repositoryName: 'bench/thousand' });
     const cfg = { digest: await uploadBlob(emu, 'bench/thousand', configBytes), size: configBytes.length };
-    await rate(1000, 16, async (i) => call(emu, 'PutImage', { repositoryName: 'bench/thousand', imageManifest: manifest(cfg, String(i)), imageTag: `v${i}` }));
+    await rate(1000, 16, async (i) =>
+      call(emu, 'PutImage', { repositoryName: 'bench/thousand', imageManifest: manifest(cfg, String(i)), imageTag: `v${i}` }),
+    );
 
     const pageAll = async (maxResults: number): Promise<number> => {
       const t0 = performance.now();
       let nextToken: string | undefined;
       let count = 0;
       do {
-        const page = (await call(emu, 'DescribeImages', { repositoryName: 'bench/thousand', maxResults, ...(nextToken ? { nextToken } : {}) })) as {
+        const page = (await call(emu, 'DescribeImages', {
+          repositoryName: 'bench/thousand',
+          maxResults,
+          ...(nextToken ? { nextToken } : {}),
+        })) as {
           imageDetails: unknown[];
           nextToken?: string;
         };
@@ -318,7 +349,10 @@ export async function run(args: string[]): Promise<void> {
     for (let r = 0; r < rounds; r++)
       gets.push(
         await rate(perRound, 16, (i) =>
-          call(emu, 'BatchGetImage', { repositoryName: 'bench/thousand', imageIds: [{ imageTag: `v${i % 1000}` }, { imageTag: `v${(i * 7) % 1000}` }] }),
+          call(emu, 'BatchGetImage', {
+            repositoryName: 'bench/thousand',
+            imageIds: [{ imageTag: `v${i % 1000}` }, { imageTag: `v${(i * 7) % 1000}` }],
+          }),
         ),
       );
     rows.push(['BatchGetImage, 2 images (concurrency 16)', `${median(gets).toFixed(0)} req/s`]);

@@ -87,7 +87,9 @@ function distributionOf(pkg: InstalledPackage, os: { id: string; versionId: stri
 const RANK = new Map<Severity, number>(SEVERITIES.map((s, i) => [s, i]));
 
 const byFinding = (a: Finding, b: Finding): number =>
-  RANK.get(a.severity)! - RANK.get(b.severity)! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) || (a.package < b.package ? -1 : a.package > b.package ? 1 : 0);
+  RANK.get(a.severity)! - RANK.get(b.severity)! ||
+  (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) ||
+  (a.package < b.package ? -1 : a.package > b.package ? 1 : 0);
 
 /** Findings sorted by severity (CRITICAL first), then advisory id, then package. */
 export function sortFindings(findings: Finding[]): Finding[] {

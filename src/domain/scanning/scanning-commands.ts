@@ -8,10 +8,7 @@ interface InRepo {
 }
 
 /** What the scanner found for an image: its inventory, the one already stored, or why it could not read it. */
-export type ScanOutcome =
-  | { kind: 'inventory'; inventory: Inventory }
-  | { kind: 'stored' }
-  | { kind: 'failed'; description: string };
+export type ScanOutcome = { kind: 'inventory'; inventory: Inventory } | { kind: 'stored' } | { kind: 'failed'; description: string };
 
 export type ScanningCommand =
   /** Replaces the advisory list; continuous-scan repositories are scanned again. */

@@ -25,7 +25,6 @@ import type { ScanningCommand } from './scanning-commands.ts';
 import { scanningEvents as ev } from './scanning-event-factories.ts';
 import { imageScans, SCAN_DESCRIPTIONS, scanRecord, type Inventory, type ScanStatus, type ScanType } from './scanning-state.ts';
 
-
 type Decider<C extends ScanningCommand['type']> = (
   state: RegistryState,
   command: Extract<ScanningCommand, { type: C }>,
@@ -36,10 +35,18 @@ const ok = (...events: DomainEvent[]): Decision => ({ ok: true, events });
 const no = (error: DomainError): Decision => ({ ok: false, error });
 const refOf = (s: RegistryScope, repository: string) => ({ account: s.account, region: s.region, repository });
 
-function findImage(state: RegistryState, scope: RegistryScope, repository: string, digest: string): { repo: Repository; image: Image } | DomainError {
+function findImage(
+  state: RegistryState,
+  scope: RegistryScope,
+  repository: string,
+  digest: string,
+): { repo: Repository; image: Image } | DomainError {
   const repo = state.repos.get(repoKey(scope, repository));
   if (!repo)
-    return domainError('RepositoryNotFound', `The repository with name '${repository}' does not exist in the registry with id '${scope.account}'`);
+    return domainError(
+      'RepositoryNotFound',
+      `The repository with name '${repository}' does not exist in the registry with id '${scope.account}'`,
+    );
   const image = repo.images.get(digest);
   if (!image)
     return domainError(
@@ -93,11 +100,18 @@ function outcomeOf(
   now: number,
 ): { status: ScanStatus; description: string; findings: ReturnType<typeof matchFindings> } {
   if (inventory.kind === 'artifact')
-    return { status: 'UNSUPPORTED_IMAGE', description: `UnsupportedImageError: ${inventory.reason ?? 'The artifact is not a container image.'}`, findings: [] };
+    return {
+      status: 'UNSUPPORTED_IMAGE',
+      description: `UnsupportedImageError: ${inventory.reason ?? 'The artifact is not a container image.'}`,
+      findings: [],
+    };
   if (inventory.databases.length === 0) return { status: 'FAILED', description: SCAN_DESCRIPTIONS.UNSUPPORTED_OS, findings: [] };
   const previous = scanRecord(image, type)?.findings ?? [];
   const findings = matchFindings(inventory, state.scanning?.advisories ?? [], now, previous);
-  if (type === 'ENHANCED' && repositoryScanning(registryScanning(state, repo), repo.name, repo.settings.scanOnPush).frequency === 'CONTINUOUS_SCAN')
+  if (
+    type === 'ENHANCED' &&
+    repositoryScanning(registryScanning(state, repo), repo.name, repo.settings.scanOnPush).frequency === 'CONTINUOUS_SCAN'
+  )
     return { status: 'ACTIVE', description: SCAN_DESCRIPTIONS.ACTIVE, findings };
   return { status: 'COMPLETE', description: SCAN_DESCRIPTIONS.COMPLETE, findings };
 }
@@ -111,14 +125,19 @@ export const scanningDeciders: { [C in ScanningCommand['type']]: Decider<C> } = 
     if ('code' in found) return no(found);
     const { image } = found;
     if (!isScannable(image))
-      return no(domainError('UnsupportedImageType', `The image with digest '${c.digest}' is an image index: scan the images it lists instead`));
+      return no(
+        domainError('UnsupportedImageType', `The image with digest '${c.digest}' is an image index: scan the images it lists instead`),
+      );
     if (image.storageClass === 'ARCHIVE')
       return no(domainError('ImageArchived', `The image with digest '${c.digest}' is archived and cannot be scanned; restore it first`));
     if (registryScanning(state, c.scope).scanType === 'ENHANCED') return no(domainError('Validation', 'This feature is disabled'));
     const last = scanRecord(image, 'BASIC');
     if (last && ctx.now - last.startedAt < BASIC_SCAN_INTERVAL_MS)
       return no(
-        domainError('LimitExceeded', `The scan quota per image has been exceeded: an image can be scanned once every 24 hours (last scan started ${new Date(last.startedAt).toISOString()})`),
+        domainError(
+          'LimitExceeded',
+          `The scan quota per image has been exceeded: an image can be scanned once every 24 hours (last scan started ${new Date(last.startedAt).toISOString()})`,
+        ),
       );
     return ok(ev.ImageScanStarted({ ...refOf(c.scope, c.repository), digest: c.digest, scanType: 'BASIC', trigger: 'manual' }));
   },
@@ -136,7 +155,15 @@ export const scanningDeciders: { [C in ScanningCommand['type']]: Decider<C> } = 
       const description = c.outcome.description;
       return ok(
         ...pending.map((scanType) =>
-          ev.ImageScanCompleted({ ...ref, digest: c.digest, scanType, status: 'FAILED', description, findings: [], vulnerabilitySourceUpdatedAt: null }),
+          ev.ImageScanCompleted({
+            ...ref,
+            digest: c.digest,
+            scanType,
+            status: 'FAILED',
+            description,
+            findings: [],
+            vulnerabilitySourceUpdatedAt: null,
+          }),
         ),
       );
     }

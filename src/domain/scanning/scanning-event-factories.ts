@@ -72,7 +72,9 @@ export const scanningEvents = {
   ImageScanCompleted: (d: D<'ImageScanCompleted'>): EventOf<'ImageScanCompleted'> => ({
     type: 'ImageScanCompleted',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       digest: d.digest,
       scanType: d.scanType,
       status: d.status,
@@ -84,8 +86,13 @@ export const scanningEvents = {
   ImageScanStatusChanged: (d: D<'ImageScanStatusChanged'>): EventOf<'ImageScanStatusChanged'> => ({
     type: 'ImageScanStatusChanged',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
-      digest: d.digest, scanType: d.scanType, status: d.status, description: d.description,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
+      digest: d.digest,
+      scanType: d.scanType,
+      status: d.status,
+      description: d.description,
     },
   }),
 } as const;

@@ -33,7 +33,11 @@ export const scanningEvolvers: { [K in keyof ScanningEventMap]: Evolver<K> } = {
     const scans = scansOf(image);
     const prev = get(scans, e.data.scanType);
     // An enhanced rescan keeps showing the last results (ACTIVE/COMPLETE) while it runs.
-    const keeps = e.data.scanType === 'ENHANCED' && prev !== null && prev.completedAt !== null && (prev.status === 'ACTIVE' || prev.status === 'COMPLETE');
+    const keeps =
+      e.data.scanType === 'ENHANCED' &&
+      prev !== null &&
+      prev.completedAt !== null &&
+      (prev.status === 'ACTIVE' || prev.status === 'COMPLETE');
     put(scans, e.data.scanType, {
       status: keeps ? prev.status : e.data.scanType === 'BASIC' ? 'IN_PROGRESS' : 'PENDING',
       description: keeps ? prev.description : e.data.scanType === 'BASIC' ? '' : SCAN_DESCRIPTIONS.PENDING,

@@ -9,14 +9,7 @@ import type { Image, RegistryState } from '../state.ts';
 export type ScanType = 'BASIC' | 'ENHANCED';
 
 /** ImageScanStatus.status values this emulator reports. */
-export type ScanStatus =
-  | 'IN_PROGRESS'
-  | 'COMPLETE'
-  | 'FAILED'
-  | 'UNSUPPORTED_IMAGE'
-  | 'ACTIVE'
-  | 'PENDING'
-  | 'SCAN_ELIGIBILITY_EXPIRED';
+export type ScanStatus = 'IN_PROGRESS' | 'COMPLETE' | 'FAILED' | 'UNSUPPORTED_IMAGE' | 'ACTIVE' | 'PENDING' | 'SCAN_ELIGIBILITY_EXPIRED';
 
 /** Why a scan was started. */
 export type ScanTrigger = 'push' | 'manual' | 'continuous' | 'configuration';

@@ -38,7 +38,10 @@ export function parseVersionRange(text: string): VersionRange | string {
   for (const alternative of t.split('||')) {
     const constraints: Constraint[] = [];
     // "op version" pairs, separated by commas and/or spaces
-    const parts = alternative.replace(/(<=|>=|==|!=|<|>|=)\s+/g, '$1').split(/[\s,]+/).filter((p) => p !== '');
+    const parts = alternative
+      .replace(/(<=|>=|==|!=|<|>|=)\s+/g, '$1')
+      .split(/[\s,]+/)
+      .filter((p) => p !== '');
     if (parts.length === 0) return `empty alternative in range '${text}'`;
     for (const part of parts) {
       const m = CONSTRAINT.exec(part);
