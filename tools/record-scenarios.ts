@@ -8,8 +8,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator, type Emulator } from '../src/emulator.ts';
-import { stateHash } from '../src/replay/canonical-state.ts';
-import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256, tinyLayer } from './registry-driver.ts';
+import { stateHash } from '../src/projections/canonical-state.ts';
+import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256 } from '../src/testkit/registry-driver.ts';
 
 export const RECORDING = { seed: 20260101, clock: '2026-01-01T00:00:00.000Z,1000' } as const;
 
@@ -46,26 +46,6 @@ const ADVISORIES = [
 ];
 
 export const SCENARIOS: Record<string, Script> = {
-  async 'scanned-image'(r, emu) {
-    await r.admin('PUT', '/scanning/advisories', ADVISORIES);
-    await r.createRepository('scanned', { imageScanningConfiguration: { scanOnPush: true } });
-    await r.pushImage('scanned', 'v1', DPKG_STATUS, { file: 'var/lib/dpkg/status' });
-    await emu.scansSettled();
-    await r.admin('POST', '/marks', { name: 'basic-scan' });
-    await r.ecr('PutRegistryScanningConfiguration', {
-      scanType: 'ENHANCED',
-      rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'scanned', filterType: 'WILDCARD' }] }],
-    });
-    await emu.scansSettled();
-    await r.admin('POST', '/marks', { name: 'enhanced-scan' });
-    await r.admin('PUT', '/scanning/advisories', [
-      ...ADVISORIES,
-      { id: 'CVE-2024-0004', package: 'bash', ecosystem: 'debian', fixed: '5.2.15-2+b3', severity: 'LOW' },
-    ]);
-    await emu.scansSettled();
-    return 'scanned:v1 (a dpkg status file) scanned on push (basic: 2 findings), mark basic-scan; ENHANCED continuous scanning (mark enhanced-scan); a fourth advisory and the continuous rescan (3 findings)';
-  },
-
   async 'docker-image'(r) {
     await r.createRepository('hello');
     await r.pushImage('hello', 'latest', 'hello from a docker-style push\n', { docker: true });
@@ -136,6 +116,26 @@ export const SCENARIOS: Record<string, Script> = {
     await r.ecr('DeleteRepository', { repositoryName: 'scratch', force: true });
     return 'app: v1 (also latest), mark v1; v2 moved latest and v1 was deleted, mark v2; reset to v1; v3 pushed; a scratch repository created and deleted';
   },
+
+  async 'scanned-image'(r, emu) {
+    await r.admin('PUT', '/scanning/advisories', ADVISORIES);
+    await r.createRepository('scanned', { imageScanningConfiguration: { scanOnPush: true } });
+    await r.pushImage('scanned', 'v1', DPKG_STATUS, { file: 'var/lib/dpkg/status' });
+    await emu.scansSettled();
+    await r.admin('POST', '/marks', { name: 'basic-scan' });
+    await r.ecr('PutRegistryScanningConfiguration', {
+      scanType: 'ENHANCED',
+      rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'scanned', filterType: 'WILDCARD' }] }],
+    });
+    await emu.scansSettled();
+    await r.admin('POST', '/marks', { name: 'enhanced-scan' });
+    await r.admin('PUT', '/scanning/advisories', [
+      ...ADVISORIES,
+      { id: 'CVE-2024-0004', package: 'bash', ecosystem: 'debian', fixed: '5.2.15-2+b3', severity: 'LOW' },
+    ]);
+    await emu.scansSettled();
+    return 'scanned:v1 (a dpkg status file) scanned on push (basic: 2 findings), mark basic-scan; ENHANCED continuous scanning (mark enhanced-scan); a fourth advisory and the continuous rescan (3 findings)';
+  },
 };
 
 /** Records one scenario into `dir` (which must not exist yet) and returns its facts. */
@@ -151,7 +151,7 @@ export async function recordScenario(name: string, dir: string): Promise<Scenari
       description,
       tags,
       marks: Object.fromEntries(emu.engine.marks),
-      lastSeq: emu.engine.journal.lastSeq,
+      lastSeq: emu.engine.lastSeq,
       stateHash: stateHash(emu.engine.state),
     };
   } finally {
@@ -161,13 +161,18 @@ export async function recordScenario(name: string, dir: string): Promise<Scenari
 
 export const SCENARIO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'journal');
 
-async function main(names: string[]): Promise<void> {
+/** `[--out DIR] [name...]`: every scenario (or the ones named) into journal/ (or DIR). */
+async function main(args: string[]): Promise<void> {
+  const outAt = args.indexOf('--out');
+  const root = outAt >= 0 ? args[outAt + 1] : SCENARIO_ROOT;
+  if (root === undefined) throw new Error('--out needs a folder');
+  const names = outAt >= 0 ? args.filter((_, i) => i !== outAt && i !== outAt + 1) : args;
   for (const name of names.length > 0 ? names : Object.keys(SCENARIOS)) {
-    const dir = join(SCENARIO_ROOT, name);
+    const dir = join(root, name);
     await rm(dir, { recursive: true, force: true });
     const facts = await recordScenario(name, dir);
     await writeFile(join(dir, 'scenario.json'), `${JSON.stringify(facts, null, 2)}\n`);
-    console.log(`recorded journal/${name}: ${facts.lastSeq} events, state ${facts.stateHash.slice(0, 16)}`);
+    console.log(`recorded ${dir}: ${facts.lastSeq} events, state ${facts.stateHash.slice(0, 16)}`);
   }
 }
 

@@ -7,15 +7,31 @@
  * Times are epoch seconds, as on the JSON wire.
  */
 import { createHash } from 'node:crypto';
-import type * as Sdk from '@aws-sdk/client-ecr';
 import { severityCounts } from '../domain/scanning/match-findings.ts';
 import { registryScanning } from '../domain/scanning/scan-policy.ts';
-import { scanRecord, type Finding, type ScanRecord, type ScanType } from '../domain/scanning/scanning-state.ts';
+import { scanRecord } from '../domain/scanning/image-scans.ts';
+import type { Finding, ScanRecord, ScanType } from '../domain/scanning/scanning-state.ts';
 import type { Image, RegistryState, Repository } from '../domain/state.ts';
-import type { Wire } from '../http/ecr/wire.ts';
 import { repositoryArn } from './ecr-repositories.ts';
 
-type ScanStatusView = Wire<Sdk.ImageScanStatus>;
+export interface ScanStatusView {
+  status: ScanRecord['status'] | 'IMAGE_ARCHIVED';
+  description?: string;
+}
+
+export interface ScanSummaryView {
+  imageScanCompletedAt: number;
+  vulnerabilitySourceUpdatedAt?: number;
+  findingSeverityCounts: Record<string, number>;
+}
+
+export interface BasicFindingView {
+  name: string;
+  description?: string;
+  uri?: string;
+  severity: Finding['severity'];
+  attributes: { key: string; value: string }[];
+}
 
 /** The scan of `image` that ECR shows now, and its type; undefined when none was ever started. */
 export function shownScan(state: RegistryState, repo: Repository, image: Image): { type: ScanType; record: ScanRecord } | undefined {
@@ -39,7 +55,7 @@ export function imageScanSummary(
   state: RegistryState,
   repo: Repository,
   image: Image,
-): Pick<Wire<Sdk.ImageDetail>, 'imageScanStatus' | 'imageScanFindingsSummary'> {
+): { imageScanStatus?: ScanStatusView; imageScanFindingsSummary?: ScanSummaryView } {
   const shown = shownScan(state, repo, image);
   if (!shown) return {};
   const { type, record } = shown;
@@ -60,7 +76,7 @@ export function imageScanSummary(
 }
 
 /** A basic finding: name, description, uri, severity and the package as attributes. */
-export function basicFinding(f: Finding): Wire<Sdk.ImageScanFinding> {
+export function basicFinding(f: Finding): BasicFindingView {
   const attributes: { key: string; value: string }[] = [
     { key: 'package_name', value: f.package },
     { key: 'package_version', value: f.version },
@@ -106,7 +122,7 @@ export interface EnhancedContext {
 }
 
 /** An enhanced finding: Amazon Inspector's package vulnerability finding, as ECR relays it. */
-export function enhancedFinding(f: Finding, c: EnhancedContext): Wire<Sdk.EnhancedImageScanFinding> {
+export function enhancedFinding(f: Finding, c: EnhancedContext) {
   const { repo, image } = c;
   const arnId = createHash('sha256')
     .update(`${repo.account}\0${repo.region}\0${repo.name}\0${image.digest}\0${f.id}\0${f.package}`)

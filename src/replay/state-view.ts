@@ -4,9 +4,10 @@
  * and sizes, in a stable order (by account, region, name; images by push time).
  */
 import { severityCounts } from '../domain/scanning/match-findings.ts';
-import { imageScans, type ScanRecord } from '../domain/scanning/scanning-state.ts';
+import { imageScans } from '../domain/scanning/image-scans.ts';
+import type { ScanRecord } from '../domain/scanning/scanning-state.ts';
 import type { RegistryState, RepoSettings } from '../domain/state.ts';
-import { stateHash } from './canonical-state.ts';
+import { stateHash } from '../projections/canonical-state.ts';
 
 export interface ImageView {
   digest: string;

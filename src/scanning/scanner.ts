@@ -15,7 +15,7 @@
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { DomainFailure } from '../domain/errors.ts';
 import type { RecordedEvent } from '../domain/events.ts';
-import { imageScans } from '../domain/scanning/scanning-state.ts';
+import { imageScans } from '../domain/scanning/image-scans.ts';
 import type { ScanOutcome } from '../domain/scanning/scanning-commands.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, Repository } from '../domain/state.ts';

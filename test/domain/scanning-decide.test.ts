@@ -69,7 +69,7 @@ const putManifest = (repository: string) => ({
   bytes,
   manifest,
   tag: 'v1',
-  face: 'oci' as const,
+  via: 'oci' as const,
 });
 
 const typesOf = (d: ReturnType<typeof decide>): string[] =>

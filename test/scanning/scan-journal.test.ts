@@ -12,9 +12,9 @@ import {
 } from '@aws-sdk/client-ecr';
 import { startEmulator, type Emulator } from '../../src/emulator.ts';
 import { SCANNING_EVENT_VERSIONS, scanningEvents } from '../../src/domain/scanning/scanning-event-factories.ts';
-import { imageScans } from '../../src/domain/scanning/scanning-state.ts';
+import { imageScans } from '../../src/domain/scanning/image-scans.ts';
 import { Journal } from '../../src/journal/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { replayed, tempDir } from '../rewind/rewind-support.ts';
 import { ADVISORIES, blob, DEBIAN_OS_RELEASE, DPKG_STATUS, gzip, sha256, tarOf, uploadImage } from './scan-fixtures.ts';
 

@@ -19,15 +19,17 @@
  * an apk version compares with another by its characters.
  */
 
-const enum Kind {
-  DotNumber = 0,
-  Number = 1,
-  Letter = 2,
-  Suffix = 3,
-  SuffixNumber = 4,
-  Revision = 5,
-  End = 6,
-}
+/** Token kinds, in the order that decides between versions whose kinds differ. */
+const Kind = {
+  DotNumber: 0,
+  Number: 1,
+  Letter: 2,
+  Suffix: 3,
+  SuffixNumber: 4,
+  Revision: 5,
+  End: 6,
+} as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
 
 interface Token {
   kind: Kind;

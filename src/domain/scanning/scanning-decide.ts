@@ -3,8 +3,7 @@
  * scans other commands start (on push, on a change of the scanning configuration).
  * Pure, like ../decide.ts: time comes in on the context.
  */
-import type { DecideContext } from '../commands.ts';
-import type { Decision } from '../decide.ts';
+import { type DeciderTable, no, ok, refOf } from '../decision.ts';
 import { domainError, type DomainError } from '../errors.ts';
 import type { DomainEvent } from '../events.ts';
 import { isIndexMediaType } from '../manifest.ts';
@@ -23,17 +22,8 @@ import {
 } from './scan-policy.ts';
 import type { ScanningCommand } from './scanning-commands.ts';
 import { scanningEvents as ev } from './scanning-event-factories.ts';
-import { imageScans, SCAN_DESCRIPTIONS, scanRecord, type Inventory, type ScanStatus, type ScanType } from './scanning-state.ts';
-
-type Decider<C extends ScanningCommand['type']> = (
-  state: RegistryState,
-  command: Extract<ScanningCommand, { type: C }>,
-  ctx: DecideContext,
-) => Decision;
-
-const ok = (...events: DomainEvent[]): Decision => ({ ok: true, events });
-const no = (error: DomainError): Decision => ({ ok: false, error });
-const refOf = (s: RegistryScope, repository: string) => ({ account: s.account, region: s.region, repository });
+import { imageScans, scanRecord } from './image-scans.ts';
+import { SCAN_DESCRIPTIONS, type Inventory, type ScanStatus, type ScanType } from './scanning-state.ts';
 
 function findImage(
   state: RegistryState,
@@ -116,7 +106,7 @@ function outcomeOf(
   return { status: 'COMPLETE', description: SCAN_DESCRIPTIONS.COMPLETE, findings };
 }
 
-export const scanningDeciders: { [C in ScanningCommand['type']]: Decider<C> } = {
+export const scanningDeciders: DeciderTable<ScanningCommand> = {
   PutAdvisories: (state, c, ctx) =>
     ok(ev.AdvisoriesPut({ advisories: c.advisories, source: c.source }), ...continuousRescans(state, ctx.now)),
 
@@ -181,12 +171,6 @@ export const scanningDeciders: { [C in ScanningCommand['type']]: Decider<C> } = 
     return ok(...events);
   },
 };
-
-export const isScanningCommand = (c: { type: string }): c is ScanningCommand => Object.hasOwn(scanningDeciders, c.type);
-
-export function decideScanning(state: RegistryState, c: ScanningCommand, ctx: DecideContext): Decision {
-  return (scanningDeciders[c.type] as Decider<typeof c.type>)(state, c as never, ctx);
-}
 
 /** The scan a new image manifest starts: on push, when its repository is scanned on push (or continuously). */
 export function scansOnPush(

@@ -1,11 +1,10 @@
 /** Folds the scanning events into the registry state (in place, like ../evolve.ts), as a record keyed by event type. */
+import type { EvolverTable } from '../decision.ts';
 import type { RecordedEvent } from '../events.ts';
 import { repoKey } from '../scope.ts';
 import type { Image, RegistryState } from '../state.ts';
 import type { ScanningEventMap } from './scanning-events.ts';
 import { SCAN_DESCRIPTIONS, type ImageScans, type ScanRecord, type ScanType } from './scanning-state.ts';
-
-type Evolver<K extends keyof ScanningEventMap> = (state: RegistryState, e: Extract<RecordedEvent, { type: K }>) => void;
 
 const imageOf = (state: RegistryState, d: { account: string; region: string; repository: string; digest: string }): Image | undefined =>
   state.repos.get(repoKey(d, d.repository))?.images.get(d.digest);
@@ -23,7 +22,7 @@ const put = (s: ImageScans, t: ScanType, r: ScanRecord): void => {
   else s.enhanced = r;
 };
 
-export const scanningEvolvers: { [K in keyof ScanningEventMap]: Evolver<K> } = {
+export const scanningEvolvers: EvolverTable<Extract<RecordedEvent, { type: keyof ScanningEventMap }>> = {
   AdvisoriesPut: (state, e) => {
     state.scanning = { advisories: e.data.advisories, updatedAt: e.time, source: e.data.source };
   },
@@ -76,10 +75,3 @@ export const scanningEvolvers: { [K in keyof ScanningEventMap]: Evolver<K> } = {
     put(scansOf(image), e.data.scanType, { ...prev, status: e.data.status, description: e.data.description });
   },
 };
-
-export const isScanningEvent = (e: RecordedEvent): e is Extract<RecordedEvent, { type: keyof ScanningEventMap }> =>
-  Object.hasOwn(scanningEvolvers, e.type);
-
-export function evolveScanning(state: RegistryState, e: Extract<RecordedEvent, { type: keyof ScanningEventMap }>): void {
-  (scanningEvolvers[e.type] as Evolver<typeof e.type>)(state, e as never);
-}

@@ -1,10 +1,9 @@
 /**
  * What the registry state holds about image scanning: the advisory list scans
  * match against (registry-wide, `state.scanning`), and per image its inventory
- * and the latest scan of each scan type (`image.extra.scans`). Plain data only,
- * so it is cloned and snapshotted as it is.
+ * and the latest scan of each scan type (`image.extra.scans`, read with image-scans.ts).
+ * Plain data only, so it is cloned and snapshotted as it is.
  */
-import type { Image, RegistryState } from '../state.ts';
 
 export type ScanType = 'BASIC' | 'ENHANCED';
 
@@ -135,15 +134,3 @@ export interface ScanningState {
   updatedAt: number;
   source: string | null;
 }
-
-/** The scans of an image, if any was ever started. */
-export const imageScans = (image: Image): ImageScans | undefined => image.extra?.scans as ImageScans | undefined;
-
-/** The record of one scan type. */
-export const scanRecord = (image: Image, type: ScanType): ScanRecord | null => {
-  const s = imageScans(image);
-  return s === undefined ? null : type === 'BASIC' ? s.basic : s.enhanced;
-};
-
-/** The advisory list in force (empty before the first AdvisoriesPut). */
-export const advisoriesOf = (state: RegistryState): ScanningState | undefined => state.scanning;

@@ -1,15 +1,18 @@
 /** StartImageScan, DescribeImageScanFindings. */
+import type * as Sdk from '@aws-sdk/client-ecr';
 import { z } from 'zod';
 import { domainError } from '../../../domain/errors.ts';
-import { imageScans } from '../../../domain/scanning/scanning-state.ts';
+import { imageScans } from '../../../domain/scanning/image-scans.ts';
 import { tagsByDigest } from '../../../queries/ecr-images.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { basicFinding, enhancedFinding, hasResults, platformOf, scanStatusView, shownScan } from '../../../queries/ecr-scan-findings.ts';
 import { severityCounts } from '../../../domain/scanning/match-findings.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf } from '../operation.ts';
+import type { Wire } from '../wire.ts';
 import { imageId, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
-import { imageNotFound, repoOrThrow, resolve, type ImageId } from './images.ts';
+import { imageNotFound, resolve, type ImageId } from './images.ts';
+import { getRepository } from '../../../queries/repository.ts';
 
 const idText = (id: ImageId): string => `{imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'}`;
 
@@ -18,7 +21,7 @@ const echoId = (digest: string, id: ImageId) => ({ imageDigest: digest, ...(id.i
 export const scanningOperations = {
   StartImageScan: op(z.object({ registryId, repositoryName, imageId }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
-    const repo = repoOrThrow(call, scope, i.repositoryName);
+    const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     const r = resolve(repo, i.imageId);
     if ('failureCode' in r) {
       if (r.failureCode === 'ImageNotFound') throw imageNotFound(scope, i.repositoryName, i.imageId);
@@ -36,7 +39,7 @@ export const scanningOperations = {
   DescribeImageScanFindings: op(z.object({ registryId, repositoryName, imageId, nextToken, maxResults: maxResults(1000) }), (i, call) => {
     const state = call.deps.engine.state;
     const scope = scopeOf(call, i.registryId);
-    const repo = repoOrThrow(call, scope, i.repositoryName);
+    const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     const r = resolve(repo, i.imageId);
     if ('failureCode' in r) {
       if (r.failureCode === 'ImageNotFound') throw imageNotFound(scope, i.repositoryName, i.imageId);
@@ -69,7 +72,7 @@ export const scanningOperations = {
       ...(record.vulnerabilitySourceUpdatedAt !== null ? { vulnerabilitySourceUpdatedAt: record.vulnerabilitySourceUpdatedAt / 1000 } : {}),
       findingSeverityCounts: severityCounts(record.findings, type === 'ENHANCED' ? 'UNTRIAGED' : 'UNDEFINED'),
     };
-    let imageScanFindings;
+    let imageScanFindings: Wire<Sdk.ImageScanFindings>;
     if (type === 'BASIC') imageScanFindings = { ...summary, findings: page.items.map(basicFinding) };
     else {
       const inventory = imageScans(image)?.inventory ?? null;
