@@ -4,7 +4,7 @@ import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
   GetLifecyclePolicyCommand,
-  StartImageScanCommand,
+  DescribeImageReplicationStatusCommand,
 } from '@aws-sdk/client-ecr';
 import { startEcr } from './ecr-fixture.ts';
 
@@ -69,8 +69,10 @@ test('operations of a later issue answer ServerException naming the operation', 
   const e1 = await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'x1' })));
   t.is(e1?.name, 'ServerException');
   t.is(e1?.message, 'not implemented in ecr-rewind: GetLifecyclePolicy');
-  const e2 = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
-  t.is(e2?.message, 'not implemented in ecr-rewind: StartImageScan');
+  const e2 = await t.throwsAsync(
+    f.ecr.send(new DescribeImageReplicationStatusCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })),
+  );
+  t.is(e2?.message, 'not implemented in ecr-rewind: DescribeImageReplicationStatus');
 });
 
 test('each account and region is its own registry; a 12-digit access key names the account', async (t) => {
