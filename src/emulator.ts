@@ -31,6 +31,8 @@ import { preparePack, writePack } from './replay/pack-writer.ts';
 import { resolvePosition } from './replay/positions.ts';
 import { replay, type Checkpoint } from './replay/replay.ts';
 import { replayTo } from './replay/time-travel.ts';
+import { SigningKeys } from './signing/signing-keys.ts';
+import { SigningWorker } from './signing/signing-worker.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
@@ -128,6 +130,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw err;
   }
   let extraction: PackExtraction | undefined;
+  let signing: SigningWorker | undefined;
   try {
     const history = liveHistory(journal);
     let start: ReturnType<typeof replay>;
@@ -169,6 +172,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         onCorrupt: (message, entry) => log.error({ [entry.kind]: entry.key, pack: entry.pack }, message),
       });
     const staging = new UploadStaging(blobs);
+    // Managed signing works off the request path; a read-only view signs nothing.
+    signing =
+      readOnly === undefined
+        ? new SigningWorker(engine, blobs, new SigningKeys(config.journal, { seed: config.seed, durable: config.fsync !== 'never' }), log)
+        : undefined;
+    signing?.start();
     const auth: RegistryAuth =
       config.auth === 'token'
         ? createTokenAuth({ config, clock })
@@ -216,6 +225,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server!.close(() => resolve());
           server!.closeAllConnections();
         });
+        await signing?.stop();
         await extraction?.stop();
         await blobs.close();
         await journal.flush();
@@ -258,6 +268,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       [Symbol.asyncDispose]: stop,
     };
   } catch (err) {
+    await signing?.stop().catch(() => undefined);
     await extraction?.stop().catch(() => undefined);
     await journal.close().catch(() => undefined);
     if (tempJournal) await rm(tempJournal, { recursive: true, force: true });

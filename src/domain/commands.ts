@@ -7,6 +7,7 @@ import type { ParsedManifest } from './manifest.ts';
 import type { RegistryScope } from './scope.ts';
 import type { RepoSettings } from './settings/settings-state.ts';
 import type { SettingsCommand } from './settings/settings-commands.ts';
+import type { SigningCommand } from './signing/signing-commands.ts';
 
 interface InRepo {
   scope: RegistryScope;
@@ -40,7 +41,7 @@ export type CoreCommand =
   | ({ type: 'RecordPull'; digest: string } & InRepo)
   | { type: 'SetMark'; name: string; at: number };
 
-export type Command = CoreCommand | SettingsCommand;
+export type Command = CoreCommand | SettingsCommand | SigningCommand;
 
 /** What decide knows besides the state and the command. */
 export interface DecideContext {

@@ -11,6 +11,9 @@ import { repoKey, type RegistryScope } from './scope.ts';
 import { createOnPush } from './settings/create-on-push.ts';
 import { decideSettings } from './settings/settings-decide.ts';
 import { defaultRepoSettings } from './settings/settings-state.ts';
+import { isSigningCommand } from './signing/signing-commands.ts';
+import { decideSigning } from './signing/signing-decide.ts';
+import { signingOnPush } from './signing/signing-rules.ts';
 import type { RegistryState, Repository } from './state.ts';
 import { isTagImmutable } from './tag-filter.ts';
 
@@ -78,6 +81,7 @@ export function decide(state: RegistryState, command: Command, ctx: DecideContex
     case 'SetMark':
       return decideCore(state, command, ctx);
     default:
+      if (isSigningCommand(command)) return decideSigning(state, command, ctx);
       return decideSettings(state, command, ctx);
   }
 }
@@ -290,6 +294,7 @@ function decidePutManifest(
         ...ref,
       }),
     );
+    events.push(...signingOnPush(state, ref, c.digest, m));
   }
   if (c.tag !== null && current !== c.digest)
     events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));

@@ -8,6 +8,7 @@
  * encodes to the same bytes.
  */
 import type { SettingsEventMap } from './settings/settings-events.ts';
+import type { SigningEventMap } from './signing/signing-events.ts';
 
 /** Where a repository lives: ECR account and region, and its name. */
 export interface RepoRef {
@@ -61,7 +62,7 @@ export interface CoreEventMap {
   Rewound: { to: number; mark: string | null };
 }
 
-export type EventMap = CoreEventMap & SettingsEventMap;
+export type EventMap = CoreEventMap & SettingsEventMap & SigningEventMap;
 export type EventType = keyof EventMap;
 
 export type DomainEvent = { [K in EventType]: { type: K; data: EventMap[K] } }[EventType];

@@ -5,7 +5,8 @@
  */
 import type { RecordedEvent, RepoRef } from './events.ts';
 import { repoKey } from './scope.ts';
-import { evolveSettings } from './settings/settings-evolve.ts';
+import { evolveSettings, type SettingsRecordedEvent } from './settings/settings-evolve.ts';
+import { evolveSigning, SIGNING_EVENT_TYPES, type SigningRecordedEvent } from './signing/signing-evolve.ts';
 import type { RegistryState, Repository } from './state.ts';
 
 const repoOf = (state: RegistryState, r: RepoRef): Repository | undefined =>
@@ -141,6 +142,7 @@ export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {
       // which swaps in the state as it was after event `to`.
       return state;
     default:
-      return evolveSettings(state, e);
+      if (SIGNING_EVENT_TYPES.has(e.type)) return evolveSigning(state, e as SigningRecordedEvent);
+      return evolveSettings(state, e as SettingsRecordedEvent);
   }
 }

@@ -17,6 +17,7 @@ import { syncDir } from '../blobs/blob-store.ts';
 import type { PackIndex } from '../blobs/pack-extraction.ts';
 import { checkpointPath, decodeCheckpointBody } from './checkpoint-file.ts';
 import { writeEmptySegment } from './journal-start.ts';
+import { writePackFiles } from './pack-files.ts';
 import { PACK_END, type PackHeader } from './pack-format.ts';
 import { indexPack, packFileName, packsDir } from './pack-index.ts';
 import { readPackHeader } from './pack-reader.ts';
@@ -91,6 +92,7 @@ export async function adoptPack(file: string, dir: string, opts: { fsync?: boole
     }
     await rename(tmp, target);
     if (fsync) await syncDir(packs);
+    await writePackFiles(dir, header.files, fsync);
     if (checkpoint.state.seq > 0) await writeEmptySegment(dir, checkpoint.state.seq + 1, fsync);
     return { checkpoint, header, index: { ...index, file: target } };
   } catch (err) {

@@ -39,6 +39,8 @@ export interface PackHeader {
   blobs: [string, number][];
   /** [upload id, length, sha256] */
   uploads: [string, number, string][];
+  /** [path in the journal folder, base64]: small files that travel with the state (pack-files.ts). */
+  files?: [string, string][];
 }
 
 export function encodePackPrefix(header: PackHeader): Buffer {

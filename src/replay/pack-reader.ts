@@ -16,6 +16,7 @@ import { startJournalAt } from './journal-start.ts';
 import { decodePackHeader, decodePackPrefix, PACK_END, PACK_PREFIX, type PackHeader } from './pack-format.ts';
 import type { ProgressFactory } from './progress.ts';
 import type { Checkpoint } from './replay.ts';
+import { writePackFiles } from './pack-files.ts';
 import { ToolError } from './tool-error.ts';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -179,6 +180,7 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
     await Promise.all(written.inflight.splice(0));
     const end = await reader.all(PACK_END.length);
     if (end.toString('latin1') !== PACK_END) throw new ToolError('corrupt', `${file}: missing end marker`);
+    await writePackFiles(dir, header.files, fsync);
     await startJournalAt(dir, checkpoint);
     bar?.finish();
     return { checkpoint, header };

@@ -13,6 +13,7 @@ import { BlobCorruptError, BlobStore, hashFile } from '../blobs/blob-store.ts';
 import { cloneState } from '../domain/state.ts';
 import { stateHash } from './canonical-state.ts';
 import { encodeCheckpointBody } from './checkpoint-file.ts';
+import { collectPackFiles } from './pack-files.ts';
 import { encodePackPrefix, PACK_END, type PackHeader } from './pack-format.ts';
 import type { Progress } from './progress.ts';
 import type { Checkpoint } from './replay.ts';
@@ -95,6 +96,7 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
     for (const id of dropped) state.uploads.delete(id);
   }
   const body = encodeCheckpointBody({ state, marks: cp.marks });
+  const files = await collectPackFiles(root);
   const header: PackHeader = {
     seq: state.seq,
     createdAt: new Date().toISOString(),
@@ -102,6 +104,7 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
     checkpoint: { length: body.length, sha256: createHash('sha256').update(body).digest('hex') },
     blobs,
     uploads,
+    ...(files.length > 0 ? { files } : {}),
   };
   const prefix = encodePackPrefix(header);
   let size = prefix.length + body.length + PACK_END.length;

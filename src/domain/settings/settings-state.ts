@@ -65,6 +65,8 @@ export interface RegistrySettings {
   accountSettings?: Record<string, string>;
   scanning?: { scanType: string; rules: ScanningRule[] };
   signing?: { rules: SigningRule[] };
+  /** Managed signing: the test certificates issued per signing profile (../signing/signing-state.ts). */
+  signingCertificates?: Record<string, Uint8Array[]>;
   /** Principal ARNs whose pulls do not update lastRecordedPullTime. */
   pullTimeUpdateExclusions?: string[];
   /** Repository creation templates by prefix. */

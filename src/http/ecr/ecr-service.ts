@@ -10,6 +10,7 @@ import { layerOperations } from './operations/layers.ts';
 import { policyAndTagOperations } from './operations/policies-and-tags.ts';
 import { registryOperations } from './operations/registry-settings.ts';
 import { repositoryOperations } from './operations/repositories.ts';
+import { signingOperations } from './operations/signing.ts';
 import { templateOperations } from './operations/templates.ts';
 import type { Wire } from './wire.ts';
 
@@ -50,6 +51,7 @@ interface Outputs {
   PutSigningConfiguration: Sdk.PutSigningConfigurationResponse;
   GetSigningConfiguration: Sdk.GetSigningConfigurationResponse;
   DeleteSigningConfiguration: Sdk.DeleteSigningConfigurationResponse;
+  DescribeImageSigningStatus: Sdk.DescribeImageSigningStatusResponse;
   RegisterPullTimeUpdateExclusion: Sdk.RegisterPullTimeUpdateExclusionResponse;
   DeregisterPullTimeUpdateExclusion: Sdk.DeregisterPullTimeUpdateExclusionResponse;
   ListPullTimeUpdateExclusions: Sdk.ListPullTimeUpdateExclusionsResponse;
@@ -69,6 +71,7 @@ export const ecrService: EcrService = {
   ...layerOperations,
   ...registryOperations,
   ...templateOperations,
+  ...signingOperations,
 };
 
 /**
@@ -95,7 +98,6 @@ export const NOT_YET_IMPLEMENTED: readonly string[] = [
   'ListReplicationBackfills',
   'StartReplicationBackfill',
   'StopReplicationBackfill',
-  'DescribeImageSigningStatus',
 ];
 
 export const isImplemented = (name: string): name is EcrOperationName => Object.hasOwn(ecrService, name);
