@@ -294,9 +294,9 @@ function decidePutManifest(
         ...ref,
       }),
     );
-    events.push(...signingOnPush(state, ref, c.digest, m));
   }
   if (c.tag !== null && current !== c.digest)
     events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
+  if (!exists) events.push(...signingOnPush(state, ref, c.digest, m));
   return ok(...events);
 }
