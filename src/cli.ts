@@ -94,6 +94,11 @@ export function buildCli(): Command {
     .addOption(new Option('--seed <n>', 'deterministic ids from this seed').env(envOf('seed')).argParser(wholeNumber))
     .addOption(new Option('--clock <start[,step]>', 'deterministic clock: ISO time or epoch ms, step in ms').env(envOf('clock')))
     .addOption(new Option('--log-level <level>', 'pino log level').env(envOf('logLevel')).default(DEFAULTS.logLevel))
+    .addOption(
+      new Option('--event-webhook <url>', 'POST each EventBridge-shaped event to this URL (at least once, in journal order)').env(
+        envOf('eventWebhook'),
+      ),
+    )
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
     .action(async (opts: Record<string, unknown>) => {
@@ -112,6 +117,7 @@ export function buildCli(): Command {
         seed: opts.seed as number | undefined,
         clock: opts.clock as string | undefined,
         logLevel: opts.logLevel as string,
+        eventWebhook: opts.eventWebhook as string | undefined,
       });
       process.stderr.write(
         `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,

@@ -26,6 +26,8 @@ export interface Config {
   /** Deterministic clock `START[,STEP]` (recording), or the system clock. */
   readonly clock: string | undefined;
   readonly logLevel: string;
+  /** POST every EventBridge-shaped event to this URL (at least once, in journal order), or none. */
+  readonly eventWebhook: string | undefined;
 }
 
 interface Setting<K extends keyof Config> {
@@ -46,6 +48,16 @@ const oneOf =
     return text as T;
   };
 const text = (t: string): string => t;
+const httpUrl = (name: string) => (t: string): string => {
+  let url: URL;
+  try {
+    url = new URL(t);
+  } catch {
+    throw new Error(`${name} must be an http(s) URL, got "${t}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${t}"`);
+  return t;
+};
 
 export const DEFAULTS: Config = Object.freeze({
   host: '127.0.0.1',
@@ -60,6 +72,7 @@ export const DEFAULTS: Config = Object.freeze({
   seed: undefined,
   clock: undefined,
   logLevel: 'info',
+  eventWebhook: undefined,
 });
 
 /** Each setting's environment variable (README's table lists the same). */
@@ -76,6 +89,7 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   { key: 'seed', env: 'ECR_REWIND_SEED', parse: int('seed') },
   { key: 'clock', env: 'ECR_REWIND_CLOCK', parse: text },
   { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: text },
+  { key: 'eventWebhook', env: 'ECR_REWIND_EVENT_WEBHOOK', parse: httpUrl('event webhook') },
 ] as Setting<keyof Config>[];
 
 /**

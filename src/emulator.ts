@@ -31,6 +31,8 @@ import { preparePack, writePack } from './replay/pack-writer.ts';
 import { resolvePosition } from './replay/positions.ts';
 import { replay, type Checkpoint } from './replay/replay.ts';
 import { replayTo } from './replay/time-travel.ts';
+import { EventWebhook } from './eventbridge/event-webhook.ts';
+import { EventBridgeFeed } from './eventbridge/eventbridge-feed.ts';
 import { SigningKeys } from './signing/signing-keys.ts';
 import { SigningWorker } from './signing/signing-worker.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
@@ -131,6 +133,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   let extraction: PackExtraction | undefined;
   let signing: SigningWorker | undefined;
+  let eventBridge: EventBridgeFeed | undefined;
+  let webhook: EventWebhook | undefined;
   try {
     const history = liveHistory(journal);
     let start: ReturnType<typeof replay>;
@@ -178,6 +182,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ? new SigningWorker(engine, blobs, new SigningKeys(config.journal, { seed: config.seed, durable: config.fsync !== 'never' }), log)
         : undefined;
     signing?.start();
+    eventBridge = new EventBridgeFeed(engine);
+    if (config.eventWebhook !== undefined && readOnly === undefined) {
+      webhook = new EventWebhook(eventBridge, { url: config.eventWebhook, journalDir: config.journal, durable: config.fsync !== 'never', log });
+      await webhook.start();
+    }
     const auth: RegistryAuth =
       config.auth === 'token'
         ? createTokenAuth({ config, clock })
@@ -194,6 +203,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ids,
       log,
       auth,
+      eventBridge,
       registryHost: () => config.advertisedHost ?? `localhost:${port}`,
     };
     const app = createApp(deps);
@@ -226,6 +236,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server!.closeAllConnections();
         });
         await signing?.stop();
+        await webhook?.stop();
+        eventBridge?.close();
         await extraction?.stop();
         await blobs.close();
         await journal.flush();
@@ -269,6 +281,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     };
   } catch (err) {
     await signing?.stop().catch(() => undefined);
+    await webhook?.stop().catch(() => undefined);
+    eventBridge?.close();
     await extraction?.stop().catch(() => undefined);
     await journal.close().catch(() => undefined);
     if (tempJournal) await rm(tempJournal, { recursive: true, force: true });

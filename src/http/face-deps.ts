@@ -3,6 +3,7 @@ import type { BlobStore } from '../blobs/blob-store.ts';
 import type { UploadStaging } from '../blobs/upload-staging.ts';
 import type { Config } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { EventBridgeFeed } from '../eventbridge/eventbridge-feed.ts';
 import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
@@ -17,6 +18,8 @@ export interface FaceDeps {
   readonly ids: IdSource;
   readonly log: Logger;
   readonly auth: RegistryAuth;
+  /** ECR's EventBridge events of the journal (GET /_rewind/eventbridge). */
+  readonly eventBridge: EventBridgeFeed;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

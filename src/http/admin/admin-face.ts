@@ -10,6 +10,7 @@ import { ToolError } from '../../replay/tool-error.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../read-json-body.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
+import { addEventBridgeRoutes } from './admin-eventbridge.ts';
 import { addSigningRoutes } from './admin-signing.ts';
 import { addStateRoutes } from './admin-state.ts';
 
@@ -109,6 +110,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   addEventRoutes(router, deps);
   addStateRoutes(router, deps);
   addSigningRoutes(router, deps);
+  addEventBridgeRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }
