@@ -10,6 +10,19 @@ import type Router from '@koa/router';
 import type { FaceDeps } from '../face-deps.ts';
 import { QueryError } from './admin-events.ts';
 
+/** Waits for room in the stream, or until the client is gone. */
+const drained = (out: PassThrough, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      out.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    out.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
 export function addEventBridgeRoutes(router: Router, deps: FaceDeps): void {
@@ -30,7 +43,7 @@ export function addEventBridgeRoutes(router: Router, deps: FaceDeps): void {
     void (async () => {
       try {
         for await (const e of deps.eventBridge.events(from, { follow, signal: abort.signal })) {
-          if (!out.write(`${JSON.stringify(e)}\n`)) await new Promise((resolve) => out.once('drain', resolve));
+          if (!out.write(`${JSON.stringify(e)}\n`)) await drained(out, abort.signal);
         }
       } catch (err) {
         deps.log.error({ err }, 'eventbridge stream failed');
