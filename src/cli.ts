@@ -209,7 +209,9 @@ export function buildCli(): Command {
 /** The exit code for an error that reached the top. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError)
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT_CODES.ok : EXIT_CODES.usage;
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      ? EXIT_CODES.ok
+      : EXIT_CODES.usage;
   if (err instanceof ToolError) return EXIT_CODES[err.kind];
   if (err instanceof JournalCorruptError) return EXIT_CODES.corrupt;
   if (err instanceof DomainFailure && err.error.code === 'PositionNotFound') return EXIT_CODES['not-found'];

@@ -36,11 +36,13 @@ interface Setting<K extends keyof Config> {
   parse: (text: string) => Config[K];
 }
 
-const int = (name: string) => (text: string): number => {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
-  return n;
-};
+const int =
+  (name: string) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
+    return n;
+  };
 const oneOf =
   <T extends string>(name: string, values: readonly T[]) =>
   (text: string): T => {
@@ -48,16 +50,18 @@ const oneOf =
     return text as T;
   };
 const text = (t: string): string => t;
-const httpUrl = (name: string) => (t: string): string => {
-  let url: URL;
-  try {
-    url = new URL(t);
-  } catch {
-    throw new Error(`${name} must be an http(s) URL, got "${t}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${t}"`);
-  return t;
-};
+const httpUrl =
+  (name: string) =>
+  (t: string): string => {
+    let url: URL;
+    try {
+      url = new URL(t);
+    } catch {
+      throw new Error(`${name} must be an http(s) URL, got "${t}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${t}"`);
+    return t;
+  };
 
 export const DEFAULTS: Config = Object.freeze({
   host: '127.0.0.1',

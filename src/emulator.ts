@@ -153,7 +153,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       } else {
         const snap = await loadLatestSnapshot(config.journal, [REGISTRY_PROJECTION, MARKS_PROJECTION], { warn: (msg) => log.warn(msg) });
         if (snap) {
-          base = { state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)), marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)) };
+          base = {
+            state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)),
+            marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)),
+          };
           base.state.seq = snap.seq;
           snapshotSeq = snap.seq;
         }
@@ -184,7 +187,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     signing?.start();
     eventBridge = new EventBridgeFeed(engine);
     if (config.eventWebhook !== undefined && readOnly === undefined) {
-      webhook = new EventWebhook(eventBridge, { url: config.eventWebhook, journalDir: config.journal, durable: config.fsync !== 'never', log });
+      webhook = new EventWebhook(eventBridge, {
+        url: config.eventWebhook,
+        journalDir: config.journal,
+        durable: config.fsync !== 'never',
+        log,
+      });
       await webhook.start();
     }
     const auth: RegistryAuth =

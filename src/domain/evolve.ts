@@ -9,8 +9,7 @@ import { evolveSettings, type SettingsRecordedEvent } from './settings/settings-
 import { evolveSigning, SIGNING_EVENT_TYPES, type SigningRecordedEvent } from './signing/signing-evolve.ts';
 import type { RegistryState, Repository } from './state.ts';
 
-const repoOf = (state: RegistryState, r: RepoRef): Repository | undefined =>
-  state.repos.get(repoKey(r, r.repository));
+const repoOf = (state: RegistryState, r: RepoRef): Repository | undefined => state.repos.get(repoKey(r, r.repository));
 
 function unlinkReferrer(repo: Repository, subject: string | undefined, digest: string): void {
   if (subject === undefined) return;

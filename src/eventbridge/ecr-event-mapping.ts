@@ -44,7 +44,12 @@ interface ImageFacts {
 }
 
 /** ECR Image Action, or ECR Referrer Action for a manifest with a subject. */
-function action(ref: RepoRef & { digest: string }, facts: ImageFacts, actionType: 'PUSH' | 'DELETE', tag: string | undefined): EventBridgeDraft {
+function action(
+  ref: RepoRef & { digest: string },
+  facts: ImageFacts,
+  actionType: 'PUSH' | 'DELETE',
+  tag: string | undefined,
+): EventBridgeDraft {
   return {
     detailType: facts.subject === null ? ECR_DETAIL_TYPES.imageAction : ECR_DETAIL_TYPES.referrerAction,
     account: ref.account,
@@ -88,7 +93,8 @@ export const ecrEventMappers: { readonly [K in EventType]?: EcrEventMapper<K> } 
   ImageDeleted: (e, { before, prev }) => {
     const facts = factsOf(imageIn(before, e.data));
     if (!facts) return [];
-    const tag = prev?.type === 'TagDeleted' && sameCommand(e, prev) && sameImage(e.data, prev.data) ? prev.data.tag : firstTagOf(before, e.data);
+    const tag =
+      prev?.type === 'TagDeleted' && sameCommand(e, prev) && sameImage(e.data, prev.data) ? prev.data.tag : firstTagOf(before, e.data);
     return [action(e.data, facts, 'DELETE', tag)];
   },
 };

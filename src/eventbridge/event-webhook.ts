@@ -116,10 +116,12 @@ export class EventWebhook {
         });
         await res.arrayBuffer().catch(() => undefined);
         if (res.ok) return true;
-        if (attempt === 1 || attempt % 20 === 0) this.#opts.log.warn({ url: this.#opts.url, id: e.id, status: res.status, attempt }, 'event webhook answered an error; retrying');
+        if (attempt === 1 || attempt % 20 === 0)
+          this.#opts.log.warn({ url: this.#opts.url, id: e.id, status: res.status, attempt }, 'event webhook answered an error; retrying');
       } catch (err) {
         if (signal.aborted) return false;
-        if (attempt === 1 || attempt % 20 === 0) this.#opts.log.warn({ url: this.#opts.url, id: e.id, err: String(err), attempt }, 'event webhook unreachable; retrying');
+        if (attempt === 1 || attempt % 20 === 0)
+          this.#opts.log.warn({ url: this.#opts.url, id: e.id, err: String(err), attempt }, 'event webhook unreachable; retrying');
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);

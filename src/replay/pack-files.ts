@@ -12,8 +12,7 @@ import { ToolError } from './tool-error.ts';
 
 const CARRIED: readonly { dir: string; name: RegExp }[] = [{ dir: 'signing/keys', name: /^[0-9a-f]{32}\.json$/ }];
 
-const allowed = (path: string): boolean =>
-  CARRIED.some((c) => path.startsWith(`${c.dir}/`) && c.name.test(path.slice(c.dir.length + 1)));
+const allowed = (path: string): boolean => CARRIED.some((c) => path.startsWith(`${c.dir}/`) && c.name.test(path.slice(c.dir.length + 1)));
 
 /** [relative path, base64 bytes] of the carried files of `root`, sorted. */
 export async function collectPackFiles(root: string): Promise<[string, string][]> {

@@ -40,7 +40,13 @@ export const keyFileName = (profileArn: string): string => `${createHash('sha256
 
 /** The secret key a seed gives a profile. */
 export function derivedSecretKey(seed: number, profileArn: string): Uint8Array {
-  const material = hkdfSync('sha512', Buffer.from(`ecr-rewind seed ${seed}`), Buffer.from('ecr-rewind managed signing'), Buffer.from(profileArn), 72);
+  const material = hkdfSync(
+    'sha512',
+    Buffer.from(`ecr-rewind seed ${seed}`),
+    Buffer.from('ecr-rewind managed signing'),
+    Buffer.from(profileArn),
+    72,
+  );
   return p384.utils.randomSecretKey(new Uint8Array(material));
 }
 

@@ -80,7 +80,12 @@ export class SigningWorker {
       for (const image of repo.images.values())
         for (const s of signingStatuses(image))
           if (s.status === 'IN_PROGRESS')
-            this.#enqueue({ scope: { account: repo.account, region: repo.region }, repository: repo.name, digest: image.digest, profileArn: s.profileArn });
+            this.#enqueue({
+              scope: { account: repo.account, region: repo.region },
+              repository: repo.name,
+              digest: image.digest,
+              profileArn: s.profileArn,
+            });
   }
 
   /** Resolves once every queued signing is recorded (tests, recordings). */
@@ -145,13 +150,21 @@ export class SigningWorker {
       return;
     }
     const key = await this.#keys.get(job.profileArn);
-    const artifact = signatureArtifact({ mediaType: image.mediaType, digest: image.digest, size: image.bytes.byteLength }, key, image.pushedAt);
+    const artifact = signatureArtifact(
+      { mediaType: image.mediaType, digest: image.digest, size: image.bytes.byteLength },
+      key,
+      image.pushedAt,
+    );
     const parsed = parseManifest(artifact.manifest.bytes);
     if (!parsed.ok) throw new Error(`signature manifest does not parse: ${parsed.message}`);
     const stored: StoredBlob[] = [];
     for (const blob of [artifact.config, artifact.envelope]) {
       await this.#store(blob.bytes, blob.digest);
-      stored.push({ digest: blob.digest, size: blob.bytes.length, uploadId: uploadIdFor([repoKey(job.scope, job.repository), artifact.manifest.digest, blob.digest]) });
+      stored.push({
+        digest: blob.digest,
+        size: blob.bytes.length,
+        uploadId: uploadIdFor([repoKey(job.scope, job.repository), artifact.manifest.digest, blob.digest]),
+      });
     }
     const current = this.#engine.state.registries.get(scopeKey(job.scope))?.signingCertificates?.[job.profileArn]?.at(-1);
     const known = current !== undefined && Buffer.from(current).equals(key.certificate);

@@ -71,7 +71,11 @@ export function testCertificate(profileArn: string, secretKey: Uint8Array): Uint
       extension(x509.id_ce_basicConstraints, true, new x509.BasicConstraints({ cA: false })),
       extension(x509.id_ce_keyUsage, true, new x509.KeyUsage(x509.KeyUsageFlags.digitalSignature)),
       extension(x509.id_ce_extKeyUsage, false, new x509.ExtendedKeyUsage([x509.id_kp_codeSigning])),
-      extension(x509.id_ce_subjectKeyIdentifier, false, new x509.SubjectKeyIdentifier(arrayBuffer(createHash('sha1').update(spki).digest()))),
+      extension(
+        x509.id_ce_subjectKeyIdentifier,
+        false,
+        new x509.SubjectKeyIdentifier(arrayBuffer(createHash('sha1').update(spki).digest())),
+      ),
     ]),
   });
   const signature = p384.sign(new Uint8Array(AsnConvert.serialize(tbs)), secretKey, { format: 'der' });

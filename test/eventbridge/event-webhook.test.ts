@@ -89,7 +89,10 @@ test('the webhook receiver gets each event at least once, in journal order, acro
     await f.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'team/app', imageIds: [{ imageTag: 'one' }] }));
     t.true(Date.now() - started < 5000, 'a dead receiver does not hold up the registry');
     await new Promise((r) => setTimeout(r, 300)); // a few failed attempts
-    expected = (await (await fetch(`${f.emu.endpoint}/_rewind/eventbridge`)).text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as EventBridgeEvent);
+    expected = (await (await fetch(`${f.emu.endpoint}/_rewind/eventbridge`)).text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as EventBridgeEvent);
     t.is(expected.length, 3);
     // The emulator stops with two events undelivered; the cursor says where to go on.
     const cursor = JSON.parse(await readFile(webhookCursorPath(journal, url), 'utf8')) as { next: { seq: number } };
@@ -131,5 +134,8 @@ test('a receiver configured for the first time gets the events from then on', as
   await g.ecr.send(new PutImageCommand({ repositoryName: 'team/app', imageManifest: fresh.manifest, imageTag: 'new' }));
   await until(() => rx.got.length >= 1, 'the new push');
   await new Promise((r) => setTimeout(r, 100));
-  t.deepEqual(rx.got.map((e) => e.detail['image-tag']), ['new']);
+  t.deepEqual(
+    rx.got.map((e) => e.detail['image-tag']),
+    ['new'],
+  );
 });

@@ -1,10 +1,5 @@
 // GET /_rewind/eventbridge: ECR's EventBridge events derived from the journal, live and replayed.
-import {
-  BatchDeleteImageCommand,
-  CreateRepositoryCommand,
-  PutImageCommand,
-  PutSigningConfigurationCommand,
-} from '@aws-sdk/client-ecr';
+import { BatchDeleteImageCommand, CreateRepositoryCommand, PutImageCommand, PutSigningConfigurationCommand } from '@aws-sdk/client-ecr';
 import test from 'ava';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -67,7 +62,9 @@ test('a push, a signing and a delete: the documented events, in journal order, t
     t.teardown(() => live.stop());
     await f.ecr.send(
       new PutSigningConfigurationCommand({
-        signingConfiguration: { rules: [{ signingProfileArn: PROFILE, repositoryFilters: [{ filter: 'team/*', filterType: 'WILDCARD_MATCH' }] }] },
+        signingConfiguration: {
+          rules: [{ signingProfileArn: PROFILE, repositoryFilters: [{ filter: 'team/*', filterType: 'WILDCARD_MATCH' }] }],
+        },
       }),
     );
     await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/app' }));
@@ -80,7 +77,13 @@ test('a push, a signing and a delete: the documented events, in journal order, t
     await f.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'plain/app', imageIds: [{ imageTag: 'latest' }] }));
 
     await live.until(4);
-    const summary = live.events.map((e) => [e['detail-type'], e.detail['action-type'], e.detail['repository-name'], e.detail['image-tag'], e.detail['image-digest']]);
+    const summary = live.events.map((e) => [
+      e['detail-type'],
+      e.detail['action-type'],
+      e.detail['repository-name'],
+      e.detail['image-tag'],
+      e.detail['image-digest'],
+    ]);
     const signature = live.events[1]!.detail['image-digest'];
     t.deepEqual(summary, [
       ['ECR Image Action', 'PUSH', 'team/app', 'v1', signed.digest],
@@ -110,16 +113,27 @@ test('a push, a signing and a delete: the documented events, in journal order, t
     });
     t.regex(live.events[0]!.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const seqs = live.events.map((e) => positionOfId(e.id)!.seq);
-    t.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'journal order');
+    t.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'journal order',
+    );
     // The ids name the journal events they came from.
     const journalTypes = new Map([...f.emu.events()].map((e) => [e.seq, e.type]));
-    t.deepEqual(seqs.map((s) => journalTypes.get(s)), ['ManifestPut', 'ManifestPut', 'ManifestPut', 'ImageDeleted']);
+    t.deepEqual(
+      seqs.map((s) => journalTypes.get(s)),
+      ['ManifestPut', 'ManifestPut', 'ManifestPut', 'ImageDeleted'],
+    );
 
     // A consumer starting at any position sees what a live one saw from there on.
     const replayed = await ndjson(await fetch(`${f.emu.endpoint}/_rewind/eventbridge?from=0`));
     t.deepEqual(replayed, live.events);
     for (const from of [seqs[1]!, seqs[1]! + 1, seqs[3]!])
-      t.deepEqual(await ndjson(await fetch(`${f.emu.endpoint}/_rewind/eventbridge?from=${from}`)), live.events.filter((e) => positionOfId(e.id)!.seq >= from), `from=${from}`);
+      t.deepEqual(
+        await ndjson(await fetch(`${f.emu.endpoint}/_rewind/eventbridge?from=${from}`)),
+        live.events.filter((e) => positionOfId(e.id)!.seq >= from),
+        `from=${from}`,
+      );
     all = replayed;
     live.stop();
   }

@@ -31,14 +31,19 @@ test('DescribeImageSigningStatus: errors, and no statuses without a signing conf
   );
   t.is(noTag?.name, 'ImageNotFoundException');
   const noDigest = await t.throwsAsync(
-    f.ecr.send(new DescribeImageSigningStatusCommand({ repositoryName: 'plain/app', imageId: { imageDigest: `sha256:${'0'.repeat(64)}` } })),
+    f.ecr.send(
+      new DescribeImageSigningStatusCommand({ repositoryName: 'plain/app', imageId: { imageDigest: `sha256:${'0'.repeat(64)}` } }),
+    ),
   );
   t.is(noDigest?.name, 'ImageNotFoundException');
   const noId = await t.throwsAsync(f.ecr.send(new DescribeImageSigningStatusCommand({ repositoryName: 'plain/app', imageId: {} })));
   t.is(noId?.name, 'InvalidParameterException');
   const mismatch = await t.throwsAsync(
     f.ecr.send(
-      new DescribeImageSigningStatusCommand({ repositoryName: 'plain/app', imageId: { imageTag: 'v1', imageDigest: `sha256:${'1'.repeat(64)}` } }),
+      new DescribeImageSigningStatusCommand({
+        repositoryName: 'plain/app',
+        imageId: { imageTag: 'v1', imageDigest: `sha256:${'1'.repeat(64)}` },
+      }),
     ),
   );
   t.is(mismatch?.name, 'ImageNotFoundException');
@@ -50,10 +55,16 @@ test('DescribeImageSigningStatus: errors, and no statuses without a signing conf
   );
 });
 
-test('PutSigningConfiguration refuses a signing profile ARN that is not AWS Signer\'s', async (t) => {
+test("PutSigningConfiguration refuses a signing profile ARN that is not AWS Signer's", async (t) => {
   await using f = await startEcr();
-  for (const signingProfileArn of ['arn:aws:iam::000000000000:role/x', 'arn:aws:signer:us-east-1:000000000000:/signing-profiles/a-b', 'x']) {
-    const err = await t.throwsAsync(f.ecr.send(new PutSigningConfigurationCommand({ signingConfiguration: { rules: [{ signingProfileArn }] } })));
+  for (const signingProfileArn of [
+    'arn:aws:iam::000000000000:role/x',
+    'arn:aws:signer:us-east-1:000000000000:/signing-profiles/a-b',
+    'x',
+  ]) {
+    const err = await t.throwsAsync(
+      f.ecr.send(new PutSigningConfigurationCommand({ signingConfiguration: { rules: [{ signingProfileArn }] } })),
+    );
     t.is(err?.name, 'InvalidParameterException', signingProfileArn);
   }
 });
@@ -99,7 +110,11 @@ test('an image pushed to a matched repository is IN_PROGRESS with the push, then
 
   // Two signatures of the team image, one per profile that signed it: Notary Project referrers.
   const referrers = await f.ecr.send(
-    new ListImageReferrersCommand({ repositoryName: 'team/app', subjectId: { imageDigest: team.digest }, filter: { artifactTypes: [NOTARY] } }),
+    new ListImageReferrersCommand({
+      repositoryName: 'team/app',
+      subjectId: { imageDigest: team.digest },
+      filter: { artifactTypes: [NOTARY] },
+    }),
   );
   t.is(referrers.referrers?.length, 2);
   for (const r of referrers.referrers ?? []) t.is(r.artifactType, NOTARY);
@@ -117,7 +132,12 @@ test('an image pushed to a matched repository is IN_PROGRESS with the push, then
   const { startEmulator } = await import('../../src/emulator.ts');
   await using past = await startEmulator({ port: 0, journal, at: started.seq, logger: false });
   const { ECRClient } = await import('@aws-sdk/client-ecr');
-  const client = new ECRClient({ endpoint: past.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const client = new ECRClient({
+    endpoint: past.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
   t.teardown(() => client.destroy());
   const then = await client.send(new DescribeImageSigningStatusCommand({ repositoryName: 'team/app', imageId: { imageTag: 'v1' } }));
   t.deepEqual(

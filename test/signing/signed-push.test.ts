@@ -22,7 +22,9 @@ test('skopeo push -> Notary Project signature referrer that verifies with the pu
   t.teardown(() => removeDir(dir));
   await f.ecr.send(
     new PutSigningConfigurationCommand({
-      signingConfiguration: { rules: [{ signingProfileArn: PROFILE, repositoryFilters: [{ filter: 'team/*', filterType: 'WILDCARD_MATCH' }] }] },
+      signingConfiguration: {
+        rules: [{ signingProfileArn: PROFILE, repositoryFilters: [{ filter: 'team/*', filterType: 'WILDCARD_MATCH' }] }],
+      },
     }),
   );
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/app' }));
@@ -46,7 +48,10 @@ test('skopeo push -> Notary Project signature referrer that verifies with the pu
   const index = (await (await fetch(`${f.emu.endpoint}/v2/team/app/referrers/${digest}`, { headers: auth })).json()) as {
     manifests: { digest: string; artifactType: string; annotations?: Record<string, string> }[];
   };
-  t.deepEqual(index.manifests.map((m) => [m.digest, m.artifactType]), [[sig.digest, NOTARY]]);
+  t.deepEqual(
+    index.manifests.map((m) => [m.digest, m.artifactType]),
+    [[sig.digest, NOTARY]],
+  );
 
   // The published certificate: the one the signature names by thumbprint.
   const pem = await (await fetch(`${f.emu.endpoint}/_rewind/signing/certificates?format=pem`)).text();
@@ -57,7 +62,10 @@ test('skopeo push -> Notary Project signature referrer that verifies with the pu
   const listing = (await (await fetch(`${f.emu.endpoint}/_rewind/signing/certificates`)).json()) as {
     certificates: { signingProfileArn: string; current: boolean; sha256: string }[];
   };
-  t.deepEqual(listing.certificates.map((c) => [c.signingProfileArn, c.current, c.sha256]), [[PROFILE, true, thumb]]);
+  t.deepEqual(
+    listing.certificates.map((c) => [c.signingProfileArn, c.current, c.sha256]),
+    [[PROFILE, true, thumb]],
+  );
 
   // skopeo pulls the signature like any artifact.
   const sigRef = `docker://${host}/team/app@${sig.digest}`;
@@ -88,7 +96,15 @@ test('skopeo push -> Notary Project signature referrer that verifies with the pu
   const env = JSON.parse(envelope.toString('utf8')) as { payload: string };
   const forged = JSON.stringify({
     ...env,
-    payload: Buffer.from(JSON.stringify({ targetArtifact: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${createHash('sha256').update(tampered).digest('hex')}`, size: tampered.length } })).toString('base64url'),
+    payload: Buffer.from(
+      JSON.stringify({
+        targetArtifact: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: `sha256:${createHash('sha256').update(tampered).digest('hex')}`,
+          size: tampered.length,
+        },
+      }),
+    ).toString('base64url'),
   });
   t.deepEqual(verifyNotarySignature(Buffer.from(forged), tampered, pem), { ok: false, reason: 'signature does not verify' });
   t.deepEqual(verifyNotarySignature(envelope, served, ''), { ok: false, reason: 'the signing certificate is not trusted' });

@@ -1,6 +1,12 @@
 // Signing keys: deterministic under --seed (a recording signs alike every run), kept in the
 // journal folder, and carried by snapshot files so a restored registry signs with the same key.
-import { CreateRepositoryCommand, GetAuthorizationTokenCommand, ListImageReferrersCommand, PutImageCommand, PutSigningConfigurationCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateRepositoryCommand,
+  GetAuthorizationTokenCommand,
+  ListImageReferrersCommand,
+  PutImageCommand,
+  PutSigningConfigurationCommand,
+} from '@aws-sdk/client-ecr';
 import test from 'ava';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,7 +70,9 @@ test('a snapshot file carries the signing key: the restored registry signs with 
   const sig = (await (await fetch(`${g.emu.endpoint}/v2/team/app/manifests/${refs.referrers![0]!.digest}`, { headers })).json()) as {
     layers: { digest: string }[];
   };
-  const envelope = Buffer.from(await (await fetch(`${g.emu.endpoint}/v2/team/app/blobs/${sig.layers[0]!.digest}`, { headers })).arrayBuffer());
+  const envelope = Buffer.from(
+    await (await fetch(`${g.emu.endpoint}/v2/team/app/blobs/${sig.layers[0]!.digest}`, { headers })).arrayBuffer(),
+  );
   const image = Buffer.from(await (await fetch(`${g.emu.endpoint}/v2/team/app/manifests/${digest}`, { headers })).arrayBuffer());
   t.like(verifyNotarySignature(envelope, image, pem), { ok: true });
 });

@@ -6,7 +6,12 @@ export const PROFILE = 'arn:aws:signer:us-east-1:000000000000:/signing-profiles/
 export const NOTARY = 'application/vnd.cncf.notary.signature';
 
 /** Polls DescribeImageSigningStatus until no status is IN_PROGRESS. */
-export async function signingSettled(ecr: ECRClient, repositoryName: string, imageDigest: string, timeoutMs = 15_000): Promise<ImageSigningStatus[]> {
+export async function signingSettled(
+  ecr: ECRClient,
+  repositoryName: string,
+  imageDigest: string,
+  timeoutMs = 15_000,
+): Promise<ImageSigningStatus[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const out = await ecr.send(new DescribeImageSigningStatusCommand({ repositoryName, imageId: { imageDigest } }));
@@ -19,7 +24,9 @@ export async function signingSettled(ecr: ECRClient, repositoryName: string, ima
 
 /** The DER certificates of a PEM bundle. */
 export const pemCertificates = (pem: string): Buffer[] =>
-  [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => Buffer.from(m[1]!.replace(/\s/g, ''), 'base64'));
+  [...pem.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) =>
+    Buffer.from(m[1]!.replace(/\s/g, ''), 'base64'),
+  );
 
 export type Verdict = { ok: true; signingTime: string } | { ok: false; reason: string };
 
@@ -46,11 +53,14 @@ export function verifyNotarySignature(envelopeBytes: Uint8Array, signedManifest:
   const cert = new X509Certificate(leaf);
   const signingTime = String(header['io.cncf.notary.signingTime']);
   const at = Date.parse(signingTime);
-  if (!(at >= Date.parse(cert.validFrom) && at <= Date.parse(cert.validTo))) return { ok: false, reason: 'certificate not valid at signing time' };
+  if (!(at >= Date.parse(cert.validFrom) && at <= Date.parse(cert.validTo)))
+    return { ok: false, reason: 'certificate not valid at signing time' };
   const signed = Buffer.from(`${env.protected}.${env.payload}`, 'ascii');
   if (!verify('sha384', signed, { key: cert.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(env.signature, 'base64url')))
     return { ok: false, reason: 'signature does not verify' };
-  const payload = JSON.parse(Buffer.from(env.payload, 'base64url').toString('utf8')) as { targetArtifact: { digest: string; size: number } };
+  const payload = JSON.parse(Buffer.from(env.payload, 'base64url').toString('utf8')) as {
+    targetArtifact: { digest: string; size: number };
+  };
   const digest = `sha256:${createHash('sha256').update(signedManifest).digest('hex')}`;
   if (payload.targetArtifact.digest !== digest || payload.targetArtifact.size !== signedManifest.byteLength)
     return { ok: false, reason: 'the signed artifact is not this manifest' };

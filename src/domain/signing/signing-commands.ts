@@ -32,5 +32,4 @@ export type SigningCommand =
 
 export const SIGNING_COMMAND_TYPES: readonly SigningCommand['type'][] = ['RecordImageSignature', 'RecordImageSigningFailure'];
 
-export const isSigningCommand = (c: { type: string }): c is SigningCommand =>
-  (SIGNING_COMMAND_TYPES as readonly string[]).includes(c.type);
+export const isSigningCommand = (c: { type: string }): c is SigningCommand => (SIGNING_COMMAND_TYPES as readonly string[]).includes(c.type);

@@ -17,8 +17,7 @@ const ok = (...events: DomainEvent[]): Decision => ({ ok: true, events });
 function pending(state: RegistryState, c: SigningCommand): Decision | 'pending' {
   const repo = state.repos.get(repoKey(c.scope, c.repository));
   const image = repo?.images.get(c.digest);
-  if (!image)
-    return { ok: false, error: domainError('ImageNotFound', `image ${c.digest} is no longer in repository '${c.repository}'`) };
+  if (!image) return { ok: false, error: domainError('ImageNotFound', `image ${c.digest} is no longer in repository '${c.repository}'`) };
   const status = signingStatuses(image).find((s) => s.profileArn === c.profileArn);
   // Recorded already (a worker resumed after a restart): nothing more to record.
   if (status?.status !== 'IN_PROGRESS') return ok();
@@ -34,7 +33,14 @@ export const signingDeciders: { [T in SigningCommand['type']]: (state: RegistryS
     const events: DomainEvent[] = [];
     const certs = state.registries.get(scopeKey(c.scope))?.signingCertificates?.[c.profileArn];
     if (c.certificate !== null && !sameBytes(certs?.at(-1), c.certificate))
-      events.push(signingEvents.SigningCertificateIssued({ account: ref.account, region: ref.region, profileArn: c.profileArn, certificate: c.certificate }));
+      events.push(
+        signingEvents.SigningCertificateIssued({
+          account: ref.account,
+          region: ref.region,
+          profileArn: c.profileArn,
+          certificate: c.certificate,
+        }),
+      );
     // The signature's blobs, recorded like a push: linked if the registry has them, else uploaded.
     for (const b of c.blobs) {
       if (repo.blobs.has(b.digest)) continue;

@@ -11,12 +11,21 @@ export const signingEvents = {
   }),
   ImageSigned: (d: D<'ImageSigned'>): EventOf<'ImageSigned'> => ({
     type: 'ImageSigned',
-    data: { account: d.account, region: d.region, repository: d.repository, digest: d.digest, profileArn: d.profileArn, signature: d.signature },
+    data: {
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
+      digest: d.digest,
+      profileArn: d.profileArn,
+      signature: d.signature,
+    },
   }),
   ImageSigningFailed: (d: D<'ImageSigningFailed'>): EventOf<'ImageSigningFailed'> => ({
     type: 'ImageSigningFailed',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       digest: d.digest,
       profileArn: d.profileArn,
       failureCode: d.failureCode,

@@ -31,7 +31,12 @@ export const signingEvolvers: { [K in keyof SigningEventMap]: (state: RegistrySt
   ImageSigningFailed: (state, e) => {
     const image = imageOf(state, e.data);
     if (image)
-      setStatus(image, { profileArn: e.data.profileArn, status: 'FAILED', failureCode: e.data.failureCode, failureReason: e.data.failureReason });
+      setStatus(image, {
+        profileArn: e.data.profileArn,
+        status: 'FAILED',
+        failureCode: e.data.failureCode,
+        failureReason: e.data.failureReason,
+      });
   },
   SigningCertificateIssued: (state, e) => {
     const key = scopeKey(e.data);

@@ -49,7 +49,9 @@ export function addSigningRoutes(router: Router, deps: FaceDeps): void {
         });
       }
     }
-    const wantsPem = one(ctx.query.format) === 'pem' || (ctx.accepts('application/json', 'application/x-pem-file') === 'application/x-pem-file' && one(ctx.query.format) !== 'json');
+    const wantsPem =
+      one(ctx.query.format) === 'pem' ||
+      (ctx.accepts('application/json', 'application/x-pem-file') === 'application/x-pem-file' && one(ctx.query.format) !== 'json');
     if (wantsPem) {
       ctx.type = 'application/x-pem-file';
       ctx.body = certificates.map((c) => c.pem).join('');
