@@ -12,6 +12,8 @@ export const DOMAIN_ERROR_CODES = [
   'InvalidParameter',
   'UploadNotFound',
   'UploadOffsetMismatch',
+  /** A chunk's body is not as long as its request announced (Content-Range, ECR part bounds). */
+  'UploadLengthMismatch',
   'UploadEmpty',
   /** ECR: a layer part other than the last was under 5 MiB. */
   'LayerPartTooSmall',

@@ -15,9 +15,9 @@
  * (eventbridge-feed.ts) and buffers nothing.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { syncDir } from '../blobs/blob-store.ts';
+import { writeFileDurably } from '../support/durable-file.ts';
 import type { Logger } from '../support/logger.ts';
 import type { EventBridgeFeed } from './eventbridge-feed.ts';
 import { positionOfId, type EventBridgeEvent } from './eventbridge-event.ts';
@@ -125,7 +125,14 @@ export class EventWebhook {
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
-        signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
       wait = Math.min(wait * 2, this.#opts.maxRetryMs);
     }
@@ -134,7 +141,7 @@ export class EventWebhook {
 
   /** Writes the cursor; a write asked for while one runs is done once after it. */
   #save(): Promise<void> {
-    if (this.#saving) {
+    if (this.#saving !== undefined) {
       this.#dirty = true;
       return this.#saving;
     }
@@ -148,15 +155,11 @@ export class EventWebhook {
   }
 
   async #flush(): Promise<void> {
-    while (this.#saving) await this.#saving;
+    while (this.#saving !== undefined) await this.#saving;
   }
 
   async #write(cursor: CursorFile): Promise<void> {
-    const dir = join(this.#file, '..');
-    await mkdir(dir, { recursive: true });
-    const tmp = `${this.#file}.tmp-${process.pid}`;
-    await writeFile(tmp, `${JSON.stringify(cursor)}\n`, { flush: this.#opts.durable });
-    await rename(tmp, this.#file);
-    if (this.#opts.durable) await syncDir(dir);
+    await mkdir(join(this.#file, '..'), { recursive: true });
+    await writeFileDurably(this.#file, [Buffer.from(`${JSON.stringify(cursor)}\n`)], { fsync: this.#opts.durable });
   }
 }

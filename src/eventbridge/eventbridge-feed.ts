@@ -13,7 +13,7 @@ import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
 import { cloneState, type RegistryState } from '../domain/state.ts';
 import type { Engine } from '../engine/engine.ts';
-import { liveHistory, type JournalHistory } from '../replay/journal-history.ts';
+import type { JournalHistory } from '../replay/journal-history.ts';
 import { replayTo } from '../replay/time-travel.ts';
 import { toEventBridge } from './ecr-event-mapping.ts';
 import type { EventBridgeEvent } from './eventbridge-event.ts';
@@ -81,8 +81,8 @@ export class EventBridgeFeed {
 
   constructor(engine: Engine) {
     this.#engine = engine;
-    this.#history = liveHistory(engine.journal);
-    this.#durable = engine.journal.lastSeq;
+    this.#history = engine.history();
+    this.#durable = engine.lastSeq;
     engine.on('events', this.#onEvents);
   }
 
@@ -129,7 +129,7 @@ export class EventBridgeFeed {
       if (opts.signal?.aborted) return;
       if (projector.seq < upTo) {
         // Read to a durable point (a commit's end), one event ahead.
-        const it = this.#engine.journal.read(projector.seq + 1, upTo)[Symbol.iterator]() as Iterator<RecordedEvent>;
+        const it = this.#engine.events(projector.seq + 1, upTo)[Symbol.iterator]();
         let cur = it.next();
         while (!cur.done) {
           const nxt = it.next();

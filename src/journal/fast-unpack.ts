@@ -77,9 +77,13 @@ function readEnvelope(): Envelope {
   if (src[pos++] !== 0x95) throw new Error('frame payload is not a [seq, type, v, time, data] array');
   const seq = read();
   // Event types go through the key cache: internalized strings make the
-  // `switch (e.type)` of every fold compare by pointer.
+  // lookups by type in the decider and evolver tables cheap (their hashes are cached).
   const t = src[pos];
-  const type = t !== undefined && t >= 0xa0 && t <= 0xbf ? (pos++, readKey(t & 0x1f)) : read();
+  let type: unknown;
+  if (t !== undefined && t >= 0xa0 && t <= 0xbf) {
+    pos++;
+    type = readKey(t & 0x1f);
+  } else type = read();
   const v = read();
   const time = read();
   const data = read();

@@ -1,6 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '../support/durable-file.ts';
 import { EventEmitter } from 'eventemitter3';
 import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
 import type { Envelope, NewRecord } from './envelope.ts';
@@ -142,7 +143,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
 
   append(records: NewRecord[]): Promise<Envelope[]> {
     if (this.failed) return Promise.reject(this.failed);
-    if (this.closing) return Promise.reject(new Error(`journal ${this.dir} is closed`));
+    if (this.closing !== undefined) return Promise.reject(new Error(`journal ${this.dir} is closed`));
     if (records.length === 0) return Promise.resolve([]);
     // Encode everything first: a record that cannot be encoded leaves the journal untouched.
     const envs: Envelope[] = new Array(records.length);
@@ -360,12 +361,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     this.current = { fh, firstSeq, size: 0 };
     await this.writeCurrent(encodeHeader(firstSeq));
     this.segments = [...this.segments, { firstSeq, path }];
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await syncDir(dir);
   }
 
   private scheduleSync(): void {

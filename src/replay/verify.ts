@@ -13,17 +13,17 @@
  */
 import { stat } from 'node:fs/promises';
 import { BlobStore, hashFile } from '../blobs/blob-store.ts';
-import { settlePacks } from './settle-packs.ts';
+import { settlePacks } from '../snapshot-file/settle.ts';
+import type { RecordedEvent } from '../domain/events.ts';
+import type { RegistryState } from '../domain/state.ts';
 import { digestAlgorithm } from '../domain/names.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
-import { listSegments } from '../journal/index.ts';
-import { stateHash } from './canonical-state.ts';
-import { readCheckpoint } from './checkpoint-file.ts';
+import { listCheckpoints, listSegments, walkFrames } from '../journal/index.ts';
+import { stateHash } from '../projections/canonical-state.ts';
+import { loadCheckpoint } from '../projections/checkpoint.ts';
 import type { JournalHistory } from './journal-history.ts';
-import type { ProgressFactory } from './progress.ts';
-import { walkFrames } from './frame-walk.ts';
+import type { ProgressFactory } from '../support/progress.ts';
 import { replay } from './replay.ts';
-import { checkpointSeqs } from './time-travel.ts';
 
 export type FaultKind = 'frame' | 'sequence' | 'blob-missing' | 'blob-size' | 'blob-digest' | 'upload' | 'checkpoint';
 
@@ -75,7 +75,7 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
         broken = true;
         continue;
       }
-      const e = s.event;
+      const e = s.event as RecordedEvent;
       events++;
       expected = e.seq + 1;
       if (!broken) lastGood = e.seq;
@@ -106,11 +106,11 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   blobBar?.finish();
 
   // Projections: each checkpoint equals a fresh replay to its seq.
-  const seqs = (await checkpointSeqs(history.dir)).filter((s) => s >= history.firstSeq - 1);
+  const seqs = listCheckpoints(history.dir).filter((s) => s >= history.firstSeq - 1);
   const wanted = new Map<number, string>();
   for (const s of seqs) {
     try {
-      wanted.set(s, stateHash((await readCheckpoint(history.dir, s)).state));
+      wanted.set(s, stateHash(loadCheckpoint(history.dir, s).state));
     } catch (err) {
       faults.push({ kind: 'checkpoint', where: `seq ${s}`, message: (err as Error).message });
     }
@@ -121,7 +121,7 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
       faults.push({ kind: 'checkpoint', where: `seq ${seq}`, message: `the checkpoint at seq ${seq} differs from a fresh replay` });
     wanted.delete(seq);
   };
-  let final;
+  let final: RegistryState | undefined;
   try {
     const origin = history.origin;
     final = replay(history.source, lastGood, {

@@ -13,10 +13,10 @@
  * the folder `signing/` along (pack-format.ts).
  */
 import { createHash, createPrivateKey, hkdfSync } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { p384 } from '@noble/curves/nist.js';
-import { syncDir } from '../blobs/blob-store.ts';
+import { writeFileDurably } from '../support/durable-file.ts';
 import { certificatePem, publicJwk, testCertificate } from './test-certificate.ts';
 
 /** The journal folder's subfolder of signing material (carried by snapshot files). */
@@ -102,10 +102,7 @@ export class SigningKeys {
     const key: SigningKey = { profileArn, secretKey, certificate: testCertificate(profileArn, secretKey) };
     const body: KeyFile = { signingProfileArn: profileArn, privateKey: pkcs8Pem(secretKey), certificate: certificatePem(key.certificate) };
     await mkdir(this.dir, { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    await writeFile(tmp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600, flush: this.#durable });
-    await rename(tmp, file);
-    if (this.#durable) await syncDir(this.dir);
+    await writeFileDurably(file, [Buffer.from(`${JSON.stringify(body, null, 2)}\n`)], { fsync: this.#durable });
     return key;
   }
 }

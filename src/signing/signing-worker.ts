@@ -2,29 +2,27 @@
  * Managed signing, off the request path. A push whose repository matches signing rules
  * records ImageSigningStarted with the push (one IN_PROGRESS status per signing profile);
  * this worker hears it from the engine's durable events, signs the image with the profile's
- * key (a Notary Project signature, notary-signature.ts), writes the signature's blobs to the
- * blob store and records the outcome through the engine (RecordImageSignature or
- * RecordImageSigningFailure). Jobs run one at a time in the order their pushes were
- * journaled, so a recording gets the same journal every run. On start it resumes every
- * status still IN_PROGRESS in the state.
+ * key (a Notary Project signature, notary-signature.ts), pushes the signature as a client
+ * would (its blobs through the upload service, its manifest with PutManifest) and records
+ * the outcome (RecordImageSignature or RecordImageSigningFailure). Jobs run one at a time
+ * in the order their pushes were journaled, so a recording gets the same journal every run.
+ * On start, and after a rewind, it resumes every status the state has IN_PROGRESS; a job
+ * cut short (a crash) is simply done again: each of its steps is a no-op once done.
  *
  * The signing time is the push's time (the image's pushedAt), so a signature does not
  * depend on when the worker got to it.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { BlobStore } from '../blobs/blob-store.ts';
 import { DomainFailure } from '../domain/errors.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { parseManifest } from '../domain/manifest.ts';
-import { repoKey, scopeKey, type RegistryScope } from '../domain/scope.ts';
-import type { StoredBlob } from '../domain/signing/signing-commands.ts';
+import { registrySettings } from '../domain/decision.ts';
+import { repoKey, type RegistryScope } from '../domain/scope.ts';
 import { SIGNING_FAILURE_CODES, signingStatuses } from '../domain/signing/signing-state.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Uploads } from '../engine/uploads.ts';
 import type { Logger } from '../support/logger.ts';
 import { signatureArtifact } from './notary-signature.ts';
-import { SIGNING_DIR, type SigningKeys } from './signing-keys.ts';
+import type { SigningKeys } from './signing-keys.ts';
 
 interface Job {
   scope: RegistryScope;
@@ -35,18 +33,11 @@ interface Job {
 
 const SIGNER_ARN = /^arn:aws(?:-[a-z]+)*:signer:([a-z0-9-]+):(\d{12}):\/signing-profiles\/[a-zA-Z0-9_]{2,}$/;
 
-/** A UUID-shaped upload id derived from what it records (the same signature, the same ids). */
-function uploadIdFor(parts: string[]): string {
-  const h = createHash('sha256').update(parts.join('\n')).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 export class SigningWorker {
   readonly #engine: Engine;
-  readonly #blobs: BlobStore;
+  readonly #uploads: Uploads;
   readonly #keys: SigningKeys;
   readonly #log: Logger;
-  readonly #tmp: string;
   readonly #queue: Job[] = [];
   readonly #queued = new Set<string>();
   #running: Promise<void> | undefined;
@@ -60,12 +51,11 @@ export class SigningWorker {
     }
   };
 
-  constructor(engine: Engine, blobs: BlobStore, keys: SigningKeys, log: Logger) {
+  constructor(engine: Engine, uploads: Uploads, keys: SigningKeys, log: Logger) {
     this.#engine = engine;
-    this.#blobs = blobs;
+    this.#uploads = uploads;
     this.#keys = keys;
     this.#log = log;
-    this.#tmp = join(blobs.root, SIGNING_DIR, 'tmp');
   }
 
   /** Listens for pushes to sign and resumes the signings the state still has IN_PROGRESS. */
@@ -86,11 +76,6 @@ export class SigningWorker {
               digest: image.digest,
               profileArn: s.profileArn,
             });
-  }
-
-  /** Resolves once every queued signing is recorded (tests, recordings). */
-  async idle(): Promise<void> {
-    while (this.#running) await this.#running;
   }
 
   /** Stops taking work; resolves when the signing under way is recorded. */
@@ -157,36 +142,39 @@ export class SigningWorker {
     );
     const parsed = parseManifest(artifact.manifest.bytes);
     if (!parsed.ok) throw new Error(`signature manifest does not parse: ${parsed.message}`);
-    const stored: StoredBlob[] = [];
-    for (const blob of [artifact.config, artifact.envelope]) {
-      await this.#store(blob.bytes, blob.digest);
-      stored.push({
-        digest: blob.digest,
-        size: blob.bytes.length,
-        uploadId: uploadIdFor([repoKey(job.scope, job.repository), artifact.manifest.digest, blob.digest]),
-      });
-    }
-    const current = this.#engine.state.registries.get(scopeKey(job.scope))?.signingCertificates?.[job.profileArn]?.at(-1);
+    for (const blob of [artifact.config, artifact.envelope]) await this.#pushBlob(job, blob.digest, blob.bytes);
+    await this.#engine.execute({
+      type: 'PutManifest',
+      scope: job.scope,
+      repository: job.repository,
+      digest: artifact.manifest.digest,
+      bytes: artifact.manifest.bytes,
+      manifest: parsed.manifest,
+      tag: null,
+      via: 'oci',
+    });
+    const current = registrySettings(this.#engine.state, job.scope).signingCertificates?.[job.profileArn]?.at(-1);
     const known = current !== undefined && Buffer.from(current).equals(key.certificate);
     await this.#engine.execute({
       type: 'RecordImageSignature',
       ...base,
       certificate: known ? null : key.certificate,
-      blobs: stored,
-      signature: { digest: artifact.manifest.digest, bytes: artifact.manifest.bytes, manifest: parsed.manifest },
+      signature: artifact.manifest.digest,
     });
   }
 
-  /** Writes a blob into the content-addressed store (flushed before the event that names it). */
-  async #store(bytes: Buffer, digest: string): Promise<void> {
-    if ((await this.#blobs.size(digest)) === bytes.length) return;
-    await mkdir(this.#tmp, { recursive: true });
-    const file = join(this.#tmp, randomUUID());
-    try {
-      await writeFile(file, bytes);
-      await this.#blobs.adopt(file, digest);
-    } finally {
-      await rm(file, { force: true });
-    }
+  /** Puts a blob of the signature into the repository, unless it is there: linked if the registry has it, else uploaded. */
+  async #pushBlob(job: Job, digest: string, bytes: Buffer): Promise<void> {
+    const state = this.#engine.state;
+    if (state.repos.get(repoKey(job.scope, job.repository))?.blobs.has(digest)) return;
+    if (state.blobs.has(digest) && (await this.#uploads.mount(job.scope, job.repository, digest, null))) return;
+    await this.#uploads.pushWhole(
+      job.scope,
+      job.repository,
+      digest,
+      (async function* () {
+        yield bytes;
+      })(),
+    );
   }
 }

@@ -9,7 +9,7 @@ import { startEcr } from '../ecr/ecr-fixture.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { makeImageLayout } from '../support/clients/oci-layout.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { NOTARY, PROFILE, pemCertificates, signingSettled, verifyNotarySignature } from './signing-support.ts';
 
 const test = testRequiring(['skopeo']);

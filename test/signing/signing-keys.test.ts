@@ -11,7 +11,7 @@ import test from 'ava';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson } from '../../src/replay/canonical-state.ts';
+import { canonicalJson } from '../../src/projections/canonical-state.ts';
 import { keyFileName } from '../../src/signing/signing-keys.ts';
 import { prepareImage, startEcr, type EcrFixture } from '../ecr/ecr-fixture.ts';
 import { PROFILE, signingSettled, verifyNotarySignature } from './signing-support.ts';

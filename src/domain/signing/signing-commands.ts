@@ -1,20 +1,13 @@
 /**
- * What the signing worker (src/signing/) records once it has made a signature, or
- * found that it cannot: the outcome of one (image, signing profile) pair.
+ * What the signing worker (src/signing/) records once it has pushed a signature (its
+ * blobs through the upload service, its manifest with PutManifest), or found that it
+ * cannot sign: the outcome of one (image, signing profile) pair.
  */
-import type { ParsedManifest } from '../manifest.ts';
 import type { RegistryScope } from '../scope.ts';
 
 interface InRepo {
   scope: RegistryScope;
   repository: string;
-}
-
-/** A blob the worker wrote to the blob store, and the upload id that records it if the registry lacks it. */
-export interface StoredBlob {
-  digest: string;
-  size: number;
-  uploadId: string;
 }
 
 export type SigningCommand =
@@ -24,9 +17,8 @@ export type SigningCommand =
       profileArn: string;
       /** The profile's certificate (DER) when the state does not hold it as the profile's current one yet. */
       certificate: Uint8Array | null;
-      /** The signature manifest's config and envelope, already in the blob store. */
-      blobs: StoredBlob[];
-      signature: { digest: string; bytes: Uint8Array; manifest: ParsedManifest };
+      /** The digest of the signature manifest, pushed to the repository already with the image as its subject. */
+      signature: string;
     } & InRepo)
   | ({ type: 'RecordImageSigningFailure'; digest: string; profileArn: string; failureCode: string; failureReason: string } & InRepo);
 

@@ -1,12 +1,12 @@
 /** Folds the managed-signing events into the registry state (in place, like ../evolve.ts). */
+import type { EvolverTable } from '../decision.ts';
 import type { RecordedEvent } from '../events.ts';
 import { repoKey, scopeKey } from '../scope.ts';
 import type { Image, RegistryState } from '../state.ts';
 import type { SigningEventMap } from './signing-events.ts';
 import { SIGNING_EXTRA, signingStatuses, type ImageSigningStatus } from './signing-state.ts';
 
-type Recorded<K extends keyof SigningEventMap> = Extract<RecordedEvent, { type: K }>;
-export type SigningRecordedEvent = Recorded<keyof SigningEventMap>;
+export type SigningRecordedEvent = Extract<RecordedEvent, { type: keyof SigningEventMap }>;
 
 const imageOf = (state: RegistryState, d: { account: string; region: string; repository: string; digest: string }): Image | undefined =>
   state.repos.get(repoKey(d, d.repository))?.images.get(d.digest);
@@ -17,7 +17,7 @@ function setStatus(image: Image, next: ImageSigningStatus): void {
   image.extra = { ...image.extra, [SIGNING_EXTRA]: statuses };
 }
 
-export const signingEvolvers: { [K in keyof SigningEventMap]: (state: RegistryState, e: Recorded<K>) => void } = {
+export const signingEvolvers: EvolverTable<SigningRecordedEvent> = {
   ImageSigningStarted: (state, e) => {
     const image = imageOf(state, e.data);
     if (!image) return;
@@ -46,10 +46,3 @@ export const signingEvolvers: { [K in keyof SigningEventMap]: (state: RegistrySt
     reg.signingCertificates = { ...certs, [e.data.profileArn]: [...(certs[e.data.profileArn] ?? []), e.data.certificate] };
   },
 };
-
-export const SIGNING_EVENT_TYPES = new Set<string>(Object.keys(signingEvolvers));
-
-export function evolveSigning(state: RegistryState, e: SigningRecordedEvent): RegistryState {
-  (signingEvolvers[e.type] as (state: RegistryState, e: SigningRecordedEvent) => void)(state, e);
-  return state;
-}

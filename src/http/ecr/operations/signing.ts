@@ -1,9 +1,8 @@
 /** DescribeImageSigningStatus: the managed-signing status of an image, one per signing profile. */
 import { z } from 'zod';
-import { repositoryNotFound } from '../../../domain/decide.ts';
 import { signingStatuses } from '../../../domain/signing/signing-state.ts';
-import { findRepo } from '../../../queries/ecr-repositories.ts';
-import { EcrError, invalidParameter } from '../ecr-errors.ts';
+import { getRepository } from '../../../queries/repository.ts';
+import { invalidParameter } from '../ecr-errors.ts';
 import { op, scopeOf } from '../operation.ts';
 import { imageId, registryId, repositoryName } from '../shapes.ts';
 import { imageNotFound, resolve } from './images.ts';
@@ -11,8 +10,7 @@ import { imageNotFound, resolve } from './images.ts';
 export const signingOperations = {
   DescribeImageSigningStatus: op(z.object({ registryId, repositoryName, imageId }), (i, call) => {
     const scope = scopeOf(call, i.registryId);
-    const repo = findRepo(call.deps.engine.state, scope, i.repositoryName);
-    if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, i.repositoryName));
+    const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     const r = resolve(repo, i.imageId);
     if ('failureCode' in r) {
       if (r.failureCode === 'ImageNotFound') throw imageNotFound(scope, i.repositoryName, i.imageId);
