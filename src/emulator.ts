@@ -11,6 +11,7 @@ import { openRegistry } from './boot/open-registry.ts';
 import { extractPacks } from './boot/pack-extraction.ts';
 import { resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
+import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
 import { liveSnapshots } from './engine/snapshots.ts';
 import { Uploads } from './engine/uploads.ts';
@@ -72,6 +73,35 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/**
+ * The work below the faces, off the request path: managed signing and the event webhook
+ * (a read-only view runs neither), and the EventBridge feed the admin face streams.
+ */
+function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: Logger) {
+  const writable = engine.readOnly === undefined;
+  const durable = config.fsync !== 'never';
+  const signing = writable
+    ? new SigningWorker(engine, uploads, new SigningKeys(config.journal, { seed: config.seed, durable }), log)
+    : undefined;
+  const eventBridge = new EventBridgeFeed(engine);
+  const webhook =
+    writable && config.eventWebhook !== undefined
+      ? new EventWebhook(eventBridge, { url: config.eventWebhook, journalDir: config.journal, durable, log })
+      : undefined;
+  return {
+    eventBridge,
+    async start(): Promise<void> {
+      signing?.start();
+      await webhook?.start();
+    },
+    async stop(): Promise<void> {
+      await signing?.stop();
+      await webhook?.stop();
+      eventBridge.close();
+    },
+  };
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const { logger, clockSource, idSource, fromSnapshot, fork, at, ...flags } = options;
   const log = logger === false ? createLogger('silent') : (logger ?? createLogger(flags.logLevel ?? 'info'));
@@ -89,7 +119,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ids = idSource ?? (config.seed !== undefined ? seededIds(config.seed) : randomIds());
   const engine = new Engine(registry.journal, clock, registry.views, {
     ...(registry.readOnly === undefined ? {} : { readOnly: registry.readOnly }),
-    onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes'),
+    onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes, serving what the journal holds'),
+    recover: () => registry.recover(),
   });
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
@@ -101,23 +132,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       : devAuth(config.auth, { account: config.account, region: config.region });
 
   const uploads = new Uploads(engine, blobs, ids);
-  // Background work: managed signing and the event webhook (a read-only view runs neither).
-  const writable = engine.readOnly === undefined;
-  const durable = config.fsync !== 'never';
-  const signing = writable
-    ? new SigningWorker(engine, uploads, new SigningKeys(config.journal, { seed: config.seed, durable }), log)
-    : undefined;
-  const eventBridge = new EventBridgeFeed(engine);
-  const webhook =
-    writable && config.eventWebhook !== undefined
-      ? new EventWebhook(eventBridge, { url: config.eventWebhook, journalDir: config.journal, durable, log })
-      : undefined;
+  const background = backgroundWork(engine, uploads, config, log);
+  const { eventBridge } = background;
 
   let port = config.port;
   const deps: FaceDeps = {
     config,
     engine,
-    blobs,
+    blobReads: new BlobReads(blobs),
     uploads,
     eventBridge,
     snapshots,
@@ -129,17 +151,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     registryHost: () => config.advertisedHost ?? `localhost:${port}`,
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
-  const stopServices = async (): Promise<void> => {
-    await signing?.stop();
-    await webhook?.stop();
-    eventBridge.close();
-  };
   try {
-    signing?.start();
-    await webhook?.start();
+    await background.start();
     port = await listen(server, config.port, config.host);
   } catch (err) {
-    await stopServices();
+    await background.stop();
     await extraction.stop();
     await registry.close(engine);
     throw err;
@@ -157,7 +173,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await stopServices();
+      await background.stop();
       await extraction.stop();
       await blobs.close();
       await registry.close(engine);
