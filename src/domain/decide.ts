@@ -10,6 +10,9 @@ import { isRepositoryName } from './names.ts';
 import { repoKey, type RegistryScope } from './scope.ts';
 import { createOnPush } from './settings/create-on-push.ts';
 import { decideSettings } from './settings/settings-decide.ts';
+import { settingsEvents } from './settings/settings-event-factories.ts';
+import { decideLifecycle, isLifecycleCommand } from './lifecycle/lifecycle-decide.ts';
+import { clockDeciders } from './clock/clock.ts';
 import { defaultRepoSettings } from './settings/settings-state.ts';
 import type { RegistryState, Repository } from './state.ts';
 import { isTagImmutable } from './tag-filter.ts';
@@ -77,7 +80,10 @@ export function decide(state: RegistryState, command: Command, ctx: DecideContex
     case 'RecordPull':
     case 'SetMark':
       return decideCore(state, command, ctx);
+    case 'AdvanceClock':
+      return clockDeciders.AdvanceClock(state, command, ctx);
     default:
+      if (isLifecycleCommand(command)) return decideLifecycle(state, command, ctx);
       return decideSettings(state, command, ctx);
   }
 }
@@ -252,6 +258,12 @@ function decidePutManifest(
   const events: DomainEvent[] = [...target.created];
   const exists = repo?.images.has(c.digest) ?? false;
   const current = c.tag === null ? undefined : repo?.tags.get(c.tag);
+  // "The image can be restored as an active image ... by re-pushing the image to the
+  // repository" (ECR user guide, "Archiving an image").
+  if (repo?.images.get(c.digest)?.storageClass === 'ARCHIVE') {
+    events.push(settingsEvents.ImageStorageClassChanged({ digest: c.digest, storageClass: 'STANDARD', ...ref }));
+    if (c.tag === null || current === c.digest) return ok(...events);
+  }
   if (exists && (c.tag === null || current === c.digest)) {
     if (c.face === 'ecr')
       return no(

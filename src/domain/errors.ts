@@ -32,6 +32,8 @@ export const DOMAIN_ERROR_CODES = [
   'RepositoryPolicyNotFound',
   'RegistryPolicyNotFound',
   'LifecyclePolicyNotFound',
+  'LifecyclePolicyPreviewNotFound',
+  'LifecyclePolicyPreviewInProgress',
   'TooManyTags',
   'InvalidTagParameter',
   'TemplateNotFound',

@@ -6,6 +6,8 @@
 import type { RecordedEvent, RepoRef } from './events.ts';
 import { repoKey } from './scope.ts';
 import { evolveSettings } from './settings/settings-evolve.ts';
+import { evolveLifecycle, isLifecycleEvent } from './lifecycle/lifecycle-evolve.ts';
+import { clockEvolvers } from './clock/clock.ts';
 import type { RegistryState, Repository } from './state.ts';
 
 const repoOf = (state: RegistryState, r: RepoRef): Repository | undefined =>
@@ -140,7 +142,11 @@ export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {
       // Marks live in their own projection; a rewind is applied by the replayer,
       // which swaps in the state as it was after event `to`.
       return state;
+    case 'ClockAdvanced':
+      clockEvolvers.ClockAdvanced(state, e);
+      return state;
     default:
+      if (isLifecycleEvent(e)) return evolveLifecycle(state, e);
       return evolveSettings(state, e);
   }
 }

@@ -58,6 +58,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#atMarks = start.atMarks;
     this.#readOnly = opts.readOnly;
     this.#onFatal = opts.onFatal;
+    this.#syncClock();
+  }
+
+  /** The clock reads the registry's journaled offset (ClockAdvanced; a rewind brings it back). */
+  #syncClock(): void {
+    this.clock.setOffset?.(this.#state.clockOffsetMs ?? 0);
   }
 
   /** The live state. Callers read it and never change it. */
@@ -121,9 +127,11 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (r.type === 'Rewound' && rewindTo) {
         this.#state = cloneState(rewindTo);
         this.#state.seq = r.seq;
+        this.#syncClock();
         continue;
       }
       evolve(this.#state, r);
+      if (r.type === 'ClockAdvanced') this.#syncClock();
       if (r.type === 'MarkSet') {
         this.marks.set(r.data.name, r.data.at);
         const kept = cloneState(this.#state);

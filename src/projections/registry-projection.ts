@@ -55,6 +55,8 @@ interface RegistrySnapshot {
   uploads: Upload[];
   /** [digest, size, ...] */
   blobs: (D | number)[];
+  /** RegistryState.clockOffsetMs; absent when the clock was never advanced (and in older checkpoints). */
+  clockOffsetMs?: number;
 }
 
 export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
@@ -91,7 +93,15 @@ export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
       settings: r.settings,
     };
   });
-  return { seq: s.seq, digests, registries: [...s.registries], repos, uploads: [...s.uploads.values()], blobs: sizes(s.blobs) };
+  return {
+    seq: s.seq,
+    digests,
+    registries: [...s.registries],
+    repos,
+    uploads: [...s.uploads.values()],
+    blobs: sizes(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
+  };
 }
 
 function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
@@ -156,6 +166,7 @@ export function decodeRegistryState(raw: unknown, version: number = REGISTRY_PRO
     repos,
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: sizes(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
   };
 }
 

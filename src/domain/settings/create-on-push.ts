@@ -11,6 +11,7 @@ import { repositoryCreated, type DomainEvent } from '../events.ts';
 import { scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState } from '../state.ts';
 import { settingsEvents } from './settings-event-factories.ts';
+import { lifecycleEvents } from '../lifecycle/lifecycle-event-factories.ts';
 import type { StoredTemplate } from './settings-state.ts';
 
 export const ROOT_PREFIX = 'ROOT';
@@ -54,5 +55,6 @@ export function createOnPush(
     repositoryCreated(ref, { ...t, scanOnPush: false }, 'push'),
   ];
   if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ policyText: t.repositoryPolicy, ...ref }));
+  if (t.lifecyclePolicy) events.push(lifecycleEvents.LifecyclePolicyPut({ policyText: t.lifecyclePolicy, ...ref }));
   return events;
 }

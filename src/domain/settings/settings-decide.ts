@@ -8,6 +8,7 @@ import type { RegistryState, Repository } from '../state.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
 import type { RegistrySettings } from './settings-state.ts';
+import { lifecyclePolicyError } from '../lifecycle/lifecycle-decide.ts';
 
 /** ECR allows at most 50 resource tags on a resource. */
 export const MAX_RESOURCE_TAGS = 50;
@@ -117,11 +118,16 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       if (!registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
         return no(domainError('ExclusionNotFound', `The principal '${c.principalArn}' is not excluded from pull time updates`));
       return ok(ev.PullTimeUpdateExclusionDeregistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
-    case 'CreateRepositoryCreationTemplate':
+    case 'CreateRepositoryCreationTemplate': {
+      const invalid = templateLifecyclePolicyError(c.template.lifecyclePolicy);
+      if (invalid) return no(invalid);
       if (registry(state, c.scope).templates?.[c.template.prefix])
         return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
       return ok(ev.RepositoryCreationTemplateCreated({ template: c.template, ...regOf(c.scope) }));
+    }
     case 'UpdateRepositoryCreationTemplate': {
+      const invalid = templateLifecyclePolicyError(c.changes.lifecyclePolicy);
+      if (invalid) return no(invalid);
       const current = registry(state, c.scope).templates?.[c.prefix];
       if (!current) return no(templateNotFound(c.prefix));
       const { createdAt: _c, updatedAt: _u, ...template } = current;
@@ -146,6 +152,10 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
     }
   }
 }
+
+/** A template's lifecycle policy is checked like PutLifecyclePolicy's (an empty one means none). */
+const templateLifecyclePolicyError = (text: string | undefined): DomainError | undefined =>
+  text === undefined || text === '' ? undefined : lifecyclePolicyError(text, 'lifecyclePolicy');
 
 const templateNotFound = (prefix: string): DomainError =>
   domainError('TemplateNotFound', `The repository creation template with prefix '${prefix}' does not exist`);
