@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { startEmulator } from './emulator.ts';
-import { DEFAULTS, SETTINGS, type Config } from './config.ts';
+import { DEFAULTS, parseDuration, SETTINGS, type Config } from './config.ts';
 import { DomainFailure } from './domain/errors.ts';
 import { JournalCorruptError, JournalLockedError } from './journal/index.ts';
 import { terminalProgress } from './replay/progress.ts';
@@ -93,6 +93,12 @@ export function buildCli(): Command {
     )
     .addOption(new Option('--seed <n>', 'deterministic ids from this seed').env(envOf('seed')).argParser(wholeNumber))
     .addOption(new Option('--clock <start[,step]>', 'deterministic clock: ISO time or epoch ms, step in ms').env(envOf('clock')))
+    .addOption(
+      new Option('--lifecycle-interval <duration>', 'how often lifecycle policies run, in emulator time (ms, or 90m, 24h, 1d)')
+        .env(envOf('lifecycleInterval'))
+        .argParser((t: string) => parseDuration('--lifecycle-interval', t))
+        .default(DEFAULTS.lifecycleInterval, '24h'),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env(envOf('logLevel')).default(DEFAULTS.logLevel))
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
@@ -111,6 +117,7 @@ export function buildCli(): Command {
         auth: opts.auth as Config['auth'],
         seed: opts.seed as number | undefined,
         clock: opts.clock as string | undefined,
+        lifecycleInterval: opts.lifecycleInterval as number,
         logLevel: opts.logLevel as string,
       });
       process.stderr.write(

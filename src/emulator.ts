@@ -34,6 +34,7 @@ import { replayTo } from './replay/time-travel.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
+import { LifecycleScheduler } from './lifecycle/lifecycle-scheduler.ts';
 
 export interface EmulatorOptions extends Partial<Config> {
   /** A logger, or false for silence (tests). */
@@ -174,6 +175,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ? createTokenAuth({ config, clock })
         : devAuth(config.auth, { account: config.account, region: config.region });
 
+    // Lifecycle runs and previews: resumed before the server answers (what was due is done first).
+    const lifecycle = readOnly === undefined ? new LifecycleScheduler(engine, { intervalMs: config.lifecycleInterval, log }) : undefined;
+    await lifecycle?.start();
+
     let server: Server | undefined;
     let port = config.port;
     const deps: FaceDeps = {
@@ -185,6 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ids,
       log,
       auth,
+      lifecycle,
       registryHost: () => config.advertisedHost ?? `localhost:${port}`,
     };
     const app = createApp(deps);
@@ -216,6 +222,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server!.close(() => resolve());
           server!.closeAllConnections();
         });
+        await lifecycle?.stop();
         await extraction?.stop();
         await blobs.close();
         await journal.flush();

@@ -41,6 +41,17 @@ function uploadOrThrow(call: Call, scope: RegistryScope, repository: string, upl
 
 const uploadId = z.string().regex(/^[a-f0-9-]+$/, "must satisfy regular expression '[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}'");
 
+/** A layer that images use, all of them archived: archived images cannot be pulled. */
+function onlyInArchivedImages(repo: Repository, digest: string): boolean {
+  let used = false;
+  for (const image of repo.images.values()) {
+    if (!image.blobs.includes(digest)) continue;
+    if (image.storageClass !== 'ARCHIVE') return false;
+    used = true;
+  }
+  return used;
+}
+
 export const layerOperations = {
   InitiateLayerUpload: op(z.object({ registryId, repositoryName }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
@@ -136,6 +147,11 @@ export const layerOperations = {
       throw new EcrError('InvalidParameterException', `Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid layer digest'`);
     if (!repo.blobs.has(i.layerDigest))
       throw new EcrError('LayersNotFoundException', `The specified layer '${i.layerDigest}' could not be found in the repository '${i.repositoryName}'`);
+    if (onlyInArchivedImages(repo, i.layerDigest))
+      throw new EcrError(
+        'LayerInaccessibleException',
+        `The specified layer '${i.layerDigest}' is not available because every image that references it in the repository '${i.repositoryName}' is archived`,
+      );
     const url = layerDownloadUrl(call.signer, call.deps.registryHost(), {
       ...scope,
       repository: i.repositoryName,
