@@ -1,6 +1,6 @@
 /** The JSON 1.1 protocol: targets, bodies, credentials, not-yet-implemented operations, accounts and regions. */
 import test from 'ava';
-import { CreateRepositoryCommand, DescribeRepositoriesCommand, GetLifecyclePolicyCommand, StartImageScanCommand } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, DescribeImageScanFindingsCommand, DescribeRepositoriesCommand, StartImageScanCommand } from '@aws-sdk/client-ecr';
 import { startEcr } from './ecr-fixture.ts';
 
 const SIGV4 = 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=abcdef0123';
@@ -61,9 +61,9 @@ test('wrong input types answer InvalidParameterException naming the member', asy
 
 test('operations of a later issue answer ServerException naming the operation', async (t) => {
   await using f = await startEcr();
-  const e1 = await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'x1' })));
+  const e1 = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
   t.is(e1?.name, 'ServerException');
-  t.is(e1?.message, 'not implemented in ecr-rewind: GetLifecyclePolicy');
+  t.is(e1?.message, 'not implemented in ecr-rewind: DescribeImageScanFindings');
   const e2 = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
   t.is(e2?.message, 'not implemented in ecr-rewind: StartImageScan');
 });
