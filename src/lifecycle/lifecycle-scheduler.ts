@@ -143,8 +143,11 @@ export class LifecycleScheduler {
 
   async #runDue(): Promise<void> {
     if (this.#engine.readOnly !== undefined) return;
+    const withPolicy = this.#repos().filter((r) => r.settings.lifecyclePolicyText !== undefined);
+    // No clock reading without a policy: a recording's stepping clock moves on each reading.
+    if (withPolicy.length === 0) return;
     const now = this.#engine.clock.now();
-    for (const repo of this.#repos()) {
+    for (const repo of withPolicy) {
       const first = this.#nextDue(repo);
       if (first === undefined || first > now) continue;
       const count = Math.floor((now - first) / this.#intervalMs) + 1;

@@ -8,7 +8,7 @@ import { openHistory } from '../../src/replay/journal-history.ts';
 import { replayTo } from '../../src/replay/time-travel.ts';
 import { SCENARIO_ROOT, type ScenarioFacts } from '../../tools/record-scenarios.ts';
 
-export const SCENARIO_NAMES = ['docker-image', 'multi-arch', 'signed-image', 'immutable-repository', 'rewound-history'] as const;
+export const SCENARIO_NAMES = ['docker-image', 'multi-arch', 'signed-image', 'immutable-repository', 'rewound-history', 'lifecycle-expiry'] as const;
 
 export async function tempDir(t: { teardown(fn: () => Promise<void>): void }, prefix = 'ecr-rewind-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
