@@ -261,3 +261,56 @@ test('transition: archived images are listed with their storage class and refuse
   await r.putManifest('lc/archive', 'dev-2', Buffer.from(dev2.bytes), dev2.mediaType);
   t.is((await r.getManifest('lc/archive', 'dev-2'))?.digest, digests.get('dev-2'));
 });
+
+test('catch-up: a 100-day jump runs every daily evaluation as of its due time, so archived images expire 90 days after they were archived', async (t) => {
+  await using f = await startEcr({ clock: CLOCK, auth: 'none' });
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lc/catchup' }));
+  const digests = await pushTwelve(f.emu, 'lc/catchup');
+  const policy = JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        selection: { tagStatus: 'tagged', tagPrefixList: ['dev'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 20 },
+        action: { type: 'transition', targetStorageClass: 'archive' },
+      },
+      {
+        rulePriority: 2,
+        selection: { tagStatus: 'any', storageClass: 'archive', countType: 'sinceImageTransitioned', countUnit: 'days', countNumber: 90 },
+        action: { type: 'expire' },
+      },
+    ],
+  });
+  await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/catchup', lifecyclePolicyText: policy }));
+  const seq = f.emu.engine.journal.lastSeq;
+  const putAt = [...f.emu.events(seq)][0]!.time;
+  await advance(f.emu, 100 * DAY);
+  const events = [...f.emu.events(seq + 1)];
+  const runs = eventsOf(events, 'LifecyclePolicyEvaluated').map((e) => (e.data as { evaluatedAt: number }).evaluatedAt);
+  t.is(runs.length, 100);
+  t.deepEqual(runs.slice(0, 3), [putAt + DAY, putAt + 2 * DAY, putAt + 3 * DAY]);
+  const name = new Map([...digests].map(([k, v]) => [v, k]));
+  const when = (type: string) =>
+    Object.fromEntries(eventsOf(events, type).map((e) => [name.get((e.data as { digest: string }).digest), Math.round(((e.data as { evaluatedAt: number }).evaluatedAt - putAt) / DAY)]));
+  // days after the policy was put (day 30 of the pushes, plus the milliseconds the clock stepped since):
+  // dev-3, pushed on day 14, is more than 20 days old on day 34; archived on day +4, older than 90 days on day +95
+  t.deepEqual(when('ImageTransitioned'), { 'dev-1': 1, 'dev-2': 1, 'dev-3': 4, 'dev-4': 14 });
+  t.deepEqual(when('ImageExpired'), { 'dev-1': 92, 'dev-2': 92, 'dev-3': 95 });
+  const archived = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/catchup', filter: { imageStatus: 'ARCHIVED' } }));
+  t.deepEqual(archived.imageDetails?.map((d) => d.imageTags?.[0]), ['dev-4']);
+});
+
+test('--lifecycle-interval: flag, environment variable and default', async (t) => {
+  const { resolveConfig, parseDuration } = await import('../../src/config.ts');
+  t.is(resolveConfig({}, {}).lifecycleInterval, DAY);
+  t.is(resolveConfig({}, { ECR_REWIND_LIFECYCLE_INTERVAL: '90m' }).lifecycleInterval, 90 * 60 * 1000);
+  t.is(resolveConfig({ lifecycleInterval: 1000 }, { ECR_REWIND_LIFECYCLE_INTERVAL: '90m' }).lifecycleInterval, 1000);
+  t.is(parseDuration('x', '1d'), DAY);
+  t.is(parseDuration('x', '2500'), 2500);
+  t.throws(() => parseDuration('x', '0'));
+  t.throws(() => parseDuration('x', 'soon'));
+  await using f = await startEcr({ clock: CLOCK, auth: 'none', lifecycleInterval: 60 * 60 * 1000 });
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lc/hourly' }));
+  await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/hourly', lifecyclePolicyText: KEEP_UNTAGGED_ONE }));
+  await advance(f.emu, 3 * 60 * 60 * 1000);
+  t.is(eventsOf(f.emu.events(), 'LifecyclePolicyEvaluated').length, 3, 'hourly runs');
+});

@@ -64,6 +64,22 @@ export interface LifecycleAction {
   readonly rulePriority: number;
 }
 
+/** Whether every one of `wanted` matches one of `tags` (plain loops: this runs rules x images times). */
+function everyMatches(wanted: readonly string[], tags: readonly string[], match: (tag: string, w: string) => boolean): boolean {
+  for (const w of wanted) {
+    let found = false;
+    for (const t of tags)
+      if (match(t, w)) {
+        found = true;
+        break;
+      }
+    if (!found) return false;
+  }
+  return true;
+}
+
+const startsWith = (tag: string, prefix: string): boolean => tag.startsWith(prefix);
+
 function tagsMatch(rule: LifecycleRule, tags: readonly string[]): boolean {
   switch (rule.tagStatus) {
     case 'any':
@@ -72,8 +88,8 @@ function tagsMatch(rule: LifecycleRule, tags: readonly string[]): boolean {
       return tags.length === 0;
     case 'tagged': {
       if (tags.length === 0) return false;
-      if (rule.tagPrefixList) return rule.tagPrefixList.every((p) => tags.some((t) => t.startsWith(p)));
-      if (rule.tagPatternList) return rule.tagPatternList.every((p) => tags.some((t) => matchesTagFilter(t, p)));
+      if (rule.tagPrefixList) return everyMatches(rule.tagPrefixList, tags, startsWith);
+      if (rule.tagPatternList) return everyMatches(rule.tagPatternList, tags, matchesTagFilter);
       return false;
     }
     default: {
@@ -127,8 +143,10 @@ export function evaluate(policy: LifecyclePolicy, images: readonly LifecycleImag
   const order = new Map<string, number>();
   present.forEach((i, n) => order.set(i.digest, n));
   const candidates = present
-    .filter((i) => !isDependant(i))
-    .sort((a, b) => b.pushedAt - a.pushedAt || order.get(b.digest)! - order.get(a.digest)!);
+    .map((image, n) => ({ image, n }))
+    .filter((c) => !isDependant(c.image))
+    .sort((a, b) => b.image.pushedAt - a.image.pushedAt || b.n - a.n)
+    .map((c) => c.image);
 
   const chosen = new Map<string, LifecycleAction>();
   const claimed = new Set<string>();
@@ -174,12 +192,9 @@ export function evaluate(policy: LifecyclePolicy, images: readonly LifecycleImag
       follow({ digest: d, action: act.action, rulePriority: act.rulePriority });
     }
   };
-  const primary = [...chosen.values()].sort(
-    (a, b) =>
-      a.rulePriority - b.rulePriority ||
-      byDigest.get(a.digest)!.pushedAt - byDigest.get(b.digest)!.pushedAt ||
-      order.get(a.digest)! - order.get(b.digest)!,
-  );
-  for (const act of primary) follow(act);
+  const primary = [...chosen.values()]
+    .map((act) => ({ act, pushedAt: byDigest.get(act.digest)!.pushedAt, n: order.get(act.digest)! }))
+    .sort((a, b) => a.act.rulePriority - b.act.rulePriority || a.pushedAt - b.pushedAt || a.n - b.n);
+  for (const p of primary) follow(p.act);
   return out;
 }
