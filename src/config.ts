@@ -3,7 +3,8 @@
  * flags > environment variables > embedded defaults. README.md shows it as a table.
  */
 import { resolve } from 'node:path';
-import type { FsyncMode } from './journal/index.ts';
+/** When an acknowledged mutation is durable (the journal's fsync modes). */
+export type FsyncMode = 'always' | 'interval' | 'never';
 
 export type AuthMode = 'token' | 'any' | 'none';
 
@@ -36,11 +37,13 @@ interface Setting<K extends keyof Config> {
   parse: (text: string) => Config[K];
 }
 
-const int = (name: string) => (text: string): number => {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
-  return n;
-};
+const int =
+  (name: string) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
+    return n;
+  };
 const oneOf =
   <T extends string>(name: string, values: readonly T[]) =>
   (text: string): T => {
@@ -55,7 +58,8 @@ const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3
 export function parseDuration(name: string, t: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(t.trim());
   const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!) : NaN;
-  if (!Number.isSafeInteger(ms) || ms <= 0) throw new Error(`${name} must be a positive duration such as 86400000, 90m, 24h or 1d, got "${t}"`);
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new Error(`${name} must be a positive duration such as 86400000, 90m, 24h or 1d, got "${t}"`);
   return ms;
 }
 

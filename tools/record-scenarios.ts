@@ -8,8 +8,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator.ts';
-import { stateHash } from '../src/replay/canonical-state.ts';
-import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256, tinyLayer } from './registry-driver.ts';
+import { stateHash } from '../src/projections/canonical-state.ts';
+import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256 } from '../src/testkit/registry-driver.ts';
 
 export const RECORDING = { seed: 20260101, clock: '2026-01-01T00:00:00.000Z,1000' } as const;
 
@@ -47,7 +47,9 @@ export const SCENARIOS: Record<string, Script> = {
     await r.createRepository('signed');
     const image = await r.pushImage('signed', 'v1', 'signed payload\n');
     const empty = Buffer.from('{}');
-    const signature = jsonBytes({ critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' } });
+    const signature = jsonBytes({
+      critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' },
+    });
     await r.pushBlob('signed', empty);
     await r.pushBlob('signed', signature);
     const sig = jsonBytes({
@@ -99,8 +101,18 @@ export const SCENARIOS: Record<string, Script> = {
     await r.createRepository('lifecycle');
     // 12 images over 30 simulated days: prod-*, dev-* and untagged ones
     const images: [string | null, number][] = [
-      ['prod-1', 0], ['dev-1', 2], [null, 4], ['prod-2', 6], ['dev-2', 8], [null, 10],
-      ['prod-3', 12], ['dev-3', 14], [null, 16], ['prod-4', 20], ['dev-4', 24], [null, 28],
+      ['prod-1', 0],
+      ['dev-1', 2],
+      [null, 4],
+      ['prod-2', 6],
+      ['dev-2', 8],
+      [null, 10],
+      ['prod-3', 12],
+      ['dev-3', 14],
+      [null, 16],
+      ['prod-4', 20],
+      ['dev-4', 24],
+      [null, 28],
     ];
     let day = 0;
     for (const [tag, at] of images) {
@@ -111,9 +123,24 @@ export const SCENARIOS: Record<string, Script> = {
     await r.admin('POST', '/clock', { advanceMs: (30 - day) * DAY });
     const lifecyclePolicyText = JSON.stringify({
       rules: [
-        { rulePriority: 1, description: 'keep the two newest prod images', selection: { tagStatus: 'tagged', tagPatternList: ['prod-*'], countType: 'imageCountMoreThan', countNumber: 2 }, action: { type: 'expire' } },
-        { rulePriority: 2, description: 'dev images live ten days', selection: { tagStatus: 'tagged', tagPrefixList: ['dev-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 10 }, action: { type: 'expire' } },
-        { rulePriority: 3, description: 'keep one untagged image', selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } },
+        {
+          rulePriority: 1,
+          description: 'keep the two newest prod images',
+          selection: { tagStatus: 'tagged', tagPatternList: ['prod-*'], countType: 'imageCountMoreThan', countNumber: 2 },
+          action: { type: 'expire' },
+        },
+        {
+          rulePriority: 2,
+          description: 'dev images live ten days',
+          selection: { tagStatus: 'tagged', tagPrefixList: ['dev-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 10 },
+          action: { type: 'expire' },
+        },
+        {
+          rulePriority: 3,
+          description: 'keep one untagged image',
+          selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+          action: { type: 'expire' },
+        },
       ],
     });
     await r.ecr('PutLifecyclePolicy', { repositoryName: 'lifecycle', lifecyclePolicyText });
@@ -143,7 +170,7 @@ export async function recordScenario(name: string, dir: string): Promise<Scenari
       description,
       tags,
       marks: Object.fromEntries(emu.engine.marks),
-      lastSeq: emu.engine.journal.lastSeq,
+      lastSeq: emu.engine.lastSeq,
       stateHash: stateHash(emu.engine.state),
     };
   } finally {
@@ -153,13 +180,18 @@ export async function recordScenario(name: string, dir: string): Promise<Scenari
 
 export const SCENARIO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'journal');
 
-async function main(names: string[]): Promise<void> {
+/** `[--out DIR] [name...]`: every scenario (or the ones named) into journal/ (or DIR). */
+async function main(args: string[]): Promise<void> {
+  const outAt = args.indexOf('--out');
+  const root = outAt >= 0 ? args[outAt + 1] : SCENARIO_ROOT;
+  if (root === undefined) throw new Error('--out needs a folder');
+  const names = outAt >= 0 ? args.filter((_, i) => i !== outAt && i !== outAt + 1) : args;
   for (const name of names.length > 0 ? names : Object.keys(SCENARIOS)) {
-    const dir = join(SCENARIO_ROOT, name);
+    const dir = join(root, name);
     await rm(dir, { recursive: true, force: true });
     const facts = await recordScenario(name, dir);
     await writeFile(join(dir, 'scenario.json'), `${JSON.stringify(facts, null, 2)}\n`);
-    console.log(`recorded journal/${name}: ${facts.lastSeq} events, state ${facts.stateHash.slice(0, 16)}`);
+    console.log(`recorded ${dir}: ${facts.lastSeq} events, state ${facts.stateHash.slice(0, 16)}`);
   }
 }
 

@@ -65,12 +65,11 @@ export class LifecycleScheduler {
   /** Subscribes to the engine and resumes pending work (resolves when it is done). */
   async start(): Promise<void> {
     this.#engine.on('events', this.#onEvents);
-    this.#enqueue(async () => {
-      for (const repo of this.#repos())
-        if (repo.settings.lifecycle?.preview?.status === 'IN_PROGRESS') await this.#completePreview(repo);
+    // a failure is logged by the queue; the emulator serves all the same
+    await this.#enqueue(async () => {
+      for (const repo of this.#repos()) if (repo.settings.lifecycle?.preview?.status === 'IN_PROGRESS') await this.#completePreview(repo);
       await this.#runDue();
-    });
-    await this.idle();
+    }).catch(() => undefined);
   }
 
   /** Resolves once the work queued so far is done. */
@@ -166,7 +165,14 @@ export class LifecycleScheduler {
 
   async #run(scope: RegistryScope, repository: string, at: number | null, trigger: 'schedule' | 'request'): Promise<LifecycleRun> {
     const events = await this.#engine.execute({ type: 'EvaluateLifecyclePolicy', scope, repository, at, trigger });
-    const run: LifecycleRun = { account: scope.account, region: scope.region, repository, evaluatedAt: at ?? events[0]?.time ?? 0, expired: [], transitioned: [] };
+    const run: LifecycleRun = {
+      account: scope.account,
+      region: scope.region,
+      repository,
+      evaluatedAt: at ?? events[0]?.time ?? 0,
+      expired: [],
+      transitioned: [],
+    };
     for (const e of events) {
       if (e.type === 'LifecyclePolicyEvaluated') run.evaluatedAt = e.data.evaluatedAt;
       else if (e.type === 'ImageExpired') run.expired.push({ digest: e.data.digest, rulePriority: e.data.rulePriority });

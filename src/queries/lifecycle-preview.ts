@@ -16,7 +16,9 @@ export function previewSummary(preview: LifecyclePreview): PreviewSummary {
   const transitioning = results.length - expiring;
   return {
     expiringImageTotalCount: expiring,
-    ...(transitioning > 0 ? { transitioningImageTotalCounts: [{ targetStorageClass: 'ARCHIVE' as const, imageTotalCount: transitioning }] } : {}),
+    ...(transitioning > 0
+      ? { transitioningImageTotalCounts: [{ targetStorageClass: 'ARCHIVE' as const, imageTotalCount: transitioning }] }
+      : {}),
   };
 }
 
@@ -30,7 +32,8 @@ export function previewResults(
       (filter.tagStatus === 'ANY' || (filter.tagStatus === 'TAGGED') === r.tags.length > 0) &&
       (!filter.imageIds ||
         filter.imageIds.some(
-          (id) => (id.imageDigest === undefined || id.imageDigest === r.digest) && (id.imageTag === undefined || r.tags.includes(id.imageTag)),
+          (id) =>
+            (id.imageDigest === undefined || id.imageDigest === r.digest) && (id.imageTag === undefined || r.tags.includes(id.imageTag)),
         )),
   );
 }

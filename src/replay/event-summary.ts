@@ -29,7 +29,10 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
     case 'UploadStarted':
       return { ref: e.data.uploadId, summary: `upload started via ${e.data.via}` };
     case 'ChunkAppended':
-      return { ref: e.data.uploadId, summary: `${sizeText(e.data.length)} at ${e.data.offset}${e.data.part ? ` (part ${e.data.part})` : ''}` };
+      return {
+        ref: e.data.uploadId,
+        summary: `${sizeText(e.data.length)} at ${e.data.offset}${e.data.part ? ` (part ${e.data.part})` : ''}`,
+      };
     case 'UploadCompleted':
       return { ref: short(e.data.digest), summary: `blob committed, ${sizeText(e.data.size)}` };
     case 'UploadCancelled':
@@ -44,7 +47,10 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
         summary: `manifest ${e.data.mediaType.replace(/^application\//, '')}, ${sizeText(e.data.size)}${e.data.subject ? `, refers to ${short(e.data.subject)}` : ''}`,
       };
     case 'TagPut':
-      return { ref: e.data.tag, summary: e.data.previous ? `moved ${short(e.data.previous)} -> ${short(e.data.digest)}` : `-> ${short(e.data.digest)}` };
+      return {
+        ref: e.data.tag,
+        summary: e.data.previous ? `moved ${short(e.data.previous)} -> ${short(e.data.digest)}` : `-> ${short(e.data.digest)}`,
+      };
     case 'TagDeleted':
       return { ref: e.data.tag, summary: `untagged ${short(e.data.digest)}` };
     case 'ImageDeleted':
@@ -61,7 +67,10 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
         summary: `expired by lifecycle rule ${e.data.rulePriority} (run as of ${iso(e.data.evaluatedAt)})${e.data.tags.length > 0 ? `, tags ${e.data.tags.join(', ')}` : ''}`,
       };
     case 'ImageTransitioned':
-      return { ref: short(e.data.digest), summary: `archived by lifecycle rule ${e.data.rulePriority} (run as of ${iso(e.data.evaluatedAt)})` };
+      return {
+        ref: short(e.data.digest),
+        summary: `archived by lifecycle rule ${e.data.rulePriority} (run as of ${iso(e.data.evaluatedAt)})`,
+      };
     case 'LifecyclePolicyEvaluated':
       return {
         ref: '',
@@ -79,7 +88,6 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
       return { ref: '', summary: `clock advanced by ${e.data.byMs} ms (offset ${e.data.offsetMs} ms)` };
     default: {
       const { account: _a, region: _r, repository: _n, ...rest } = e.data as unknown as Record<string, unknown>;
-      void _a, _r, _n;
       const text = JSON.stringify(rest, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.byteLength} bytes>` : v));
       return { ref: '', summary: text.length > 80 ? `${text.slice(0, 77)}...` : text };
     }

@@ -19,7 +19,12 @@ const rule = (rulePriority: number, selection: Record<string, unknown>, action: 
   action,
 });
 const keep = (n: number, sel: Record<string, unknown>) => ({ ...sel, countType: 'imageCountMoreThan', countNumber: n });
-const olderThan = (days: number, sel: Record<string, unknown>, countType = 'sinceImagePushed') => ({ ...sel, countType, countUnit: 'days', countNumber: days });
+const olderThan = (days: number, sel: Record<string, unknown>, countType = 'sinceImagePushed') => ({
+  ...sel,
+  countType,
+  countUnit: 'days',
+  countNumber: days,
+});
 
 /** name -> rulePriority of what `rules` does to `images` at NOW (and the action when not expire). */
 function run(images: ImageSpec[], rules: unknown[]): Record<string, string | number> {
@@ -29,7 +34,10 @@ function run(images: ImageSpec[], rules: unknown[]): Record<string, string | num
   const repo = state.repos.get(repoKey(scope, ref.repository))!;
   const names = new Map(images.map((i) => [digestOf(i.name), i.name]));
   return Object.fromEntries(
-    evaluate(v.policy, lifecycleImagesOf(repo), NOW).map((a) => [names.get(a.digest)!, a.action === 'expire' ? a.rulePriority : `${a.action} ${a.rulePriority}`]),
+    evaluate(v.policy, lifecycleImagesOf(repo), NOW).map((a) => [
+      names.get(a.digest)!,
+      a.action === 'expire' ? a.rulePriority : `${a.action} ${a.rulePriority}`,
+    ]),
   );
 }
 
@@ -40,12 +48,18 @@ const exampleRepo: ImageSpec[] = [
 ];
 
 test('user guide, multiple rules, example A: an image a higher rule matched is not expired by a lower one', (t) => {
-  const rules = [rule(1, keep(1, { tagStatus: 'tagged', tagPrefixList: ['prod'] })), rule(2, keep(1, { tagStatus: 'tagged', tagPrefixList: ['beta'] }))];
+  const rules = [
+    rule(1, keep(1, { tagStatus: 'tagged', tagPrefixList: ['prod'] })),
+    rule(2, keep(1, { tagStatus: 'tagged', tagPrefixList: ['beta'] })),
+  ];
   t.deepEqual(run(exampleRepo, rules), { A: 1 });
 });
 
 test('user guide, multiple rules, example B: the beta rule first expires A and B', (t) => {
-  const rules = [rule(1, keep(1, { tagStatus: 'tagged', tagPrefixList: ['beta'] })), rule(2, keep(1, { tagStatus: 'tagged', tagPrefixList: ['prod'] }))];
+  const rules = [
+    rule(1, keep(1, { tagStatus: 'tagged', tagPrefixList: ['beta'] })),
+    rule(2, keep(1, { tagStatus: 'tagged', tagPrefixList: ['prod'] })),
+  ];
   t.deepEqual(run(exampleRepo, rules), { A: 1, B: 1 });
 });
 
@@ -77,7 +91,10 @@ test('tag patterns: every pattern must match one of the tags; an untagged rule n
     { name: 'untagged', pushedDaysAgo: 38 },
     { name: 'new', tags: ['prod-2026-02', 'europe'], pushedDaysAgo: 1 },
   ];
-  const rules = [rule(1, olderThan(30, { tagStatus: 'tagged', tagPatternList: ['prod-*-0*', 'e*'] })), rule(2, olderThan(30, { tagStatus: 'untagged' }))];
+  const rules = [
+    rule(1, olderThan(30, { tagStatus: 'tagged', tagPatternList: ['prod-*-0*', 'e*'] })),
+    rule(2, olderThan(30, { tagStatus: 'untagged' })),
+  ];
   t.deepEqual(run(images, rules), { 'old-prod': 1, untagged: 2 });
 });
 

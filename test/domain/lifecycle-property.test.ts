@@ -71,11 +71,14 @@ const countArb = fc.oneof(
 );
 const standardRule: fc.Arbitrary<RuleSpec> = fc.oneof(
   fc.record({ tagStatus: fc.constant('tagged' as const), list: tagList, count: countArb, transition: fc.boolean() }),
-  fc
-    .integer({ min: 1, max: 120 })
-    .chain((n) =>
-      fc.record({ tagStatus: fc.constantFrom('tagged' as const), list: tagList, count: fc.constant({ countType: 'sinceImagePulled', countUnit: 'days' as const, countNumber: n }), transition: fc.constant(true) }),
-    ),
+  fc.integer({ min: 1, max: 120 }).chain((n) =>
+    fc.record({
+      tagStatus: fc.constantFrom('tagged' as const),
+      list: tagList,
+      count: fc.constant({ countType: 'sinceImagePulled', countUnit: 'days' as const, countNumber: n }),
+      transition: fc.constant(true),
+    }),
+  ),
 );
 
 /** A valid policy: tagged rules, at most one untagged rule, an optional any rule last; maybe one rule for archived images. */
@@ -85,7 +88,14 @@ const policyArb = fc
     untagged: fc.option(fc.record({ count: countArb, transition: fc.boolean() }), { nil: undefined }),
     untaggedAt: fc.nat(4),
     any: fc.option(fc.record({ count: countArb, transition: fc.boolean() }), { nil: undefined }),
-    archive: fc.option(fc.record({ tagStatus: fc.constantFrom('tagged', 'untagged', 'any'), days: fc.integer({ min: 90, max: 200 }), archiveAt: fc.nat(10) }), { nil: undefined }),
+    archive: fc.option(
+      fc.record({
+        tagStatus: fc.constantFrom('tagged', 'untagged', 'any'),
+        days: fc.integer({ min: 90, max: 200 }),
+        archiveAt: fc.nat(10),
+      }),
+      { nil: undefined },
+    ),
     gaps: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 8, maxLength: 8 }),
   })
   .filter((p) => p.tagged.length > 0 || p.untagged !== undefined || p.any !== undefined || p.archive !== undefined)
@@ -134,13 +144,23 @@ test('the preview equals the evaluation; no image is acted on twice; rules take 
       if (!v.ok) throw new Error(`the generator made an invalid policy (${v.reason}): ${text}`);
       const state = stateOf(images);
       const repo = () => state.repos.get(repoKey(scope, ref.repository))!;
-      apply(state, ok(decide(state, { type: 'PutLifecyclePolicy', scope, repository: ref.repository, policyText: text }, { now: NOW })), NOW);
-      apply(state, ok(decide(state, { type: 'StartLifecyclePolicyPreview', scope, repository: ref.repository, policyText: null }, { now: NOW })), NOW);
+      apply(
+        state,
+        ok(decide(state, { type: 'PutLifecyclePolicy', scope, repository: ref.repository, policyText: text }, { now: NOW })),
+        NOW,
+      );
+      apply(
+        state,
+        ok(decide(state, { type: 'StartLifecyclePolicyPreview', scope, repository: ref.repository, policyText: null }, { now: NOW })),
+        NOW,
+      );
       const completed = ok(decide(state, { type: 'CompleteLifecyclePolicyPreview', scope, repository: ref.repository }, { now: NOW }));
       apply(state, completed, NOW);
       const preview = repo().settings.lifecycle!.preview!;
       const before = cloneState(state);
-      const run = ok(decide(state, { type: 'EvaluateLifecyclePolicy', scope, repository: ref.repository, at: null, trigger: 'request' }, { now: NOW }));
+      const run = ok(
+        decide(state, { type: 'EvaluateLifecyclePolicy', scope, repository: ref.repository, at: null, trigger: 'request' }, { now: NOW }),
+      );
 
       type Act = readonly [string, 'EXPIRE' | 'TRANSITION', number];
       const done = run.flatMap((e): Act[] =>

@@ -29,7 +29,9 @@ export const digestOf = (name: string): string => `sha256:${createHash('sha256')
 
 /** The state after creating team/app and pushing, tagging, pulling and archiving the images (times as given). */
 export function stateOf(images: readonly ImageSpec[]): RegistryState {
-  const timed: { time: number; event: DomainEvent }[] = [{ time: NOW - 400 * DAY, event: repositoryCreated(ref, defaultRepoSettings(), 'api') }];
+  const timed: { time: number; event: DomainEvent }[] = [
+    { time: NOW - 400 * DAY, event: repositoryCreated(ref, defaultRepoSettings(), 'api') },
+  ];
   for (const i of images) {
     const pushedAt = NOW - i.pushedDaysAgo * DAY;
     const bytes = Buffer.from(`manifest of ${i.name}`);
@@ -48,8 +50,10 @@ export function stateOf(images: readonly ImageSpec[]): RegistryState {
         configMediaType: null,
       }),
     });
-    for (const tag of i.tags ?? []) timed.push({ time: pushedAt, event: ev.TagPut({ ...ref, tag, digest: digestOf(i.name), previous: null }) });
-    if (i.pulledDaysAgo !== undefined) timed.push({ time: NOW - i.pulledDaysAgo * DAY, event: ev.ImagePulled({ ...ref, digest: digestOf(i.name) }) });
+    for (const tag of i.tags ?? [])
+      timed.push({ time: pushedAt, event: ev.TagPut({ ...ref, tag, digest: digestOf(i.name), previous: null }) });
+    if (i.pulledDaysAgo !== undefined)
+      timed.push({ time: NOW - i.pulledDaysAgo * DAY, event: ev.ImagePulled({ ...ref, digest: digestOf(i.name) }) });
     if (i.archivedDaysAgo !== undefined)
       timed.push({
         time: NOW - i.archivedDaysAgo * DAY,
@@ -61,7 +65,9 @@ export function stateOf(images: readonly ImageSpec[]): RegistryState {
   timed
     .map((t, n) => ({ ...t, n }))
     .sort((a, b) => a.time - b.time || a.n - b.n)
-    .forEach((t, k) => evolve(state, { ...t.event, seq: k + 1, v: 1, time: t.time } as RecordedEvent));
+    .forEach((t, k) => {
+      evolve(state, { ...t.event, seq: k + 1, v: 1, time: t.time } as RecordedEvent);
+    });
   return state;
 }
 

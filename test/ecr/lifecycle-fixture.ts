@@ -1,7 +1,7 @@
 /** Shared set-up of the lifecycle tests: a repository of images pushed over simulated days. */
 import { GetLifecyclePolicyPreviewCommand, type ECRClient, type GetLifecyclePolicyPreviewResponse } from '@aws-sdk/client-ecr';
 import type { Emulator } from '../../src/emulator.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 
 export const DAY = 24 * 60 * 60 * 1000;
 
@@ -79,7 +79,11 @@ export async function pushTwelve(emu: Emulator, repo: string): Promise<Map<strin
 }
 
 /** Polls GetLifecyclePolicyPreview until it is COMPLETE (the scheduler completes it off the request path). */
-export async function completedPreview(ecr: ECRClient, repositoryName: string, extra: object = {}): Promise<GetLifecyclePolicyPreviewResponse> {
+export async function completedPreview(
+  ecr: ECRClient,
+  repositoryName: string,
+  extra: object = {},
+): Promise<GetLifecyclePolicyPreviewResponse> {
   for (let i = 0; i < 200; i++) {
     const out = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName, ...extra }));
     if (out.status === 'COMPLETE') return out;

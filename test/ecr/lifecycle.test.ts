@@ -19,7 +19,7 @@ import {
   UpdateImageStorageClassCommand,
 } from '@aws-sdk/client-ecr';
 import type { RecordedEvent } from '../../src/domain/events.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { startEcr } from './ecr-fixture.ts';
 import { admin, advance, completedPreview, DAY, pushTwelve, THREE_RULES } from './lifecycle-fixture.ts';
 
@@ -27,14 +27,18 @@ const CLOCK = '2026-01-01T00:00:00.000Z,1';
 const START = Date.parse('2026-01-01T00:00:00.000Z');
 
 const KEEP_UNTAGGED_ONE = JSON.stringify({
-  rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } }],
+  rules: [
+    { rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } },
+  ],
 });
 
 const eventsOf = (events: Iterable<RecordedEvent>, type: string) => [...events].filter((e) => e.type === type);
 
 test('PutLifecyclePolicy, GetLifecyclePolicy, DeleteLifecyclePolicy and their errors', async (t) => {
   await using f = await startEcr({ clock: CLOCK, auth: 'none' });
-  const missing = await t.throwsAsync(f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'nope', lifecyclePolicyText: KEEP_UNTAGGED_ONE })));
+  const missing = await t.throwsAsync(
+    f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'nope', lifecyclePolicyText: KEEP_UNTAGGED_ONE })),
+  );
   t.is(missing?.name, 'RepositoryNotFoundException');
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lc/app' }));
 
@@ -59,7 +63,10 @@ test('PutLifecyclePolicy, GetLifecyclePolicy, DeleteLifecyclePolicy and their er
   const deleted = await f.ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'lc/app' }));
   t.is(deleted.lifecyclePolicyText, KEEP_UNTAGGED_ONE);
   t.deepEqual(deleted.lastEvaluatedAt, evaluated.lastEvaluatedAt);
-  t.is((await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lc/app' }))))?.name, 'LifecyclePolicyNotFoundException');
+  t.is(
+    (await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lc/app' }))))?.name,
+    'LifecyclePolicyNotFoundException',
+  );
   const types = [...f.emu.events()].map((e) => e.type);
   t.deepEqual(
     types.filter((x) => x.startsWith('LifecyclePolicy')),
@@ -74,13 +81,17 @@ test('StartLifecyclePolicyPreview and GetLifecyclePolicyPreview: errors, IN_PROG
   t.is(noPolicy?.name, 'LifecyclePolicyNotFoundException');
   const noPreview = await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview' })));
   t.is(noPreview?.name, 'LifecyclePolicyPreviewNotFoundException');
-  const noRepo = await t.throwsAsync(f.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: 'nope', lifecyclePolicyText: THREE_RULES })));
+  const noRepo = await t.throwsAsync(
+    f.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: 'nope', lifecyclePolicyText: THREE_RULES })),
+  );
   t.is(noRepo?.name, 'RepositoryNotFoundException');
 
   const digests = await pushTwelve(f.emu, 'lc/preview');
   const imagesBefore = f.emu.engine.state.repos.size;
   // a preview of a given policy, while the repository has none
-  const started = await f.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', lifecyclePolicyText: THREE_RULES }));
+  const started = await f.ecr.send(
+    new StartLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', lifecyclePolicyText: THREE_RULES }),
+  );
   t.is(started.status, 'IN_PROGRESS');
   t.is(started.lifecyclePolicyText, THREE_RULES);
   const done = await completedPreview(f.ecr, 'lc/preview');
@@ -91,7 +102,10 @@ test('StartLifecyclePolicyPreview and GetLifecyclePolicyPreview: errors, IN_PROG
   t.deepEqual(byDigest.get(digests.get('prod-1')!)?.imageTags, ['prod-1']);
   t.deepEqual(byDigest.get(digests.get('prod-1')!)?.action, { type: 'EXPIRE' });
   t.is(byDigest.get(digests.get('prod-1')!)?.storageClass, 'STANDARD');
-  t.deepEqual(byDigest.get(digests.get('prod-1')!)?.imagePushedAt, new Date(f.emu.engine.state.repos.get('000000000000:us-east-1:lc/preview')!.images.get(digests.get('prod-1')!)!.pushedAt));
+  t.deepEqual(
+    byDigest.get(digests.get('prod-1')!)?.imagePushedAt,
+    new Date(f.emu.engine.state.repos.get('000000000000:us-east-1:lc/preview')!.images.get(digests.get('prod-1')!)!.pushedAt),
+  );
   t.is(byDigest.get(digests.get('dev-3')!)?.appliedRulePriority, 2);
   t.is(byDigest.get(digests.get('untagged-4')!)?.appliedRulePriority, 3);
   t.is(byDigest.get(digests.get('untagged-4')!)?.imageTags, undefined);
@@ -99,12 +113,17 @@ test('StartLifecyclePolicyPreview and GetLifecyclePolicyPreview: errors, IN_PROG
   t.is(f.emu.engine.state.repos.size, imagesBefore);
   t.is(f.emu.engine.state.repos.get('000000000000:us-east-1:lc/preview')!.images.size, 12, 'a preview changes nothing');
 
-  const untagged = await f.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', filter: { tagStatus: 'UNTAGGED' } }));
+  const untagged = await f.ecr.send(
+    new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', filter: { tagStatus: 'UNTAGGED' } }),
+  );
   t.is(untagged.previewResults?.length, 3);
   const tagged = await f.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', filter: { tagStatus: 'TAGGED' } }));
   t.is(tagged.previewResults?.length, 5);
   const one = await f.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', imageIds: [{ imageTag: 'dev-1' }] }));
-  t.deepEqual(one.previewResults?.map((r) => r.imageDigest), [digests.get('dev-1')]);
+  t.deepEqual(
+    one.previewResults?.map((r) => r.imageDigest),
+    [digests.get('dev-1')],
+  );
   const pages: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -113,7 +132,10 @@ test('StartLifecyclePolicyPreview and GetLifecyclePolicyPreview: errors, IN_PROG
     pages.push(...(page.previewResults ?? []).map((r) => r.imageDigest!));
     nextToken = page.nextToken;
   } while (nextToken);
-  t.deepEqual(pages, done.previewResults?.map((r) => r.imageDigest));
+  t.deepEqual(
+    pages,
+    done.previewResults?.map((r) => r.imageDigest),
+  );
   const mixed = await t.throwsAsync(
     f.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', imageIds: [{ imageTag: 'dev-1' }], maxResults: 2 })),
   );
@@ -148,22 +170,22 @@ test('clock-driven: 12 images over 30 days, a 3-rule policy; the preview predict
 
   const mark = await admin(f.emu, '/marks', { name: 'before-expiry' });
   t.is(mark.status, 201);
-  const seqBefore = f.emu.engine.journal.lastSeq;
+  const seqBefore = f.emu.engine.lastSeq;
   // not due yet: the first run comes one interval (24 h) after the policy was put
   await advance(f.emu, 23 * 60 * 60 * 1000);
   t.is((await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/twelve' }))).imageDetails?.length, 12);
   await advance(f.emu, 60 * 60 * 1000);
   const expired = eventsOf(f.emu.events(seqBefore + 1), 'ImageExpired');
-  t.deepEqual(new Map(expired.map((e) => [(e.data as { digest: string }).digest, (e.data as { rulePriority: number }).rulePriority])), expected);
+  t.deepEqual(
+    new Map(expired.map((e) => [(e.data as { digest: string }).digest, (e.data as { rulePriority: number }).rulePriority])),
+    expected,
+  );
   const runs = eventsOf(f.emu.events(seqBefore + 1), 'LifecyclePolicyEvaluated');
   t.is(runs.length, 1);
   const evaluatedAt = (runs[0]!.data as { evaluatedAt: number }).evaluatedAt;
   for (const e of expired) t.is((e.data as { evaluatedAt: number }).evaluatedAt, evaluatedAt);
   const left = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/twelve' }));
-  t.deepEqual(
-    (left.imageDetails ?? []).map((d) => d.imageTags?.[0] ?? 'untagged').sort(),
-    ['dev-4', 'prod-3', 'prod-4', 'untagged'],
-  );
+  t.deepEqual((left.imageDetails ?? []).map((d) => d.imageTags?.[0] ?? 'untagged').sort(), ['dev-4', 'prod-3', 'prod-4', 'untagged']);
   const policy = await f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lc/twelve' }));
   t.is(policy.lastEvaluatedAt?.getTime(), evaluatedAt);
 
@@ -178,10 +200,13 @@ test('clock-driven: 12 images over 30 days, a 3-rule policy; the preview predict
   t.is((await f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lc/twelve' }))).lastEvaluatedAt, undefined);
   t.true(f.emu.clock.now() < evaluatedAt);
   // and the same day later expires the same set again
-  const seqAfterReset = f.emu.engine.journal.lastSeq;
+  const seqAfterReset = f.emu.engine.lastSeq;
   await advance(f.emu, DAY);
   const again = eventsOf(f.emu.events(seqAfterReset + 1), 'ImageExpired');
-  t.deepEqual(new Map(again.map((e) => [(e.data as { digest: string }).digest, (e.data as { rulePriority: number }).rulePriority])), expected);
+  t.deepEqual(
+    new Map(again.map((e) => [(e.data as { digest: string }).digest, (e.data as { rulePriority: number }).rulePriority])),
+    expected,
+  );
 });
 
 test('a clock advance is journaled: a restart keeps the offset and runs what became due', async (t) => {
@@ -204,7 +229,10 @@ test('a clock advance is journaled: a restart keeps the offset and runs what bec
       t.true(offset >= 30 * DAY - 60_000 && offset <= 30 * DAY + 60_000, `the clock keeps its 30-day offset (${offset} ms)`);
       await advance(f.emu, DAY);
       const list = await f.ecr.send(new ListImagesCommand({ repositoryName: 'lc/restart', filter: { tagStatus: 'UNTAGGED' } }));
-      t.deepEqual(list.imageIds?.map((i) => i.imageDigest), [digests.get('untagged-28')]);
+      t.deepEqual(
+        list.imageIds?.map((i) => i.imageDigest),
+        [digests.get('untagged-28')],
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -227,7 +255,10 @@ test('transition: archived images are listed with their storage class and refuse
   await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/archive', lifecyclePolicyText: policy }));
   await f.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: 'lc/archive' }));
   const preview = await completedPreview(f.ecr, 'lc/archive');
-  t.deepEqual(preview.summary, { expiringImageTotalCount: 0, transitioningImageTotalCounts: [{ targetStorageClass: 'ARCHIVE', imageTotalCount: 2 }] });
+  t.deepEqual(preview.summary, {
+    expiringImageTotalCount: 0,
+    transitioningImageTotalCounts: [{ targetStorageClass: 'ARCHIVE', imageTotalCount: 2 }],
+  });
   t.deepEqual(preview.previewResults?.[0]?.action, { type: 'TRANSITION', targetStorageClass: 'ARCHIVE' });
   const ran = await admin(f.emu, '/lifecycle/evaluate', {});
   t.deepEqual(
@@ -238,9 +269,17 @@ test('transition: archived images are listed with their storage class and refuse
   const archived = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/archive', filter: { imageStatus: 'ARCHIVED' } }));
   t.deepEqual(archived.imageDetails?.map((d) => d.imageTags?.[0]).sort(), ['dev-1', 'dev-2']);
   t.true(archived.imageDetails?.every((d) => d.imageStatus === 'ARCHIVED' && d.lastArchivedAt instanceof Date));
-  const got = await f.ecr.send(new BatchGetImageCommand({ repositoryName: 'lc/archive', imageIds: [{ imageTag: 'dev-1' }, { imageTag: 'dev-4' }] }));
-  t.deepEqual(got.images?.map((i) => i.imageId?.imageTag), ['dev-4']);
-  t.deepEqual(got.failures?.map((x) => [x.imageId?.imageTag, x.failureCode]), [['dev-1', 'ImageInaccessible']]);
+  const got = await f.ecr.send(
+    new BatchGetImageCommand({ repositoryName: 'lc/archive', imageIds: [{ imageTag: 'dev-1' }, { imageTag: 'dev-4' }] }),
+  );
+  t.deepEqual(
+    got.images?.map((i) => i.imageId?.imageTag),
+    ['dev-4'],
+  );
+  t.deepEqual(
+    got.failures?.map((x) => [x.imageId?.imageTag, x.failureCode]),
+    [['dev-1', 'ImageInaccessible']],
+  );
   const r = new RegistryDriver(f.emu.endpoint);
   t.is(await r.getManifest('lc/archive', 'dev-1'), undefined, '/v2 answers 404 for an archived image');
   const res = await fetch(`${f.emu.endpoint}/v2/lc/archive/manifests/dev-1`);
@@ -249,10 +288,14 @@ test('transition: archived images are listed with their storage class and refuse
   const manifest = JSON.parse((await r.getManifest('lc/archive', 'dev-4'))!.bytes.toString()) as object;
   void manifest;
   const dev1 = f.emu.engine.state.repos.get('000000000000:us-east-1:lc/archive')!.images.get(digests.get('dev-1')!)!;
-  const layer = await t.throwsAsync(f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'lc/archive', layerDigest: dev1.blobs[1]! })));
+  const layer = await t.throwsAsync(
+    f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'lc/archive', layerDigest: dev1.blobs[1]! })),
+  );
   t.is(layer?.name, 'LayerInaccessibleException');
 
-  await f.ecr.send(new UpdateImageStorageClassCommand({ repositoryName: 'lc/archive', imageId: { imageTag: 'dev-1' }, targetStorageClass: 'STANDARD' }));
+  await f.ecr.send(
+    new UpdateImageStorageClassCommand({ repositoryName: 'lc/archive', imageId: { imageTag: 'dev-1' }, targetStorageClass: 'STANDARD' }),
+  );
   t.is((await r.getManifest('lc/archive', 'dev-1'))?.digest, digests.get('dev-1'));
   const url = await f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'lc/archive', layerDigest: dev1.blobs[1]! }));
   t.truthy(url.downloadUrl);
@@ -281,7 +324,7 @@ test('catch-up: a 100-day jump runs every daily evaluation as of its due time, s
     ],
   });
   await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/catchup', lifecyclePolicyText: policy }));
-  const seq = f.emu.engine.journal.lastSeq;
+  const seq = f.emu.engine.lastSeq;
   const putAt = [...f.emu.events(seq)][0]!.time;
   await advance(f.emu, 100 * DAY);
   const events = [...f.emu.events(seq + 1)];
@@ -290,13 +333,21 @@ test('catch-up: a 100-day jump runs every daily evaluation as of its due time, s
   t.deepEqual(runs.slice(0, 3), [putAt + DAY, putAt + 2 * DAY, putAt + 3 * DAY]);
   const name = new Map([...digests].map(([k, v]) => [v, k]));
   const when = (type: string) =>
-    Object.fromEntries(eventsOf(events, type).map((e) => [name.get((e.data as { digest: string }).digest), Math.round(((e.data as { evaluatedAt: number }).evaluatedAt - putAt) / DAY)]));
+    Object.fromEntries(
+      eventsOf(events, type).map((e) => [
+        name.get((e.data as { digest: string }).digest),
+        Math.round(((e.data as { evaluatedAt: number }).evaluatedAt - putAt) / DAY),
+      ]),
+    );
   // days after the policy was put (day 30 of the pushes, plus the milliseconds the clock stepped since):
   // dev-3, pushed on day 14, is more than 20 days old on day 34; archived on day +4, older than 90 days on day +95
   t.deepEqual(when('ImageTransitioned'), { 'dev-1': 1, 'dev-2': 1, 'dev-3': 4, 'dev-4': 14 });
   t.deepEqual(when('ImageExpired'), { 'dev-1': 92, 'dev-2': 92, 'dev-3': 95 });
   const archived = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/catchup', filter: { imageStatus: 'ARCHIVED' } }));
-  t.deepEqual(archived.imageDetails?.map((d) => d.imageTags?.[0]), ['dev-4']);
+  t.deepEqual(
+    archived.imageDetails?.map((d) => d.imageTags?.[0]),
+    ['dev-4'],
+  );
 });
 
 test('--lifecycle-interval: flag, environment variable and default', async (t) => {

@@ -27,16 +27,56 @@ const DAY = 24 * 60 * 60 * 1000;
 
 const POLICY = JSON.stringify({
   rules: [
-    { rulePriority: 1, selection: { tagStatus: 'tagged', tagPatternList: ['prod-*'], countType: 'imageCountMoreThan', countNumber: 500 }, action: { type: 'expire' } },
-    { rulePriority: 2, selection: { tagStatus: 'tagged', tagPrefixList: ['stage-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 3 }, action: { type: 'expire' } },
-    { rulePriority: 3, selection: { tagStatus: 'tagged', tagPrefixList: ['dev'], countType: 'imageCountMoreThan', countNumber: 200 }, action: { type: 'expire' } },
-    { rulePriority: 4, selection: { tagStatus: 'tagged', tagPatternList: ['feat-*'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 2 }, action: { type: 'expire' } },
-    { rulePriority: 5, selection: { tagStatus: 'tagged', tagPrefixList: ['rel'], countType: 'imageCountMoreThan', countNumber: 1000 }, action: { type: 'expire' } },
-    { rulePriority: 6, selection: { tagStatus: 'tagged', tagPatternList: ['hot-*'], countType: 'imageCountMoreThan', countNumber: 100 }, action: { type: 'transition', targetStorageClass: 'archive' } },
-    { rulePriority: 7, selection: { tagStatus: 'tagged', tagPrefixList: ['test-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 }, action: { type: 'expire' } },
-    { rulePriority: 8, selection: { tagStatus: 'tagged', tagPatternList: ['night*-*'], countType: 'imageCountMoreThan', countNumber: 50 }, action: { type: 'transition', targetStorageClass: 'archive' } },
-    { rulePriority: 9, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 100 }, action: { type: 'expire' } },
-    { rulePriority: 10, selection: { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 6 }, action: { type: 'expire' } },
+    {
+      rulePriority: 1,
+      selection: { tagStatus: 'tagged', tagPatternList: ['prod-*'], countType: 'imageCountMoreThan', countNumber: 500 },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 2,
+      selection: { tagStatus: 'tagged', tagPrefixList: ['stage-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 3 },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 3,
+      selection: { tagStatus: 'tagged', tagPrefixList: ['dev'], countType: 'imageCountMoreThan', countNumber: 200 },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 4,
+      selection: { tagStatus: 'tagged', tagPatternList: ['feat-*'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 2 },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 5,
+      selection: { tagStatus: 'tagged', tagPrefixList: ['rel'], countType: 'imageCountMoreThan', countNumber: 1000 },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 6,
+      selection: { tagStatus: 'tagged', tagPatternList: ['hot-*'], countType: 'imageCountMoreThan', countNumber: 100 },
+      action: { type: 'transition', targetStorageClass: 'archive' },
+    },
+    {
+      rulePriority: 7,
+      selection: { tagStatus: 'tagged', tagPrefixList: ['test-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 1 },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 8,
+      selection: { tagStatus: 'tagged', tagPatternList: ['night*-*'], countType: 'imageCountMoreThan', countNumber: 50 },
+      action: { type: 'transition', targetStorageClass: 'archive' },
+    },
+    {
+      rulePriority: 9,
+      selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 100 },
+      action: { type: 'expire' },
+    },
+    {
+      rulePriority: 10,
+      selection: { tagStatus: 'any', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 6 },
+      action: { type: 'expire' },
+    },
   ],
 });
 
@@ -59,7 +99,11 @@ export async function lifecycleRows(rounds: number): Promise<[string, string][]>
   const call = async (op: string, body: unknown): Promise<Record<string, unknown>> => {
     const res = await fetch(`${emu.endpoint}/`, {
       method: 'POST',
-      headers: { 'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}`, 'content-type': 'application/x-amz-json-1.1', authorization: AUTH },
+      headers: {
+        'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}`,
+        'content-type': 'application/x-amz-json-1.1',
+        authorization: AUTH,
+      },
       body: JSON.stringify(body),
     });
     const json = (await res.json()) as Record<string, unknown>;
@@ -88,7 +132,7 @@ export async function lifecycleRows(rounds: number): Promise<[string, string][]>
       if (!parsed.ok) throw new Error(parsed.message);
       const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
       const tag = i % 5 === 4 ? null : `${FAMILIES[i % FAMILIES.length]}-${i}`;
-      await emu.engine.execute({ type: 'PutManifest', scope, repository, digest, bytes, manifest: parsed.manifest, tag, face: 'ecr' });
+      await emu.engine.execute({ type: 'PutManifest', scope, repository, digest, bytes, manifest: parsed.manifest, tag, via: 'ecr' });
     }
     await call('PutLifecyclePolicy', { repositoryName: repository, lifecyclePolicyText: POLICY });
     const repo = emu.engine.state.repos.get(repoKey(scope, repository))!;

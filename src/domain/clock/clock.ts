@@ -1,9 +1,7 @@
 /** decide, evolve and the factory of the clock's one event, as records keyed by type. */
-import type { DecideContext } from '../commands.ts';
-import type { Decision } from '../decide.ts';
+import type { DeciderTable, EvolverTable } from '../decision.ts';
 import { domainError } from '../errors.ts';
-import type { EventOf } from '../events.ts';
-import type { RegistryState } from '../state.ts';
+import type { EventOf, RecordedEvent } from '../events.ts';
 import type { ClockCommand } from './clock-commands.ts';
 import type { ClockEventMap } from './clock-events.ts';
 
@@ -16,7 +14,7 @@ export const clockEvents = {
 
 export const CLOCK_EVENT_VERSIONS: { readonly [K in keyof ClockEventMap]: number } = { ClockAdvanced: 1 };
 
-export const clockDeciders: { readonly [C in ClockCommand['type']]: (state: RegistryState, c: ClockCommand, ctx: DecideContext) => Decision } = {
+export const clockDeciders: DeciderTable<ClockCommand> = {
   AdvanceClock: (state, c) => {
     if (!Number.isSafeInteger(c.ms) || c.ms < 0)
       return { ok: false, error: domainError('InvalidParameter', 'the clock advances by a whole, non-negative number of milliseconds') };
@@ -25,9 +23,7 @@ export const clockDeciders: { readonly [C in ClockCommand['type']]: (state: Regi
   },
 };
 
-export const clockEvolvers: {
-  readonly [K in keyof ClockEventMap]: (state: RegistryState, e: EventOf<K> & { seq: number; v: number; time: number }) => void;
-} = {
+export const clockEvolvers: EvolverTable<Extract<RecordedEvent, { type: keyof ClockEventMap }>> = {
   ClockAdvanced: (state, e) => {
     state.clockOffsetMs = e.data.offsetMs;
   },

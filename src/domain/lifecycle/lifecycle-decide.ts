@@ -1,35 +1,13 @@
-/**
- * decide() for lifecycle commands, as a record keyed by command type. Pure: the evaluation
- * time comes on the command (`at`) or from the context (`ctx.now`).
- */
-import type { DecideContext } from '../commands.ts';
-import type { Decision } from '../decide.ts';
+import { isError, no, ok, refOf, requireRepository, type DeciderTable } from '../decision.ts';
 import { domainError, type DomainError } from '../errors.ts';
 import type { DomainEvent } from '../events.ts';
-import { repoKey, type RegistryScope } from '../scope.ts';
-import type { RegistryState, Repository } from '../state.ts';
+import type { RegistryScope } from '../scope.ts';
+import type { Repository } from '../state.ts';
 import type { LifecycleCommand } from './lifecycle-commands.ts';
 import { evaluate, type LifecycleAction } from './lifecycle-evaluate.ts';
 import { lifecycleEvents as ev } from './lifecycle-event-factories.ts';
 import { lifecycleImagesOf } from './lifecycle-images.ts';
 import { lifecycleValidationMessage, parsedLifecyclePolicy, validateLifecyclePolicy } from './lifecycle-validation.ts';
-
-type Decider<C extends LifecycleCommand['type']> = (
-  state: RegistryState,
-  command: Extract<LifecycleCommand, { type: C }>,
-  ctx: DecideContext,
-) => Decision;
-
-const ok = (...events: DomainEvent[]): Decision => ({ ok: true, events });
-const no = (error: DomainError): Decision => ({ ok: false, error });
-const refOf = (s: RegistryScope, repository: string) => ({ account: s.account, region: s.region, repository });
-
-function repoOrError(state: RegistryState, scope: RegistryScope, name: string): Repository | DomainError {
-  return (
-    state.repos.get(repoKey(scope, name)) ??
-    domainError('RepositoryNotFound', `The repository with name '${name}' does not exist in the registry with id '${scope.account}'`)
-  );
-}
 
 export const lifecyclePolicyNotFound = (scope: RegistryScope, name: string): DomainError =>
   domainError(
@@ -48,25 +26,25 @@ export function lifecycleActions(repo: Repository, policyText: string, at: numbe
   return evaluate(parsedLifecyclePolicy(policyText), lifecycleImagesOf(repo), at);
 }
 
-export const lifecycleDeciders: { readonly [C in LifecycleCommand['type']]: Decider<C> } = {
+export const lifecycleDeciders: DeciderTable<LifecycleCommand> = {
   PutLifecyclePolicy: (state, c) => {
-    const repo = repoOrError(state, c.scope, c.repository);
-    if ('code' in repo) return no(repo);
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
     const invalid = lifecyclePolicyError(c.policyText);
     if (invalid) return no(invalid);
     return ok(ev.LifecyclePolicyPut({ policyText: c.policyText, ...refOf(c.scope, c.repository) }));
   },
 
   DeleteLifecyclePolicy: (state, c) => {
-    const repo = repoOrError(state, c.scope, c.repository);
-    if ('code' in repo) return no(repo);
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
     if (repo.settings.lifecyclePolicyText === undefined) return no(lifecyclePolicyNotFound(c.scope, c.repository));
     return ok(ev.LifecyclePolicyDeleted(refOf(c.scope, c.repository)));
   },
 
   StartLifecyclePolicyPreview: (state, c) => {
-    const repo = repoOrError(state, c.scope, c.repository);
-    if ('code' in repo) return no(repo);
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
     const text = c.policyText ?? repo.settings.lifecyclePolicyText;
     if (text === undefined) return no(lifecyclePolicyNotFound(c.scope, c.repository));
     if (c.policyText !== null) {
@@ -84,23 +62,27 @@ export const lifecycleDeciders: { readonly [C in LifecycleCommand['type']]: Deci
   },
 
   CompleteLifecyclePolicyPreview: (state, c, ctx) => {
-    const repo = repoOrError(state, c.scope, c.repository);
-    if ('code' in repo) return no(repo);
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
     const preview = repo.settings.lifecycle?.preview;
     if (preview?.status !== 'IN_PROGRESS') return ok();
     const actions = lifecycleActions(repo, preview.policyText, ctx.now);
     return ok(
       ev.LifecyclePolicyPreviewCompleted({
         evaluatedAt: ctx.now,
-        results: actions.map((a) => ({ digest: a.digest, action: a.action === 'expire' ? 'EXPIRE' : 'TRANSITION', rulePriority: a.rulePriority })),
+        results: actions.map((a) => ({
+          digest: a.digest,
+          action: a.action === 'expire' ? 'EXPIRE' : 'TRANSITION',
+          rulePriority: a.rulePriority,
+        })),
         ...refOf(c.scope, c.repository),
       }),
     );
   },
 
   EvaluateLifecyclePolicy: (state, c, ctx) => {
-    const repo = repoOrError(state, c.scope, c.repository);
-    if ('code' in repo) return no(repo);
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
     const text = repo.settings.lifecyclePolicyText;
     if (text === undefined) return no(lifecyclePolicyNotFound(c.scope, c.repository));
     const at = c.at ?? ctx.now;
@@ -125,9 +107,3 @@ export const lifecycleDeciders: { readonly [C in LifecycleCommand['type']]: Deci
     return ok(...events);
   },
 };
-
-export const isLifecycleCommand = (c: { type: string }): c is LifecycleCommand => Object.hasOwn(lifecycleDeciders, c.type);
-
-export function decideLifecycle(state: RegistryState, c: LifecycleCommand, ctx: DecideContext): Decision {
-  return (lifecycleDeciders[c.type] as (s: RegistryState, c: LifecycleCommand, ctx: DecideContext) => Decision)(state, c, ctx);
-}

@@ -141,7 +141,9 @@ export function evaluate(policy: LifecyclePolicy, images: readonly LifecycleImag
 
   // Youngest first; images pushed in the same millisecond keep their push order (later = younger).
   const order = new Map<string, number>();
-  present.forEach((i, n) => order.set(i.digest, n));
+  present.forEach((i, n) => {
+    order.set(i.digest, n);
+  });
   const candidates = present
     .map((image, n) => ({ image, n }))
     .filter((c) => !isDependant(c.image))
@@ -182,7 +184,12 @@ export function evaluate(policy: LifecyclePolicy, images: readonly LifecycleImag
     const along: string[] = [...(referrers.get(act.digest) ?? [])];
     for (const child of image.manifests) {
       const c = byDigest.get(child);
-      if (c && c.tags.length === 0 && !chosen.has(child) && (parents.get(child) ?? []).every((p) => p === act.digest || taken.has(p) || acts(p, act.action)))
+      if (
+        c &&
+        c.tags.length === 0 &&
+        !chosen.has(child) &&
+        (parents.get(child) ?? []).every((p) => p === act.digest || taken.has(p) || acts(p, act.action))
+      )
         along.push(child);
     }
     for (const d of along) {

@@ -16,7 +16,9 @@ export const lifecycleEvents = {
   LifecyclePolicyEvaluated: (d: D<'LifecyclePolicyEvaluated'>): EventOf<'LifecyclePolicyEvaluated'> => ({
     type: 'LifecyclePolicyEvaluated',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       evaluatedAt: d.evaluatedAt,
       trigger: d.trigger,
       expired: d.expired,
@@ -26,7 +28,9 @@ export const lifecycleEvents = {
   ImageExpired: (d: D<'ImageExpired'>): EventOf<'ImageExpired'> => ({
     type: 'ImageExpired',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       digest: d.digest,
       tags: [...d.tags],
       rulePriority: d.rulePriority,
@@ -36,7 +40,9 @@ export const lifecycleEvents = {
   ImageTransitioned: (d: D<'ImageTransitioned'>): EventOf<'ImageTransitioned'> => ({
     type: 'ImageTransitioned',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       digest: d.digest,
       storageClass: d.storageClass,
       rulePriority: d.rulePriority,
@@ -50,7 +56,9 @@ export const lifecycleEvents = {
   LifecyclePolicyPreviewCompleted: (d: D<'LifecyclePolicyPreviewCompleted'>): EventOf<'LifecyclePolicyPreviewCompleted'> => ({
     type: 'LifecyclePolicyPreviewCompleted',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       evaluatedAt: d.evaluatedAt,
       results: d.results.map((r) => ({ digest: r.digest, action: r.action, rulePriority: r.rulePriority })),
     },

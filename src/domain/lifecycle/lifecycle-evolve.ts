@@ -1,12 +1,12 @@
 /** Folds lifecycle events into the registry state (in place, like ../evolve.ts), as a record keyed by event type. */
-import type { EventOf, RecordedEvent } from '../events.ts';
+import type { EvolverTable } from '../decision.ts';
+import type { RecordedEvent } from '../events.ts';
 import { repoKey } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import type { LifecycleEventMap } from './lifecycle-events.ts';
 import type { LifecyclePreviewResult, RepoLifecycle } from './lifecycle-state.ts';
 
-type Recorded<K extends keyof LifecycleEventMap> = EventOf<K> & { seq: number; v: number; time: number };
-type Evolver<K extends keyof LifecycleEventMap> = (state: RegistryState, e: Recorded<K>) => void;
+type LifecycleRecordedEvent = Extract<RecordedEvent, { type: keyof LifecycleEventMap }>;
 
 const repoOf = (state: RegistryState, d: { account: string; region: string; repository: string }): Repository | undefined =>
   state.repos.get(repoKey(d, d.repository));
@@ -15,7 +15,7 @@ function lifecycleOf(repo: Repository): RepoLifecycle {
   return (repo.settings.lifecycle ??= {});
 }
 
-export const lifecycleEvolvers: { readonly [K in keyof LifecycleEventMap]: Evolver<K> } = {
+export const lifecycleEvolvers: EvolverTable<LifecycleRecordedEvent> = {
   LifecyclePolicyPut: (state, e) => {
     const repo = repoOf(state, e.data);
     if (!repo) return;
@@ -83,15 +83,9 @@ export const lifecycleEvolvers: { readonly [K in keyof LifecycleEventMap]: Evolv
         rulePriority: r.rulePriority,
       });
     }
-    repo.settings.lifecycle = { ...repo.settings.lifecycle, preview: { ...preview, status: 'COMPLETE', evaluatedAt: e.data.evaluatedAt, results } };
+    repo.settings.lifecycle = {
+      ...repo.settings.lifecycle,
+      preview: { ...preview, status: 'COMPLETE', evaluatedAt: e.data.evaluatedAt, results },
+    };
   },
 };
-
-export type LifecycleRecordedEvent = Extract<RecordedEvent, { type: keyof LifecycleEventMap }>;
-
-export const isLifecycleEvent = (e: RecordedEvent): e is LifecycleRecordedEvent => Object.hasOwn(lifecycleEvolvers, e.type);
-
-export function evolveLifecycle(state: RegistryState, e: LifecycleRecordedEvent): RegistryState {
-  (lifecycleEvolvers[e.type] as (s: RegistryState, e: LifecycleRecordedEvent) => void)(state, e);
-  return state;
-}

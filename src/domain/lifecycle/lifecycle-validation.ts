@@ -41,12 +41,13 @@ export const MAX_PATTERN_WILDCARDS = 4;
 /** An archived image is kept at least this many days before a rule may expire it. */
 export const MIN_ARCHIVE_DAYS = 90;
 
-export type LifecycleValidation =
-  | { ok: true; policy: LifecyclePolicy }
-  | { ok: false; kind: 'schema' | 'rule'; reason: string };
+export type LifecycleValidation = { ok: true; policy: LifecyclePolicy } | { ok: false; kind: 'schema' | 'rule'; reason: string };
 
 /** The message ECR answers for a failed validation; `parameter` names the request member. */
-export function lifecycleValidationMessage(failure: { kind: 'schema' | 'rule'; reason: string }, parameter = 'LifecyclePolicyText'): string {
+export function lifecycleValidationMessage(
+  failure: { kind: 'schema' | 'rule'; reason: string },
+  parameter = 'LifecyclePolicyText',
+): string {
   return failure.kind === 'schema'
     ? `Invalid parameter at '${parameter}' failed to satisfy constraint: 'Lifecycle policy validation failure: ${failure.reason}'`
     : `Lifecycle policy validation failure: ${failure.reason}`;
@@ -80,14 +81,17 @@ function expectObject(v: unknown, required: readonly string[], allowed: readonly
   const o = v as Record<string, unknown>;
   const missing = required.filter((k) => !Object.hasOwn(o, k)).sort();
   if (missing.length > 0) throw schema(`object has missing required properties (${list(missing)})`);
-  const extra = Object.keys(o).filter((k) => !allowed.includes(k)).sort();
+  const extra = Object.keys(o)
+    .filter((k) => !allowed.includes(k))
+    .sort();
   if (extra.length > 0) throw schema(`object instance has properties which are not allowed by the schema: (${list(extra)})`);
   return o;
 }
 
 function expectEnum<T extends string>(v: unknown, values: readonly T[]): T {
   expectType(v, 'string');
-  if (!(values as readonly unknown[]).includes(v)) throw schema(`instance value (${String(v)}) not found in enum :(possible values: ${list(values)})`);
+  if (!(values as readonly unknown[]).includes(v))
+    throw schema(`instance value (${String(v)}) not found in enum :(possible values: ${list(values)})`);
   return v as T;
 }
 
@@ -156,7 +160,9 @@ function parseRule(raw: unknown): LifecycleRule {
   if (countType === 'sinceImagePulled' && action !== 'transition')
     throw rule(`countType sinceImagePulled is only supported with action type transition (rule with priority ${rulePriority}).`);
   if (storageClass === 'archive' && action === 'expire' && countNumber < MIN_ARCHIVE_DAYS)
-    throw rule(`Archived images must stay archived at least ${MIN_ARCHIVE_DAYS} days; countNumber ${countNumber} of rule with priority ${rulePriority} is too low.`);
+    throw rule(
+      `Archived images must stay archived at least ${MIN_ARCHIVE_DAYS} days; countNumber ${countNumber} of rule with priority ${rulePriority} is too low.`,
+    );
 
   return {
     rulePriority,
@@ -174,12 +180,14 @@ function parseRule(raw: unknown): LifecycleRule {
 function checkTogether(rules: readonly LifecycleRule[]): void {
   const seen = new Set<number>();
   for (const r of rules) {
-    if (seen.has(r.rulePriority)) throw rule(`The rulePriority ${r.rulePriority} is used by more than one rule; rule priorities must be unique.`);
+    if (seen.has(r.rulePriority))
+      throw rule(`The rulePriority ${r.rulePriority} is used by more than one rule; rule priorities must be unique.`);
     seen.add(r.rulePriority);
   }
   for (const cls of ['standard', 'archive'] as const) {
     const ofClass = rules.filter((r) => r.storageClass === cls);
-    if (ofClass.filter((r) => r.tagStatus === 'untagged').length > 1) throw rule('Only one rule can select Untagged images per storage class');
+    if (ofClass.filter((r) => r.tagStatus === 'untagged').length > 1)
+      throw rule('Only one rule can select Untagged images per storage class');
     const highest = Math.max(...ofClass.map((r) => r.rulePriority));
     if (ofClass.some((r) => r.tagStatus === 'any' && r.rulePriority !== highest))
       throw rule('Rule for tagStatus=ANY must have the lowest priority per storage class');

@@ -9,7 +9,7 @@
  */
 import type Router from '@koa/router';
 import type { FaceDeps } from '../face-deps.ts';
-import { readJsonBody } from '../read-json-body.ts';
+import { readJsonBody } from '../request-body.ts';
 
 const LIMIT = 64 * 1024;
 
@@ -45,8 +45,13 @@ export function addLifecycleRoutes(router: Router, deps: FaceDeps): void {
       ctx.body = { error: 'ReadOnly', message: engine.readOnly ?? 'lifecycle policies do not run here' };
       return;
     }
-    const scope = { account: (body.registryId as string | undefined) ?? deps.config.account, region: (body.region as string | undefined) ?? deps.config.region };
-    const runs = await deps.lifecycle.evaluate(body.repository === undefined ? undefined : { scope, repository: body.repository as string });
+    const scope = {
+      account: (body.registryId as string | undefined) ?? deps.config.account,
+      region: (body.region as string | undefined) ?? deps.config.region,
+    };
+    const runs = await deps.lifecycle.evaluate(
+      body.repository === undefined ? undefined : { scope, repository: body.repository as string },
+    );
     ctx.body = {
       runs: runs.map((r) => ({ ...r, evaluatedAt: new Date(r.evaluatedAt).toISOString() })),
     };

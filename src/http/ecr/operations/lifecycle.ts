@@ -4,17 +4,16 @@
  * IN_PROGRESS until the lifecycle scheduler (src/lifecycle/) completes it off the request path.
  */
 import { z } from 'zod';
-import { repositoryNotFound } from '../../../domain/decide.ts';
 import { lifecyclePolicyNotFound } from '../../../domain/lifecycle/lifecycle-decide.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
 import type { Repository } from '../../../domain/state.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
-import { findRepo } from '../../../queries/ecr-repositories.ts';
 import { previewResults, previewSummary } from '../../../queries/lifecycle-preview.ts';
+import { getRepository } from '../../../queries/repository.ts';
+import { epochSeconds } from '../../../support/time.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { imageId, registryId, repositoryName } from '../shapes.ts';
-import { epochSeconds } from '../wire.ts';
 
 /** LifecyclePolicyText: 100 to 30,720 characters (AWS's model). */
 const lifecyclePolicyText = z
@@ -22,11 +21,7 @@ const lifecyclePolicyText = z
   .min(100, 'Member must have length greater than or equal to 100')
   .max(30720, 'Member must have length less than or equal to 30720');
 
-function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
-  const repo = findRepo(call.deps.engine.state, scope, name);
-  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
-  return repo;
-}
+const repoOrThrow = (call: Call, scope: RegistryScope, name: string): Repository => getRepository(call.deps.engine.state, scope, name);
 
 const lastEvaluated = (repo: Repository) => {
   const at = repo.settings.lifecycle?.lastEvaluatedAt;
@@ -54,7 +49,12 @@ export const lifecycleOperations = {
     const text = before.settings.lifecyclePolicyText;
     const evaluated = lastEvaluated(before);
     await execute(call, { type: 'DeleteLifecyclePolicy', scope, repository: i.repositoryName });
-    return { registryId: scope.account, repositoryName: i.repositoryName, ...(text !== undefined ? { lifecyclePolicyText: text } : {}), ...evaluated };
+    return {
+      registryId: scope.account,
+      repositoryName: i.repositoryName,
+      ...(text !== undefined ? { lifecyclePolicyText: text } : {}),
+      ...evaluated,
+    };
   }),
 
   StartLifecyclePolicyPreview: op(
@@ -113,7 +113,8 @@ export const lifecycleOperations = {
           imageDigest: r.digest,
           ...(r.tags.length > 0 ? { imageTags: [...r.tags] } : {}),
           imagePushedAt: epochSeconds(r.pushedAt),
-          action: r.action === 'EXPIRE' ? { type: 'EXPIRE' as const } : { type: 'TRANSITION' as const, targetStorageClass: 'ARCHIVE' as const },
+          action:
+            r.action === 'EXPIRE' ? { type: 'EXPIRE' as const } : { type: 'TRANSITION' as const, targetStorageClass: 'ARCHIVE' as const },
           appliedRulePriority: r.rulePriority,
           storageClass: r.storageClass,
         })),
