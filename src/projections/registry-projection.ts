@@ -237,6 +237,8 @@ interface RegistrySnapshotV1 {
   }[];
   uploads: Upload[];
   blobs: [string, number][];
+  /** Never written by a version-1 writer (it predates ClockAdvanced); read when present. */
+  clockOffsetMs?: number;
 }
 
 function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
@@ -261,6 +263,7 @@ function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
     ),
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: new Map(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
   };
 }
 

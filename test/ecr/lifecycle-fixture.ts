@@ -84,10 +84,11 @@ export async function completedPreview(
   repositoryName: string,
   extra: object = {},
 ): Promise<GetLifecyclePolicyPreviewResponse> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     const out = await ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName, ...extra }));
     if (out.status === 'COMPLETE') return out;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error('the preview did not complete');
 }

@@ -56,10 +56,15 @@ test('PutLifecyclePolicy, GetLifecyclePolicy, DeleteLifecyclePolicy and their er
 
   const ran = await admin(f.emu, '/lifecycle/evaluate', { repository: 'lc/app' });
   t.is(ran.status, 200);
+  t.like(await admin(f.emu, '/lifecycle/evaluate', { repository: 'lc/none' }), { status: 404, body: { error: 'RepositoryNotFound' } });
+  t.like(await admin(f.emu, '/lifecycle/evaluate', { repository: 7 }), { status: 400 });
   const evaluated = await f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lc/app' }));
   t.true(evaluated.lastEvaluatedAt instanceof Date);
   t.true(evaluated.lastEvaluatedAt!.getTime() >= START);
 
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lc/bare' }));
+  t.like(await admin(f.emu, '/lifecycle/evaluate', { repository: 'lc/bare' }), { status: 404, body: { error: 'LifecyclePolicyNotFound' } });
+  t.like(await admin(f.emu, '/clock', { advanceMs: -5 }), { status: 400 });
   const deleted = await f.ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: 'lc/app' }));
   t.is(deleted.lifecyclePolicyText, KEEP_UNTAGGED_ONE);
   t.deepEqual(deleted.lastEvaluatedAt, evaluated.lastEvaluatedAt);
@@ -364,4 +369,27 @@ test('--lifecycle-interval: flag, environment variable and default', async (t) =
   await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/hourly', lifecyclePolicyText: KEEP_UNTAGGED_ONE }));
   await advance(f.emu, 3 * 60 * 60 * 1000);
   t.is(eventsOf(f.emu.events(), 'LifecyclePolicyEvaluated').length, 3, 'hourly runs');
+});
+
+test('a preview waits behind other lifecycle work: GetLifecyclePolicyPreview answers IN_PROGRESS and a second start LifecyclePolicyPreviewInProgressException', async (t) => {
+  // fsync always: each run waits for its fdatasync, so the queue stays busy across event-loop turns
+  await using f = await startEcr({ clock: CLOCK, auth: 'none', lifecycleInterval: 60 * 60 * 1000, fsync: 'always' });
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lc/wait' }));
+  for (const name of ['lc/busy-1', 'lc/busy-2', 'lc/busy-3']) {
+    await f.ecr.send(new CreateRepositoryCommand({ repositoryName: name }));
+    await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: KEEP_UNTAGGED_ONE }));
+  }
+  // 3 x 400 hourly runs to catch up, one durable journal append each: the scheduler is busy for a while
+  await f.emu.engine.execute({ type: 'AdvanceClock', ms: 500 * 60 * 60 * 1000 });
+  await f.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: 'lc/wait', lifecyclePolicyText: THREE_RULES }));
+  const pending = await f.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/wait' }));
+  t.is(pending.status, 'IN_PROGRESS');
+  t.is(pending.previewResults, undefined);
+  const again = await t.throwsAsync(
+    f.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: 'lc/wait', lifecyclePolicyText: THREE_RULES })),
+  );
+  t.is(again?.name, 'LifecyclePolicyPreviewInProgressException');
+  const done = await completedPreview(f.ecr, 'lc/wait');
+  t.deepEqual(done.summary, { expiringImageTotalCount: 0 });
+  t.is(eventsOf(f.emu.events(), 'LifecyclePolicyEvaluated').length, 1200);
 });

@@ -41,6 +41,7 @@ const versionOne = (s: RegistryState): unknown => ({
   })),
   uploads: [...s.uploads.values()],
   blobs: [...s.blobs],
+  ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
 });
 
 for (const name of SCENARIO_NAMES) {

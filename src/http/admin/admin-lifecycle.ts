@@ -8,6 +8,8 @@
  * answers what each run expired or archived.
  */
 import type Router from '@koa/router';
+import { DomainFailure } from '../../domain/errors.ts';
+import type { LifecycleRun } from '../../lifecycle/lifecycle-scheduler.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { readJsonBody } from '../request-body.ts';
 
@@ -49,9 +51,17 @@ export function addLifecycleRoutes(router: Router, deps: FaceDeps): void {
       account: (body.registryId as string | undefined) ?? deps.config.account,
       region: (body.region as string | undefined) ?? deps.config.region,
     };
-    const runs = await deps.lifecycle.evaluate(
-      body.repository === undefined ? undefined : { scope, repository: body.repository as string },
-    );
+    let runs: LifecycleRun[];
+    try {
+      runs = await deps.lifecycle.evaluate(body.repository === undefined ? undefined : { scope, repository: body.repository as string });
+    } catch (err) {
+      if (err instanceof DomainFailure && (err.error.code === 'RepositoryNotFound' || err.error.code === 'LifecyclePolicyNotFound')) {
+        ctx.status = 404;
+        ctx.body = { error: err.error.code, message: err.error.message };
+        return;
+      }
+      throw err;
+    }
     ctx.body = {
       runs: runs.map((r) => ({ ...r, evaluatedAt: new Date(r.evaluatedAt).toISOString() })),
     };
