@@ -12,6 +12,10 @@
  * (the image, its tags, its blob links and the global blob table share it) and
  * no entry pairs: 10,000 images decode in about half the time of version 1,
  * whose form (Maps as entry arrays, images as objects, digests inline) is still read.
+ *
+ * Version 3 (written): the version-2 form plus `clockOffsetMs` (RegistryState.clockOffsetMs,
+ * the total of the ClockAdvanced events) once the clock was advanced; a version-2 form is read
+ * as a registry whose clock was never advanced.
  */
 import { evolve } from '../domain/evolve.ts';
 import { repoKey } from '../domain/scope.ts';
@@ -156,7 +160,7 @@ function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
 /** The state from a checkpoint form of the given version (one of registryProjection.readable). */
 export function decodeRegistryState(raw: unknown, version: number): RegistryState {
   if (version === 1) return decodeVersion1(raw as RegistrySnapshotV1);
-  if (version !== 2) throw new Error(`registry projection version ${version} is not one this build reads`);
+  if (version !== 2 && version !== 3) throw new Error(`registry projection version ${version} is not one this build reads`);
   const s = raw as RegistrySnapshot;
   const digests = s.digests;
   const sizes = (flat: (D | number)[]): Map<string, number> => {
@@ -270,8 +274,8 @@ function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
 /** The registry projection: the state every query reads, folded by the domain's evolve(). */
 export const registryProjection: Projection<RegistryState> = {
   name: 'registry',
-  version: 2,
-  readable: [1, 2],
+  version: 3,
+  readable: [1, 2, 3],
   initial: emptyState,
   evolve,
   encode: encodeRegistryState,

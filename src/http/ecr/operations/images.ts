@@ -12,7 +12,7 @@ import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDi
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
-import { execute, op, scopeOf, } from '../operation.ts';
+import { execute, op, scopeOf } from '../operation.ts';
 import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
 
 type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
