@@ -26,6 +26,7 @@ import { SigningWorker } from './signing/signing-worker.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
+import { LifecycleScheduler } from './lifecycle/lifecycle-scheduler.ts';
 
 export interface EmulatorOptions extends Partial<Config> {
   /** A logger, or false for silence (tests). */
@@ -74,8 +75,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * The work below the faces, off the request path: managed signing and the event webhook
- * (a read-only view runs neither), and the EventBridge feed the admin face streams.
+ * The work below the faces, off the request path: lifecycle runs, managed signing and the
+ * event webhook (a read-only view runs none of them), and the EventBridge feed the admin
+ * face streams.
  */
 function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: Logger) {
   const writable = engine.readOnly === undefined;
@@ -83,6 +85,7 @@ function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: L
   const signing = writable
     ? new SigningWorker(engine, uploads, new SigningKeys(config.journal, { seed: config.seed, durable }), log)
     : undefined;
+  const lifecycle = writable ? new LifecycleScheduler(engine, { intervalMs: config.lifecycleInterval, log }) : undefined;
   const eventBridge = new EventBridgeFeed(engine);
   const webhook =
     writable && config.eventWebhook !== undefined
@@ -90,11 +93,15 @@ function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: L
       : undefined;
   return {
     eventBridge,
+    lifecycle,
     async start(): Promise<void> {
+      // lifecycle runs and previews due while the server was down are done before it answers
+      await lifecycle?.start();
       signing?.start();
       await webhook?.start();
     },
     async stop(): Promise<void> {
+      await lifecycle?.stop();
       await signing?.stop();
       await webhook?.stop();
       eventBridge.close();
@@ -133,7 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const uploads = new Uploads(engine, blobs, ids);
   const background = backgroundWork(engine, uploads, config, log);
-  const { eventBridge } = background;
+  const { eventBridge, lifecycle } = background;
 
   let port = config.port;
   const deps: FaceDeps = {
@@ -148,6 +155,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
     auth,
     signer,
+    lifecycle,
     registryHost: () => config.advertisedHost ?? `localhost:${port}`,
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());

@@ -11,6 +11,8 @@ import { repositoryDeciders } from './deciders/repositories.ts';
 import { uploadDeciders } from './deciders/uploads.ts';
 import { settingsDeciders } from './settings/settings-decide.ts';
 import { signingDeciders } from './signing/signing-decide.ts';
+import { lifecycleDeciders } from './lifecycle/lifecycle-decide.ts';
+import { clockDeciders } from './clock/clock.ts';
 import type { RegistryState } from './state.ts';
 
 export type { Decision } from './decision.ts';
@@ -22,6 +24,8 @@ const DECIDERS: DeciderTable<Command> = {
   ...historyDeciders,
   ...settingsDeciders,
   ...signingDeciders,
+  ...lifecycleDeciders,
+  ...clockDeciders,
 };
 
 export function decide(state: RegistryState, command: Command, ctx: DecideContext): Decision {

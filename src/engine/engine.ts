@@ -56,6 +56,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#readOnly = opts.readOnly;
     this.#onFatal = opts.onFatal;
     this.#recover = opts.recover;
+    this.#syncClock();
+  }
+
+  /** The clock reads the registry's journaled offset (ClockAdvanced; a rewind brings it back). */
+  #syncClock(): void {
+    this.clock.setOffset?.(this.#views.state.clockOffsetMs ?? 0);
   }
 
   /** The live state. Callers read it and never change it. */
@@ -168,7 +174,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!rewindTo) throw new Error('a Rewound event needs the state it goes back to');
       return rewindTo;
     };
-    for (const r of recorded) fold(this.#views, r, stateAfter);
+    for (const r of recorded) {
+      fold(this.#views, r, stateAfter);
+      if (r.type === 'ClockAdvanced' || r.type === 'Rewound') this.#syncClock();
+    }
     return durable.then(
       (envelopes) => {
         if (envelopes[0]?.seq !== recorded[0]?.seq) this.#fail(new Error('journal assigned unexpected sequence numbers'));
@@ -191,6 +200,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#broken = err;
     try {
       if (this.#recover) this.#views = this.#recover();
+      this.#syncClock();
     } catch (recoverErr) {
       this.#onFatal?.(recoverErr);
     }

@@ -7,6 +7,7 @@ import type { Uploads } from '../engine/uploads.ts';
 import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
+import type { LifecycleScheduler } from '../lifecycle/lifecycle-scheduler.ts';
 import type { RegistryAuth } from './registry-auth.ts';
 import type { TokenSigner } from './token-auth.ts';
 
@@ -33,6 +34,8 @@ export interface FaceDeps {
   readonly snapshots: LiveSnapshots;
   /** ECR's EventBridge events of the journal (GET /_rewind/eventbridge; src/eventbridge/). */
   readonly eventBridge: EventBridgeEvents;
+  /** Runs lifecycle policies and previews (absent in a read-only view). */
+  readonly lifecycle?: LifecycleScheduler | undefined;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

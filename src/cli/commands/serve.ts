@@ -1,6 +1,6 @@
 /** `ecr-rewind serve`: the emulator, configured by flags > environment > defaults, stopped cleanly on SIGINT/SIGTERM. */
 import { type Command, Option } from 'commander';
-import { type Config, DEFAULTS } from '../../config.ts';
+import { type Config, DEFAULTS, parseDuration } from '../../config.ts';
 import { startEmulator } from '../../emulator.ts';
 import { envOf, wholeNumber } from '../options.ts';
 
@@ -38,6 +38,12 @@ export function addServeCommand(program: Command): void {
     )
     .addOption(new Option('--seed <n>', 'deterministic ids from this seed').env(envOf('seed')).argParser(wholeNumber))
     .addOption(new Option('--clock <start[,step]>', 'deterministic clock: ISO time or epoch ms, step in ms').env(envOf('clock')))
+    .addOption(
+      new Option('--lifecycle-interval <duration>', 'how often lifecycle policies run, in emulator time (ms, or 90m, 24h, 1d)')
+        .env(envOf('lifecycleInterval'))
+        .argParser((t: string) => parseDuration('--lifecycle-interval', t))
+        .default(DEFAULTS.lifecycleInterval, '24h'),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env(envOf('logLevel')).default(DEFAULTS.logLevel))
     .addOption(
       new Option('--event-webhook <url>', 'POST each EventBridge-shaped event to this URL (at least once, in journal order)').env(
@@ -61,6 +67,7 @@ export function addServeCommand(program: Command): void {
         auth: opts.auth as Config['auth'],
         seed: opts.seed as number | undefined,
         clock: opts.clock as string | undefined,
+        lifecycleInterval: opts.lifecycleInterval as number,
         logLevel: opts.logLevel as string,
         eventWebhook: opts.eventWebhook as string | undefined,
       });

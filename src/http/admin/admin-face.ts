@@ -1,5 +1,6 @@
 /**
- * The admin API under /_rewind/: health, marks, reset, clock, the event log
+ * The admin API under /_rewind/: health, marks, reset, clock and lifecycle runs
+ * (admin-lifecycle.ts), the event log
  * (admin-events.ts), past states and snapshot downloads (admin-state.ts).
  * JSON in, JSON out.
  */
@@ -13,6 +14,7 @@ import { addEventRoutes, QueryError } from './admin-events.ts';
 import { addEventBridgeRoutes } from './admin-eventbridge.ts';
 import { addSigningRoutes } from './admin-signing.ts';
 import { addStateRoutes } from './admin-state.ts';
+import { addLifecycleRoutes } from './admin-lifecycle.ts';
 
 const LIMIT = 64 * 1024;
 
@@ -91,19 +93,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     };
   });
 
-  router.post('/clock', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { advanceMs?: unknown; advanceSeconds?: unknown };
-    const ms =
-      typeof body.advanceMs === 'number' ? body.advanceMs : typeof body.advanceSeconds === 'number' ? body.advanceSeconds * 1000 : NaN;
-    if (!Number.isFinite(ms) || ms < 0) {
-      ctx.status = 400;
-      ctx.body = { error: 'BadRequest', message: 'advanceMs (or advanceSeconds) must be a non-negative number' };
-      return;
-    }
-    deps.clock.advance(ms);
-    ctx.body = { now: new Date(deps.clock.now()).toISOString() };
-  });
-
+  addLifecycleRoutes(router, deps);
   addEventRoutes(router, deps);
   addStateRoutes(router, deps);
   addSigningRoutes(router, deps);

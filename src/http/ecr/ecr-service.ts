@@ -7,6 +7,7 @@ import type * as Sdk from '@aws-sdk/client-ecr';
 import type { Operation } from './operation.ts';
 import { imageOperations } from './operations/images.ts';
 import { layerOperations } from './operations/layers.ts';
+import { lifecycleOperations } from './operations/lifecycle.ts';
 import { policyAndTagOperations } from './operations/policies-and-tags.ts';
 import { registryOperations } from './operations/registry-settings.ts';
 import { repositoryOperations } from './operations/repositories.ts';
@@ -59,6 +60,11 @@ interface Outputs {
   DescribeRepositoryCreationTemplates: Sdk.DescribeRepositoryCreationTemplatesResponse;
   UpdateRepositoryCreationTemplate: Sdk.UpdateRepositoryCreationTemplateResponse;
   DeleteRepositoryCreationTemplate: Sdk.DeleteRepositoryCreationTemplateResponse;
+  PutLifecyclePolicy: Sdk.PutLifecyclePolicyResponse;
+  GetLifecyclePolicy: Sdk.GetLifecyclePolicyResponse;
+  DeleteLifecyclePolicy: Sdk.DeleteLifecyclePolicyResponse;
+  StartLifecyclePolicyPreview: Sdk.StartLifecyclePolicyPreviewResponse;
+  GetLifecyclePolicyPreview: Sdk.GetLifecyclePolicyPreviewResponse;
 }
 
 export type EcrOperationName = keyof Outputs;
@@ -72,6 +78,7 @@ export const ecrService: EcrService = {
   ...registryOperations,
   ...templateOperations,
   ...signingOperations,
+  ...lifecycleOperations,
 };
 
 /**
@@ -85,11 +92,6 @@ export const NOT_YET_IMPLEMENTED: readonly string[] = [
   'DescribePullThroughCacheRules',
   'UpdatePullThroughCacheRule',
   'ValidatePullThroughCacheRule',
-  'DeleteLifecyclePolicy',
-  'GetLifecyclePolicy',
-  'GetLifecyclePolicyPreview',
-  'PutLifecyclePolicy',
-  'StartLifecyclePolicyPreview',
   'DescribeImageScanFindings',
   'StartImageScan',
   'DescribeImageReplicationStatus',
