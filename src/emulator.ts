@@ -31,6 +31,7 @@ import { preparePack, writePack } from './replay/pack-writer.ts';
 import { resolvePosition } from './replay/positions.ts';
 import { replay, type Checkpoint } from './replay/replay.ts';
 import { replayTo } from './replay/time-travel.ts';
+import { Timeline } from './replay/timeline.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
@@ -174,6 +175,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ? createTokenAuth({ config, clock })
         : devAuth(config.auth, { account: config.account, region: config.region });
 
+    const timeline = new Timeline({
+      firstSeq: history.firstSeq,
+      origin: () => history.origin,
+      lastSeq: () => journal.lastSeq,
+      read: (from, to) => journal.read(from, to) as Iterable<RecordedEvent>,
+    });
     let server: Server | undefined;
     let port = config.port;
     const deps: FaceDeps = {
@@ -185,6 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ids,
       log,
       auth,
+      timeline,
       registryHost: () => config.advertisedHost ?? `localhost:${port}`,
     };
     const app = createApp(deps);
@@ -216,6 +224,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           server!.close(() => resolve());
           server!.closeAllConnections();
         });
+        timeline.close();
         await extraction?.stop();
         await blobs.close();
         await journal.flush();

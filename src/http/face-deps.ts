@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine.ts';
 import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
+import type { Timeline } from '../replay/timeline.ts';
 import type { RegistryAuth } from './registry-auth.ts';
 
 export interface FaceDeps {
@@ -17,6 +18,8 @@ export interface FaceDeps {
   readonly ids: IdSource;
   readonly log: Logger;
   readonly auth: RegistryAuth;
+  /** The inspector's index of the journal (built on first use). */
+  readonly timeline: Timeline;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

@@ -10,6 +10,7 @@ import { ToolError } from '../../replay/tool-error.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../read-json-body.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
+import { addInspectRoutes } from './admin-inspect.ts';
 import { addStateRoutes } from './admin-state.ts';
 
 const LIMIT = 64 * 1024;
@@ -107,6 +108,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
 
   addEventRoutes(router, deps);
   addStateRoutes(router, deps);
+  addInspectRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }
