@@ -1,78 +1,133 @@
 /**
  * Time travel at interactive speed: the registry state after any seq of a long
  * journal, without replaying it from the start. While the timeline is indexed
- * (timeline.ts folds every event once), a copy of the state is kept every
- * RUNG_EVERY events (a "rung"); the state after seq N is then the rung at or
- * before N plus at most RUNG_EVERY events folded by the same evolve() as replay.
- * A cursor remembers the last state asked for, so stepping forward one event
- * folds one event.
+ * (timeline.ts folds every event once), the state is kept every RUNG_EVERY
+ * events (a "rung") and at every mark; the state after seq N is then the rung
+ * at or before N plus at most RUNG_EVERY events folded by the same evolve() as
+ * replay. A cursor remembers the last state asked for, so stepping forward one
+ * event folds one event.
  *
- * Rungs share what evolve() never changes in place (manifest bytes, blob and
- * child lists, settings objects it replaces whole) and copy the rest, so a rung
- * costs about one Map entry per image, tag and blob.
+ * Rungs are cheap because they share: a kept state and the working state that
+ * goes on from it share every repository until an event is about to change one,
+ * which is then copied first (copy on write; the repository an event touches is
+ * named in its data, or by its upload). Image objects are shared the same way
+ * and copied before an event that names their digest. So a rung costs a Map of
+ * repositories plus the blob and upload Maps, and a rewind (Rewound) to a mark
+ * costs the same, not a replay.
  */
 import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
-import { emptyState, type Image, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
+import { repoKey } from '../domain/scope.ts';
+import { emptyState, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
 
 /** Events between two rungs: at ~1 µs an event, the most a step replays is ~20 ms. */
 export const RUNG_EVERY = 16_384;
 
-/** A copy of `s` that later evolve() calls on either side do not reach. */
-export function copyState(s: RegistryState): RegistryState {
-  const repos = new Map<string, Repository>();
-  for (const [key, r] of s.repos) {
-    const images = new Map<string, Image>();
-    for (const [d, i] of r.images) {
-      const copy = { ...i };
-      if (i.extra) copy.extra = structuredClone(i.extra);
-      images.set(d, copy);
-    }
-    const referrers = new Map<string, string[]>();
-    for (const [d, list] of r.referrers) referrers.set(d, [...list]);
-    repos.set(key, {
-      account: r.account,
-      region: r.region,
-      name: r.name,
-      createdAt: r.createdAt,
-      blobs: new Map(r.blobs),
-      images,
-      tags: new Map(r.tags),
-      referrers,
-      settings: structuredClone(r.settings),
-    });
-  }
-  const uploads = new Map<string, Upload>();
-  for (const [id, u] of s.uploads) uploads.set(id, { ...u });
-  return { seq: s.seq, registries: structuredClone(s.registries), repos, uploads, blobs: new Map(s.blobs) };
-}
-
-interface Rung {
-  seq: number;
-  state: RegistryState;
-}
-
 export type ReadEvents = (from: number, to: number) => Iterable<RecordedEvent>;
 
+/** A state that is never changed again (rungs, marks). */
+type Kept = RegistryState;
+
+/** A state being folded, with what it owns outright (safe to change in place). */
+interface Working {
+  state: RegistryState;
+  repos: Set<Repository>;
+  images: Set<object>;
+}
+
+function copyRepository(r: Repository): Repository {
+  const referrers = new Map<string, string[]>();
+  for (const [d, list] of r.referrers) referrers.set(d, [...list]);
+  return {
+    account: r.account,
+    region: r.region,
+    name: r.name,
+    createdAt: r.createdAt,
+    blobs: new Map(r.blobs),
+    images: new Map(r.images),
+    tags: new Map(r.tags),
+    referrers,
+    settings: structuredClone(r.settings),
+  };
+}
+
+/** A kept copy of a working state; the working state goes on sharing its repositories and images. */
+function keep(w: Working): Kept {
+  const s = w.state;
+  w.repos.clear();
+  w.images.clear();
+  const uploads = new Map<string, Upload>();
+  for (const [id, u] of s.uploads) uploads.set(id, { ...u });
+  return { seq: s.seq, registries: structuredClone(s.registries), repos: new Map(s.repos), uploads, blobs: new Map(s.blobs) };
+}
+
+/** A working state that starts from a kept one (sharing everything it can). */
+function fork(k: Kept): Working {
+  const uploads = new Map<string, Upload>();
+  for (const [id, u] of k.uploads) uploads.set(id, { ...u });
+  return {
+    state: { seq: k.seq, registries: structuredClone(k.registries), repos: new Map(k.repos), uploads, blobs: new Map(k.blobs) },
+    repos: new Set(),
+    images: new Set(),
+  };
+}
+
+/** Folds one event (not Rewound) into a working state, copying first what it is about to change. */
+function foldInto(w: Working, e: RecordedEvent): void {
+  const s = w.state;
+  const d = e.data as { account?: unknown; region?: unknown; repository?: unknown; uploadId?: unknown; digest?: unknown };
+  let key: string | undefined;
+  if (typeof d.repository === 'string' && typeof d.account === 'string' && typeof d.region === 'string')
+    key = repoKey({ account: d.account, region: d.region }, d.repository);
+  else if (typeof d.uploadId === 'string') key = s.uploads.get(d.uploadId)?.repo;
+  let repo = key === undefined ? undefined : s.repos.get(key);
+  if (repo && !w.repos.has(repo)) {
+    repo = copyRepository(repo);
+    s.repos.set(key!, repo);
+    w.repos.add(repo);
+  }
+  if (repo && typeof d.digest === 'string') {
+    const image = repo.images.get(d.digest);
+    if (image && !w.images.has(image)) {
+      const copy = { ...image };
+      if (image.extra) copy.extra = structuredClone(image.extra);
+      repo.images.set(d.digest, copy);
+      w.images.add(copy);
+    }
+  }
+  evolve(s, e);
+  if (e.type === 'RepositoryCreated' && key !== undefined) {
+    const created = s.repos.get(key);
+    if (created) w.repos.add(created);
+  } else if (e.type === 'ManifestPut' && repo) {
+    const put = repo.images.get(e.data.digest);
+    if (put) w.images.add(put);
+  }
+}
+
 export class StateLadder {
-  readonly #rungs: Rung[] = [];
+  readonly #rungs: Kept[] = [];
+  /** States at marked seqs (what a Rewound usually goes back to). */
+  readonly #atMarks = new Map<number, Kept>();
   readonly #read: ReadEvents;
   /** The state after the last event folded by add(): the ladder's head. */
-  #head: RegistryState;
+  #head: Working;
   #sinceRung = 0;
+  readonly #rungEvery: number;
   /** The last state stateAt() answered, kept to continue from. */
-  #cursor: RegistryState | undefined;
+  #cursor: Working | undefined;
 
-  /** `base`: the state the history starts from (empty, or a journal's origin checkpoint). */
-  constructor(read: ReadEvents, base: RegistryState = emptyState()) {
+  /** `base`: the state the history starts from (empty, or a journal's origin checkpoint); the ladder keeps it. */
+  constructor(read: ReadEvents, base: RegistryState = emptyState(), opts: { rungEvery?: number } = {}) {
     this.#read = read;
-    this.#rungs.push({ seq: base.seq, state: copyState(base) });
-    this.#head = copyState(base);
+    this.#rungEvery = opts.rungEvery ?? RUNG_EVERY;
+    this.#rungs.push(base);
+    this.#head = fork(base);
   }
 
   /** The last seq folded in. */
   get seq(): number {
-    return this.#head.seq;
+    return this.#head.state.seq;
   }
 
   get firstSeq(): number {
@@ -82,12 +137,18 @@ export class StateLadder {
   /** Folds the next event of the journal (seq = this.seq + 1) into the head. */
   add(e: RecordedEvent): void {
     if (e.type === 'Rewound') {
-      const target = this.#materialize(e.data.to);
-      target.seq = e.seq;
-      this.#head = target;
-    } else evolve(this.#head, e);
-    if (++this.#sinceRung >= RUNG_EVERY) {
-      this.#rungs.push({ seq: this.#head.seq, state: copyState(this.#head) });
+      this.#head = this.#rewound(e.data.to, e.seq);
+    } else {
+      foldInto(this.#head, e);
+      // a mark of the state as it is now (not of an earlier seq) is kept for rewinds to it
+      if (e.type === 'MarkSet' && e.data.at === e.seq - 1 && !this.#atMarks.has(e.data.at)) {
+        const kept = keep(this.#head);
+        kept.seq = e.data.at;
+        this.#atMarks.set(e.data.at, kept);
+      }
+    }
+    if (++this.#sinceRung >= this.#rungEvery) {
+      this.#rungs.push(keep(this.#head));
       this.#sinceRung = 0;
     }
   }
@@ -98,27 +159,27 @@ export class StateLadder {
    */
   stateAt(seq: number): RegistryState {
     this.#check(seq);
-    if (seq === this.#head.seq) return this.#head;
+    if (seq === this.#head.state.seq) return this.#head.state;
     const c = this.#cursor;
     const rung = this.#rungBefore(seq);
-    if (c && c.seq <= seq && c.seq >= rung.seq) this.#fold(c, seq);
+    if (c && c.state.seq <= seq && c.state.seq >= rung.seq) this.#fold(c, seq);
     else this.#cursor = this.#materialize(seq, rung);
-    return this.#cursor!;
+    return this.#cursor!.state;
   }
 
-  /** A state of its own (a copy) right after `seq`. */
+  /** A state of the caller's own right after `seq`: later calls do not change it. */
   copyAt(seq: number): RegistryState {
     this.#check(seq);
-    if (seq === this.#head.seq) return copyState(this.#head);
-    return this.#materialize(seq);
+    if (seq === this.#head.state.seq) return keep(this.#head);
+    return keep(this.#materialize(seq));
   }
 
   #check(seq: number): void {
-    if (!Number.isSafeInteger(seq) || seq < this.firstSeq || seq > this.#head.seq)
-      throw new RangeError(`seq ${seq} is outside ${this.firstSeq}..${this.#head.seq}`);
+    if (!Number.isSafeInteger(seq) || seq < this.firstSeq || seq > this.#head.state.seq)
+      throw new RangeError(`seq ${seq} is outside ${this.firstSeq}..${this.#head.state.seq}`);
   }
 
-  #rungBefore(seq: number): Rung {
+  #rungBefore(seq: number): Kept {
     const rungs = this.#rungs;
     let lo = 0;
     let hi = rungs.length - 1;
@@ -130,34 +191,34 @@ export class StateLadder {
     return rungs[lo]!;
   }
 
-  /** A fresh state after `seq`, from the nearest rung. */
-  #materialize(seq: number, rung = this.#rungBefore(seq)): RegistryState {
-    const state = copyState(rung.state);
-    this.#fold(state, seq);
-    return state;
+  /** A working state after `seq`, from the nearest rung. */
+  #materialize(seq: number, rung = this.#rungBefore(seq)): Working {
+    const marked = this.#atMarks.get(seq);
+    if (marked) return fork(marked);
+    const w = fork(rung);
+    this.#fold(w, seq);
+    return w;
   }
 
-  #fold(state: RegistryState, to: number): void {
-    if (state.seq >= to) return;
-    let at = state.seq;
-    for (const e of this.#read(state.seq + 1, to)) {
+  /** The state after `to`, as the working state of the Rewound event at `seq`. */
+  #rewound(to: number, seq: number): Working {
+    const w = this.#materialize(to);
+    w.state.seq = seq;
+    return w;
+  }
+
+  #fold(w: Working, to: number): void {
+    let at = w.state.seq;
+    if (at >= to) return;
+    for (const e of this.#read(at + 1, to)) {
       if (e.seq !== ++at) throw new Error(`the journal skipped from seq ${at - 1} to ${e.seq}`);
       if (e.type === 'Rewound') {
-        const target = this.#materialize(e.data.to);
-        replaceState(state, target);
-        state.seq = e.seq;
-      } else evolve(state, e);
+        const back = this.#rewound(e.data.to, e.seq);
+        w.state = back.state;
+        w.repos = back.repos;
+        w.images = back.images;
+      } else foldInto(w, e);
     }
     if (at !== to) throw new Error(`the journal ended at seq ${at}, before ${to}`);
   }
-}
-
-/** Makes `into` hold `from`'s content (the object stays: callers keep a reference to it). */
-function replaceState(into: RegistryState, from: RegistryState): void {
-  for (const key of ['registries', 'repos', 'uploads', 'blobs'] as const) {
-    const target = into[key] as Map<string, unknown>;
-    target.clear();
-    for (const [k, v] of from[key] as Map<string, unknown>) target.set(k, v);
-  }
-  into.seq = from.seq;
 }

@@ -38,11 +38,11 @@ export class Timeline {
   #closed = false;
   #failed: unknown;
 
-  constructor(source: TimelineSource) {
+  constructor(source: TimelineSource, opts: { rungEvery?: number } = {}) {
     this.#source = source;
     const origin = source.firstSeq > 1 ? source.origin() : undefined;
     this.index = new TimelineIndex(source.firstSeq, origin?.marks);
-    this.#ladder = new StateLadder((from, to) => source.read(from, to), origin?.state);
+    this.#ladder = new StateLadder((from, to) => source.read(from, to), origin?.state, opts);
   }
 
   /** The lowest position with a state: firstSeq - 1. */
