@@ -80,9 +80,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.#record(decision.events, now);
   }
 
-  /** Bookmarks the current sequence number under `name`. */
-  async mark(name: string): Promise<number> {
-    const at = this.journal.lastSeq;
+  /** Bookmarks the current sequence number (or an earlier one, `at`) under `name`. */
+  async mark(name: string, at = this.journal.lastSeq): Promise<number> {
+    const last = this.journal.lastSeq;
+    if (!Number.isSafeInteger(at) || at < 0 || at > last)
+      throw new DomainFailure(domainError('PositionNotFound', `sequence ${at} is not in the journal (last is ${last})`));
     await this.execute({ type: 'SetMark', name, at });
     return at;
   }
@@ -126,6 +128,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       evolve(this.#state, r);
       if (r.type === 'MarkSet') {
         this.marks.set(r.data.name, r.data.at);
+        // only a mark of the state as it is now keeps it; a reset to an earlier mark replays
+        if (r.data.at !== r.seq - 1) continue;
         const kept = cloneState(this.#state);
         kept.seq = r.data.at;
         this.#atMarks.set(r.data.at, kept);

@@ -70,6 +70,8 @@ export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: 
       evolve(state, e);
       if (e.type === 'MarkSet') {
         marks.set(e.data.name, e.data.at);
+      }
+      if (e.type === 'MarkSet' && e.data.at === e.seq - 1) {
         const kept = cloneState(state);
         kept.seq = e.data.at;
         atMarks.set(e.data.at, kept);

@@ -33,6 +33,8 @@ interface Working {
   state: RegistryState;
   repos: Set<Repository>;
   images: Set<object>;
+  /** Whether state.blobs is its own (else shared with a kept state: copied before UploadCompleted). */
+  blobs: boolean;
 }
 
 function copyRepository(r: Repository): Repository {
@@ -47,7 +49,8 @@ function copyRepository(r: Repository): Repository {
     images: new Map(r.images),
     tags: new Map(r.tags),
     referrers,
-    settings: structuredClone(r.settings),
+    // evolve replaces the settings' fields and arrays, never changes them in place
+    settings: { ...r.settings },
   };
 }
 
@@ -56,9 +59,10 @@ function keep(w: Working): Kept {
   const s = w.state;
   w.repos.clear();
   w.images.clear();
+  w.blobs = false;
   const uploads = new Map<string, Upload>();
   for (const [id, u] of s.uploads) uploads.set(id, { ...u });
-  return { seq: s.seq, registries: structuredClone(s.registries), repos: new Map(s.repos), uploads, blobs: new Map(s.blobs) };
+  return { seq: s.seq, registries: s.registries.size === 0 ? new Map() : structuredClone(s.registries), repos: new Map(s.repos), uploads, blobs: s.blobs };
 }
 
 /** A working state that starts from a kept one (sharing everything it can). */
@@ -66,9 +70,10 @@ function fork(k: Kept): Working {
   const uploads = new Map<string, Upload>();
   for (const [id, u] of k.uploads) uploads.set(id, { ...u });
   return {
-    state: { seq: k.seq, registries: structuredClone(k.registries), repos: new Map(k.repos), uploads, blobs: new Map(k.blobs) },
+    state: { seq: k.seq, registries: k.registries.size === 0 ? new Map() : structuredClone(k.registries), repos: new Map(k.repos), uploads, blobs: k.blobs },
     repos: new Set(),
     images: new Set(),
+    blobs: false,
   };
 }
 
@@ -94,6 +99,10 @@ function foldInto(w: Working, e: RecordedEvent): void {
       repo.images.set(d.digest, copy);
       w.images.add(copy);
     }
+  }
+  if (e.type === 'UploadCompleted' && !w.blobs) {
+    (s as { blobs: Map<string, number> }).blobs = new Map(s.blobs);
+    w.blobs = true;
   }
   evolve(s, e);
   if (e.type === 'RepositoryCreated' && key !== undefined) {
@@ -217,6 +226,7 @@ export class StateLadder {
         w.state = back.state;
         w.repos = back.repos;
         w.images = back.images;
+        w.blobs = back.blobs;
       } else foldInto(w, e);
     }
     if (at !== to) throw new Error(`the journal ended at seq ${at}, before ${to}`);

@@ -12,6 +12,7 @@ import { BodyError, readJsonBody } from '../read-json-body.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
 import { addInspectRoutes } from './admin-inspect.ts';
 import { addStateRoutes } from './admin-state.ts';
+import { addUiRoutes } from './admin-ui.ts';
 
 const LIMIT = 64 * 1024;
 
@@ -58,13 +59,18 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/marks', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown };
+    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown; at?: unknown };
     if (typeof body.name !== 'string' || body.name.length === 0 || body.name.length > 256) {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message: 'name must be a non-empty string of at most 256 characters' };
       return;
     }
-    const seq = await engine.mark(body.name);
+    if (body.at !== undefined && (typeof body.at !== 'number' || !Number.isSafeInteger(body.at) || body.at < 0)) {
+      ctx.status = 400;
+      ctx.body = { error: 'BadRequest', message: 'at must be a sequence number (default: the current one)' };
+      return;
+    }
+    const seq = await engine.mark(body.name, body.at);
     ctx.status = 201;
     ctx.body = { name: body.name, seq };
   });
@@ -109,6 +115,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   addEventRoutes(router, deps);
   addStateRoutes(router, deps);
   addInspectRoutes(router, deps);
+  addUiRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }

@@ -1,8 +1,9 @@
 /**
  * GET /_rewind/state?at=<seq|mark|ISO time>: the registry as it was then (or
  * now, without `at`), as replay/state-view.ts shows it. GET /_rewind/snapshot:
- * a snapshot file of the live state (replay/pack-format.ts), for a harness on
- * another machine to start from (`--from-snapshot`).
+ * a snapshot file of the live state, or with `at` of a past position
+ * (replay/pack-format.ts), for a harness on another machine to start from
+ * (`--from-snapshot`).
  */
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
@@ -28,7 +29,17 @@ export function addStateRoutes(router: Router, deps: FaceDeps): void {
   });
 
   router.get('/snapshot', async (ctx) => {
-    const pack = await preparePack({ state: engine.state, marks: engine.marks }, deps.config.journal, { live: true, store: deps.blobs });
+    // ?at=POS: a snapshot file of a past position (the inspector's "download a snapshot of here")
+    const at = typeof ctx.query.at === 'string' ? ctx.query.at : undefined;
+    let state = engine.state;
+    let marks = engine.marks;
+    if (at !== undefined) {
+      await deps.timeline.ready();
+      const pos = deps.timeline.resolve(at);
+      state = deps.timeline.copyAt(pos.seq);
+      marks = new Map([...engine.marks].filter(([, seq]) => seq <= pos.seq));
+    }
+    const pack = await preparePack({ state, marks }, deps.config.journal, { live: true, store: deps.blobs });
     ctx.status = 200;
     ctx.type = 'application/octet-stream';
     ctx.length = pack.size;

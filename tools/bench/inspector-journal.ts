@@ -1,0 +1,145 @@
+/**
+ * A long journal shaped like a CI run of the emulator, for the inspector benchmark:
+ * a base of images in 20 repositories is pushed and marked, then "tests" push,
+ * retag, pull and delete images and reset to the mark, over and over, until the
+ * journal holds the wanted number of events. Events are appended straight to the
+ * journal in large batches (no HTTP, no blob files: the inspector reads events
+ * only); a checkpoint is written at the end, as a server writes one when it stops.
+ */
+import { createHash } from 'node:crypto';
+import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
+import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
+import { Journal, writeSnapshot } from '../../src/journal/index.ts';
+import { encodeMarks, MARKS_PROJECTION } from '../../src/projections/marks-projection.ts';
+import { encodeRegistryState, REGISTRY_PROJECTION } from '../../src/projections/registry-projection.ts';
+import { openHistory } from '../../src/replay/journal-history.ts';
+import { Timeline } from '../../src/replay/timeline.ts';
+
+const scope = { account: '000000000000', region: 'us-east-1' };
+const OCI = 'application/vnd.oci.image.manifest.v1+json';
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+/** A small deterministic random source (the same journal on every run). */
+function lcg(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+export interface BuiltJournal {
+  events: number;
+  baseImages: number;
+  rewinds: number;
+  repositories: number;
+}
+
+export async function buildInspectorJournal(dir: string, events: number, opts: { baseImages?: number } = {}): Promise<BuiltJournal> {
+  const journal = await Journal.open(dir, { fsync: 'never' });
+  const rand = lcg(17);
+  const repos = Array.from({ length: 20 }, (_, i) => `team-${String(i).padStart(2, '0')}/service`);
+  const batch: DomainEvent[] = [];
+  let seq = 0;
+  const appended: Promise<unknown>[] = [];
+  const flush = (): void => {
+    if (batch.length === 0) return;
+    const first = seq - batch.length;
+    appended.push(journal.append(batch.map((e, i) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: START + (first + i) * 50, data: e.data }))));
+    batch.length = 0;
+  };
+  const add = (e: DomainEvent): void => {
+    batch.push(e);
+    seq++;
+    if (batch.length >= 2000) flush();
+  };
+  const layer = `sha256:${createHash('sha256').update('shared base layer').digest('hex')}`;
+  // per repository: its tags (tag -> digest) and images, as the generated events leave them
+  type RepoModel = { tags: Map<string, string>; images: string[] };
+  let model = new Map<string, RepoModel>();
+  let imageNo = 0;
+  let uploadNo = 0;
+  const push = (repository: string, tag: string): void => {
+    const ref = { ...scope, repository };
+    const n = imageNo++;
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: new Date(START + n).toISOString(), build: n }));
+    const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    const uploadId = `upload-${uploadNo++}`;
+    add(ev.UploadStarted({ ...ref, uploadId, via: 'oci' }));
+    add(ev.ChunkAppended({ uploadId, offset: 0, length: config.length, part: 0 }));
+    add(ev.UploadCompleted({ uploadId, digest: configDigest, size: config.length }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 31_457_280 }],
+      }),
+    );
+    const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
+    add(ev.ManifestPut({ ...ref, digest, mediaType: OCI, bytes: manifest, size: config.length + 31_457_280, blobs: [configDigest, layer], manifests: [], subject: null, artifactType: null, configMediaType: 'application/vnd.oci.image.config.v1+json' }));
+    const m = model.get(repository)!;
+    m.images.push(digest);
+    for (const t of [tag, 'latest']) {
+      const previous = m.tags.get(t) ?? null;
+      add(ev.TagPut({ ...ref, tag: t, digest, previous }));
+      m.tags.set(t, digest);
+    }
+  };
+
+  for (const repository of repos) {
+    const ref = { ...scope, repository };
+    add(ev.RepositoryCreated({ ...ref, imageTagMutability: 'MUTABLE', imageTagMutabilityExclusionFilters: [], scanOnPush: false, encryptionType: 'AES256', kmsKey: null, resourceTags: [], cause: 'api' }));
+    add(ev.BlobMounted({ ...ref, digest: layer, size: 31_457_280, from: null }));
+    model.set(repository, { tags: new Map(), images: [] });
+  }
+  const baseImages = opts.baseImages ?? 2000;
+  for (let i = 0; i < baseImages; i++) push(repos[i % repos.length]!, `release-${i}`);
+  const base = seq;
+  add(ev.MarkSet({ name: 'base', at: base }));
+  const baseModel = new Map([...model].map(([k, m]) => [k, { tags: new Map(m.tags), images: [...m.images] }]));
+
+  let rewinds = 0;
+  let run = 0;
+  while (seq < events - 1) {
+    // one test: pushes, retags, pulls and deletes, then a reset to the base mark
+    const steps = 10 + Math.floor(rand() * 50);
+    for (let s = 0; s < steps && seq < events - 1; s++) {
+      const repository = repos[Math.floor(rand() * repos.length)]!;
+      const ref = { ...scope, repository };
+      const m = model.get(repository)!;
+      const r = rand();
+      if (r < 0.6 || m.images.length === 0) push(repository, `test-${run}-${s}`);
+      else if (r < 0.85) add(ev.ImagePulled({ ...ref, digest: m.images[Math.floor(rand() * m.images.length)]! }));
+      else if (r < 0.95) {
+        const digest = m.images[Math.floor(rand() * m.images.length)]!;
+        const previous = m.tags.get('stable') ?? null;
+        add(ev.TagPut({ ...ref, tag: 'stable', digest, previous }));
+        m.tags.set('stable', digest);
+      } else {
+        const i = Math.floor(rand() * m.images.length);
+        const digest = m.images[i]!;
+        for (const [tag, d] of m.tags) if (d === digest) m.tags.delete(tag);
+        m.images.splice(i, 1);
+        add(ev.ImageDeleted({ ...ref, digest }));
+      }
+    }
+    if (seq < events) {
+      add(ev.Rewound({ to: base, mark: 'base' }));
+      rewinds++;
+      model = new Map([...baseModel].map(([k, m]) => [k, { tags: new Map(m.tags), images: [...m.images] }]));
+    }
+    run++;
+  }
+  flush();
+  await Promise.all(appended);
+  await journal.close();
+  // the checkpoint a server writes when it stops: a start need not replay the journal
+  // (folded by the inspector's own timeline: replay() clones the whole state at every rewind)
+  const history = await openHistory(dir);
+  const timeline = new Timeline({ firstSeq: 1, origin: () => undefined, lastSeq: () => history.lastSeq, read: (a, b) => history.read(a, b) });
+  await timeline.ready();
+  await writeSnapshot(dir, history.lastSeq, [
+    { ...REGISTRY_PROJECTION, state: encodeRegistryState(timeline.copyAt(history.lastSeq)) },
+    { ...MARKS_PROJECTION, state: encodeMarks(timeline.index.marks) },
+  ]);
+  timeline.close();
+  return { events: history.lastSeq, baseImages, rewinds, repositories: repos.length };
+}
