@@ -1,9 +1,12 @@
 /**
- * The `ecr-rewind` command line: `serve` starts the emulator; the journal tools
+ * The `ecr-rewind` command line: `serve` starts the emulator, `inspect` serves the
+ * inspector page on a read-only view of a journal; the journal tools
  * (log, state, diff, fork, snapshot, restore, verify, compact) are thin over
  * src/replay/tools/. Exit codes (src/replay/tool-error.ts): 0 ok, 1 failure,
  * 2 usage, 3 not found, 4 corrupt (verify: faults found).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { startEmulator } from './emulator.ts';
 import { DEFAULTS, SETTINGS, type Config } from './config.ts';
@@ -123,6 +126,28 @@ export function buildCli(): Command {
             process.stderr.write(`stop failed: ${String(err)}\n`);
             process.exit(1);
           },
+        );
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    });
+
+  program
+    .command('inspect')
+    .description('serve the timeline inspector page (/_rewind/ui) on a read-only view of a journal')
+    .argument('<journal>', 'journal folder (another machine\'s will do: nothing is written to it)')
+    .addOption(new Option('--host <host>', 'address to listen on').default(DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'port to listen on (0: any free one)').default(DEFAULTS.port + 1).argParser(wholeNumber))
+    .option('--at <position>', 'the position the view starts at: seq, mark, ISO time or end', 'end')
+    .addOption(new Option('--log-level <level>', 'pino log level').default('warn'))
+    .action(async (journal: string, opts: { host: string; port: number; at: string; logLevel: string }) => {
+      if (!existsSync(join(journal, 'segments'))) throw new ToolError('not-found', `no journal folder at ${journal} (no segments/)`);
+      const emulator = await startEmulator({ journal, at: opts.at, host: opts.host, port: opts.port, auth: 'none', logLevel: opts.logLevel });
+      process.stderr.write(`ecr-rewind inspector: ${emulator.endpoint}/_rewind/ui (read-only view of ${journal}; Ctrl-C stops it)\n`);
+      const shutdown = (): void => {
+        emulator.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
         );
       };
       process.once('SIGINT', shutdown);
