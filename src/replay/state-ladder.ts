@@ -1,11 +1,15 @@
 /**
  * Time travel at interactive speed: the registry state after any seq of a long
- * journal, without replaying it from the start. While the timeline is indexed
- * (timeline.ts folds every event once), the state is kept every RUNG_EVERY
- * events (a "rung") and at every mark; the state after seq N is then the rung
- * at or before N plus at most RUNG_EVERY events folded by the same evolve() as
- * replay. A cursor remembers the last state asked for, so stepping forward one
- * event folds one event.
+ * journal, without replaying it from the start.
+ *
+ * While the timeline is indexed, add() only records the shape of history, as in
+ * effective-history.ts: each event that changes state points at the event before
+ * it on its line, and a Rewound makes the line continue from the event its target
+ * seq stood at. The state after seq N is then the fold of the events on the path
+ * from the start to N's line head: no rewound-away event is read. States are kept
+ * ("rungs") every RUNG_EVERY events of depth along the paths folded so far, so a
+ * later position folds at most RUNG_EVERY events past the nearest rung on its path.
+ * A cursor remembers the last state asked for: stepping forward one event folds one.
  *
  * Rungs are cheap because they share: a kept state and the working state that
  * goes on from it share every repository until an event is about to change one,
@@ -20,8 +24,8 @@ import { evolve } from '../domain/evolve.ts';
 import { repoKey } from '../domain/scope.ts';
 import { emptyState, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
 
-/** Events between two rungs: at ~1 µs an event, the most a step replays is ~20 ms. */
-export const RUNG_EVERY = 16_384;
+/** Events of depth between two rungs: at ~2 µs an event read and folded, a step folds at most ~16 ms. */
+export const RUNG_EVERY = 8192;
 
 export type ReadEvents = (from: number, to: number) => Iterable<RecordedEvent>;
 
@@ -114,52 +118,69 @@ function foldInto(w: Working, e: RecordedEvent): void {
   }
 }
 
+/** A growable Int32Array. */
+class Ints {
+  data = new Int32Array(1024);
+  set(i: number, v: number): void {
+    if (i >= this.data.length) {
+      const bigger = new Int32Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[i] = v;
+  }
+}
+
+const BASE = -1;
+
 export class StateLadder {
-  readonly #rungs: Kept[] = [];
-  /** States at marked seqs (what a Rewound usually goes back to). */
-  readonly #atMarks = new Map<number, Kept>();
   readonly #read: ReadEvents;
-  /** The state after the last event folded by add(): the ladder's head. */
-  #head: Working;
-  #sinceRung = 0;
+  readonly #base: Kept;
+  /** seq of position 0 */
+  readonly #first: number;
+  #count = 0;
+  /** per position: the position of the previous state-changing event on its line (BASE: none) */
+  readonly #parent = new Ints();
+  /** per position: the state-changing event whose state the state after this position is (BASE: the base) */
+  readonly #head = new Ints();
+  /** per position of a state-changing event: how many such events lead to it */
+  readonly #depth = new Ints();
+  #line = BASE;
+  /** kept states by position of their head event */
+  readonly #rungs = new Map<number, Kept>();
   readonly #rungEvery: number;
-  /** The last state stateAt() answered, kept to continue from. */
-  #cursor: Working | undefined;
+  /** The last state folded: its head position, and the state. */
+  #cursor: { head: number; w: Working } | undefined;
 
   /** `base`: the state the history starts from (empty, or a journal's origin checkpoint); the ladder keeps it. */
   constructor(read: ReadEvents, base: RegistryState = emptyState(), opts: { rungEvery?: number } = {}) {
     this.#read = read;
+    this.#base = base;
+    this.#first = base.seq + 1;
     this.#rungEvery = opts.rungEvery ?? RUNG_EVERY;
-    this.#rungs.push(base);
-    this.#head = fork(base);
   }
 
-  /** The last seq folded in. */
+  /** The last seq recorded. */
   get seq(): number {
-    return this.#head.state.seq;
+    return this.#first + this.#count - 1;
   }
 
+  /** The lowest position with a state (the base's seq). */
   get firstSeq(): number {
-    return this.#rungs[0]!.seq;
+    return this.#base.seq;
   }
 
-  /** Folds the next event of the journal (seq = this.seq + 1) into the head. */
+  /** Records the next event of the journal (seq = this.seq + 1): where it stands in history. */
   add(e: RecordedEvent): void {
-    if (e.type === 'Rewound') {
-      this.#head = this.#rewound(e.data.to, e.seq);
-    } else {
-      foldInto(this.#head, e);
-      // a mark of the state as it is now (not of an earlier seq) is kept for rewinds to it
-      if (e.type === 'MarkSet' && e.data.at === e.seq - 1 && !this.#atMarks.has(e.data.at)) {
-        const kept = keep(this.#head);
-        kept.seq = e.data.at;
-        this.#atMarks.set(e.data.at, kept);
-      }
+    const i = this.#count;
+    if (e.type === 'Rewound') this.#line = this.#headOf(e.data.to);
+    else if (e.type !== 'MarkSet') {
+      this.#parent.set(i, this.#line);
+      this.#depth.set(i, this.#line === BASE ? 1 : this.#depth.data[this.#line]! + 1);
+      this.#line = i;
     }
-    if (++this.#sinceRung >= this.#rungEvery) {
-      this.#rungs.push(keep(this.#head));
-      this.#sinceRung = 0;
-    }
+    this.#head.set(i, this.#line);
+    this.#count = i + 1;
   }
 
   /**
@@ -168,67 +189,82 @@ export class StateLadder {
    */
   stateAt(seq: number): RegistryState {
     this.#check(seq);
-    if (seq === this.#head.state.seq) return this.#head.state;
-    const c = this.#cursor;
-    const rung = this.#rungBefore(seq);
-    if (c && c.state.seq <= seq && c.state.seq >= rung.seq) this.#fold(c, seq);
-    else this.#cursor = this.#materialize(seq, rung);
-    return this.#cursor!.state;
+    const w = this.#at(this.#headOf(seq), true);
+    w.state.seq = seq;
+    return w.state;
   }
 
   /** A state of the caller's own right after `seq`: later calls do not change it. */
   copyAt(seq: number): RegistryState {
     this.#check(seq);
-    if (seq === this.#head.state.seq) return keep(this.#head);
-    return keep(this.#materialize(seq));
+    const kept = keep(this.#at(this.#headOf(seq), false));
+    kept.seq = seq;
+    return kept;
   }
 
   #check(seq: number): void {
-    if (!Number.isSafeInteger(seq) || seq < this.firstSeq || seq > this.#head.state.seq)
-      throw new RangeError(`seq ${seq} is outside ${this.firstSeq}..${this.#head.state.seq}`);
+    if (!Number.isSafeInteger(seq) || seq < this.firstSeq || seq > this.seq)
+      throw new RangeError(`seq ${seq} is outside ${this.firstSeq}..${this.seq}`);
   }
 
-  #rungBefore(seq: number): Kept {
-    const rungs = this.#rungs;
-    let lo = 0;
-    let hi = rungs.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (rungs[mid]!.seq <= seq) lo = mid;
-      else hi = mid - 1;
+  #headOf(seq: number): number {
+    return seq < this.#first ? BASE : this.#head.data[seq - this.#first]!;
+  }
+
+  /** A working state after the event at position `head` (folded from the nearest kept state on its path). */
+  #at(head: number, asCursor: boolean): Working {
+    const c = this.#cursor;
+    if (c && c.head === head) {
+      if (asCursor) return c.w;
+      return forkOf(c.w);
     }
-    return rungs[lo]!;
-  }
-
-  /** A working state after `seq`, from the nearest rung. */
-  #materialize(seq: number, rung = this.#rungBefore(seq)): Working {
-    const marked = this.#atMarks.get(seq);
-    if (marked) return fork(marked);
-    const w = fork(rung);
-    this.#fold(w, seq);
+    // the path back to a state we have: the cursor, a rung or the base
+    const path: number[] = [];
+    let node = head;
+    let from: Working | undefined;
+    while (node !== BASE) {
+      if (c && c.head === node) {
+        from = asCursor ? c.w : forkOf(c.w);
+        break;
+      }
+      const rung = this.#rungs.get(node);
+      if (rung) {
+        from = fork(rung);
+        break;
+      }
+      path.push(node);
+      node = this.#parent.data[node]!;
+    }
+    const w = from ?? fork(this.#base);
+    path.reverse();
+    this.#foldPath(w, path);
+    if (asCursor) this.#cursor = { head, w };
     return w;
   }
 
-  /** The state after `to`, as the working state of the Rewound event at `seq`. */
-  #rewound(to: number, seq: number): Working {
-    const w = this.#materialize(to);
-    w.state.seq = seq;
-    return w;
-  }
-
-  #fold(w: Working, to: number): void {
-    let at = w.state.seq;
-    if (at >= to) return;
-    for (const e of this.#read(at + 1, to)) {
-      if (e.seq !== ++at) throw new Error(`the journal skipped from seq ${at - 1} to ${e.seq}`);
-      if (e.type === 'Rewound') {
-        const back = this.#rewound(e.data.to, e.seq);
-        w.state = back.state;
-        w.repos = back.repos;
-        w.images = back.images;
-        w.blobs = back.blobs;
-      } else foldInto(w, e);
+  /** Folds the events at these positions (ascending, one line of history) into `w`, keeping rungs on the way. */
+  #foldPath(w: Working, path: number[]): void {
+    let k = 0;
+    while (k < path.length) {
+      // one read per stretch of nearby positions (a rewound-away stretch is skipped)
+      let end = k;
+      while (end + 1 < path.length && path[end + 1]! - path[end]! <= 64) end++;
+      const from = this.#first + path[k]!;
+      const to = this.#first + path[end]!;
+      for (const e of this.#read(from, to)) {
+        const p = e.seq - this.#first;
+        if (p !== path[k]) continue;
+        foldInto(w, e);
+        if (this.#depth.data[p]! % this.#rungEvery === 0 && !this.#rungs.has(p)) this.#rungs.set(p, keep(w));
+        k++;
+        if (k > end) break;
+      }
+      if (k <= end) throw new Error(`the journal has no seq ${this.#first + path[k]!}`);
     }
-    if (at !== to) throw new Error(`the journal ended at seq ${at}, before ${to}`);
   }
+}
+
+/** A working state of its own from another one (which goes on sharing with it). */
+function forkOf(w: Working): Working {
+  return fork(keep(w));
 }

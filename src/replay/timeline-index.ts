@@ -4,9 +4,10 @@
  * of rows from anywhere in a 1,000,000-event journal needs no journal read.
  *
  * Per event it keeps the time, the type, the face, the repository, the tag, the
- * digest and one more name (previous digest, subject, upload id, mark), each
- * string interned once, and the one-line summary of event-summary.ts (interned:
- * most summaries repeat). About 40 bytes an event.
+ * digest and one more name (previous digest, subject, mark), each string interned
+ * once, and the one-line summary of event-summary.ts: interned (most repeat), or
+ * rebuilt from the columns when a row is read for the types whose columns tell it.
+ * About 40 bytes an event.
  *
  * The face is not recorded in events; it is what the journal tells:
  *   admin  MarkSet, Rewound
@@ -15,7 +16,7 @@
  *   either events both faces cause alike (a manifest, a tag, a delete, a pull)
  */
 import type { RecordedEvent } from '../domain/events.ts';
-import { eventRow } from './event-summary.ts';
+import { short, summaryOf } from './event-summary.ts';
 
 export type Face = 'oci' | 'ecr' | 'admin' | 'either';
 export const FACES: readonly Face[] = ['either', 'oci', 'ecr', 'admin'];
@@ -24,6 +25,8 @@ export const FACES: readonly Face[] = ['either', 'oci', 'ecr', 'admin'];
 const EITHER_FACE = new Set(['ManifestPut', 'TagPut', 'TagDeleted', 'ImageDeleted', 'ImagePulled']);
 /** Core events of the /v2 face alone (ECR has no blob mount or blob delete). */
 const OCI_ONLY = new Set(['BlobMounted', 'BlobDeleted']);
+/** Types whose log summary the index columns tell (the rest keep theirs, interned). */
+const DERIVED = new Set(['UploadStarted', 'UploadCancelled', 'TagPut', 'TagDeleted', 'ImageDeleted', 'ImagePulled', 'BlobDeleted', 'RepositoryDeleted', 'MarkSet', 'Rewound']);
 /** Upload events after UploadStarted name their upload only. */
 const UPLOAD_FOLLOW_UPS = new Set(['ChunkAppended', 'UploadCompleted', 'UploadCancelled']);
 
@@ -35,7 +38,7 @@ export interface TimelineRow {
   repository: string;
   tag: string;
   digest: string;
-  /** Another name the event carries: previous digest, subject, upload id, mark name. */
+  /** Another name the event carries: previous digest, subject, source repository of a mount, mark name. */
   other: string;
   summary: string;
   /** Rewound: the seq whose state it brought back. */
@@ -46,7 +49,7 @@ export interface TimelineFilter {
   types?: readonly string[];
   faces?: readonly Face[];
   repository?: string;
-  /** A tag, a digest prefix (with or without `sha256:`), a repository name part, an upload id or mark name prefix. */
+  /** A tag, a digest prefix (with or without `sha256:`), a repository name part, or a mark name prefix. */
   search?: string;
 }
 
@@ -101,6 +104,8 @@ export class TimelineIndex {
   readonly #names = new Interned();
   readonly #summaries = new Interned();
   readonly #jumps = new Map<number, number>();
+  /** MarkSet seq -> the seq it marked */
+  readonly #marked = new Map<number, number>();
   /** Open uploads: upload id -> repository and face (the follow-up events name the upload only). */
   readonly #uploads = new Map<string, { repository: string; face: Face }>();
   /** Marks as set by MarkSet events: name -> marked seq (a later one of the same name wins). */
@@ -133,36 +138,74 @@ export class TimelineIndex {
     const i = this.#count;
     if (e.seq !== this.firstSeq + i) throw new Error(`timeline expected seq ${this.firstSeq + i}, got ${e.seq}`);
     const d = e.data as unknown as Record<string, unknown>;
-    const uploadId = typeof d.uploadId === 'string' ? d.uploadId : undefined;
+    const type = e.type;
     let face: Face;
-    let repository = typeof d.repository === 'string' ? d.repository : '';
-    if (e.type === 'UploadStarted') {
+    let repository = d.repository;
+    let other: unknown;
+    if (type === 'UploadStarted') {
       face = e.data.via;
-      this.#uploads.set(e.data.uploadId, { repository, face });
-    } else if (uploadId !== undefined && UPLOAD_FOLLOW_UPS.has(e.type)) {
-      const u = this.#uploads.get(uploadId);
+      this.#uploads.set(e.data.uploadId, { repository: e.data.repository, face });
+    } else if (UPLOAD_FOLLOW_UPS.has(type)) {
+      const id = d.uploadId as string;
+      const u = this.#uploads.get(id);
       face = u?.face ?? 'either';
-      repository = u?.repository ?? '';
-      if (e.type !== 'ChunkAppended') this.#uploads.delete(uploadId);
-    } else if (e.type === 'MarkSet' || e.type === 'Rewound') face = 'admin';
-    else if (e.type === 'RepositoryCreated') face = e.data.cause === 'push' ? 'oci' : 'ecr';
-    else if (OCI_ONLY.has(e.type)) face = 'oci';
-    else if (EITHER_FACE.has(e.type)) face = 'either';
-    else face = 'ecr'; // RepositoryDeleted and the ECR-only settings events
-    if (e.type === 'MarkSet') this.marks.set(e.data.name, e.data.at);
-    if (e.type === 'Rewound') this.#jumps.set(e.seq, e.data.to);
-
-    const name = (v: unknown): number => (typeof v === 'string' && v !== '' ? this.#names.id(v) : NONE);
-    const other = d.previous ?? d.subject ?? uploadId ?? (e.type === 'MarkSet' ? d.name : e.type === 'Rewound' ? d.mark : d.from);
+      repository = u?.repository;
+      if (type !== 'ChunkAppended') this.#uploads.delete(id);
+    } else if (type === 'MarkSet') {
+      face = 'admin';
+      other = e.data.name;
+      this.marks.set(e.data.name, e.data.at);
+      this.#marked.set(e.seq, e.data.at);
+    } else if (type === 'Rewound') {
+      face = 'admin';
+      other = e.data.mark;
+      this.#jumps.set(e.seq, e.data.to);
+    } else {
+      face = type === 'RepositoryCreated' ? (e.data.cause === 'push' ? 'oci' : 'ecr') : OCI_ONLY.has(type) ? 'oci' : EITHER_FACE.has(type) ? 'either' : 'ecr';
+      other = d.previous ?? d.subject ?? d.from;
+    }
     this.#time.set(i, e.time);
-    this.#type.set(i, this.#types.id(e.type));
+    this.#type.set(i, this.#types.id(type));
     this.#face.set(i, FACES.indexOf(face));
-    this.#repo.set(i, name(repository));
-    this.#tag.set(i, name(d.tag));
-    this.#digest.set(i, name(d.digest));
-    this.#other.set(i, name(other));
-    this.#summary.set(i, this.#summaries.id(eventRow(e).summary));
+    this.#repo.set(i, this.#name(repository));
+    this.#tag.set(i, this.#name(d.tag));
+    this.#digest.set(i, this.#name(d.digest));
+    this.#other.set(i, this.#name(other));
+    // summaries that the columns above tell are written when a row is read
+    this.#summary.set(i, DERIVED.has(type) ? NONE : this.#summaries.id(summaryOf(e)));
     this.#count = i + 1;
+  }
+
+  #name(v: unknown): number {
+    return typeof v === 'string' && v !== '' ? this.#names.id(v) : NONE;
+  }
+
+  /** The summary of event-summary.ts for the types whose columns tell it all. */
+  #derived(seq: number, type: string, face: Face, tag: string, digest: string, other: string): string {
+    switch (type) {
+      case 'UploadStarted':
+        return `upload started via ${face}`;
+      case 'UploadCancelled':
+        return 'upload cancelled';
+      case 'TagPut':
+        return other ? `moved ${short(other)} -> ${short(digest)}` : `-> ${short(digest)}`;
+      case 'TagDeleted':
+        return `untagged ${short(digest)}`;
+      case 'ImageDeleted':
+        return 'image deleted';
+      case 'ImagePulled':
+        return 'pulled';
+      case 'BlobDeleted':
+        return 'blob unlinked';
+      case 'RepositoryDeleted':
+        return 'deleted';
+      case 'MarkSet':
+        return `mark '${other}' at seq ${this.#marked.get(seq)}`;
+      case 'Rewound':
+        return `rewound to seq ${this.#jumps.get(seq)}${other ? ` (mark '${other}')` : ''}`;
+      default:
+        return '';
+    }
   }
 
   row(position: number): TimelineRow {
@@ -172,7 +215,7 @@ export class TimelineIndex {
     };
     const seq = this.firstSeq + position;
     const jump = this.#jumps.get(seq);
-    return {
+    const row: TimelineRow = {
       seq,
       time: new Date(this.#time.data[position]!).toISOString(),
       type: this.#types.list[this.#type.data[position]!]!,
@@ -181,9 +224,12 @@ export class TimelineIndex {
       tag: n(this.#tag),
       digest: n(this.#digest),
       other: n(this.#other),
-      summary: this.#summaries.list[this.#summary.data[position]!]!,
+      summary: '',
       ...(jump === undefined ? {} : { jumpTo: jump }),
     };
+    const summary = this.#summary.data[position]!;
+    row.summary = summary === NONE ? this.#derived(seq, row.type, row.face, row.tag, row.digest, row.other) : this.#summaries.list[summary]!;
+    return row;
   }
 
   /**

@@ -10,11 +10,12 @@ import { emptyState } from '../../src/domain/state.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { Journal } from '../../src/journal/index.ts';
 import { stateHash } from '../../src/replay/canonical-state.ts';
+import { eventRow } from '../../src/replay/event-summary.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { stateAtSeq } from '../../src/replay/time-travel.ts';
 import { Timeline } from '../../src/replay/timeline.ts';
 import { steppingClock } from '../../src/support/clock.ts';
-import { scenarioDir, tempDir } from './rewind-support.ts';
+import { SCENARIO_NAMES, scenarioDir, tempDir } from './rewind-support.ts';
 
 const scope = { account: '000000000000', region: 'us-east-1' };
 const sha = (b: Uint8Array | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -169,6 +170,19 @@ test('the timeline index: faces, jumps, marks, filters and search over a recorde
   t.is(timeline.resolve('2026-01-01T00:00:06.500Z').seq, 10);
   t.throws(() => timeline.resolve('nowhere'), { message: /neither/ });
   timeline.close();
+});
+
+test('timeline rows say what `log` says: repository and summary of every event of every scenario', async (t) => {
+  for (const name of SCENARIO_NAMES) {
+    const { timeline, history } = await timelineOf(scenarioDir(name), 4);
+    const uploads = new Map<string, string>();
+    for (const e of history.read(1)) {
+      const row = timeline.index.row(e.seq - timeline.index.firstSeq);
+      const log = eventRow(e, uploads);
+      t.deepEqual([row.seq, row.type, row.repository, row.summary], [log.seq, log.type, log.repository, log.summary], `${name} seq ${e.seq}`);
+    }
+    timeline.close();
+  }
 });
 
 test('the timeline follows a journal that grows', async (t) => {
