@@ -12,7 +12,7 @@ import type { Checkpoint } from './replay.ts';
 import type { Position } from './positions.ts';
 import { StateLadder } from './state-ladder.ts';
 import { ToolError } from './tool-error.ts';
-import { TimelineIndex } from './timeline-index.ts';
+import { TimelineIndex, type TimelineRow } from './timeline-index.ts';
 
 export interface TimelineSource {
   /** The first seq the journal holds (1, or later for a journal started from a snapshot file). */
@@ -99,6 +99,20 @@ export class Timeline {
       return { seq: at === undefined ? lowest : at, label: new Date(when).toISOString() };
     }
     throw new ToolError('not-found', `'${t}' is neither a sequence number, a mark of this journal, nor an ISO time`);
+  }
+
+  /**
+   * Rows read straight from the journal (for a page asked for before the index reaches it).
+   * A few hundred events before `from` are read too, so that the upload events of a push
+   * that starts before the page still name their repository.
+   */
+  rowsFromJournal(from: number, to: number): TimelineRow[] {
+    const lead = Math.max(this.#source.firstSeq, from - 512);
+    const scratch = new TimelineIndex(lead);
+    for (const e of this.#source.read(lead, to)) scratch.add(e);
+    const rows: TimelineRow[] = [];
+    for (let seq = from; seq <= Math.min(to, scratch.lastSeq); seq++) rows.push(scratch.row(seq - lead));
+    return rows;
   }
 
   /** The state right after `seq` (after ready(seq)); see StateLadder.stateAt: read it at once, never change it. */

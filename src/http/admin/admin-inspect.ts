@@ -37,6 +37,11 @@ const wholeNumber = (name: string, text: string | undefined, fallback: number): 
   return Number(text);
 };
 
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+const marksOf = (marks: ReadonlyMap<string, number>): { name: string; seq: number }[] =>
+  [...marks].map(([name, seq]) => ({ name, seq })).sort((a, b) => a.seq - b.seq || (a.name < b.name ? -1 : 1));
+
 export function addInspectRoutes(router: Router, deps: FaceDeps): void {
   const { engine, timeline } = deps;
   const read = (from: number, to: number): Iterable<RecordedEvent> => engine.journal.read(from, to) as Iterable<RecordedEvent>;
@@ -59,6 +64,27 @@ export function addInspectRoutes(router: Router, deps: FaceDeps): void {
       ...(one(q.q) ? { search: one(q.q)! } : {}),
     };
     const locate = one(q.locate);
+    if (Object.keys(filter).length === 0 && timeline.indexedSeq < timeline.lastSeq && (locate === undefined || /^(\d+|end)$/.test(locate))) {
+      // the whole journal, asked for before the index is built: answered from the journal itself
+      void timeline.ready().catch(() => undefined);
+      const first = timeline.index.firstSeq;
+      const last = timeline.lastSeq;
+      const total = last - first + 1;
+      const from = first + offset;
+      const to = Math.min(last, from + limit - 1);
+      const rows = to < from ? [] : to <= timeline.indexedSeq ? range(from, to).map((s) => timeline.index.row(s - first)) : timeline.rowsFromJournal(from, to);
+      const seq = locate === undefined ? undefined : locate === 'end' ? last : Number(locate);
+      ctx.body = {
+        total,
+        lastSeq: last,
+        firstSeq: timeline.firstSeq,
+        offset,
+        rows,
+        marks: marksOf(engine.marks),
+        ...(seq === undefined ? {} : { located: Math.max(-1, Math.min(total - 1, seq - first)) }),
+      };
+      return;
+    }
     await timeline.ready();
     const index = timeline.index;
     const selected = index.select(filter);
@@ -87,17 +113,21 @@ export function addInspectRoutes(router: Router, deps: FaceDeps): void {
       firstSeq: timeline.firstSeq,
       offset,
       rows,
-      marks: [...index.marks].map(([name, seq]) => ({ name, seq })).sort((a, b) => a.seq - b.seq || (a.name < b.name ? -1 : 1)),
+      marks: marksOf(index.marks),
       ...(located === undefined ? {} : { located }),
     };
   });
 
   router.get('/registry', async (ctx) => {
     const q = ctx.query;
-    await timeline.ready();
-    const at = timeline.resolve(one(q.at) ?? 'end');
+    const atText = one(q.at) ?? 'end';
     const repository = one(q.repository);
-    const view = registryView(timeline.stateAt(at.seq), {
+    // the server's own state (the live end, or the position a read-only view stands at) needs no index
+    const own = engine.state.seq;
+    const direct = (atText === 'end' && own === timeline.lastSeq) || atText === String(own);
+    if (!direct) await timeline.ready();
+    const at = direct ? { seq: own, label: `seq ${own}` } : timeline.resolve(atText);
+    const view = registryView(direct ? engine.state : timeline.stateAt(at.seq), {
       ...(repository ? { repository } : {}),
       offset: wholeNumber('offset', one(q.offset), 0),
       limit: Math.min(wholeNumber('limit', one(q.limit), 200), MAX_ROWS),
