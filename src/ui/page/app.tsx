@@ -13,6 +13,8 @@ import { RegistryPanel } from './registry-panel.tsx';
 import { TimelineList } from './timeline-list.tsx';
 
 const PAGE = 200;
+/** Images per repository asked for at a time. */
+const IMAGES = 25;
 type Tab = 'state' | 'diff' | 'image';
 
 const isTyping = (t: EventTarget | null): boolean =>
@@ -23,6 +25,9 @@ export function App() {
   const [facets, setFacets] = useState<Facets>();
   const [filter, setFilter] = useState<Filter>({ q: '', type: '', face: '', repository: '' });
   const [total, setTotal] = useState(0);
+  const [loaded, setLoaded] = useState(false);
+  /** seq of the first event (position 0 of the unfiltered timeline) */
+  const firstSeq = useRef(1);
   const [marks, setMarks] = useState<Mark[]>([]);
   const pages = useRef(new Map<number, TimelineRow[]>());
   const loading = useRef(new Set<number>());
@@ -39,6 +44,8 @@ export function App() {
   const [tab, setTab] = useState<Tab>('state');
   const [view, setView] = useState<RegistryView>();
   const [viewError, setViewError] = useState<string>();
+  const [openRepos, setOpenRepos] = useState<ReadonlyMap<string, boolean>>(new Map());
+  const toggleRepo = useCallback((name: string, isOpen: boolean): void => setOpenRepos((m) => new Map(m).set(name, isOpen)), []);
   const [story, setStory] = useState<ImageStory>();
   const [storyError, setStoryError] = useState<string>();
   const [message, setMessage] = useState('');
@@ -78,19 +85,21 @@ export function App() {
 
   /** (Re)loads the timeline's size for the filter, keeping the selected seq in view. */
   const reload = useCallback(
-    async (keepSeq: number | undefined, opts: { toEnd?: boolean } = {}): Promise<void> => {
-      const locate = keepSeq === undefined ? '' : `&locate=${keepSeq}`;
+    async (keepSeq: number | string | undefined, opts: { toEnd?: boolean } = {}): Promise<void> => {
+      const locate = keepSeq === undefined ? '' : `&locate=${encodeURIComponent(String(keepSeq))}`;
       const head = await getJson<TimelinePage>(`/timeline?${query}&limit=0${locate}`);
       generation.current++;
       pages.current.clear();
       loading.current.clear();
       setTotal(head.total);
+      setLoaded(true);
+      firstSeq.current = head.firstSeq + 1;
       setMarks(head.marks);
       const at = opts.toEnd ? head.total - 1 : (head.located ?? head.total - 1);
       setSelected(at);
       setReveal((r) => r + 1);
       setPagesVersion((v) => v + 1);
-      if (head.total === 0) setSelectedSeq(keepSeq);
+      if (head.total === 0 && typeof keepSeq === 'number') setSelectedSeq(keepSeq);
     },
     [query],
   );
@@ -124,7 +133,7 @@ export function App() {
   useEffect(() => {
     if (selectedSeq === undefined) return;
     const controller = new AbortController();
-    getJson<RegistryView>(`/registry?at=${selectedSeq}&limit=100`, controller.signal).then(
+    getJson<RegistryView>(`/registry?at=${selectedSeq}&limit=${IMAGES}`, controller.signal).then(
       (v) => {
         if (controller.signal.aborted) return;
         setView(v);
@@ -193,6 +202,26 @@ export function App() {
     };
   }, [health, reload]);
 
+  const [goto, setGoto] = useState('');
+  const submitGoto = (e: Event): void => {
+    e.preventDefault();
+    const text = goto.trim();
+    if (!text) return;
+    setFollowing(false);
+    if (/^\d+$/.test(text) && !query) {
+      // a seq in the whole timeline: its position is known, no round trip
+      const seq = Number(text);
+      const at = seq - firstSeq.current;
+      if (at >= 0 && at < total) {
+        setSelected(at);
+        setSelectedSeq(seq);
+        setReveal((r) => r + 1);
+        return;
+      }
+    }
+    reload(text).catch((err: unknown) => setMessage(err instanceof Error ? err.message : String(err)));
+  };
+
   const openImage = useCallback((repository: string, digest: string): void => {
     setTab('image');
     setStoryError(undefined);
@@ -204,7 +233,7 @@ export function App() {
 
   const moreImages = useCallback(
     (repository: string, offset: number): void => {
-      getJson<RegistryView>(`/registry?at=${selectedSeq}&repository=${encodeURIComponent(repository)}&offset=${offset}&limit=100`).then((more) => {
+      getJson<RegistryView>(`/registry?at=${selectedSeq}&repository=${encodeURIComponent(repository)}&offset=${offset}&limit=${IMAGES}`).then((more) => {
         setView((v) => {
           if (!v) return v;
           const extra = more.repositories[0];
@@ -234,6 +263,10 @@ export function App() {
         <span class="position" aria-live="polite" data-testid="position">
           {selectedRow ? `seq ${selectedRow.seq} · ${time(selectedRow.time)} · ${selectedRow.type}` : selectedSeq !== undefined ? `seq ${selectedSeq}` : ''}
         </span>
+        <form class="goto" onSubmit={submitGoto}>
+          <input aria-label="Go to position" placeholder="seq, mark, time" size={12} value={goto} onInput={(e) => setGoto(e.currentTarget.value)} data-testid="goto" />
+          <button type="submit">Go</button>
+        </form>
         {readOnly ? null : (
           <label class="small">
             <input type="checkbox" checked={following} onChange={(e) => setFollowing(e.currentTarget.checked)} /> follow new events
@@ -263,6 +296,7 @@ export function App() {
           <p class="muted small count" data-testid="count">
             {total.toLocaleString('en-US')} events{query ? ' match' : ''} · j/k or ↑/↓ to step, Home/End
           </p>
+          {loaded ? (
           <TimelineList
             total={total}
             rowAt={rowAt}
@@ -273,6 +307,7 @@ export function App() {
             marks={marks}
             reveal={reveal}
           />
+          ) : <p class="muted">Loading the timeline…</p>}
         </section>
         <section class="right" aria-label="Details">
           <Actions seq={selectedSeq} readOnly={readOnly} journalDir={health?.journal.dir ?? 'JOURNAL'} onDone={setMessage} />
@@ -287,7 +322,7 @@ export function App() {
             ))}
           </div>
           <div role="tabpanel" class="panel">
-            {tab === 'state' ? <RegistryPanel view={view} event={selectedRow} error={viewError} onImage={openImage} onMore={moreImages} /> : null}
+            {tab === 'state' ? <RegistryPanel view={view} event={selectedRow} open={openRepos} onToggle={toggleRepo} error={viewError} onImage={openImage} onMore={moreImages} /> : null}
             {tab === 'diff' ? <DiffPanel marks={marks} selectedSeq={selectedSeq} /> : null}
             {tab === 'image' ? <ImagePanel story={story} error={storyError} onSeq={jumpToSeq} /> : null}
           </div>

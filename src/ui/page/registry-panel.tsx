@@ -6,6 +6,12 @@ type Repo = RegistryView['repositories'][number];
 type Img = Repo['images'][number];
 
 export interface RegistryPanelProps {
+  /**
+   * Repositories the user opened (true) or closed (false); the others are open when the
+   * registry has few, or when the selected event is theirs (a registry may hold thousands of images).
+   */
+  open: ReadonlyMap<string, boolean>;
+  onToggle: (repository: string, open: boolean) => void;
   view: RegistryView | undefined;
   /** The selected event, when its row is loaded. */
   event: TimelineRow | undefined;
@@ -53,7 +59,7 @@ function ImageRow({ repo, image, depth, onImage }: { repo: Repo; image: Img; dep
   );
 }
 
-export function RegistryPanel({ view, event, error, onImage, onMore }: RegistryPanelProps) {
+export function RegistryPanel({ view, event, error, onImage, onMore, open, onToggle }: RegistryPanelProps) {
   if (error) return <p class="error" role="alert">{error}</p>;
   if (!view) return <p class="muted">Loading the registry…</p>;
   return (
@@ -70,14 +76,23 @@ export function RegistryPanel({ view, event, error, onImage, onMore }: RegistryP
         {bytes(view.blobs.bytes)}){view.uploads.length > 0 ? `, ${view.uploads.length} uploads in progress` : ''}
       </p>
       {view.repositories.length === 0 ? <p class="muted">The registry is empty here.</p> : null}
-      {view.repositories.map((repo) => (
-        <details open key={`${repo.account}:${repo.region}:${repo.name}`} class="repo" data-repository={repo.name}>
-          <summary>
+      {view.repositories.map((repo) => {
+        const isOpen = open.get(repo.name) ?? (view.repositories.length <= 3 || repo.name === event?.repository);
+        return (
+        <details open={isOpen} key={`${repo.account}:${repo.region}:${repo.name}`} class="repo" data-repository={repo.name}>
+          <summary
+            onClick={(e) => {
+              e.preventDefault();
+              onToggle(repo.name, !isOpen);
+            }}
+          >
             <strong>{repo.name}</strong> <span class="muted">
               {repo.imageCount} images, {repo.tagCount} tags · {repo.settings.imageTagMutability} · created {time(repo.createdAt)}
               {repo.account !== '000000000000' || repo.region !== 'us-east-1' ? ` · ${repo.account} ${repo.region}` : ''}
             </span>
           </summary>
+          {isOpen ? (
+          <>
           <dl class="settings">
             <dt>scan on push</dt>
             <dd>{repo.settings.scanOnPush ? 'yes' : 'no'}</dd>
@@ -121,8 +136,11 @@ export function RegistryPanel({ view, event, error, onImage, onMore }: RegistryP
               Show more ({repo.total - repo.offset - repo.images.length} more images)
             </button>
           ) : null}
+          </>
+          ) : null}
         </details>
-      ))}
+        );
+      })}
     </div>
   );
 }

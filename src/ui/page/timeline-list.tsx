@@ -10,7 +10,7 @@ import { shortDigest, time } from './format.ts';
 
 export const ROW_HEIGHT = 26;
 
-function useVirtualList(count: number, scroller: { current: HTMLDivElement | null }): Virtualizer<HTMLDivElement, HTMLDivElement> {
+function useVirtualList(count: number, scroller: { current: HTMLDivElement | null }, start: number): Virtualizer<HTMLDivElement, HTMLDivElement> {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const [v] = useState(
     () =>
@@ -19,6 +19,8 @@ function useVirtualList(count: number, scroller: { current: HTMLDivElement | nul
         getScrollElement: () => scroller.current,
         estimateSize: () => ROW_HEIGHT,
         overscan: 12,
+        // open where the selection is, not at the top (no page of rows fetched for nothing)
+        initialOffset: Math.max(0, start * ROW_HEIGHT - 200),
         observeElementRect,
         observeElementOffset,
         scrollToFn: elementScroll,
@@ -46,7 +48,7 @@ export interface TimelineListProps {
 
 export function TimelineList(props: TimelineListProps) {
   const scroller = useRef<HTMLDivElement>(null);
-  const v = useVirtualList(props.total, scroller);
+  const v = useVirtualList(props.total, scroller, props.selected);
   const items = v.getVirtualItems();
   const first = items[0]?.index;
   const last = items.at(-1)?.index;

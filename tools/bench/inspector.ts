@@ -1,5 +1,13 @@
 /**
- * A long journal shaped like a CI run of the emulator, for the inspector benchmark:
+ * Inspector benchmark (`npm run bench -- inspector [--quick] [--events N]`): with a
+ * 1,000,000-event journal, the page at /_rewind/ui in Debian's Chromium (playwright-core)
+ *
+ * - is interactive (timeline rows and the registry shown) in under 2 s from navigation;
+ * - shows the state of any position in under 200 ms once its index is built: a jump to a
+ *   position typed in the page, and a keyboard step from there (medians and worst case);
+ * - and how long the index (one pass over the journal, in the background) takes.
+ *
+ * The journal is shaped like a CI run of the emulator:
  * a base of images in 20 repositories is pushed and marked, then "tests" push,
  * retag, pull and delete images and reset to the mark, over and over, until the
  * journal holds the wanted number of events. Events are appended straight to the
@@ -7,6 +15,12 @@
  * only); a checkpoint is written at the end, as a server writes one when it stops.
  */
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { chromium } from 'playwright-core';
+import { startEmulator } from '../../src/emulator.ts';
 import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
 import { Journal, writeSnapshot } from '../../src/journal/index.ts';
@@ -142,4 +156,72 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
   ]);
   timeline.close();
   return { events: history.lastSeq, baseImages, rewinds, repositories: repos.length };
+}
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const n = args.indexOf('--events');
+  const events = n >= 0 ? Number(args[n + 1]) : quick ? 200_000 : 1_000_000;
+  const root = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-inspector-'));
+  const profile = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-chromium-'));
+  try {
+    const dir = join(root, 'journal');
+    let t0 = performance.now();
+    const built = await buildInspectorJournal(dir, events);
+    console.log(
+      `journal: ${built.events.toLocaleString('en-US')} events (${built.baseImages} base images in ${built.repositories} repositories, ${built.rewinds} resets to a mark), built in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    t0 = performance.now();
+    await using emu = await startEmulator({ journal: dir, auth: 'none', fsync: 'never', logger: false });
+    console.log(`server start (from its checkpoint): ${(performance.now() - t0).toFixed(0)} ms`);
+    const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 }, bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      const last = emu.engine.journal.lastSeq;
+      // run from sources, the page is bundled on its first request (a built package serves files)
+      t0 = performance.now();
+      await (await fetch(`${emu.endpoint}/_rewind/ui/app.js`)).arrayBuffer();
+      console.log(`page bundle (esbuild, on demand from sources; once per process): ${(performance.now() - t0).toFixed(0)} ms`);
+      const shown = (seq: number) => page.waitForSelector(`[data-testid=registry][data-seq="${seq}"]`, { timeout: 60_000 });
+      t0 = performance.now();
+      await page.goto(`${emu.endpoint}/_rewind/ui`);
+      await shown(last);
+      await page.waitForSelector(`[data-testid=timeline] [data-seq="${last}"]`);
+      const interactive = performance.now() - t0;
+      console.log(`page interactive (timeline rows and the registry at the end shown), cold server: ${interactive.toFixed(0)} ms   (target < 2000 ms)`);
+      t0 = performance.now();
+      await (await fetch(`${emu.endpoint}/_rewind/timeline/facets`)).json();
+      console.log(`index of the journal ready (one background pass, after the page opened): ${(performance.now() - t0).toFixed(0)} ms more`);
+
+      // jumps to positions spread over the journal, and a keyboard step from each
+      const rand = lcg(99);
+      const jumps: number[] = [];
+      const steps: number[] = [];
+      const rounds = quick ? 10 : 30;
+      for (let r = 0; r < rounds; r++) {
+        const seq = 1 + Math.floor(rand() * (last - 2));
+        await page.fill('[data-testid=goto]', String(seq));
+        t0 = performance.now();
+        await page.press('[data-testid=goto]', 'Enter');
+        await shown(seq);
+        jumps.push(performance.now() - t0);
+        await page.focus('[data-testid=timeline]');
+        t0 = performance.now();
+        await page.keyboard.press('j');
+        await shown(seq + 1);
+        steps.push(performance.now() - t0);
+      }
+      const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, worst ${Math.max(...xs).toFixed(0)} ms`;
+      console.log(`jump to a typed position -> its state shown (${rounds} positions): ${fmt(jumps)}   (target < 200 ms)`);
+      console.log(`keyboard step (j) -> the next state shown: ${fmt(steps)}   (target < 200 ms)`);
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+    await rm(profile, { recursive: true, force: true });
+  }
 }
