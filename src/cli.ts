@@ -135,14 +135,21 @@ export function buildCli(): Command {
   program
     .command('inspect')
     .description('serve the timeline inspector page (/_rewind/ui) on a read-only view of a journal')
-    .argument('<journal>', 'journal folder (another machine\'s will do: nothing is written to it)')
+    .argument('<journal>', "journal folder (another machine's will do: nothing is written to it)")
     .addOption(new Option('--host <host>', 'address to listen on').default(DEFAULTS.host))
     .addOption(new Option('--port <port>', 'port to listen on (0: any free one)').default(DEFAULTS.port + 1).argParser(wholeNumber))
     .option('--at <position>', 'the position the view starts at: seq, mark, ISO time or end', 'end')
     .addOption(new Option('--log-level <level>', 'pino log level').default('warn'))
     .action(async (journal: string, opts: { host: string; port: number; at: string; logLevel: string }) => {
       if (!existsSync(join(journal, 'segments'))) throw new ToolError('not-found', `no journal folder at ${journal} (no segments/)`);
-      const emulator = await startEmulator({ journal, at: opts.at, host: opts.host, port: opts.port, auth: 'none', logLevel: opts.logLevel });
+      const emulator = await startEmulator({
+        journal,
+        at: opts.at,
+        host: opts.host,
+        port: opts.port,
+        auth: 'none',
+        logLevel: opts.logLevel,
+      });
       process.stderr.write(`ecr-rewind inspector: ${emulator.endpoint}/_rewind/ui (read-only view of ${journal}; Ctrl-C stops it)\n`);
       const shutdown = (): void => {
         emulator.stop().then(
@@ -228,7 +235,9 @@ export function buildCli(): Command {
 /** The exit code for an error that reached the top. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError)
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? EXIT_CODES.ok : EXIT_CODES.usage;
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+      ? EXIT_CODES.ok
+      : EXIT_CODES.usage;
   if (err instanceof ToolError) return EXIT_CODES[err.kind];
   if (err instanceof JournalCorruptError) return EXIT_CODES.corrupt;
   if (err instanceof DomainFailure && err.error.code === 'PositionNotFound') return EXIT_CODES['not-found'];

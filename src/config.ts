@@ -34,11 +34,13 @@ interface Setting<K extends keyof Config> {
   parse: (text: string) => Config[K];
 }
 
-const int = (name: string) => (text: string): number => {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
-  return n;
-};
+const int =
+  (name: string) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
+    return n;
+  };
 const oneOf =
   <T extends string>(name: string, values: readonly T[]) =>
   (text: string): T => {

@@ -147,7 +147,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       } else {
         const snap = await loadLatestSnapshot(config.journal, [REGISTRY_PROJECTION, MARKS_PROJECTION], { warn: (msg) => log.warn(msg) });
         if (snap) {
-          base = { state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)), marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)) };
+          base = {
+            state: decodeRegistryState(snap.states.get(REGISTRY_PROJECTION.name)),
+            marks: decodeMarks(snap.states.get(MARKS_PROJECTION.name)),
+          };
           base.state.seq = snap.seq;
           snapshotSeq = snap.seq;
         }

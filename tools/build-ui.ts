@@ -10,4 +10,8 @@ const out = join(process.argv[2] ?? 'dist', 'ui', 'static');
 await mkdir(out, { recursive: true });
 const assets = await bundleUi();
 for (const [name, bytes] of Object.entries(assets)) await writeFile(join(out, name), bytes);
-console.log(`ui bundle: ${Object.entries(assets).map(([n, b]) => `${n} ${(b.length / 1024).toFixed(1)} KiB`).join(', ')} -> ${out}`);
+console.log(
+  `ui bundle: ${Object.entries(assets)
+    .map(([n, b]) => `${n} ${(b.length / 1024).toFixed(1)} KiB`)
+    .join(', ')} -> ${out}`,
+);

@@ -47,7 +47,9 @@ export const SCENARIOS: Record<string, Script> = {
     await r.createRepository('signed');
     const image = await r.pushImage('signed', 'v1', 'signed payload\n');
     const empty = Buffer.from('{}');
-    const signature = jsonBytes({ critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' } });
+    const signature = jsonBytes({
+      critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' },
+    });
     await r.pushBlob('signed', empty);
     await r.pushBlob('signed', signature);
     const sig = jsonBytes({

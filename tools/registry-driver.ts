@@ -121,7 +121,12 @@ export class RegistryDriver {
     const digest = sha256(bytes);
     const chunks = opts.chunks ?? 0;
     if (chunks === 0) {
-      await this.#fetch(`/v2/${repo}/blobs/uploads/?digest=${digest}`, { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/octet-stream' } }, `push ${digest}`, [201]);
+      await this.#fetch(
+        `/v2/${repo}/blobs/uploads/?digest=${digest}`,
+        { method: 'POST', body: bytes, headers: { 'Content-Type': 'application/octet-stream' } },
+        `push ${digest}`,
+        [201],
+      );
       return digest;
     }
     let res = await this.#fetch(`/v2/${repo}/blobs/uploads/`, { method: 'POST' }, 'start upload', [202]);
@@ -131,7 +136,11 @@ export class RegistryDriver {
       const part = bytes.subarray(off, Math.min(bytes.byteLength, off + step));
       res = await this.#fetch(
         location,
-        { method: 'PATCH', body: part, headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${off}-${off + part.byteLength - 1}` } },
+        {
+          method: 'PATCH',
+          body: part,
+          headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${off}-${off + part.byteLength - 1}` },
+        },
         'upload chunk',
         [202],
       );
@@ -143,7 +152,12 @@ export class RegistryDriver {
   }
 
   async putManifest(repo: string, reference: string, bytes: Uint8Array, mediaType: string): Promise<string> {
-    const res = await this.#fetch(`/v2/${repo}/manifests/${reference}`, { method: 'PUT', body: bytes, headers: { 'Content-Type': mediaType } }, `put manifest ${repo}:${reference}`, [201]);
+    const res = await this.#fetch(
+      `/v2/${repo}/manifests/${reference}`,
+      { method: 'PUT', body: bytes, headers: { 'Content-Type': mediaType } },
+      `put manifest ${repo}:${reference}`,
+      [201],
+    );
     return res.headers.get('docker-content-digest') ?? sha256(bytes);
   }
 
@@ -151,7 +165,16 @@ export class RegistryDriver {
   async getManifest(repo: string, reference: string): Promise<{ digest: string; mediaType: string; bytes: Buffer } | undefined> {
     const res = await this.#fetch(
       `/v2/${repo}/manifests/${reference}`,
-      { headers: { Accept: [MEDIA.ociIndex, MEDIA.ociManifest, MEDIA.dockerManifest, 'application/vnd.docker.distribution.manifest.list.v2+json'].join(', ') } },
+      {
+        headers: {
+          Accept: [
+            MEDIA.ociIndex,
+            MEDIA.ociManifest,
+            MEDIA.dockerManifest,
+            'application/vnd.docker.distribution.manifest.list.v2+json',
+          ].join(', '),
+        },
+      },
       `get manifest ${repo}:${reference}`,
       [200, 404],
     );
@@ -159,7 +182,11 @@ export class RegistryDriver {
       await res.arrayBuffer();
       return undefined;
     }
-    return { digest: res.headers.get('docker-content-digest') ?? '', mediaType: res.headers.get('content-type') ?? '', bytes: Buffer.from(await res.arrayBuffer()) };
+    return {
+      digest: res.headers.get('docker-content-digest') ?? '',
+      mediaType: res.headers.get('content-type') ?? '',
+      bytes: Buffer.from(await res.arrayBuffer()),
+    };
   }
 
   async deleteManifest(repo: string, reference: string): Promise<void> {

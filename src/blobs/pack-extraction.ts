@@ -81,8 +81,10 @@ export class PackExtraction implements PackSource {
     this.#onCorrupt = opts.onCorrupt;
     this.#packs = packs.map((index) => {
       const pack: PackState = { index, entries: [] };
-      for (const u of index.uploads) pack.entries.push({ pack, kind: 'upload', key: u.id, offset: u.offset, size: u.size, expected: `sha256:${u.sha256}` });
-      for (const b of index.blobs) pack.entries.push({ pack, kind: 'blob', key: b.digest, offset: b.offset, size: b.size, expected: b.digest });
+      for (const u of index.uploads)
+        pack.entries.push({ pack, kind: 'upload', key: u.id, offset: u.offset, size: u.size, expected: `sha256:${u.sha256}` });
+      for (const b of index.blobs)
+        pack.entries.push({ pack, kind: 'blob', key: b.digest, offset: b.offset, size: b.size, expected: b.digest });
       for (const e of pack.entries) {
         const map = e.kind === 'blob' ? this.#blobs : this.#uploads;
         if (!map.has(e.key)) map.set(e.key, e);
@@ -170,7 +172,8 @@ export class PackExtraction implements PackSource {
     }
     const dir = dirname(pack.index.file);
     await unlink(pack.index.file);
-    for (const name of await readdir(dir).catch(() => [] as string[])) if (name.startsWith('.extract-')) await unlink(join(dir, name)).catch(() => undefined);
+    for (const name of await readdir(dir).catch(() => [] as string[]))
+      if (name.startsWith('.extract-')) await unlink(join(dir, name)).catch(() => undefined);
     if (this.#store.durable) await syncDir(dir);
     this.#report.removed.push(pack.index.file);
     this.#packs.splice(this.#packs.indexOf(pack), 1);

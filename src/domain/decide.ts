@@ -33,10 +33,7 @@ const refOf = (scope: RegistryScope, repository: string): RepoRef => ({
 });
 
 export const repositoryNotFound = (scope: RegistryScope, name: string): DomainError =>
-  domainError(
-    'RepositoryNotFound',
-    `The repository with name '${name}' does not exist in the registry with id '${scope.account}'`,
-  );
+  domainError('RepositoryNotFound', `The repository with name '${name}' does not exist in the registry with id '${scope.account}'`);
 
 export function findRepository(state: RegistryState, scope: RegistryScope, name: string): Repository | undefined {
   return state.repos.get(repoKey(scope, name));
@@ -128,9 +125,13 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
       // part proves the previous one was not the last.
       if (upload.via === 'ecr' && upload.lastPart > 0 && (upload.lastPartLength ?? 0) < MIN_ECR_LAYER_PART)
         return no(
-          domainError('LayerPartTooSmall', `Layer part ${upload.lastPart} is ${upload.lastPartLength ?? 0} bytes; parts other than the last must be at least ${MIN_ECR_LAYER_PART} bytes`, {
-            lastValidByteReceived: upload.offset - 1,
-          }),
+          domainError(
+            'LayerPartTooSmall',
+            `Layer part ${upload.lastPart} is ${upload.lastPartLength ?? 0} bytes; parts other than the last must be at least ${MIN_ECR_LAYER_PART} bytes`,
+            {
+              lastValidByteReceived: upload.offset - 1,
+            },
+          ),
         );
       return ok(ev.ChunkAppended({ uploadId: c.uploadId, offset: c.offset, length: c.length, part: c.part }));
     }
@@ -173,8 +174,7 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
       if (size === undefined) return no(domainError('BlobNotFound', `blob ${c.digest} is unknown to the registry`));
       if (c.from !== null) {
         const from = findRepository(state, c.scope, c.from);
-        if (!from || !from.blobs.has(c.digest))
-          return no(domainError('BlobNotFound', `blob ${c.digest} is not in repository ${c.from}`));
+        if (!from || !from.blobs.has(c.digest)) return no(domainError('BlobNotFound', `blob ${c.digest} is not in repository ${c.from}`));
       }
       const target = pushTarget(state, c.scope, c.repository, ctx);
       if ('code' in target) return no(target);
@@ -207,8 +207,7 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
     case 'DeleteBlob': {
       const repo = findRepository(state, c.scope, c.repository);
       if (!repo) return no(repositoryNotFound(c.scope, c.repository));
-      if (!repo.blobs.has(c.digest))
-        return no(domainError('BlobNotFound', `blob ${c.digest} is not in repository ${c.repository}`));
+      if (!repo.blobs.has(c.digest)) return no(domainError('BlobNotFound', `blob ${c.digest} is not in repository ${c.repository}`));
       return ok(ev.BlobDeleted({ digest: c.digest, ...refOf(c.scope, c.repository) }));
     }
     case 'RecordPull': {
@@ -225,11 +224,7 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
   }
 }
 
-function decidePutManifest(
-  state: RegistryState,
-  c: Extract<CoreCommand, { type: 'PutManifest' }>,
-  ctx: DecideContext,
-): Decision {
+function decidePutManifest(state: RegistryState, c: Extract<CoreCommand, { type: 'PutManifest' }>, ctx: DecideContext): Decision {
   const target = pushTarget(state, c.scope, c.repository, ctx);
   if ('code' in target) return no(target);
   const repo = target.repo;
@@ -237,16 +232,24 @@ function decidePutManifest(
   const missingBlobs = m.blobs.filter((b) => !isForeign(b) && !repo?.blobs.has(b.digest)).map((b) => b.digest);
   if (missingBlobs.length > 0)
     return no(
-      domainError('LayersNotFound', `Layers with digests [${missingBlobs.join(', ')}] required for pushing image into repository with name '${c.repository}' in the registry with id '${c.scope.account}' do not exist`, {
-        digests: missingBlobs,
-      }),
+      domainError(
+        'LayersNotFound',
+        `Layers with digests [${missingBlobs.join(', ')}] required for pushing image into repository with name '${c.repository}' in the registry with id '${c.scope.account}' do not exist`,
+        {
+          digests: missingBlobs,
+        },
+      ),
     );
   const missingChildren = m.manifests.filter((d) => !repo?.images.has(d.digest)).map((d) => d.digest);
   if (missingChildren.length > 0)
     return no(
-      domainError('ReferencedImagesNotFound', `Manifests with digests [${missingChildren.join(', ')}] referenced by the manifest list do not exist in repository '${c.repository}'`, {
-        digests: missingChildren,
-      }),
+      domainError(
+        'ReferencedImagesNotFound',
+        `Manifests with digests [${missingChildren.join(', ')}] referenced by the manifest list do not exist in repository '${c.repository}'`,
+        {
+          digests: missingChildren,
+        },
+      ),
     );
   const ref = refOf(c.scope, c.repository);
   const events: DomainEvent[] = [...target.created];
@@ -291,7 +294,6 @@ function decidePutManifest(
       }),
     );
   }
-  if (c.tag !== null && current !== c.digest)
-    events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
+  if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
   return ok(...events);
 }

@@ -52,11 +52,8 @@ export interface DomainError {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
-export const domainError = (
-  code: DomainErrorCode,
-  message: string,
-  detail?: Record<string, unknown>,
-): DomainError => (detail === undefined ? { code, message } : { code, message, detail });
+export const domainError = (code: DomainErrorCode, message: string, detail?: Record<string, unknown>): DomainError =>
+  detail === undefined ? { code, message } : { code, message, detail };
 
 /** Thrown only across async boundaries (adapters catch it and map it); decide returns errors as values. */
 export class DomainFailure extends Error {

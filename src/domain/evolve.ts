@@ -8,8 +8,7 @@ import { repoKey } from './scope.ts';
 import { evolveSettings } from './settings/settings-evolve.ts';
 import type { RegistryState, Repository } from './state.ts';
 
-const repoOf = (state: RegistryState, r: RepoRef): Repository | undefined =>
-  state.repos.get(repoKey(r, r.repository));
+const repoOf = (state: RegistryState, r: RepoRef): Repository | undefined => state.repos.get(repoKey(r, r.repository));
 
 function unlinkReferrer(repo: Repository, subject: string | undefined, digest: string): void {
   if (subject === undefined) return;

@@ -101,8 +101,7 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParseRes
     subject = s;
   }
   const artifactType = typeof m.artifactType === 'string' ? m.artifactType : undefined;
-  const annotations =
-    typeof m.annotations === 'object' && m.annotations !== null ? (m.annotations as Record<string, string>) : undefined;
+  const annotations = typeof m.annotations === 'object' && m.annotations !== null ? (m.annotations as Record<string, string>) : undefined;
 
   if (isIndex) {
     if (m.layers !== undefined || m.config !== undefined) return fail('an index has no config or layers');

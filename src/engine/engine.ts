@@ -116,9 +116,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (events.length === 0) return Promise.resolve([]);
     let seq = this.journal.lastSeq;
     const recorded = events.map((e) => ({ type: e.type, data: e.data, seq: ++seq, v: EVENT_VERSIONS[e.type], time }) as RecordedEvent);
-    const durable = this.journal.append(
-      recorded.map((r) => ({ type: r.type, v: r.v, time: r.time, data: r.data })),
-    );
+    const durable = this.journal.append(recorded.map((r) => ({ type: r.type, v: r.v, time: r.time, data: r.data })));
     for (const r of recorded) {
       if (r.type === 'Rewound' && rewindTo) {
         this.#state = cloneState(rewindTo);

@@ -53,9 +53,7 @@ function loadSecret(config: Pick<Config, 'journal' | 'seed'>): Buffer {
     // not written yet
   }
   const secret =
-    config.seed !== undefined
-      ? createHash('sha256').update(`ecr-rewind token secret ${config.seed}`).digest()
-      : randomBytes(32);
+    config.seed !== undefined ? createHash('sha256').update(`ecr-rewind token secret ${config.seed}`).digest() : randomBytes(32);
   writeFileSync(file, `${secret.toString('hex')}\n`, { mode: 0o600 });
   return secret;
 }

@@ -155,7 +155,8 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         const e: Envelope = { seq: this.seq + 1 + i, type: r.type, v: r.v, time: r.time, data: r.data };
         const payload = encodePayload(e);
         total += payload.length;
-        if (total + BATCH_HEADER_SIZE > MAX_PAYLOAD) throw new RangeError(`record ${r.type} makes this append ${total} bytes, more than a frame holds (${MAX_PAYLOAD})`);
+        if (total + BATCH_HEADER_SIZE > MAX_PAYLOAD)
+          throw new RangeError(`record ${r.type} makes this append ${total} bytes, more than a frame holds (${MAX_PAYLOAD})`);
         envs[i] = e;
         payloads[i] = payload;
       }
@@ -170,7 +171,10 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     let bytes = 0;
     for (const p of payloads) bytes += p.length;
     const at = this.pend.startFrame();
-    if (this.plannedSegBytes < 0 || (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)) {
+    if (
+      this.plannedSegBytes < 0 ||
+      (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)
+    ) {
       this.pendRolls.push({ at, firstSeq: envs[0]!.seq });
       this.plannedSegBytes = HEADER_SIZE;
     }
@@ -207,7 +211,14 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const lift = (e: Envelope): Envelope => (table === undefined ? e : upcast(e, table));
     const verified = this.verified;
     return (function* () {
-      yield* readSegments(view.segments, { from: fromSeq, to: Math.min(toSeq, view.lastSeq), lastEnd: view.lastEnd, tolerateTail: false, upcasters: table, verified });
+      yield* readSegments(view.segments, {
+        from: fromSeq,
+        to: Math.min(toSeq, view.lastSeq),
+        lastEnd: view.lastEnd,
+        tolerateTail: false,
+        upcasters: table,
+        verified,
+      });
       for (const e of inflight) if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);
       for (let i = 0; i < pendLen; i++) {
         const e = pend[i]!;

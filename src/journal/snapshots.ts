@@ -109,7 +109,8 @@ function decodeSnapshot(buf: Buffer): { seq: number; projections: ProjectionSnap
     throw new Error('body is not [seq, projections]');
   }
   const projections = (value[1] as unknown[]).map((p) => {
-    if (!Array.isArray(p) || p.length !== 3 || typeof p[0] !== 'string' || typeof p[1] !== 'number') throw new Error('bad projection entry');
+    if (!Array.isArray(p) || p.length !== 3 || typeof p[0] !== 'string' || typeof p[1] !== 'number')
+      throw new Error('bad projection entry');
     return { name: p[0] as string, version: p[1] as number, state: p[2] as unknown };
   });
   return { seq: value[0] as number, projections };

@@ -29,7 +29,20 @@ type D = number;
  *  configMediaType, storageClass, rest]: absent optional fields are null; `rest` holds the
  * rarer ones (lastPulledAt, storageClassChangedAt, extra), or is null when there are none.
  */
-type ImageTuple = [D, string, Uint8Array, number, number, D[], D[], D | null, string | null, string | null, Image['storageClass'], ImageRest | null];
+type ImageTuple = [
+  D,
+  string,
+  Uint8Array,
+  number,
+  number,
+  D[],
+  D[],
+  D | null,
+  string | null,
+  string | null,
+  Image['storageClass'],
+  ImageRest | null,
+];
 type ImageRest = Pick<Image, 'lastPulledAt' | 'storageClassChangedAt' | 'extra'>;
 
 interface RepositorySnapshot {
@@ -137,7 +150,10 @@ export function decodeRegistryState(raw: unknown, version: number = REGISTRY_PRO
     for (let k = 0; k < r.tags.length; k += 2) tags.set(r.tags[k] as string, digests[r.tags[k + 1] as D]!);
     const referrers = new Map<string, string[]>();
     for (let k = 0; k < r.referrers.length; k += 2)
-      referrers.set(digests[r.referrers[k] as D]!, (r.referrers[k + 1] as D[]).map((i) => digests[i]!));
+      referrers.set(
+        digests[r.referrers[k] as D]!,
+        (r.referrers[k + 1] as D[]).map((i) => digests[i]!),
+      );
     repos.set(repoKey(r, r.name), {
       account: r.account,
       region: r.region,

@@ -105,7 +105,11 @@ export function diffView(a: RegistryState, b: RegistryState): DiffView {
     registrySettingsChanged: scopes.filter((s) => !sameJson(a.registries.get(s), b.registries.get(s))),
   };
   view.same =
-    repositories.length === 0 && view.blobsAdded === 0 && view.uploadsStarted.length === 0 && view.uploadsEnded.length === 0 &&
-    view.registrySettingsChanged.length === 0 && a.blobs.size === b.blobs.size;
+    repositories.length === 0 &&
+    view.blobsAdded === 0 &&
+    view.uploadsStarted.length === 0 &&
+    view.uploadsEnded.length === 0 &&
+    view.registrySettingsChanged.length === 0 &&
+    a.blobs.size === b.blobs.size;
   return view;
 }

@@ -83,7 +83,13 @@ export function childManifests(repo: Repository, image: Image): ChildManifest[] 
   }));
 }
 
-function inspectImage(repo: Repository, image: Image, tagsOf: Map<string, string[]>, partOf: Map<string, string[]>, depth = 0): InspectedImage {
+function inspectImage(
+  repo: Repository,
+  image: Image,
+  tagsOf: Map<string, string[]>,
+  partOf: Map<string, string[]>,
+  depth = 0,
+): InspectedImage {
   const referrers = depth < 4 ? (repo.referrers.get(image.digest) ?? []).map((d) => repo.images.get(d)).filter((i) => i !== undefined) : [];
   const manifests = image.manifests.length > 0 ? childManifests(repo, image) : [];
   return {

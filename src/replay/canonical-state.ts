@@ -39,5 +39,7 @@ export function canonicalState(state: RegistryState): unknown {
 
 /** sha256 (hex) of the canonical state: equal hashes, equal registries. */
 export function stateHash(state: RegistryState): string {
-  return createHash('sha256').update(JSON.stringify(canonicalState(state))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonicalState(state)))
+    .digest('hex');
 }

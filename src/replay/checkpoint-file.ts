@@ -11,12 +11,16 @@ import { packr, viewingPackr } from '../journal/codec.ts';
 import { writeSnapshot } from '../journal/index.ts';
 import { SNAPSHOTS_DIR } from '../journal/snapshots.ts';
 import { decodeMarks, encodeMarks, MARKS_PROJECTION } from '../projections/marks-projection.ts';
-import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION, REGISTRY_PROJECTION_VERSIONS } from '../projections/registry-projection.ts';
+import {
+  decodeRegistryState,
+  encodeRegistryState,
+  REGISTRY_PROJECTION,
+  REGISTRY_PROJECTION_VERSIONS,
+} from '../projections/registry-projection.ts';
 import type { Checkpoint } from './replay.ts';
 import { ToolError } from './tool-error.ts';
 
-export const checkpointPath = (dir: string, seq: number): string =>
-  join(dir, SNAPSHOTS_DIR, `${String(seq).padStart(20, '0')}.snap`);
+export const checkpointPath = (dir: string, seq: number): string => join(dir, SNAPSHOTS_DIR, `${String(seq).padStart(20, '0')}.snap`);
 
 export function writeCheckpoint(dir: string, cp: Checkpoint): Promise<string> {
   return writeSnapshot(dir, cp.state.seq, [
@@ -36,7 +40,10 @@ export function decodeCheckpointBody(body: Uint8Array, where: string): Checkpoin
   const byName = new Map((value[1] as [string, number, unknown][]).map((p) => [p[0], p]));
   const reg = byName.get(REGISTRY_PROJECTION.name);
   if (!reg || !REGISTRY_PROJECTION_VERSIONS.includes(reg[1]))
-    throw new ToolError('corrupt', `${where}: no registry projection of a version this build reads (${REGISTRY_PROJECTION_VERSIONS.join(', ')})`);
+    throw new ToolError(
+      'corrupt',
+      `${where}: no registry projection of a version this build reads (${REGISTRY_PROJECTION_VERSIONS.join(', ')})`,
+    );
   const marks = byName.get(MARKS_PROJECTION.name);
   const state = decodeRegistryState(reg[2], reg[1]);
   state.seq = value[0] as number;

@@ -95,7 +95,8 @@ function rebuild(final: RegistryState, effective: readonly RecordedEvent[]): Tim
       });
       if (i.lastPulledAt !== undefined) out.push({ time: i.lastPulledAt, event: ev.ImagePulled({ ...ref, digest: i.digest }) });
     }
-    for (const [tag, digest] of r.tags) out.push({ time: r.images.get(digest)?.pushedAt ?? r.createdAt, event: ev.TagPut({ ...ref, tag, digest, previous: null }) });
+    for (const [tag, digest] of r.tags)
+      out.push({ time: r.images.get(digest)?.pushedAt ?? r.createdAt, event: ev.TagPut({ ...ref, tag, digest, previous: null }) });
   }
   for (const u of final.uploads.values()) {
     const ref = refOfKey(u.repo);
@@ -147,7 +148,9 @@ export async function compactJournal(history: JournalHistory, target: string): P
     const appended: Promise<unknown>[] = [];
     for (let i = 0; i < events.length; i += 1000)
       appended.push(
-        journal.append(events.slice(i, i + 1000).map((t) => ({ type: t.event.type, v: EVENT_VERSIONS[t.event.type], time: t.time, data: t.event.data }))),
+        journal.append(
+          events.slice(i, i + 1000).map((t) => ({ type: t.event.type, v: EVENT_VERSIONS[t.event.type], time: t.time, data: t.event.data })),
+        ),
       );
     await Promise.all(appended);
     await journal.flush();

@@ -75,7 +75,12 @@ export function* walkFrames(seg: SegmentFile, table: UpcastTable): Generator<Fra
         for (const env of envs) {
           const e = upcast(env, table) as RecordedEvent;
           if (e.seq !== expected)
-            yield { kind: 'fault', offset: off, reason: `sequence gap: frame carries seq ${e.seq}, expected ${expected}`, fault: 'sequence' };
+            yield {
+              kind: 'fault',
+              offset: off,
+              reason: `sequence gap: frame carries seq ${e.seq}, expected ${expected}`,
+              fault: 'sequence',
+            };
           yield { kind: 'event', event: e, offset: off };
           expected = e.seq + 1;
         }

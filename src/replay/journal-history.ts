@@ -32,8 +32,7 @@ export async function openHistory(dir: string): Promise<JournalHistory> {
     throw new ToolError('not-found', `${dir} is not a journal folder (no segments/)`);
   const reader = JournalReader.open(dir, { upcasters: UPCASTERS });
   const firstSeq = segments[0]?.firstSeq ?? 1;
-  const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> =>
-    reader.read(from, to) as Iterable<RecordedEvent>;
+  const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> => reader.read(from, to) as Iterable<RecordedEvent>;
   let lastSeq: number;
   let damage: JournalCorruptError | undefined;
   try {

@@ -31,7 +31,8 @@ export function indexPack(file: string, header: PackHeader, offset: number, size
   const uploads: PackIndex['uploads'] = [];
   for (const [id, n, sha256] of header.uploads) {
     if (!/^[\w.-]+$/.test(id) || id.startsWith('.')) throw new ToolError('corrupt', `${file}: bad upload id '${id}'`);
-    if (!Number.isSafeInteger(n) || n < 0 || !/^[0-9a-f]{64}$/.test(sha256)) throw new ToolError('corrupt', `${file}: bad staged upload ${id}`);
+    if (!Number.isSafeInteger(n) || n < 0 || !/^[0-9a-f]{64}$/.test(sha256))
+      throw new ToolError('corrupt', `${file}: bad staged upload ${id}`);
     uploads.push({ id, offset: pos, size: n, sha256 });
     pos += n;
   }

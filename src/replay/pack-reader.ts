@@ -192,4 +192,3 @@ export async function restorePack(file: string, dir: string, opts: RestoreOption
     await fh.close();
   }
 }
-

@@ -53,7 +53,11 @@ async function* fileBytes(path: string, length: number, scratch?: Buffer): Async
 }
 
 /** Checks that every byte the state needs is in `root`, and fixes the header. */
-export async function preparePack(given: Checkpoint, root: string, opts: { live?: boolean; store?: BlobStore } = {}): Promise<PreparedPack> {
+export async function preparePack(
+  given: Checkpoint,
+  root: string,
+  opts: { live?: boolean; store?: BlobStore } = {},
+): Promise<PreparedPack> {
   // A live state keeps changing while this awaits: take a copy first.
   const cp = opts.live ? { state: cloneState(given.state), marks: new Map(given.marks) } : given;
   if (!opts.store && !opts.live) await settlePacks(root);
@@ -83,7 +87,10 @@ export async function preparePack(given: Checkpoint, root: string, opts: { live?
   for (const u of cp.state.uploads.values()) {
     await store.uploadReady(u.id).catch(() => undefined); // still in a snapshot pack: extracted first
     const path = store.stagingPath(u.id);
-    const have = await stat(path).then((s) => s.size, () => -1);
+    const have = await stat(path).then(
+      (s) => s.size,
+      () => -1,
+    );
     if (have < u.offset) {
       dropped.push(u.id);
       continue;

@@ -31,10 +31,7 @@ export function resolvePosition(text: string, history: JournalHistory, marks?: M
   const lowest = history.firstSeq - 1;
   const check = (seq: number, label: string): Position => {
     if (seq < lowest || seq > history.lastSeq)
-      throw new ToolError(
-        'not-found',
-        `${label} is outside the journal (it holds seq ${lowest === 0 ? 0 : lowest}..${history.lastSeq})`,
-      );
+      throw new ToolError('not-found', `${label} is outside the journal (it holds seq ${lowest === 0 ? 0 : lowest}..${history.lastSeq})`);
     return { seq, label };
   };
   if (t === 'end' || t === 'now' || t === 'latest') return { seq: history.lastSeq, label: 'the end' };

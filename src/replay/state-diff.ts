@@ -58,8 +58,14 @@ export function diffRepository(key: string, a: Repository, b: Repository): Repos
     if (json(sa[setting]) !== json(sb[setting])) c.settingsChanged.push({ setting, from: sa[setting], to: sb[setting] });
   }
   const changed =
-    c.imagesAdded.length + c.imagesRemoved.length + c.tagsAdded.length + c.tagsRemoved.length + c.tagsMoved.length +
-    c.settingsChanged.length + c.blobsLinked + c.blobsUnlinked;
+    c.imagesAdded.length +
+    c.imagesRemoved.length +
+    c.tagsAdded.length +
+    c.tagsRemoved.length +
+    c.tagsMoved.length +
+    c.settingsChanged.length +
+    c.blobsLinked +
+    c.blobsUnlinked;
   return changed > 0 || a.createdAt !== b.createdAt ? c : undefined;
 }
 

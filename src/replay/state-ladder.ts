@@ -66,7 +66,13 @@ function keep(w: Working): Kept {
   w.blobs = false;
   const uploads = new Map<string, Upload>();
   for (const [id, u] of s.uploads) uploads.set(id, { ...u });
-  return { seq: s.seq, registries: s.registries.size === 0 ? new Map() : structuredClone(s.registries), repos: new Map(s.repos), uploads, blobs: s.blobs };
+  return {
+    seq: s.seq,
+    registries: s.registries.size === 0 ? new Map() : structuredClone(s.registries),
+    repos: new Map(s.repos),
+    uploads,
+    blobs: s.blobs,
+  };
 }
 
 /** A working state that starts from a kept one (sharing everything it can). */
@@ -74,7 +80,13 @@ function fork(k: Kept): Working {
   const uploads = new Map<string, Upload>();
   for (const [id, u] of k.uploads) uploads.set(id, { ...u });
   return {
-    state: { seq: k.seq, registries: k.registries.size === 0 ? new Map() : structuredClone(k.registries), repos: new Map(k.repos), uploads, blobs: k.blobs },
+    state: {
+      seq: k.seq,
+      registries: k.registries.size === 0 ? new Map() : structuredClone(k.registries),
+      repos: new Map(k.repos),
+      uploads,
+      blobs: k.blobs,
+    },
     repos: new Set(),
     images: new Set(),
     blobs: false,

@@ -26,7 +26,18 @@ const EITHER_FACE = new Set(['ManifestPut', 'TagPut', 'TagDeleted', 'ImageDelete
 /** Core events of the /v2 face alone (ECR has no blob mount or blob delete). */
 const OCI_ONLY = new Set(['BlobMounted', 'BlobDeleted']);
 /** Types whose log summary the index columns tell (the rest keep theirs, interned). */
-const DERIVED = new Set(['UploadStarted', 'UploadCancelled', 'TagPut', 'TagDeleted', 'ImageDeleted', 'ImagePulled', 'BlobDeleted', 'RepositoryDeleted', 'MarkSet', 'Rewound']);
+const DERIVED = new Set([
+  'UploadStarted',
+  'UploadCancelled',
+  'TagPut',
+  'TagDeleted',
+  'ImageDeleted',
+  'ImagePulled',
+  'BlobDeleted',
+  'RepositoryDeleted',
+  'MarkSet',
+  'Rewound',
+]);
 /** Upload events after UploadStarted name their upload only. */
 const UPLOAD_FOLLOW_UPS = new Set(['ChunkAppended', 'UploadCompleted', 'UploadCancelled']);
 
@@ -161,7 +172,16 @@ export class TimelineIndex {
       other = e.data.mark;
       this.#jumps.set(e.seq, e.data.to);
     } else {
-      face = type === 'RepositoryCreated' ? (e.data.cause === 'push' ? 'oci' : 'ecr') : OCI_ONLY.has(type) ? 'oci' : EITHER_FACE.has(type) ? 'either' : 'ecr';
+      face =
+        type === 'RepositoryCreated'
+          ? e.data.cause === 'push'
+            ? 'oci'
+            : 'ecr'
+          : OCI_ONLY.has(type)
+            ? 'oci'
+            : EITHER_FACE.has(type)
+              ? 'either'
+              : 'ecr';
       other = d.previous ?? d.subject ?? d.from;
     }
     this.#time.set(i, e.time);
@@ -228,7 +248,8 @@ export class TimelineIndex {
       ...(jump === undefined ? {} : { jumpTo: jump }),
     };
     const summary = this.#summary.data[position]!;
-    row.summary = summary === NONE ? this.#derived(seq, row.type, row.face, row.tag, row.digest, row.other) : this.#summaries.list[summary]!;
+    row.summary =
+      summary === NONE ? this.#derived(seq, row.type, row.face, row.tag, row.digest, row.other) : this.#summaries.list[summary]!;
     return row;
   }
 

@@ -93,8 +93,10 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   for (const [digest, size] of digests) {
     const path = store.path(digest);
     const actual = await store.size(digest);
-    if (actual === undefined) faults.push({ kind: 'blob-missing', where: path, message: `blob ${digest} is referenced by the journal but its file is missing` });
-    else if (actual !== size) faults.push({ kind: 'blob-size', where: path, message: `blob ${digest} has ${actual} bytes, the journal says ${size}` });
+    if (actual === undefined)
+      faults.push({ kind: 'blob-missing', where: path, message: `blob ${digest} is referenced by the journal but its file is missing` });
+    else if (actual !== size)
+      faults.push({ kind: 'blob-size', where: path, message: `blob ${digest} has ${actual} bytes, the journal says ${size}` });
     else {
       const got = await digestFile(path, digest);
       if (got !== digest) faults.push({ kind: 'blob-digest', where: path, message: `blob file for ${digest} hashes to ${got}` });
@@ -130,7 +132,12 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
     }).state;
     if (origin) wanted.delete(origin.state.seq);
     for (const s of wanted.keys())
-      if (s > lastGood) faults.push({ kind: 'checkpoint', where: `seq ${s}`, message: `checkpoint at seq ${s} is beyond the readable history (seq ${lastGood})` });
+      if (s > lastGood)
+        faults.push({
+          kind: 'checkpoint',
+          where: `seq ${s}`,
+          message: `checkpoint at seq ${s} is beyond the readable history (seq ${lastGood})`,
+        });
   } catch (err) {
     faults.push({ kind: 'frame', where: history.dir, message: `replay failed: ${(err as Error).message}` });
   }
@@ -138,10 +145,25 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   // Staged bytes of uploads still open at the end.
   if (final)
     for (const u of final.uploads.values()) {
-      const have = await stat(store.stagingPath(u.id)).then((s) => s.size, () => -1);
+      const have = await stat(store.stagingPath(u.id)).then(
+        (s) => s.size,
+        () => -1,
+      );
       if (have < u.offset)
-        faults.push({ kind: 'upload', where: store.stagingPath(u.id), message: `upload ${u.id} holds ${u.offset} bytes in the journal, ${Math.max(0, have)} staged` });
+        faults.push({
+          kind: 'upload',
+          where: store.stagingPath(u.id),
+          message: `upload ${u.id} holds ${u.offset} bytes in the journal, ${Math.max(0, have)} staged`,
+        });
     }
 
-  return { ok: faults.length === 0, events, firstSeq: history.firstSeq, lastSeq: expected - 1, blobs: digests.size, checkpoints: seqs.length, faults };
+  return {
+    ok: faults.length === 0,
+    events,
+    firstSeq: history.firstSeq,
+    lastSeq: expected - 1,
+    blobs: digests.size,
+    checkpoints: seqs.length,
+    faults,
+  };
 }

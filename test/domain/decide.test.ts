@@ -112,7 +112,14 @@ test('PutManifest: an immutable tag cannot move (ImageTagAlreadyExists), an excl
     if (!d.ok) throw new Error(d.error.message);
     return d.events;
   };
-  const moveV1 = when(given([...history, ...putA('v1')]), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', face: 'oci', ...b });
+  const moveV1 = when(given([...history, ...putA('v1')]), {
+    type: 'PutManifest',
+    scope,
+    repository: 'team/app',
+    tag: 'v1',
+    face: 'oci',
+    ...b,
+  });
   t.is(!moveV1.ok && moveV1.error.code, 'ImageTagAlreadyExists');
   const moveLatest = when(given([...history, ...putA('latest-dev')]), {
     type: 'PutManifest',

@@ -59,6 +59,9 @@ test('docker manifest pushes a manifest list of two images', async (t) => {
   t.is(list.mediaType, manifestListType);
   t.deepEqual(
     list.manifests.map((m) => [m.platform.architecture, m.digest]),
-    [['amd64', digests[0]], ['arm64', digests[1]]],
+    [
+      ['amd64', digests[0]],
+      ['arm64', digests[1]],
+    ],
   );
 });

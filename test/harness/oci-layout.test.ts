@@ -75,6 +75,12 @@ testRequiring(['umoci'])('umoci reads the layout and its tag', async (t) => {
   const stat = await run('umoci', ['stat', '--image', `${dir}:v1`, '--json']);
   t.is(stat.code, 0, stat.stderr);
   const history = (JSON.parse(stat.stdout) as { history: { layer: { digest: string } | null; diff_id: string }[] }).history;
-  t.deepEqual(history.map((h) => h.layer?.digest), image.layers.map((l) => l.digest));
-  t.deepEqual(history.map((h) => h.diff_id), image.diffIds);
+  t.deepEqual(
+    history.map((h) => h.layer?.digest),
+    image.layers.map((l) => l.digest),
+  );
+  t.deepEqual(
+    history.map((h) => h.diff_id),
+    image.diffIds,
+  );
 });

@@ -24,7 +24,10 @@ test('skopeo copies a multi-layer image layout in and back out with identical di
   t.deepEqual(raw, image.manifestBytes, 'the registry serves the manifest byte for byte');
   const summary = await skopeo.inspect(ref);
   t.is(summary.Digest, image.manifest.digest);
-  t.deepEqual(summary.Layers, image.layers.map((layer) => layer.digest));
+  t.deepEqual(
+    summary.Layers,
+    image.layers.map((layer) => layer.digest),
+  );
   t.deepEqual(await skopeo.listTags(`docker://${registry.host}/harness/image`), ['v1']);
 
   await skopeo.copy(ref, `oci:${path.join(dir, 'out')}:v1`);

@@ -28,11 +28,13 @@ interface Page {
   located?: number;
 }
 
-const getter = (endpoint: string) => async <T>(p: string, status = 200): Promise<T> => {
-  const res = await fetch(`${endpoint}/_rewind/${p}`);
-  if (res.status !== status) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-};
+const getter =
+  (endpoint: string) =>
+  async <T>(p: string, status = 200): Promise<T> => {
+    const res = await fetch(`${endpoint}/_rewind/${p}`);
+    if (res.status !== status) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
 
 test('GET /_rewind/timeline pages by position, filters by type, face and repository, searches and locates a seq', async (t) => {
   await using emu = await startEmulator({ fork: scenarioDir('rewound-history'), auth: 'none', logger: false });
@@ -40,13 +42,26 @@ test('GET /_rewind/timeline pages by position, filters by type, face and reposit
   const all = await get<Page>('timeline?offset=0&limit=1000');
   const facts = await scenarioFacts('rewound-history');
   t.is(all.total, facts.lastSeq);
-  t.deepEqual(all.rows.map((r) => r.seq), Array.from({ length: facts.lastSeq }, (_, i) => i + 1));
-  t.deepEqual(all.marks, Object.entries(facts.marks).map(([name, seq]) => ({ name, seq })));
+  t.deepEqual(
+    all.rows.map((r) => r.seq),
+    Array.from({ length: facts.lastSeq }, (_, i) => i + 1),
+  );
+  t.deepEqual(
+    all.marks,
+    Object.entries(facts.marks).map(([name, seq]) => ({ name, seq })),
+  );
   const page = await get<Page>('timeline?offset=10&limit=5');
   t.deepEqual(page.rows, all.rows.slice(10, 15));
 
   const admin = await get<Page>('timeline?face=admin');
-  t.deepEqual(admin.rows.map((r) => [r.type, r.jumpTo ?? null]), [['MarkSet', null], ['MarkSet', null], ['Rewound', 10]]);
+  t.deepEqual(
+    admin.rows.map((r) => [r.type, r.jumpTo ?? null]),
+    [
+      ['MarkSet', null],
+      ['MarkSet', null],
+      ['Rewound', 10],
+    ],
+  );
   const tags = await get<Page>('timeline?type=TagPut,TagDeleted&repository=app');
   t.true(tags.rows.length > 0 && tags.rows.every((r) => ['TagPut', 'TagDeleted'].includes(r.type) && r.repository === 'app'));
   const moved = all.rows.find((r) => r.type === 'TagPut' && r.other !== '')!;
@@ -55,7 +70,10 @@ test('GET /_rewind/timeline pages by position, filters by type, face and reposit
   t.true(byDigest.rows.some((r) => r.seq === moved.seq));
   t.true(byDigest.rows.every((r) => r.digest === moved.digest || r.other === moved.digest));
   const byTag = await get<Page>('timeline?q=v3');
-  t.deepEqual(byTag.rows.map((r) => r.type), ['TagPut']);
+  t.deepEqual(
+    byTag.rows.map((r) => r.type),
+    ['TagPut'],
+  );
   const byRepo = await get<Page>('timeline?q=scrat&limit=0');
   t.is(byRepo.total, all.rows.filter((r) => r.repository === 'scratch').length);
   t.is(byRepo.rows.length, 0);
@@ -97,7 +115,13 @@ test('GET /_rewind/registry: an index with its platforms, referrers under their 
     const view = await getter(emu.endpoint)<Registry>('registry');
     const repo = view.repositories[0]!;
     const index = repo.images.find((i) => i.tags.includes('1.0'))!;
-    t.deepEqual(index.manifests?.map((m) => [m.platform, m.present]), [['linux/amd64', true], ['linux/arm64', true]]);
+    t.deepEqual(
+      index.manifests?.map((m) => [m.platform, m.present]),
+      [
+        ['linux/amd64', true],
+        ['linux/arm64', true],
+      ],
+    );
     t.true(repo.images.filter((i) => i.partOf?.includes(index.digest)).length === 2);
     const paged = await getter(emu.endpoint)<Registry>('registry?repository=multi&offset=1&limit=1');
     t.is(paged.repositories[0]!.images.length, 1);
@@ -115,7 +139,8 @@ test('GET /_rewind/registry: an index with its platforms, referrers under their 
   }
   await using emu = await startEmulator({ fork: scenarioDir('rewound-history'), auth: 'none', logger: false });
   const get = getter(emu.endpoint);
-  const tagsAt = async (at: string) => (await get<Registry>(`registry?at=${at}`)).repositories.map((r) => [r.name, r.images.flatMap((i) => i.tags).sort()]);
+  const tagsAt = async (at: string) =>
+    (await get<Registry>(`registry?at=${at}`)).repositories.map((r) => [r.name, r.images.flatMap((i) => i.tags).sort()]);
   t.deepEqual(await tagsAt('v1'), [['app', ['latest', 'v1']]]);
   t.deepEqual(await tagsAt('v2'), [['app', ['latest', 'v2']]]);
   t.deepEqual(await tagsAt('24'), [['app', ['latest', 'v1']]], 'a Rewound event brings the marked state back');
@@ -143,27 +168,47 @@ test('GET /_rewind/diff names what appeared, vanished and moved; a new repositor
   const d = await get<Diff>('diff?from=v1&to=v2');
   const app = d.repositories[0]!;
   t.is(d.repositories.length, 1);
-  t.deepEqual(app.imagesAdded.map((i) => i.tags), [['latest', 'v2']]);
-  t.deepEqual(app.imagesRemoved.map((i) => i.tags), [['latest', 'v1']]);
-  t.deepEqual(app.tagsMoved.map((m) => [m.tag, m.from, m.to]), [['latest', app.imagesRemoved[0]!.digest, app.imagesAdded[0]!.digest]]);
-  t.deepEqual(app.tagsAdded.map((x) => x.tag), ['v2']);
-  t.deepEqual(app.tagsRemoved.map((x) => x.tag), ['v1']);
+  t.deepEqual(
+    app.imagesAdded.map((i) => i.tags),
+    [['latest', 'v2']],
+  );
+  t.deepEqual(
+    app.imagesRemoved.map((i) => i.tags),
+    [['latest', 'v1']],
+  );
+  t.deepEqual(
+    app.tagsMoved.map((m) => [m.tag, m.from, m.to]),
+    [['latest', app.imagesRemoved[0]!.digest, app.imagesAdded[0]!.digest]],
+  );
+  t.deepEqual(
+    app.tagsAdded.map((x) => x.tag),
+    ['v2'],
+  );
+  t.deepEqual(
+    app.tagsRemoved.map((x) => x.tag),
+    ['v1'],
+  );
   const created = (await get<Diff>('diff?from=32&to=41')).repositories.find((r) => r.repository === 'scratch')!;
   t.is(created.status, 'created');
-  t.deepEqual(created.tagsAdded.map((x) => x.tag), ['tmp']);
+  t.deepEqual(
+    created.tagsAdded.map((x) => x.tag),
+    ['tmp'],
+  );
   t.is(created.imagesAdded.length, 1);
   t.is((await get<Diff>('diff?from=41&to=42')).repositories[0]?.status, 'deleted');
   t.true((await get<Diff>('diff?from=v1&to=24')).same, 'the rewind to v1 restored exactly the v1 state');
   await get('diff?from=v1', 400);
 });
 
-test('GET /_rewind/image tells an image\'s story with its manifest and config', async (t) => {
+test("GET /_rewind/image tells an image's story with its manifest and config", async (t) => {
   await using emu = await startEmulator({ fork: scenarioDir('rewound-history'), auth: 'none', logger: false });
   const get = getter(emu.endpoint);
   const v1 = (await get<Registry>('registry?at=v1')).repositories[0]!.images[0]!.digest;
-  const story = await get<{ events: { seq: number; role: string }[]; manifest: { config: { digest: string } }; config: { digest: string; json: { os: string } } }>(
-    `image?repository=app&digest=${v1}`,
-  );
+  const story = await get<{
+    events: { seq: number; role: string }[];
+    manifest: { config: { digest: string } };
+    config: { digest: string; json: { os: string } };
+  }>(`image?repository=app&digest=${v1}`);
   t.deepEqual(story.events.map((e) => e.role).slice(0, 3), ['pushed', 'tagged v1', 'tagged latest']);
   t.true(story.events.some((e) => /^tag latest moved away/.test(e.role)));
   t.true(story.events.some((e) => e.role === 'deleted'));
@@ -196,7 +241,10 @@ test('GET /_rewind/snapshot?at= is a snapshot file of that position', async (t) 
   const { writeFile } = await import('node:fs/promises');
   await writeFile(file, Buffer.from(await res.arrayBuffer()));
   await using copy = await startEmulator({ fromSnapshot: file, journal: path.join(dir, 'restored'), auth: 'none', logger: false });
-  const tags = (await getter(copy.endpoint)<Registry>('registry')).repositories.map((r) => [r.name, r.images.flatMap((i) => i.tags).sort()]);
+  const tags = (await getter(copy.endpoint)<Registry>('registry')).repositories.map((r) => [
+    r.name,
+    r.images.flatMap((i) => i.tags).sort(),
+  ]);
   t.deepEqual(tags, [['app', ['latest', 'v2']]]);
 });
 
@@ -220,7 +268,9 @@ test('GET /_rewind/ui serves the page from the package: html, script and style, 
 
 test('ecr-rewind inspect serves the page on a read-only view of a journal folder', async (t) => {
   const bin = path.resolve('tools/ecr-rewind.js');
-  const child = spawn(process.execPath, [bin, 'inspect', scenarioDir('rewound-history'), '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'inspect', scenarioDir('rewound-history'), '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGTERM');
   });

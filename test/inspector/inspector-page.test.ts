@@ -32,7 +32,9 @@ interface Row {
 /** The rows the virtual list shows now. */
 const visibleRows = (page: Page): Promise<Row[]> =>
   page.$$eval('[data-testid=timeline] [role=option]', (els) =>
-    els.map((e) => ({ seq: Number(e.getAttribute('data-seq')), type: e.querySelector('.type')?.textContent ?? '' })).sort((a, b) => a.seq - b.seq),
+    els
+      .map((e) => ({ seq: Number(e.getAttribute('data-seq')), type: e.querySelector('.type')?.textContent ?? '' }))
+      .sort((a, b) => a.seq - b.seq),
   );
 
 /** Waits until the registry panel shows the state after `seq`. */
@@ -43,7 +45,9 @@ async function stateShown(page: Page, seq: number): Promise<void> {
 /** repository -> tags shown in the registry panel. */
 const tagsShown = (page: Page): Promise<Record<string, string[]>> =>
   page.$$eval('[data-testid=registry] details.repo', (repos) =>
-    Object.fromEntries(repos.map((r) => [r.getAttribute('data-repository') ?? '', [...r.querySelectorAll('.tag')].map((t) => t.textContent ?? '').sort()])),
+    Object.fromEntries(
+      repos.map((r) => [r.getAttribute('data-repository') ?? '', [...r.querySelectorAll('.tag')].map((t) => t.textContent ?? '').sort()]),
+    ),
   );
 
 async function openInspector(page: Page, endpoint: string): Promise<void> {
@@ -68,7 +72,10 @@ test('the timeline lists the scenario, the keyboard steps through it and the reg
   await stateShown(page, 42);
   t.deepEqual(await tagsShown(page), { app: ['latest', 'v1', 'v3'] });
   const last = await visibleRows(page);
-  t.deepEqual(last.slice(-5), journal.events.slice(-5).map((e) => ({ seq: e.seq, type: e.type })));
+  t.deepEqual(
+    last.slice(-5),
+    journal.events.slice(-5).map((e) => ({ seq: e.seq, type: e.type })),
+  );
   await screenshot(page, 'timeline-end');
 
   await page.keyboard.press('Home');
@@ -76,7 +83,10 @@ test('the timeline lists the scenario, the keyboard steps through it and the reg
   t.deepEqual(await tagsShown(page), { app: [] });
   const first = await visibleRows(page);
   t.true(first.length >= 15, `only ${first.length} rows rendered`);
-  t.deepEqual(first, journal.events.slice(0, first.length).map((e) => ({ seq: e.seq, type: e.type })));
+  t.deepEqual(
+    first,
+    journal.events.slice(0, first.length).map((e) => ({ seq: e.seq, type: e.type })),
+  );
 
   for (let i = 0; i < 9; i++) await page.keyboard.press('j');
   await stateShown(page, 10);
@@ -107,8 +117,14 @@ test('the timeline lists the scenario, the keyboard steps through it and the reg
     throw err;
   });
   const story = await page.$$eval('[data-testid=image-story] ol.story li', (els) => els.map((e) => e.textContent ?? ''));
-  t.true(story.some((s) => /pushed/.test(s)), story.join(' | '));
-  t.true(story.some((s) => /tagged v1/.test(s)), story.join(' | '));
+  t.true(
+    story.some((s) => /pushed/.test(s)),
+    story.join(' | '),
+  );
+  t.true(
+    story.some((s) => /tagged v1/.test(s)),
+    story.join(' | '),
+  );
   t.regex((await page.textContent('[data-testid=image-story] pre.json')) ?? '', /"schemaVersion": 2/);
   await screenshot(page, 'image-story');
 
@@ -134,10 +150,13 @@ test('the diff between two marks names exactly the tags and images that changed'
     els.map((e) => [e.getAttribute('data-change'), e.getAttribute('data-tag') ?? e.getAttribute('data-digest')]),
   );
   const state = async (at: string) =>
-    (await (await fetch(`${emu.endpoint}/_rewind/state?at=${at}`)).json()) as { repositories: { name: string; images: { digest: string; tags: string[] }[] }[] };
+    (await (await fetch(`${emu.endpoint}/_rewind/state?at=${at}`)).json()) as {
+      repositories: { name: string; images: { digest: string; tags: string[] }[] }[];
+    };
   const [v1, v2] = [await state('v1'), await state('v2')];
   const digests = (s: typeof v1) => s.repositories.flatMap((r) => r.images.map((i) => i.digest));
-  const tags = (s: typeof v1) => new Map(s.repositories.flatMap((r) => r.images.flatMap((i) => i.tags.map((tag) => [tag, i.digest] as const))));
+  const tags = (s: typeof v1) =>
+    new Map(s.repositories.flatMap((r) => r.images.flatMap((i) => i.tags.map((tag) => [tag, i.digest] as const))));
   const [d1, d2, t1, t2] = [digests(v1), digests(v2), tags(v1), tags(v2)];
   const expected = [
     ...d2.filter((d) => !d1.includes(d)).map((d) => ['image-added', d]),
@@ -148,7 +167,10 @@ test('the diff between two marks names exactly the tags and images that changed'
   ];
   t.deepEqual(changes, expected);
   // the scenario's own words: latest moved (one line), v2 added, v1 removed with its image
-  t.deepEqual(changes.map(([kind]) => kind), ['image-added', 'image-removed', 'tag-moved', 'tag-added', 'tag-removed']);
+  t.deepEqual(
+    changes.map(([kind]) => kind),
+    ['image-added', 'image-removed', 'tag-moved', 'tag-added', 'tag-removed'],
+  );
   t.is(changes.find(([kind]) => kind === 'tag-moved')?.[1], 'latest');
   await screenshot(page, 'diff-between-marks');
 });
@@ -158,7 +180,9 @@ awsTest('a reset from the page changes what aws ecr describe-images returns', as
   await using emu = await startEmulator({ fork: scenarioDir('rewound-history'), auth: 'none', logger: false });
   await using aws = await createAwsCli({ endpointUrl: emu.endpoint });
   const describe = async (): Promise<string[]> =>
-    ((await aws.awsJson<{ imageDetails: { imageTags?: string[] }[] }>(['ecr', 'describe-images', '--repository-name', 'app'])).imageDetails.flatMap((i) => i.imageTags ?? [])).sort();
+    (await aws.awsJson<{ imageDetails: { imageTags?: string[] }[] }>(['ecr', 'describe-images', '--repository-name', 'app'])).imageDetails
+      .flatMap((i) => i.imageTags ?? [])
+      .sort();
   t.deepEqual(await describe(), ['latest', 'v1', 'v3']);
   await using browser = await launchChromium();
   const page = await browser.page();
@@ -228,7 +252,9 @@ test('keyboard navigable and readable at 1280x800 and on a narrow window', async
     const reached = new Set<string>();
     for (let i = 0; i < 12; i++) {
       await page.keyboard.press('Tab');
-      reached.add(await page.evaluate<string>(`document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName ?? ''`));
+      reached.add(
+        await page.evaluate<string>(`document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName ?? ''`),
+      );
     }
     t.true(reached.has('Search') && reached.has('Timeline of events'), [...reached].join(', '));
     t.true((await page.$$('[data-testid=registry] tr.referrer')).length > 0, 'the signature is nested under its subject');

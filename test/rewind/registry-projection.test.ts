@@ -15,7 +15,12 @@ async function richState(name: string): Promise<RegistryState> {
   const state = cloneState(await replayed(scenarioDir(name)));
   const images = [...state.repos.values()].flatMap((r) => [...r.images.values()]);
   if (images[0]) images[0].lastPulledAt = 1_767_225_700_000;
-  if (images[1]) Object.assign(images[1], { storageClass: 'ARCHIVE', storageClassChangedAt: 1_767_225_800_000, extra: { scan: { status: 'COMPLETE' } } });
+  if (images[1])
+    Object.assign(images[1], {
+      storageClass: 'ARCHIVE',
+      storageClassChangedAt: 1_767_225_800_000,
+      extra: { scan: { status: 'COMPLETE' } },
+    });
   return state;
 }
 
@@ -80,5 +85,7 @@ test('each digest is stored once in the version-2 form, however many images, tag
 
 test('a checkpoint of a registry projection version this build does not know is refused', (t) => {
   const body = packr.pack([1, [[REGISTRY_PROJECTION.name, 99, {}]]]);
-  t.throws(() => decodeCheckpointBody(body, 'future.snap'), { message: /future\.snap: no registry projection of a version this build reads \(1, 2\)/ });
+  t.throws(() => decodeCheckpointBody(body, 'future.snap'), {
+    message: /future\.snap: no registry projection of a version this build reads \(1, 2\)/,
+  });
 });

@@ -17,7 +17,6 @@ import { SCENARIO_NAMES, scenarioDir, tempDir } from './rewind-support.ts';
 
 const clientTest = testRequiring(['skopeo']);
 
-
 for (const name of SCENARIO_NAMES) {
   clientTest(`snapshot of ${name}, restored on another folder: skopeo pulls every tag back with identical digests`, async (t) => {
     const dir = await tempDir(t);
@@ -26,7 +25,8 @@ for (const name of SCENARIO_NAMES) {
     let hash: string;
     {
       await using source = await startEmulator({ fork: scenarioDir(name), auth: 'none', logger: false });
-      for (const repo of source.engine.state.repos.values()) for (const [tag, digest] of repo.tags) tags.push({ repo: repo.name, tag, digest });
+      for (const repo of source.engine.state.repos.values())
+        for (const [tag, digest] of repo.tags) tags.push({ repo: repo.name, tag, digest });
       hash = stateHash(source.engine.state);
       await source.snapshot(file);
     }
@@ -48,7 +48,7 @@ for (const name of SCENARIO_NAMES) {
   });
 }
 
-test('a restored journal keeps working: new events continue after the snapshot\'s sequence number', async (t) => {
+test("a restored journal keeps working: new events continue after the snapshot's sequence number", async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'snap');
   {

@@ -31,7 +31,11 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 /** A snapshot file of a recorded scenario, and the state it holds. */
 async function scenarioSnapshot(dir: string, name: string): Promise<{ file: string; state: RegistryState }> {
@@ -119,10 +123,17 @@ test('a blob whose bytes in the pack are corrupt is refused and never written to
   await emu.blobsSettled();
   const store = new BlobStore(journal, { durable: false });
   t.false(await exists(store.path(victim.digest)), 'the wrong bytes never reach the blob store');
-  t.true(logged.some((l) => l.includes(victim.digest) && l.includes('.pack')), 'the error names the blob and the pack');
+  t.true(
+    logged.some((l) => l.includes(victim.digest) && l.includes('.pack')),
+    'the error names the blob and the pack',
+  );
   t.is((await readdir(packsDir(journal))).filter((n) => n.endsWith('.pack')).length, 1, 'the pack is kept');
   const { wrong } = await pullEverything(emu.endpoint, emu.engine.state);
-  t.deepEqual(wrong.filter((w) => !w.endsWith(victim.digest)), [], 'every other blob is served right');
+  t.deepEqual(
+    wrong.filter((w) => !w.endsWith(victim.digest)),
+    [],
+    'every other blob is served right',
+  );
   t.true(wrong.some((w) => w.endsWith(victim.digest)));
 });
 

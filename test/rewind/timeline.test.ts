@@ -33,7 +33,15 @@ type Op =
 
 const repo = fc.constantFrom('alpha', 'beta');
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant('push' as const), repo, tag: fc.constantFrom('v1', 'v2', 'latest'), content: fc.integer({ min: 0, max: 3 }) }), weight: 4 },
+  {
+    arbitrary: fc.record({
+      op: fc.constant('push' as const),
+      repo,
+      tag: fc.constantFrom('v1', 'v2', 'latest'),
+      content: fc.integer({ min: 0, max: 3 }),
+    }),
+    weight: 4,
+  },
   fc.record({ op: fc.constant('untag' as const), repo, tag: fc.constantFrom('v1', 'v2', 'latest') }),
   fc.record({ op: fc.constant('delete' as const), repo, content: fc.integer({ min: 0, max: 3 }) }),
   { arbitrary: fc.record({ op: fc.constant('pull' as const), repo, content: fc.integer({ min: 0, max: 3 }) }), weight: 2 },
@@ -46,7 +54,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 function manifestOf(content: number): { config: Buffer; manifest: Buffer } {
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', content }));
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: OCI, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length }, layers: [] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: [],
+    }),
   );
   return { config, manifest };
 }
@@ -62,7 +75,15 @@ async function apply(engine: Engine, o: Op, uploads: { n: number }): Promise<voi
       await engine.execute({ type: 'PushBlob', ...at, uploadId: `u${uploads.n++}`, digest: sha(config), size: config.length });
       const parsed = parseManifest(manifest, OCI);
       if (!parsed.ok) throw new Error(parsed.message);
-      await engine.execute({ type: 'PutManifest', ...at, digest: sha(manifest), bytes: manifest, manifest: parsed.manifest, tag: o.tag, face: 'oci' });
+      await engine.execute({
+        type: 'PutManifest',
+        ...at,
+        digest: sha(manifest),
+        bytes: manifest,
+        manifest: parsed.manifest,
+        tag: o.tag,
+        face: 'oci',
+      });
       return;
     }
     case 'untag':
@@ -90,14 +111,21 @@ async function apply(engine: Engine, o: Op, uploads: { n: number }): Promise<voi
 
 async function record(dir: string, ops: Op[]): Promise<void> {
   const journal = await Journal.open(dir, { fsync: 'never' });
-  const engine = new Engine(journal, steppingClock(Date.parse('2026-01-01T00:00:00Z'), 1000), { state: emptyState(), marks: new Map(), atMarks: new Map() });
+  const engine = new Engine(journal, steppingClock(Date.parse('2026-01-01T00:00:00Z'), 1000), {
+    state: emptyState(),
+    marks: new Map(),
+    atMarks: new Map(),
+  });
   const uploads = { n: 0 };
   for (const name of ['alpha', 'beta']) await apply(engine, { op: 'create', repo: name }, uploads);
   for (const o of ops) await apply(engine, o, uploads).catch(() => undefined); // refused operations change nothing
   await journal.close();
 }
 
-async function timelineOf(dir: string, rungEvery: number): Promise<{ timeline: Timeline; lastSeq: number; history: Awaited<ReturnType<typeof openHistory>> }> {
+async function timelineOf(
+  dir: string,
+  rungEvery: number,
+): Promise<{ timeline: Timeline; lastSeq: number; history: Awaited<ReturnType<typeof openHistory>> }> {
   const history = await openHistory(dir);
   const timeline = new Timeline(
     { firstSeq: history.firstSeq, origin: () => history.origin, lastSeq: () => history.lastSeq, read: (a, b) => history.read(a, b) },
@@ -112,27 +140,32 @@ test('the state ladder equals a replay from scratch at every seq, asked in any o
   let run = 0;
   let checked = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 7 }), fc.integer(), async (ops, rungEvery, seed) => {
-      const dir = `${root}/run-${run++}`;
-      await record(dir, ops);
-      const { timeline, lastSeq, history } = await timelineOf(dir, rungEvery);
-      const expected: string[] = [];
-      for (let s = 0; s <= lastSeq; s++) expected.push(stateHash(await stateAtSeq(history, s, { ignoreCheckpoints: true })));
-      // ascending, then a shuffled order (exercises the cursor and the rungs)
-      const order = [...expected.keys()];
-      let x = seed >>> 0;
-      const shuffled = [...order].sort(() => ((x = (x * 1103515245 + 12345) >>> 0) & 1 ? 1 : -1));
-      const copies = new Map<number, string>();
-      for (const s of [...order, ...shuffled]) {
-        const got = stateHash(timeline.stateAt(s));
-        if (got !== expected[s]) throw new Error(`state at seq ${s} differs from a replay (rungs every ${rungEvery})`);
-        if (s % 3 === 0) copies.set(s, stateHash(timeline.copyAt(s)));
-        checked++;
-      }
-      // the copies were not changed by what came after them
-      for (const [s, hash] of copies) if (hash !== expected[s]) throw new Error(`copy at seq ${s} changed`);
-      timeline.close();
-    }),
+    fc.asyncProperty(
+      fc.array(opArb, { minLength: 1, maxLength: 30 }),
+      fc.integer({ min: 1, max: 7 }),
+      fc.integer(),
+      async (ops, rungEvery, seed) => {
+        const dir = `${root}/run-${run++}`;
+        await record(dir, ops);
+        const { timeline, lastSeq, history } = await timelineOf(dir, rungEvery);
+        const expected: string[] = [];
+        for (let s = 0; s <= lastSeq; s++) expected.push(stateHash(await stateAtSeq(history, s, { ignoreCheckpoints: true })));
+        // ascending, then a shuffled order (exercises the cursor and the rungs)
+        const order = [...expected.keys()];
+        let x = seed >>> 0;
+        const shuffled = [...order].sort(() => ((x = (x * 1103515245 + 12345) >>> 0) & 1 ? 1 : -1));
+        const copies = new Map<number, string>();
+        for (const s of [...order, ...shuffled]) {
+          const got = stateHash(timeline.stateAt(s));
+          if (got !== expected[s]) throw new Error(`state at seq ${s} differs from a replay (rungs every ${rungEvery})`);
+          if (s % 3 === 0) copies.set(s, stateHash(timeline.copyAt(s)));
+          checked++;
+        }
+        // the copies were not changed by what came after them
+        for (const [s, hash] of copies) if (hash !== expected[s]) throw new Error(`copy at seq ${s} changed`);
+        timeline.close();
+      },
+    ),
     { numRuns: 25 },
   );
   t.true(checked > 500, `only ${checked} positions checked`);
@@ -153,13 +186,28 @@ test('the timeline index: faces, jumps, marks, filters and search over a recorde
   const rewound = rows.find((r) => r.type === 'Rewound')!;
   t.is(rewound.face, 'admin');
   t.is(rewound.jumpTo, 10);
-  t.deepEqual([...index.marks], [['v1', 10], ['v2', 22]]);
+  t.deepEqual(
+    [...index.marks],
+    [
+      ['v1', 10],
+      ['v2', 22],
+    ],
+  );
 
   const seqs = (f: Parameters<typeof index.select>[0]) => (index.select(f) ?? []).map((p) => index.row(p).seq);
-  t.deepEqual(seqs({ faces: ['admin'] }).map((s) => rows[s - 1]!.type), ['MarkSet', 'MarkSet', 'Rewound']);
-  t.deepEqual(seqs({ repository: 'scratch', types: ['RepositoryCreated', 'RepositoryDeleted'] }).map((s) => rows[s - 1]!.type), ['RepositoryCreated', 'RepositoryDeleted']);
+  t.deepEqual(
+    seqs({ faces: ['admin'] }).map((s) => rows[s - 1]!.type),
+    ['MarkSet', 'MarkSet', 'Rewound'],
+  );
+  t.deepEqual(
+    seqs({ repository: 'scratch', types: ['RepositoryCreated', 'RepositoryDeleted'] }).map((s) => rows[s - 1]!.type),
+    ['RepositoryCreated', 'RepositoryDeleted'],
+  );
   t.true(seqs({ repository: 'scratch' }).every((s) => rows[s - 1]!.repository === 'scratch'));
-  t.deepEqual(seqs({ types: ['TagPut'], search: 'latest' }).map((s) => rows[s - 1]!.tag), ['latest', 'latest']);
+  t.deepEqual(
+    seqs({ types: ['TagPut'], search: 'latest' }).map((s) => rows[s - 1]!.tag),
+    ['latest', 'latest'],
+  );
   const digest = rows.find((r) => r.type === 'ManifestPut')!.digest;
   const byPrefix = seqs({ search: digest.slice(7, 19) });
   t.true(byPrefix.length >= 3);
@@ -179,7 +227,11 @@ test('timeline rows say what `log` says: repository and summary of every event o
     for (const e of history.read(1)) {
       const row = timeline.index.row(e.seq - timeline.index.firstSeq);
       const log = eventRow(e, uploads);
-      t.deepEqual([row.seq, row.type, row.repository, row.summary], [log.seq, log.type, log.repository, log.summary], `${name} seq ${e.seq}`);
+      t.deepEqual(
+        [row.seq, row.type, row.repository, row.summary],
+        [log.seq, log.type, log.repository, log.summary],
+        `${name} seq ${e.seq}`,
+      );
     }
     timeline.close();
   }
@@ -189,14 +241,22 @@ test('the timeline follows a journal that grows', async (t) => {
   const dir = await tempDir(t);
   const journal = await Journal.open(dir, { fsync: 'never' });
   const engine = new Engine(journal, steppingClock(0, 1), { state: emptyState(), marks: new Map(), atMarks: new Map() });
-  const timeline = new Timeline({ firstSeq: 1, origin: () => undefined, lastSeq: () => journal.lastSeq, read: (a, b) => journal.read(a, b) as Iterable<RecordedEvent> });
+  const timeline = new Timeline({
+    firstSeq: 1,
+    origin: () => undefined,
+    lastSeq: () => journal.lastSeq,
+    read: (a, b) => journal.read(a, b) as Iterable<RecordedEvent>,
+  });
   await apply(engine, { op: 'create', repo: 'alpha' }, { n: 0 });
   await timeline.ready();
   t.is(timeline.index.count, 1);
   await apply(engine, { op: 'push', repo: 'alpha', tag: 'v1', content: 1 }, { n: 0 });
   await timeline.ready();
   t.is(timeline.index.count, journal.lastSeq);
-  t.deepEqual([...timeline.stateAt(journal.lastSeq).repos.values()].map((r) => [...r.tags.keys()]), [['v1']]);
+  t.deepEqual(
+    [...timeline.stateAt(journal.lastSeq).repos.values()].map((r) => [...r.tags.keys()]),
+    [['v1']],
+  );
   timeline.close();
   await journal.close();
 });

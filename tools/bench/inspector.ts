@@ -36,7 +36,7 @@ const START = Date.parse('2026-01-01T00:00:00Z');
 /** A small deterministic random source (the same journal on every run). */
 function lcg(seed: number): () => number {
   let x = seed >>> 0;
-  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 export interface BuiltJournal {
@@ -56,7 +56,9 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
   const flush = (): void => {
     if (batch.length === 0) return;
     const first = seq - batch.length;
-    appended.push(journal.append(batch.map((e, i) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: START + (first + i) * 50, data: e.data }))));
+    appended.push(
+      journal.append(batch.map((e, i) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: START + (first + i) * 50, data: e.data }))),
+    );
     batch.length = 0;
   };
   const add = (e: DomainEvent): void => {
@@ -73,7 +75,9 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
   const push = (repository: string, tag: string): void => {
     const ref = { ...scope, repository };
     const n = imageNo++;
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: new Date(START + n).toISOString(), build: n }));
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', created: new Date(START + n).toISOString(), build: n }),
+    );
     const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
     const uploadId = `upload-${uploadNo++}`;
     add(ev.UploadStarted({ ...ref, uploadId, via: 'oci' }));
@@ -88,7 +92,20 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
       }),
     );
     const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`;
-    add(ev.ManifestPut({ ...ref, digest, mediaType: OCI, bytes: manifest, size: config.length + 31_457_280, blobs: [configDigest, layer], manifests: [], subject: null, artifactType: null, configMediaType: 'application/vnd.oci.image.config.v1+json' }));
+    add(
+      ev.ManifestPut({
+        ...ref,
+        digest,
+        mediaType: OCI,
+        bytes: manifest,
+        size: config.length + 31_457_280,
+        blobs: [configDigest, layer],
+        manifests: [],
+        subject: null,
+        artifactType: null,
+        configMediaType: 'application/vnd.oci.image.config.v1+json',
+      }),
+    );
     const m = model.get(repository)!;
     m.images.push(digest);
     for (const t of [tag, 'latest']) {
@@ -100,7 +117,18 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
 
   for (const repository of repos) {
     const ref = { ...scope, repository };
-    add(ev.RepositoryCreated({ ...ref, imageTagMutability: 'MUTABLE', imageTagMutabilityExclusionFilters: [], scanOnPush: false, encryptionType: 'AES256', kmsKey: null, resourceTags: [], cause: 'api' }));
+    add(
+      ev.RepositoryCreated({
+        ...ref,
+        imageTagMutability: 'MUTABLE',
+        imageTagMutabilityExclusionFilters: [],
+        scanOnPush: false,
+        encryptionType: 'AES256',
+        kmsKey: null,
+        resourceTags: [],
+        cause: 'api',
+      }),
+    );
     add(ev.BlobMounted({ ...ref, digest: layer, size: 31_457_280, from: null }));
     model.set(repository, { tags: new Map(), images: [] });
   }
@@ -148,7 +176,12 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
   // the checkpoint a server writes when it stops: a start need not replay the journal
   // (folded by the inspector's own timeline: replay() clones the whole state at every rewind)
   const history = await openHistory(dir);
-  const timeline = new Timeline({ firstSeq: 1, origin: () => undefined, lastSeq: () => history.lastSeq, read: (a, b) => history.read(a, b) });
+  const timeline = new Timeline({
+    firstSeq: 1,
+    origin: () => undefined,
+    lastSeq: () => history.lastSeq,
+    read: (a, b) => history.read(a, b),
+  });
   await timeline.ready();
   await writeSnapshot(dir, history.lastSeq, [
     { ...REGISTRY_PROJECTION, state: encodeRegistryState(timeline.copyAt(history.lastSeq)) },
@@ -158,7 +191,16 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
   return { events: history.lastSeq, baseImages, rewinds, repositories: repos.length };
 }
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export async function run(args: string[]): Promise<void> {
@@ -177,7 +219,13 @@ export async function run(args: string[]): Promise<void> {
     t0 = performance.now();
     await using emu = await startEmulator({ journal: dir, auth: 'none', fsync: 'never', logger: false });
     console.log(`server start (from its checkpoint): ${(performance.now() - t0).toFixed(0)} ms`);
-    const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 }, bypassCSP: true });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+      bypassCSP: true,
+    });
     try {
       const page = await context.newPage();
       const last = emu.engine.journal.lastSeq;
@@ -191,10 +239,14 @@ export async function run(args: string[]): Promise<void> {
       await shown(last);
       await page.waitForSelector(`[data-testid=timeline] [data-seq="${last}"]`);
       const interactive = performance.now() - t0;
-      console.log(`page interactive (timeline rows and the registry at the end shown), cold server: ${interactive.toFixed(0)} ms   (target < 2000 ms)`);
+      console.log(
+        `page interactive (timeline rows and the registry at the end shown), cold server: ${interactive.toFixed(0)} ms   (target < 2000 ms)`,
+      );
       t0 = performance.now();
       await (await fetch(`${emu.endpoint}/_rewind/timeline/facets`)).json();
-      console.log(`index of the journal ready (one background pass, after the page opened): ${(performance.now() - t0).toFixed(0)} ms more`);
+      console.log(
+        `index of the journal ready (one background pass, after the page opened): ${(performance.now() - t0).toFixed(0)} ms more`,
+      );
 
       // jumps to positions spread over the journal, and a keyboard step from each
       const rand = lcg(99);

@@ -22,12 +22,7 @@ export function templateMatches(prefix: string, name: string): boolean {
 }
 
 /** The template that applies to `name` for `appliedFor`, if any. */
-export function templateFor(
-  state: RegistryState,
-  scope: RegistryScope,
-  name: string,
-  appliedFor: string,
-): StoredTemplate | undefined {
+export function templateFor(state: RegistryState, scope: RegistryScope, name: string, appliedFor: string): StoredTemplate | undefined {
   const templates = state.registries.get(scopeKey(scope))?.templates;
   if (!templates) return undefined;
   let best: StoredTemplate | undefined;
@@ -40,19 +35,12 @@ export function templateFor(
 }
 
 /** The events a push to missing `name` causes (RepositoryCreated first), or undefined when no template applies. */
-export function createOnPush(
-  state: RegistryState,
-  scope: RegistryScope,
-  name: string,
-  ctx: DecideContext,
-): DomainEvent[] | undefined {
+export function createOnPush(state: RegistryState, scope: RegistryScope, name: string, ctx: DecideContext): DomainEvent[] | undefined {
   void ctx;
   const t = templateFor(state, scope, name, 'CREATE_ON_PUSH');
   if (!t) return undefined;
   const ref = { account: scope.account, region: scope.region, repository: name };
-  const events: DomainEvent[] = [
-    repositoryCreated(ref, { ...t, scanOnPush: false }, 'push'),
-  ];
+  const events: DomainEvent[] = [repositoryCreated(ref, { ...t, scanOnPush: false }, 'push')];
   if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ policyText: t.repositoryPolicy, ...ref }));
   return events;
 }

@@ -96,9 +96,16 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
     case 'PutAccountSetting': {
       const allowed = ACCOUNT_SETTING_VALUES[c.name];
       if (!allowed)
-        return no(domainError('Validation', `Invalid account setting name '${c.name}'; valid names: ${Object.keys(ACCOUNT_SETTING_VALUES).join(', ')}`));
+        return no(
+          domainError(
+            'Validation',
+            `Invalid account setting name '${c.name}'; valid names: ${Object.keys(ACCOUNT_SETTING_VALUES).join(', ')}`,
+          ),
+        );
       if (!allowed.includes(c.value))
-        return no(domainError('Validation', `Invalid value '${c.value}' for account setting '${c.name}'; valid values: ${allowed.join(', ')}`));
+        return no(
+          domainError('Validation', `Invalid value '${c.value}' for account setting '${c.name}'; valid values: ${allowed.join(', ')}`),
+        );
       return ok(ev.AccountSettingPut({ name: c.name, value: c.value, ...regOf(c.scope) }));
     }
     case 'PutRegistryScanningConfiguration':
@@ -107,7 +114,9 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       return ok(ev.SigningConfigurationPut({ rules: c.rules, ...regOf(c.scope) }));
     case 'DeleteSigningConfiguration':
       if (!registry(state, c.scope).signing)
-        return no(domainError('SigningConfigurationNotFound', `Signing configuration does not exist in the registry with id '${c.scope.account}'`));
+        return no(
+          domainError('SigningConfigurationNotFound', `Signing configuration does not exist in the registry with id '${c.scope.account}'`),
+        );
       return ok(ev.SigningConfigurationDeleted(regOf(c.scope)));
     case 'RegisterPullTimeUpdateExclusion':
       if (registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
@@ -136,7 +145,12 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       if ('code' in repo) return no(repo);
       const image = repo.images.get(c.digest);
       if (!image)
-        return no(domainError('ImageNotFound', `The image with imageId {imageDigest:'${c.digest}'} does not exist within the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`));
+        return no(
+          domainError(
+            'ImageNotFound',
+            `The image with imageId {imageDigest:'${c.digest}'} does not exist within the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`,
+          ),
+        );
       if (image.storageClass === c.storageClass) return ok();
       return ok(ev.ImageStorageClassChanged({ digest: c.digest, storageClass: c.storageClass, ...refOf(c.scope, c.repository) }));
     }

@@ -64,7 +64,11 @@ export function addInspectRoutes(router: Router, deps: FaceDeps): void {
       ...(one(q.q) ? { search: one(q.q)! } : {}),
     };
     const locate = one(q.locate);
-    if (Object.keys(filter).length === 0 && timeline.indexedSeq < timeline.lastSeq && (locate === undefined || /^(\d+|end)$/.test(locate))) {
+    if (
+      Object.keys(filter).length === 0 &&
+      timeline.indexedSeq < timeline.lastSeq &&
+      (locate === undefined || /^(\d+|end)$/.test(locate))
+    ) {
       // the whole journal, asked for before the index is built: answered from the journal itself
       void timeline.ready().catch(() => undefined);
       const first = timeline.index.firstSeq;
@@ -72,7 +76,12 @@ export function addInspectRoutes(router: Router, deps: FaceDeps): void {
       const total = last - first + 1;
       const from = first + offset;
       const to = Math.min(last, from + limit - 1);
-      const rows = to < from ? [] : to <= timeline.indexedSeq ? range(from, to).map((s) => timeline.index.row(s - first)) : timeline.rowsFromJournal(from, to);
+      const rows =
+        to < from
+          ? []
+          : to <= timeline.indexedSeq
+            ? range(from, to).map((s) => timeline.index.row(s - first))
+            : timeline.rowsFromJournal(from, to);
       const seq = locate === undefined ? undefined : locate === 'end' ? last : Number(locate);
       ctx.body = {
         total,

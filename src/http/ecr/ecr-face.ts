@@ -47,7 +47,10 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
         body = await readJsonBody(ctx.req, BODY_LIMIT);
       } catch (err) {
         if (err instanceof BodyError)
-          throw new EcrError('SerializationException', err.kind === 'too-large' ? err.message : 'Start of structure or map found where not expected.');
+          throw new EcrError(
+            'SerializationException',
+            err.kind === 'too-large' ? err.message : 'Start of structure or map found where not expected.',
+          );
         throw err;
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body))
@@ -65,8 +68,7 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
       ctx.body = JSON.stringify(result);
     } catch (err) {
       if (err instanceof EcrError) return answerError(ctx, err);
-      if (err instanceof InvalidNextToken)
-        return answerError(ctx, new EcrError('InvalidParameterException', err.message));
+      if (err instanceof InvalidNextToken) return answerError(ctx, new EcrError('InvalidParameterException', err.message));
       deps.log.error({ err, target }, 'ECR request failed');
       answerError(ctx, new EcrError('ServerException', 'An internal error occurred in ecr-rewind'));
     }

@@ -26,10 +26,7 @@ export interface Operation<O> {
   handle(input: never, call: Call): Promise<O> | O;
 }
 
-export function op<S extends z.ZodType, O>(
-  input: S,
-  handle: (input: z.output<S>, call: Call) => Promise<O> | O,
-): Operation<O> {
+export function op<S extends z.ZodType, O>(input: S, handle: (input: z.output<S>, call: Call) => Promise<O> | O): Operation<O> {
   return { input, handle: handle as (input: never, call: Call) => Promise<O> | O };
 }
 

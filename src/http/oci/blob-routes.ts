@@ -31,7 +31,8 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
       if (err instanceof BlobCorruptError) throw new OciError(500, 'BLOB_UNKNOWN', err.message, { digest });
       throw err;
     }
-    if (!manifest && !at) throw new OciError(500, 'BLOB_UNKNOWN', `blob ${digest} is known to the registry but its bytes are missing`, { digest });
+    if (!manifest && !at)
+      throw new OciError(500, 'BLOB_UNKNOWN', `blob ${digest} is known to the registry but its bytes are missing`, { digest });
     const range = parseRange(ctx.get('range') || undefined, size);
     if (range === 'unsatisfiable') {
       ctx.set('Content-Range', `bytes */${size}`);

@@ -121,8 +121,7 @@ export function registerUploadRoutes(router: OciRouter, deps: FaceDeps): void {
     try {
       size = await staging.append(uploadId, 0, ctx.req);
       const verified = await staging.commit(uploadId, size, digest);
-      if (!verified.ok)
-        throw new OciError(400, 'DIGEST_INVALID', `the blob's digest is ${verified.actual}, not ${digest}`, { digest });
+      if (!verified.ok) throw new OciError(400, 'DIGEST_INVALID', `the blob's digest is ${verified.actual}, not ${digest}`, { digest });
     } catch (err) {
       await staging.discard(uploadId);
       throw err;

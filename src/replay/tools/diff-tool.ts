@@ -31,7 +31,8 @@ export async function diffTool(dir: string, a: string, b: string, opts: { json?:
     if (c.blobsLinked || c.blobsUnlinked) io.out(`    blobs: +${c.blobsLinked} -${c.blobsUnlinked}`);
   }
   if (d.blobsAdded) io.out(`blobs committed: ${d.blobsAdded}`);
-  if (d.uploadsStarted.length || d.uploadsEnded.length) io.out(`uploads: ${d.uploadsStarted.length} opened, ${d.uploadsEnded.length} closed`);
+  if (d.uploadsStarted.length || d.uploadsEnded.length)
+    io.out(`uploads: ${d.uploadsStarted.length} opened, ${d.uploadsEnded.length} closed`);
   for (const s of d.registrySettingsChanged) io.out(`~ registry settings of ${s}`);
   return 0;
 }

@@ -40,7 +40,9 @@ export async function logTool(dir: string, opts: LogOptions, io: ToolIO): Promis
   const page = pageEvents(history.source, filter);
   if (opts.json) for (const e of page.events) io.out(eventJson(e));
   else {
-    const rows = page.events.map((e, i) => ({ ...eventRow(e), repository: page.repositories[i] ?? '' })).map((r) => [String(r.seq), r.time, r.type, r.repository, r.ref, r.summary]);
+    const rows = page.events
+      .map((e, i) => ({ ...eventRow(e), repository: page.repositories[i] ?? '' }))
+      .map((r) => [String(r.seq), r.time, r.type, r.repository, r.ref, r.summary]);
     for (const line of textTable(['SEQ', 'TIME', 'TYPE', 'REPOSITORY', 'TAG/DIGEST', 'SUMMARY'], rows)) io.out(line);
   }
   if (page.next !== null) io.note(`more events follow: continue with --from ${page.next}`);

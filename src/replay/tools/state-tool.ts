@@ -15,12 +15,20 @@ export async function stateTool(dir: string, opts: { at?: string; json?: boolean
     return 0;
   }
   io.out(`state at ${pos.label} (seq ${view.seq}), hash ${view.hash.slice(0, 16)}`);
-  io.out(`${view.repositories.length} repositories, ${view.blobs.count} blobs (${bytesText(view.blobs.bytes)}), ${view.uploads.length} open uploads`);
+  io.out(
+    `${view.repositories.length} repositories, ${view.blobs.count} blobs (${bytesText(view.blobs.bytes)}), ${view.uploads.length} open uploads`,
+  );
   const rows: string[][] = [];
   for (const r of view.repositories) {
     if (r.images.length === 0) rows.push([r.name, '-', '-', '-', r.settings.imageTagMutability]);
     for (const i of r.images)
-      rows.push([r.name, i.tags.join(',') || '<untagged>', i.digest.slice(0, 19), bytesText(i.size), i.mediaType.replace(/^application\//, '')]);
+      rows.push([
+        r.name,
+        i.tags.join(',') || '<untagged>',
+        i.digest.slice(0, 19),
+        bytesText(i.size),
+        i.mediaType.replace(/^application\//, ''),
+      ]);
   }
   io.out('');
   for (const line of textTable(['REPOSITORY', 'TAGS', 'DIGEST', 'SIZE', 'TYPE'], rows)) io.out(line);

@@ -9,7 +9,9 @@ export async function verifyTool(dir: string, opts: { json?: boolean }, io: Tool
   const r = await verifyJournal(history, { progress: io.progress });
   if (opts.json) io.out(JSON.stringify(r, null, 2));
   else {
-    io.out(`${dir}: ${r.firstSeq > 1 ? `history from the checkpoint at seq ${r.firstSeq - 1}, ` : ''}seq ${r.firstSeq}..${r.lastSeq}, ${r.events} events, ${r.blobs} blobs, ${r.checkpoints} checkpoints`);
+    io.out(
+      `${dir}: ${r.firstSeq > 1 ? `history from the checkpoint at seq ${r.firstSeq - 1}, ` : ''}seq ${r.firstSeq}..${r.lastSeq}, ${r.events} events, ${r.blobs} blobs, ${r.checkpoints} checkpoints`,
+    );
     for (const f of r.faults) io.out(`FAULT ${f.kind}: ${f.message} (${f.where})`);
     io.out(r.ok ? 'ok' : `${r.faults.length} fault(s)`);
   }

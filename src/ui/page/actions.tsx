@@ -65,7 +65,14 @@ export function Actions({ seq, readOnly, journalDir, onDone }: ActionsProps) {
     <div class="actions" role="group" aria-label="Actions on the selected position">
       {readOnly ? null : (
         <>
-          <button type="button" disabled={disabled} onClick={() => { setName(''); setPending({ kind: 'mark' }); }}>
+          <button
+            type="button"
+            disabled={disabled}
+            onClick={() => {
+              setName('');
+              setPending({ kind: 'mark' });
+            }}
+          >
             Set mark here…
           </button>
           <button type="button" disabled={disabled} onClick={() => setPending({ kind: 'reset' })}>
@@ -82,7 +89,11 @@ export function Actions({ seq, readOnly, journalDir, onDone }: ActionsProps) {
       <dialog ref={dialog} onClose={() => setPending(undefined)} aria-labelledby="confirm-title">
         <form method="dialog" onSubmit={confirm}>
           <h2 id="confirm-title">
-            {pending?.kind === 'mark' ? `Set a mark at seq ${seq}` : pending?.kind === 'reset' ? `Reset the live registry to seq ${seq}?` : `Download a snapshot file of seq ${seq}?`}
+            {pending?.kind === 'mark'
+              ? `Set a mark at seq ${seq}`
+              : pending?.kind === 'reset'
+                ? `Reset the live registry to seq ${seq}?`
+                : `Download a snapshot file of seq ${seq}?`}
           </h2>
           {pending?.kind === 'mark' ? (
             <label>
@@ -93,7 +104,11 @@ export function Actions({ seq, readOnly, journalDir, onDone }: ActionsProps) {
           ) : (
             <p>A self-contained file with the state and every blob it references, for `--from-snapshot`.</p>
           )}
-          {error ? <p class="error" role="alert">{error}</p> : null}
+          {error ? (
+            <p class="error" role="alert">
+              {error}
+            </p>
+          ) : null}
           <div class="dialog-buttons">
             <button type="button" onClick={() => setPending(undefined)}>
               Cancel

@@ -5,7 +5,19 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { Actions } from './actions.tsx';
-import { filterQuery, follow, getJson, type Facets, type Filter, type Health, type ImageStory, type Mark, type RegistryView, type TimelinePage, type TimelineRow } from './api.ts';
+import {
+  filterQuery,
+  follow,
+  getJson,
+  type Facets,
+  type Filter,
+  type Health,
+  type ImageStory,
+  type Mark,
+  type RegistryView,
+  type TimelinePage,
+  type TimelineRow,
+} from './api.ts';
 import { DiffPanel } from './diff-panel.tsx';
 import { time } from './format.ts';
 import { ImagePanel } from './image-panel.tsx';
@@ -225,29 +237,44 @@ export function App() {
   const openImage = useCallback((repository: string, digest: string): void => {
     setTab('image');
     setStoryError(undefined);
-    getJson<ImageStory>(`/image?repository=${encodeURIComponent(repository)}&digest=${encodeURIComponent(digest)}`).then(setStory, (err: unknown) => {
-      setStory(undefined);
-      setStoryError(err instanceof Error ? err.message : String(err));
-    });
+    getJson<ImageStory>(`/image?repository=${encodeURIComponent(repository)}&digest=${encodeURIComponent(digest)}`).then(
+      setStory,
+      (err: unknown) => {
+        setStory(undefined);
+        setStoryError(err instanceof Error ? err.message : String(err));
+      },
+    );
   }, []);
 
   const moreImages = useCallback(
     (repository: string, offset: number): void => {
-      getJson<RegistryView>(`/registry?at=${selectedSeq}&repository=${encodeURIComponent(repository)}&offset=${offset}&limit=${IMAGES}`).then((more) => {
-        setView((v) => {
-          if (!v) return v;
-          const extra = more.repositories[0];
-          return {
-            ...v,
-            repositories: v.repositories.map((r) => (r.name === repository && extra ? { ...r, images: [...r.images, ...extra.images] } : r)),
-          };
-        });
-      }, () => undefined);
+      getJson<RegistryView>(
+        `/registry?at=${selectedSeq}&repository=${encodeURIComponent(repository)}&offset=${offset}&limit=${IMAGES}`,
+      ).then(
+        (more) => {
+          setView((v) => {
+            if (!v) return v;
+            const extra = more.repositories[0];
+            return {
+              ...v,
+              repositories: v.repositories.map((r) =>
+                r.name === repository && extra ? { ...r, images: [...r.images, ...extra.images] } : r,
+              ),
+            };
+          });
+        },
+        () => undefined,
+      );
     },
     [selectedSeq],
   );
 
-  if (fatal) return <p class="error" role="alert">{fatal}</p>;
+  if (fatal)
+    return (
+      <p class="error" role="alert">
+        {fatal}
+      </p>
+    );
   const readOnly = health?.status === 'read-only';
   const set = (k: keyof Filter) => (e: Event) => setFilter((f) => ({ ...f, [k]: (e.currentTarget as HTMLInputElement).value }));
   return (
@@ -261,10 +288,21 @@ export function App() {
           {health?.journal.dir}
         </span>
         <span class="position" aria-live="polite" data-testid="position">
-          {selectedRow ? `seq ${selectedRow.seq} · ${time(selectedRow.time)} · ${selectedRow.type}` : selectedSeq !== undefined ? `seq ${selectedSeq}` : ''}
+          {selectedRow
+            ? `seq ${selectedRow.seq} · ${time(selectedRow.time)} · ${selectedRow.type}`
+            : selectedSeq !== undefined
+              ? `seq ${selectedSeq}`
+              : ''}
         </span>
         <form class="goto" onSubmit={submitGoto}>
-          <input aria-label="Go to position" placeholder="seq, mark, time" size={12} value={goto} onInput={(e) => setGoto(e.currentTarget.value)} data-testid="goto" />
+          <input
+            aria-label="Go to position"
+            placeholder="seq, mark, time"
+            size={12}
+            value={goto}
+            onInput={(e) => setGoto(e.currentTarget.value)}
+            data-testid="goto"
+          />
           <button type="submit">Go</button>
         </form>
         {readOnly ? null : (
@@ -276,10 +314,19 @@ export function App() {
       <main class="layout">
         <section class="left" aria-label="Timeline">
           <form class="filters" role="search" onSubmit={(e) => e.preventDefault()}>
-            <input type="search" placeholder="tag, digest prefix or repository" aria-label="Search" value={filter.q} onInput={set('q')} data-testid="search" />
+            <input
+              type="search"
+              placeholder="tag, digest prefix or repository"
+              aria-label="Search"
+              value={filter.q}
+              onInput={set('q')}
+              data-testid="search"
+            />
             <select aria-label="Event type" value={filter.type} onChange={set('type')}>
               <option value="">all types</option>
-              {facets?.types.map((t) => <option key={t}>{t}</option>)}
+              {facets?.types.map((t) => (
+                <option key={t}>{t}</option>
+              ))}
             </select>
             <select aria-label="Face" value={filter.face} onChange={set('face')}>
               <option value="">all faces</option>
@@ -290,24 +337,28 @@ export function App() {
             </select>
             <select aria-label="Repository" value={filter.repository} onChange={set('repository')}>
               <option value="">all repositories</option>
-              {facets?.repositories.map((r) => <option key={r}>{r}</option>)}
+              {facets?.repositories.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
             </select>
           </form>
           <p class="muted small count" data-testid="count">
             {total.toLocaleString('en-US')} events{query ? ' match' : ''} · j/k or ↑/↓ to step, Home/End
           </p>
           {loaded ? (
-          <TimelineList
-            total={total}
-            rowAt={rowAt}
-            need={need}
-            selected={selected}
-            onSelect={select}
-            onJump={jumpToSeq}
-            marks={marks}
-            reveal={reveal}
-          />
-          ) : <p class="muted">Loading the timeline…</p>}
+            <TimelineList
+              total={total}
+              rowAt={rowAt}
+              need={need}
+              selected={selected}
+              onSelect={select}
+              onJump={jumpToSeq}
+              marks={marks}
+              reveal={reveal}
+            />
+          ) : (
+            <p class="muted">Loading the timeline…</p>
+          )}
         </section>
         <section class="right" aria-label="Details">
           <Actions seq={selectedSeq} readOnly={readOnly} journalDir={health?.journal.dir ?? 'JOURNAL'} onDone={setMessage} />
@@ -316,13 +367,31 @@ export function App() {
           </p>
           <div role="tablist" class="tabs">
             {(['state', 'diff', 'image'] as const).map((t) => (
-              <button key={t} type="button" role="tab" aria-selected={tab === t} class={tab === t ? 'active' : ''} onClick={() => setTab(t)} data-testid={`tab-${t}`}>
+              <button
+                key={t}
+                type="button"
+                role="tab"
+                aria-selected={tab === t}
+                class={tab === t ? 'active' : ''}
+                onClick={() => setTab(t)}
+                data-testid={`tab-${t}`}
+              >
                 {t === 'state' ? 'Registry here' : t === 'diff' ? 'Diff' : 'Image story'}
               </button>
             ))}
           </div>
           <div role="tabpanel" class="panel">
-            {tab === 'state' ? <RegistryPanel view={view} event={selectedRow} open={openRepos} onToggle={toggleRepo} error={viewError} onImage={openImage} onMore={moreImages} /> : null}
+            {tab === 'state' ? (
+              <RegistryPanel
+                view={view}
+                event={selectedRow}
+                open={openRepos}
+                onToggle={toggleRepo}
+                error={viewError}
+                onImage={openImage}
+                onMore={moreImages}
+              />
+            ) : null}
             {tab === 'diff' ? <DiffPanel marks={marks} selectedSeq={selectedSeq} /> : null}
             {tab === 'image' ? <ImagePanel story={story} error={storyError} onSeq={jumpToSeq} /> : null}
           </div>

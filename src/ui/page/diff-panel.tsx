@@ -53,11 +53,16 @@ export function DiffPanel({ marks, selectedSeq }: DiffPanelProps) {
         </datalist>
       </form>
       <p class="muted small">A position is a mark, a sequence number, an ISO time or "end".</p>
-      {error ? <p class="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       {diff ? (
         <div data-testid="diff-result">
           <p class="summary-line">
-            {diff.fromLabel} (seq {diff.from}) → {diff.toLabel} (seq {diff.to}): {diff.same ? 'no change' : `${diff.repositories.length} repositories changed`}
+            {diff.fromLabel} (seq {diff.from}) → {diff.toLabel} (seq {diff.to}):{' '}
+            {diff.same ? 'no change' : `${diff.repositories.length} repositories changed`}
           </p>
           {diff.repositories.map((r) => (
             <section key={r.repository} class="diff-repo" data-repository={r.repository}>
@@ -67,17 +72,26 @@ export function DiffPanel({ marks, selectedSeq }: DiffPanelProps) {
               <ul class="changes">
                 {r.imagesAdded.map((i) => (
                   <li key={`+${i.digest}`} class="added" data-change="image-added" data-digest={i.digest}>
-                    + image <span class="mono" title={i.digest}>{shortDigest(i.digest)}</span> {i.tags.length > 0 ? `(${i.tags.join(', ')})` : '(untagged)'}
+                    + image{' '}
+                    <span class="mono" title={i.digest}>
+                      {shortDigest(i.digest)}
+                    </span>{' '}
+                    {i.tags.length > 0 ? `(${i.tags.join(', ')})` : '(untagged)'}
                   </li>
                 ))}
                 {r.imagesRemoved.map((i) => (
                   <li key={`-${i.digest}`} class="removed" data-change="image-removed" data-digest={i.digest}>
-                    − image <span class="mono" title={i.digest}>{shortDigest(i.digest)}</span> {i.tags.length > 0 ? `(was ${i.tags.join(', ')})` : '(untagged)'}
+                    − image{' '}
+                    <span class="mono" title={i.digest}>
+                      {shortDigest(i.digest)}
+                    </span>{' '}
+                    {i.tags.length > 0 ? `(was ${i.tags.join(', ')})` : '(untagged)'}
                   </li>
                 ))}
                 {r.tagsMoved.map((t) => (
                   <li key={`~${t.tag}`} class="moved" data-change="tag-moved" data-tag={t.tag}>
-                    ~ tag <strong>{t.tag}</strong> moved <span class="mono">{shortDigest(t.from)}</span> → <span class="mono">{shortDigest(t.to)}</span>
+                    ~ tag <strong>{t.tag}</strong> moved <span class="mono">{shortDigest(t.from)}</span> →{' '}
+                    <span class="mono">{shortDigest(t.to)}</span>
                   </li>
                 ))}
                 {r.tagsAdded.map((t) => (

@@ -9,12 +9,20 @@ export interface ImagePanelProps {
 }
 
 export function ImagePanel({ story, error, onSeq }: ImagePanelProps) {
-  if (error) return <p class="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!story) return <p class="muted">Choose an image in the registry view to see its story.</p>;
   return (
     <div class="image-story" data-testid="image-story">
       <h3>
-        {story.repository} <span class="mono" title={story.digest}>@{shortDigest(story.digest)}</span>
+        {story.repository}{' '}
+        <span class="mono" title={story.digest}>
+          @{shortDigest(story.digest)}
+        </span>
       </h3>
       <p class="mono small break">{story.digest}</p>
       <ol class="story">

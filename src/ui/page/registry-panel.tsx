@@ -25,12 +25,28 @@ function ImageRow({ repo, image, depth, onImage }: { repo: Repo; image: Img; dep
     <>
       <tr class={depth > 0 ? 'referrer' : ''}>
         <td>
-          <button type="button" class="linkish mono" title={image.digest} onClick={() => onImage(repo.name, image.digest)} style={{ paddingLeft: `${depth * 1.2}em` }}>
+          <button
+            type="button"
+            class="linkish mono"
+            title={image.digest}
+            onClick={() => onImage(repo.name, image.digest)}
+            style={{ paddingLeft: `${depth * 1.2}em` }}
+          >
             {depth > 0 ? '↳ ' : ''}
             {shortDigest(image.digest)}
           </button>
         </td>
-        <td>{image.tags.length > 0 ? image.tags.map((t) => <span class="tag" key={t}>{t}</span>) : <span class="muted">untagged</span>}</td>
+        <td>
+          {image.tags.length > 0 ? (
+            image.tags.map((t) => (
+              <span class="tag" key={t}>
+                {t}
+              </span>
+            ))
+          ) : (
+            <span class="muted">untagged</span>
+          )}
+        </td>
         <td class="nowrap">{bytes(image.size)}</td>
         <td title={image.mediaType}>
           {mediaTypeShort(image.mediaType)}
@@ -54,13 +70,20 @@ function ImageRow({ repo, image, depth, onImage }: { repo: Repo; image: Img; dep
           </td>
         </tr>
       ))}
-      {image.referrers?.map((r) => <ImageRow key={r.digest} repo={repo} image={r} depth={depth + 1} onImage={onImage} />)}
+      {image.referrers?.map((r) => (
+        <ImageRow key={r.digest} repo={repo} image={r} depth={depth + 1} onImage={onImage} />
+      ))}
     </>
   );
 }
 
 export function RegistryPanel({ view, event, error, onImage, onMore, open, onToggle }: RegistryPanelProps) {
-  if (error) return <p class="error" role="alert">{error}</p>;
+  if (error)
+    return (
+      <p class="error" role="alert">
+        {error}
+      </p>
+    );
   if (!view) return <p class="muted">Loading the registry…</p>;
   return (
     <div data-testid="registry" data-seq={view.seq}>
@@ -72,73 +95,76 @@ export function RegistryPanel({ view, event, error, onImage, onMore, open, onTog
         </p>
       ) : null}
       <p class="summary-line">
-        Right after seq <strong data-testid="state-seq">{view.seq}</strong>: {view.repositories.length} repositories, {view.blobs.count} blobs (
-        {bytes(view.blobs.bytes)}){view.uploads.length > 0 ? `, ${view.uploads.length} uploads in progress` : ''}
+        Right after seq <strong data-testid="state-seq">{view.seq}</strong>: {view.repositories.length} repositories, {view.blobs.count}{' '}
+        blobs ({bytes(view.blobs.bytes)}){view.uploads.length > 0 ? `, ${view.uploads.length} uploads in progress` : ''}
       </p>
       {view.repositories.length === 0 ? <p class="muted">The registry is empty here.</p> : null}
       {view.repositories.map((repo) => {
         const isOpen = open.get(repo.name) ?? (view.repositories.length <= 3 || repo.name === event?.repository);
         return (
-        <details open={isOpen} key={`${repo.account}:${repo.region}:${repo.name}`} class="repo" data-repository={repo.name}>
-          <summary
-            onClick={(e) => {
-              e.preventDefault();
-              onToggle(repo.name, !isOpen);
-            }}
-          >
-            <strong>{repo.name}</strong> <span class="muted">
-              {repo.imageCount} images, {repo.tagCount} tags · {repo.settings.imageTagMutability} · created {time(repo.createdAt)}
-              {repo.account !== '000000000000' || repo.region !== 'us-east-1' ? ` · ${repo.account} ${repo.region}` : ''}
-            </span>
-          </summary>
-          {isOpen ? (
-          <>
-          <dl class="settings">
-            <dt>scan on push</dt>
-            <dd>{repo.settings.scanOnPush ? 'yes' : 'no'}</dd>
-            <dt>encryption</dt>
-            <dd>{repo.settings.encryptionType}</dd>
-            {repo.settings.resourceTags.length > 0 ? (
+          <details open={isOpen} key={`${repo.account}:${repo.region}:${repo.name}`} class="repo" data-repository={repo.name}>
+            <summary
+              onClick={(e) => {
+                e.preventDefault();
+                onToggle(repo.name, !isOpen);
+              }}
+            >
+              <strong>{repo.name}</strong>{' '}
+              <span class="muted">
+                {repo.imageCount} images, {repo.tagCount} tags · {repo.settings.imageTagMutability} · created {time(repo.createdAt)}
+                {repo.account !== '000000000000' || repo.region !== 'us-east-1' ? ` · ${repo.account} ${repo.region}` : ''}
+              </span>
+            </summary>
+            {isOpen ? (
               <>
-                <dt>tags</dt>
-                <dd>{repo.settings.resourceTags.map((t) => `${t.Key}=${t.Value}`).join(', ')}</dd>
+                <dl class="settings">
+                  <dt>scan on push</dt>
+                  <dd>{repo.settings.scanOnPush ? 'yes' : 'no'}</dd>
+                  <dt>encryption</dt>
+                  <dd>{repo.settings.encryptionType}</dd>
+                  {repo.settings.resourceTags.length > 0 ? (
+                    <>
+                      <dt>tags</dt>
+                      <dd>{repo.settings.resourceTags.map((t) => `${t.Key}=${t.Value}`).join(', ')}</dd>
+                    </>
+                  ) : null}
+                  {repo.settings.lifecyclePolicyText ? (
+                    <>
+                      <dt>lifecycle</dt>
+                      <dd>policy set</dd>
+                    </>
+                  ) : null}
+                </dl>
+                {repo.images.length > 0 ? (
+                  <div class="table-wrap">
+                    <table class="images">
+                      <thead>
+                        <tr>
+                          <th scope="col">digest</th>
+                          <th scope="col">tags</th>
+                          <th scope="col">size</th>
+                          <th scope="col">media type</th>
+                          <th scope="col" class="col-pushed">
+                            pushed
+                          </th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {repo.images.map((image) => (
+                          <ImageRow key={image.digest} repo={repo} image={image} depth={0} onImage={onImage} />
+                        ))}
+                      </tbody>
+                    </table>
+                  </div>
+                ) : null}
+                {repo.offset + repo.images.length < repo.total ? (
+                  <button type="button" onClick={() => onMore(repo.name, repo.offset + repo.images.length)}>
+                    Show more ({repo.total - repo.offset - repo.images.length} more images)
+                  </button>
+                ) : null}
               </>
             ) : null}
-            {repo.settings.lifecyclePolicyText ? (
-              <>
-                <dt>lifecycle</dt>
-                <dd>policy set</dd>
-              </>
-            ) : null}
-          </dl>
-          {repo.images.length > 0 ? (
-            <div class="table-wrap">
-            <table class="images">
-              <thead>
-                <tr>
-                  <th scope="col">digest</th>
-                  <th scope="col">tags</th>
-                  <th scope="col">size</th>
-                  <th scope="col">media type</th>
-                  <th scope="col" class="col-pushed">pushed</th>
-                </tr>
-              </thead>
-              <tbody>
-                {repo.images.map((image) => (
-                  <ImageRow key={image.digest} repo={repo} image={image} depth={0} onImage={onImage} />
-                ))}
-              </tbody>
-            </table>
-            </div>
-          ) : null}
-          {repo.offset + repo.images.length < repo.total ? (
-            <button type="button" onClick={() => onMore(repo.name, repo.offset + repo.images.length)}>
-              Show more ({repo.total - repo.offset - repo.images.length} more images)
-            </button>
-          ) : null}
-          </>
-          ) : null}
-        </details>
+          </details>
         );
       })}
     </div>

@@ -10,7 +10,11 @@ import { shortDigest, time } from './format.ts';
 
 export const ROW_HEIGHT = 26;
 
-function useVirtualList(count: number, scroller: { current: HTMLDivElement | null }, start: number): Virtualizer<HTMLDivElement, HTMLDivElement> {
+function useVirtualList(
+  count: number,
+  scroller: { current: HTMLDivElement | null },
+  start: number,
+): Virtualizer<HTMLDivElement, HTMLDivElement> {
   const [, rerender] = useReducer((n: number) => n + 1, 0);
   const [v] = useState(
     () =>

@@ -56,22 +56,18 @@ export async function createAwsCli(options: AwsCliOptions): Promise<AwsCli> {
   };
   const command = awsCommand();
   const aws = (args: readonly string[], runOptions: ClientRunOptions = {}): Promise<RunResult> =>
-    runClient(
-      command,
-      [...args, '--endpoint-url', options.endpointUrl, '--region', region, '--output', 'json'],
-      {
-        ...runOptions,
-        // Session tokens, profiles and endpoint overrides from the outer environment must not leak in.
-        env: {
-          AWS_SESSION_TOKEN: undefined,
-          AWS_PROFILE: undefined,
-          AWS_ENDPOINT_URL: undefined,
-          AWS_ENDPOINT_URL_ECR: undefined,
-          ...env,
-          ...runOptions.env,
-        },
+    runClient(command, [...args, '--endpoint-url', options.endpointUrl, '--region', region, '--output', 'json'], {
+      ...runOptions,
+      // Session tokens, profiles and endpoint overrides from the outer environment must not leak in.
+      env: {
+        AWS_SESSION_TOKEN: undefined,
+        AWS_PROFILE: undefined,
+        AWS_ENDPOINT_URL: undefined,
+        AWS_ENDPOINT_URL_ECR: undefined,
+        ...env,
+        ...runOptions.env,
       },
-    );
+    });
   const dispose = (): Promise<void> => removeDir(home);
   return {
     aws,

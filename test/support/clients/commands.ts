@@ -44,7 +44,10 @@ export class CommandFailed extends Error {
 export function findCommand(name: string): string | undefined {
   const candidates = name.includes('/')
     ? [name]
-    : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, name));
+    : (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, name));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);

@@ -87,8 +87,7 @@ export async function startContainerd(options: { namespace?: string; startTimeou
     throw error;
   }
 
-  const userArgs = (creds: Credentials | undefined): string[] =>
-    creds ? ['--user', `${creds.username}:${creds.password}`] : [];
+  const userArgs = (creds: Credentials | undefined): string[] => (creds ? ['--user', `${creds.username}:${creds.password}`] : []);
   return {
     ctr,
     importArchive: (archive, baseName, runOptions = {}) =>
@@ -100,7 +99,16 @@ export async function startContainerd(options: { namespace?: string; startTimeou
     pull(ref, runOptions = {}) {
       const { creds, allPlatforms, ...rest } = runOptions;
       return ctr(
-        ['images', 'pull', '--plain-http', '--snapshotter', 'native', ...(allPlatforms ? ['--all-platforms'] : []), ...userArgs(creds), ref],
+        [
+          'images',
+          'pull',
+          '--plain-http',
+          '--snapshotter',
+          'native',
+          ...(allPlatforms ? ['--all-platforms'] : []),
+          ...userArgs(creds),
+          ref,
+        ],
         rest,
       );
     },

@@ -81,12 +81,7 @@ export function startDaemon(
  * Polls `ready` until it returns true, failing early with the daemon's log if the daemon exits
  * and with a timeout message otherwise.
  */
-export async function waitUntilReady(
-  daemon: Daemon,
-  what: string,
-  ready: () => Promise<boolean>,
-  timeoutMs = 30_000,
-): Promise<void> {
+export async function waitUntilReady(daemon: Daemon, what: string, ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (daemon.exited) {

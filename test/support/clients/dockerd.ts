@@ -81,10 +81,14 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   await Promise.all([dataRoot, execRoot, configDir].map((d) => mkdir(d, { recursive: true })));
   const insecure = options.insecureRegistries ?? ['127.0.0.0/8'];
   const args = [
-    '--data-root', dataRoot,
-    '--exec-root', execRoot,
-    '--pidfile', path.join(dir, 'dockerd.pid'),
-    '-H', `unix://${socket}`,
+    '--data-root',
+    dataRoot,
+    '--exec-root',
+    execRoot,
+    '--pidfile',
+    path.join(dir, 'dockerd.pid'),
+    '-H',
+    `unix://${socket}`,
     '--storage-driver=vfs',
     '--iptables=false',
     '--ip6tables=false',

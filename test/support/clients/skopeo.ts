@@ -51,8 +51,7 @@ export interface SkopeoInspect {
   Os: string;
 }
 
-const credsArg = (flag: string, creds: Credentials | undefined): string[] =>
-  creds ? [flag, `${creds.username}:${creds.password}`] : [];
+const credsArg = (flag: string, creds: Credentials | undefined): string[] => (creds ? [flag, `${creds.username}:${creds.password}`] : []);
 
 const isRegistry = (ref: string): boolean => ref.startsWith('docker://');
 

@@ -48,7 +48,8 @@ function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   if (id.imageDigest === undefined && id.imageTag === undefined)
     return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
   if (id.imageDigest !== undefined && !isDigest(id.imageDigest)) return fail('InvalidImageDigest', 'Invalid image digest');
-  if (id.imageTag !== undefined && (id.imageTag.length === 0 || id.imageTag.length > 300)) return fail('InvalidImageTag', 'Invalid image tag');
+  if (id.imageTag !== undefined && (id.imageTag.length === 0 || id.imageTag.length > 300))
+    return fail('InvalidImageTag', 'Invalid image tag');
   const byTag = id.imageTag === undefined ? undefined : repo.tags.get(id.imageTag);
   if (id.imageTag !== undefined && byTag === undefined) return fail('ImageNotFound', 'Requested image not found');
   if (id.imageDigest !== undefined) {
@@ -157,44 +158,41 @@ export const imageOperations = {
     },
   ),
 
-  BatchDeleteImage: op(
-    z.object({ registryId, repositoryName, imageIds: z.array(imageId).min(1).max(100) }),
-    async (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      repoOrThrow(call, scope, i.repositoryName);
-      const imageIds: ImageId[] = [];
-      const failures: Failure[] = [];
-      for (const id of i.imageIds) {
-        // Each deletion sees the state the previous ones left.
-        const repo = repoOrThrow(call, scope, i.repositoryName);
-        const r = resolve(repo, id);
-        if ('failureCode' in r) {
-          failures.push(r);
-          continue;
-        }
-        const tags = tagsByDigest(repo).get(r.digest) ?? [];
-        const deletesImage = id.imageDigest !== undefined || tags.length <= 1;
-        const parents = deletesImage ? indexesReferencing(repo, r.digest) : [];
-        if (parents.length > 0) {
-          failures.push({
-            imageId: cleanId(id),
-            failureCode: 'ImageReferencedByManifestList',
-            failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
-          });
-          continue;
-        }
-        if (id.imageDigest === undefined && id.imageTag !== undefined) {
-          await execute(call, { type: 'DeleteTag', scope, repository: i.repositoryName, tag: id.imageTag, deleteImageIfUntagged: true });
-          imageIds.push({ imageDigest: r.digest, imageTag: id.imageTag });
-        } else {
-          await execute(call, { type: 'DeleteImage', scope, repository: i.repositoryName, digest: r.digest });
-          if (tags.length === 0) imageIds.push({ imageDigest: r.digest });
-          for (const tag of tags) imageIds.push({ imageDigest: r.digest, imageTag: tag });
-        }
+  BatchDeleteImage: op(z.object({ registryId, repositoryName, imageIds: z.array(imageId).min(1).max(100) }), async (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    repoOrThrow(call, scope, i.repositoryName);
+    const imageIds: ImageId[] = [];
+    const failures: Failure[] = [];
+    for (const id of i.imageIds) {
+      // Each deletion sees the state the previous ones left.
+      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const r = resolve(repo, id);
+      if ('failureCode' in r) {
+        failures.push(r);
+        continue;
       }
-      return { imageIds, failures };
-    },
-  ),
+      const tags = tagsByDigest(repo).get(r.digest) ?? [];
+      const deletesImage = id.imageDigest !== undefined || tags.length <= 1;
+      const parents = deletesImage ? indexesReferencing(repo, r.digest) : [];
+      if (parents.length > 0) {
+        failures.push({
+          imageId: cleanId(id),
+          failureCode: 'ImageReferencedByManifestList',
+          failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
+        });
+        continue;
+      }
+      if (id.imageDigest === undefined && id.imageTag !== undefined) {
+        await execute(call, { type: 'DeleteTag', scope, repository: i.repositoryName, tag: id.imageTag, deleteImageIfUntagged: true });
+        imageIds.push({ imageDigest: r.digest, imageTag: id.imageTag });
+      } else {
+        await execute(call, { type: 'DeleteImage', scope, repository: i.repositoryName, digest: r.digest });
+        if (tags.length === 0) imageIds.push({ imageDigest: r.digest });
+        for (const tag of tags) imageIds.push({ imageDigest: r.digest, imageTag: tag });
+      }
+    }
+    return { imageIds, failures };
+  }),
 
   DescribeImages: op(
     z.object({
@@ -203,7 +201,9 @@ export const imageOperations = {
       imageIds: z.array(imageId).min(1).max(100).optional(),
       nextToken,
       maxResults: maxResults(1000),
-      filter: z.object({ tagStatus: tagStatus.optional(), imageStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional() }).optional(),
+      filter: z
+        .object({ tagStatus: tagStatus.optional(), imageStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional() })
+        .optional(),
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -303,7 +303,13 @@ export const imageOperations = {
         if (r.failureCode === 'ImageNotFound') throw imageNotFound(scope, i.repositoryName, i.imageId);
         throw invalidParameter(`Invalid parameter at 'imageId' failed to satisfy constraint: '${r.failureReason}'`);
       }
-      await execute(call, { type: 'UpdateImageStorageClass', scope, repository: i.repositoryName, digest: r.digest, storageClass: i.targetStorageClass });
+      await execute(call, {
+        type: 'UpdateImageStorageClass',
+        scope,
+        repository: i.repositoryName,
+        digest: r.digest,
+        storageClass: i.targetStorageClass,
+      });
       return {
         registryId: scope.account,
         repositoryName: i.repositoryName,

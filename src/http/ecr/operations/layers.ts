@@ -39,7 +39,9 @@ function uploadOrThrow(call: Call, scope: RegistryScope, repository: string, upl
   return upload;
 }
 
-const uploadId = z.string().regex(/^[a-f0-9-]+$/, "must satisfy regular expression '[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}'");
+const uploadId = z
+  .string()
+  .regex(/^[a-f0-9-]+$/, "must satisfy regular expression '[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}'");
 
 export const layerOperations = {
   InitiateLayerUpload: op(z.object({ registryId, repositoryName }), async (i, call) => {
@@ -99,13 +101,22 @@ export const layerOperations = {
         const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
         const digest = i.layerDigests[0] as string;
         if (i.layerDigests.length !== 1 || !isSha256Digest(digest))
-          throw new EcrError('InvalidLayerException', `Invalid layer digest: expected one sha256 digest, got [${i.layerDigests.join(', ')}]`);
+          throw new EcrError(
+            'InvalidLayerException',
+            `Invalid layer digest: expected one sha256 digest, got [${i.layerDigests.join(', ')}]`,
+          );
         if (upload.offset === 0) throw new EcrError('EmptyUploadException', `The upload with id '${i.uploadId}' contains no layer parts`);
         if (call.deps.engine.state.repos.get(upload.repo)?.blobs.has(digest))
-          throw new EcrError('LayerAlreadyExistsException', `The layer '${digest}' already exists in the repository with name '${i.repositoryName}'`);
+          throw new EcrError(
+            'LayerAlreadyExistsException',
+            `The layer '${digest}' already exists in the repository with name '${i.repositoryName}'`,
+          );
         const committed = await call.deps.staging.commit(i.uploadId, upload.offset, digest);
         if (!committed.ok)
-          throw new EcrError('InvalidLayerException', `The layer digest calculated for the upload '${committed.actual}' does not match the digest '${digest}' provided`);
+          throw new EcrError(
+            'InvalidLayerException',
+            `The layer digest calculated for the upload '${committed.actual}' does not match the digest '${digest}' provided`,
+          );
         await execute(call, { type: 'CompleteUpload', uploadId: i.uploadId, digest, size: upload.offset, chunk: null }, fields);
         return { ...fields, layerDigest: digest };
       }),
@@ -120,7 +131,8 @@ export const layerOperations = {
       const failures = [];
       for (const d of i.layerDigests) {
         const size = repo.blobs.get(d);
-        if (!isDigest(d)) failures.push({ layerDigest: d, failureCode: 'InvalidLayerDigest' as const, failureReason: 'Invalid layer digest' });
+        if (!isDigest(d))
+          failures.push({ layerDigest: d, failureCode: 'InvalidLayerDigest' as const, failureReason: 'Invalid layer digest' });
         else if (size === undefined)
           failures.push({ layerDigest: d, failureCode: 'MissingLayerDigest' as const, failureReason: 'Could not find layer for digest' });
         else layers.push({ layerDigest: d, layerAvailability: 'AVAILABLE' as const, layerSize: size });
@@ -133,9 +145,15 @@ export const layerOperations = {
     const scope = scopeOf(call, i.registryId);
     const repo = repoOrThrow(call, scope, i.repositoryName);
     if (!isDigest(i.layerDigest))
-      throw new EcrError('InvalidParameterException', `Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid layer digest'`);
+      throw new EcrError(
+        'InvalidParameterException',
+        `Invalid parameter at 'layerDigest' failed to satisfy constraint: 'Invalid layer digest'`,
+      );
     if (!repo.blobs.has(i.layerDigest))
-      throw new EcrError('LayersNotFoundException', `The specified layer '${i.layerDigest}' could not be found in the repository '${i.repositoryName}'`);
+      throw new EcrError(
+        'LayersNotFoundException',
+        `The specified layer '${i.layerDigest}' could not be found in the repository '${i.repositoryName}'`,
+      );
     const url = layerDownloadUrl(call.signer, call.deps.registryHost(), {
       ...scope,
       repository: i.repositoryName,

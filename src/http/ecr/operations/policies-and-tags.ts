@@ -38,14 +38,11 @@ const registryPolicyNotFound = (scope: RegistryScope) =>
 const resourceArn = z.string().min(1).max(2048);
 
 export const policyAndTagOperations = {
-  SetRepositoryPolicy: op(
-    z.object({ registryId, repositoryName, policyText, force: z.boolean().optional() }),
-    async (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      await execute(call, { type: 'SetRepositoryPolicy', scope, repository: i.repositoryName, policyText: i.policyText });
-      return { registryId: scope.account, repositoryName: i.repositoryName, policyText: i.policyText };
-    },
-  ),
+  SetRepositoryPolicy: op(z.object({ registryId, repositoryName, policyText, force: z.boolean().optional() }), async (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    await execute(call, { type: 'SetRepositoryPolicy', scope, repository: i.repositoryName, policyText: i.policyText });
+    return { registryId: scope.account, repositoryName: i.repositoryName, policyText: i.policyText };
+  }),
 
   GetRepositoryPolicy: op(z.object({ registryId, repositoryName }), (i, call) => {
     const scope = scopeOf(call, i.registryId);

@@ -16,8 +16,7 @@ import { EcrError } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
 
-const registry = (call: Call, scope: RegistryScope): RegistrySettings =>
-  call.deps.engine.state.registries.get(scopeKey(scope)) ?? {};
+const registry = (call: Call, scope: RegistryScope): RegistrySettings => call.deps.engine.state.registries.get(scopeKey(scope)) ?? {};
 
 const settingName = z.enum(Object.keys(ACCOUNT_SETTING_VALUES) as [string, ...string[]]);
 
@@ -31,9 +30,17 @@ const scanningRule = z.object({
 });
 const signingRule = z.object({
   signingProfileArn: z.string().min(1).max(2048),
-  repositoryFilters: z.array(z.object({ filter: z.string().min(1).max(256), filterType: z.enum(['WILDCARD_MATCH']) })).min(1).max(100).optional(),
+  repositoryFilters: z
+    .array(z.object({ filter: z.string().min(1).max(256), filterType: z.enum(['WILDCARD_MATCH']) }))
+    .min(1)
+    .max(100)
+    .optional(),
 });
-const principalArn = z.string().min(1).max(200).regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN');
+const principalArn = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN');
 
 const DEFAULT_SCANNING = { scanType: 'BASIC', rules: [] } as const;
 
@@ -64,47 +71,53 @@ export const registryOperations = {
     async (i, call) => {
       const scope = scopeOf(call);
       const scanType = i.scanType ?? 'BASIC';
-      const rules = (i.rules ?? []).map((r) => ({ scanFrequency: r.scanFrequency, repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) }));
+      const rules = (i.rules ?? []).map((r) => ({
+        scanFrequency: r.scanFrequency,
+        repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })),
+      }));
       await execute(call, { type: 'PutRegistryScanningConfiguration', scope, scanType, rules });
       return { registryScanningConfiguration: wireScanning({ scanType, rules }) };
     },
   ),
 
-  BatchGetRepositoryScanningConfiguration: op(
-    z.object({ repositoryNames: z.array(repositoryName).min(1).max(25) }),
-    (i, call) => {
-      const scope = scopeOf(call);
-      const scanning = registry(call, scope).scanning ?? DEFAULT_SCANNING;
-      const scanningConfigurations = [];
-      const failures = [];
-      for (const name of i.repositoryNames) {
-        const repo = findRepo(call.deps.engine.state, scope, name);
-        if (!repo) {
-          failures.push({ repositoryName: name, failureCode: 'REPOSITORY_NOT_FOUND' as const, failureReason: 'REPOSITORY_NOT_FOUND' });
-          continue;
-        }
-        const rule = scanning.rules.find((r) => r.repositoryFilters.some((f) => matchesTagFilter(name, f.filter)));
-        const applied = rule?.repositoryFilters.filter((f) => matchesTagFilter(name, f.filter)) ?? [];
-        scanningConfigurations.push({
-          repositoryArn: repositoryArn(repo),
-          repositoryName: name,
-          scanOnPush: repo.settings.scanOnPush || rule?.scanFrequency === 'SCAN_ON_PUSH',
-          scanFrequency: (rule?.scanFrequency ?? (repo.settings.scanOnPush ? 'SCAN_ON_PUSH' : 'MANUAL')) as 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL',
-          appliedScanFilters: applied.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
-        });
+  BatchGetRepositoryScanningConfiguration: op(z.object({ repositoryNames: z.array(repositoryName).min(1).max(25) }), (i, call) => {
+    const scope = scopeOf(call);
+    const scanning = registry(call, scope).scanning ?? DEFAULT_SCANNING;
+    const scanningConfigurations = [];
+    const failures = [];
+    for (const name of i.repositoryNames) {
+      const repo = findRepo(call.deps.engine.state, scope, name);
+      if (!repo) {
+        failures.push({ repositoryName: name, failureCode: 'REPOSITORY_NOT_FOUND' as const, failureReason: 'REPOSITORY_NOT_FOUND' });
+        continue;
       }
-      return { scanningConfigurations, failures };
+      const rule = scanning.rules.find((r) => r.repositoryFilters.some((f) => matchesTagFilter(name, f.filter)));
+      const applied = rule?.repositoryFilters.filter((f) => matchesTagFilter(name, f.filter)) ?? [];
+      scanningConfigurations.push({
+        repositoryArn: repositoryArn(repo),
+        repositoryName: name,
+        scanOnPush: repo.settings.scanOnPush || rule?.scanFrequency === 'SCAN_ON_PUSH',
+        scanFrequency: (rule?.scanFrequency ?? (repo.settings.scanOnPush ? 'SCAN_ON_PUSH' : 'MANUAL')) as
+          | 'SCAN_ON_PUSH'
+          | 'CONTINUOUS_SCAN'
+          | 'MANUAL',
+        appliedScanFilters: applied.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
+      });
+    }
+    return { scanningConfigurations, failures };
+  }),
+
+  PutSigningConfiguration: op(
+    z.object({ signingConfiguration: z.object({ rules: z.array(signingRule).min(0).max(10) }) }),
+    async (i, call) => {
+      const rules = i.signingConfiguration.rules.map((r) => ({
+        signingProfileArn: r.signingProfileArn,
+        ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
+      }));
+      await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
+      return { signingConfiguration: wireSigning(rules) };
     },
   ),
-
-  PutSigningConfiguration: op(z.object({ signingConfiguration: z.object({ rules: z.array(signingRule).min(0).max(10) }) }), async (i, call) => {
-    const rules = i.signingConfiguration.rules.map((r) => ({
-      signingProfileArn: r.signingProfileArn,
-      ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
-    }));
-    await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
-    return { signingConfiguration: wireSigning(rules) };
-  }),
 
   GetSigningConfiguration: op(z.object({}), (_i, call) => {
     const scope = scopeOf(call);
@@ -154,7 +167,10 @@ export const registryOperations = {
 const signingNotFound = (scope: RegistryScope) =>
   new EcrError('SigningConfigurationNotFoundException', `Signing configuration does not exist in the registry with id '${scope.account}'`);
 
-function wireScanning(s: { scanType: string; rules: readonly { scanFrequency: string; repositoryFilters: readonly { filter: string }[] }[] }) {
+function wireScanning(s: {
+  scanType: string;
+  rules: readonly { scanFrequency: string; repositoryFilters: readonly { filter: string }[] }[];
+}) {
   return {
     scanType: s.scanType as 'BASIC' | 'ENHANCED',
     rules: s.rules.map((r) => ({

@@ -41,7 +41,9 @@ export const repositoryOperations = {
       checkMutability(mutability, i.imageTagMutabilityExclusionFilters);
       const enc = i.encryptionConfiguration ?? { encryptionType: 'AES256' as const };
       if (enc.kmsKey !== undefined && enc.encryptionType === 'AES256')
-        throw invalidParameter(`Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be given with KMS encryption'`);
+        throw invalidParameter(
+          `Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be given with KMS encryption'`,
+        );
       const tags = i.tags ?? [];
       if (new Set(tags.map((t) => t.Key)).size > MAX_RESOURCE_TAGS)
         throw new EcrError('TooManyTagsException', `The number of tags exceeds the limit of ${MAX_RESOURCE_TAGS}`);
@@ -56,7 +58,11 @@ export const repositoryOperations = {
           imageTagMutabilityExclusionFilters: (i.imageTagMutabilityExclusionFilters ?? []).map((f) => ({ ...f })),
           scanOnPush: i.imageScanningConfiguration?.scanOnPush ?? false,
           encryptionType: enc.encryptionType,
-          ...(enc.kmsKey !== undefined ? { kmsKey: enc.kmsKey } : enc.encryptionType !== 'AES256' ? { kmsKey: `arn:aws:kms:${scope.region}:${scope.account}:alias/aws/ecr` } : {}),
+          ...(enc.kmsKey !== undefined
+            ? { kmsKey: enc.kmsKey }
+            : enc.encryptionType !== 'AES256'
+              ? { kmsKey: `arn:aws:kms:${scope.region}:${scope.account}:alias/aws/ecr` }
+              : {}),
           resourceTags: tags.map((t) => ({ Key: t.Key, Value: t.Value })),
         },
       });

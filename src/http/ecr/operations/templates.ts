@@ -11,7 +11,10 @@ import { encryptionConfiguration, maxResults, mutabilityFilter, nextToken, polic
 
 const PREFIX = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/;
 const prefix = z.string().min(1).max(256).regex(PREFIX, `must satisfy regular expression '${PREFIX.source}'`);
-const appliedFor = z.array(z.enum(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION'])).min(1).max(3);
+const appliedFor = z
+  .array(z.enum(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION']))
+  .min(1)
+  .max(3);
 
 const templateFields = {
   description: z.string().max(256).optional(),
@@ -35,7 +38,12 @@ function wireTemplate(t: StoredTemplate) {
     resourceTags: t.resourceTags.map((r) => ({ Key: r.Key, Value: r.Value })),
     imageTagMutability: t.imageTagMutability as 'MUTABLE' | 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION' | 'MUTABLE_WITH_EXCLUSION',
     ...(t.imageTagMutabilityExclusionFilters.length > 0
-      ? { imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters.map((f) => ({ filterType: 'WILDCARD' as const, filter: f.filter })) }
+      ? {
+          imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters.map((f) => ({
+            filterType: 'WILDCARD' as const,
+            filter: f.filter,
+          })),
+        }
       : {}),
     ...(t.repositoryPolicy !== undefined ? { repositoryPolicy: t.repositoryPolicy } : {}),
     ...(t.lifecyclePolicy !== undefined ? { lifecyclePolicy: t.lifecyclePolicy } : {}),
@@ -93,7 +101,10 @@ export const templateOperations = {
     const scope = scopeOf(call);
     const current = storedTemplate(call, i.prefix);
     const mutability = i.imageTagMutability ?? current.imageTagMutability;
-    checkMutability(mutability, i.imageTagMutabilityExclusionFilters ?? (i.imageTagMutability ? [] : current.imageTagMutabilityExclusionFilters));
+    checkMutability(
+      mutability,
+      i.imageTagMutabilityExclusionFilters ?? (i.imageTagMutability ? [] : current.imageTagMutabilityExclusionFilters),
+    );
     await execute(call, {
       type: 'UpdateRepositoryCreationTemplate',
       scope,
