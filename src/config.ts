@@ -3,7 +3,8 @@
  * flags > environment variables > embedded defaults. README.md shows it as a table.
  */
 import { resolve } from 'node:path';
-import type { FsyncMode } from './journal/index.ts';
+/** When an acknowledged mutation is durable (the journal's fsync modes). */
+export type FsyncMode = 'always' | 'interval' | 'never';
 
 export type AuthMode = 'token' | 'any' | 'none';
 

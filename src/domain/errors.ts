@@ -12,12 +12,16 @@ export const DOMAIN_ERROR_CODES = [
   'InvalidParameter',
   'UploadNotFound',
   'UploadOffsetMismatch',
+  /** A chunk's body is not as long as its request announced (Content-Range, ECR part bounds). */
+  'UploadLengthMismatch',
   'UploadEmpty',
   /** ECR: a layer part other than the last was under 5 MiB. */
   'LayerPartTooSmall',
   'DigestMismatch',
   'BlobNotFound',
   'BlobAlreadyExists',
+  /** The registry knows the blob but its only copy is corrupt or missing: it is not served. */
+  'BlobUnreadable',
   'LayersNotFound',
   'ReferencedImagesNotFound',
   'ManifestInvalid',

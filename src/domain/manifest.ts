@@ -131,8 +131,5 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParseRes
   };
 }
 
-/** The artifact type the referrers API reports: artifactType, else the config's media type. */
-export const referrerArtifactType = (m: ParsedManifest): string | undefined => m.artifactType ?? m.config?.mediaType;
-
 /** Layers that live elsewhere (foreign layers with URLs) need not be in the registry. */
 export const isForeign = (d: Descriptor): boolean => (d.urls?.length ?? 0) > 0;

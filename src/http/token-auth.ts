@@ -86,8 +86,8 @@ export function createTokenSigner(config: Pick<Config, 'journal' | 'seed'>): Tok
 }
 
 /** /v2 auth in `token` mode: Basic `AWS:<token>` with a valid, unexpired token. */
-export function createTokenAuth(deps: { config: Config; clock: Clock; signer?: TokenSigner }): RegistryAuth {
-  const signer = deps.signer ?? createTokenSigner(deps.config);
+export function createTokenAuth(deps: { config: Config; clock: Clock; signer: TokenSigner }): RegistryAuth {
+  const { signer } = deps;
   return {
     authenticate(authorization) {
       const creds = parseBasic(authorization);

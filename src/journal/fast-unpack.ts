@@ -7,6 +7,10 @@
  * Anything outside that subset (ext types such as Date or undefined, 64-bit integers, non-string
  * map keys) makes it throw `UNSUPPORTED`, and the caller decodes the payload with msgpackr, so the
  * result is always what msgpackr (`useRecords: false`, `copyBuffers: true`) would return.
+ *
+ * It is over 400 lines because it is one decoder: its readers share the module-level cursor
+ * (`src`, `pos`, `end`) and caches, which is what makes replay fast; split into files they would
+ * need that state passed around or exported, at a cost on every value decoded.
  */
 import type { Envelope } from './envelope.ts';
 
@@ -77,9 +81,13 @@ function readEnvelope(): Envelope {
   if (src[pos++] !== 0x95) throw new Error('frame payload is not a [seq, type, v, time, data] array');
   const seq = read();
   // Event types go through the key cache: internalized strings make the
-  // `switch (e.type)` of every fold compare by pointer.
+  // lookups by type in the decider and evolver tables cheap (their hashes are cached).
   const t = src[pos];
-  const type = t !== undefined && t >= 0xa0 && t <= 0xbf ? (pos++, readKey(t & 0x1f)) : read();
+  let type: unknown;
+  if (t !== undefined && t >= 0xa0 && t <= 0xbf) {
+    pos++;
+    type = readKey(t & 0x1f);
+  } else type = read();
   const v = read();
   const time = read();
   const data = read();

@@ -1,9 +1,10 @@
 import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '../support/durable-file.ts';
 import { EventEmitter } from 'eventemitter3';
 import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
-import type { Envelope, NewRecord } from './envelope.ts';
+import { checkRecord, toError, type Envelope, type NewRecord } from './envelope.ts';
 import { FRAME_OVERHEAD, FrameBuffer } from './frame-buffer.ts';
 import { acquireLock } from './lock.ts';
 import type { DirLock } from './lock.ts';
@@ -142,7 +143,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
 
   append(records: NewRecord[]): Promise<Envelope[]> {
     if (this.failed) return Promise.reject(this.failed);
-    if (this.closing) return Promise.reject(new Error(`journal ${this.dir} is closed`));
+    if (this.closing !== undefined) return Promise.reject(new Error(`journal ${this.dir} is closed`));
     if (records.length === 0) return Promise.resolve([]);
     // Encode everything first: a record that cannot be encoded leaves the journal untouched.
     const envs: Envelope[] = new Array(records.length);
@@ -324,7 +325,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         if (this.mode === 'interval') this.scheduleSync();
       }
     } catch (err) {
-      const error = asError(err);
+      const error = toError(err);
       for (const w of waiters) w.reject(error);
       throw error;
     }
@@ -360,12 +361,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     this.current = { fh, firstSeq, size: 0 };
     await this.writeCurrent(encodeHeader(firstSeq));
     this.segments = [...this.segments, { firstSeq, path }];
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await syncDir(dir);
   }
 
   private scheduleSync(): void {
@@ -383,26 +379,16 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     try {
       this.emit('appended', envs);
     } catch (err) {
-      this.warn(`journal: an 'appended' listener threw: ${asError(err).message}`);
+      this.warn(`journal: an 'appended' listener threw: ${toError(err).message}`);
     }
   }
 
   /** A failed write leaves the file in an unknown state: refuse everything from now on. */
   private fail(err: unknown): void {
-    const cause = asError(err);
+    const cause = toError(err);
     this.failed = new Error(`journal ${this.dir} failed and accepts no more appends: ${cause.message}`, { cause });
     const waiters = this.pendWaiters;
     this.pendWaiters = [];
     for (const w of waiters) w.reject(this.failed);
   }
-}
-
-function checkRecord(r: NewRecord): void {
-  if (typeof r.type !== 'string' || r.type.length === 0) throw new TypeError('record type must be a non-empty string');
-  if (!Number.isSafeInteger(r.v) || r.v < 0) throw new TypeError(`record ${r.type}: v must be a non-negative integer`);
-  if (!Number.isFinite(r.time)) throw new TypeError(`record ${r.type}: time must be a finite number (ms since epoch)`);
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

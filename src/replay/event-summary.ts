@@ -62,7 +62,6 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
       return { ref: e.data.mark ?? '', summary: `rewound to seq ${e.data.to}${e.data.mark ? ` (mark '${e.data.mark}')` : ''}` };
     default: {
       const { account: _a, region: _r, repository: _n, ...rest } = e.data as unknown as Record<string, unknown>;
-      void _a, _r, _n;
       const text = JSON.stringify(rest, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.byteLength} bytes>` : v));
       return { ref: '', summary: text.length > 80 ? `${text.slice(0, 77)}...` : text };
     }

@@ -4,7 +4,7 @@
  * settings changed, blob links and uploads. Both states are read, not changed.
  */
 import type { RegistryState, Repository } from '../domain/state.ts';
-import { canonicalJson as json, stateHash } from './canonical-state.ts';
+import { canonicalJson as json, stateHash } from '../projections/canonical-state.ts';
 
 export interface RepositoryChange {
   repository: string;

@@ -201,7 +201,7 @@ export class TimelineIndex {
   }
 
   /** The summary of event-summary.ts for the types whose columns tell it all. */
-  #derived(seq: number, type: string, face: Face, tag: string, digest: string, other: string): string {
+  #derived(seq: number, type: string, face: Face, digest: string, other: string): string {
     switch (type) {
       case 'UploadStarted':
         return `upload started via ${face}`;
@@ -248,8 +248,7 @@ export class TimelineIndex {
       ...(jump === undefined ? {} : { jumpTo: jump }),
     };
     const summary = this.#summary.data[position]!;
-    row.summary =
-      summary === NONE ? this.#derived(seq, row.type, row.face, row.tag, row.digest, row.other) : this.#summaries.list[summary]!;
+    row.summary = summary === NONE ? this.#derived(seq, row.type, row.face, row.digest, row.other) : this.#summaries.list[summary]!;
     return row;
   }
 

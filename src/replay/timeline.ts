@@ -7,11 +7,11 @@
  * server) are folded in when next asked for.
  */
 import type { RecordedEvent } from '../domain/events.ts';
+import { DomainFailure, domainError } from '../domain/errors.ts';
 import type { RegistryState } from '../domain/state.ts';
 import type { Checkpoint } from './replay.ts';
 import type { Position } from './positions.ts';
 import { StateLadder } from './state-ladder.ts';
-import { ToolError } from './tool-error.ts';
 import { TimelineIndex, type TimelineRow } from './timeline-index.ts';
 
 export interface TimelineSource {
@@ -85,7 +85,8 @@ export class Timeline {
     const lowest = this.firstSeq;
     const last = this.indexedSeq;
     const check = (seq: number, label: string): Position => {
-      if (seq < lowest || seq > last) throw new ToolError('not-found', `${label} is outside the journal (it holds seq ${lowest}..${last})`);
+      if (seq < lowest || seq > last)
+        throw new DomainFailure(domainError('PositionNotFound', `${label} is outside the journal (it holds seq ${lowest}..${last})`));
       return { seq, label };
     };
     if (t === 'end' || t === 'now' || t === 'latest') return { seq: last, label: 'the end' };
@@ -94,11 +95,13 @@ export class Timeline {
     if (marked !== undefined) return check(marked, `mark '${t}'`);
     if (/^\d{4}-\d{2}-\d{2}/.test(t)) {
       const when = Date.parse(t);
-      if (!Number.isFinite(when)) throw new ToolError('usage', `'${t}' is not a valid time`);
+      if (!Number.isFinite(when)) throw new DomainFailure(domainError('InvalidParameter', `'${t}' is not a valid time`));
       const at = this.index.lastAtOrBefore(when);
       return { seq: at === undefined ? lowest : at, label: new Date(when).toISOString() };
     }
-    throw new ToolError('not-found', `'${t}' is neither a sequence number, a mark of this journal, nor an ISO time`);
+    throw new DomainFailure(
+      domainError('PositionNotFound', `'${t}' is neither a sequence number, a mark of this journal, nor an ISO time`),
+    );
   }
 
   /**

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { awsCommand, createAwsCli } from '../support/clients/aws-cli.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { prepareImage, startEcr } from './ecr-fixture.ts';
 
 const test = testRequiring([awsCommand()]);

@@ -18,7 +18,7 @@ import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
 import { makeImageLayout, type Descriptor } from '../support/clients/oci-layout.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { startEcr, uploadLayer, type EcrFixture } from './ecr-fixture.ts';
 
 const dockerTest = testRequiring(['dockerd', 'docker']);

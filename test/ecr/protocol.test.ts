@@ -38,13 +38,13 @@ test('a target of another service answers UnknownOperationException', async (t) 
 
 test('malformed JSON answers SerializationException and changes nothing', async (t) => {
   await using f = await startEcr();
-  const before = f.emu.engine.journal.lastSeq;
+  const before = f.emu.engine.lastSeq;
   const r = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '{"repositoryName": ');
   t.is(r.status, 400);
   t.is(r.body.__type, 'SerializationException');
   const arr = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '[1,2]');
   t.is(arr.body.__type, 'SerializationException');
-  t.is(f.emu.engine.journal.lastSeq, before);
+  t.is(f.emu.engine.lastSeq, before);
 });
 
 test('a request without credentials is refused with MissingAuthenticationTokenException (403)', async (t) => {

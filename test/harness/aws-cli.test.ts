@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { awsCommand, createAwsCli } from '../support/clients/aws-cli.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { startDockerd } from '../support/clients/dockerd.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 
 const test = testRequiring([awsCommand()]);
 const dockerTest = testRequiring([awsCommand(), 'dockerd', 'docker', 'docker-registry']);

@@ -4,9 +4,9 @@
 
 import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, pushManifestList, startDockerd } from '../support/clients/dockerd.ts';
-import { isAlive } from '../support/clients/daemon.ts';
+import { isAlive } from '../../src/testkit/daemon.ts';
 import { seededBytes } from '../support/clients/oci-layout.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 
 const test = testRequiring(['dockerd', 'docker', 'docker-registry']);
 

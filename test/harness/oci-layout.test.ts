@@ -6,9 +6,9 @@ import { gunzipSync } from 'node:zlib';
 import test from 'ava';
 import tarStream from 'tar-stream';
 import { testRequiring } from '../support/clients/client-test.ts';
-import { run } from '../support/clients/commands.ts';
+import { run } from '../../src/testkit/commands.ts';
 import { makeImageLayout, makeIndexLayout, sha256Digest } from '../support/clients/oci-layout.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await makeTempDir('layout');

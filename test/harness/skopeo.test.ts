@@ -4,9 +4,9 @@
 import path from 'node:path';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { layoutBlobDigests, makeImageLayout, makeIndexLayout } from '../support/clients/oci-layout.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 
 const test = testRequiring(['skopeo', 'docker-registry']);
 

@@ -11,7 +11,7 @@ import { launchChromium } from '../support/clients/chromium.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { makeImageLayout } from '../support/clients/oci-layout.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { scenarioDir } from '../rewind/rewind-support.ts';
 
 const test = testRequiring(['chromium']);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { layoutBlobDigests, makeImageLayout, makeIndexLayout } from '../support/clients/oci-layout.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { startRegistry } from './registry-fixture.ts';
 
 const test = testRequiring(['skopeo']);

@@ -5,8 +5,8 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { scenarioDir, scenarioFacts, tempDir } from './rewind-support.ts';
 
 interface EventsPage {
@@ -128,7 +128,7 @@ test('at: a read-only view of the past serves it and refuses mutations on /v2, E
   t.regex(ecr!.message, /read-only/);
   const mark = await fetch(`${emu.endpoint}/_rewind/marks`, { method: 'POST', body: JSON.stringify({ name: 'x' }) });
   t.is(mark.status, 409);
-  t.is(emu.engine.journal.lastSeq, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');
+  t.is(emu.engine.lastSeq, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');
 });
 
 test('at: a read-only view runs beside the server writing the same journal, which keeps pushing', async (t) => {
@@ -146,10 +146,10 @@ test('at: a read-only view runs beside the server writing the same journal, whic
   t.true((await writer.tags('app')).includes('later'));
   t.deepEqual((await past.tags('app')).sort(), ['latest', 'v2'], 'the view stays at v2');
   // the view reads the writer's history as it grows
-  const events = (await past.admin('GET', `/events?from=${live.engine.journal.lastSeq}`)) as { events: { seq: number }[] };
+  const events = (await past.admin('GET', `/events?from=${live.engine.lastSeq}`)) as { events: { seq: number }[] };
   t.deepEqual(
     events.events.map((e) => e.seq),
-    [live.engine.journal.lastSeq],
+    [live.engine.lastSeq],
   );
   const push = await t.throwsAsync(past.pushImage('app', 'nope', 'refused\n'));
   t.regex(push!.message, /read-only/);

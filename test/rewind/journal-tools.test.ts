@@ -6,7 +6,7 @@ import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { compactJournal, referencedOnly } from '../../src/replay/compact.ts';
 import { forkJournal } from '../../src/replay/fork.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';

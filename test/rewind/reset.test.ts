@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-ecr';
 import test from 'ava';
 import { startEmulator, type Emulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
 import { replayed, tempDir } from './rewind-support.ts';
@@ -91,7 +91,7 @@ clientTest('reset to a mark: skopeo and DescribeImages see exactly the marked st
     rewound.map((e) => e.data),
     [{ to: emu.engine.marks.get('clean'), mark: 'clean' }],
   );
-  await emu.engine.journal.flush();
+  await emu.engine.flush();
   t.is(stateHash(await replayed(dir)), stateHash(emu.engine.state), 'a replay of the whole journal reproduces the live state');
 });
 
@@ -99,7 +99,7 @@ test('POST /_rewind/reset accepts a mark name or a sequence number and refuses u
   await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false });
   const r = new RegistryDriver(emu.endpoint);
   await r.createRepository('aa');
-  const seq = emu.engine.journal.lastSeq;
+  const seq = emu.engine.lastSeq;
   await r.createRepository('bb');
   t.deepEqual(await r.admin('POST', '/reset', { to: seq }), { to: seq, mark: null, seq: seq + 2 });
   t.deepEqual(

@@ -2,10 +2,10 @@
 // verify cleanly, and serve their images again from a fork.
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { replayed, SCENARIO_NAMES, scenarioDir, scenarioFacts, tagsOf } from './rewind-support.ts';
 
 for (const name of SCENARIO_NAMES) {

@@ -13,11 +13,11 @@ import { pino } from 'pino';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
 import type { RegistryState } from '../../src/domain/state.ts';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
-import { adoptPack } from '../../src/replay/pack-adopt.ts';
-import { indexPack, packsDir } from '../../src/replay/pack-index.ts';
-import { readPackHeader } from '../../src/replay/pack-reader.ts';
+import { adoptSnapshotFile } from '../../src/snapshot-file/adopt.ts';
+import { indexPack, packsDir } from '../../src/snapshot-file/packs.ts';
+import { readSnapshotHeader } from '../../src/snapshot-file/format.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
@@ -100,7 +100,7 @@ clientTest('skopeo copies an image from a server started from a snapshot a momen
 test('a blob whose bytes in the pack are corrupt is refused and never written to the blob store; the rest is served', async (t) => {
   const dir = await tempDir(t);
   const { file, state } = await scenarioSnapshot(dir, 'signed-image');
-  const { header, offset, size } = await readPackHeader(file);
+  const { header, offset, size } = await readSnapshotHeader(file);
   const index = indexPack(file, header, offset, size);
   const victim = [...index.blobs].sort((a, b) => b.size - a.size)[0]!;
   const bytes = await readFile(file);
@@ -109,7 +109,15 @@ test('a blob whose bytes in the pack are corrupt is refused and never written to
   await writeFile(bad, bytes);
 
   const logged: string[] = [];
-  const logger = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => (logged.push(String(chunk)), done()) }));
+  const logger = pino(
+    { level: 'error' },
+    new Writable({
+      write: (chunk, _enc, done) => {
+        logged.push(String(chunk));
+        done();
+      },
+    }),
+  );
   const journal = join(dir, 'started');
   await using emu = await startEmulator({ fromSnapshot: bad, journal, auth: 'none', logger });
   const repo = [...state.repos.values()].find((r) => r.blobs.has(victim.digest))!;
@@ -143,7 +151,7 @@ test('a start that stopped mid-extraction resumes at the next start: leftovers a
   const journal = join(dir, 'started');
   // what a start from the snapshot leaves when it dies right after listening:
   // the pack in packs/, one blob already extracted, one half-written temporary file
-  const { index } = await adoptPack(file, journal, { fsync: false });
+  const { index } = await adoptSnapshotFile(file, journal, { fsync: false });
   const [first, second] = index.blobs;
   const bytes = await readFile(file);
   const store = new BlobStore(journal, { durable: false });
@@ -164,7 +172,7 @@ test('an offline tool settles a folder that still holds a pack: verify extracts 
   const dir = await tempDir(t);
   const { file } = await scenarioSnapshot(dir, 'docker-image');
   const journal = join(dir, 'adopted');
-  await adoptPack(file, journal, { fsync: false });
+  await adoptSnapshotFile(file, journal, { fsync: false });
   t.deepEqual((await verifyJournal(await openHistory(journal))).faults, []);
   t.deepEqual(await readdir(packsDir(journal)), []);
 });

@@ -9,7 +9,7 @@ import { parseManifest } from '../../src/domain/manifest.ts';
 import { emptyState } from '../../src/domain/state.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { Journal } from '../../src/journal/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { eventRow } from '../../src/replay/event-summary.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { stateAtSeq } from '../../src/replay/time-travel.ts';
@@ -82,7 +82,7 @@ async function apply(engine: Engine, o: Op, uploads: { n: number }): Promise<voi
         bytes: manifest,
         manifest: parsed.manifest,
         tag: o.tag,
-        face: 'oci',
+        via: 'oci',
       });
       return;
     }

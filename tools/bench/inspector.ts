@@ -23,9 +23,8 @@ import { chromium } from 'playwright-core';
 import { startEmulator } from '../../src/emulator.ts';
 import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
-import { Journal, writeSnapshot } from '../../src/journal/index.ts';
-import { encodeMarks, MARKS_PROJECTION } from '../../src/projections/marks-projection.ts';
-import { encodeRegistryState, REGISTRY_PROJECTION } from '../../src/projections/registry-projection.ts';
+import { Journal } from '../../src/journal/index.ts';
+import { saveCheckpoint } from '../../src/projections/checkpoint.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { Timeline } from '../../src/replay/timeline.ts';
 
@@ -183,10 +182,7 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
     read: (a, b) => history.read(a, b),
   });
   await timeline.ready();
-  await writeSnapshot(dir, history.lastSeq, [
-    { ...REGISTRY_PROJECTION, state: encodeRegistryState(timeline.copyAt(history.lastSeq)) },
-    { ...MARKS_PROJECTION, state: encodeMarks(timeline.index.marks) },
-  ]);
+  await saveCheckpoint(dir, { state: timeline.copyAt(history.lastSeq), marks: timeline.index.marks }, { fsync: false });
   timeline.close();
   return { events: history.lastSeq, baseImages, rewinds, repositories: repos.length };
 }
@@ -228,7 +224,7 @@ export async function run(args: string[]): Promise<void> {
     });
     try {
       const page = await context.newPage();
-      const last = emu.engine.journal.lastSeq;
+      const last = emu.engine.lastSeq;
       // run from sources, the page is bundled on its first request (a built package serves files)
       t0 = performance.now();
       await (await fetch(`${emu.endpoint}/_rewind/ui/app.js`)).arrayBuffer();

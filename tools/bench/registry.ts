@@ -23,7 +23,7 @@ import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { startReferenceRegistry } from '../../test/support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 
 const MiB = 1024 * 1024;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -27,8 +27,8 @@ import { startEmulator } from '../../src/emulator.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { Journal } from '../../src/journal/index.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
-import { restorePack } from '../../src/replay/pack-reader.ts';
-import { preparePack, writePack } from '../../src/replay/pack-writer.ts';
+import { restoreSnapshotFile } from '../../src/snapshot-file/restore.ts';
+import { prepareSnapshotFile, writeSnapshotFile } from '../../src/snapshot-file/write.ts';
 import { replay } from '../../src/replay/replay.ts';
 import { steppingClock } from '../../src/support/clock.ts';
 
@@ -85,7 +85,7 @@ export async function buildRegistry(dir: string, images: number, after?: (engine
         bytes: manifest,
         manifest: parsed.manifest,
         tag: `build-${i}`,
-        face: 'oci',
+        via: 'oci',
       }),
     );
   }
@@ -130,7 +130,7 @@ interface StartFigures {
   fromSnapshotDurable: number;
   /** from the start until every blob is extracted and the pack deleted */
   settled: number;
-  /** restorePack (every blob hashed and written, as `ecr-rewind restore`) + start -> first request */
+  /** restoreSnapshotFile (every blob hashed and written, as `ecr-rewind restore`) + start -> first request */
   restoreAndStart: number;
   /** start of an already restored folder -> first request */
   start: number;
@@ -143,7 +143,7 @@ async function benchStart(root: string, rounds: number): Promise<StartFigures> {
   const history = await openHistory(dir);
   const { state, marks } = replay(history.source);
   const file = join(root, 'start.snapshot');
-  await writePack(file, await preparePack({ state, marks }, dir));
+  await writeSnapshotFile(file, await prepareSnapshotFile({ state, marks }, dir));
   const firstRequest = async (endpoint: string): Promise<void> => {
     const res = await fetch(`${endpoint}/v2/bench/app/tags/list?n=10`);
     if (res.status !== 200 || ((await res.json()) as { tags: string[] }).tags.length !== 10) throw new Error('tags/list failed');
@@ -177,7 +177,7 @@ async function benchStart(root: string, rounds: number): Promise<StartFigures> {
     const target = join(root, `restore-${r}`);
     let t0 = performance.now();
     {
-      await restorePack(file, target, { fsync: false });
+      await restoreSnapshotFile(file, target, { fsync: false });
       await using emu = await startEmulator({ journal: target, auth: 'none', fsync: 'never', logger: false });
       await firstRequest(emu.endpoint);
       figures.full.push(ms(t0));
@@ -294,8 +294,8 @@ async function benchSnapshot(root: string, gib: number, rounds: number): Promise
       const file = join(root, `blobs-${r}.snapshot`);
       flushPageCache();
       const t0 = performance.now();
-      const pack = await preparePack({ state, marks: new Map() }, dir);
-      await writePack(file, pack, undefined, { fsync });
+      const pack = await prepareSnapshotFile({ state, marks: new Map() }, dir);
+      await writeSnapshotFile(file, pack, undefined, { fsync });
       rates.push(pack.size / 1e6 / (ms(t0) / 1000));
       await rm(file, { force: true });
     }

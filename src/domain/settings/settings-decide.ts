@@ -1,13 +1,8 @@
-/** decide() for the ECR-only commands. Pure, like ../decide.ts. */
-import type { DecideContext } from '../commands.ts';
-import type { Decision } from '../decide.ts';
+/** decide() for the ECR-only commands (policies, resource tags, registry settings, templates). Pure, like ../decide.ts. */
+import { isError, no, ok, refOf, regOf, registrySettings as registry, requireRepository, type DeciderTable } from '../decision.ts';
 import { domainError, type DomainError } from '../errors.ts';
-import type { DomainEvent } from '../events.ts';
-import { repoKey, scopeKey, type RegistryScope } from '../scope.ts';
-import type { RegistryState, Repository } from '../state.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
-import type { RegistrySettings } from './settings-state.ts';
 
 /** ECR allows at most 50 resource tags on a resource. */
 export const MAX_RESOURCE_TAGS = 50;
@@ -19,147 +14,146 @@ export const ACCOUNT_SETTING_VALUES: Readonly<Record<string, readonly string[]>>
   BLOB_MOUNTING: ['ENABLED', 'DISABLED'],
 };
 
-const ok = (...events: DomainEvent[]): Decision => ({ ok: true, events });
-const no = (error: DomainError): Decision => ({ ok: false, error });
-
-const regOf = (s: RegistryScope) => ({ account: s.account, region: s.region });
-const refOf = (s: RegistryScope, repository: string) => ({ account: s.account, region: s.region, repository });
-
-function repoOrError(state: RegistryState, scope: RegistryScope, name: string): Repository | DomainError {
-  return (
-    state.repos.get(repoKey(scope, name)) ??
-    domainError('RepositoryNotFound', `The repository with name '${name}' does not exist in the registry with id '${scope.account}'`)
-  );
-}
-
-const registry = (state: RegistryState, scope: RegistryScope): RegistrySettings => state.registries.get(scopeKey(scope)) ?? {};
-
-export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: DecideContext): Decision {
-  void ctx;
-  switch (c.type) {
-    case 'TagRepository': {
-      const repo = repoOrError(state, c.scope, c.repository);
-      if ('code' in repo) return no(repo);
-      const reserved = c.tags.find((t) => t.Key.toLowerCase().startsWith('aws:'));
-      if (reserved) return no(domainError('InvalidTagParameter', `Tag keys starting with 'aws:' are reserved: '${reserved.Key}'`));
-      const keys = new Set([...repo.settings.resourceTags.map((t) => t.Key), ...c.tags.map((t) => t.Key)]);
-      if (keys.size > MAX_RESOURCE_TAGS)
-        return no(domainError('TooManyTags', `The resource would have ${keys.size} tags; the limit is ${MAX_RESOURCE_TAGS}`));
-      return ok(ev.RepositoryTagged({ tags: c.tags, ...refOf(c.scope, c.repository) }));
-    }
-    case 'UntagRepository': {
-      const repo = repoOrError(state, c.scope, c.repository);
-      if ('code' in repo) return no(repo);
-      const present = c.tagKeys.filter((k) => repo.settings.resourceTags.some((t) => t.Key === k));
-      if (present.length === 0) return ok();
-      return ok(ev.RepositoryUntagged({ tagKeys: present, ...refOf(c.scope, c.repository) }));
-    }
-    case 'PutImageTagMutability': {
-      const repo = repoOrError(state, c.scope, c.repository);
-      if ('code' in repo) return no(repo);
-      return ok(
-        ev.ImageTagMutabilityPut({
-          imageTagMutability: c.imageTagMutability,
-          imageTagMutabilityExclusionFilters: c.imageTagMutabilityExclusionFilters,
-          ...refOf(c.scope, c.repository),
-        }),
-      );
-    }
-    case 'PutImageScanningConfiguration': {
-      const repo = repoOrError(state, c.scope, c.repository);
-      if ('code' in repo) return no(repo);
-      return ok(ev.ImageScanningConfigurationPut({ scanOnPush: c.scanOnPush, ...refOf(c.scope, c.repository) }));
-    }
-    case 'SetRepositoryPolicy': {
-      const repo = repoOrError(state, c.scope, c.repository);
-      if ('code' in repo) return no(repo);
-      return ok(ev.RepositoryPolicySet({ policyText: c.policyText, ...refOf(c.scope, c.repository) }));
-    }
-    case 'DeleteRepositoryPolicy': {
-      const repo = repoOrError(state, c.scope, c.repository);
-      if ('code' in repo) return no(repo);
-      if (repo.settings.policyText === undefined)
-        return no(
-          domainError(
-            'RepositoryPolicyNotFound',
-            `Repository policy does not exist for the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`,
-          ),
-        );
-      return ok(ev.RepositoryPolicyDeleted(refOf(c.scope, c.repository)));
-    }
-    case 'PutRegistryPolicy':
-      return ok(ev.RegistryPolicyPut({ policyText: c.policyText, ...regOf(c.scope) }));
-    case 'DeleteRegistryPolicy':
-      if (registry(state, c.scope).policyText === undefined)
-        return no(domainError('RegistryPolicyNotFound', `Registry policy does not exist in the registry with id '${c.scope.account}'`));
-      return ok(ev.RegistryPolicyDeleted(regOf(c.scope)));
-    case 'PutAccountSetting': {
-      const allowed = ACCOUNT_SETTING_VALUES[c.name];
-      if (!allowed)
-        return no(
-          domainError(
-            'Validation',
-            `Invalid account setting name '${c.name}'; valid names: ${Object.keys(ACCOUNT_SETTING_VALUES).join(', ')}`,
-          ),
-        );
-      if (!allowed.includes(c.value))
-        return no(
-          domainError('Validation', `Invalid value '${c.value}' for account setting '${c.name}'; valid values: ${allowed.join(', ')}`),
-        );
-      return ok(ev.AccountSettingPut({ name: c.name, value: c.value, ...regOf(c.scope) }));
-    }
-    case 'PutRegistryScanningConfiguration':
-      return ok(ev.RegistryScanningConfigurationPut({ scanType: c.scanType, rules: c.rules, ...regOf(c.scope) }));
-    case 'PutSigningConfiguration':
-      return ok(ev.SigningConfigurationPut({ rules: c.rules, ...regOf(c.scope) }));
-    case 'DeleteSigningConfiguration':
-      if (!registry(state, c.scope).signing)
-        return no(
-          domainError('SigningConfigurationNotFound', `Signing configuration does not exist in the registry with id '${c.scope.account}'`),
-        );
-      return ok(ev.SigningConfigurationDeleted(regOf(c.scope)));
-    case 'RegisterPullTimeUpdateExclusion':
-      if (registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
-        return no(domainError('ExclusionAlreadyExists', `The principal '${c.principalArn}' is already excluded from pull time updates`));
-      return ok(ev.PullTimeUpdateExclusionRegistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
-    case 'DeregisterPullTimeUpdateExclusion':
-      if (!registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
-        return no(domainError('ExclusionNotFound', `The principal '${c.principalArn}' is not excluded from pull time updates`));
-      return ok(ev.PullTimeUpdateExclusionDeregistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
-    case 'CreateRepositoryCreationTemplate':
-      if (registry(state, c.scope).templates?.[c.template.prefix])
-        return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
-      return ok(ev.RepositoryCreationTemplateCreated({ template: c.template, ...regOf(c.scope) }));
-    case 'UpdateRepositoryCreationTemplate': {
-      const current = registry(state, c.scope).templates?.[c.prefix];
-      if (!current) return no(templateNotFound(c.prefix));
-      const { createdAt: _c, updatedAt: _u, ...template } = current;
-      const changes = Object.fromEntries(Object.entries(c.changes).filter(([, v]) => v !== undefined));
-      return ok(ev.RepositoryCreationTemplateUpdated({ template: { ...template, ...changes, prefix: c.prefix }, ...regOf(c.scope) }));
-    }
-    case 'DeleteRepositoryCreationTemplate':
-      if (!registry(state, c.scope).templates?.[c.prefix]) return no(templateNotFound(c.prefix));
-      return ok(ev.RepositoryCreationTemplateDeleted({ prefix: c.prefix, ...regOf(c.scope) }));
-    case 'UpdateImageStorageClass': {
-      const repo = repoOrError(state, c.scope, c.repository);
-      if ('code' in repo) return no(repo);
-      const image = repo.images.get(c.digest);
-      if (!image)
-        return no(
-          domainError(
-            'ImageNotFound',
-            `The image with imageId {imageDigest:'${c.digest}'} does not exist within the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`,
-          ),
-        );
-      if (image.storageClass === c.storageClass) return ok();
-      return ok(ev.ImageStorageClassChanged({ digest: c.digest, storageClass: c.storageClass, ...refOf(c.scope, c.repository) }));
-    }
-    default: {
-      const never: never = c;
-      throw new Error(`unknown command ${String((never as { type: string }).type)}`);
-    }
-  }
-}
-
 const templateNotFound = (prefix: string): DomainError =>
   domainError('TemplateNotFound', `The repository creation template with prefix '${prefix}' does not exist`);
+
+export const settingsDeciders: DeciderTable<SettingsCommand> = {
+  TagRepository(state, c) {
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
+    const reserved = c.tags.find((t) => t.Key.toLowerCase().startsWith('aws:'));
+    if (reserved) return no(domainError('InvalidTagParameter', `Tag keys starting with 'aws:' are reserved: '${reserved.Key}'`));
+    const keys = new Set([...repo.settings.resourceTags.map((t) => t.Key), ...c.tags.map((t) => t.Key)]);
+    if (keys.size > MAX_RESOURCE_TAGS)
+      return no(domainError('TooManyTags', `The resource would have ${keys.size} tags; the limit is ${MAX_RESOURCE_TAGS}`));
+    return ok(ev.RepositoryTagged({ tags: c.tags, ...refOf(c.scope, c.repository) }));
+  },
+
+  UntagRepository(state, c) {
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
+    const present = c.tagKeys.filter((k) => repo.settings.resourceTags.some((t) => t.Key === k));
+    if (present.length === 0) return ok();
+    return ok(ev.RepositoryUntagged({ tagKeys: present, ...refOf(c.scope, c.repository) }));
+  },
+
+  PutImageTagMutability(state, c) {
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
+    return ok(
+      ev.ImageTagMutabilityPut({
+        imageTagMutability: c.imageTagMutability,
+        imageTagMutabilityExclusionFilters: c.imageTagMutabilityExclusionFilters,
+        ...refOf(c.scope, c.repository),
+      }),
+    );
+  },
+
+  PutImageScanningConfiguration(state, c) {
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
+    return ok(ev.ImageScanningConfigurationPut({ scanOnPush: c.scanOnPush, ...refOf(c.scope, c.repository) }));
+  },
+
+  SetRepositoryPolicy(state, c) {
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
+    return ok(ev.RepositoryPolicySet({ policyText: c.policyText, ...refOf(c.scope, c.repository) }));
+  },
+
+  DeleteRepositoryPolicy(state, c) {
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
+    if (repo.settings.policyText === undefined)
+      return no(
+        domainError(
+          'RepositoryPolicyNotFound',
+          `Repository policy does not exist for the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`,
+        ),
+      );
+    return ok(ev.RepositoryPolicyDeleted(refOf(c.scope, c.repository)));
+  },
+
+  PutRegistryPolicy: (_state, c) => ok(ev.RegistryPolicyPut({ policyText: c.policyText, ...regOf(c.scope) })),
+
+  DeleteRegistryPolicy(state, c) {
+    if (registry(state, c.scope).policyText === undefined)
+      return no(domainError('RegistryPolicyNotFound', `Registry policy does not exist in the registry with id '${c.scope.account}'`));
+    return ok(ev.RegistryPolicyDeleted(regOf(c.scope)));
+  },
+
+  PutAccountSetting(_state, c) {
+    const allowed = ACCOUNT_SETTING_VALUES[c.name];
+    if (!allowed)
+      return no(
+        domainError(
+          'Validation',
+          `Invalid account setting name '${c.name}'; valid names: ${Object.keys(ACCOUNT_SETTING_VALUES).join(', ')}`,
+        ),
+      );
+    if (!allowed.includes(c.value))
+      return no(
+        domainError('Validation', `Invalid value '${c.value}' for account setting '${c.name}'; valid values: ${allowed.join(', ')}`),
+      );
+    return ok(ev.AccountSettingPut({ name: c.name, value: c.value, ...regOf(c.scope) }));
+  },
+
+  PutRegistryScanningConfiguration: (_state, c) =>
+    ok(ev.RegistryScanningConfigurationPut({ scanType: c.scanType, rules: c.rules, ...regOf(c.scope) })),
+
+  PutSigningConfiguration: (_state, c) => ok(ev.SigningConfigurationPut({ rules: c.rules, ...regOf(c.scope) })),
+
+  DeleteSigningConfiguration(state, c) {
+    if (!registry(state, c.scope).signing)
+      return no(
+        domainError('SigningConfigurationNotFound', `Signing configuration does not exist in the registry with id '${c.scope.account}'`),
+      );
+    return ok(ev.SigningConfigurationDeleted(regOf(c.scope)));
+  },
+
+  RegisterPullTimeUpdateExclusion(state, c) {
+    if (registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
+      return no(domainError('ExclusionAlreadyExists', `The principal '${c.principalArn}' is already excluded from pull time updates`));
+    return ok(ev.PullTimeUpdateExclusionRegistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
+  },
+
+  DeregisterPullTimeUpdateExclusion(state, c) {
+    if (!registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
+      return no(domainError('ExclusionNotFound', `The principal '${c.principalArn}' is not excluded from pull time updates`));
+    return ok(ev.PullTimeUpdateExclusionDeregistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
+  },
+
+  CreateRepositoryCreationTemplate(state, c) {
+    if (registry(state, c.scope).templates?.[c.template.prefix])
+      return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
+    return ok(ev.RepositoryCreationTemplateCreated({ template: c.template, ...regOf(c.scope) }));
+  },
+
+  UpdateRepositoryCreationTemplate(state, c) {
+    const current = registry(state, c.scope).templates?.[c.prefix];
+    if (!current) return no(templateNotFound(c.prefix));
+    const { createdAt: _c, updatedAt: _u, ...template } = current;
+    const changes = Object.fromEntries(Object.entries(c.changes).filter(([, v]) => v !== undefined));
+    return ok(ev.RepositoryCreationTemplateUpdated({ template: { ...template, ...changes, prefix: c.prefix }, ...regOf(c.scope) }));
+  },
+
+  DeleteRepositoryCreationTemplate(state, c) {
+    if (!registry(state, c.scope).templates?.[c.prefix]) return no(templateNotFound(c.prefix));
+    return ok(ev.RepositoryCreationTemplateDeleted({ prefix: c.prefix, ...regOf(c.scope) }));
+  },
+
+  UpdateImageStorageClass(state, c) {
+    const repo = requireRepository(state, c.scope, c.repository);
+    if (isError(repo)) return no(repo);
+    const image = repo.images.get(c.digest);
+    if (!image)
+      return no(
+        domainError(
+          'ImageNotFound',
+          `The image with imageId {imageDigest:'${c.digest}'} does not exist within the repository with name '${c.repository}' in the registry with id '${c.scope.account}'`,
+        ),
+      );
+    if (image.storageClass === c.storageClass) return ok();
+    return ok(ev.ImageStorageClassChanged({ digest: c.digest, storageClass: c.storageClass, ...refOf(c.scope, c.repository) }));
+  },
+};

@@ -15,12 +15,8 @@
  * computed by src/replay/timeline.ts and src/queries/ over the journal: nothing here changes state.
  */
 import type Router from '@koa/router';
-import { readBlobPrefix } from '../../blobs/read-blob.ts';
-import { diffView } from '../../queries/diff-view.ts';
 import { registryView } from '../../queries/registry-view.ts';
-import { imageStory } from '../../replay/image-story.ts';
-import { FACES, type Face, type TimelineFilter } from '../../replay/timeline-index.ts';
-import type { RecordedEvent } from '../../domain/events.ts';
+import { diffView, FACES, type Face, imageStory, type TimelineFilter, timelinePage } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { QueryError } from './admin-events.ts';
 
@@ -37,14 +33,8 @@ const wholeNumber = (name: string, text: string | undefined, fallback: number): 
   return Number(text);
 };
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-
-const marksOf = (marks: ReadonlyMap<string, number>): { name: string; seq: number }[] =>
-  [...marks].map(([name, seq]) => ({ name, seq })).sort((a, b) => a.seq - b.seq || (a.name < b.name ? -1 : 1));
-
 export function addInspectRoutes(router: Router, deps: FaceDeps): void {
   const { engine, timeline } = deps;
-  const read = (from: number, to: number): Iterable<RecordedEvent> => engine.journal.read(from, to) as Iterable<RecordedEvent>;
 
   router.get('/timeline/facets', async (ctx) => {
     await timeline.ready();
@@ -64,67 +54,7 @@ export function addInspectRoutes(router: Router, deps: FaceDeps): void {
       ...(one(q.q) ? { search: one(q.q)! } : {}),
     };
     const locate = one(q.locate);
-    if (
-      Object.keys(filter).length === 0 &&
-      timeline.indexedSeq < timeline.lastSeq &&
-      (locate === undefined || /^(\d+|end)$/.test(locate))
-    ) {
-      // the whole journal, asked for before the index is built: answered from the journal itself
-      void timeline.ready().catch(() => undefined);
-      const first = timeline.index.firstSeq;
-      const last = timeline.lastSeq;
-      const total = last - first + 1;
-      const from = first + offset;
-      const to = Math.min(last, from + limit - 1);
-      const rows =
-        to < from
-          ? []
-          : to <= timeline.indexedSeq
-            ? range(from, to).map((s) => timeline.index.row(s - first))
-            : timeline.rowsFromJournal(from, to);
-      const seq = locate === undefined ? undefined : locate === 'end' ? last : Number(locate);
-      ctx.body = {
-        total,
-        lastSeq: last,
-        firstSeq: timeline.firstSeq,
-        offset,
-        rows,
-        marks: marksOf(engine.marks),
-        ...(seq === undefined ? {} : { located: Math.max(-1, Math.min(total - 1, seq - first)) }),
-      };
-      return;
-    }
-    await timeline.ready();
-    const index = timeline.index;
-    const selected = index.select(filter);
-    const total = selected ? selected.length : index.count;
-    const positionAt = (i: number): number => (selected ? selected[i]! : i);
-    const rows = [];
-    for (let i = offset; i < Math.min(total, offset + limit); i++) rows.push(index.row(positionAt(i)));
-    let located: number | undefined;
-    if (locate !== undefined) {
-      // the last row whose seq is at or before the one asked for
-      const seq = timeline.resolve(locate).seq;
-      let lo = 0;
-      let hi = total - 1;
-      located = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (index.firstSeq + positionAt(mid) <= seq) {
-          located = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
-    }
-    ctx.body = {
-      total,
-      lastSeq: index.lastSeq,
-      firstSeq: timeline.firstSeq,
-      offset,
-      rows,
-      marks: marksOf(index.marks),
-      ...(located === undefined ? {} : { located }),
-    };
+    ctx.body = await timelinePage(timeline, { filter, offset, limit, ...(locate === undefined ? {} : { locate }), marks: engine.marks });
   });
 
   router.get('/registry', async (ctx) => {
@@ -161,7 +91,13 @@ export function addInspectRoutes(router: Router, deps: FaceDeps): void {
     const repository = one(ctx.query.repository);
     const digest = one(ctx.query.digest);
     if (!repository || !digest) throw new QueryError('repository and digest are required');
-    const story = await imageStory(timeline, read, (d, max) => readBlobPrefix(deps.blobs, d, max), repository, digest);
+    const story = await imageStory(
+      timeline,
+      (from, to) => engine.events(from, to),
+      (d, max) => deps.blobReads.head(d, max),
+      repository,
+      digest,
+    );
     if (!story) {
       ctx.status = 404;
       ctx.body = { error: 'NotFound', message: `no event names ${digest} in repository ${repository}` };

@@ -9,10 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { KeyedMutex } from '../../support/mutex.ts';
+import { DomainFailure } from '../../domain/errors.ts';
 import type { FaceDeps } from '../face-deps.ts';
-import { BodyError, readJsonBody } from '../read-json-body.ts';
-import { createTokenSigner, type TokenSigner } from '../token-auth.ts';
+import { BodyError, readJsonBody } from '../request-body.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
 import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
@@ -32,9 +31,8 @@ function answerError(ctx: Context, err: EcrError): void {
   ctx.body = JSON.stringify({ __type: err.type, message: err.message, ...err.fields });
 }
 
-export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenSigner(deps.config)): Middleware {
-  const uploads = new KeyedMutex();
-
+export function createEcrFace(deps: FaceDeps): Middleware {
+  const { signer } = deps;
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
     ctx.set('x-amzn-RequestId', randomUUID());
@@ -61,13 +59,14 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
       }
       const operation = ecrService[name];
       const input = parseInput(operation.input, body);
-      const call: Call = { deps, caller, signer, uploads };
+      const call: Call = { deps, caller, signer };
       const result = await operation.handle(input as never, call);
       ctx.status = 200;
       ctx.type = CONTENT_TYPE;
       ctx.body = JSON.stringify(result);
     } catch (err) {
       if (err instanceof EcrError) return answerError(ctx, err);
+      if (err instanceof DomainFailure) return answerError(ctx, EcrError.fromDomain(err.error));
       if (err instanceof InvalidNextToken) return answerError(ctx, new EcrError('InvalidParameterException', err.message));
       deps.log.error({ err, target }, 'ECR request failed');
       answerError(ctx, new EcrError('ServerException', 'An internal error occurred in ecr-rewind'));

@@ -2,19 +2,17 @@
  * end-2 (GET/HEAD a blob, with Range) and end-10 (DELETE a blob). Bytes are
  * streamed from the content-addressed store, never buffered.
  */
-import { BlobCorruptError, type BlobLocation } from '../../blobs/blob-store.ts';
-import { sendBlob } from '../../blobs/send-blob.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
 import { parseRange } from './ranges.ts';
-import { requireRepo } from './repo-lookup.ts';
+import { getRepository } from '../../queries/repository.ts';
 
 export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
   const { engine } = deps;
 
   router.get('/*name/blobs/:digest', async (ctx) => {
-    const repo = requireRepo(engine.state, ctx);
+    const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const digest = ctx.params.digest ?? '';
     let size = repo.blobs.get(digest);
     // A manifest is content too: distribution serves it through the blob route.
@@ -24,15 +22,7 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
 
     // a blob still in a snapshot pack is verified and extracted first (HEAD too:
     // a client must not skip pushing a blob whose only copy is corrupt); a corrupt one is refused
-    let at: BlobLocation | undefined;
-    try {
-      if (!manifest) at = await deps.blobs.locate(digest);
-    } catch (err) {
-      if (err instanceof BlobCorruptError) throw new OciError(500, 'BLOB_UNKNOWN', err.message, { digest });
-      throw err;
-    }
-    if (!manifest && !at)
-      throw new OciError(500, 'BLOB_UNKNOWN', `blob ${digest} is known to the registry but its bytes are missing`, { digest });
+    const bytes = manifest ? undefined : await deps.blobReads.open(digest);
     const range = parseRange(ctx.get('range') || undefined, size);
     if (range === 'unsatisfiable') {
       ctx.set('Content-Range', `bytes */${size}`);
@@ -60,7 +50,7 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     }
     ctx.length = length;
     ctx.respond = false;
-    await sendBlob(ctx.res, at!, range?.start ?? 0, range ? range.end : size - 1);
+    await bytes!.send(ctx.res, range?.start ?? 0, range ? range.end : size - 1);
   });
 
   router.delete('/*name/blobs/:digest', async (ctx) => {

@@ -62,7 +62,8 @@ export function Actions({ seq, readOnly, journalDir, onDone }: ActionsProps) {
   };
   const disabled = seq === undefined;
   return (
-    <div class="actions" role="group" aria-label="Actions on the selected position">
+    <fieldset class="actions">
+      <legend class="visually-hidden">Actions on the selected position</legend>
       {readOnly ? null : (
         <>
           <button
@@ -119,6 +120,6 @@ export function Actions({ seq, readOnly, journalDir, onDone }: ActionsProps) {
           </div>
         </form>
       </dialog>
-    </div>
+    </fieldset>
   );
 }

@@ -1,24 +1,12 @@
 /** The admin API as the page reads it (the wire shapes are the server's own types). */
-import type { DiffView } from '../../queries/diff-view.ts';
 import type { RegistryView } from '../../queries/registry-view.ts';
-import type { ImageStory } from '../../replay/image-story.ts';
-import type { TimelineRow } from '../../replay/timeline-index.ts';
+import type { DiffView, ImageStory, TimelinePage, TimelineRow } from '../../replay/index.ts';
 
-export type { DiffView, ImageStory, RegistryView, TimelineRow };
+export type { DiffView, ImageStory, RegistryView, TimelinePage, TimelineRow };
 
 export interface Mark {
   name: string;
   seq: number;
-}
-
-export interface TimelinePage {
-  total: number;
-  lastSeq: number;
-  firstSeq: number;
-  offset: number;
-  rows: TimelineRow[];
-  marks: Mark[];
-  located?: number;
 }
 
 export interface Health {

@@ -102,13 +102,17 @@ export function RegistryPanel({ view, event, error, onImage, onMore, open, onTog
       {view.repositories.map((repo) => {
         const isOpen = open.get(repo.name) ?? (view.repositories.length <= 3 || repo.name === event?.repository);
         return (
-          <details open={isOpen} key={`${repo.account}:${repo.region}:${repo.name}`} class="repo" data-repository={repo.name}>
-            <summary
-              onClick={(e) => {
-                e.preventDefault();
-                onToggle(repo.name, !isOpen);
-              }}
-            >
+          <details
+            open={isOpen}
+            // only a toggle by the user differs from what was rendered
+            onToggle={(e) => {
+              if (e.currentTarget.open !== isOpen) onToggle(repo.name, e.currentTarget.open);
+            }}
+            key={`${repo.account}:${repo.region}:${repo.name}`}
+            class="repo"
+            data-repository={repo.name}
+          >
+            <summary>
               <strong>{repo.name}</strong>{' '}
               <span class="muted">
                 {repo.imageCount} images, {repo.tagCount} tags · {repo.settings.imageTagMutability} · created {time(repo.createdAt)}

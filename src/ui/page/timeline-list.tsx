@@ -96,7 +96,11 @@ export function TimelineList(props: TimelineListProps) {
               class={`row${isSelected ? ' selected' : ''}${row.type === 'Rewound' ? ' jump' : ''}`}
               style={style}
               data-seq={row.seq}
+              tabIndex={-1}
               onClick={() => props.onSelect(item.index)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') props.onSelect(item.index);
+              }}
             >
               <span class="seq">{row.seq}</span>
               <span class="time">{time(row.time).slice(11)}</span>

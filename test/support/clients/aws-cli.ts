@@ -8,9 +8,9 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preferCommand, runClient } from './commands.ts';
-import type { ClientRunOptions, RunResult } from './commands.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { preferCommand, runClient } from '../../../src/testkit/commands.ts';
+import type { ClientRunOptions, RunResult } from '../../../src/testkit/commands.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 export interface AwsCliOptions {
   /** e.g. `http://127.0.0.1:4566` */

@@ -4,8 +4,8 @@
 // emulator on 127.0.0.1.
 
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { preferCommand } from './commands.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { preferCommand } from '../../../src/testkit/commands.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 export const chromiumCommand = (): string => preferCommand('/usr/bin/chromium', 'chromium');
 

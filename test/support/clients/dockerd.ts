@@ -20,10 +20,10 @@
 import { request } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preferCommand, runClient } from './commands.ts';
-import type { ClientRunOptions, RunResult } from './commands.ts';
-import { isAlive, startDaemon, waitUntilReady } from './daemon.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { preferCommand, runClient } from '../../../src/testkit/commands.ts';
+import type { ClientRunOptions, RunResult } from '../../../src/testkit/commands.ts';
+import { isAlive, startDaemon, waitUntilReady } from '../../../src/testkit/daemon.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 export interface DockerdOptions {
   /** `host:port` (or CIDR) entries dockerd may talk plain HTTP to. Default: 127.0.0.0/8. */

@@ -4,16 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { repositoryNotFound } from '../../../domain/decide.ts';
 import { parseManifest } from '../../../domain/manifest.ts';
 import { isDigest, isSha256Digest, isTag } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
 import type { Repository } from '../../../domain/state.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
-import { findRepo } from '../../../queries/ecr-repositories.ts';
+import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
-import { execute, op, scopeOf, type Call } from '../operation.ts';
+import { execute, op, scopeOf } from '../operation.ts';
 import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
 
 type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
@@ -29,12 +28,6 @@ interface Failure {
   imageId: ImageId;
   failureCode: FailureCode;
   failureReason: string;
-}
-
-function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
-  const repo = findRepo(call.deps.engine.state, scope, name);
-  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
-  return repo;
 }
 
 const cleanId = (id: ImageId): ImageId => ({
@@ -100,7 +93,7 @@ export const imageOperations = {
         bytes,
         manifest: parsed.manifest,
         tag: i.imageTag ?? null,
-        face: 'ecr',
+        via: 'ecr',
       });
       return {
         image: {
@@ -123,7 +116,7 @@ export const imageOperations = {
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const images = [];
       const failures: Failure[] = [];
       for (const id of i.imageIds) {
@@ -160,12 +153,12 @@ export const imageOperations = {
 
   BatchDeleteImage: op(z.object({ registryId, repositoryName, imageIds: z.array(imageId).min(1).max(100) }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
-    repoOrThrow(call, scope, i.repositoryName);
+    getRepository(call.deps.engine.state, scope, i.repositoryName);
     const imageIds: ImageId[] = [];
     const failures: Failure[] = [];
     for (const id of i.imageIds) {
       // Each deletion sees the state the previous ones left.
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const r = resolve(repo, id);
       if ('failureCode' in r) {
         failures.push(r);
@@ -207,7 +200,7 @@ export const imageOperations = {
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       if (i.imageIds) {
         if (i.nextToken !== undefined || i.maxResults !== undefined)
           throw invalidParameter('maxResults and nextToken cannot be used together with imageIds');
@@ -246,7 +239,7 @@ export const imageOperations = {
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const status = i.filter?.tagStatus ?? 'ANY';
       const page = paginate(listImageIds(repo, status), { ...i, defaultMax: 100, query: `list:${status}` });
       return { imageIds: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
@@ -269,7 +262,7 @@ export const imageOperations = {
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const types = i.filter?.artifactTypes;
       const status = i.filter?.artifactStatus ?? 'ANY';
       const referrers = (repo.referrers.get(i.subjectId.imageDigest) ?? [])
@@ -297,7 +290,7 @@ export const imageOperations = {
     z.object({ registryId, repositoryName, imageId, targetStorageClass: z.enum(['STANDARD', 'ARCHIVE']) }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const r = resolve(repo, i.imageId);
       if ('failureCode' in r) {
         if (r.failureCode === 'ImageNotFound') throw imageNotFound(scope, i.repositoryName, i.imageId);

@@ -10,11 +10,13 @@ import type { RegistrySettings } from '../../../domain/settings/settings-state.t
 import { matchesTagFilter } from '../../../domain/tag-filter.ts';
 import { scopeKey, type RegistryScope } from '../../../domain/scope.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
-import { findRepo, repositoryArn } from '../../../queries/ecr-repositories.ts';
+import { repositoryArn } from '../../../queries/ecr-repositories.ts';
+import { findRepository } from '../../../queries/repository.ts';
 import { TOKEN_TTL_MS } from '../../token-auth.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+import { epochSeconds } from '../../../support/time.ts';
 
 const registry = (call: Call, scope: RegistryScope): RegistrySettings => call.deps.engine.state.registries.get(scopeKey(scope)) ?? {};
 
@@ -86,7 +88,7 @@ export const registryOperations = {
     const scanningConfigurations = [];
     const failures = [];
     for (const name of i.repositoryNames) {
-      const repo = findRepo(call.deps.engine.state, scope, name);
+      const repo = findRepository(call.deps.engine.state, scope, name);
       if (!repo) {
         failures.push({ repositoryName: name, failureCode: 'REPOSITORY_NOT_FOUND' as const, failureReason: 'REPOSITORY_NOT_FOUND' });
         continue;
@@ -135,7 +137,7 @@ export const registryOperations = {
 
   RegisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
     const events = await execute(call, { type: 'RegisterPullTimeUpdateExclusion', scope: scopeOf(call), principalArn: i.principalArn });
-    return { principalArn: i.principalArn, createdAt: (events[0]?.time ?? call.deps.clock.now()) / 1000 };
+    return { principalArn: i.principalArn, createdAt: epochSeconds(events[0]?.time ?? call.deps.clock.now()) };
   }),
 
   DeregisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
@@ -156,7 +158,7 @@ export const registryOperations = {
         const token = call.signer.issue({ account, region: call.caller.scope.region }, expiresAt, call.deps.ids.hex(8));
         return {
           authorizationToken: Buffer.from(`AWS:${token}`).toString('base64'),
-          expiresAt: expiresAt / 1000,
+          expiresAt: epochSeconds(expiresAt),
           proxyEndpoint: `http://${call.deps.registryHost()}`,
         };
       }),

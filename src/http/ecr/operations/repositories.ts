@@ -1,9 +1,9 @@
 /** CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability, PutImageScanningConfiguration. */
 import { z } from 'zod';
-import { repositoryNotFound } from '../../../domain/decide.ts';
 import { MAX_RESOURCE_TAGS } from '../../../domain/settings/settings-decide.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
-import { findRepo, repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
+import { getRepository } from '../../../queries/repository.ts';
+import { repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { checkMutability } from '../mutability.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
@@ -19,9 +19,7 @@ import {
 } from '../shapes.ts';
 
 export function describeRepo(call: Call, scope: { account: string; region: string }, name: string): RepositoryView {
-  const repo = findRepo(call.deps.engine.state, scope, name);
-  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
-  return repositoryView(repo, call.deps.registryHost());
+  return repositoryView(getRepository(call.deps.engine.state, scope, name), call.deps.registryHost());
 }
 
 export const repositoryOperations = {

@@ -8,6 +8,7 @@ import { EcrError } from '../ecr-errors.ts';
 import { checkMutability } from '../mutability.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { encryptionConfiguration, maxResults, mutabilityFilter, nextToken, policyText, resourceTag, tagMutability } from '../shapes.ts';
+import { epochSeconds } from '../../../support/time.ts';
 
 const PREFIX = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/;
 const prefix = z.string().min(1).max(256).regex(PREFIX, `must satisfy regular expression '${PREFIX.source}'`);
@@ -49,8 +50,8 @@ function wireTemplate(t: StoredTemplate) {
     ...(t.lifecyclePolicy !== undefined ? { lifecyclePolicy: t.lifecyclePolicy } : {}),
     appliedFor: t.appliedFor as ('CREATE_ON_PUSH' | 'PULL_THROUGH_CACHE' | 'REPLICATION')[],
     ...(t.customRoleArn !== undefined ? { customRoleArn: t.customRoleArn } : {}),
-    createdAt: t.createdAt / 1000,
-    updatedAt: t.updatedAt / 1000,
+    createdAt: epochSeconds(t.createdAt),
+    updatedAt: epochSeconds(t.updatedAt),
   };
 }
 
