@@ -14,6 +14,7 @@ import type { RecordedEvent } from './domain/events.ts';
 import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
 import { liveSnapshots } from './engine/snapshots.ts';
+import { engineTimeline } from './engine/timeline.ts';
 import { Uploads } from './engine/uploads.ts';
 import { EventWebhook } from './eventbridge/event-webhook.ts';
 import { EventBridgeFeed } from './eventbridge/eventbridge-feed.ts';
@@ -132,6 +133,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
   const snapshots = liveSnapshots(engine, blobs);
+  const timeline = engineTimeline(engine);
   const signer = createTokenSigner(config);
   const auth: RegistryAuth =
     config.auth === 'token'
@@ -150,6 +152,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     uploads,
     eventBridge,
     snapshots,
+    timeline,
     clock,
     ids,
     log,
@@ -182,6 +185,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.closeAllConnections();
       });
       await background.stop();
+      timeline.close();
       await extraction.stop();
       await blobs.close();
       await registry.close(engine);

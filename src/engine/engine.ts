@@ -122,9 +122,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!decision.ok) throw new DomainFailure(decision.error);
   }
 
-  /** Bookmarks the current sequence number under `name`. */
-  async mark(name: string): Promise<number> {
-    const at = this.#journal.lastSeq;
+  /** Bookmarks the current sequence number (or an earlier one, `at`) under `name`. */
+  async mark(name: string, at = this.#journal.lastSeq): Promise<number> {
+    const last = this.#journal.lastSeq;
+    if (!Number.isSafeInteger(at) || at < 0 || at > last)
+      throw new DomainFailure(domainError('PositionNotFound', `sequence ${at} is not in the journal (last is ${last})`));
     await this.execute({ type: 'SetMark', name, at });
     return at;
   }

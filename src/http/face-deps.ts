@@ -4,6 +4,7 @@ import type { BlobReads } from '../engine/blob-reads.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { LiveSnapshots } from '../engine/snapshots.ts';
 import type { Uploads } from '../engine/uploads.ts';
+import type { Timeline } from '../replay/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
@@ -30,6 +31,8 @@ export interface FaceDeps {
   readonly auth: RegistryAuth;
   /** Signs and checks the tokens GetAuthorizationToken hands out (and layer download tickets). */
   readonly signer: TokenSigner;
+  /** The inspector's index of the journal (built on first use). */
+  readonly timeline: Timeline;
   /** Snapshot files of the live registry. */
   readonly snapshots: LiveSnapshots;
   /** ECR's EventBridge events of the journal (GET /_rewind/eventbridge; src/eventbridge/). */

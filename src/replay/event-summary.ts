@@ -15,7 +15,7 @@ export interface EventRow {
   summary: string;
 }
 
-const short = (digest: string): string => (digest.startsWith('sha256:') ? digest.slice(0, 19) : digest);
+export const short = (digest: string): string => (digest.startsWith('sha256:') ? digest.slice(0, 19) : digest);
 const iso = (ms: number): string => new Date(ms).toISOString();
 const sizeText = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
@@ -93,6 +93,9 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
     }
   }
 }
+
+/** The one-line summary of an event (what `log` shows beside its type). */
+export const summaryOf = (e: RecordedEvent): string => summarize(e).summary;
 
 /**
  * The repository an event concerns, or ''. Upload events after the first name

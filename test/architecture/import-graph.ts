@@ -19,7 +19,8 @@ export const ROOM_RULES: Readonly<Record<string, readonly string[]>> = {
   'src/eventbridge': ['src/engine', 'src/replay', 'src/domain', 'src/support'],
   'src/boot': ['src/engine', 'src/replay', 'src/snapshot-file', 'src/projections', 'src/blobs', 'src/journal', 'src/domain', 'src/support'],
   'src/lifecycle': ['src/engine', 'src/domain', 'src/support'],
-  'src/http': ['src/engine', 'src/lifecycle', 'src/queries', 'src/replay/index.ts', 'src/domain', 'src/support', 'src/config.ts'],
+  'src/http': ['src/engine', 'src/lifecycle', 'src/queries', 'src/replay/index.ts', 'src/ui', 'src/domain', 'src/support', 'src/config.ts'],
+  'src/ui': ['src/queries', 'src/replay/index.ts'],
   'src/emulator.ts': [
     'src/boot',
     'src/engine',
