@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { BlobStore } from './blobs/blob-store.ts';
 import { openRegistry } from './boot/open-registry.ts';
 import { extractPacks } from './boot/pack-extraction.ts';
-import { resolveConfig, type Config } from './config.ts';
+import { DEFAULTS, resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
 import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
@@ -110,13 +110,13 @@ function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: L
   };
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { logger, clockSource, idSource, fromSnapshot, fork, at, ...flags } = options;
-  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(flags.logLevel ?? 'info'));
+/** The journal folder opened into a registry, the configuration, and the engine over it. */
+async function openEngine(options: EmulatorOptions, log: Logger) {
+  const { clockSource, idSource, fromSnapshot, fork, at, logger: _logger, ...flags } = options;
   const registry = await openRegistry({
     dir: flags.journal,
-    fsync: flags.fsync ?? resolveConfig({}, {}).fsync,
-    fsyncIntervalMs: flags.fsyncIntervalMs ?? resolveConfig({}, {}).fsyncIntervalMs,
+    fsync: flags.fsync ?? DEFAULTS.fsync,
+    fsyncIntervalMs: flags.fsyncIntervalMs ?? DEFAULTS.fsyncIntervalMs,
     fromSnapshot,
     fork,
     at,
@@ -130,6 +130,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes, serving what the journal holds'),
     recover: () => registry.recover(),
   });
+  return { registry, config, clock, ids, engine };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const log = options.logger === false ? createLogger('silent') : (options.logger ?? createLogger(options.logLevel ?? 'info'));
+  const { registry, config, clock, ids, engine } = await openEngine(options, log);
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
   const snapshots = liveSnapshots(engine, blobs);
