@@ -2,6 +2,9 @@
 import type { CoreEventMap, EventType } from './events.ts';
 import { SCANNING_EVENT_VERSIONS } from './scanning/scanning-event-factories.ts';
 import { SETTINGS_EVENT_VERSIONS } from './settings/settings-event-factories.ts';
+import { SIGNING_EVENT_VERSIONS } from './signing/signing-event-factories.ts';
+import { LIFECYCLE_EVENT_VERSIONS } from './lifecycle/lifecycle-event-factories.ts';
+import { CLOCK_EVENT_VERSIONS } from './clock/clock.ts';
 
 const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
   RepositoryCreated: 1,
@@ -24,5 +27,8 @@ const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
 export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   ...CORE_EVENT_VERSIONS,
   ...SETTINGS_EVENT_VERSIONS,
+  ...SIGNING_EVENT_VERSIONS,
+  ...LIFECYCLE_EVENT_VERSIONS,
+  ...CLOCK_EVENT_VERSIONS,
   ...SCANNING_EVENT_VERSIONS,
 };

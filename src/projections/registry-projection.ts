@@ -13,10 +13,14 @@
  * no entry pairs: 10,000 images decode in about half the time of version 1,
  * whose form (Maps as entry arrays, images as objects, digests inline) is still read.
  *
- * Version 3 (written) is version 2 with the advisory list image scans match against
- * (`scanning`, domain/scanning/scanning-state.ts) beside the rest, when one was put;
- * version 2 is still read (it never held one). Image scan results are image fields,
- * carried in each image's `rest` since version 2.
+ * Version 3: the version-2 form plus `clockOffsetMs` (RegistryState.clockOffsetMs,
+ * the total of the ClockAdvanced events) once the clock was advanced; a version-2 form is read
+ * as a registry whose clock was never advanced.
+ *
+ * Version 4 (written): the version-3 form plus `scanning` (RegistryState.scanning, the advisory
+ * list image scans match against, domain/scanning/scanning-state.ts) once one was put; versions
+ * 2 and 3 are read as registries without one. Image scan results are image fields, carried in
+ * each image's `rest` since version 2.
  */
 import { evolve } from '../domain/evolve.ts';
 import { repoKey } from '../domain/scope.ts';
@@ -87,7 +91,9 @@ interface RegistrySnapshot {
   uploads: Upload[];
   /** [digest, size, ...] */
   blobs: (D | number)[];
-  /** Version 3: the advisory list, when one was put. */
+  /** RegistryState.clockOffsetMs; absent when the clock was never advanced (and in older checkpoints). */
+  clockOffsetMs?: number;
+  /** Version 4: RegistryState.scanning; absent when no advisory list was ever put. */
   scanning?: ScanningState;
 }
 
@@ -125,16 +131,16 @@ export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
       settings: r.settings,
     };
   });
-  const out: RegistrySnapshot = {
+  return {
     seq: s.seq,
     digests,
     registries: [...s.registries],
     repos,
     uploads: [...s.uploads.values()],
     blobs: sizes(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
+    ...(s.scanning !== undefined ? { scanning: s.scanning } : {}),
   };
-  if (s.scanning !== undefined) out.scanning = s.scanning;
-  return out;
 }
 
 function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
@@ -163,7 +169,8 @@ function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
 /** The state from a checkpoint form of the given version (one of registryProjection.readable). */
 export function decodeRegistryState(raw: unknown, version: number): RegistryState {
   if (version === 1) return decodeVersion1(raw as RegistrySnapshotV1);
-  if (version !== 2 && version !== 3) throw new Error(`registry projection version ${version} is not one this build reads`);
+  if (version !== 2 && version !== 3 && version !== 4)
+    throw new Error(`registry projection version ${version} is not one this build reads`);
   const s = raw as RegistrySnapshot;
   const digests = s.digests;
   const sizes = (flat: (D | number)[]): Map<string, number> => {
@@ -198,15 +205,15 @@ export function decodeRegistryState(raw: unknown, version: number): RegistryStat
       settings: r.settings,
     });
   }
-  const state: RegistryState = {
+  return {
     seq: s.seq,
     registries: new Map(s.registries),
     repos,
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: sizes(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
+    ...(version === 4 && s.scanning !== undefined ? { scanning: s.scanning } : {}),
   };
-  if (version === 3 && s.scanning !== undefined) state.scanning = s.scanning;
-  return state;
 }
 
 /** An image with the keys in the order evolve() gives them (one hidden class for both). */
@@ -245,6 +252,8 @@ interface RegistrySnapshotV1 {
   }[];
   uploads: Upload[];
   blobs: [string, number][];
+  /** Never written by a version-1 writer (it predates ClockAdvanced); read when present. */
+  clockOffsetMs?: number;
 }
 
 function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
@@ -269,14 +278,15 @@ function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
     ),
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: new Map(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
   };
 }
 
 /** The registry projection: the state every query reads, folded by the domain's evolve(). */
 export const registryProjection: Projection<RegistryState> = {
   name: 'registry',
-  version: 3,
-  readable: [1, 2, 3],
+  version: 4,
+  readable: [1, 2, 3, 4],
   initial: emptyState,
   evolve,
   encode: encodeRegistryState,

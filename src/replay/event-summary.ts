@@ -15,11 +15,45 @@ export interface EventRow {
   summary: string;
 }
 
-const short = (digest: string): string => (digest.startsWith('sha256:') ? digest.slice(0, 19) : digest);
+export const short = (digest: string): string => (digest.startsWith('sha256:') ? digest.slice(0, 19) : digest);
+const iso = (ms: number): string => new Date(ms).toISOString();
 const sizeText = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
+/** The scanning events' lines (domain/scanning), or undefined for any other event. */
+function scanSummary(e: RecordedEvent): { ref: string; summary: string } | undefined {
+  switch (e.type) {
+    case 'AdvisoriesPut':
+      return { ref: '', summary: `${e.data.advisories.length} advisories${e.data.source ? ` (${e.data.source})` : ''}` };
+    case 'ImageScanStarted':
+      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan started (${e.data.trigger})` };
+    case 'ImageInventoried': {
+      const i = e.data.inventory;
+      const os = i.os ? `${i.os.id}${i.os.versionId ? ` ${i.os.versionId}` : ''}` : 'no distribution';
+      return {
+        ref: short(e.data.digest),
+        summary: i.kind === 'artifact' ? 'inventory: not a container image' : `inventory: ${os}, ${i.packages.length} packages`,
+      };
+    }
+    case 'ImageScanCompleted': {
+      const counts = new Map<string, number>();
+      for (const f of e.data.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+      const text = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+      return {
+        ref: short(e.data.digest),
+        summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}${text ? `: ${text}` : e.data.findings.length === 0 && (e.data.status === 'COMPLETE' || e.data.status === 'ACTIVE') ? ': no findings' : ''}`,
+      };
+    }
+    case 'ImageScanStatusChanged':
+      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}` };
+    default:
+      return undefined;
+  }
+}
+
 function summarize(e: RecordedEvent): { ref: string; summary: string } {
+  const scan = scanSummary(e);
+  if (scan) return scan;
   switch (e.type) {
     case 'RepositoryCreated':
       return { ref: '', summary: `created (${e.data.cause}, ${e.data.imageTagMutability})` };
@@ -60,29 +94,31 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
       return { ref: e.data.name, summary: `mark '${e.data.name}' at seq ${e.data.at}` };
     case 'Rewound':
       return { ref: e.data.mark ?? '', summary: `rewound to seq ${e.data.to}${e.data.mark ? ` (mark '${e.data.mark}')` : ''}` };
-    case 'AdvisoriesPut':
-      return { ref: '', summary: `${e.data.advisories.length} advisories${e.data.source ? ` (${e.data.source})` : ''}` };
-    case 'ImageScanStarted':
-      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan started (${e.data.trigger})` };
-    case 'ImageInventoried': {
-      const i = e.data.inventory;
-      const os = i.os ? `${i.os.id}${i.os.versionId ? ` ${i.os.versionId}` : ''}` : 'no distribution';
+    case 'ImageExpired':
       return {
         ref: short(e.data.digest),
-        summary: i.kind === 'artifact' ? 'inventory: not a container image' : `inventory: ${os}, ${i.packages.length} packages`,
+        summary: `expired by lifecycle rule ${e.data.rulePriority} (run as of ${iso(e.data.evaluatedAt)})${e.data.tags.length > 0 ? `, tags ${e.data.tags.join(', ')}` : ''}`,
       };
-    }
-    case 'ImageScanCompleted': {
-      const counts = new Map<string, number>();
-      for (const f of e.data.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-      const text = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+    case 'ImageTransitioned':
       return {
         ref: short(e.data.digest),
-        summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}${text ? `: ${text}` : e.data.findings.length === 0 && (e.data.status === 'COMPLETE' || e.data.status === 'ACTIVE') ? ': no findings' : ''}`,
+        summary: `archived by lifecycle rule ${e.data.rulePriority} (run as of ${iso(e.data.evaluatedAt)})`,
       };
-    }
-    case 'ImageScanStatusChanged':
-      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}` };
+    case 'LifecyclePolicyEvaluated':
+      return {
+        ref: '',
+        summary: `lifecycle policy ran as of ${iso(e.data.evaluatedAt)} (${e.data.trigger}): ${e.data.expired} expired, ${e.data.transitioned} archived`,
+      };
+    case 'LifecyclePolicyPut':
+      return { ref: '', summary: 'lifecycle policy put' };
+    case 'LifecyclePolicyDeleted':
+      return { ref: '', summary: 'lifecycle policy deleted' };
+    case 'LifecyclePolicyPreviewStarted':
+      return { ref: '', summary: 'lifecycle policy preview started' };
+    case 'LifecyclePolicyPreviewCompleted':
+      return { ref: '', summary: `lifecycle policy preview as of ${iso(e.data.evaluatedAt)}: ${e.data.results.length} images acted on` };
+    case 'ClockAdvanced':
+      return { ref: '', summary: `clock advanced by ${e.data.byMs} ms (offset ${e.data.offsetMs} ms)` };
     default: {
       const { account: _a, region: _r, repository: _n, ...rest } = e.data as unknown as Record<string, unknown>;
       const text = JSON.stringify(rest, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.byteLength} bytes>` : v));
@@ -90,6 +126,9 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
     }
   }
 }
+
+/** The one-line summary of an event (what `log` shows beside its type). */
+export const summaryOf = (e: RecordedEvent): string => summarize(e).summary;
 
 /**
  * The repository an event concerns, or ''. Upload events after the first name

@@ -84,8 +84,8 @@ test('a push starts a scan only where the configuration says so', (t) => {
   t.deepEqual(typesOf(when(given([created('a'), ...uploaded('a')]), putManifest('a'))), ['ManifestPut', 'TagPut']);
   t.deepEqual(typesOf(when(given([created('a', true), ...uploaded('a')]), putManifest('a'))), [
     'ManifestPut',
-    'ImageScanStarted:BASIC:push',
     'TagPut',
+    'ImageScanStarted:BASIC:push',
   ]);
   const basicRule = settings.RegistryScanningConfigurationPut({
     ...scope,
@@ -94,8 +94,8 @@ test('a push starts a scan only where the configuration says so', (t) => {
   });
   t.deepEqual(typesOf(when(given([basicRule, created('team/prod'), ...uploaded('team/prod')]), putManifest('team/prod'))), [
     'ManifestPut',
-    'ImageScanStarted:BASIC:push',
     'TagPut',
+    'ImageScanStarted:BASIC:push',
   ]);
   const enhanced = settings.RegistryScanningConfigurationPut({
     ...scope,
@@ -104,8 +104,8 @@ test('a push starts a scan only where the configuration says so', (t) => {
   });
   t.deepEqual(typesOf(when(given([enhanced, created('xa'), ...uploaded('xa')]), putManifest('xa'))), [
     'ManifestPut',
-    'ImageScanStarted:ENHANCED:push',
     'TagPut',
+    'ImageScanStarted:ENHANCED:push',
   ]);
   // under ENHANCED, the repository's own scanOnPush does not count
   t.deepEqual(typesOf(when(given([enhanced, created('ya', true), ...uploaded('ya')]), putManifest('ya'))), ['ManifestPut', 'TagPut']);

@@ -3,8 +3,8 @@ import test from 'ava';
 import {
   CreateRepositoryCommand,
   DescribeRepositoriesCommand,
-  GetLifecyclePolicyCommand,
   DescribeImageReplicationStatusCommand,
+  PutReplicationConfigurationCommand,
 } from '@aws-sdk/client-ecr';
 import { startEcr } from './ecr-fixture.ts';
 
@@ -66,13 +66,13 @@ test('wrong input types answer InvalidParameterException naming the member', asy
 
 test('operations of a later issue answer ServerException naming the operation', async (t) => {
   await using f = await startEcr();
-  const e1 = await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'x1' })));
-  t.is(e1?.name, 'ServerException');
-  t.is(e1?.message, 'not implemented in ecr-rewind: GetLifecyclePolicy');
-  const e2 = await t.throwsAsync(
+  const e1 = await t.throwsAsync(
     f.ecr.send(new DescribeImageReplicationStatusCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })),
   );
-  t.is(e2?.message, 'not implemented in ecr-rewind: DescribeImageReplicationStatus');
+  t.is(e1?.name, 'ServerException');
+  t.is(e1?.message, 'not implemented in ecr-rewind: DescribeImageReplicationStatus');
+  const e2 = await t.throwsAsync(f.ecr.send(new PutReplicationConfigurationCommand({ replicationConfiguration: { rules: [] } })));
+  t.is(e2?.message, 'not implemented in ecr-rewind: PutReplicationConfiguration');
 });
 
 test('each account and region is its own registry; a 12-digit access key names the account', async (t) => {

@@ -27,6 +27,7 @@ export const SCENARIO_NAMES = [
   'signed-image',
   'immutable-repository',
   'rewound-history',
+  'lifecycle-expiry',
   'scanned-image',
 ] as const;
 

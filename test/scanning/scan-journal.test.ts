@@ -176,6 +176,33 @@ test('a push is answered before its scan is recorded: the scan ends in a later c
   await pushDebian(ecr, 'app', 'v1');
   await emu.scansSettled();
   const push = commits.findIndex((c) => c.includes('ManifestPut'));
-  t.deepEqual(commits[push], ['ManifestPut', 'ImageScanStarted', 'TagPut']);
+  t.deepEqual(commits[push], ['ManifestPut', 'TagPut', 'ImageScanStarted']);
   t.deepEqual(commits.slice(push + 1), [['ImageInventoried', 'ImageScanCompleted']]);
+});
+
+test('a basic scan gives the ECR Image Scan event after the push, from the journal (the same on a replay from 0)', async (t) => {
+  await using emu = await startEmulator({ ...quiet, advisories: join(import.meta.dirname, 'fixtures', 'advisories.json') });
+  const ecr = client(emu);
+  await ecr.send(new CreateRepositoryCommand({ repositoryName: 'app', imageScanningConfiguration: { scanOnPush: true } }));
+  const digest = await pushDebian(ecr, 'app', 'v1');
+  await emu.scansSettled();
+  const read = async () =>
+    (await (await fetch(`${emu.endpoint}/_rewind/eventbridge?from=0`)).text())
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { 'detail-type': string; resources: string[]; detail: Record<string, unknown> });
+  const events = await read();
+  t.deepEqual(
+    events.map((e) => e['detail-type']),
+    ['ECR Image Action', 'ECR Image Scan'],
+  );
+  t.deepEqual(events[1]!.resources, ['arn:aws:ecr:us-east-1:000000000000:repository/app']);
+  t.deepEqual(events[1]!.detail, {
+    'scan-status': 'COMPLETE',
+    'repository-name': 'app',
+    'finding-severity-counts': { CRITICAL: 2, MEDIUM: 1 },
+    'image-digest': digest,
+    'image-tags': ['v1'],
+  });
+  t.deepEqual(await read(), events);
 });

@@ -5,7 +5,9 @@ import { domainError } from '../errors.ts';
 import { coreEvents as ev, type DomainEvent } from '../events.ts';
 import { isForeign } from '../manifest.ts';
 import { pushTarget } from '../settings/create-on-push.ts';
+import { settingsEvents } from '../settings/settings-event-factories.ts';
 import { defaultRepoSettings } from '../settings/settings-state.ts';
+import { signingOnPush } from '../signing/signing-rules.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import { isTagImmutable } from '../tag-filter.ts';
 import { scansOnPush } from '../scanning/scanning-decide.ts';
@@ -48,6 +50,12 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
   const events: DomainEvent[] = [...target.created];
   const exists = repo?.images.has(c.digest) ?? false;
   const current = c.tag === null ? undefined : repo?.tags.get(c.tag);
+  // "The image can be restored as an active image ... by re-pushing the image to the
+  // repository" (ECR user guide, "Archiving an image").
+  if (repo?.images.get(c.digest)?.storageClass === 'ARCHIVE') {
+    events.push(settingsEvents.ImageStorageClassChanged({ digest: c.digest, storageClass: 'STANDARD', ...ref }));
+    if (c.tag === null || current === c.digest) return ok(...events);
+  }
   if (exists && (c.tag === null || current === c.digest)) {
     // ECR's PutImage refuses a manifest (and tag) that is already there; /v2 accepts it again.
     if (c.via === 'ecr')
@@ -87,12 +95,15 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
         ...ref,
       }),
     );
-    // a new image is scanned on push where the scanning configuration says so
+  }
+  if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
+  if (!exists) events.push(...signingOnPush(state, ref, c.digest, m));
+  // a new image is scanned on push where the scanning configuration says so (after the tag:
+  // a push's ManifestPut and TagPut stay next to each other, as the EventBridge mapping pairs them)
+  if (!exists)
     events.push(
       ...scansOnPush(state, c.scope, c.repository, repo?.settings.scanOnPush ?? false, { digest: c.digest, mediaType: m.mediaType }),
     );
-  }
-  if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
   return ok(...events);
 }
 

@@ -7,9 +7,11 @@ import type * as Sdk from '@aws-sdk/client-ecr';
 import type { Operation } from './operation.ts';
 import { imageOperations } from './operations/images.ts';
 import { layerOperations } from './operations/layers.ts';
+import { lifecycleOperations } from './operations/lifecycle.ts';
 import { policyAndTagOperations } from './operations/policies-and-tags.ts';
 import { registryOperations } from './operations/registry-settings.ts';
 import { repositoryOperations } from './operations/repositories.ts';
+import { signingOperations } from './operations/signing.ts';
 import { scanningOperations } from './operations/scanning.ts';
 import { templateOperations } from './operations/templates.ts';
 import type { Wire } from './wire.ts';
@@ -51,6 +53,7 @@ interface Outputs {
   PutSigningConfiguration: Sdk.PutSigningConfigurationResponse;
   GetSigningConfiguration: Sdk.GetSigningConfigurationResponse;
   DeleteSigningConfiguration: Sdk.DeleteSigningConfigurationResponse;
+  DescribeImageSigningStatus: Sdk.DescribeImageSigningStatusResponse;
   RegisterPullTimeUpdateExclusion: Sdk.RegisterPullTimeUpdateExclusionResponse;
   DeregisterPullTimeUpdateExclusion: Sdk.DeregisterPullTimeUpdateExclusionResponse;
   ListPullTimeUpdateExclusions: Sdk.ListPullTimeUpdateExclusionsResponse;
@@ -58,6 +61,11 @@ interface Outputs {
   DescribeRepositoryCreationTemplates: Sdk.DescribeRepositoryCreationTemplatesResponse;
   UpdateRepositoryCreationTemplate: Sdk.UpdateRepositoryCreationTemplateResponse;
   DeleteRepositoryCreationTemplate: Sdk.DeleteRepositoryCreationTemplateResponse;
+  PutLifecyclePolicy: Sdk.PutLifecyclePolicyResponse;
+  GetLifecyclePolicy: Sdk.GetLifecyclePolicyResponse;
+  DeleteLifecyclePolicy: Sdk.DeleteLifecyclePolicyResponse;
+  StartLifecyclePolicyPreview: Sdk.StartLifecyclePolicyPreviewResponse;
+  GetLifecyclePolicyPreview: Sdk.GetLifecyclePolicyPreviewResponse;
   StartImageScan: Sdk.StartImageScanResponse;
   DescribeImageScanFindings: Sdk.DescribeImageScanFindingsResponse;
 }
@@ -72,6 +80,8 @@ export const ecrService: EcrService = {
   ...layerOperations,
   ...registryOperations,
   ...templateOperations,
+  ...signingOperations,
+  ...lifecycleOperations,
   ...scanningOperations,
 };
 
@@ -86,18 +96,12 @@ export const NOT_YET_IMPLEMENTED: readonly string[] = [
   'DescribePullThroughCacheRules',
   'UpdatePullThroughCacheRule',
   'ValidatePullThroughCacheRule',
-  'DeleteLifecyclePolicy',
-  'GetLifecyclePolicy',
-  'GetLifecyclePolicyPreview',
-  'PutLifecyclePolicy',
-  'StartLifecyclePolicyPreview',
   'DescribeImageReplicationStatus',
   'PutReplicationConfiguration',
   'DescribeReplicationBackfillResults',
   'ListReplicationBackfills',
   'StartReplicationBackfill',
   'StopReplicationBackfill',
-  'DescribeImageSigningStatus',
 ];
 
 export const isImplemented = (name: string): name is EcrOperationName => Object.hasOwn(ecrService, name);
