@@ -34,6 +34,12 @@ import {
 
 const DAY = 24 * 3600 * 1000;
 
+/** Moves the emulator's clock forward the way a test does (POST /_rewind/clock: a journaled ClockAdvanced). */
+async function advanceClock(f: EcrFixture, advanceMs: number): Promise<void> {
+  const res = await fetch(`${f.emu.endpoint}/_rewind/clock`, { method: 'POST', body: JSON.stringify({ advanceMs }) });
+  if (res.status !== 200) throw new Error(`clock answered ${res.status}: ${await res.text()}`);
+}
+
 async function putAdvisories(f: EcrFixture, advisories: unknown): Promise<Response> {
   return fetch(`${f.emu.endpoint}/_rewind/scanning/advisories`, { method: 'PUT', body: JSON.stringify(advisories) });
 }
@@ -181,10 +187,10 @@ test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, Unsuppor
   await waitUntilImageScanComplete(waiter(f.ecr), { repositoryName: 'errs', imageId: { imageDigest: digest } });
   const again = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageDigest: digest } })));
   t.is(again?.name, 'LimitExceededException');
-  f.emu.clock.advance(DAY - 60_000);
+  await advanceClock(f, DAY - 60_000);
   const stillLimited = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } })));
   t.is(stillLimited?.name, 'LimitExceededException');
-  f.emu.clock.advance(120_000);
+  await advanceClock(f, 120_000);
   t.is(
     (await f.ecr.send(new StartImageScanCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } }))).imageScanStatus?.status,
     'IN_PROGRESS',
@@ -216,7 +222,7 @@ test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, Unsuppor
   );
   t.is(noRepoFindings?.name, 'RepositoryNotFoundException');
 
-  f.emu.clock.advance(2 * DAY);
+  await advanceClock(f, 2 * DAY);
   await f.ecr.send(
     new UpdateImageStorageClassCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' }, targetStorageClass: 'ARCHIVE' }),
   );
@@ -372,7 +378,7 @@ test('ENHANCED: continuous and scan-on-push filters, enhancedFindings, rescans w
   t.is(refused?.name, 'ValidationException');
 
   // new advisories: the continuous repository is scanned again, the scan-on-push one is not
-  f.emu.clock.advance(3600_000);
+  await advanceClock(f, 3600_000);
   const put = await putAdvisories(f, [
     ...ADVISORIES,
     { id: 'CVE-2024-0009', package: 'bash', ecosystem: 'debian:12', fixed: '5.2.15-2+b3', severity: 'HIGH' },
@@ -432,7 +438,7 @@ test('ENHANCED: turning it on scans recent images at once; continuous scanning l
     f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'other', imageId: { imageTag: 'v1' } })),
   );
   t.is(notCovered?.name, 'ScanNotFoundException');
-  f.emu.clock.advance(31 * DAY);
+  await advanceClock(f, 31 * DAY);
   await putAdvisories(f, ADVISORIES.slice(0, 2));
   await f.emu.scansSettled();
   const lapsed = await f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'svc', imageId: { imageTag: 'v1' } }));
