@@ -38,7 +38,9 @@ test('Create/Describe/Update/DeleteRepositoryCreationTemplate and their errors',
   const dup = await t.throwsAsync(f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'team', appliedFor: ['REPLICATION'] })));
   t.is(dup?.name, 'TemplateAlreadyExistsException');
   const badPrefix = await t.throwsAsync(f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'Bad Prefix', appliedFor: ['REPLICATION'] })));
-  t.is(badPrefix?.name, 'InvalidParameterException');
+  // Prefix's pattern in the model; CreateRepositoryCreationTemplate lists ValidationException.
+  t.is(badPrefix?.name, 'ValidationException');
+  t.regex(badPrefix?.message ?? '', /^1 validation error detected: Value 'Bad Prefix' at 'prefix' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
   for (const prefix of ['a1', 'b2', 'c3', 'ROOT']) await f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix, appliedFor: ['REPLICATION'] }));
   const seen: string[] = [];
   let nextToken: string | undefined;

@@ -17,6 +17,7 @@ import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
 import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
 import { LAYER_URL_PREFIX, serveLayer } from './layer-download.ts';
+import { inputViolations, modelValidationError } from './model/model-validation.ts';
 import { parseInput, type Call } from './operation.ts';
 import { callerOf } from './sigv4-scope.ts';
 
@@ -57,6 +58,8 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
         throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
       }
       const operation = ecrService[name];
+      const violations = inputViolations(name, body);
+      if (violations.length > 0) throw modelValidationError(name, violations);
       const input = parseInput(operation.input, body);
       const call: Call = { deps, caller, signer, uploads };
       const result = await operation.handle(input as never, call);

@@ -49,14 +49,28 @@ export async function execute(call: Call, command: Command, fields: Record<strin
   }
 }
 
-/** Validates `body` against the operation's schema; the first problem becomes an InvalidParameterException. */
+/** A member path as AWS writes it: `imageIds.1.member.imageTag` (list members one-based). */
+export function awsPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `.${key + 1}.member` : `${out === '' ? '' : '.'}${String(key)}`;
+  return out;
+}
+
+/**
+ * Checks `body` against the operation's zod schema: the member types (the model's constraints were
+ * checked before, by model/model-validation.ts) and what the model does not say. The first problem
+ * becomes an InvalidParameterException naming the member as AWS does.
+ */
 export function parseInput(schema: z.ZodType, body: unknown): unknown {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : 'request';
-  throw new EcrError(
-    'InvalidParameterException',
-    `Invalid parameter at '${where}' failed to satisfy constraint: '${issue?.message ?? 'invalid input'}'`,
-  );
+  const where = issue?.path.length ? awsPath(issue.path) : 'request';
+  const what =
+    issue?.code === 'invalid_type'
+      ? `Member must be of type ${issue.expected}`
+      : issue?.code === 'invalid_value'
+        ? `Member must satisfy enum value set: [${issue.values.map(String).join(', ')}]`
+        : (issue?.message ?? 'Member is invalid');
+  throw new EcrError('InvalidParameterException', `Invalid parameter at '${where}' failed to satisfy constraint: '${what}'`);
 }

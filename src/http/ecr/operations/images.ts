@@ -73,7 +73,7 @@ export const imageOperations = {
     z.object({
       registryId,
       repositoryName,
-      imageManifest: z.string().min(1).max(4194304),
+      imageManifest: z.string(),
       imageManifestMediaType: z.string().optional(),
       imageTag: imageTag.optional(),
       imageDigest: z.string().optional(),
@@ -117,8 +117,8 @@ export const imageOperations = {
     z.object({
       registryId,
       repositoryName,
-      imageIds: z.array(imageId).min(1).max(100),
-      acceptedMediaTypes: z.array(z.string()).min(1).max(100).optional(),
+      imageIds: z.array(imageId),
+      acceptedMediaTypes: z.array(z.string()).optional(),
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -158,7 +158,7 @@ export const imageOperations = {
   ),
 
   BatchDeleteImage: op(
-    z.object({ registryId, repositoryName, imageIds: z.array(imageId).min(1).max(100) }),
+    z.object({ registryId, repositoryName, imageIds: z.array(imageId) }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       repoOrThrow(call, scope, i.repositoryName);
@@ -200,7 +200,7 @@ export const imageOperations = {
     z.object({
       registryId,
       repositoryName,
-      imageIds: z.array(imageId).min(1).max(100).optional(),
+      imageIds: z.array(imageId).optional(),
       nextToken,
       maxResults: maxResults(1000),
       filter: z.object({ tagStatus: tagStatus.optional(), imageStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional() }).optional(),
@@ -260,7 +260,7 @@ export const imageOperations = {
       subjectId: z.object({ imageDigest: z.string().refine(isSha256Digest, 'Invalid image digest') }),
       filter: z
         .object({
-          artifactTypes: z.array(z.string()).min(1).max(5).optional(),
+          artifactTypes: z.array(z.string()).optional(),
           artifactStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional(),
         })
         .optional(),

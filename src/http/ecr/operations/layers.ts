@@ -39,7 +39,7 @@ function uploadOrThrow(call: Call, scope: RegistryScope, repository: string, upl
   return upload;
 }
 
-const uploadId = z.string().regex(/^[a-f0-9-]+$/, "must satisfy regular expression '[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}'");
+const uploadId = z.string();
 
 export const layerOperations = {
   InitiateLayerUpload: op(z.object({ registryId, repositoryName }), async (i, call) => {
@@ -54,9 +54,9 @@ export const layerOperations = {
       registryId,
       repositoryName,
       uploadId,
-      partFirstByte: z.number().int().min(0),
-      partLastByte: z.number().int().min(0),
-      layerPartBlob: z.string().min(1),
+      partFirstByte: z.number().int(),
+      partLastByte: z.number().int(),
+      layerPartBlob: z.string(),
     }),
     (i, call) =>
       call.uploads.run(i.uploadId, async () => {
@@ -91,7 +91,7 @@ export const layerOperations = {
   ),
 
   CompleteLayerUpload: op(
-    z.object({ registryId, repositoryName, uploadId, layerDigests: z.array(z.string()).min(1).max(100) }),
+    z.object({ registryId, repositoryName, uploadId, layerDigests: z.array(z.string()) }),
     (i, call) =>
       call.uploads.run(i.uploadId, async () => {
         const scope = scopeOf(call, i.registryId);
@@ -112,7 +112,7 @@ export const layerOperations = {
   ),
 
   BatchCheckLayerAvailability: op(
-    z.object({ registryId, repositoryName, layerDigests: z.array(z.string()).min(1).max(100) }),
+    z.object({ registryId, repositoryName, layerDigests: z.array(z.string()) }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const repo = repoOrThrow(call, scope, i.repositoryName);

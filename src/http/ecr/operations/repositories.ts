@@ -67,7 +67,7 @@ export const repositoryOperations = {
   DescribeRepositories: op(
     z.object({
       registryId,
-      repositoryNames: z.array(repositoryName).min(1).max(100).optional(),
+      repositoryNames: z.array(repositoryName).optional(),
       nextToken,
       maxResults: maxResults(1000),
     }),
