@@ -6,13 +6,17 @@ import type { Command, CoreCommand, DecideContext } from './commands.ts';
 import { domainError, type DomainError } from './errors.ts';
 import { coreEvents as ev, repositoryCreated, type DomainEvent, type RepoRef } from './events.ts';
 import { isForeign } from './manifest.ts';
-import { isRepositoryName } from './names.ts';
+import { isRepositoryName, REPOSITORY_NAME_PATTERN } from './names.ts';
 import { repoKey, type RegistryScope } from './scope.ts';
 import { createOnPush } from './settings/create-on-push.ts';
+import { mergeTags, tagProblem } from './settings/resource-tags.ts';
 import { decideSettings } from './settings/settings-decide.ts';
 import { defaultRepoSettings } from './settings/settings-state.ts';
 import type { RegistryState, Repository } from './state.ts';
 import { isTagImmutable } from './tag-filter.ts';
+
+/** ECR's quota of tags on one image. */
+export const MAX_TAGS_PER_IMAGE = 1000;
 
 /** ECR's minimum layer part size (all parts but the last). */
 export const MIN_ECR_LAYER_PART = 5 * 1024 * 1024;
@@ -86,7 +90,14 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
   switch (c.type) {
     case 'CreateRepository': {
       if (!isRepositoryName(c.repository))
-        return no(domainError('InvalidName', `Invalid parameter at 'repositoryName' failed to satisfy constraint`));
+        return no(
+          domainError(
+            'InvalidName',
+            c.repository.length < 2 || c.repository.length > 256
+              ? `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length ${c.repository.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 256'}'`
+              : `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '${REPOSITORY_NAME_PATTERN}''`,
+          ),
+        );
       if (findRepository(state, c.scope, c.repository))
         return no(
           domainError(
@@ -94,7 +105,9 @@ function decideCore(state: RegistryState, c: CoreCommand, ctx: DecideContext): D
             `The repository with name '${c.repository}' already exists in the registry with id '${c.scope.account}'`,
           ),
         );
-      const s = { ...defaultRepoSettings(), ...c.settings };
+      const tags = tagProblem([], c.settings.resourceTags ?? []);
+      if (tags) return no(tags);
+      const s = { ...defaultRepoSettings(), ...c.settings, resourceTags: mergeTags([], c.settings.resourceTags ?? []) };
       return ok(repositoryCreated(refOf(c.scope, c.repository), s, 'api'));
     }
     case 'DeleteRepository': {
@@ -271,6 +284,17 @@ function decidePutManifest(
         domainError(
           'ImageTagAlreadyExists',
           `The image tag '${c.tag}' already exists in the '${c.repository}' repository and cannot be overwritten because the tag is immutable.`,
+        ),
+      );
+  }
+  if (c.tag !== null && current !== c.digest && repo) {
+    let tags = 0;
+    for (const d of repo.tags.values()) if (d === c.digest) tags++;
+    if (tags >= MAX_TAGS_PER_IMAGE)
+      return no(
+        domainError(
+          'ImageTagLimitExceeded',
+          `Adding tag '${c.tag}' to an image in the repository with name '${c.repository}' in registry with id '${c.scope.account}' exceeds the maximum allowed number of tags per image which is '${MAX_TAGS_PER_IMAGE}'`,
         ),
       );
   }

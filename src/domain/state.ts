@@ -14,7 +14,7 @@ export interface Image {
   /** The manifest exactly as pushed. */
   readonly bytes: Uint8Array;
   readonly pushedAt: number;
-  /** Sum of the config and layer sizes (image manifests), or of the manifest itself (indexes). */
+  /** Sum of the config and layer sizes (image manifests), or of the manifest itself (indexes; ECR reports their largest child, see queries/ecr-images.ts). */
   readonly size: number;
   /** Blob digests the manifest references (config first). */
   readonly blobs: readonly string[];

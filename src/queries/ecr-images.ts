@@ -36,6 +36,20 @@ export function tagsByDigest(repo: Repository): Map<string, string[]> {
 
 export const imageStatus = (image: Image): 'ACTIVE' | 'ARCHIVED' => (image.storageClass === 'ARCHIVE' ? 'ARCHIVED' : 'ACTIVE');
 
+/**
+ * imageSizeInBytes as ECR reports it: an image's config and layers; for a manifest list or image
+ * index, "the largest size among its manifests" (the model's documentation of ImageDetail).
+ */
+export function imageSize(repo: Repository, image: Image): number {
+  if (image.manifests.length === 0) return image.size;
+  let largest: number | undefined;
+  for (const d of image.manifests) {
+    const child = repo.images.get(d);
+    if (child && (largest === undefined || child.size > largest)) largest = child.size;
+  }
+  return largest ?? image.size;
+}
+
 export function imageDetail(repo: Repository, image: Image, tags: readonly string[] | undefined): ImageDetailView {
   const changed = image.storageClassChangedAt;
   return {
@@ -43,7 +57,7 @@ export function imageDetail(repo: Repository, image: Image, tags: readonly strin
     repositoryName: repo.name,
     imageDigest: image.digest,
     ...(tags && tags.length > 0 ? { imageTags: [...tags] } : {}),
-    imageSizeInBytes: image.size,
+    imageSizeInBytes: imageSize(repo, image),
     imagePushedAt: image.pushedAt / 1000,
     imageManifestMediaType: image.mediaType,
     ...(image.configMediaType !== undefined || image.artifactType !== undefined

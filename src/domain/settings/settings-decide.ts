@@ -7,10 +7,10 @@ import { repoKey, scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
+import { mergeTags, tagProblem } from './resource-tags.ts';
 import type { RegistrySettings } from './settings-state.ts';
 
-/** ECR allows at most 50 resource tags on a resource. */
-export const MAX_RESOURCE_TAGS = 50;
+export { MAX_RESOURCE_TAGS } from './resource-tags.ts';
 
 /** The values each account setting accepts. */
 export const ACCOUNT_SETTING_VALUES: Readonly<Record<string, readonly string[]>> = {
@@ -40,12 +40,10 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
     case 'TagRepository': {
       const repo = repoOrError(state, c.scope, c.repository);
       if ('code' in repo) return no(repo);
-      const reserved = c.tags.find((t) => t.Key.toLowerCase().startsWith('aws:'));
-      if (reserved) return no(domainError('InvalidTagParameter', `Tag keys starting with 'aws:' are reserved: '${reserved.Key}'`));
-      const keys = new Set([...repo.settings.resourceTags.map((t) => t.Key), ...c.tags.map((t) => t.Key)]);
-      if (keys.size > MAX_RESOURCE_TAGS)
-        return no(domainError('TooManyTags', `The resource would have ${keys.size} tags; the limit is ${MAX_RESOURCE_TAGS}`));
-      return ok(ev.RepositoryTagged({ tags: c.tags, ...refOf(c.scope, c.repository) }));
+      const problem = tagProblem(repo.settings.resourceTags, c.tags);
+      if (problem) return no(problem);
+      // a key given twice in one request: the last value wins (evolve replaces by key)
+      return ok(ev.RepositoryTagged({ tags: mergeTags([], c.tags), ...refOf(c.scope, c.repository) }));
     }
     case 'UntagRepository': {
       const repo = repoOrError(state, c.scope, c.repository);
@@ -117,15 +115,25 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       if (!registry(state, c.scope).pullTimeUpdateExclusions?.includes(c.principalArn))
         return no(domainError('ExclusionNotFound', `The principal '${c.principalArn}' is not excluded from pull time updates`));
       return ok(ev.PullTimeUpdateExclusionDeregistered({ principalArn: c.principalArn, ...regOf(c.scope) }));
-    case 'CreateRepositoryCreationTemplate':
+    case 'CreateRepositoryCreationTemplate': {
       if (registry(state, c.scope).templates?.[c.template.prefix])
         return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
-      return ok(ev.RepositoryCreationTemplateCreated({ template: c.template, ...regOf(c.scope) }));
+      const tags = tagProblem([], c.template.resourceTags);
+      if (tags) return no(tags);
+      const template = { ...c.template, resourceTags: mergeTags([], c.template.resourceTags) };
+      return ok(ev.RepositoryCreationTemplateCreated({ template, ...regOf(c.scope) }));
+    }
     case 'UpdateRepositoryCreationTemplate': {
       const current = registry(state, c.scope).templates?.[c.prefix];
       if (!current) return no(templateNotFound(c.prefix));
       const { createdAt: _c, updatedAt: _u, ...template } = current;
-      const changes = Object.fromEntries(Object.entries(c.changes).filter(([, v]) => v !== undefined));
+      if (c.changes.resourceTags) {
+        const tags = tagProblem([], c.changes.resourceTags);
+        if (tags) return no(tags);
+      }
+      const changes = Object.fromEntries(
+        Object.entries({ ...c.changes, resourceTags: c.changes.resourceTags && mergeTags([], c.changes.resourceTags) }).filter(([, v]) => v !== undefined),
+      );
       return ok(ev.RepositoryCreationTemplateUpdated({ template: { ...template, ...changes, prefix: c.prefix }, ...regOf(c.scope) }));
     }
     case 'DeleteRepositoryCreationTemplate':

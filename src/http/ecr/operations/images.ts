@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { repositoryNotFound } from '../../../domain/decide.ts';
 import { parseManifest } from '../../../domain/manifest.ts';
-import { isDigest, isSha256Digest, isTag } from '../../../domain/names.ts';
+import { ECR_TAG_PATTERN, isDigest, isEcrApiTag, isSha256Digest } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
 import type { Repository } from '../../../domain/state.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
@@ -66,6 +66,16 @@ const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): E
     `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repository}' in the registry with id '${scope.account}'`,
   );
 
+/** Whether the manifest is a JSON object with a `mediaType` member. */
+function declaresMediaType(text: string): boolean {
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) && typeof (doc as { mediaType?: unknown }).mediaType === 'string';
+  } catch {
+    return false;
+  }
+}
+
 const tagStatus = z.enum(['TAGGED', 'UNTAGGED', 'ANY']);
 
 export const imageOperations = {
@@ -87,8 +97,12 @@ export const imageOperations = {
           'ImageDigestDoesNotMatchException',
           `Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The provided digest '${i.imageDigest}' does not match the digest '${digest}' of the manifest'`,
         );
-      if (i.imageTag !== undefined && !isTag(i.imageTag))
-        throw invalidParameter(`Invalid parameter at 'imageTag' failed to satisfy constraint: 'Invalid image tag: ${i.imageTag}'`);
+      if (i.imageTag !== undefined && !isEcrApiTag(i.imageTag))
+        throw invalidParameter(`Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '${ECR_TAG_PATTERN}''`);
+      // PutImage API reference: a manifest without a mediaType field needs imageManifestMediaType;
+      // ECR refuses it (and anything that is not a JSON object) as "Invalid JSON syntax".
+      if (!declaresMediaType(i.imageManifest) && i.imageManifestMediaType === undefined)
+        throw invalidParameter(`Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'`);
       const parsed = parseManifest(bytes, i.imageManifestMediaType);
       if (!parsed.ok) throw invalidParameter(`Invalid parameter at 'ImageManifest' failed to satisfy constraint: '${parsed.message}'`);
       await execute(call, {

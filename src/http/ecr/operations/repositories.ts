@@ -1,7 +1,6 @@
 /** CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability, PutImageScanningConfiguration. */
 import { z } from 'zod';
 import { repositoryNotFound } from '../../../domain/decide.ts';
-import { MAX_RESOURCE_TAGS } from '../../../domain/settings/settings-decide.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { findRepo, repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
@@ -43,10 +42,6 @@ export const repositoryOperations = {
       if (enc.kmsKey !== undefined && enc.encryptionType === 'AES256')
         throw invalidParameter(`Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be given with KMS encryption'`);
       const tags = i.tags ?? [];
-      if (new Set(tags.map((t) => t.Key)).size > MAX_RESOURCE_TAGS)
-        throw new EcrError('TooManyTagsException', `The number of tags exceeds the limit of ${MAX_RESOURCE_TAGS}`);
-      if (tags.some((t) => t.Key.toLowerCase().startsWith('aws:')))
-        throw new EcrError('InvalidTagParameterException', `Tag keys starting with 'aws:' are reserved`);
       await execute(call, {
         type: 'CreateRepository',
         scope,

@@ -1,7 +1,6 @@
 /** Create/Describe/Update/DeleteRepositoryCreationTemplate. */
 import { z } from 'zod';
 import { scopeKey } from '../../../domain/scope.ts';
-import { MAX_RESOURCE_TAGS } from '../../../domain/settings/settings-decide.ts';
 import type { CreationTemplate, StoredTemplate } from '../../../domain/settings/settings-state.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { EcrError } from '../ecr-errors.ts';
