@@ -12,6 +12,8 @@ import type { Context, Middleware } from 'koa';
 import { KeyedMutex } from '../../support/mutex.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../read-json-body.ts';
+import { createPullConversions } from '../pull-conversions.ts';
+import { createPullRecorder } from '../pull-recorder.ts';
 import { createTokenSigner, type TokenSigner } from '../token-auth.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
@@ -35,6 +37,8 @@ function answerError(ctx: Context, err: EcrError): void {
 
 export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenSigner(deps.config)): Middleware {
   const uploads = new KeyedMutex();
+  const recordPull = createPullRecorder(deps.engine, deps.clock, deps.log);
+  const conversions = createPullConversions(deps);
 
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
@@ -61,7 +65,7 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
       const violations = inputViolations(name, body);
       if (violations.length > 0) throw modelValidationError(name, violations);
       const input = parseInput(operation.input, body);
-      const call: Call = { deps, caller, signer, uploads };
+      const call: Call = { deps, caller, signer, uploads, recordPull, conversions };
       const result = await operation.handle(input as never, call);
       ctx.status = 200;
       ctx.type = CONTENT_TYPE;

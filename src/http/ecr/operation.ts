@@ -8,6 +8,8 @@ import type { Command } from '../../domain/commands.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
 import type { RegistryScope } from '../../domain/scope.ts';
 import type { FaceDeps } from '../face-deps.ts';
+import type { PullConversions } from '../pull-conversions.ts';
+import type { PullRecorder } from '../pull-recorder.ts';
 import type { TokenSigner } from '../token-auth.ts';
 import type { KeyedMutex } from '../../support/mutex.ts';
 import { EcrError } from './ecr-errors.ts';
@@ -19,6 +21,10 @@ export interface Call {
   readonly signer: TokenSigner;
   /** Serializes the parts of one layer upload. */
   readonly uploads: KeyedMutex;
+  /** Pull bookkeeping (lastRecordedPullTime), off the request path. */
+  readonly recordPull: PullRecorder;
+  /** Manifests converted on pull (BatchGetImage's acceptedMediaTypes). */
+  readonly conversions: PullConversions;
 }
 
 export interface Operation<O> {

@@ -4,6 +4,7 @@
  */
 import { BlobCorruptError, type BlobLocation } from '../../blobs/blob-store.ts';
 import { sendBlob } from '../../blobs/send-blob.ts';
+import { GZIPPED_EMPTY_TAR, GZIPPED_EMPTY_TAR_DIGEST } from '../../manifest-conversion/schema1.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
@@ -18,7 +19,9 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     const digest = ctx.params.digest ?? '';
     let size = repo.blobs.get(digest);
     // A manifest is content too: distribution serves it through the blob route.
-    const manifest = size === undefined ? repo.images.get(digest) : undefined;
+    // So is the gzipped empty tar that schema 1 manifests converted on pull name for layer-less history.
+    const manifest =
+      size !== undefined ? undefined : (repo.images.get(digest) ?? (digest === GZIPPED_EMPTY_TAR_DIGEST ? { bytes: GZIPPED_EMPTY_TAR } : undefined));
     if (manifest) size = manifest.bytes.byteLength;
     if (size === undefined) throw new OciError(404, 'BLOB_UNKNOWN', `blob unknown to registry: ${digest}`, { digest });
 

@@ -12,7 +12,9 @@ import { BodyError, readBody } from '../read-json-body.ts';
 import { negotiate } from './content-negotiation.ts';
 import { repoPath, type OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
-import { createPullRecorder } from './pull-recorder.ts';
+import { createPullConversions } from '../pull-conversions.ts';
+import { createPullRecorder } from '../pull-recorder.ts';
+import type { Image } from '../../domain/state.ts';
 import { requireRepo } from './repo-lookup.ts';
 import { parseReference } from './validate-params.ts';
 
@@ -22,28 +24,36 @@ export const MANIFEST_LIMIT = 4 * 1024 * 1024;
 export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void {
   const { engine } = deps;
   const recordPull = createPullRecorder(engine, deps.clock, deps.log);
+  const conversions = createPullConversions(deps);
 
-  router.get('/*name/manifests/:reference', (ctx) => {
+  router.get('/*name/manifests/:reference', async (ctx) => {
     const repo = requireRepo(engine.state, ctx);
     const reference = ctx.params.reference ?? '';
     const ref = parseReference(reference);
     const digest = ref.digest ?? repo.tags.get(ref.tag) ?? '';
     const stored = repo.images.get(digest);
-    if (!stored) throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: ${reference}`, { reference });
-    const chosen = negotiate(repo, stored, ctx.get('accept'));
-    if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
-    const image = chosen.image;
+    // a manifest converted on an earlier pull by tag is found by its own digest
+    const earlier = stored || ref.digest === null ? undefined : conversions.byDigest(repo, ref.digest);
+    if (!stored && !earlier) throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: ${reference}`, { reference });
+    let served: { mediaType: string; digest: string; bytes: Uint8Array };
+    let pulled: Image | undefined;
+    if (stored) {
+      const chosen = negotiate(repo, stored, ctx.get('accept'), ref.tag !== null);
+      if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
+      pulled = chosen.image;
+      served = chosen.convert ? await conversions.convert(repo, chosen.image, chosen.convert, ref.tag ?? '', chosen.schema1Type) : chosen.image;
+    } else served = earlier!;
     ctx.status = 200;
-    ctx.type = image.mediaType;
-    ctx.set('Docker-Content-Digest', image.digest);
-    ctx.set('ETag', `"${image.digest}"`);
+    ctx.type = served.mediaType;
+    ctx.set('Docker-Content-Digest', served.digest);
+    ctx.set('ETag', `"${served.digest}"`);
     if (ctx.method === 'HEAD') {
       ctx.body = '';
-      ctx.length = image.bytes.byteLength;
+      ctx.length = served.bytes.byteLength;
       return;
     }
-    ctx.body = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
-    recordPull(ctx.state.scope, repo.name, image);
+    ctx.body = Buffer.from(served.bytes.buffer, served.bytes.byteOffset, served.bytes.byteLength);
+    if (pulled) recordPull(ctx.state.scope, repo.name, pulled);
   });
 
   router.put('/*name/manifests/:reference', async (ctx) => {

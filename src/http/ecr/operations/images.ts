@@ -5,10 +5,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { repositoryNotFound } from '../../../domain/decide.ts';
-import { parseManifest } from '../../../domain/manifest.ts';
+import { isIndexMediaType, parseManifest } from '../../../domain/manifest.ts';
+import { conversionFor, PULLABLE_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES } from '../../../manifest-conversion/convert.ts';
+import { defaultPlatformChild } from '../../../queries/platform-child.ts';
 import { ECR_TAG_PATTERN, isDigest, isEcrApiTag, isSha256Digest } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
-import type { Repository } from '../../../domain/state.ts';
+import type { Image, Repository } from '../../../domain/state.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { findRepo } from '../../../queries/ecr-repositories.ts';
@@ -76,6 +78,31 @@ function declaresMediaType(text: string): boolean {
   }
 }
 
+/**
+ * The manifest BatchGetImage answers with for `acceptedMediaTypes`: the stored one when accepted;
+ * a manifest list or index not accepted stands for its linux/amd64 image; an image manifest pulled
+ * by tag in a format the caller does not accept is converted as ECR converts it ("Container image
+ * manifest formats"). What cannot be converted (or was asked for by digest) comes as stored: it is
+ * not a failure, the caller decides what to do with the media type it got.
+ */
+async function servedFormat(
+  call: Call,
+  repo: Repository,
+  image: Image,
+  accepted: readonly string[],
+  tag: string | undefined,
+): Promise<{ mediaType: string; digest: string; bytes: Uint8Array }> {
+  if (accepted.includes(image.mediaType)) return image;
+  if (isIndexMediaType(image.mediaType)) {
+    const child = defaultPlatformChild(repo, image);
+    return child ? servedFormat(call, repo, child, accepted, tag) : image;
+  }
+  const target = tag === undefined ? 'none' : conversionFor(image.mediaType, accepted);
+  if (target === 'as-is' || target === 'none') return image;
+  const schema1Type = accepted.includes(SCHEMA1_MEDIA_TYPES.signed) ? SCHEMA1_MEDIA_TYPES.signed : SCHEMA1_MEDIA_TYPES.unsigned;
+  return call.conversions.convert(repo, image, target, tag!, schema1Type);
+}
+
 const tagStatus = z.enum(['TAGGED', 'UNTAGGED', 'ANY']);
 
 export const imageOperations = {
@@ -134,9 +161,13 @@ export const imageOperations = {
       imageIds: z.array(imageId),
       acceptedMediaTypes: z.array(z.string()).optional(),
     }),
-    (i, call) => {
+    async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const repo = repoOrThrow(call, scope, i.repositoryName);
+      // BatchGetImage API reference: the valid values of acceptedMediaTypes are manifest media types
+      const unknown = i.acceptedMediaTypes?.find((t) => !PULLABLE_MEDIA_TYPES.includes(t));
+      if (unknown !== undefined)
+        throw invalidParameter(`Invalid parameter at 'acceptedMediaTypes' failed to satisfy constraint: 'Invalid media type: ${unknown}'`);
       const images = [];
       const failures: Failure[] = [];
       for (const id of i.imageIds) {
@@ -147,24 +178,19 @@ export const imageOperations = {
         }
         const image = repo.images.get(r.digest);
         if (!image) continue;
-        if (i.acceptedMediaTypes && !i.acceptedMediaTypes.includes(image.mediaType)) {
-          failures.push({
-            imageId: cleanId(id),
-            failureCode: 'ImageNotFound',
-            failureReason: `Requested image's manifest media type ${image.mediaType} is not among the accepted media types`,
-          });
-          continue;
-        }
         if (image.storageClass === 'ARCHIVE') {
           failures.push({ imageId: cleanId(id), failureCode: 'ImageInaccessible', failureReason: 'The image is archived' });
           continue;
         }
+        const byTag = id.imageDigest === undefined && id.imageTag !== undefined;
+        const served = i.acceptedMediaTypes ? await servedFormat(call, repo, image, i.acceptedMediaTypes, byTag ? id.imageTag! : undefined) : image;
+        call.recordPull(scope, i.repositoryName, image);
         images.push({
           registryId: scope.account,
           repositoryName: i.repositoryName,
-          imageId: { imageDigest: r.digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) },
-          imageManifest: Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('utf8'),
-          imageManifestMediaType: image.mediaType,
+          imageId: { imageDigest: served.digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) },
+          imageManifest: Buffer.from(served.bytes.buffer, served.bytes.byteOffset, served.bytes.byteLength).toString('utf8'),
+          imageManifestMediaType: served.mediaType,
         });
       }
       return { images, failures };

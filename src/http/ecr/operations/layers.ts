@@ -9,6 +9,7 @@ import { decide, repositoryNotFound } from '../../../domain/decide.ts';
 import { isDigest, isSha256Digest } from '../../../domain/names.ts';
 import { repoKey, type RegistryScope } from '../../../domain/scope.ts';
 import type { Repository, Upload } from '../../../domain/state.ts';
+import { blobMediaType, imagesUsingBlob } from '../../../queries/ecr-images.ts';
 import { findRepo } from '../../../queries/ecr-repositories.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { LAYER_URL_TTL_MS, layerDownloadUrl } from '../layer-download.ts';
@@ -123,7 +124,10 @@ export const layerOperations = {
         if (!isDigest(d)) failures.push({ layerDigest: d, failureCode: 'InvalidLayerDigest' as const, failureReason: 'Invalid layer digest' });
         else if (size === undefined)
           failures.push({ layerDigest: d, failureCode: 'MissingLayerDigest' as const, failureReason: 'Could not find layer for digest' });
-        else layers.push({ layerDigest: d, layerAvailability: 'AVAILABLE' as const, layerSize: size });
+        else {
+          const mediaType = blobMediaType(repo, d);
+          layers.push({ layerDigest: d, layerAvailability: 'AVAILABLE' as const, layerSize: size, ...(mediaType !== undefined ? { mediaType } : {}) });
+        }
       }
       return { layers, failures };
     },
@@ -142,6 +146,8 @@ export const layerOperations = {
       digest: i.layerDigest,
       expiresAt: call.deps.clock.now() + LAYER_URL_TTL_MS,
     });
+    // a layer download is part of a pull: the images using the layer have their pull time refreshed
+    for (const image of imagesUsingBlob(repo, i.layerDigest)) call.recordPull(scope, i.repositoryName, image);
     return { downloadUrl: url, layerDigest: i.layerDigest };
   }),
 };
