@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { sha256, startEcr } from './ecr-fixture.ts';
 
-const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }] });
 
 test('Create/Describe/Update/DeleteRepositoryCreationTemplate and their errors', async (t) => {
   await using f = await startEcr({ clockSource: { now: () => 1_700_000_000_000, advance: () => {} } });

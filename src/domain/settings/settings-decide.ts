@@ -7,6 +7,8 @@ import { repoKey, scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
+import { invalidPolicyMessage, policyProblem, type PolicyRules } from '../policies/iam-policy.ts';
+import { accountSetting } from './account-settings.ts';
 import { mergeTags, tagProblem } from './resource-tags.ts';
 import type { RegistrySettings } from './settings-state.ts';
 
@@ -71,6 +73,8 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
     case 'SetRepositoryPolicy': {
       const repo = repoOrError(state, c.scope, c.repository);
       if ('code' in repo) return no(repo);
+      const invalid = invalidPolicy(c.policyText, { kind: 'repository' });
+      if (invalid) return no(invalid);
       return ok(ev.RepositoryPolicySet({ policyText: c.policyText, ...refOf(c.scope, c.repository) }));
     }
     case 'DeleteRepositoryPolicy': {
@@ -85,8 +89,12 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
         );
       return ok(ev.RepositoryPolicyDeleted(refOf(c.scope, c.repository)));
     }
-    case 'PutRegistryPolicy':
+    case 'PutRegistryPolicy': {
+      const scope = accountSetting(state, c.scope, 'REGISTRY_POLICY_SCOPE');
+      const invalid = invalidPolicy(c.policyText, { kind: 'registry', ...(scope !== undefined ? { registryPolicyScope: scope } : {}) });
+      if (invalid) return no(invalid);
       return ok(ev.RegistryPolicyPut({ policyText: c.policyText, ...regOf(c.scope) }));
+    }
     case 'DeleteRegistryPolicy':
       if (registry(state, c.scope).policyText === undefined)
         return no(domainError('RegistryPolicyNotFound', `Registry policy does not exist in the registry with id '${c.scope.account}'`));
@@ -120,6 +128,8 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
         return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
       const tags = tagProblem([], c.template.resourceTags);
       if (tags) return no(tags);
+      const policy = c.template.repositoryPolicy ? invalidPolicy(c.template.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy') : undefined;
+      if (policy) return no(policy);
       const template = { ...c.template, resourceTags: mergeTags([], c.template.resourceTags) };
       return ok(ev.RepositoryCreationTemplateCreated({ template, ...regOf(c.scope) }));
     }
@@ -127,6 +137,8 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       const current = registry(state, c.scope).templates?.[c.prefix];
       if (!current) return no(templateNotFound(c.prefix));
       const { createdAt: _c, updatedAt: _u, ...template } = current;
+      const policy = c.changes.repositoryPolicy ? invalidPolicy(c.changes.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy') : undefined;
+      if (policy) return no(policy);
       if (c.changes.resourceTags) {
         const tags = tagProblem([], c.changes.resourceTags);
         if (tags) return no(tags);
@@ -153,6 +165,12 @@ export function decideSettings(state: RegistryState, c: SettingsCommand, ctx: De
       throw new Error(`unknown command ${String((never as { type: string }).type)}`);
     }
   }
+}
+
+/** ECR's refusal of a policy document that breaks the IAM grammar (the reason rides along as detail). */
+function invalidPolicy(text: string, rules: PolicyRules, field = 'PolicyText'): DomainError | undefined {
+  const reason = policyProblem(text, rules);
+  return reason === undefined ? undefined : domainError('InvalidParameter', invalidPolicyMessage(rules.kind, field), { reason });
 }
 
 const templateNotFound = (prefix: string): DomainError =>
