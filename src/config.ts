@@ -3,7 +3,8 @@
  * flags > environment variables > embedded defaults. README.md shows it as a table.
  */
 import { resolve } from 'node:path';
-import type { FsyncMode } from './journal/index.ts';
+/** When an acknowledged mutation is durable (the journal's fsync modes). */
+export type FsyncMode = 'always' | 'interval' | 'never';
 
 export type AuthMode = 'token' | 'any' | 'none';
 
@@ -34,11 +35,13 @@ interface Setting<K extends keyof Config> {
   parse: (text: string) => Config[K];
 }
 
-const int = (name: string) => (text: string): number => {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
-  return n;
-};
+const int =
+  (name: string) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${text}"`);
+    return n;
+  };
 const oneOf =
   <T extends string>(name: string, values: readonly T[]) =>
   (text: string): T => {

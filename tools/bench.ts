@@ -19,7 +19,7 @@ const available = readdirSync(benchDir)
 
 const [name, ...args] = process.argv.slice(2);
 const selected = name === undefined || name.startsWith('-') ? available : [name];
-const rest = name !== undefined && name.startsWith('-') ? [name, ...args] : args;
+const rest = name?.startsWith('-') ? [name, ...args] : args;
 for (const bench of selected) {
   if (!available.includes(bench)) {
     console.error(`unknown benchmark "${bench}"; available: ${available.join(', ')}`);

@@ -8,8 +8,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator.ts';
-import { stateHash } from '../src/replay/canonical-state.ts';
-import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256, tinyLayer } from './registry-driver.ts';
+import { stateHash } from '../src/projections/canonical-state.ts';
+import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256, } from '../src/testkit/registry-driver.ts';
 
 export const RECORDING = { seed: 20260101, clock: '2026-01-01T00:00:00.000Z,1000' } as const;
 
@@ -47,7 +47,9 @@ export const SCENARIOS: Record<string, Script> = {
     await r.createRepository('signed');
     const image = await r.pushImage('signed', 'v1', 'signed payload\n');
     const empty = Buffer.from('{}');
-    const signature = jsonBytes({ critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' } });
+    const signature = jsonBytes({
+      critical: { image: { 'docker-manifest-digest': image.digest }, type: 'cosign container image signature' },
+    });
     await r.pushBlob('signed', empty);
     await r.pushBlob('signed', signature);
     const sig = jsonBytes({
@@ -108,7 +110,7 @@ export async function recordScenario(name: string, dir: string): Promise<Scenari
       description,
       tags,
       marks: Object.fromEntries(emu.engine.marks),
-      lastSeq: emu.engine.journal.lastSeq,
+      lastSeq: emu.engine.lastSeq,
       stateHash: stateHash(emu.engine.state),
     };
   } finally {
@@ -118,13 +120,18 @@ export async function recordScenario(name: string, dir: string): Promise<Scenari
 
 export const SCENARIO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'journal');
 
-async function main(names: string[]): Promise<void> {
+/** `[--out DIR] [name...]`: every scenario (or the ones named) into journal/ (or DIR). */
+async function main(args: string[]): Promise<void> {
+  const outAt = args.indexOf('--out');
+  const root = outAt >= 0 ? args[outAt + 1] : SCENARIO_ROOT;
+  if (root === undefined) throw new Error('--out needs a folder');
+  const names = outAt >= 0 ? args.filter((_, i) => i !== outAt && i !== outAt + 1) : args;
   for (const name of names.length > 0 ? names : Object.keys(SCENARIOS)) {
-    const dir = join(SCENARIO_ROOT, name);
+    const dir = join(root, name);
     await rm(dir, { recursive: true, force: true });
     const facts = await recordScenario(name, dir);
     await writeFile(join(dir, 'scenario.json'), `${JSON.stringify(facts, null, 2)}\n`);
-    console.log(`recorded journal/${name}: ${facts.lastSeq} events, state ${facts.stateHash.slice(0, 16)}`);
+    console.log(`recorded ${dir}: ${facts.lastSeq} events, state ${facts.stateHash.slice(0, 16)}`);
   }
 }
 

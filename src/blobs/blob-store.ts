@@ -22,8 +22,9 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsync, openSync } from 'node:fs';
-import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { syncDir, syncFile } from '../support/durable-file.ts';
 
 /** Where a blob's bytes are: the file and the offset of its first byte. */
 export interface BlobLocation {
@@ -38,6 +39,17 @@ export class BlobCorruptError extends Error {
     readonly pack: string,
   ) {
     super(`blob ${digest} in snapshot pack ${pack} does not match its digest: it is not served`);
+  }
+}
+
+/** A blob the journal knows whose bytes are not in the store (or not of the size it says). */
+export class BlobMissingError extends Error {
+  override readonly name = 'BlobMissingError';
+  constructor(
+    readonly digest: string,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -127,14 +139,7 @@ export class BlobStore {
       return;
     }
     // `flushed`: the caller fdatasync'ed the whole file since its last change
-    if (this.durable && !opts.flushed) {
-      const fh = await open(stagedFile, 'r+');
-      try {
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-    }
+    if (this.durable && !opts.flushed) await syncFile(stagedFile);
     const dir = dirname(target);
     if (!this.#dirs.has(dir)) {
       // a folder made here is recorded in its parent: fsync each parent of a new folder
@@ -157,7 +162,7 @@ export class BlobStore {
    */
   async #syncDir(dir: string): Promise<void> {
     const running = this.#dirSyncs.get(dir);
-    if (running) await running.catch(() => undefined);
+    if (running !== undefined) await running.catch(() => undefined);
     let next = this.#dirSyncs.get(dir);
     if (!next || next === running) {
       next = this.#fsyncDir(dir).finally(() => {
@@ -191,13 +196,4 @@ export async function hashFile(path: string, length = Infinity, algorithm = 'sha
     for await (const chunk of createReadStream(path, { ...range, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   }
   return hash.digest('hex');
-}
-
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

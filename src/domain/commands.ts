@@ -31,8 +31,8 @@ export type CoreCommand =
       bytes: Uint8Array;
       manifest: ParsedManifest;
       tag: string | null;
-      /** ECR's PutImage refuses a manifest and tag that are already there; /v2 accepts it again. */
-      face: 'oci' | 'ecr';
+      /** The face that pushed it: ECR's PutImage refuses a manifest and tag that are already there; /v2 accepts it again. */
+      via: 'oci' | 'ecr';
     } & InRepo)
   | ({ type: 'DeleteTag'; tag: string; deleteImageIfUntagged: boolean } & InRepo)
   | ({ type: 'DeleteImage'; digest: string } & InRepo)

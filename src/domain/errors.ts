@@ -12,6 +12,8 @@ export const DOMAIN_ERROR_CODES = [
   'InvalidParameter',
   'UploadNotFound',
   'UploadOffsetMismatch',
+  /** A chunk's body is not as long as its request announced (Content-Range, ECR part bounds). */
+  'UploadLengthMismatch',
   'UploadEmpty',
   /** ECR: a layer part other than the last was under 5 MiB. */
   'LayerPartTooSmall',
@@ -54,11 +56,8 @@ export interface DomainError {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
-export const domainError = (
-  code: DomainErrorCode,
-  message: string,
-  detail?: Record<string, unknown>,
-): DomainError => (detail === undefined ? { code, message } : { code, message, detail });
+export const domainError = (code: DomainErrorCode, message: string, detail?: Record<string, unknown>): DomainError =>
+  detail === undefined ? { code, message } : { code, message, detail };
 
 /** Thrown only across async boundaries (adapters catch it and map it); decide returns errors as values. */
 export class DomainFailure extends Error {

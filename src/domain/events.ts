@@ -79,7 +79,9 @@ export const coreEvents = {
   RepositoryCreated: (d: EventMap['RepositoryCreated']): EventOf<'RepositoryCreated'> => ({
     type: 'RepositoryCreated',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       imageTagMutability: d.imageTagMutability,
       imageTagMutabilityExclusionFilters: d.imageTagMutabilityExclusionFilters.map((f) => ({
         filterType: f.filterType,
@@ -120,7 +122,9 @@ export const coreEvents = {
   ManifestPut: (d: EventMap['ManifestPut']): EventOf<'ManifestPut'> => ({
     type: 'ManifestPut',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       digest: d.digest,
       mediaType: d.mediaType,
       bytes: d.bytes,

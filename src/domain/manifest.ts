@@ -101,8 +101,7 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParseRes
     subject = s;
   }
   const artifactType = typeof m.artifactType === 'string' ? m.artifactType : undefined;
-  const annotations =
-    typeof m.annotations === 'object' && m.annotations !== null ? (m.annotations as Record<string, string>) : undefined;
+  const annotations = typeof m.annotations === 'object' && m.annotations !== null ? (m.annotations as Record<string, string>) : undefined;
 
   if (isIndex) {
     if (m.layers !== undefined || m.config !== undefined) return fail('an index has no config or layers');
@@ -131,9 +130,6 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParseRes
     },
   };
 }
-
-/** The artifact type the referrers API reports: artifactType, else the config's media type. */
-export const referrerArtifactType = (m: ParsedManifest): string | undefined => m.artifactType ?? m.config?.mediaType;
 
 /** Layers that live elsewhere (foreign layers with URLs) need not be in the registry. */
 export const isForeign = (d: Descriptor): boolean => (d.urls?.length ?? 0) > 0;

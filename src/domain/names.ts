@@ -15,8 +15,7 @@ const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
 const STORED = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
-export const isRepositoryName = (name: string): boolean =>
-  name.length >= 2 && name.length <= 256 && REPOSITORY_NAME.test(name);
+export const isRepositoryName = (name: string): boolean => name.length >= 2 && name.length <= 256 && REPOSITORY_NAME.test(name);
 
 /** A tag on the /v2 face: the OCI distribution grammar (at most 128 characters). */
 export const isTag = (tag: string): boolean => TAG.test(tag);

@@ -20,11 +20,7 @@ export function matchesTagFilter(tag: string, filter: string): boolean {
 }
 
 /** Whether a repository's mutability setting forbids moving `tag` once it exists. */
-export function isTagImmutable(
-  mutability: string,
-  filters: readonly { filterType: string; filter: string }[],
-  tag: string,
-): boolean {
+export function isTagImmutable(mutability: string, filters: readonly { filterType: string; filter: string }[], tag: string): boolean {
   const matched = filters.some((f) => matchesTagFilter(tag, f.filter));
   switch (mutability) {
     case 'IMMUTABLE':

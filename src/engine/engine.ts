@@ -1,8 +1,8 @@
 /**
- * The single writer: command -> decide -> append -> evolve -> notify.
+ * The single writer: command -> decide -> append -> fold into the views -> notify.
  *
- * decide and evolve run synchronously in the caller's turn, so every command is
- * decided against the state that includes all earlier commands; the journal
+ * decide and the fold run synchronously in the caller's turn, so every command
+ * is decided against the state that includes all earlier commands; the journal
  * assigns sequence numbers in that same order. The command is acknowledged (the
  * returned promise resolves) only once its events are durable under the
  * journal's fsync mode; concurrent commands share one write and one fsync.
@@ -13,12 +13,13 @@ import { decide } from '../domain/decide.ts';
 import { domainError, DomainFailure } from '../domain/errors.ts';
 import type { DomainEvent, RecordedEvent } from '../domain/events.ts';
 import { coreEvents } from '../domain/events.ts';
-import { evolve } from '../domain/evolve.ts';
-import { cloneState, type RegistryState } from '../domain/state.ts';
+import type { RegistryState } from '../domain/state.ts';
 import { EVENT_VERSIONS } from '../domain/versions.ts';
 import type { JournalHandle } from '../journal/index.ts';
 import type { Marks } from '../projections/marks-projection.ts';
-import { replay, type EventSource } from '../replay/replay.ts';
+import { fold, type Views } from '../projections/views.ts';
+import { liveHistory, type JournalHistory } from '../replay/journal-history.ts';
+import { replay } from '../replay/replay.ts';
 import type { Clock } from '../support/clock.ts';
 
 export interface EngineEvents {
@@ -34,55 +35,83 @@ export interface EngineOptions {
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
-  readonly journal: JournalHandle;
   readonly clock: Clock;
-  #state: RegistryState;
-  readonly marks: Marks;
-  /** States at marked sequence numbers, kept for fast resets. */
-  readonly #atMarks: Map<number, RegistryState>;
+  readonly #journal: JournalHandle;
+  readonly #views: Views;
   #readOnly: string | undefined;
   #broken: unknown;
   readonly #onFatal: ((err: unknown) => void) | undefined;
 
-  constructor(
-    journal: JournalHandle,
-    clock: Clock,
-    start: { state: RegistryState; marks: Marks; atMarks: Map<number, RegistryState> },
-    opts: EngineOptions = {},
-  ) {
+  constructor(journal: JournalHandle, clock: Clock, start: Views, opts: EngineOptions = {}) {
     super();
-    this.journal = journal;
+    this.#journal = journal;
     this.clock = clock;
-    this.#state = start.state;
-    this.marks = start.marks;
-    this.#atMarks = start.atMarks;
+    this.#views = start;
     this.#readOnly = opts.readOnly;
     this.#onFatal = opts.onFatal;
   }
 
   /** The live state. Callers read it and never change it. */
   get state(): RegistryState {
-    return this.#state;
+    return this.#views.state;
+  }
+
+  get marks(): Marks {
+    return this.#views.marks;
   }
 
   get readOnly(): string | undefined {
     return this.#readOnly;
   }
 
+  /** The last sequence number in the journal. */
+  get lastSeq(): number {
+    return this.#journal.lastSeq;
+  }
+
+  /** The journal's folder. */
+  get journalDir(): string {
+    return this.#journal.dir;
+  }
+
+  /** The recorded events `from..to` (inclusive), in order. */
+  events(from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> {
+    return this.#journal.read(from, to) as Iterable<RecordedEvent>;
+  }
+
+  /** The journal's history, for looking at the past (time travel reads it; nothing is locked). */
+  history(): JournalHistory {
+    return liveHistory(this.#journal);
+  }
+
   /** Decides and records a command; throws DomainFailure when the domain refuses it. */
-  async execute(command: Command): Promise<RecordedEvent[]> {
-    // An async function runs synchronously up to its first await: decide and
-    // evolve happen in the caller's turn, in call order.
+  execute(command: Command): Promise<RecordedEvent[]> {
+    // decide and the fold happen here, synchronously, in call order.
+    try {
+      this.#assertWritable();
+      const now = this.clock.now();
+      const decision = decide(this.#views.state, command, { now });
+      if (!decision.ok) throw new DomainFailure(decision.error);
+      return this.#record(decision.events, now);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Decides `command` against the live state without recording anything: throws the
+   * DomainFailure that execute() would. Services call it before they write bytes, so
+   * that a command the domain refuses leaves nothing behind.
+   */
+  check(command: Command): void {
     this.#assertWritable();
-    const now = this.clock.now();
-    const decision = decide(this.#state, command, { now });
+    const decision = decide(this.#views.state, command, { now: this.clock.now() });
     if (!decision.ok) throw new DomainFailure(decision.error);
-    return this.#record(decision.events, now);
   }
 
   /** Bookmarks the current sequence number under `name`. */
   async mark(name: string): Promise<number> {
-    const at = this.journal.lastSeq;
+    const at = this.#journal.lastSeq;
     await this.execute({ type: 'SetMark', name, at });
     return at;
   }
@@ -93,15 +122,28 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   async rewind(to: number, mark: string | null = null): Promise<RecordedEvent[]> {
     this.#assertWritable();
-    const last = this.journal.lastSeq;
+    const last = this.#journal.lastSeq;
     if (!Number.isSafeInteger(to) || to < 0 || to > last)
       throw new DomainFailure(domainError('PositionNotFound', `sequence ${to} is not in the journal (last is ${last})`));
-    const target = this.#atMarks.get(to) ?? replay(this.#source(), to).state;
+    const target = this.#views.atMarks.get(to) ?? replay((from, upTo) => this.events(from, upTo), to).state;
     return this.#record([coreEvents.Rewound({ to, mark })], this.clock.now(), target);
   }
 
-  #source(): EventSource {
-    return (from, to) => this.journal.read(from, to) as Iterable<RecordedEvent>;
+  /**
+   * Resets the live registry to a mark (by name) or a sequence number (a number, or
+   * its digits): the one place a position of a reset is resolved.
+   */
+  reset(to: string | number): Promise<RecordedEvent[]> {
+    if (typeof to === 'number') return this.rewind(to);
+    if (/^\d+$/.test(to)) return this.rewind(Number(to));
+    const seq = this.#views.marks.get(to);
+    if (seq === undefined) return Promise.reject(new DomainFailure(domainError('PositionNotFound', `no mark named '${to}'`)));
+    return this.rewind(seq, to);
+  }
+
+  /** Waits until everything appended is durable. */
+  flush(): Promise<void> {
+    return this.#journal.flush();
   }
 
   #assertWritable(): void {
@@ -112,25 +154,14 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   #record(events: DomainEvent[], time: number, rewindTo?: RegistryState): Promise<RecordedEvent[]> {
     if (events.length === 0) return Promise.resolve([]);
-    let seq = this.journal.lastSeq;
+    let seq = this.#journal.lastSeq;
     const recorded = events.map((e) => ({ type: e.type, data: e.data, seq: ++seq, v: EVENT_VERSIONS[e.type], time }) as RecordedEvent);
-    const durable = this.journal.append(
-      recorded.map((r) => ({ type: r.type, v: r.v, time: r.time, data: r.data })),
-    );
-    for (const r of recorded) {
-      if (r.type === 'Rewound' && rewindTo) {
-        this.#state = cloneState(rewindTo);
-        this.#state.seq = r.seq;
-        continue;
-      }
-      evolve(this.#state, r);
-      if (r.type === 'MarkSet') {
-        this.marks.set(r.data.name, r.data.at);
-        const kept = cloneState(this.#state);
-        kept.seq = r.data.at;
-        this.#atMarks.set(r.data.at, kept);
-      }
-    }
+    const durable = this.#journal.append(recorded.map((r) => ({ type: r.type, v: r.v, time: r.time, data: r.data })));
+    const stateAfter = (): RegistryState => {
+      if (!rewindTo) throw new Error('a Rewound event needs the state it goes back to');
+      return rewindTo;
+    };
+    for (const r of recorded) fold(this.#views, r, stateAfter);
     return durable.then(
       (envelopes) => {
         if (envelopes[0]?.seq !== recorded[0]?.seq) this.#fail(new Error('journal assigned unexpected sequence numbers'));

@@ -1,22 +1,29 @@
 /** What each HTTP face is given by the composition root (emulator.ts). */
 import type { BlobStore } from '../blobs/blob-store.ts';
-import type { UploadStaging } from '../blobs/upload-staging.ts';
 import type { Config } from '../config.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { LiveSnapshots } from '../engine/snapshots.ts';
+import type { Uploads } from '../engine/uploads.ts';
 import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
 import type { RegistryAuth } from './registry-auth.ts';
+import type { TokenSigner } from './token-auth.ts';
 
 export interface FaceDeps {
   readonly config: Config;
   readonly engine: Engine;
   readonly blobs: BlobStore;
-  readonly staging: UploadStaging;
+  /** The one way bytes enter the registry (both faces). */
+  readonly uploads: Uploads;
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly log: Logger;
   readonly auth: RegistryAuth;
+  /** Signs and checks the tokens GetAuthorizationToken hands out (and layer download tickets). */
+  readonly signer: TokenSigner;
+  /** Snapshot files of the live registry. */
+  readonly snapshots: LiveSnapshots;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

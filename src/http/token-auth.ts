@@ -53,9 +53,7 @@ function loadSecret(config: Pick<Config, 'journal' | 'seed'>): Buffer {
     // not written yet
   }
   const secret =
-    config.seed !== undefined
-      ? createHash('sha256').update(`ecr-rewind token secret ${config.seed}`).digest()
-      : randomBytes(32);
+    config.seed !== undefined ? createHash('sha256').update(`ecr-rewind token secret ${config.seed}`).digest() : randomBytes(32);
   writeFileSync(file, `${secret.toString('hex')}\n`, { mode: 0o600 });
   return secret;
 }
@@ -88,8 +86,8 @@ export function createTokenSigner(config: Pick<Config, 'journal' | 'seed'>): Tok
 }
 
 /** /v2 auth in `token` mode: Basic `AWS:<token>` with a valid, unexpired token. */
-export function createTokenAuth(deps: { config: Config; clock: Clock; signer?: TokenSigner }): RegistryAuth {
-  const signer = deps.signer ?? createTokenSigner(deps.config);
+export function createTokenAuth(deps: { config: Config; clock: Clock; signer: TokenSigner }): RegistryAuth {
+  const { signer } = deps;
   return {
     authenticate(authorization) {
       const creds = parseBasic(authorization);

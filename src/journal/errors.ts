@@ -27,3 +27,34 @@ export class JournalLockedError extends Error {
     super(`journal ${dir} is already open for writing by pid ${pid}${pid === process.pid ? ' (this process)' : ''}`);
   }
 }
+
+/** A checkpoint file that cannot be read: missing where the history needs it, or damaged. */
+export class CheckpointError extends Error {
+  override readonly name = 'CheckpointError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    readonly kind: 'missing' | 'corrupt' = 'corrupt',
+  ) {
+    super(`checkpoint ${path}: ${reason}`);
+  }
+}
+
+/** A folder that should be a journal is not one (absent, a file, or without segments/). */
+export class JournalNotFoundError extends Error {
+  override readonly name = 'JournalNotFoundError';
+  constructor(
+    readonly dir: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** A new journal folder (restore, fork, compact, a start from a snapshot file) must be new or empty. */
+export class FolderNotEmptyError extends Error {
+  override readonly name = 'FolderNotEmptyError';
+  constructor(readonly dir: string) {
+    super(`${dir} is not empty: a new journal needs a new (or empty) folder`);
+  }
+}

@@ -77,9 +77,13 @@ function readEnvelope(): Envelope {
   if (src[pos++] !== 0x95) throw new Error('frame payload is not a [seq, type, v, time, data] array');
   const seq = read();
   // Event types go through the key cache: internalized strings make the
-  // `switch (e.type)` of every fold compare by pointer.
+  // lookups by type in the decider and evolver tables cheap (their hashes are cached).
   const t = src[pos];
-  const type = t !== undefined && t >= 0xa0 && t <= 0xbf ? (pos++, readKey(t & 0x1f)) : read();
+  let type: unknown;
+  if (t !== undefined && t >= 0xa0 && t <= 0xbf) {
+    pos++;
+    type = readKey(t & 0x1f);
+  } else type = read();
   const v = read();
   const time = read();
   const data = read();
@@ -373,15 +377,24 @@ function jsStr(at: number, len: number): string {
   if (bits >= 0x80) return b.utf8Slice(at, at + len);
   const f = String.fromCharCode;
   switch (len) {
-    case 1: return f(b[at]!);
-    case 2: return f(b[at]!, b[at + 1]!);
-    case 3: return f(b[at]!, b[at + 1]!, b[at + 2]!);
-    case 4: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
-    case 5: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!);
-    case 6: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!);
-    case 7: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!);
-    case 8: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
-    default: return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!) + jsStr(at + 8, len - 8);
+    case 1:
+      return f(b[at]!);
+    case 2:
+      return f(b[at]!, b[at + 1]!);
+    case 3:
+      return f(b[at]!, b[at + 1]!, b[at + 2]!);
+    case 4:
+      return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!);
+    case 5:
+      return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!);
+    case 6:
+      return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!);
+    case 7:
+      return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!);
+    case 8:
+      return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
+    default:
+      return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!) + jsStr(at + 8, len - 8);
   }
 }
 

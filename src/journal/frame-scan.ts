@@ -29,17 +29,25 @@ export function scanFrames(fd: number, start: number, firstSeq: number, limit?: 
   for (;;) {
     const head = r.fill(off, FRAME_HEADER_SIZE);
     if (head === 0) return { end: off, nextSeq: seq };
-    if (head < FRAME_HEADER_SIZE) return { end: off, nextSeq: seq, bad: { offset: off, reason: `incomplete frame header (${head} of 8 bytes)`, certain: false } };
+    if (head < FRAME_HEADER_SIZE)
+      return { end: off, nextSeq: seq, bad: { offset: off, reason: `incomplete frame header (${head} of 8 bytes)`, certain: false } };
     let p = off - r.bufStart;
     const len = r.buf.readUInt32LE(p);
     const sum = r.buf.readUInt32LE(p + 4);
-    if (len === 0 || len > MAX_PAYLOAD) return { end: off, nextSeq: seq, bad: { offset: off, reason: `impossible frame length ${len}`, certain: false } };
+    if (len === 0 || len > MAX_PAYLOAD)
+      return { end: off, nextSeq: seq, bad: { offset: off, reason: `impossible frame length ${len}`, certain: false } };
     const got = r.fill(off, FRAME_HEADER_SIZE + len);
-    if (got < FRAME_HEADER_SIZE + len) return { end: off, nextSeq: seq, bad: { offset: off, reason: `incomplete frame (${got} of ${FRAME_HEADER_SIZE + len} bytes)`, certain: false } };
+    if (got < FRAME_HEADER_SIZE + len)
+      return {
+        end: off,
+        nextSeq: seq,
+        bad: { offset: off, reason: `incomplete frame (${got} of ${FRAME_HEADER_SIZE + len} bytes)`, certain: false },
+      };
     p = off - r.bufStart;
     const ps = p + FRAME_HEADER_SIZE;
     const pe = ps + len;
-    if (crc32(new Uint8Array(r.buf.buffer, r.buf.byteOffset + ps, len)) !== sum) return { end: off, nextSeq: seq, bad: { offset: off, reason: 'checksum mismatch', certain: false } };
+    if (crc32(new Uint8Array(r.buf.buffer, r.buf.byteOffset + ps, len)) !== sum)
+      return { end: off, nextSeq: seq, bad: { offset: off, reason: 'checksum mismatch', certain: false } };
     let s = peekSeq(r.buf, ps, pe);
     let count = peekCount(r.buf, ps, pe);
     if (s < 0 || count < 1) {

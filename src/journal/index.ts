@@ -1,12 +1,25 @@
-/** The journal: an append-only, checksummed msgpack event log with snapshots (format: journal/README.md). */
+/** The journal: an append-only, checksummed msgpack event log with checkpoints (format: journal/README.md). */
 export type { Envelope, NewRecord } from './envelope.ts';
-export { JournalCorruptError, JournalLockedError } from './errors.ts';
+export { CheckpointError, FolderNotEmptyError, JournalCorruptError, JournalLockedError, JournalNotFoundError } from './errors.ts';
 export { Journal } from './journal.ts';
 export type { FsyncMode, JournalOptions } from './journal.ts';
 export { JournalReader } from './reader.ts';
 export { ReadOnlyJournal, type JournalHandle } from './read-only-journal.ts';
-export { loadLatestSnapshot, writeSnapshot } from './snapshots.ts';
-export type { ProjectionSnapshot } from './snapshots.ts';
+export {
+  CHECKPOINTS_DIR,
+  checkpointPath,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  listCheckpoints,
+  loadLatestCheckpoint,
+  readCheckpoint,
+  writeCheckpoint,
+  writeCheckpointBody,
+  type CheckpointContent,
+  type ProjectionState,
+} from './checkpoints.ts';
+export { writeEmptySegment } from './journal-start.ts';
+export { walkFrames, type FrameStep } from './frame-walk.ts';
 export { upcast } from './upcast.ts';
 export type { UpcastTable, Upcaster } from './upcast.ts';
 export { encodePayload, decodePayload } from './codec.ts';

@@ -1,6 +1,7 @@
 import { mkdir, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from '../support/durable-file.ts';
 import { EventEmitter } from 'eventemitter3';
 import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
 import type { Envelope, NewRecord } from './envelope.ts';
@@ -142,7 +143,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
 
   append(records: NewRecord[]): Promise<Envelope[]> {
     if (this.failed) return Promise.reject(this.failed);
-    if (this.closing) return Promise.reject(new Error(`journal ${this.dir} is closed`));
+    if (this.closing !== undefined) return Promise.reject(new Error(`journal ${this.dir} is closed`));
     if (records.length === 0) return Promise.resolve([]);
     // Encode everything first: a record that cannot be encoded leaves the journal untouched.
     const envs: Envelope[] = new Array(records.length);
@@ -155,7 +156,8 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         const e: Envelope = { seq: this.seq + 1 + i, type: r.type, v: r.v, time: r.time, data: r.data };
         const payload = encodePayload(e);
         total += payload.length;
-        if (total + BATCH_HEADER_SIZE > MAX_PAYLOAD) throw new RangeError(`record ${r.type} makes this append ${total} bytes, more than a frame holds (${MAX_PAYLOAD})`);
+        if (total + BATCH_HEADER_SIZE > MAX_PAYLOAD)
+          throw new RangeError(`record ${r.type} makes this append ${total} bytes, more than a frame holds (${MAX_PAYLOAD})`);
         envs[i] = e;
         payloads[i] = payload;
       }
@@ -170,7 +172,10 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     let bytes = 0;
     for (const p of payloads) bytes += p.length;
     const at = this.pend.startFrame();
-    if (this.plannedSegBytes < 0 || (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)) {
+    if (
+      this.plannedSegBytes < 0 ||
+      (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)
+    ) {
       this.pendRolls.push({ at, firstSeq: envs[0]!.seq });
       this.plannedSegBytes = HEADER_SIZE;
     }
@@ -207,7 +212,14 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const lift = (e: Envelope): Envelope => (table === undefined ? e : upcast(e, table));
     const verified = this.verified;
     return (function* () {
-      yield* readSegments(view.segments, { from: fromSeq, to: Math.min(toSeq, view.lastSeq), lastEnd: view.lastEnd, tolerateTail: false, upcasters: table, verified });
+      yield* readSegments(view.segments, {
+        from: fromSeq,
+        to: Math.min(toSeq, view.lastSeq),
+        lastEnd: view.lastEnd,
+        tolerateTail: false,
+        upcasters: table,
+        verified,
+      });
       for (const e of inflight) if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);
       for (let i = 0; i < pendLen; i++) {
         const e = pend[i]!;
@@ -349,12 +361,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     this.current = { fh, firstSeq, size: 0 };
     await this.writeCurrent(encodeHeader(firstSeq));
     this.segments = [...this.segments, { firstSeq, path }];
-    const dh = await open(dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
-    }
+    await syncDir(dir);
   }
 
   private scheduleSync(): void {

@@ -91,7 +91,9 @@ function cutTail(fd: number, path: string, offset: number, size: number, reason:
   }
   ftruncateSync(fd, offset);
   fsyncSync(fd);
-  warn(`journal: cut a torn tail of ${bytes.length} bytes at offset ${offset} in segment ${path} (${reason}); the bytes are kept in ${basename(aside)}`);
+  warn(
+    `journal: cut a torn tail of ${bytes.length} bytes at offset ${offset} in segment ${path} (${reason}); the bytes are kept in ${basename(aside)}`,
+  );
 }
 
 /** A side file never overwrites an earlier one cut at the same offset: `name`, `name.1`, `name.2`, ... */

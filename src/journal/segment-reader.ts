@@ -135,7 +135,10 @@ class SegmentCursor {
           continue;
         }
       }
-      if (off + FRAME_HEADER_SIZE + len > this.verifiedEnd && crc32(new Uint8Array(buf.buffer, buf.byteOffset + ps, len)) !== buf.readUInt32LE(p + 4)) {
+      if (
+        off + FRAME_HEADER_SIZE + len > this.verifiedEnd &&
+        crc32(new Uint8Array(buf.buffer, buf.byteOffset + ps, len)) !== buf.readUInt32LE(p + 4)
+      ) {
         return this.bad('checksum mismatch');
       }
       let n: number;
@@ -146,7 +149,8 @@ class SegmentCursor {
       }
       for (let k = 0; k < n; k++) {
         const s = out[k]!.seq;
-        if (s !== this.expected + k) throw new JournalCorruptError(this.seg.path, off, this.expected, `sequence gap: frame carries seq ${s} at item ${k}`);
+        if (s !== this.expected + k)
+          throw new JournalCorruptError(this.seg.path, off, this.expected, `sequence gap: frame carries seq ${s} at item ${k}`);
       }
       this.off += FRAME_HEADER_SIZE + len;
       this.expected += n;

@@ -2,9 +2,18 @@
  * The "marks" projection: bookmark name -> sequence number. It is not part of
  * the rewindable registry state: a reset keeps the marks set after the target.
  */
-export const MARKS_PROJECTION = { name: 'marks', version: 1 } as const;
+import type { Projection } from './projection.ts';
 
 export type Marks = Map<string, number>;
 
-export const encodeMarks = (m: Marks): [string, number][] => [...m];
-export const decodeMarks = (raw: unknown): Marks => new Map(raw as [string, number][]);
+export const marksProjection: Projection<Marks> = {
+  name: 'marks',
+  version: 1,
+  readable: [1],
+  initial: () => new Map(),
+  evolve(marks, e) {
+    if (e.type === 'MarkSet') marks.set(e.data.name, e.data.at);
+  },
+  encode: (m) => [...m],
+  decode: (raw) => new Map(raw as [string, number][]),
+};

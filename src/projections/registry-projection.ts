@@ -13,13 +13,10 @@
  * no entry pairs: 10,000 images decode in about half the time of version 1,
  * whose form (Maps as entry arrays, images as objects, digests inline) is still read.
  */
+import { evolve } from '../domain/evolve.ts';
 import { repoKey } from '../domain/scope.ts';
-import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
-
-export const REGISTRY_PROJECTION = { name: 'registry', version: 2 } as const;
-
-/** The snapshot forms this build decodes. */
-export const REGISTRY_PROJECTION_VERSIONS: readonly number[] = [1, 2];
+import { emptyState, type Image, type RegistrySettings, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
+import type { Projection } from './projection.ts';
 
 /** An index into RegistrySnapshot.digests. */
 type D = number;
@@ -29,8 +26,37 @@ type D = number;
  *  configMediaType, storageClass, rest]: absent optional fields are null; `rest` holds the
  * rarer ones (lastPulledAt, storageClassChangedAt, extra), or is null when there are none.
  */
-type ImageTuple = [D, string, Uint8Array, number, number, D[], D[], D | null, string | null, string | null, Image['storageClass'], ImageRest | null];
-type ImageRest = Pick<Image, 'lastPulledAt' | 'storageClassChangedAt' | 'extra'>;
+type ImageTuple = [
+  D,
+  string,
+  Uint8Array,
+  number,
+  number,
+  D[],
+  D[],
+  D | null,
+  string | null,
+  string | null,
+  Image['storageClass'],
+  ImageRest | null,
+];
+/** Every other field of an image (lastPulledAt, storageClassChangedAt, what later features add), as it is. */
+type ImageRest = Record<string, unknown>;
+
+/** The image fields the tuple holds in place; any other field travels in `rest`. */
+const TUPLE_FIELDS = new Set([
+  'digest',
+  'mediaType',
+  'bytes',
+  'pushedAt',
+  'size',
+  'blobs',
+  'manifests',
+  'subject',
+  'artifactType',
+  'configMediaType',
+  'storageClass',
+]);
 
 interface RepositorySnapshot {
   account: string;
@@ -95,10 +121,12 @@ export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
 }
 
 function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
-  const rest: ImageRest = {};
-  if (i.lastPulledAt !== undefined) rest.lastPulledAt = i.lastPulledAt;
-  if (i.storageClassChangedAt !== undefined) rest.storageClassChangedAt = i.storageClassChangedAt;
-  if (i.extra !== undefined) rest.extra = i.extra;
+  let rest: ImageRest | null = null;
+  for (const key in i) {
+    const value = (i as unknown as ImageRest)[key];
+    if (value === undefined || TUPLE_FIELDS.has(key)) continue;
+    (rest ??= {})[key] = value;
+  }
   return [
     d(i.digest),
     i.mediaType,
@@ -111,12 +139,12 @@ function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
     i.artifactType ?? null,
     i.configMediaType ?? null,
     i.storageClass,
-    Object.keys(rest).length === 0 ? null : rest,
+    rest,
   ];
 }
 
-/** The state from a snapshot form of the given version (one of REGISTRY_PROJECTION_VERSIONS). */
-export function decodeRegistryState(raw: unknown, version: number = REGISTRY_PROJECTION.version): RegistryState {
+/** The state from a checkpoint form of the given version (one of registryProjection.readable). */
+export function decodeRegistryState(raw: unknown, version: number): RegistryState {
   if (version === 1) return decodeVersion1(raw as RegistrySnapshotV1);
   if (version !== 2) throw new Error(`registry projection version ${version} is not one this build reads`);
   const s = raw as RegistrySnapshot;
@@ -137,7 +165,10 @@ export function decodeRegistryState(raw: unknown, version: number = REGISTRY_PRO
     for (let k = 0; k < r.tags.length; k += 2) tags.set(r.tags[k] as string, digests[r.tags[k + 1] as D]!);
     const referrers = new Map<string, string[]>();
     for (let k = 0; k < r.referrers.length; k += 2)
-      referrers.set(digests[r.referrers[k] as D]!, (r.referrers[k + 1] as D[]).map((i) => digests[i]!));
+      referrers.set(
+        digests[r.referrers[k] as D]!,
+        (r.referrers[k + 1] as D[]).map((i) => digests[i]!),
+      );
     repos.set(repoKey(r, r.name), {
       account: r.account,
       region: r.region,
@@ -221,3 +252,14 @@ function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
     blobs: new Map(s.blobs),
   };
 }
+
+/** The registry projection: the state every query reads, folded by the domain's evolve(). */
+export const registryProjection: Projection<RegistryState> = {
+  name: 'registry',
+  version: 2,
+  readable: [1, 2],
+  initial: emptyState,
+  evolve,
+  encode: encodeRegistryState,
+  decode: decodeRegistryState,
+};

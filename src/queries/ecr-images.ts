@@ -3,6 +3,7 @@
  * with (times in epoch seconds, as on the JSON wire).
  */
 import type { Image, Repository } from '../domain/state.ts';
+import { epochSeconds } from '../support/time.ts';
 
 export type TagStatus = 'TAGGED' | 'UNTAGGED' | 'ANY';
 export type ImageStatusFilter = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' | 'ANY';
@@ -58,16 +59,16 @@ export function imageDetail(repo: Repository, image: Image, tags: readonly strin
     imageDigest: image.digest,
     ...(tags && tags.length > 0 ? { imageTags: [...tags] } : {}),
     imageSizeInBytes: imageSize(repo, image),
-    imagePushedAt: image.pushedAt / 1000,
+    imagePushedAt: epochSeconds(image.pushedAt),
     imageManifestMediaType: image.mediaType,
     ...(image.configMediaType !== undefined || image.artifactType !== undefined
       ? { artifactMediaType: image.artifactType ?? image.configMediaType }
       : {}),
-    ...(image.lastPulledAt !== undefined ? { lastRecordedPullTime: image.lastPulledAt / 1000 } : {}),
+    ...(image.lastPulledAt !== undefined ? { lastRecordedPullTime: epochSeconds(image.lastPulledAt) } : {}),
     ...(image.subject !== undefined ? { subjectManifestDigest: image.subject } : {}),
     imageStatus: imageStatus(image),
-    ...(changed !== undefined && image.storageClass === 'ARCHIVE' ? { lastArchivedAt: changed / 1000 } : {}),
-    ...(changed !== undefined && image.storageClass === 'STANDARD' ? { lastActivatedAt: changed / 1000 } : {}),
+    ...(changed !== undefined && image.storageClass === 'ARCHIVE' ? { lastArchivedAt: epochSeconds(changed) } : {}),
+    ...(changed !== undefined && image.storageClass === 'STANDARD' ? { lastActivatedAt: epochSeconds(changed) } : {}),
   };
 }
 

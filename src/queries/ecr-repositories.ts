@@ -1,8 +1,8 @@
 /** Read-only queries over repositories, in the shapes ECR answers with. */
 import type { Repository as SdkRepository } from '@aws-sdk/client-ecr';
 import type { RegistryScope } from '../domain/scope.ts';
-import { repoKey } from '../domain/scope.ts';
 import type { RegistryState, Repository } from '../domain/state.ts';
+import { epochSeconds } from '../support/time.ts';
 
 export interface RepositoryView {
   repositoryArn: string;
@@ -31,9 +31,6 @@ export function* repositoriesIn(state: RegistryState, scope: RegistryScope): Ite
   for (const r of state.repos.values()) if (r.account === scope.account && r.region === scope.region) yield r;
 }
 
-export const findRepo = (state: RegistryState, scope: RegistryScope, name: string): Repository | undefined =>
-  state.repos.get(repoKey(scope, name));
-
 /** A repository as ECR describes it (times in epoch seconds, as on the JSON wire). */
 export function repositoryView(r: Repository, registryHost: string): RepositoryView {
   const s = r.settings;
@@ -42,7 +39,7 @@ export function repositoryView(r: Repository, registryHost: string): RepositoryV
     registryId: r.account,
     repositoryName: r.name,
     repositoryUri: `${registryHost}/${r.name}`,
-    createdAt: r.createdAt / 1000,
+    createdAt: epochSeconds(r.createdAt),
     imageTagMutability: s.imageTagMutability as RepositoryView['imageTagMutability'],
     ...(s.imageTagMutabilityExclusionFilters.length > 0
       ? {

@@ -8,8 +8,7 @@ export const CATALOG_DEFAULT_PAGE = 1000;
 
 export function listRepositories(state: RegistryState, scope: RegistryScope, req: PageRequest): Page {
   const names: string[] = [];
-  for (const repo of state.repos.values())
-    if (repo.account === scope.account && repo.region === scope.region) names.push(repo.name);
+  for (const repo of state.repos.values()) if (repo.account === scope.account && repo.region === scope.region) names.push(repo.name);
   names.sort(byCodeUnit);
   return page(names, { n: req.n ?? CATALOG_DEFAULT_PAGE, ...(req.last === undefined ? {} : { last: req.last }) });
 }

@@ -3,7 +3,7 @@
  * when both are on one file system (the bytes are immutable, so sharing is
  * safe), a copy otherwise. Blobs are never moved, so the source never loses one.
  */
-import { copyFile, link, mkdir, open } from 'node:fs/promises';
+import { copyFile, type FileHandle, link, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BlobStore } from '../blobs/blob-store.ts';
 
@@ -40,7 +40,7 @@ export async function shareBlobs(fromRoot: string, toRoot: string, digests: Iter
 
 /** Copies the first `length` bytes of `src` to `dst` (staged bytes of an unfinished upload). */
 export async function copyPrefix(src: string, dst: string, length: number): Promise<boolean> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(src, 'r');
   } catch {

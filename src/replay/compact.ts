@@ -15,17 +15,18 @@
 import type { DomainEvent, RecordedEvent, RepoRef } from '../domain/events.ts';
 import { coreEvents as ev, repositoryCreated } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
+import { repoKey } from '../domain/scope.ts';
 import { cloneState, emptyState, type RegistryState } from '../domain/state.ts';
 import { EVENT_VERSIONS } from '../domain/versions.ts';
 import { Journal } from '../journal/index.ts';
 import { BlobStore } from '../blobs/blob-store.ts';
-import { settlePacks } from './settle-packs.ts';
+import { settlePacks } from '../snapshot-file/settle.ts';
 import { copyPrefix, shareBlobs } from './blob-links.ts';
-import { stateHash } from './canonical-state.ts';
+import { stateHash } from '../projections/canonical-state.ts';
 import { effectiveHistory } from './effective-history.ts';
-import { assertNewFolder } from './fork.ts';
+import { assertNewFolder } from './new-folder.ts';
 import type { JournalHistory } from './journal-history.ts';
-import { startJournalAt } from './journal-start.ts';
+import { startJournalAt } from '../projections/checkpoint.ts';
 import { replayTo } from './time-travel.ts';
 
 const CORE_TYPES = new Set<string>(Object.keys(ev));
@@ -51,11 +52,6 @@ export function referencedOnly(state: RegistryState): RegistryState {
   for (const r of out.repos.values()) for (const d of r.blobs.keys()) linked.add(d);
   for (const d of [...out.blobs.keys()]) if (!linked.has(d)) out.blobs.delete(d);
   return out;
-}
-
-function refOfKey(key: string): RepoRef {
-  const [account = '', region = '', ...rest] = key.split(':');
-  return { account, region, repository: rest.join(':') };
 }
 
 function rebuild(final: RegistryState, effective: readonly RecordedEvent[]): Timed[] {
@@ -95,10 +91,13 @@ function rebuild(final: RegistryState, effective: readonly RecordedEvent[]): Tim
       });
       if (i.lastPulledAt !== undefined) out.push({ time: i.lastPulledAt, event: ev.ImagePulled({ ...ref, digest: i.digest }) });
     }
-    for (const [tag, digest] of r.tags) out.push({ time: r.images.get(digest)?.pushedAt ?? r.createdAt, event: ev.TagPut({ ...ref, tag, digest, previous: null }) });
+    for (const [tag, digest] of r.tags)
+      out.push({ time: r.images.get(digest)?.pushedAt ?? r.createdAt, event: ev.TagPut({ ...ref, tag, digest, previous: null }) });
   }
   for (const u of final.uploads.values()) {
-    const ref = refOfKey(u.repo);
+    const repo = final.repos.get(u.repo);
+    if (!repo) continue; // an upload outlives no repository (RepositoryDeleted closes them)
+    const ref = { account: repo.account, region: repo.region, repository: repo.name };
     out.push({ time: u.startedAt, event: ev.UploadStarted({ ...ref, uploadId: u.id, via: u.via }) });
     if (u.offset > 0 || u.lastPart > 0)
       out.push({ time: u.startedAt, event: ev.ChunkAppended({ uploadId: u.id, offset: 0, length: u.offset, part: u.lastPart }) });
@@ -106,12 +105,12 @@ function rebuild(final: RegistryState, effective: readonly RecordedEvent[]): Tim
   // ECR settings events that still apply: after the last creation of their repository.
   const lastCreated = new Map<string, number>();
   effective.forEach((e, i) => {
-    if (e.type === 'RepositoryCreated') lastCreated.set(`${e.data.account}:${e.data.region}:${e.data.repository}`, i);
+    if (e.type === 'RepositoryCreated') lastCreated.set(repoKey(e.data, e.data.repository), i);
   });
   effective.forEach((e, i) => {
     if (CORE_TYPES.has(e.type)) return;
     const d = e.data as Partial<RepoRef>;
-    if (typeof d.repository === 'string' && (lastCreated.get(`${d.account}:${d.region}:${d.repository}`) ?? -1) > i) return;
+    if (typeof d.repository === 'string' && (lastCreated.get(repoKey(d as RepoRef, d.repository)) ?? -1) > i) return;
     out.push({ time: e.time, event: { type: e.type, data: e.data } as DomainEvent });
   });
   return out;
@@ -127,7 +126,7 @@ function replayTimed(events: readonly Timed[], from: RegistryState = emptyState(
 export async function compactJournal(history: JournalHistory, target: string): Promise<CompactReport> {
   await assertNewFolder(target);
   await settlePacks(history.dir); // blobs still in a snapshot pack: extracted first
-  const final = (await replayTo(history, history.lastSeq)).state;
+  const final = replayTo(history, history.lastSeq).state;
   const effective = effectiveHistory(history);
   const wanted = referencedOnly(final);
   const wantedHash = stateHash(wanted);
@@ -147,7 +146,9 @@ export async function compactJournal(history: JournalHistory, target: string): P
     const appended: Promise<unknown>[] = [];
     for (let i = 0; i < events.length; i += 1000)
       appended.push(
-        journal.append(events.slice(i, i + 1000).map((t) => ({ type: t.event.type, v: EVENT_VERSIONS[t.event.type], time: t.time, data: t.event.data }))),
+        journal.append(
+          events.slice(i, i + 1000).map((t) => ({ type: t.event.type, v: EVENT_VERSIONS[t.event.type], time: t.time, data: t.event.data })),
+        ),
       );
     await Promise.all(appended);
     await journal.flush();

@@ -28,7 +28,10 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
     case 'UploadStarted':
       return { ref: e.data.uploadId, summary: `upload started via ${e.data.via}` };
     case 'ChunkAppended':
-      return { ref: e.data.uploadId, summary: `${sizeText(e.data.length)} at ${e.data.offset}${e.data.part ? ` (part ${e.data.part})` : ''}` };
+      return {
+        ref: e.data.uploadId,
+        summary: `${sizeText(e.data.length)} at ${e.data.offset}${e.data.part ? ` (part ${e.data.part})` : ''}`,
+      };
     case 'UploadCompleted':
       return { ref: short(e.data.digest), summary: `blob committed, ${sizeText(e.data.size)}` };
     case 'UploadCancelled':
@@ -43,7 +46,10 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
         summary: `manifest ${e.data.mediaType.replace(/^application\//, '')}, ${sizeText(e.data.size)}${e.data.subject ? `, refers to ${short(e.data.subject)}` : ''}`,
       };
     case 'TagPut':
-      return { ref: e.data.tag, summary: e.data.previous ? `moved ${short(e.data.previous)} -> ${short(e.data.digest)}` : `-> ${short(e.data.digest)}` };
+      return {
+        ref: e.data.tag,
+        summary: e.data.previous ? `moved ${short(e.data.previous)} -> ${short(e.data.digest)}` : `-> ${short(e.data.digest)}`,
+      };
     case 'TagDeleted':
       return { ref: e.data.tag, summary: `untagged ${short(e.data.digest)}` };
     case 'ImageDeleted':
@@ -56,7 +62,6 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
       return { ref: e.data.mark ?? '', summary: `rewound to seq ${e.data.to}${e.data.mark ? ` (mark '${e.data.mark}')` : ''}` };
     default: {
       const { account: _a, region: _r, repository: _n, ...rest } = e.data as unknown as Record<string, unknown>;
-      void _a, _r, _n;
       const text = JSON.stringify(rest, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.byteLength} bytes>` : v));
       return { ref: '', summary: text.length > 80 ? `${text.slice(0, 77)}...` : text };
     }

@@ -6,15 +6,14 @@
  * open at POS are copied from the staging file, or from the blob the upload
  * became later. The source journal is only read.
  */
-import { readdir } from 'node:fs/promises';
 import { BlobStore } from '../blobs/blob-store.ts';
-import { settlePacks } from './settle-packs.ts';
+import { settlePacks } from '../snapshot-file/settle.ts';
 import { Journal, type NewRecord } from '../journal/index.ts';
 import { copyPrefix, shareBlobs } from './blob-links.ts';
-import { startJournalAt } from './journal-start.ts';
+import { startJournalAt } from '../projections/checkpoint.ts';
+import { assertNewFolder } from './new-folder.ts';
 import type { JournalHistory } from './journal-history.ts';
 import { replayTo } from './time-travel.ts';
-import { ToolError } from './tool-error.ts';
 
 export interface ForkReport {
   at: number;
@@ -22,11 +21,6 @@ export interface ForkReport {
   blobs: { linked: number; copied: number; missing: string[] };
   /** Uploads open at the fork point whose bytes could not be found (they stay open but empty-handed). */
   uploadsWithoutBytes: string[];
-}
-
-export async function assertNewFolder(dir: string): Promise<void> {
-  const existing = await readdir(dir).catch(() => undefined);
-  if (existing && existing.length > 0) throw new ToolError('usage', `${dir} is not empty: the target must be a new folder`);
 }
 
 export async function forkJournal(history: JournalHistory, at: number, target: string): Promise<ForkReport> {
@@ -59,7 +53,7 @@ export async function forkJournal(history: JournalHistory, at: number, target: s
   const blobs = await shareBlobs(history.dir, target, digests);
 
   // Uploads open at the fork point need their staged bytes.
-  const state = (await replayTo(history, at)).state;
+  const state = replayTo(history, at).state;
   const fromStore = new BlobStore(history.dir, { durable: false });
   const toStore = new BlobStore(target, { durable: false });
   const uploadsWithoutBytes: string[] = [];

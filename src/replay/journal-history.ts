@@ -7,10 +7,9 @@
 import { existsSync, statSync } from 'node:fs';
 import type { RecordedEvent } from '../domain/events.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
-import { JournalCorruptError, JournalReader, listSegments } from '../journal/index.ts';
-import { readCheckpointSync } from './checkpoint-file.ts';
+import { JournalCorruptError, JournalNotFoundError, JournalReader, listSegments } from '../journal/index.ts';
+import { loadCheckpoint } from '../projections/checkpoint.ts';
 import type { Checkpoint, EventSource } from './replay.ts';
-import { ToolError } from './tool-error.ts';
 
 export interface JournalHistory {
   readonly dir: string;
@@ -26,14 +25,13 @@ export interface JournalHistory {
 }
 
 export async function openHistory(dir: string): Promise<JournalHistory> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ToolError('not-found', `no journal folder at ${dir}`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new JournalNotFoundError(dir, `no journal folder at ${dir}`);
   const segments = listSegments(dir);
   if (segments.length === 0 && !existsSync(`${dir}/segments`))
-    throw new ToolError('not-found', `${dir} is not a journal folder (no segments/)`);
+    throw new JournalNotFoundError(dir, `${dir} is not a journal folder (no segments/)`);
   const reader = JournalReader.open(dir, { upcasters: UPCASTERS });
   const firstSeq = segments[0]?.firstSeq ?? 1;
-  const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> =>
-    reader.read(from, to) as Iterable<RecordedEvent>;
+  const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> => reader.read(from, to) as Iterable<RecordedEvent>;
   let lastSeq: number;
   let damage: JournalCorruptError | undefined;
   try {
@@ -66,7 +64,7 @@ function withOrigin(h: Omit<JournalHistory, 'origin'>): JournalHistory {
     enumerable: true,
     get: () => {
       if (!loaded) {
-        origin = readCheckpointSync(h.dir, h.firstSeq - 1);
+        origin = loadCheckpoint(h.dir, h.firstSeq - 1);
         loaded = true;
       }
       return origin;

@@ -9,7 +9,7 @@
  */
 import type { Marks } from '../projections/marks-projection.ts';
 import type { JournalHistory } from './journal-history.ts';
-import { ToolError } from './tool-error.ts';
+import { domainError, DomainFailure } from '../domain/errors.ts';
 
 export interface Position {
   seq: number;
@@ -31,9 +31,8 @@ export function resolvePosition(text: string, history: JournalHistory, marks?: M
   const lowest = history.firstSeq - 1;
   const check = (seq: number, label: string): Position => {
     if (seq < lowest || seq > history.lastSeq)
-      throw new ToolError(
-        'not-found',
-        `${label} is outside the journal (it holds seq ${lowest === 0 ? 0 : lowest}..${history.lastSeq})`,
+      throw new DomainFailure(
+        domainError('PositionNotFound', `${label} is outside the journal (it holds seq ${lowest === 0 ? 0 : lowest}..${history.lastSeq})`),
       );
     return { seq, label };
   };
@@ -43,7 +42,7 @@ export function resolvePosition(text: string, history: JournalHistory, marks?: M
   if (known !== undefined) return check(known, `mark '${t}'`);
   if (ISO_LIKE.test(t)) {
     const when = Date.parse(t);
-    if (!Number.isFinite(when)) throw new ToolError('usage', `'${t}' is not a valid time`);
+    if (!Number.isFinite(when)) throw new DomainFailure(domainError('InvalidParameter', `'${t}' is not a valid time`));
     let seq = lowest;
     for (const e of history.read(history.firstSeq)) {
       if (e.time > when) break;
@@ -51,5 +50,5 @@ export function resolvePosition(text: string, history: JournalHistory, marks?: M
     }
     return { seq, label: new Date(when).toISOString() };
   }
-  throw new ToolError('not-found', `'${t}' is neither a sequence number, a mark of this journal, nor an ISO time`);
+  throw new DomainFailure(domainError('PositionNotFound', `'${t}' is neither a sequence number, a mark of this journal, nor an ISO time`));
 }

@@ -1,7 +1,8 @@
 /**
- * Replay: the same evolve() the live engine runs, over recorded events.
- * A Rewound event swaps in the state as it was after event `to`: taken from a
- * clone kept at a mark when there is one, else rebuilt by replaying the prefix.
+ * Replay: the projections' fold (projections/views.ts), the one the live engine
+ * runs, over recorded events. A Rewound event swaps in the state as it was after
+ * event `to`: taken from a clone kept at a mark when there is one, else rebuilt
+ * by replaying the prefix.
  *
  * A journal may start later than seq 1 (restored from a snapshot file, or
  * forked from such a journal): its history then begins at a base checkpoint,
@@ -9,24 +10,15 @@
  */
 import { domainError, DomainFailure } from '../domain/errors.ts';
 import type { RecordedEvent } from '../domain/events.ts';
-import { evolve } from '../domain/evolve.ts';
 import { cloneState, emptyState, type RegistryState } from '../domain/state.ts';
-import type { Marks } from '../projections/marks-projection.ts';
+import { fold, type Checkpoint, type Views } from '../projections/views.ts';
+
+export type { Checkpoint };
 
 /** Reads recorded events `from..to` (inclusive) in order. */
 export type EventSource = (from: number, to: number) => Iterable<RecordedEvent>;
 
-export interface Replayed {
-  state: RegistryState;
-  marks: Marks;
-  /** States kept at marked sequence numbers (seq -> state after it): what reset uses. */
-  atMarks: Map<number, RegistryState>;
-}
-
-export interface Checkpoint {
-  state: RegistryState;
-  marks: Marks;
-}
+export type Replayed = Views;
 
 export interface ReplayOptions {
   /** Start from this checkpoint instead of the empty state. */
@@ -54,33 +46,24 @@ const historyMissing = (wanted: number, found: number): DomainFailure =>
 export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: ReplayOptions = {}): Replayed {
   const originOf = (): Checkpoint | undefined => (typeof opts.origin === 'function' ? opts.origin() : opts.origin);
   const start = opts.base ?? originOf();
-  let state = start ? (opts.adoptBase && opts.base ? start.state : cloneState(start.state)) : emptyState();
-  const marks: Marks = new Map(start?.marks ?? []);
-  const atMarks = new Map<number, RegistryState>();
-  let expected = state.seq + 1;
+  const views: Views = {
+    state: start ? (opts.adoptBase && opts.base ? start.state : cloneState(start.state)) : emptyState(),
+    marks: new Map(start?.marks ?? []),
+    atMarks: new Map(),
+  };
+  const stateAfter = (seq: number): RegistryState => stateAt(source, seq, originOf());
+  let expected = views.state.seq + 1;
   let n = 0;
-  for (const e of source(state.seq + 1, to)) {
+  for (const e of source(views.state.seq + 1, to)) {
     if (e.seq !== expected) throw historyMissing(expected, e.seq);
     expected++;
-    if (e.type === 'Rewound') {
-      const target = atMarks.get(e.data.to) ?? stateAt(source, e.data.to, originOf());
-      state = cloneState(target);
-      state.seq = e.seq;
-    } else {
-      evolve(state, e);
-      if (e.type === 'MarkSet') {
-        marks.set(e.data.name, e.data.at);
-        const kept = cloneState(state);
-        kept.seq = e.data.at;
-        atMarks.set(e.data.at, kept);
-      }
-    }
-    opts.each?.(state, e);
+    fold(views, e, stateAfter);
+    opts.each?.(views.state, e);
     if (opts.progress && ++n % 65536 === 0) opts.progress(e.seq);
   }
   // A bounded replay that ends early was asked for events the source does not hold.
   if (to !== Number.MAX_SAFE_INTEGER && expected <= to) throw historyMissing(to, expected);
-  return { state, marks, atMarks };
+  return views;
 }
 
 /**

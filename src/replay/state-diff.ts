@@ -4,7 +4,7 @@
  * settings changed, blob links and uploads. Both states are read, not changed.
  */
 import type { RegistryState, Repository } from '../domain/state.ts';
-import { canonicalJson as json, stateHash } from './canonical-state.ts';
+import { canonicalJson as json, stateHash } from '../projections/canonical-state.ts';
 
 export interface RepositoryChange {
   repository: string;
@@ -58,8 +58,14 @@ function diffRepository(key: string, a: Repository, b: Repository): RepositoryCh
     if (json(sa[setting]) !== json(sb[setting])) c.settingsChanged.push({ setting, from: sa[setting], to: sb[setting] });
   }
   const changed =
-    c.imagesAdded.length + c.imagesRemoved.length + c.tagsAdded.length + c.tagsRemoved.length + c.tagsMoved.length +
-    c.settingsChanged.length + c.blobsLinked + c.blobsUnlinked;
+    c.imagesAdded.length +
+    c.imagesRemoved.length +
+    c.tagsAdded.length +
+    c.tagsRemoved.length +
+    c.tagsMoved.length +
+    c.settingsChanged.length +
+    c.blobsLinked +
+    c.blobsUnlinked;
   return changed > 0 || a.createdAt !== b.createdAt ? c : undefined;
 }
 

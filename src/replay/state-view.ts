@@ -4,7 +4,7 @@
  * and sizes, in a stable order (by account, region, name; images by push time).
  */
 import type { RegistryState, RepoSettings } from '../domain/state.ts';
-import { stateHash } from './canonical-state.ts';
+import { stateHash } from '../projections/canonical-state.ts';
 
 export interface ImageView {
   digest: string;

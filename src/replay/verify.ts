@@ -13,17 +13,17 @@
  */
 import { stat } from 'node:fs/promises';
 import { BlobStore, hashFile } from '../blobs/blob-store.ts';
-import { settlePacks } from './settle-packs.ts';
+import { settlePacks } from '../snapshot-file/settle.ts';
+import type { RecordedEvent } from '../domain/events.ts';
+import type { RegistryState } from '../domain/state.ts';
 import { digestAlgorithm } from '../domain/names.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
-import { listSegments } from '../journal/index.ts';
-import { stateHash } from './canonical-state.ts';
-import { readCheckpoint } from './checkpoint-file.ts';
+import { listCheckpoints, listSegments, walkFrames } from '../journal/index.ts';
+import { stateHash } from '../projections/canonical-state.ts';
+import { loadCheckpoint } from '../projections/checkpoint.ts';
 import type { JournalHistory } from './journal-history.ts';
-import type { ProgressFactory } from './progress.ts';
-import { walkFrames } from './frame-walk.ts';
+import type { ProgressFactory } from '../support/progress.ts';
 import { replay } from './replay.ts';
-import { checkpointSeqs } from './time-travel.ts';
 
 export type FaultKind = 'frame' | 'sequence' | 'blob-missing' | 'blob-size' | 'blob-digest' | 'upload' | 'checkpoint';
 
@@ -75,7 +75,7 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
         broken = true;
         continue;
       }
-      const e = s.event;
+      const e = s.event as RecordedEvent;
       events++;
       expected = e.seq + 1;
       if (!broken) lastGood = e.seq;
@@ -93,8 +93,10 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   for (const [digest, size] of digests) {
     const path = store.path(digest);
     const actual = await store.size(digest);
-    if (actual === undefined) faults.push({ kind: 'blob-missing', where: path, message: `blob ${digest} is referenced by the journal but its file is missing` });
-    else if (actual !== size) faults.push({ kind: 'blob-size', where: path, message: `blob ${digest} has ${actual} bytes, the journal says ${size}` });
+    if (actual === undefined)
+      faults.push({ kind: 'blob-missing', where: path, message: `blob ${digest} is referenced by the journal but its file is missing` });
+    else if (actual !== size)
+      faults.push({ kind: 'blob-size', where: path, message: `blob ${digest} has ${actual} bytes, the journal says ${size}` });
     else {
       const got = await digestFile(path, digest);
       if (got !== digest) faults.push({ kind: 'blob-digest', where: path, message: `blob file for ${digest} hashes to ${got}` });
@@ -104,11 +106,11 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   blobBar?.finish();
 
   // Projections: each checkpoint equals a fresh replay to its seq.
-  const seqs = (await checkpointSeqs(history.dir)).filter((s) => s >= history.firstSeq - 1);
+  const seqs = listCheckpoints(history.dir).filter((s) => s >= history.firstSeq - 1);
   const wanted = new Map<number, string>();
   for (const s of seqs) {
     try {
-      wanted.set(s, stateHash((await readCheckpoint(history.dir, s)).state));
+      wanted.set(s, stateHash(loadCheckpoint(history.dir, s).state));
     } catch (err) {
       faults.push({ kind: 'checkpoint', where: `seq ${s}`, message: (err as Error).message });
     }
@@ -119,7 +121,7 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
       faults.push({ kind: 'checkpoint', where: `seq ${seq}`, message: `the checkpoint at seq ${seq} differs from a fresh replay` });
     wanted.delete(seq);
   };
-  let final;
+  let final: RegistryState | undefined;
   try {
     const origin = history.origin;
     final = replay(history.source, lastGood, {
@@ -130,7 +132,12 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
     }).state;
     if (origin) wanted.delete(origin.state.seq);
     for (const s of wanted.keys())
-      if (s > lastGood) faults.push({ kind: 'checkpoint', where: `seq ${s}`, message: `checkpoint at seq ${s} is beyond the readable history (seq ${lastGood})` });
+      if (s > lastGood)
+        faults.push({
+          kind: 'checkpoint',
+          where: `seq ${s}`,
+          message: `checkpoint at seq ${s} is beyond the readable history (seq ${lastGood})`,
+        });
   } catch (err) {
     faults.push({ kind: 'frame', where: history.dir, message: `replay failed: ${(err as Error).message}` });
   }
@@ -138,10 +145,25 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
   // Staged bytes of uploads still open at the end.
   if (final)
     for (const u of final.uploads.values()) {
-      const have = await stat(store.stagingPath(u.id)).then((s) => s.size, () => -1);
+      const have = await stat(store.stagingPath(u.id)).then(
+        (s) => s.size,
+        () => -1,
+      );
       if (have < u.offset)
-        faults.push({ kind: 'upload', where: store.stagingPath(u.id), message: `upload ${u.id} holds ${u.offset} bytes in the journal, ${Math.max(0, have)} staged` });
+        faults.push({
+          kind: 'upload',
+          where: store.stagingPath(u.id),
+          message: `upload ${u.id} holds ${u.offset} bytes in the journal, ${Math.max(0, have)} staged`,
+        });
     }
 
-  return { ok: faults.length === 0, events, firstSeq: history.firstSeq, lastSeq: expected - 1, blobs: digests.size, checkpoints: seqs.length, faults };
+  return {
+    ok: faults.length === 0,
+    events,
+    firstSeq: history.firstSeq,
+    lastSeq: expected - 1,
+    blobs: digests.size,
+    checkpoints: seqs.length,
+    faults,
+  };
 }

@@ -72,14 +72,14 @@ test('AppendChunk must start where the upload is', (t) => {
 
 test('PutManifest: every referenced blob must be in the repository (LayersNotFound)', (t) => {
   const img = image([layer, digestOf('missing')]);
-  const d = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', face: 'oci', ...img });
+  const d = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', via: 'oci', ...img });
   t.is(!d.ok && d.error.code, 'LayersNotFound');
   t.deepEqual(!d.ok && d.error.detail?.digests, [digestOf('missing')]);
 });
 
 test('PutManifest: a new image with a tag is ManifestPut then TagPut; the same again is a no-op on /v2 and ImageAlreadyExists on ECR', (t) => {
   const img = image();
-  const first = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', face: 'oci', ...img });
+  const first = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', via: 'oci', ...img });
   t.true(first.ok);
   if (!first.ok) return;
   t.deepEqual(
@@ -87,9 +87,9 @@ test('PutManifest: a new image with a tag is ManifestPut then TagPut; the same a
     ['ManifestPut', 'TagPut'],
   );
   const state = given([...withBlobs, ...first.events]);
-  const oci = when(state, { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', face: 'oci', ...img });
+  const oci = when(state, { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', via: 'oci', ...img });
   t.deepEqual(oci.ok && oci.events, []);
-  const ecr = when(state, { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', face: 'ecr', ...img });
+  const ecr = when(state, { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', via: 'ecr', ...img });
   t.is(!ecr.ok && ecr.error.code, 'ImageAlreadyExists');
 });
 
@@ -108,18 +108,25 @@ test('PutManifest: an immutable tag cannot move (ImageTagAlreadyExists), an excl
   const b = image([config]);
   const history = [immutable, ...withBlobs.slice(1)];
   const putA = (tag: string) => {
-    const d = when(given(history), { type: 'PutManifest', scope, repository: 'team/app', tag, face: 'oci', ...a });
+    const d = when(given(history), { type: 'PutManifest', scope, repository: 'team/app', tag, via: 'oci', ...a });
     if (!d.ok) throw new Error(d.error.message);
     return d.events;
   };
-  const moveV1 = when(given([...history, ...putA('v1')]), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', face: 'oci', ...b });
+  const moveV1 = when(given([...history, ...putA('v1')]), {
+    type: 'PutManifest',
+    scope,
+    repository: 'team/app',
+    tag: 'v1',
+    via: 'oci',
+    ...b,
+  });
   t.is(!moveV1.ok && moveV1.error.code, 'ImageTagAlreadyExists');
   const moveLatest = when(given([...history, ...putA('latest-dev')]), {
     type: 'PutManifest',
     scope,
     repository: 'team/app',
     tag: 'latest-dev',
-    face: 'oci',
+    via: 'oci',
     ...b,
   });
   t.deepEqual(moveLatest.ok && moveLatest.events.map((e) => e.type), ['ManifestPut', 'TagPut']);
@@ -127,7 +134,7 @@ test('PutManifest: an immutable tag cannot move (ImageTagAlreadyExists), an excl
 
 test('DeleteTag with deleteImageIfUntagged deletes the image when its last tag goes', (t) => {
   const img = image();
-  const put = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', face: 'ecr', ...img });
+  const put = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: 'v1', via: 'ecr', ...img });
   if (!put.ok) return t.fail(put.error.message);
   const state = given([...withBlobs, ...put.events]);
   const d = when(state, { type: 'DeleteTag', scope, repository: 'team/app', tag: 'v1', deleteImageIfUntagged: true });
@@ -138,7 +145,7 @@ test('DeleteTag with deleteImageIfUntagged deletes the image when its last tag g
 
 test('DeleteRepository refuses a repository with images unless forced', (t) => {
   const img = image();
-  const put = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: null, face: 'ecr', ...img });
+  const put = when(given(withBlobs), { type: 'PutManifest', scope, repository: 'team/app', tag: null, via: 'ecr', ...img });
   if (!put.ok) return t.fail(put.error.message);
   const state = given([...withBlobs, ...put.events]);
   const refused = when(state, { type: 'DeleteRepository', scope, repository: 'team/app', force: false });

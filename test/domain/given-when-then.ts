@@ -9,7 +9,7 @@ export const NOW = Date.parse('2026-01-01T00:00:00Z');
 
 export function given(events: DomainEvent[]): RegistryState {
   const state = emptyState();
-  events.forEach((e, i) => evolve(state, { ...e, seq: i + 1, v: 1, time: NOW + i } as RecordedEvent));
+  for (const [i, e] of events.entries()) evolve(state, { ...e, seq: i + 1, v: 1, time: NOW + i } as RecordedEvent);
   return state;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { awsCommand, createAwsCli } from '../support/clients/aws-cli.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { prepareImage, startEcr } from './ecr-fixture.ts';
 
 const test = testRequiring([awsCommand()]);
@@ -22,34 +22,70 @@ test('aws ecr: repository, images, tags, immutability and forced delete', async 
   const dir = await makeTempDir('ecr-cli');
   try {
     const created = await cli.awsJson<{ repository: { repositoryName: string; repositoryUri: string } }>([
-      'ecr', 'create-repository', '--repository-name', 'cli/app', '--tags', 'Key=team,Value=cli',
+      'ecr',
+      'create-repository',
+      '--repository-name',
+      'cli/app',
+      '--tags',
+      'Key=team,Value=cli',
     ]);
     t.is(created.repository.repositoryUri, `localhost:${f.emu.port}/cli/app`);
     const described = await cli.awsJson<{ repositories: { repositoryName: string }[] }>(['ecr', 'describe-repositories']);
-    t.deepEqual(described.repositories.map((r) => r.repositoryName), ['cli/app']);
+    t.deepEqual(
+      described.repositories.map((r) => r.repositoryName),
+      ['cli/app'],
+    );
 
     const img = await prepareImage(f.ecr, 'cli/app', 'cli');
     const manifestFile = join(dir, 'manifest.json');
     await writeFile(manifestFile, img.manifest);
     const put = await cli.awsJson<{ image: { imageId: { imageDigest: string } } }>([
-      'ecr', 'put-image', '--repository-name', 'cli/app', '--image-tag', 'v1', '--image-manifest', `file://${manifestFile}`,
+      'ecr',
+      'put-image',
+      '--repository-name',
+      'cli/app',
+      '--image-tag',
+      'v1',
+      '--image-manifest',
+      `file://${manifestFile}`,
     ]);
     t.is(put.image.imageId.imageDigest, img.digest);
     const got = await cli.awsJson<{ images: { imageManifest: string }[] }>([
-      'ecr', 'batch-get-image', '--repository-name', 'cli/app', '--image-ids', 'imageTag=v1',
+      'ecr',
+      'batch-get-image',
+      '--repository-name',
+      'cli/app',
+      '--image-ids',
+      'imageTag=v1',
     ]);
     t.is(got.images[0]?.imageManifest, img.manifest);
     const listed = await cli.awsJson<{ imageIds: { imageTag?: string }[] }>(['ecr', 'list-images', '--repository-name', 'cli/app']);
-    t.deepEqual(listed.imageIds.map((i) => i.imageTag), ['v1']);
+    t.deepEqual(
+      listed.imageIds.map((i) => i.imageTag),
+      ['v1'],
+    );
     const details = await cli.awsJson<{ imageDetails: ImageDetail[] }>(['ecr', 'describe-images', '--repository-name', 'cli/app']);
     t.is(details.imageDetails[0]?.imageDigest, img.digest);
     t.is(details.imageDetails[0]?.imageSizeInBytes, img.config.bytes.length + img.layer.bytes.length);
 
-    await cli.aws(['ecr', 'tag-resource', '--resource-arn', `arn:aws:ecr:us-east-1:000000000000:repository/cli/app`, '--tags', 'Key=env,Value=test']);
-    const tags = await cli.awsJson<{ tags: { Key: string }[] }>([
-      'ecr', 'list-tags-for-resource', '--resource-arn', 'arn:aws:ecr:us-east-1:000000000000:repository/cli/app',
+    await cli.aws([
+      'ecr',
+      'tag-resource',
+      '--resource-arn',
+      `arn:aws:ecr:us-east-1:000000000000:repository/cli/app`,
+      '--tags',
+      'Key=env,Value=test',
     ]);
-    t.deepEqual(tags.tags.map((x) => x.Key), ['team', 'env']);
+    const tags = await cli.awsJson<{ tags: { Key: string }[] }>([
+      'ecr',
+      'list-tags-for-resource',
+      '--resource-arn',
+      'arn:aws:ecr:us-east-1:000000000000:repository/cli/app',
+    ]);
+    t.deepEqual(
+      tags.tags.map((x) => x.Key),
+      ['team', 'env'],
+    );
 
     await cli.aws(['ecr', 'put-image-tag-mutability', '--repository-name', 'cli/app', '--image-tag-mutability', 'IMMUTABLE']);
     const other = JSON.stringify({ ...JSON.parse(img.manifest), annotations: { retag: 'yes' } });
@@ -63,9 +99,17 @@ test('aws ecr: repository, images, tags, immutability and forced delete', async 
 
     await cli.aws(['ecr', 'put-image', '--repository-name', 'cli/app', '--image-tag', 'v2', '--image-manifest', `file://${manifestFile}`]);
     const deleted = await cli.awsJson<{ imageIds: { imageTag?: string }[]; failures: unknown[] }>([
-      'ecr', 'batch-delete-image', '--repository-name', 'cli/app', '--image-ids', 'imageTag=v2',
+      'ecr',
+      'batch-delete-image',
+      '--repository-name',
+      'cli/app',
+      '--image-ids',
+      'imageTag=v2',
     ]);
-    t.deepEqual(deleted.imageIds.map((i) => i.imageTag), ['v2']);
+    t.deepEqual(
+      deleted.imageIds.map((i) => i.imageTag),
+      ['v2'],
+    );
     t.deepEqual(deleted.failures, []);
 
     const refused = await cli.aws(['ecr', 'delete-repository', '--repository-name', 'cli/app'], { allowFailure: true });
@@ -95,6 +139,9 @@ dockerTest('aws ecr get-login-password | docker login, then docker push and pull
   const details = await cli.awsJson<{ imageDetails: ImageDetail[] }>(['ecr', 'describe-images', '--repository-name', 'cli/docker']);
   t.is(details.imageDetails[0]?.imageDigest, digest);
 
-  const wrong = await dockerd.docker(['login', '--username', 'AWS', '--password-stdin', host], { input: 'not-a-token', allowFailure: true });
+  const wrong = await dockerd.docker(['login', '--username', 'AWS', '--password-stdin', host], {
+    input: 'not-a-token',
+    allowFailure: true,
+  });
   t.not(wrong.code, 0, 'a made-up password is refused');
 });

@@ -18,7 +18,7 @@ import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
 import { makeImageLayout, type Descriptor } from '../support/clients/oci-layout.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { startEcr, uploadLayer, type EcrFixture } from './ecr-fixture.ts';
 
 const dockerTest = testRequiring(['dockerd', 'docker']);
@@ -39,7 +39,12 @@ async function putLayoutImage(f: EcrFixture, repositoryName: string, tag: string
     const blob = async (d: Descriptor) => ({ bytes: await readFile(join(dir, 'blobs', 'sha256', d.digest.slice(7))), digest: d.digest });
     for (const d of [image.config, ...image.layers]) await uploadLayer(f.ecr, repositoryName, await blob(d));
     await f.ecr.send(
-      new PutImageCommand({ repositoryName, imageTag: tag, imageManifest: image.manifestBytes.toString('utf8'), imageManifestMediaType: image.manifest.mediaType }),
+      new PutImageCommand({
+        repositoryName,
+        imageTag: tag,
+        imageManifest: image.manifestBytes.toString('utf8'),
+        imageManifestMediaType: image.manifest.mediaType,
+      }),
     );
     return image;
   } finally {

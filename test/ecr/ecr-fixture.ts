@@ -71,7 +71,11 @@ export function imageManifest(config: Layer, layers: Layer[], extra: Record<stri
 }
 
 /** Creates `repositoryName`, uploads a config and one layer, and returns a manifest over them (not yet put). */
-export async function prepareImage(ecr: ECRClient, repositoryName: string, seed: string): Promise<{ manifest: string; digest: string; config: Layer; layer: Layer }> {
+export async function prepareImage(
+  ecr: ECRClient,
+  repositoryName: string,
+  seed: string,
+): Promise<{ manifest: string; digest: string; config: Layer; layer: Layer }> {
   const config = layer(`{"architecture":"amd64","os":"linux","seed":"${seed}"}`);
   const l = layer(`layer bytes of ${seed}`);
   await uploadLayer(ecr, repositoryName, config);

@@ -132,7 +132,7 @@ test("at most 1,000 tags per image: LimitExceededException on PutImage, `denied`
   const parsed = parseManifest(Buffer.from(img.manifest));
   if (!parsed.ok) throw new Error(parsed.message);
   for (let i = 0; i < 1000; i++)
-    await f.emu.engine.execute({ type: 'PutManifest', scope, repository: 'many', digest: img.digest, bytes: Buffer.from(img.manifest), manifest: parsed.manifest, tag: `t${i}`, face: 'oci' });
+    await f.emu.engine.execute({ type: 'PutManifest', scope, repository: 'many', digest: img.digest, bytes: Buffer.from(img.manifest), manifest: parsed.manifest, tag: `t${i}`, via: 'oci' });
   const message = "Adding tag 't1000' to an image in the repository with name 'many' in registry with id '000000000000' exceeds the maximum allowed number of tags per image which is '1000'";
   const err = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'many', imageManifest: img.manifest, imageTag: 't1000' })));
   t.is(err?.name, 'LimitExceededException');
@@ -145,7 +145,7 @@ test("at most 1,000 tags per image: LimitExceededException on PutImage, `denied`
   t.is(v2.status, 403);
   t.like(((await v2.json()) as { errors: { code: string; message: string }[] }).errors[0], { code: 'DENIED', message });
   // moving an existing tag onto the image is refused as well; re-putting one of its tags is not a new tag
-  await t.notThrowsAsync(f.emu.engine.execute({ type: 'PutManifest', scope, repository: 'many', digest: img.digest, bytes: Buffer.from(img.manifest), manifest: parsed.manifest, tag: 't5', face: 'oci' }));
+  await t.notThrowsAsync(f.emu.engine.execute({ type: 'PutManifest', scope, repository: 'many', digest: img.digest, bytes: Buffer.from(img.manifest), manifest: parsed.manifest, tag: 't5', via: 'oci' }));
 });
 
 test('PutImage of a manifest without mediaType needs imageManifestMediaType, else "Invalid JSON syntax" (PutImage API reference; aws/aws-sdk#193)', async (t) => {

@@ -62,7 +62,9 @@ test('PutImage stores the exact manifest under its digest and tag; DescribeImage
 test('PutImage errors: ImageAlreadyExists, ImageDigestDoesNotMatch, LayersNotFound, ReferencedImagesNotFound, bad manifests', async (t) => {
   await using f = await startEcr();
   const img = await repoWithImage(f.ecr, 'app', 'v1');
-  const again = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'app', imageManifest: img.manifest, imageTag: 'v1' })));
+  const again = await t.throwsAsync(
+    f.ecr.send(new PutImageCommand({ repositoryName: 'app', imageManifest: img.manifest, imageTag: 'v1' })),
+  );
   t.is(again?.name, 'ImageAlreadyExistsException');
   const untagged = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'app', imageManifest: img.manifest })));
   t.is(untagged?.name, 'ImageAlreadyExistsException');
@@ -105,7 +107,9 @@ test('PutImage on an immutable tag: ImageTagAlreadyExists, with exclusion filter
     }),
   );
   await f.ecr.send(new PutImageCommand({ repositoryName: 'imm', imageManifest: other, imageTag: 'latest' }));
-  const stillImmutable = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'imm', imageManifest: other, imageTag: 'v1' })));
+  const stillImmutable = await t.throwsAsync(
+    f.ecr.send(new PutImageCommand({ repositoryName: 'imm', imageManifest: other, imageTag: 'v1' })),
+  );
   t.is(stillImmutable?.name, 'ImageTagAlreadyExistsException');
   await f.ecr.send(
     new PutImageTagMutabilityCommand({
@@ -114,7 +118,9 @@ test('PutImage on an immutable tag: ImageTagAlreadyExists, with exclusion filter
       imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'v*' }],
     }),
   );
-  const excluded = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'imm', imageManifest: a.manifest, imageTag: 'v1' })));
+  const excluded = await t.throwsAsync(
+    f.ecr.send(new PutImageCommand({ repositoryName: 'imm', imageManifest: a.manifest, imageTag: 'v1' })),
+  );
   t.is(excluded?.name, 'ImageAlreadyExistsException', 'v1 still points at a: same manifest, same tag');
   const movedV1 = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'imm', imageManifest: other, imageTag: 'v1' })));
   t.is(movedV1?.name, 'ImageTagAlreadyExistsException', 'v* is immutable under MUTABLE_WITH_EXCLUSION');
@@ -128,10 +134,19 @@ test('BatchGetImage: acceptedMediaTypes and per-image failures', async (t) => {
   const r = await f.ecr.send(
     new BatchGetImageCommand({
       repositoryName: 'app',
-      imageIds: [{ imageDigest: img.digest }, { imageTag: 'missing' }, {}, { imageDigest: 'bogus' }, { imageDigest: img.digest, imageTag: 'nope' }],
+      imageIds: [
+        { imageDigest: img.digest },
+        { imageTag: 'missing' },
+        {},
+        { imageDigest: 'bogus' },
+        { imageDigest: img.digest, imageTag: 'nope' },
+      ],
     }),
   );
-  t.deepEqual(r.images?.map((i) => i.imageId), [{ imageDigest: img.digest }]);
+  t.deepEqual(
+    r.images?.map((i) => i.imageId),
+    [{ imageDigest: img.digest }],
+  );
   t.deepEqual(
     r.failures?.map((x) => x.failureCode),
     ['ImageNotFound', 'MissingDigestAndTag', 'InvalidImageDigest', 'ImageNotFound'],
@@ -154,13 +169,22 @@ test('BatchDeleteImage: by tag removes the tag (and the image with its last tag)
   await using f = await startEcr();
   const img = await repoWithImage(f.ecr, 'app', 'v1');
   await f.ecr.send(new PutImageCommand({ repositoryName: 'app', imageManifest: img.manifest, imageTag: 'v2' }));
-  const byTag = await f.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'app', imageIds: [{ imageTag: 'v1' }, { imageTag: 'ghost' }, {}] }));
+  const byTag = await f.ecr.send(
+    new BatchDeleteImageCommand({ repositoryName: 'app', imageIds: [{ imageTag: 'v1' }, { imageTag: 'ghost' }, {}] }),
+  );
   t.deepEqual(byTag.imageIds, [{ imageDigest: img.digest, imageTag: 'v1' }]);
-  t.deepEqual(byTag.failures?.map((x) => x.failureCode), ['ImageNotFound', 'MissingDigestAndTag']);
+  t.deepEqual(
+    byTag.failures?.map((x) => x.failureCode),
+    ['ImageNotFound', 'MissingDigestAndTag'],
+  );
   t.deepEqual((await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'app' }))).imageDetails?.[0]?.imageTags, ['v2']);
   const last = await f.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'app', imageIds: [{ imageTag: 'v2' }] }));
   t.deepEqual(last.imageIds, [{ imageDigest: img.digest, imageTag: 'v2' }]);
-  t.deepEqual((await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'app' }))).imageDetails, [], 'untagged by its last tag: deleted');
+  t.deepEqual(
+    (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'app' }))).imageDetails,
+    [],
+    'untagged by its last tag: deleted',
+  );
 
   await f.ecr.send(new PutImageCommand({ repositoryName: 'app', imageManifest: img.manifest, imageTag: 'v3' }));
   const index = JSON.stringify({
@@ -172,7 +196,10 @@ test('BatchDeleteImage: by tag removes the tag (and the image with its last tag)
   const referenced = await f.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'app', imageIds: [{ imageDigest: img.digest }] }));
   t.is(referenced.failures?.[0]?.failureCode, 'ImageReferencedByManifestList');
   const both = await f.ecr.send(
-    new BatchDeleteImageCommand({ repositoryName: 'app', imageIds: [{ imageDigest: sha256(index) }, { imageDigest: img.digest, imageTag: 'multi' }] }),
+    new BatchDeleteImageCommand({
+      repositoryName: 'app',
+      imageIds: [{ imageDigest: sha256(index) }, { imageDigest: img.digest, imageTag: 'multi' }],
+    }),
   );
   t.deepEqual(both.imageIds, [{ imageDigest: sha256(index), imageTag: 'multi' }]);
   t.is(both.failures?.[0]?.failureCode, 'ImageNotFound', 'the tag went with the index');
@@ -195,11 +222,19 @@ test('DescribeImages pages through 250 images to the end; filters; imageIds', as
   const untagged = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'many', filter: { tagStatus: 'UNTAGGED' } }));
   t.is(untagged.imageDetails?.length, 1);
   t.is(untagged.imageDetails?.[0]?.imageTags, undefined);
-  const byId = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'many', imageIds: [{ imageTag: 't5' }, { imageDigest: digests[5] }] }));
-  t.deepEqual(byId.imageDetails?.map((d) => d.imageDigest), [digests[5]], 'one detail per image');
+  const byId = await f.ecr.send(
+    new DescribeImagesCommand({ repositoryName: 'many', imageIds: [{ imageTag: 't5' }, { imageDigest: digests[5] }] }),
+  );
+  t.deepEqual(
+    byId.imageDetails?.map((d) => d.imageDigest),
+    [digests[5]],
+    'one detail per image',
+  );
   const missing = await t.throwsAsync(f.ecr.send(new DescribeImagesCommand({ repositoryName: 'many', imageIds: [{ imageTag: 'nope' }] })));
   t.is(missing?.name, 'ImageNotFoundException');
-  const mixed = await t.throwsAsync(f.ecr.send(new DescribeImagesCommand({ repositoryName: 'many', imageIds: [{ imageTag: 't5' }], maxResults: 5 })));
+  const mixed = await t.throwsAsync(
+    f.ecr.send(new DescribeImagesCommand({ repositoryName: 'many', imageIds: [{ imageTag: 't5' }], maxResults: 5 })),
+  );
   t.is(mixed?.name, 'InvalidParameterException');
   const noRepo = await t.throwsAsync(f.ecr.send(new DescribeImagesCommand({ repositoryName: 'nope' })));
   t.is(noRepo?.name, 'RepositoryNotFoundException');
@@ -209,10 +244,12 @@ test('ListImages lists one entry per tag plus untagged images, paginated to the 
   await using f = await startEcr();
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'list' }));
   const digests = await putImages(f.ecr, 'list', 120);
-  const firstManifest = (await f.ecr.send(new BatchGetImageCommand({ repositoryName: 'list', imageIds: [{ imageTag: 't0' }] }))).images![0]!.imageManifest!;
+  const firstManifest = (await f.ecr.send(new BatchGetImageCommand({ repositoryName: 'list', imageIds: [{ imageTag: 't0' }] }))).images![0]!
+    .imageManifest!;
   await f.ecr.send(new PutImageCommand({ repositoryName: 'list', imageManifest: firstManifest, imageTag: 'also' }));
   const ids: { imageDigest?: string; imageTag?: string }[] = [];
-  for await (const page of paginateListImages({ client: f.ecr, pageSize: 50 }, { repositoryName: 'list' })) ids.push(...(page.imageIds ?? []));
+  for await (const page of paginateListImages({ client: f.ecr, pageSize: 50 }, { repositoryName: 'list' }))
+    ids.push(...(page.imageIds ?? []));
   t.is(ids.length, 121);
   t.deepEqual(ids.slice(0, 2), [
     { imageDigest: digests[0], imageTag: 't0' },
@@ -259,27 +296,54 @@ test('ListImageReferrers lists the manifests whose subject is the image, filtere
       annotations: { 'org.example': 'sig' },
       artifactStatus: 'ACTIVE',
     },
-    { digest: sha256(sbom), mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/spdx+json', size: Buffer.byteLength(sbom), artifactStatus: 'ACTIVE' },
+    {
+      digest: sha256(sbom),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/spdx+json',
+      size: Buffer.byteLength(sbom),
+      artifactStatus: 'ACTIVE',
+    },
   ]);
   const filtered = await f.ecr.send(
-    new ListImageReferrersCommand({ repositoryName: 'app', subjectId: { imageDigest: img.digest }, filter: { artifactTypes: ['application/spdx+json'] } }),
+    new ListImageReferrersCommand({
+      repositoryName: 'app',
+      subjectId: { imageDigest: img.digest },
+      filter: { artifactTypes: ['application/spdx+json'] },
+    }),
   );
-  t.deepEqual(filtered.referrers?.map((r) => r.digest), [sha256(sbom)]);
-  const paged = await f.ecr.send(new ListImageReferrersCommand({ repositoryName: 'app', subjectId: { imageDigest: img.digest }, maxResults: 1 }));
+  t.deepEqual(
+    filtered.referrers?.map((r) => r.digest),
+    [sha256(sbom)],
+  );
+  const paged = await f.ecr.send(
+    new ListImageReferrersCommand({ repositoryName: 'app', subjectId: { imageDigest: img.digest }, maxResults: 1 }),
+  );
   t.is(paged.referrers?.length, 1);
   const rest = await f.ecr.send(
-    new ListImageReferrersCommand({ repositoryName: 'app', subjectId: { imageDigest: img.digest }, maxResults: 1, nextToken: paged.nextToken }),
+    new ListImageReferrersCommand({
+      repositoryName: 'app',
+      subjectId: { imageDigest: img.digest },
+      maxResults: 1,
+      nextToken: paged.nextToken,
+    }),
   );
-  t.deepEqual(rest.referrers?.map((r) => r.digest), [sha256(sbom)]);
+  t.deepEqual(
+    rest.referrers?.map((r) => r.digest),
+    [sha256(sbom)],
+  );
   t.is(rest.nextToken, undefined);
-  const noRepo = await t.throwsAsync(f.ecr.send(new ListImageReferrersCommand({ repositoryName: 'nope', subjectId: { imageDigest: img.digest } })));
+  const noRepo = await t.throwsAsync(
+    f.ecr.send(new ListImageReferrersCommand({ repositoryName: 'nope', subjectId: { imageDigest: img.digest } })),
+  );
   t.is(noRepo?.name, 'RepositoryNotFoundException');
 });
 
 test('UpdateImageStorageClass archives and restores an image; archived images are not served by BatchGetImage', async (t) => {
   await using f = await startEcr();
   const img = await repoWithImage(f.ecr, 'app', 'v1');
-  const archived = await f.ecr.send(new UpdateImageStorageClassCommand({ repositoryName: 'app', imageId: { imageTag: 'v1' }, targetStorageClass: 'ARCHIVE' }));
+  const archived = await f.ecr.send(
+    new UpdateImageStorageClassCommand({ repositoryName: 'app', imageId: { imageTag: 'v1' }, targetStorageClass: 'ARCHIVE' }),
+  );
   t.like(archived, { registryId: '000000000000', repositoryName: 'app', imageStatus: 'ARCHIVED' });
   t.is(archived.imageId?.imageDigest, img.digest);
   const [d] = (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'app' }))).imageDetails ?? [];
@@ -289,7 +353,9 @@ test('UpdateImageStorageClass archives and restores an image; archived images ar
   t.deepEqual(activeOnly.imageDetails, []);
   const get = await f.ecr.send(new BatchGetImageCommand({ repositoryName: 'app', imageIds: [{ imageTag: 'v1' }] }));
   t.is(get.failures?.[0]?.failureCode, 'ImageInaccessible');
-  const restored = await f.ecr.send(new UpdateImageStorageClassCommand({ repositoryName: 'app', imageId: { imageDigest: img.digest }, targetStorageClass: 'STANDARD' }));
+  const restored = await f.ecr.send(
+    new UpdateImageStorageClassCommand({ repositoryName: 'app', imageId: { imageDigest: img.digest }, targetStorageClass: 'STANDARD' }),
+  );
   t.is(restored.imageStatus, 'ACTIVE');
   const missing = await t.throwsAsync(
     f.ecr.send(new UpdateImageStorageClassCommand({ repositoryName: 'app', imageId: { imageTag: 'nope' }, targetStorageClass: 'ARCHIVE' })),

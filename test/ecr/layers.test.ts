@@ -45,24 +45,38 @@ test('UploadLayerPart errors: InvalidLayerPart (gap, length) with lastValidByteR
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'parts' }));
   const { uploadId } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'parts' }));
   const small = Buffer.from('0123456789');
-  await f.ecr.send(new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 0, partLastByte: 9, layerPartBlob: small }));
+  await f.ecr.send(
+    new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 0, partLastByte: 9, layerPartBlob: small }),
+  );
   const gap = await t.throwsAsync<InvalidLayerPartException>(
-    f.ecr.send(new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 20, partLastByte: 29, layerPartBlob: small })),
+    f.ecr.send(
+      new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 20, partLastByte: 29, layerPartBlob: small }),
+    ),
   );
   t.is(gap?.name, 'InvalidLayerPartException');
   t.is(gap?.lastValidByteReceived, 9);
   t.is(gap?.uploadId, uploadId);
   const length = await t.throwsAsync<InvalidLayerPartException>(
-    f.ecr.send(new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 10, partLastByte: 99, layerPartBlob: small })),
+    f.ecr.send(
+      new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 10, partLastByte: 99, layerPartBlob: small }),
+    ),
   );
   t.is(length?.name, 'InvalidLayerPartException');
   const tooSmall = await t.throwsAsync(
-    f.ecr.send(new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 10, partLastByte: 19, layerPartBlob: small })),
+    f.ecr.send(
+      new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 10, partLastByte: 19, layerPartBlob: small }),
+    ),
   );
   t.is(tooSmall?.name, 'LayerPartTooSmallException', 'the 10-byte first part was not the last');
   const unknown = await t.throwsAsync(
     f.ecr.send(
-      new UploadLayerPartCommand({ repositoryName: 'parts', uploadId: '00000000-0000-4000-8000-000000000000', partFirstByte: 0, partLastByte: 9, layerPartBlob: small }),
+      new UploadLayerPartCommand({
+        repositoryName: 'parts',
+        uploadId: '00000000-0000-4000-8000-000000000000',
+        partFirstByte: 0,
+        partLastByte: 9,
+        layerPartBlob: small,
+      }),
     ),
   );
   t.is(unknown?.name, 'UploadNotFoundException');
@@ -78,24 +92,52 @@ test('CompleteLayerUpload errors: InvalidLayer, EmptyUpload, LayerAlreadyExists,
   await uploadLayer(f.ecr, 'done', blob);
 
   const { uploadId: empty } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'done' }));
-  const e1 = await t.throwsAsync(f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId: empty, layerDigests: [blob.digest] })));
+  const e1 = await t.throwsAsync(
+    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId: empty, layerDigests: [blob.digest] })),
+  );
   t.is(e1?.name, 'EmptyUploadException');
 
   const { uploadId } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'done' }));
-  await f.ecr.send(new UploadLayerPartCommand({ repositoryName: 'done', uploadId, partFirstByte: 0, partLastByte: 9, layerPartBlob: blob.bytes.subarray(0, 10) }));
-  const wrong = await t.throwsAsync(f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId, layerDigests: [sha256('else')] })));
+  await f.ecr.send(
+    new UploadLayerPartCommand({
+      repositoryName: 'done',
+      uploadId,
+      partFirstByte: 0,
+      partLastByte: 9,
+      layerPartBlob: blob.bytes.subarray(0, 10),
+    }),
+  );
+  const wrong = await t.throwsAsync(
+    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId, layerDigests: [sha256('else')] })),
+  );
   t.is(wrong?.name, 'InvalidLayerException');
-  const notSha = await t.throwsAsync(f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId, layerDigests: ['md5:abc'] })));
+  const notSha = await t.throwsAsync(
+    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId, layerDigests: ['md5:abc'] })),
+  );
   t.is(notSha?.name, 'InvalidLayerException');
 
   const { uploadId: again } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'done' }));
   await f.ecr.send(
-    new UploadLayerPartCommand({ repositoryName: 'done', uploadId: again, partFirstByte: 0, partLastByte: blob.bytes.length - 1, layerPartBlob: blob.bytes }),
+    new UploadLayerPartCommand({
+      repositoryName: 'done',
+      uploadId: again,
+      partFirstByte: 0,
+      partLastByte: blob.bytes.length - 1,
+      layerPartBlob: blob.bytes,
+    }),
   );
-  const exists = await t.throwsAsync(f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId: again, layerDigests: [blob.digest] })));
+  const exists = await t.throwsAsync(
+    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId: again, layerDigests: [blob.digest] })),
+  );
   t.is(exists?.name, 'LayerAlreadyExistsException');
   const unknown = await t.throwsAsync(
-    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'done', uploadId: '00000000-0000-4000-8000-000000000000', layerDigests: [blob.digest] })),
+    f.ecr.send(
+      new CompleteLayerUploadCommand({
+        repositoryName: 'done',
+        uploadId: '00000000-0000-4000-8000-000000000000',
+        layerDigests: [blob.digest],
+      }),
+    ),
   );
   t.is(unknown?.name, 'UploadNotFoundException');
   const noRepo = await t.throwsAsync(f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'nope' })));
@@ -107,13 +149,20 @@ test('BatchCheckLayerAvailability reports available layers and failures for miss
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'chk' }));
   const blob = layer('present');
   await uploadLayer(f.ecr, 'chk', blob);
-  const r = await f.ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: 'chk', layerDigests: [blob.digest, sha256('absent'), 'garbage'] }));
+  const r = await f.ecr.send(
+    new BatchCheckLayerAvailabilityCommand({ repositoryName: 'chk', layerDigests: [blob.digest, sha256('absent'), 'garbage'] }),
+  );
   t.deepEqual(r.layers, [{ layerDigest: blob.digest, layerAvailability: 'AVAILABLE', layerSize: blob.bytes.length }]);
-  t.deepEqual(r.failures?.map((x) => [x.layerDigest, x.failureCode]), [
-    [sha256('absent'), 'MissingLayerDigest'],
-    ['garbage', 'InvalidLayerDigest'],
-  ]);
-  const noRepo = await t.throwsAsync(f.ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: 'nope', layerDigests: [blob.digest] })));
+  t.deepEqual(
+    r.failures?.map((x) => [x.layerDigest, x.failureCode]),
+    [
+      [sha256('absent'), 'MissingLayerDigest'],
+      ['garbage', 'InvalidLayerDigest'],
+    ],
+  );
+  const noRepo = await t.throwsAsync(
+    f.ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: 'nope', layerDigests: [blob.digest] })),
+  );
   t.is(noRepo?.name, 'RepositoryNotFoundException');
 });
 
@@ -122,7 +171,9 @@ test('GetDownloadUrlForLayer gives a URL on the emulator that serves the bytes, 
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'dl' }));
   const blob = layer('downloadable bytes');
   await uploadLayer(f.ecr, 'dl', blob);
-  const { downloadUrl, layerDigest } = await f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'dl', layerDigest: blob.digest }));
+  const { downloadUrl, layerDigest } = await f.ecr.send(
+    new GetDownloadUrlForLayerCommand({ repositoryName: 'dl', layerDigest: blob.digest }),
+  );
   t.is(layerDigest, blob.digest);
   t.true(downloadUrl?.startsWith(`http://localhost:${f.emu.port}/_ecr/layers/`));
   const local = downloadUrl!.replace(`localhost:${f.emu.port}`, f.emu.registryHost);
@@ -133,7 +184,9 @@ test('GetDownloadUrlForLayer gives a URL on the emulator that serves the bytes, 
   t.is(forged.status, 403);
   f.emu.clock.advance(61 * 60 * 1000);
   t.is((await fetch(local)).status, 403, 'expired');
-  const missing = await t.throwsAsync(f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'dl', layerDigest: sha256('nothing') })));
+  const missing = await t.throwsAsync(
+    f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'dl', layerDigest: sha256('nothing') })),
+  );
   t.is(missing?.name, 'LayersNotFoundException');
   const noRepo = await t.throwsAsync(f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'nope', layerDigest: blob.digest })));
   t.is(noRepo?.name, 'RepositoryNotFoundException');

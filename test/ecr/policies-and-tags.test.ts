@@ -30,7 +30,10 @@ test('Set/Get/DeleteRepositoryPolicy, and their errors', async (t) => {
   const none = await t.throwsAsync(f.ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'pol' })));
   t.is(none?.name, 'RepositoryPolicyNotFoundException');
   const set = await f.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'pol', policyText: POLICY }));
-  t.deepEqual({ ...set, $metadata: undefined }, { $metadata: undefined, registryId: '000000000000', repositoryName: 'pol', policyText: POLICY });
+  t.deepEqual(
+    { ...set, $metadata: undefined },
+    { $metadata: undefined, registryId: '000000000000', repositoryName: 'pol', policyText: POLICY },
+  );
   t.is((await f.ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'pol' }))).policyText, POLICY);
   const bad = await t.throwsAsync(f.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'pol', policyText: '{not json' })));
   t.is(bad?.name, 'InvalidParameterException');
@@ -60,7 +63,15 @@ test('TagResource / UntagResource / ListTagsForResource on a repository ARN; 50-
   await using f = await startEcr();
   const { repository } = await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'tagged', tags: [{ Key: 'team', Value: 'a' }] }));
   const resourceArn = repository!.repositoryArn!;
-  await f.ecr.send(new TagResourceCommand({ resourceArn, tags: [{ Key: 'team', Value: 'b' }, { Key: 'env', Value: 'prod' }] }));
+  await f.ecr.send(
+    new TagResourceCommand({
+      resourceArn,
+      tags: [
+        { Key: 'team', Value: 'b' },
+        { Key: 'env', Value: 'prod' },
+      ],
+    }),
+  );
   t.deepEqual((await f.ecr.send(new ListTagsForResourceCommand({ resourceArn }))).tags, [
     { Key: 'team', Value: 'b' },
     { Key: 'env', Value: 'prod' },
@@ -77,7 +88,9 @@ test('TagResource / UntagResource / ListTagsForResource on a repository ARN; 50-
   const badArn = await t.throwsAsync(f.ecr.send(new ListTagsForResourceCommand({ resourceArn: 'arn:aws:s3:::bucket' })));
   t.is(badArn?.name, 'InvalidParameterException');
   const missing = await t.throwsAsync(
-    f.ecr.send(new TagResourceCommand({ resourceArn: 'arn:aws:ecr:us-east-1:000000000000:repository/gone', tags: [{ Key: 'a', Value: 'b' }] })),
+    f.ecr.send(
+      new TagResourceCommand({ resourceArn: 'arn:aws:ecr:us-east-1:000000000000:repository/gone', tags: [{ Key: 'a', Value: 'b' }] }),
+    ),
   );
   t.is(missing?.name, 'RepositoryNotFoundException');
 });

@@ -1,6 +1,11 @@
 /** The JSON 1.1 protocol: targets, bodies, credentials, not-yet-implemented operations, accounts and regions. */
 import test from 'ava';
-import { CreateRepositoryCommand, DescribeRepositoriesCommand, GetLifecyclePolicyCommand, StartImageScanCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateRepositoryCommand,
+  DescribeRepositoriesCommand,
+  GetLifecyclePolicyCommand,
+  StartImageScanCommand,
+} from '@aws-sdk/client-ecr';
 import { startEcr } from './ecr-fixture.ts';
 
 const SIGV4 = 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=abcdef0123';
@@ -33,13 +38,13 @@ test('a target of another service answers UnknownOperationException', async (t) 
 
 test('malformed JSON answers SerializationException and changes nothing', async (t) => {
   await using f = await startEcr();
-  const before = f.emu.engine.journal.lastSeq;
+  const before = f.emu.engine.lastSeq;
   const r = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '{"repositoryName": ');
   t.is(r.status, 400);
   t.is(r.body.__type, 'SerializationException');
   const arr = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '[1,2]');
   t.is(arr.body.__type, 'SerializationException');
-  t.is(f.emu.engine.journal.lastSeq, before);
+  t.is(f.emu.engine.lastSeq, before);
 });
 
 test('a request without credentials is refused with MissingAuthenticationTokenException (403)', async (t) => {
@@ -78,7 +83,10 @@ test('each account and region is its own registry; a 12-digit access key names t
   t.is(created.repository?.repositoryArn, 'arn:aws:ecr:us-east-1:123456789012:repository/shared/name');
   t.deepEqual((await west.send(new DescribeRepositoriesCommand({}))).repositories, []);
   const mine = await f.ecr.send(new DescribeRepositoriesCommand({}));
-  t.deepEqual(mine.repositories?.map((r) => r.registryId), ['000000000000']);
+  t.deepEqual(
+    mine.repositories?.map((r) => r.registryId),
+    ['000000000000'],
+  );
   other.destroy();
   west.destroy();
 });

@@ -34,7 +34,10 @@ test('Get/PutAccountSetting: defaults, changes, BLOB_MOUNTING seen by the domain
   t.like(await f.ecr.send(new GetAccountSettingCommand({ name: 'BASIC_SCAN_TYPE_VERSION' })), { value: 'AWS_NATIVE' });
   const scope = { account: '000000000000', region: 'us-east-1' };
   t.true(isBlobMountingEnabled(f.emu.engine.state, scope));
-  t.like(await f.ecr.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'DISABLED' })), { name: 'BLOB_MOUNTING', value: 'DISABLED' });
+  t.like(await f.ecr.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'DISABLED' })), {
+    name: 'BLOB_MOUNTING',
+    value: 'DISABLED',
+  });
   t.like(await f.ecr.send(new GetAccountSettingCommand({ name: 'BLOB_MOUNTING' })), { value: 'DISABLED' });
   t.false(isBlobMountingEnabled(f.emu.engine.state, scope));
   const badValue = await t.throwsAsync(f.ecr.send(new PutAccountSettingCommand({ name: 'REGISTRY_POLICY_SCOPE', value: 'V9' })));

@@ -67,10 +67,16 @@ test('CreateRepository errors: RepositoryAlreadyExists, invalid names, exclusion
   const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
   const many = await t.throwsAsync(f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'many', tags })));
   t.is(many?.name, 'TooManyTagsException');
-  const reserved = await t.throwsAsync(f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'reserved', tags: [{ Key: 'aws:x', Value: 'v' }] })));
+  const reserved = await t.throwsAsync(
+    f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'reserved', tags: [{ Key: 'aws:x', Value: 'v' }] })),
+  );
   t.is(reserved?.name, 'InvalidTagParameterException');
   const listed = await f.ecr.send(new DescribeRepositoriesCommand({}));
-  t.deepEqual(listed.repositories?.map((r) => r.repositoryName), ['dupe'], 'refused requests changed nothing');
+  t.deepEqual(
+    listed.repositories?.map((r) => r.repositoryName),
+    ['dupe'],
+    'refused requests changed nothing',
+  );
 });
 
 test('DescribeRepositories pages through 250 repositories to the end, in creation order', async (t) => {
@@ -84,7 +90,10 @@ test('DescribeRepositories pages through 250 repositories to the end, in creatio
     seen.push(...(page.repositories ?? []));
   }
   t.is(pages, 3);
-  t.deepEqual(seen.map((r) => r.repositoryName), names);
+  t.deepEqual(
+    seen.map((r) => r.repositoryName),
+    names,
+  );
   const first = await f.ecr.send(new DescribeRepositoriesCommand({}));
   t.is(first.repositories?.length, 100, 'default page size is 100');
   const bad = await t.throwsAsync(f.ecr.send(new DescribeRepositoriesCommand({ nextToken: 'garbage' })));
@@ -129,7 +138,9 @@ test('PutImageTagMutability and PutImageScanningConfiguration change the reposit
     }),
   );
   t.like(m, { registryId: '000000000000', repositoryName: 'settings', imageTagMutability: 'MUTABLE_WITH_EXCLUSION' });
-  const s = await f.ecr.send(new PutImageScanningConfigurationCommand({ repositoryName: 'settings', imageScanningConfiguration: { scanOnPush: true } }));
+  const s = await f.ecr.send(
+    new PutImageScanningConfigurationCommand({ repositoryName: 'settings', imageScanningConfiguration: { scanOnPush: true } }),
+  );
   t.deepEqual(s.imageScanningConfiguration, { scanOnPush: true });
   const [repo] = (await f.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['settings'] }))).repositories ?? [];
   t.like(repo, { imageTagMutability: 'MUTABLE_WITH_EXCLUSION', imageScanningConfiguration: { scanOnPush: true } });

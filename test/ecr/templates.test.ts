@@ -37,11 +37,14 @@ test('Create/Describe/Update/DeleteRepositoryCreationTemplate and their errors',
   t.deepEqual(created.repositoryCreationTemplate?.createdAt, new Date(1_700_000_000_000));
   const dup = await t.throwsAsync(f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'team', appliedFor: ['REPLICATION'] })));
   t.is(dup?.name, 'TemplateAlreadyExistsException');
-  const badPrefix = await t.throwsAsync(f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'Bad Prefix', appliedFor: ['REPLICATION'] })));
+  const badPrefix = await t.throwsAsync(
+    f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'Bad Prefix', appliedFor: ['REPLICATION'] })),
+  );
   // Prefix's pattern in the model; CreateRepositoryCreationTemplate lists ValidationException.
   t.is(badPrefix?.name, 'ValidationException');
   t.regex(badPrefix?.message ?? '', /^1 validation error detected: Value 'Bad Prefix' at 'prefix' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
-  for (const prefix of ['a1', 'b2', 'c3', 'ROOT']) await f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix, appliedFor: ['REPLICATION'] }));
+  for (const prefix of ['a1', 'b2', 'c3', 'ROOT'])
+    await f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix, appliedFor: ['REPLICATION'] }));
   const seen: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -51,9 +54,19 @@ test('Create/Describe/Update/DeleteRepositoryCreationTemplate and their errors',
   } while (nextToken);
   t.deepEqual(seen, ['team', 'a1', 'b2', 'c3', 'ROOT']);
   const some = await f.ecr.send(new DescribeRepositoryCreationTemplatesCommand({ prefixes: ['b2', 'zz'] }));
-  t.deepEqual(some.repositoryCreationTemplates?.map((x) => x.prefix), ['b2']);
-  const updated = await f.ecr.send(new UpdateRepositoryCreationTemplateCommand({ prefix: 'team', imageTagMutability: 'MUTABLE', description: 'changed' }));
-  t.like(updated.repositoryCreationTemplate, { prefix: 'team', imageTagMutability: 'MUTABLE', description: 'changed', repositoryPolicy: POLICY });
+  t.deepEqual(
+    some.repositoryCreationTemplates?.map((x) => x.prefix),
+    ['b2'],
+  );
+  const updated = await f.ecr.send(
+    new UpdateRepositoryCreationTemplateCommand({ prefix: 'team', imageTagMutability: 'MUTABLE', description: 'changed' }),
+  );
+  t.like(updated.repositoryCreationTemplate, {
+    prefix: 'team',
+    imageTagMutability: 'MUTABLE',
+    description: 'changed',
+    repositoryPolicy: POLICY,
+  });
   const missing = await t.throwsAsync(f.ecr.send(new UpdateRepositoryCreationTemplateCommand({ prefix: 'ghost', description: 'x' })));
   t.is(missing?.name, 'TemplateNotFoundException');
   t.is((await f.ecr.send(new DeleteRepositoryCreationTemplateCommand({ prefix: 'a1' }))).repositoryCreationTemplate?.prefix, 'a1');
@@ -80,7 +93,9 @@ test('CREATE_ON_PUSH: a /v2 push to a missing repository under the prefix create
   t.is((await push('auto/svc')).status, 201);
   const [repo] = (await f.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['auto/svc'] }))).repositories ?? [];
   t.is(repo?.imageTagMutability, 'IMMUTABLE');
-  t.deepEqual((await f.ecr.send(new ListTagsForResourceCommand({ resourceArn: repo!.repositoryArn! }))).tags, [{ Key: 'made-by', Value: 'template' }]);
+  t.deepEqual((await f.ecr.send(new ListTagsForResourceCommand({ resourceArn: repo!.repositoryArn! }))).tags, [
+    { Key: 'made-by', Value: 'template' },
+  ]);
   t.is((await f.ecr.send(new GetRepositoryPolicyCommand({ repositoryName: 'auto/svc' }))).policyText, POLICY);
   const outside = await push('other/svc');
   t.is(outside.status, 404, 'no template for other/: NAME_UNKNOWN');

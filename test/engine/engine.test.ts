@@ -75,9 +75,14 @@ test('a read-only engine refuses mutations', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-engine-'));
   const journal = await Journal.open(dir, { fsync: 'never' });
   try {
-    const engine = new Engine(journal, steppingClock(0), { state: emptyState(), marks: new Map(), atMarks: new Map() }, {
-      readOnly: 'viewing the state at seq 0',
-    });
+    const engine = new Engine(
+      journal,
+      steppingClock(0),
+      { state: emptyState(), marks: new Map(), atMarks: new Map() },
+      {
+        readOnly: 'viewing the state at seq 0',
+      },
+    );
     const err = await t.throwsAsync(engine.execute({ type: 'CreateRepository', scope, repository: 'a1', settings: {} }));
     t.is((err as DomainFailure).error.code, 'ReadOnly');
     t.is(journal.lastSeq, 0);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { awsCommand, createAwsCli } from '../support/clients/aws-cli.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { startDockerd } from '../support/clients/dockerd.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 
 const test = testRequiring([awsCommand()]);
 const dockerTest = testRequiring([awsCommand(), 'dockerd', 'docker', 'docker-registry']);
@@ -68,5 +68,9 @@ dockerTest('get-login-password pipes into docker login of a private dockerd', as
 
   t.regex(login.stdout, /Login Succeeded/);
   const config = JSON.parse(await readFile(`${dockerd.configDir}/config.json`, 'utf8')) as { auths: Record<string, { auth: string }> };
-  t.is(Buffer.from(config.auths[registry.host]?.auth ?? '', 'base64').toString(), 'AWS:s3cret-token', 'stored in the harness DOCKER_CONFIG');
+  t.is(
+    Buffer.from(config.auths[registry.host]?.auth ?? '', 'base64').toString(),
+    'AWS:s3cret-token',
+    'stored in the harness DOCKER_CONFIG',
+  );
 });

@@ -2,10 +2,10 @@
 
 import { testRequiring } from '../support/clients/client-test.ts';
 import { startContainerd } from '../support/clients/ctr.ts';
-import { isAlive } from '../support/clients/daemon.ts';
+import { isAlive } from '../../src/testkit/daemon.ts';
 import { makeIndexArchive } from '../support/clients/oci-layout.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 
 const test = testRequiring(['containerd', 'ctr', 'docker-registry']);
 

@@ -4,9 +4,9 @@
 
 import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, pushManifestList, startDockerd } from '../support/clients/dockerd.ts';
-import { isAlive } from '../support/clients/daemon.ts';
+import { isAlive } from '../../src/testkit/daemon.ts';
 import { seededBytes } from '../support/clients/oci-layout.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 
 const test = testRequiring(['dockerd', 'docker', 'docker-registry']);
 
@@ -59,6 +59,9 @@ test('docker manifest pushes a manifest list of two images', async (t) => {
   t.is(list.mediaType, manifestListType);
   t.deepEqual(
     list.manifests.map((m) => [m.platform.architecture, m.digest]),
-    [['amd64', digests[0]], ['arm64', digests[1]]],
+    [
+      ['amd64', digests[0]],
+      ['arm64', digests[1]],
+    ],
   );
 });

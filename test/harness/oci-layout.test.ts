@@ -6,9 +6,9 @@ import { gunzipSync } from 'node:zlib';
 import test from 'ava';
 import tarStream from 'tar-stream';
 import { testRequiring } from '../support/clients/client-test.ts';
-import { run } from '../support/clients/commands.ts';
+import { run } from '../../src/testkit/commands.ts';
 import { makeImageLayout, makeIndexLayout, sha256Digest } from '../support/clients/oci-layout.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await makeTempDir('layout');
@@ -75,6 +75,12 @@ testRequiring(['umoci'])('umoci reads the layout and its tag', async (t) => {
   const stat = await run('umoci', ['stat', '--image', `${dir}:v1`, '--json']);
   t.is(stat.code, 0, stat.stderr);
   const history = (JSON.parse(stat.stdout) as { history: { layer: { digest: string } | null; diff_id: string }[] }).history;
-  t.deepEqual(history.map((h) => h.layer?.digest), image.layers.map((l) => l.digest));
-  t.deepEqual(history.map((h) => h.diff_id), image.diffIds);
+  t.deepEqual(
+    history.map((h) => h.layer?.digest),
+    image.layers.map((l) => l.digest),
+  );
+  t.deepEqual(
+    history.map((h) => h.diff_id),
+    image.diffIds,
+  );
 });

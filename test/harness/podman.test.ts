@@ -4,8 +4,8 @@ import path from 'node:path';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { makeImageLayout, seededBytes } from '../support/clients/oci-layout.ts';
 import { createPodman } from '../support/clients/podman.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 
 const test = testRequiring(['podman', 'docker-registry']);
 

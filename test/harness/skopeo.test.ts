@@ -4,9 +4,9 @@
 import path from 'node:path';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { layoutBlobDigests, makeImageLayout, makeIndexLayout } from '../support/clients/oci-layout.ts';
-import { startReferenceRegistry } from '../support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 
 const test = testRequiring(['skopeo', 'docker-registry']);
 
@@ -24,7 +24,10 @@ test('skopeo copies a multi-layer image layout in and back out with identical di
   t.deepEqual(raw, image.manifestBytes, 'the registry serves the manifest byte for byte');
   const summary = await skopeo.inspect(ref);
   t.is(summary.Digest, image.manifest.digest);
-  t.deepEqual(summary.Layers, image.layers.map((layer) => layer.digest));
+  t.deepEqual(
+    summary.Layers,
+    image.layers.map((layer) => layer.digest),
+  );
   t.deepEqual(await skopeo.listTags(`docker://${registry.host}/harness/image`), ['v1']);
 
   await skopeo.copy(ref, `oci:${path.join(dir, 'out')}:v1`);

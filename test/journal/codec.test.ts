@@ -32,8 +32,18 @@ testProp('an envelope decodes the same from the middle of a larger buffer', [env
 const reference = new Packr({ useRecords: false, copyBuffers: true });
 
 testProp(
-  "the fast decoder returns what msgpackr returns, or defers to it",
-  [fc.anything({ withBoxedValues: false, withMap: true, withSet: false, withDate: true, withTypedArray: false, withNullPrototype: false, withObjectString: false })],
+  'the fast decoder returns what msgpackr returns, or defers to it',
+  [
+    fc.anything({
+      withBoxedValues: false,
+      withMap: true,
+      withSet: false,
+      withDate: true,
+      withTypedArray: false,
+      withNullPrototype: false,
+      withObjectString: false,
+    }),
+  ],
   (t, value) => {
     const bytes = reference.pack(value);
     let fast: unknown;
@@ -62,7 +72,11 @@ function batchPayload(envs: Envelope[]): Buffer {
   return Buffer.concat([head, ...envs.map((e) => encodePayload(e))]);
 }
 
-const word = fc.oneof(fc.constantFrom('a', 'repo', 'sha256:', 'é', '名前', 'application/vnd.oci.image.manifest.v1+json'), fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 40 }));
+const word = fc.oneof(
+  fc.constantFrom('a', 'repo', 'sha256:', 'é', '名前', 'application/vnd.oci.image.manifest.v1+json'),
+  fc.string({ maxLength: 100 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
 // maps drawn from a few key sets, so shapes repeat, change and collide across the batch
 const shapedData = fc.oneof(
   fc.record({ name: word, size: fc.integer(), tag: word }),
@@ -83,7 +97,10 @@ testProp(
     const payload = batchPayload(envs);
     const out: Envelope[] = [];
     t.is(decodeFrame(payload, 0, payload.length, out), envs.length);
-    t.deepEqual(out, reference.unpack(payload).map((a: unknown[]) => ({ seq: a[0], type: a[1], v: a[2], time: a[3], data: a[4] })));
+    t.deepEqual(
+      out,
+      reference.unpack(payload).map((a: unknown[]) => ({ seq: a[0], type: a[1], v: a[2], time: a[3], data: a[4] })),
+    );
     t.deepEqual(out, envs);
     t.is(peekSeq(payload, 0, payload.length), 10);
     t.is(peekCount(payload, 0, payload.length), envs.length);

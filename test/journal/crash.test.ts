@@ -44,7 +44,10 @@ test(`every acknowledged event survives SIGKILL (${ROUNDS} rounds, fsync always)
     const events = [...j.read()];
     await j.close();
     // gap-free from 1, in order
-    t.true(events.every((e, i) => e.seq === i + 1), `round ${round}: sequence is gap-free`);
+    t.true(
+      events.every((e, i) => e.seq === i + 1),
+      `round ${round}: sequence is gap-free`,
+    );
     t.true(events.length >= lastSeq, `round ${round}: nothing earlier was lost`);
     lastSeq = events.length;
     const bySeq = events;

@@ -67,7 +67,10 @@ test('a reader alongside a writer sees events as they are appended', async (t) =
     );
     t.deepEqual(seen.slice(-7), envs);
   }
-  t.deepEqual([...r.read(10, 12)].map((e) => e.seq), [10, 11, 12]);
+  t.deepEqual(
+    [...r.read(10, 12)].map((e) => e.seq),
+    [10, 11, 12],
+  );
   r.close();
   await j.close();
 });
@@ -83,7 +86,10 @@ test('a reader stops quietly at a frame still being written and never changes th
   appendFileSync(seg, Buffer.from([200, 0, 0, 0, 1, 2, 3])); // a frame header promising 200 bytes, then 3
   const before = readFileSync(seg);
   const r = JournalReader.open(dir);
-  t.deepEqual([...r.read()].map((e) => e.seq), [1, 2]);
+  t.deepEqual(
+    [...r.read()].map((e) => e.seq),
+    [1, 2],
+  );
   t.is(r.lastSeq, 2);
   t.deepEqual(readFileSync(seg), before);
 });

@@ -16,7 +16,11 @@ import { tempDir, thing, warnings } from './helpers.ts';
  * frame). With `bare`, each frame holds one bare envelope instead (the version-1 layout).
  * `ends[i]` is where frame i ends, `firsts[i]` the index in `events` of its first event.
  */
-function segmentBytes(events: Envelope[], sizes: number[] = events.map(() => 1), bare = false): { bytes: Buffer; ends: number[]; firsts: number[] } {
+function segmentBytes(
+  events: Envelope[],
+  sizes: number[] = events.map(() => 1),
+  bare = false,
+): { bytes: Buffer; ends: number[]; firsts: number[] } {
   const parts: Buffer[] = [encodeHeader(1)];
   const ends: number[] = [];
   const firsts: number[] = [];
@@ -96,7 +100,10 @@ test('version-1 frames (one bare envelope each) are still read, and appending co
     t.deepEqual([...j.read()], events);
     const [e5] = await j.append([thing(5)]);
     t.is(e5!.seq, 5);
-    t.deepEqual([...j.read(4)].map((e) => e.seq), [4, 5]);
+    t.deepEqual(
+      [...j.read(4)].map((e) => e.seq),
+      [4, 5],
+    );
     await j.close();
   });
 });
@@ -145,7 +152,10 @@ testProp(
       t.is(j.lastSeq, whole);
       const [appended] = await j.append([thing(99)]);
       t.is(appended!.seq, whole + 1);
-      t.deepEqual([...j.read()].map((e) => e.seq), Array.from({ length: whole + 1 }, (_, i) => i + 1));
+      t.deepEqual(
+        [...j.read()].map((e) => e.seq),
+        Array.from({ length: whole + 1 }, (_, i) => i + 1),
+      );
       await j.close();
     });
   },
@@ -248,7 +258,7 @@ test('a last segment cut short while being created is set aside', async (t) => {
   await j2.close();
 });
 
-test("the events of one append are recovered all or none: a torn last frame drops the whole append", async (t) => {
+test('the events of one append are recovered all or none: a torn last frame drops the whole append', async (t) => {
   const dir = await tempDir(t);
   const j = await Journal.open(dir, { fsync: 'always' });
   await j.append([thing(1), thing(2), thing(3)]);
@@ -262,7 +272,11 @@ test("the events of one append are recovered all or none: a torn last frame drop
     writeFileSync(seg!.path, bytes.subarray(0, cut));
     const w = warnings();
     const again = await Journal.open(dir, { fsync: 'never', warn: w.warn });
-    t.deepEqual([...again.read()].map((e) => e.seq), [1, 2, 3], `cut at ${cut}`);
+    t.deepEqual(
+      [...again.read()].map((e) => e.seq),
+      [1, 2, 3],
+      `cut at ${cut}`,
+    );
     await again.close();
     t.is(w.messages.length, 1);
   }

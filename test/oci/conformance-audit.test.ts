@@ -24,16 +24,17 @@ const sameBytes = async (t: ExecutionContext, res: Response, expected: Uint8Arra
 };
 
 /** A body without a length, as Go sends `req.Body` when ContentLength is left at 0. */
-const chunked = (bytes: Uint8Array): RequestInit => ({
-  body: new ReadableStream({
-    start(c) {
-      c.enqueue(bytes.subarray(0, 7));
-      c.enqueue(bytes.subarray(7));
-      c.close();
-    },
-  }),
-  duplex: 'half',
-} as RequestInit);
+const chunked = (bytes: Uint8Array): RequestInit =>
+  ({
+    body: new ReadableStream({
+      start(c) {
+        c.enqueue(bytes.subarray(0, 7));
+        c.enqueue(bytes.subarray(7));
+        c.close();
+      },
+    }),
+    duplex: 'half',
+  }) as RequestInit;
 
 /** `loc` with `key=value` set in its query, as the runner resolves and extends Location headers. */
 const withQuery = (loc: string, key: string, value: string): string => {
@@ -142,7 +143,11 @@ for (const algo of ['sha256', 'sha512'] as const) {
     t.is((await reg.fetch(`/v2/${REPO}/blobs/${hash(algo, randomBytes(512))}`)).status, 404, 'get-missing');
 
     const one = randomBytes(512);
-    const postOnly = await reg.fetch(`/v2/${REPO}/blobs/uploads/?digest=${hash(algo, one)}`, { method: 'POST', body: one, headers: { 'content-type': OCTET } });
+    const postOnly = await reg.fetch(`/v2/${REPO}/blobs/uploads/?digest=${hash(algo, one)}`, {
+      method: 'POST',
+      body: one,
+      headers: { 'content-type': OCTET },
+    });
     t.is(postOnly.status, 201);
     t.is(postOnly.headers.get('docker-content-digest'), hash(algo, one));
     await verifyBlobAndDelete(t, reg, postOnly.headers.get('location'), hash(algo, one), one);
@@ -184,7 +189,11 @@ for (const algo of ['sha256', 'sha512'] as const) {
     const digest = hash(algo, missing);
     const mount = await reg.fetch(`/v2/${REPO}/blobs/uploads/?mount=${digest}&from=${REPO2}`, { method: 'POST' });
     t.is(mount.status, 202);
-    const put = await reg.fetch(withQuery(mount.headers.get('location')!, 'digest', digest), { method: 'PUT', body: missing, headers: { 'content-type': OCTET } });
+    const put = await reg.fetch(withQuery(mount.headers.get('location')!, 'digest', digest), {
+      method: 'PUT',
+      body: missing,
+      headers: { 'content-type': OCTET },
+    });
     t.is(put.status, 201);
     await verifyBlobAndDelete(t, reg, put.headers.get('location'), digest, missing);
     // TestPushBlobPostCancel (1.1+dev), then deleting the never-pushed blob is a 404
@@ -289,7 +298,13 @@ class TestData {
       const config = doc.config as Desc | undefined;
       const artifactType = (doc.artifactType as string | undefined) ?? config?.mediaType;
       const list = this.referrers.get(opts.subject.digest) ?? [];
-      list.push({ mediaType, digest, size: bytes.length, ...(artifactType ? { artifactType } : {}), ...(opts.annotations ? { annotations: opts.annotations } : {}) });
+      list.push({
+        mediaType,
+        digest,
+        size: bytes.length,
+        ...(artifactType ? { artifactType } : {}),
+        ...(opts.annotations ? { annotations: opts.annotations } : {}),
+      });
       this.referrers.set(opts.subject.digest, list);
     }
     if (opts.tag) this.tags.set(opts.tag, digest);
@@ -297,13 +312,27 @@ class TestData {
   }
 
   /** genManifestFull: a config and `layers` random layers (or artifact blobs) in an image manifest. */
-  image(opts: GenOptions & { layers?: number; config?: { mediaType: string; bytes: Buffer }; layerMediaType?: string; layerBytes?: Buffer } = {}): Desc {
+  image(
+    opts: GenOptions & {
+      layers?: number;
+      config?: { mediaType: string; bytes: Buffer };
+      layerMediaType?: string;
+      layerBytes?: Buffer;
+    } = {},
+  ): Desc {
     const layers: Desc[] = [];
     for (let i = 0; i < (opts.layers ?? 2); i++)
       layers.push(this.blob(opts.layerBytes ?? randomBytes(256), opts.layerMediaType ?? `${OCI_LAYER}+gzip`, opts));
     const configBytes =
       opts.config?.bytes ??
-      Buffer.from(JSON.stringify({ author: 'OCI Conformance Test', architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }));
+      Buffer.from(
+        JSON.stringify({
+          author: 'OCI Conformance Test',
+          architecture: 'amd64',
+          os: 'linux',
+          rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+        }),
+      );
     const config = this.blob(configBytes, opts.config?.mediaType ?? OCI_CONFIG, opts);
     return this.manifest(
       {
@@ -342,7 +371,11 @@ async function runDataSet(t: ExecutionContext, reg: Registry, td: TestData): Pro
   const put = async (reference: string, digest: string): Promise<void> => {
     const bytes = td.manifests.get(digest)!;
     const doc = JSON.parse(bytes.toString('utf8')) as { mediaType: string; subject?: Desc };
-    const res = await reg.fetch(`/v2/${REPO}/manifests/${reference}`, { method: 'PUT', headers: { 'content-type': doc.mediaType }, ...chunked(bytes) });
+    const res = await reg.fetch(`/v2/${REPO}/manifests/${reference}`, {
+      method: 'PUT',
+      headers: { 'content-type': doc.mediaType },
+      ...chunked(bytes),
+    });
     if (td.expectBadDigest.has(digest)) {
       t.is(res.status, 400, `bad digest ${reference}`);
       return;
@@ -404,7 +437,11 @@ async function runDataSet(t: ExecutionContext, reg: Registry, td: TestData): Pro
     const index = (await res.json()) as { schemaVersion: number; mediaType: string; manifests: Desc[] };
     t.is(index.schemaVersion, 2);
     t.is(index.mediaType, OCI_INDEX);
-    for (const goal of goals) t.true(index.manifests.some((m) => same(m, goal)), `referrer ${goal.digest} of ${subject}`);
+    for (const goal of goals)
+      t.true(
+        index.manifests.some((m) => same(m, goal)),
+        `referrer ${goal.digest} of ${subject}`,
+      );
     for (const artifactType of new Set(goals.map((g) => g.artifactType ?? ''))) {
       const filtered = await reg.fetch(`/v2/${REPO}/referrers/${subject}?artifactType=${encodeURIComponent(artifactType)}`);
       t.is(filtered.headers.get('oci-filters-applied'), 'artifactType');
@@ -431,7 +468,10 @@ async function runDataSet(t: ExecutionContext, reg: Registry, td: TestData): Pro
 }
 
 const conformance = { 'org.opencontainers.conformance': 'hello conformance test' };
-const uniq = (): Record<string, string> => ({ ...conformance, [`org.example.${randomBytes(6).toString('hex')}`]: randomBytes(6).toString('hex') });
+const uniq = (): Record<string, string> => ({
+  ...conformance,
+  [`org.example.${randomBytes(6).toString('hex')}`]: randomBytes(6).toString('hex'),
+});
 const artifact = (artifactType: string, layerMediaType: string) => ({
   artifactType,
   config: { mediaType: OCI_EMPTY, bytes: Buffer.from('{}') },
@@ -497,7 +537,12 @@ const dataSets: Record<string, () => TestData> = {
       foreign('application/vnd.oci.image.layer.nondistributable.v1.tar', 12345),
       td.blob(randomBytes(256), `${OCI_LAYER}+gzip`),
     ];
-    const config = td.blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } })), OCI_CONFIG);
+    const config = td.blob(
+      Buffer.from(
+        JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } }),
+      ),
+      OCI_CONFIG,
+    );
     td.manifest({ schemaVersion: 2, mediaType: OCI_MANIFEST, config, layers }, { tag: 'non-distributable-image' });
     return td;
   },
@@ -543,7 +588,11 @@ test('TestManifestErrors: missing manifests are 404; a PUT to sha256:baddigestst
   const td = new TestData();
   const { digest } = td.image({ layers: 1 });
   for (const [d, bytes] of td.blobs) t.is((await postPut(reg, REPO, d, bytes)).status, 201);
-  const put = await reg.fetch(`/v2/${REPO}/manifests/sha256:baddigeststring`, { method: 'PUT', headers: { 'content-type': OCI_MANIFEST }, ...chunked(td.manifests.get(digest)!) });
+  const put = await reg.fetch(`/v2/${REPO}/manifests/sha256:baddigeststring`, {
+    method: 'PUT',
+    headers: { 'content-type': OCI_MANIFEST },
+    ...chunked(td.manifests.get(digest)!),
+  });
   t.is(put.status, 400);
   t.is((await reg.fetch(`/v2/${REPO}/manifests/sha256:baddigeststring`, { headers: { accept: ACCEPT } })).status, 400);
 });

@@ -4,7 +4,7 @@
 import { testRequiring } from '../support/clients/client-test.ts';
 import { startContainerd } from '../support/clients/ctr.ts';
 import { makeIndexArchive } from '../support/clients/oci-layout.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { startRegistry } from './registry-fixture.ts';
 
 const test = testRequiring(['containerd', 'ctr']);

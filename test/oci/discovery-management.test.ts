@@ -107,24 +107,37 @@ test('end-12: referrers of a subject, with artifactType filter and OCI-Subject o
   t.is(empty.status, 200, 'no referrers is an empty index, not 404');
   t.deepEqual(await empty.json(), { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] });
 
-  const sbom = await reg.pushImage('test/app', 'sbom', { layers: ['sbom'], subject: subjectDesc, artifactType: 'application/spdx+json', annotations: { kind: 'sbom' } });
+  const sbom = await reg.pushImage('test/app', 'sbom', {
+    layers: ['sbom'],
+    subject: subjectDesc,
+    artifactType: 'application/spdx+json',
+    annotations: { kind: 'sbom' },
+  });
   const sig = await reg.pushImage('test/app', 'sig', { layers: ['sig'], subject: subjectDesc, artifactType: 'application/vnd.dev.cosign' });
   const put = await reg.putManifest('test/app', 'sbom2', sbom.bytes);
   t.is(put.headers.get('oci-subject'), subject.digest);
 
   const all = await reg.fetch(`/v2/test/app/referrers/${subject.digest}`);
   t.is(all.headers.get('content-type'), 'application/vnd.oci.image.index.v1+json');
-  const index = (await all.json()) as { manifests: { digest: string; artifactType: string; size: number; annotations?: Record<string, string> }[] };
-  t.deepEqual(index.manifests.map((m) => [m.digest, m.artifactType]).sort(), [
-    [sbom.digest, 'application/spdx+json'],
-    [sig.digest, 'application/vnd.dev.cosign'],
-  ].sort());
+  const index = (await all.json()) as {
+    manifests: { digest: string; artifactType: string; size: number; annotations?: Record<string, string> }[];
+  };
+  t.deepEqual(
+    index.manifests.map((m) => [m.digest, m.artifactType]).sort(),
+    [
+      [sbom.digest, 'application/spdx+json'],
+      [sig.digest, 'application/vnd.dev.cosign'],
+    ].sort(),
+  );
   t.deepEqual(index.manifests.find((m) => m.digest === sbom.digest)?.annotations, { kind: 'sbom' });
   t.is(index.manifests.find((m) => m.digest === sbom.digest)?.size, sbom.bytes.length);
 
   const filtered = await reg.fetch(`/v2/test/app/referrers/${subject.digest}?artifactType=application/spdx%2Bjson`);
   t.is(filtered.headers.get('oci-filters-applied'), 'artifactType');
-  t.deepEqual(((await filtered.json()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest), [sbom.digest]);
+  t.deepEqual(
+    ((await filtered.json()) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest),
+    [sbom.digest],
+  );
 
   await reg.fetch(`/v2/test/app/manifests/${sig.digest}`, { method: 'DELETE' });
   const after = (await (await reg.fetch(`/v2/test/app/referrers/${subject.digest}`)).json()) as { manifests: unknown[] };
@@ -159,7 +172,11 @@ test('malformed names and digests are 400 (NAME_INVALID, DIGEST_INVALID, TAG_INV
   t.deepEqual(await errorCodes(put), ['DIGEST_INVALID']);
   const noDigest = await reg.fetch(`${post.headers.get('location')}`, { method: 'PUT' });
   t.deepEqual(await errorCodes(noDigest), ['DIGEST_INVALID']);
-  const badRange = await reg.fetch(`${post.headers.get('location')}`, { method: 'PATCH', body: 'abc', headers: { 'content-range': 'garbage' } });
+  const badRange = await reg.fetch(`${post.headers.get('location')}`, {
+    method: 'PATCH',
+    body: 'abc',
+    headers: { 'content-range': 'garbage' },
+  });
   t.is(badRange.status, 400);
 });
 

@@ -38,7 +38,10 @@ test('docker logs in, pushes, pulls by tag and by digest, and mounts layers into
   t.regex(second.stdout, /Mounted from team\/app/, 'the layer is mounted, not uploaded again');
   t.is(pushedDigest(second.stdout), digest);
   const mounted = [...reg.emu.events()];
-  t.true(mounted.some((e) => e.type === 'BlobMounted'), 'the mount is journaled as BlobMounted');
+  t.true(
+    mounted.some((e) => e.type === 'BlobMounted'),
+    'the mount is journaled as BlobMounted',
+  );
 });
 
 test('docker manifest pushes a manifest list of two images', async (t) => {
@@ -58,6 +61,9 @@ test('docker manifest pushes a manifest list of two images', async (t) => {
   t.is(list.mediaType, DOCKER_LIST);
   t.deepEqual(
     list.manifests.map((m) => [m.platform.architecture, m.digest]),
-    [['amd64', digests[0]], ['arm64', digests[1]]],
+    [
+      ['amd64', digests[0]],
+      ['arm64', digests[1]],
+    ],
   );
 });

@@ -69,7 +69,9 @@ test('a 1 GiB layer pushes and pulls with the server RSS growing by less than 10
   child.send('peak');
   const { baseline, peak } = await next<{ baseline: number; peak: number }>();
   const growth = peak - baseline;
-  t.log(`server RSS: baseline ${(baseline / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB, growth ${(growth / MiB).toFixed(1)} MiB`);
+  t.log(
+    `server RSS: baseline ${(baseline / MiB).toFixed(0)} MiB, peak ${(peak / MiB).toFixed(0)} MiB, growth ${(growth / MiB).toFixed(1)} MiB`,
+  );
   t.true(growth < 100 * MiB, `RSS grew by ${(growth / MiB).toFixed(1)} MiB`);
   child.send('stop');
   await new Promise((resolve) => child.once('exit', resolve));

@@ -83,7 +83,11 @@ test('end-4a + end-5 + end-13 + end-6: a chunked upload with several PATCHes, st
   t.regex(location, new RegExp(`^/v2/test/app/blobs/uploads/${uuid}$`));
   t.is(post.headers.get('range'), '0-0');
 
-  const p1 = await reg.fetch(location, { method: 'PATCH', body: bytes.subarray(0, 10), headers: { 'content-range': '0-9', 'content-type': 'application/octet-stream' } });
+  const p1 = await reg.fetch(location, {
+    method: 'PATCH',
+    body: bytes.subarray(0, 10),
+    headers: { 'content-range': '0-9', 'content-type': 'application/octet-stream' },
+  });
   t.is(p1.status, 202);
   t.is(p1.headers.get('range'), '0-9');
   t.is(p1.headers.get('docker-upload-uuid'), uuid);
@@ -92,10 +96,18 @@ test('end-4a + end-5 + end-13 + end-6: a chunked upload with several PATCHes, st
   t.is(status.headers.get('range'), '0-9');
   t.is(status.headers.get('location'), location);
 
-  const p2 = await reg.fetch(p1.headers.get('location') ?? '', { method: 'PATCH', body: bytes.subarray(10, 20), headers: { 'content-range': '10-19' } });
+  const p2 = await reg.fetch(p1.headers.get('location') ?? '', {
+    method: 'PATCH',
+    body: bytes.subarray(10, 20),
+    headers: { 'content-range': '10-19' },
+  });
   t.is(p2.status, 202);
   t.is(p2.headers.get('range'), '0-19');
-  const put = await reg.fetch(`${location}?digest=${digest}`, { method: 'PUT', body: bytes.subarray(20), headers: { 'content-range': `20-${bytes.length - 1}` } });
+  const put = await reg.fetch(`${location}?digest=${digest}`, {
+    method: 'PUT',
+    body: bytes.subarray(20),
+    headers: { 'content-range': `20-${bytes.length - 1}` },
+  });
   t.is(put.status, 201);
   t.is(put.headers.get('location'), `/v2/test/app/blobs/${digest}`);
   t.is(put.headers.get('docker-content-digest'), digest);
@@ -235,7 +247,12 @@ test('end-7: a manifest referencing a missing blob is MANIFEST_BLOB_UNKNOWN; inv
   const invalid = await reg.putManifest('test/app', 'v1', '{not json');
   t.is(invalid.status, 400);
   t.deepEqual(await errorCodes(invalid), ['MANIFEST_INVALID']);
-  const index = await reg.putManifest('test/app', 'list', { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: digestOf('no such child'), size: 3 }] }, OCI_INDEX);
+  const index = await reg.putManifest(
+    'test/app',
+    'list',
+    { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: digestOf('no such child'), size: 3 }] },
+    OCI_INDEX,
+  );
   t.is(index.status, 400);
   t.deepEqual(await errorCodes(index), ['MANIFEST_BLOB_UNKNOWN']);
 });
@@ -264,7 +281,12 @@ test('end-7: a push to a repository that does not exist is NAME_UNKNOWN', async 
   t.deepEqual(await errorCodes(post), ['NAME_UNKNOWN']);
   const mono = await reg.fetch(`/v2/test/missing/blobs/uploads/?digest=${digestOf('x')}`, { method: 'POST', body: 'x' });
   t.deepEqual(await errorCodes(mono), ['NAME_UNKNOWN']);
-  const manifest = await reg.putManifest('test/missing', 'v1', { schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'x', digest: digestOf('c'), size: 1 }, layers: [] });
+  const manifest = await reg.putManifest('test/missing', 'v1', {
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST,
+    config: { mediaType: 'x', digest: digestOf('c'), size: 1 },
+    layers: [],
+  });
   t.deepEqual(await errorCodes(manifest), ['NAME_UNKNOWN']);
 });
 
@@ -282,7 +304,11 @@ test('end-3: an unknown tag or digest is MANIFEST_UNKNOWN; an unknown repository
 test('end-3: content negotiation: an OCI index is not served to a client that accepts only Docker types', async (t) => {
   await using reg = await startRegistry();
   const child = await reg.pushImage('test/app', 'child');
-  const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: child.digest, size: child.bytes.length }] };
+  const index = {
+    schemaVersion: 2,
+    mediaType: OCI_INDEX,
+    manifests: [{ mediaType: OCI_MANIFEST, digest: child.digest, size: child.bytes.length }],
+  };
   t.is((await reg.putManifest('test/app', 'multi', index, OCI_INDEX)).status, 201);
   const dockerOnly = await reg.fetch('/v2/test/app/manifests/multi', { headers: { accept: DOCKER_MANIFEST } });
   t.is(dockerOnly.status, 404);
@@ -308,7 +334,7 @@ test('end-7: a Docker schema2 manifest keeps its media type', async (t) => {
   t.is(get.headers.get('content-type'), DOCKER_MANIFEST);
 });
 
-test('an immutable repository refuses to move a tag: 400 TAG_INVALID with ECR\'s message', async (t) => {
+test("an immutable repository refuses to move a tag: 400 TAG_INVALID with ECR's message", async (t) => {
   await using reg = await startRegistry({}, []);
   await reg.createRepository('test/frozen', { imageTagMutability: 'IMMUTABLE' });
   await reg.pushImage('test/frozen', 'v1', { layers: ['one'] });

@@ -12,8 +12,7 @@ export const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 export const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
 
-export const digestOf = (bytes: Uint8Array | string): string =>
-  `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+export const digestOf = (bytes: Uint8Array | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 export interface Registry extends AsyncDisposable {
   emu: Emulator;
@@ -27,7 +26,12 @@ export interface Registry extends AsyncDisposable {
   pushImage(
     repo: string,
     reference: string,
-    opts?: { layers?: (Uint8Array | string)[]; subject?: { digest: string; size: number; mediaType: string }; artifactType?: string; annotations?: Record<string, string> },
+    opts?: {
+      layers?: (Uint8Array | string)[];
+      subject?: { digest: string; size: number; mediaType: string };
+      artifactType?: string;
+      annotations?: Record<string, string>;
+    },
   ): Promise<{ bytes: Buffer; digest: string }>;
   putManifest(repo: string, reference: string, doc: unknown, mediaType?: string): Promise<Response>;
 }
@@ -58,7 +62,9 @@ export async function startRegistry(options: EmulatorOptions = {}, repositories:
       return f(`/v2/${repo}/manifests/${reference}`, { method: 'PUT', body, headers: { 'content-type': mediaType } });
     },
     async pushImage(repo, reference, opts = {}) {
-      const config = opts.artifactType ? '{}' : JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } });
+      const config = opts.artifactType
+        ? '{}'
+        : JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } });
       const configDigest = await registry.pushBlob(repo, config);
       const layers = [];
       for (const layer of opts.layers ?? ['layer-a', 'layer-b']) {

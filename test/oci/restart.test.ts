@@ -22,7 +22,11 @@ test('push, stop, start on the same journal: identical bytes; an unfinished uplo
     manifest = await reg.pushImage('test/app', 'v1', { layers: [layer] });
     const post = await reg.fetch('/v2/test/app/blobs/uploads/', { method: 'POST' });
     uploadLocation = post.headers.get('location') ?? '';
-    const patch = await reg.fetch(uploadLocation, { method: 'PATCH', body: layer.subarray(0, half), headers: { 'content-range': `0-${half - 1}` } });
+    const patch = await reg.fetch(uploadLocation, {
+      method: 'PATCH',
+      body: layer.subarray(0, half),
+      headers: { 'content-range': `0-${half - 1}` },
+    });
     t.is(patch.status, 202);
   }
 

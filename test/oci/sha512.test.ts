@@ -27,13 +27,23 @@ test('a sha512 blob pushed in one POST, by POST + PUT, and in chunks is stored a
   const start = await reg.fetch('/v2/test/app/blobs/uploads/', { method: 'POST' });
   t.is(start.status, 202);
   let location = start.headers.get('location')!;
-  const patch = await reg.fetch(location, { method: 'PATCH', body: chunked.subarray(0, 10), headers: { 'content-range': '0-9', 'content-type': 'application/octet-stream' } });
+  const patch = await reg.fetch(location, {
+    method: 'PATCH',
+    body: chunked.subarray(0, 10),
+    headers: { 'content-range': '0-9', 'content-type': 'application/octet-stream' },
+  });
   t.is(patch.status, 202);
   location = patch.headers.get('location')!;
-  const put = await reg.fetch(`${location}${location.includes('?') ? '&' : '?'}digest=${d2}`, { method: 'PUT', body: chunked.subarray(10) });
+  const put = await reg.fetch(`${location}${location.includes('?') ? '&' : '?'}digest=${d2}`, {
+    method: 'PUT',
+    body: chunked.subarray(10),
+  });
   t.is(put.status, 201);
 
-  for (const [digest, bytes] of [[d1, monolithic], [d2, chunked]] as const) {
+  for (const [digest, bytes] of [
+    [d1, monolithic],
+    [d2, chunked],
+  ] as const) {
     const get = await reg.fetch(`/v2/test/app/blobs/${digest}`);
     t.is(get.status, 200);
     t.is(get.headers.get('docker-content-digest'), digest);
@@ -81,11 +91,16 @@ test('an image and an index of sha512 descriptors pushed by sha512 digest are se
   const put = await reg.putManifest('test/app', md, manifest);
   t.is(put.status, 201);
   t.is(put.headers.get('docker-content-digest'), md);
-  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: md, size: manifest.length }] }));
+  const index = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: md, size: manifest.length }] }),
+  );
   const id = sha512(index);
   t.is((await reg.putManifest('test/app', id, index, OCI_INDEX)).status, 201);
 
-  for (const [digest, bytes, type] of [[md, manifest, OCI_MANIFEST], [id, index, OCI_INDEX]] as const) {
+  for (const [digest, bytes, type] of [
+    [md, manifest, OCI_MANIFEST],
+    [id, index, OCI_INDEX],
+  ] as const) {
     const get = await reg.fetch(`/v2/test/app/manifests/${digest}`, { headers: { accept: type } });
     t.is(get.status, 200);
     t.is(get.headers.get('docker-content-digest'), digest);
@@ -127,7 +142,10 @@ test('sha512 blobs survive a snapshot and a start from it, and verify checks the
   const file = join(dir, 'b', 'blobs', 'sha512', digest.slice(7, 9), digest.slice(7));
   await writeFile(file, Buffer.from('kept through a snapshoT'));
   const faults = (await verifyJournal(await openHistory(join(dir, 'b')))).faults;
-  t.deepEqual(faults.map((f) => f.kind), ['blob-digest']);
+  t.deepEqual(
+    faults.map((f) => f.kind),
+    ['blob-digest'],
+  );
 });
 
 test('a PUT by digest with ?tag= parameters tags the manifest and lists each tag in OCI-Tag; a bad tag is TAG_INVALID', async (t) => {
@@ -136,7 +154,13 @@ test('a PUT by digest with ?tag= parameters tags the manifest and lists each tag
   for (const digest of [sha512(bytes), `sha256:${createHash('sha256').update(bytes).digest('hex')}`]) {
     const put = await reg.putManifest('test/app', `${digest}?tag=${digest.slice(0, 6)}-a&tag=${digest.slice(0, 6)}-b`, bytes);
     t.is(put.status, 201);
-    t.deepEqual(put.headers.get('oci-tag')?.split(',').map((s) => s.trim()), [`${digest.slice(0, 6)}-a`, `${digest.slice(0, 6)}-b`]);
+    t.deepEqual(
+      put.headers
+        .get('oci-tag')
+        ?.split(',')
+        .map((s) => s.trim()),
+      [`${digest.slice(0, 6)}-a`, `${digest.slice(0, 6)}-b`],
+    );
     const byTag = await reg.fetch(`/v2/test/app/manifests/${digest.slice(0, 6)}-b`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } });
     t.is(byTag.status, 200);
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { layoutBlobDigests, makeImageLayout, makeIndexLayout } from '../support/clients/oci-layout.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { makeTempDir, removeDir } from '../support/clients/temp-dir.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { startRegistry } from './registry-fixture.ts';
 
 const test = testRequiring(['skopeo']);
@@ -24,7 +24,10 @@ test('skopeo copies a multi-layer image layout in, inspects, lists tags, copies 
   t.deepEqual(await skopeo.inspectRaw(ref, { creds }), image.manifestBytes, 'the manifest is served byte for byte');
   const summary = await skopeo.inspect(ref, { creds });
   t.is(summary.Digest, image.manifest.digest);
-  t.deepEqual(summary.Layers, image.layers.map((layer) => layer.digest));
+  t.deepEqual(
+    summary.Layers,
+    image.layers.map((layer) => layer.digest),
+  );
   t.deepEqual(await skopeo.listTags(`docker://${host}/skopeo/image`, { creds }), ['v1']);
 
   await skopeo.copy(ref, `oci:${path.join(dir, 'out')}:v1`, { srcCreds: creds });
@@ -62,7 +65,10 @@ test('skopeo is refused with a clear error when the repository does not exist', 
   const dir = await makeTempDir('layout');
   t.teardown(() => removeDir(dir));
   const image = await makeImageLayout(path.join(dir, 'in'), { tag: 'v1', layers: 1 });
-  const result = await skopeo.copy(`oci:${image.dir}:v1`, `docker://${reg.emu.registryHost}/not/created:v1`, { destCreds: creds, allowFailure: true });
+  const result = await skopeo.copy(`oci:${image.dir}:v1`, `docker://${reg.emu.registryHost}/not/created:v1`, {
+    destCreds: creds,
+    allowFailure: true,
+  });
   t.not(result.code, 0);
   t.regex(result.stderr, /name unknown|NAME_UNKNOWN/i);
 });

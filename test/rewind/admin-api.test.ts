@@ -5,8 +5,8 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { scenarioDir, scenarioFacts, tempDir } from './rewind-support.ts';
 
 interface EventsPage {
@@ -19,15 +19,24 @@ test('GET /_rewind/events pages through the journal and filters by type and repo
   await using emu = await startEmulator({ fork: scenarioDir('rewound-history'), auth: 'none', logger: false });
   const get = async (q: string) => (await (await fetch(`${emu.endpoint}/_rewind/events?${q}`)).json()) as EventsPage;
   const first = await get('limit=10');
-  t.deepEqual(first.events.map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  t.deepEqual(
+    first.events.map((e) => e.seq),
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  );
   t.is(first.next, 11);
   const rest = await get(`from=${first.next}&limit=1000`);
   t.is(rest.next, null);
   t.is(rest.events.at(-1)?.seq, (await scenarioFacts('rewound-history')).lastSeq);
   const marks = await get('type=MarkSet,Rewound');
-  t.deepEqual(marks.events.map((e) => e.type), ['MarkSet', 'MarkSet', 'Rewound']);
+  t.deepEqual(
+    marks.events.map((e) => e.type),
+    ['MarkSet', 'MarkSet', 'Rewound'],
+  );
   const scratch = await get('repository=scratch&type=RepositoryCreated,RepositoryDeleted');
-  t.deepEqual(scratch.events.map((e) => e.type), ['RepositoryCreated', 'RepositoryDeleted']);
+  t.deepEqual(
+    scratch.events.map((e) => e.type),
+    ['RepositoryCreated', 'RepositoryDeleted'],
+  );
   t.is((await fetch(`${emu.endpoint}/_rewind/events?from=x`)).status, 400);
 });
 
@@ -56,7 +65,10 @@ test('GET /_rewind/events?follow=1 streams the backlog, then each new event as N
   await r.createRepository('second');
   await emu.mark('live');
   await until(3);
-  t.deepEqual(lines.map((l) => l.seq), [1, 2, 3]);
+  t.deepEqual(
+    lines.map((l) => l.seq),
+    [1, 2, 3],
+  );
   t.is(lines[1]?.data.repository, 'second');
   t.is(lines[2]?.type, 'MarkSet');
   controller.abort();
@@ -64,11 +76,12 @@ test('GET /_rewind/events?follow=1 streams the backlog, then each new event as N
 
 test('GET /_rewind/state shows now, or any past position by seq, mark or time', async (t) => {
   await using emu = await startEmulator({ fork: scenarioDir('rewound-history'), auth: 'none', logger: false });
-  const state = async (q: string) => (await (await fetch(`${emu.endpoint}/_rewind/state${q}`)).json()) as {
-    seq: number;
-    hash: string;
-    repositories: { name: string; images: { tags: string[] }[] }[];
-  };
+  const state = async (q: string) =>
+    (await (await fetch(`${emu.endpoint}/_rewind/state${q}`)).json()) as {
+      seq: number;
+      hash: string;
+      repositories: { name: string; images: { tags: string[] }[] }[];
+    };
   const tagsIn = (s: Awaited<ReturnType<typeof state>>) => s.repositories.flatMap((r) => r.images.flatMap((i) => i.tags)).sort();
   t.deepEqual(tagsIn(await state('?at=v2')), ['latest', 'v2']);
   t.deepEqual(tagsIn(await state('?at=v1')), ['latest', 'v1']);
@@ -115,7 +128,7 @@ test('at: a read-only view of the past serves it and refuses mutations on /v2, E
   t.regex(ecr!.message, /read-only/);
   const mark = await fetch(`${emu.endpoint}/_rewind/marks`, { method: 'POST', body: JSON.stringify({ name: 'x' }) });
   t.is(mark.status, 409);
-  t.is(emu.engine.journal.lastSeq, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');
+  t.is(emu.engine.lastSeq, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');
 });
 
 test('at: a read-only view runs beside the server writing the same journal, which keeps pushing', async (t) => {
@@ -133,13 +146,18 @@ test('at: a read-only view runs beside the server writing the same journal, whic
   t.true((await writer.tags('app')).includes('later'));
   t.deepEqual((await past.tags('app')).sort(), ['latest', 'v2'], 'the view stays at v2');
   // the view reads the writer's history as it grows
-  const events = (await past.admin('GET', `/events?from=${live.engine.journal.lastSeq}`)) as { events: { seq: number }[] };
-  t.deepEqual(events.events.map((e) => e.seq), [live.engine.journal.lastSeq]);
+  const events = (await past.admin('GET', `/events?from=${live.engine.lastSeq}`)) as { events: { seq: number }[] };
+  t.deepEqual(
+    events.events.map((e) => e.seq),
+    [live.engine.lastSeq],
+  );
   const push = await t.throwsAsync(past.pushImage('app', 'nope', 'refused\n'));
   t.regex(push!.message, /read-only/);
 });
 
 test('at: a view of a folder that is not a journal is refused', async (t) => {
   const dir = await tempDir(t);
-  await t.throwsAsync(startEmulator({ journal: join(dir, 'missing'), at: 'end', auth: 'none', logger: false }), { message: /no journal at/ });
+  await t.throwsAsync(startEmulator({ journal: join(dir, 'missing'), at: 'end', auth: 'none', logger: false }), {
+    message: /no journal at/,
+  });
 });

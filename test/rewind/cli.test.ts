@@ -22,7 +22,10 @@ test('log --json prints one event per line; --limit pages with a hint to continu
   const facts = await scenarioFacts('docker-image');
   const all = await run('log', scenarioDir('docker-image'), '--json');
   t.is(all.code, 0);
-  const lines = all.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string });
+  const lines = all.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { seq: number; type: string });
   t.is(lines.length, facts.lastSeq);
   t.is(lines[0]?.type, 'RepositoryCreated');
   const page = await run('log', scenarioDir('docker-image'), '--limit', '5', '--from', '3');

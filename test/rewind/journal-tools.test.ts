@@ -6,7 +6,7 @@ import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { compactJournal, referencedOnly } from '../../src/replay/compact.ts';
 import { forkJournal } from '../../src/replay/fork.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
@@ -37,10 +37,18 @@ test('fork at mark v2: the prefix replays to the state at v2, writable, with eve
   t.deepEqual(report.blobs.missing, []);
   const forked = await replayed(join(dir, 'fork'));
   t.is(stateHash(forked), stateHash(await stateAtSeq(history, 22)));
-  t.deepEqual(tagsOf(forked), { app: { latest: forked.repos.values().next().value!.tags.get('v2')!, v2: forked.repos.values().next().value!.tags.get('v2')! } });
+  t.deepEqual(tagsOf(forked), {
+    app: { latest: forked.repos.values().next().value!.tags.get('v2')!, v2: forked.repos.values().next().value!.tags.get('v2')! },
+  });
   t.deepEqual((await verifyJournal(await openHistory(join(dir, 'fork')))).faults, []);
   // the fork holds the same events under the same sequence numbers
-  const strip = (e: { seq: number; type: string; v: number; time: number; data: unknown }) => ({ seq: e.seq, type: e.type, v: e.v, time: e.time, data: e.data });
+  const strip = (e: { seq: number; type: string; v: number; time: number; data: unknown }) => ({
+    seq: e.seq,
+    type: e.type,
+    v: e.v,
+    time: e.time,
+    data: e.data,
+  });
   t.deepEqual([...(await openHistory(join(dir, 'fork'))).read()].map(strip), [...history.read(1, 22)].map(strip));
 });
 
@@ -66,7 +74,7 @@ test('diff v1 -> v2: latest moved, v2 added, v1 removed; v2 -> end reverses it a
   t.true(diffStates(await at(10), await at(24)).same, 'the Rewound event at seq 24 brings back the state of seq 10');
 });
 
-test('compact: same final state in fewer events, without the deleted repository\'s blobs', async (t) => {
+test("compact: same final state in fewer events, without the deleted repository's blobs", async (t) => {
   const dir = await tempDir(t);
   const facts = await scenarioFacts(SCENARIO);
   const history = await openHistory(scenarioDir(SCENARIO));
@@ -112,5 +120,8 @@ test('verify finds a blob whose bytes no longer match its digest', async (t) => 
   bytes[0] = bytes[0]! ^ 1;
   await writeFile(store.path(digest), bytes);
   const report = await verifyJournal(await openHistory(dir));
-  t.deepEqual(report.faults.map((f) => f.kind), ['blob-digest']);
+  t.deepEqual(
+    report.faults.map((f) => f.kind),
+    ['blob-digest'],
+  );
 });

@@ -4,10 +4,10 @@ import test from 'ava';
 import { packr } from '../../src/journal/codec.ts';
 import type { RegistryState } from '../../src/domain/state.ts';
 import { cloneState } from '../../src/domain/state.ts';
-import { MARKS_PROJECTION } from '../../src/projections/marks-projection.ts';
-import { decodeRegistryState, encodeRegistryState, REGISTRY_PROJECTION } from '../../src/projections/registry-projection.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
-import { decodeCheckpointBody } from '../../src/replay/checkpoint-file.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
+import { decodeCheckpointBody } from '../../src/projections/checkpoint.ts';
+import { marksProjection } from '../../src/projections/marks-projection.ts';
+import { decodeRegistryState, encodeRegistryState, registryProjection } from '../../src/projections/registry-projection.ts';
 import { replayed, SCENARIO_NAMES, scenarioDir } from './rewind-support.ts';
 
 /** A scenario's final state with the image fields no scenario records set on its first images. */
@@ -15,7 +15,12 @@ async function richState(name: string): Promise<RegistryState> {
   const state = cloneState(await replayed(scenarioDir(name)));
   const images = [...state.repos.values()].flatMap((r) => [...r.images.values()]);
   if (images[0]) images[0].lastPulledAt = 1_767_225_700_000;
-  if (images[1]) Object.assign(images[1], { storageClass: 'ARCHIVE', storageClassChangedAt: 1_767_225_800_000, extra: { scan: { status: 'COMPLETE' } } });
+  if (images[1])
+    Object.assign(images[1], {
+      storageClass: 'ARCHIVE',
+      storageClassChangedAt: 1_767_225_800_000,
+      extra: { scan: { status: 'COMPLETE' } },
+    });
   return state;
 }
 
@@ -41,7 +46,7 @@ const versionOne = (s: RegistryState): unknown => ({
 for (const name of SCENARIO_NAMES) {
   test(`${name}: the version-2 form, packed and unpacked, decodes to the same state`, async (t) => {
     const state = await richState(name);
-    const back = decodeRegistryState(packr.unpack(packr.pack(encodeRegistryState(state))));
+    const back = decodeRegistryState(packr.unpack(packr.pack(encodeRegistryState(state))), registryProjection.version);
     t.is(back.seq, state.seq);
     // the state hash covers every field of every Map entry, and the manifest bytes by their sha256
     t.is(stateHash(back), stateHash(state));
@@ -52,8 +57,8 @@ for (const name of SCENARIO_NAMES) {
     const v1 = packr.pack([
       state.seq,
       [
-        [REGISTRY_PROJECTION.name, 1, versionOne(state)],
-        [MARKS_PROJECTION.name, MARKS_PROJECTION.version, [['m', 1]]],
+        [registryProjection.name, 1, versionOne(state)],
+        [marksProjection.name, marksProjection.version, [['m', 1]]],
       ],
     ]);
     const cp = decodeCheckpointBody(v1, 'v1');
@@ -79,6 +84,8 @@ test('each digest is stored once in the version-2 form, however many images, tag
 });
 
 test('a checkpoint of a registry projection version this build does not know is refused', (t) => {
-  const body = packr.pack([1, [[REGISTRY_PROJECTION.name, 99, {}]]]);
-  t.throws(() => decodeCheckpointBody(body, 'future.snap'), { message: /future\.snap: no registry projection of a version this build reads \(1, 2\)/ });
+  const body = packr.pack([1, [[registryProjection.name, 99, {}]]]);
+  t.throws(() => decodeCheckpointBody(body, 'future.snap'), {
+    message: /future\.snap: no registry projection of a version this build reads \(1, 2\)/,
+  });
 });

@@ -5,9 +5,9 @@ import test from 'ava';
 import fc from 'fast-check';
 import { startEmulator } from '../../src/index.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { stateAtSeq } from '../../src/replay/time-travel.ts';
-import { MEDIA, RegistryDriver } from '../../tools/registry-driver.ts';
+import { MEDIA, RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { tempDir } from './rewind-support.ts';
 
 const repo = fc.constantFrom('alpha', 'beta');

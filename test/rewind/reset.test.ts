@@ -1,11 +1,17 @@
 // Reset: push images, mark, then push, delete, retag and change ECR settings; reset to the
 // mark. skopeo pulls, DescribeImages and DescribeRepositories show exactly the marked state
 // at once, the journal records the rewind, and a full replay reproduces it.
-import { DescribeImagesCommand, DescribeRepositoriesCommand, ECRClient, PutImageTagMutabilityCommand, TagResourceCommand } from '@aws-sdk/client-ecr';
+import {
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  PutImageTagMutabilityCommand,
+  TagResourceCommand,
+} from '@aws-sdk/client-ecr';
 import test from 'ava';
 import { startEmulator, type Emulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
 import { replayed, tempDir } from './rewind-support.ts';
@@ -13,7 +19,12 @@ import { replayed, tempDir } from './rewind-support.ts';
 const clientTest = testRequiring(['skopeo']);
 
 const ecrClient = (emu: Emulator): ECRClient =>
-  new ECRClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  new ECRClient({
+    endpoint: emu.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 
 async function describe(ecr: ECRClient, repositoryName: string): Promise<Record<string, string[]>> {
   const out = await ecr.send(new DescribeImagesCommand({ repositoryName }));
@@ -28,7 +39,9 @@ clientTest('reset to a mark: skopeo and DescribeImages see exactly the marked st
   t.teardown(() => ecr.destroy());
   await using skopeo = await createSkopeo();
   const pull = async (ref: string): Promise<string | undefined> => {
-    const res = await skopeo.skopeo(['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${emu.registryHost}/${ref}`], { allowFailure: true });
+    const res = await skopeo.skopeo(['inspect', '--tls-verify=false', '--format', '{{.Digest}}', `docker://${emu.registryHost}/${ref}`], {
+      allowFailure: true,
+    });
     return res.code === 0 ? res.stdout.trim() : undefined;
   };
 
@@ -38,7 +51,15 @@ clientTest('reset to a mark: skopeo and DescribeImages see exactly the marked st
   await emu.mark('clean');
   const marked = stateHash(emu.engine.state);
   const describedAtMark = await describe(ecr, 'web');
-  t.deepEqual(describedAtMark, Object.fromEntries([[one.digest, ['one']], [two.digest, ['two']]].sort()));
+  t.deepEqual(
+    describedAtMark,
+    Object.fromEntries(
+      [
+        [one.digest, ['one']],
+        [two.digest, ['two']],
+      ].sort(),
+    ),
+  );
 
   // after the mark: a new image, a deleted one, a moved tag, changed ECR settings, a new repository
   const three = await r.pushImage('web', 'three', 'third\n');
@@ -59,12 +80,18 @@ clientTest('reset to a mark: skopeo and DescribeImages see exactly the marked st
   t.is(await pull('web:three'), undefined);
   t.deepEqual(await describe(ecr, 'web'), describedAtMark);
   const repos = (await ecr.send(new DescribeRepositoriesCommand({}))).repositories ?? [];
-  t.deepEqual(repos.map((x) => x.repositoryName), ['web']);
+  t.deepEqual(
+    repos.map((x) => x.repositoryName),
+    ['web'],
+  );
   t.is(repos[0]?.imageTagMutability, 'MUTABLE', 'ECR settings come back with the reset');
 
   const rewound = [...emu.events()].filter((e) => e.type === 'Rewound');
-  t.deepEqual(rewound.map((e) => e.data), [{ to: emu.engine.marks.get('clean'), mark: 'clean' }]);
-  await emu.engine.journal.flush();
+  t.deepEqual(
+    rewound.map((e) => e.data),
+    [{ to: emu.engine.marks.get('clean'), mark: 'clean' }],
+  );
+  await emu.engine.flush();
   t.is(stateHash(await replayed(dir)), stateHash(emu.engine.state), 'a replay of the whole journal reproduces the live state');
 });
 
@@ -72,10 +99,13 @@ test('POST /_rewind/reset accepts a mark name or a sequence number and refuses u
   await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false });
   const r = new RegistryDriver(emu.endpoint);
   await r.createRepository('aa');
-  const seq = emu.engine.journal.lastSeq;
+  const seq = emu.engine.lastSeq;
   await r.createRepository('bb');
   t.deepEqual(await r.admin('POST', '/reset', { to: seq }), { to: seq, mark: null, seq: seq + 2 });
-  t.deepEqual([...emu.engine.state.repos.values()].map((x) => x.name), ['aa']);
+  t.deepEqual(
+    [...emu.engine.state.repos.values()].map((x) => x.name),
+    ['aa'],
+  );
   const post = (body: unknown) => fetch(`${emu.endpoint}/_rewind/reset`, { method: 'POST', body: JSON.stringify(body) });
   t.is((await post({ to: 'nope' })).status, 404);
   t.is((await post({ to: 999 })).status, 404);

@@ -6,7 +6,20 @@ import { join } from 'node:path';
 import type { RegistryState } from '../../src/domain/state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { replayTo } from '../../src/replay/time-travel.ts';
-import { SCENARIO_ROOT, type ScenarioFacts } from '../../tools/record-scenarios.ts';
+import { fileURLToPath } from 'node:url';
+
+/** The recorded scenarios (tools/record-scenarios.ts writes them). */
+export const SCENARIO_ROOT = fileURLToPath(new URL('../../journal', import.meta.url));
+
+/** What a scenario's scenario.json says it holds. */
+export interface ScenarioFacts {
+  description: string;
+  /** repository -> tag -> digest, as the scenario leaves it */
+  tags: Record<string, Record<string, string>>;
+  marks: Record<string, number>;
+  lastSeq: number;
+  stateHash: string;
+}
 
 export const SCENARIO_NAMES = ['docker-image', 'multi-arch', 'signed-image', 'immutable-repository', 'rewound-history'] as const;
 

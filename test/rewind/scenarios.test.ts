@@ -2,10 +2,10 @@
 // verify cleanly, and serve their images again from a fork.
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
-import { RegistryDriver } from '../../tools/registry-driver.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { replayed, SCENARIO_NAMES, scenarioDir, scenarioFacts, tagsOf } from './rewind-support.ts';
 
 for (const name of SCENARIO_NAMES) {
@@ -25,8 +25,12 @@ test('scenario multi-arch: served from a fork, the index and both platform image
   const r = new RegistryDriver(emu.endpoint);
   const index = await r.getManifest('multi', '1.0');
   t.truthy(index);
-  const children = (JSON.parse(index!.bytes.toString()) as { manifests: { digest: string; platform: { architecture: string } }[] }).manifests;
-  t.deepEqual(children.map((c) => c.platform.architecture), ['amd64', 'arm64']);
+  const children = (JSON.parse(index!.bytes.toString()) as { manifests: { digest: string; platform: { architecture: string } }[] })
+    .manifests;
+  t.deepEqual(
+    children.map((c) => c.platform.architecture),
+    ['amd64', 'arm64'],
+  );
   for (const c of children) t.is((await r.getManifest('multi', c.digest))?.digest, c.digest);
 });
 
@@ -35,7 +39,10 @@ test('scenario signed-image: the signature is listed as a referrer of the image'
   const image = await new RegistryDriver(emu.endpoint).getManifest('signed', 'v1');
   const res = await fetch(`${emu.endpoint}/v2/signed/referrers/${image!.digest}`);
   const body = (await res.json()) as { manifests: { artifactType: string }[] };
-  t.deepEqual(body.manifests.map((m) => m.artifactType), ['application/vnd.dev.cosign.artifact.sig.v1+json']);
+  t.deepEqual(
+    body.manifests.map((m) => m.artifactType),
+    ['application/vnd.dev.cosign.artifact.sig.v1+json'],
+  );
 });
 
 test('scenario immutable-repository: a fork still refuses to overwrite v1', async (t) => {

@@ -6,17 +6,17 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
-import { readPackHeader, restorePack } from '../../src/replay/pack-reader.ts';
-import { ToolError } from '../../src/replay/tool-error.ts';
+import { SnapshotFileError } from '../../src/snapshot-file/errors.ts';
+import { readSnapshotHeader } from '../../src/snapshot-file/format.ts';
+import { restoreSnapshotFile } from '../../src/snapshot-file/restore.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
 import { SCENARIO_NAMES, scenarioDir, tempDir } from './rewind-support.ts';
 
 const clientTest = testRequiring(['skopeo']);
-
 
 for (const name of SCENARIO_NAMES) {
   clientTest(`snapshot of ${name}, restored on another folder: skopeo pulls every tag back with identical digests`, async (t) => {
@@ -26,12 +26,13 @@ for (const name of SCENARIO_NAMES) {
     let hash: string;
     {
       await using source = await startEmulator({ fork: scenarioDir(name), auth: 'none', logger: false });
-      for (const repo of source.engine.state.repos.values()) for (const [tag, digest] of repo.tags) tags.push({ repo: repo.name, tag, digest });
+      for (const repo of source.engine.state.repos.values())
+        for (const [tag, digest] of repo.tags) tags.push({ repo: repo.name, tag, digest });
       hash = stateHash(source.engine.state);
       await source.snapshot(file);
     }
     t.true(tags.length > 0);
-    t.is((await readPackHeader(file)).header.stateHash, hash);
+    t.is((await readSnapshotHeader(file)).header.stateHash, hash);
 
     await using emu = await startEmulator({ fromSnapshot: file, journal: join(dir, 'restored'), auth: 'none', logger: false });
     t.is(stateHash(emu.engine.state), hash);
@@ -48,7 +49,7 @@ for (const name of SCENARIO_NAMES) {
   });
 }
 
-test('a restored journal keeps working: new events continue after the snapshot\'s sequence number', async (t) => {
+test("a restored journal keeps working: new events continue after the snapshot's sequence number", async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'snap');
   {
@@ -58,7 +59,7 @@ test('a restored journal keeps working: new events continue after the snapshot\'
   const journal = join(dir, 'restored');
   {
     await using emu = await startEmulator({ fromSnapshot: file, journal, auth: 'none', logger: false });
-    const last = emu.engine.journal.lastSeq;
+    const last = emu.engine.lastSeq;
     await emu.mark('after-restore');
     t.is([...emu.events(last + 1)][0]?.seq, last + 1);
     await t.throwsAsync(emu.reset(1), { message: /is not in this journal/ }, 'history before the snapshot is not in this journal');
@@ -75,26 +76,26 @@ test('a snapshot file with one flipped byte or cut short is refused, and nothing
     await source.snapshot(file);
   }
   const good = await readFile(file);
-  const { offset, header } = await readPackHeader(file);
+  const { offset, header } = await readSnapshotHeader(file);
   const inBlobs = offset + header.checkpoint.length + 10;
   const flipped = Buffer.from(good);
   flipped[inBlobs] = flipped[inBlobs]! ^ 0x01;
   await writeFile(join(dir, 'flipped'), flipped);
-  const e1 = await t.throwsAsync(restorePack(join(dir, 'flipped'), join(dir, 'r1')), { instanceOf: ToolError });
+  const e1 = await t.throwsAsync(restoreSnapshotFile(join(dir, 'flipped'), join(dir, 'r1')), { instanceOf: SnapshotFileError });
   t.is(e1?.kind, 'corrupt');
   t.regex(e1!.message, /does not match its digest/);
 
   await writeFile(join(dir, 'short'), good.subarray(0, good.length - 100));
-  const e2 = await t.throwsAsync(restorePack(join(dir, 'short'), join(dir, 'r2')), { instanceOf: ToolError });
+  const e2 = await t.throwsAsync(restoreSnapshotFile(join(dir, 'short'), join(dir, 'r2')), { instanceOf: SnapshotFileError });
   t.regex(e2!.message, /truncated or padded/);
 
   const header2 = Buffer.from(good);
   header2[30] = header2[30]! ^ 0x20;
   await writeFile(join(dir, 'header'), header2);
-  await t.throwsAsync(restorePack(join(dir, 'header'), join(dir, 'r3')), { message: /header checksum mismatch/ });
+  await t.throwsAsync(restoreSnapshotFile(join(dir, 'header'), join(dir, 'r3')), { message: /header checksum mismatch/ });
 
   await writeFile(join(dir, 'junk'), 'not a snapshot at all');
-  await t.throwsAsync(restorePack(join(dir, 'junk'), join(dir, 'r4')), { message: /not an ecr-rewind snapshot file/ });
+  await t.throwsAsync(restoreSnapshotFile(join(dir, 'junk'), join(dir, 'r4')), { message: /not an ecr-rewind snapshot file/ });
 
   t.deepEqual((await readdir(dir)).sort(), ['flipped', 'header', 'junk', 'short', 'snap'], 'no partly restored folder remains');
   // a start from a file with a bad header or checkpoint is refused at once (blobs are checked

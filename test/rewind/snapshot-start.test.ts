@@ -13,11 +13,11 @@ import { pino } from 'pino';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
 import type { RegistryState } from '../../src/domain/state.ts';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/replay/canonical-state.ts';
+import { stateHash } from '../../src/projections/canonical-state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
-import { adoptPack } from '../../src/replay/pack-adopt.ts';
-import { indexPack, packsDir } from '../../src/replay/pack-index.ts';
-import { readPackHeader } from '../../src/replay/pack-reader.ts';
+import { adoptSnapshotFile } from '../../src/snapshot-file/adopt.ts';
+import { indexPack, packsDir } from '../../src/snapshot-file/packs.ts';
+import { readSnapshotHeader } from '../../src/snapshot-file/format.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
@@ -31,7 +31,11 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
-const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 /** A snapshot file of a recorded scenario, and the state it holds. */
 async function scenarioSnapshot(dir: string, name: string): Promise<{ file: string; state: RegistryState }> {
@@ -96,7 +100,7 @@ clientTest('skopeo copies an image from a server started from a snapshot a momen
 test('a blob whose bytes in the pack are corrupt is refused and never written to the blob store; the rest is served', async (t) => {
   const dir = await tempDir(t);
   const { file, state } = await scenarioSnapshot(dir, 'signed-image');
-  const { header, offset, size } = await readPackHeader(file);
+  const { header, offset, size } = await readSnapshotHeader(file);
   const index = indexPack(file, header, offset, size);
   const victim = [...index.blobs].sort((a, b) => b.size - a.size)[0]!;
   const bytes = await readFile(file);
@@ -105,7 +109,10 @@ test('a blob whose bytes in the pack are corrupt is refused and never written to
   await writeFile(bad, bytes);
 
   const logged: string[] = [];
-  const logger = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => (logged.push(String(chunk)), done()) }));
+  const logger = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => {
+    logged.push(String(chunk));
+    done();
+  } }));
   const journal = join(dir, 'started');
   await using emu = await startEmulator({ fromSnapshot: bad, journal, auth: 'none', logger });
   const repo = [...state.repos.values()].find((r) => r.blobs.has(victim.digest))!;
@@ -119,10 +126,17 @@ test('a blob whose bytes in the pack are corrupt is refused and never written to
   await emu.blobsSettled();
   const store = new BlobStore(journal, { durable: false });
   t.false(await exists(store.path(victim.digest)), 'the wrong bytes never reach the blob store');
-  t.true(logged.some((l) => l.includes(victim.digest) && l.includes('.pack')), 'the error names the blob and the pack');
+  t.true(
+    logged.some((l) => l.includes(victim.digest) && l.includes('.pack')),
+    'the error names the blob and the pack',
+  );
   t.is((await readdir(packsDir(journal))).filter((n) => n.endsWith('.pack')).length, 1, 'the pack is kept');
   const { wrong } = await pullEverything(emu.endpoint, emu.engine.state);
-  t.deepEqual(wrong.filter((w) => !w.endsWith(victim.digest)), [], 'every other blob is served right');
+  t.deepEqual(
+    wrong.filter((w) => !w.endsWith(victim.digest)),
+    [],
+    'every other blob is served right',
+  );
   t.true(wrong.some((w) => w.endsWith(victim.digest)));
 });
 
@@ -132,7 +146,7 @@ test('a start that stopped mid-extraction resumes at the next start: leftovers a
   const journal = join(dir, 'started');
   // what a start from the snapshot leaves when it dies right after listening:
   // the pack in packs/, one blob already extracted, one half-written temporary file
-  const { index } = await adoptPack(file, journal, { fsync: false });
+  const { index } = await adoptSnapshotFile(file, journal, { fsync: false });
   const [first, second] = index.blobs;
   const bytes = await readFile(file);
   const store = new BlobStore(journal, { durable: false });
@@ -153,7 +167,7 @@ test('an offline tool settles a folder that still holds a pack: verify extracts 
   const dir = await tempDir(t);
   const { file } = await scenarioSnapshot(dir, 'docker-image');
   const journal = join(dir, 'adopted');
-  await adoptPack(file, journal, { fsync: false });
+  await adoptSnapshotFile(file, journal, { fsync: false });
   t.deepEqual((await verifyJournal(await openHistory(journal))).faults, []);
   t.deepEqual(await readdir(packsDir(journal)), []);
 });

@@ -22,7 +22,11 @@ function median(xs: number[]): number {
 async function call(emu: Emulator, op: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`${emu.endpoint}/`, {
     method: 'POST',
-    headers: { 'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}`, 'content-type': 'application/x-amz-json-1.1', authorization: AUTH },
+    headers: {
+      'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${op}`,
+      'content-type': 'application/x-amz-json-1.1',
+      authorization: AUTH,
+    },
     body: JSON.stringify(body),
   });
   const json = (await res.json()) as Record<string, unknown>;
@@ -44,7 +48,13 @@ async function rate(n: number, concurrency: number, make: (i: number) => Promise
 
 async function uploadBlob(emu: Emulator, repositoryName: string, bytes: Buffer): Promise<string> {
   const { uploadId } = (await call(emu, 'InitiateLayerUpload', { repositoryName })) as { uploadId: string };
-  await call(emu, 'UploadLayerPart', { repositoryName, uploadId, partFirstByte: 0, partLastByte: bytes.length - 1, layerPartBlob: bytes.toString('base64') });
+  await call(emu, 'UploadLayerPart', {
+    repositoryName,
+    uploadId,
+    partFirstByte: 0,
+    partLastByte: bytes.length - 1,
+    layerPartBlob: bytes.toString('base64'),
+  });
   const digest = sha256(bytes);
   await call(emu, 'CompleteLayerUpload', { repositoryName, uploadId, layerDigests: [digest] });
   return digest;
@@ -70,7 +80,9 @@ export async function run(args: string[]): Promise<void> {
     for (const concurrency of [1, 16]) {
       const creates: number[] = [];
       for (let r = 0; r < rounds; r++)
-        creates.push(await rate(perRound, concurrency, (i) => call(emu, 'CreateRepository', { repositoryName: `bench/c${concurrency}/r${r}/${i}` })));
+        creates.push(
+          await rate(perRound, concurrency, (i) => call(emu, 'CreateRepository', { repositoryName: `bench/c${concurrency}/r${r}/${i}` })),
+        );
       rows.push([`CreateRepository (concurrency ${concurrency})`, `${median(creates).toFixed(0)} req/s`]);
     }
 
@@ -93,14 +105,20 @@ export async function run(args: string[]): Promise<void> {
     // A repository of exactly 1,000 images for DescribeImages.
     await call(emu, 'CreateRepository', { repositoryName: 'bench/thousand' });
     const cfg = { digest: await uploadBlob(emu, 'bench/thousand', configBytes), size: configBytes.length };
-    await rate(1000, 16, async (i) => call(emu, 'PutImage', { repositoryName: 'bench/thousand', imageManifest: manifest(cfg, String(i)), imageTag: `v${i}` }));
+    await rate(1000, 16, async (i) =>
+      call(emu, 'PutImage', { repositoryName: 'bench/thousand', imageManifest: manifest(cfg, String(i)), imageTag: `v${i}` }),
+    );
 
     const pageAll = async (maxResults: number): Promise<number> => {
       const t0 = performance.now();
       let nextToken: string | undefined;
       let count = 0;
       do {
-        const page = (await call(emu, 'DescribeImages', { repositoryName: 'bench/thousand', maxResults, ...(nextToken ? { nextToken } : {}) })) as {
+        const page = (await call(emu, 'DescribeImages', {
+          repositoryName: 'bench/thousand',
+          maxResults,
+          ...(nextToken ? { nextToken } : {}),
+        })) as {
           imageDetails: unknown[];
           nextToken?: string;
         };
@@ -127,7 +145,10 @@ export async function run(args: string[]): Promise<void> {
     for (let r = 0; r < rounds; r++)
       gets.push(
         await rate(perRound, 16, (i) =>
-          call(emu, 'BatchGetImage', { repositoryName: 'bench/thousand', imageIds: [{ imageTag: `v${i % 1000}` }, { imageTag: `v${(i * 7) % 1000}` }] }),
+          call(emu, 'BatchGetImage', {
+            repositoryName: 'bench/thousand',
+            imageIds: [{ imageTag: `v${i % 1000}` }, { imageTag: `v${(i * 7) % 1000}` }],
+          }),
         ),
       );
     rows.push(['BatchGetImage, 2 images (concurrency 16)', `${median(gets).toFixed(0)} req/s`]);

@@ -23,7 +23,7 @@ import { Agent, request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { startReferenceRegistry } from '../../test/support/clients/reference-registry.ts';
+import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 
 const MiB = 1024 * 1024;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,7 +86,8 @@ function call(
 }
 
 function expect(a: Answer, status: number, what: string): Answer {
-  if (a.status !== status) throw new Error(`${what}: expected ${status}, got ${a.status}${a.body ? `: ${a.body.toString().slice(0, 200)}` : ''}`);
+  if (a.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${a.status}${a.body ? `: ${a.body.toString().slice(0, 200)}` : ''}`);
   return a;
 }
 
@@ -115,7 +116,14 @@ async function pushBlob(target: Target, repo: string, bytes: Buffer): Promise<st
   const post = expect(await call(target, 'POST', `/v2/${repo}/blobs/uploads/`, undefined, {}, true), 202, 'POST upload');
   const location = String(post.headers.location);
   const patch = expect(
-    await call(target, 'PATCH', location, bytes, { 'content-type': 'application/octet-stream', 'content-range': `0-${bytes.length - 1}` }, true),
+    await call(
+      target,
+      'PATCH',
+      location,
+      bytes,
+      { 'content-type': 'application/octet-stream', 'content-range': `0-${bytes.length - 1}` },
+      true,
+    ),
     202,
     'PATCH',
   );
@@ -151,13 +159,16 @@ async function pullLarge(target: Target, digests: string[]): Promise<{ secs: num
       (share) =>
         new Promise<number>((resolve, reject) => {
           const args = ['--silent', '--show-error', '--fail'];
-          for (const d of share) args.push('-o', '/dev/null', '-w', '%{size_download}\\n', new URL(`/v2/bench/large/blobs/${d}`, target.url).href);
+          for (const d of share)
+            args.push('-o', '/dev/null', '-w', '%{size_download}\\n', new URL(`/v2/bench/large/blobs/${d}`, target.url).href);
           const child = spawn(curl, args, { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
           child.stdout.on('data', (c: Buffer) => (out += c.toString()));
           child.once('error', reject);
           child.once('exit', (code) =>
-            code === 0 ? resolve(out.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0)) : reject(new Error(`curl exited with ${code}`)),
+            code === 0
+              ? resolve(out.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0))
+              : reject(new Error(`curl exited with ${code}`)),
           );
         }),
     ),
@@ -242,7 +253,11 @@ async function round(target: Target, sizes: Sizes, r: number): Promise<{ rate: F
   });
   spent('manifestGet', sizes.gets);
   const headSecs = await pool(sizes.gets, 16, async (i) => {
-    expect(await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD manifest');
+    expect(
+      await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept),
+      200,
+      'HEAD manifest',
+    );
   });
 
   spent('manifestHead', sizes.gets);
@@ -418,7 +433,9 @@ export async function run(args: string[]): Promise<void> {
     ['manifest HEAD (16 conc.)', 'manifestHead', 'req/s', 5],
     ['tags/list, 10,000 tags', 'tagsList', 'ms', 5],
   ];
-  console.log(`rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster); large pulls by ${largePullClient}`);
+  console.log(
+    `rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster); large pulls by ${largePullClient}`,
+  );
   console.log('| workload | ecr-rewind | docker-registry | ratio | target | server CPU ms/unit (ours / theirs) |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [label, key, unit, target] of rows) {

@@ -27,8 +27,8 @@ import { startEmulator } from '../../src/emulator.ts';
 import { Engine } from '../../src/engine/engine.ts';
 import { Journal } from '../../src/journal/index.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
-import { restorePack } from '../../src/replay/pack-reader.ts';
-import { preparePack, writePack } from '../../src/replay/pack-writer.ts';
+import { restoreSnapshotFile } from '../../src/snapshot-file/restore.ts';
+import { prepareSnapshotFile, writeSnapshotFile } from '../../src/snapshot-file/write.ts';
 import { replay } from '../../src/replay/replay.ts';
 import { steppingClock } from '../../src/support/clock.ts';
 
@@ -58,7 +58,11 @@ async function writeBlob(store: BlobStore, bytes: Buffer): Promise<void> {
 /** A journal folder with `images` images in repository bench/app, blobs on disk, through the engine. */
 export async function buildRegistry(dir: string, images: number, after?: (engine: Engine) => Promise<void>): Promise<void> {
   const journal = await Journal.open(dir, { fsync: 'never' });
-  const engine = new Engine(journal, steppingClock(Date.parse('2026-01-01T00:00:00Z')), { state: emptyState(), marks: new Map(), atMarks: new Map() });
+  const engine = new Engine(journal, steppingClock(Date.parse('2026-01-01T00:00:00Z')), {
+    state: emptyState(),
+    marks: new Map(),
+    atMarks: new Map(),
+  });
   const store = new BlobStore(dir, { durable: false });
   await engine.execute({ type: 'CreateRepository', scope, repository: 'bench/app', settings: {} });
   await writeBlob(store, LAYER);
@@ -67,11 +71,22 @@ export async function buildRegistry(dir: string, images: number, after?: (engine
   for (let i = 0; i < images; i++) {
     const { config, manifest } = imageOf(i);
     await writeBlob(store, config);
-    pending.push(engine.execute({ type: 'PushBlob', scope, repository: 'bench/app', uploadId: `u${i}`, digest: sha(config), size: config.length }));
+    pending.push(
+      engine.execute({ type: 'PushBlob', scope, repository: 'bench/app', uploadId: `u${i}`, digest: sha(config), size: config.length }),
+    );
     const parsed = parseManifest(manifest, 'application/vnd.oci.image.manifest.v1+json');
     if (!parsed.ok) throw new Error(parsed.message);
     pending.push(
-      engine.execute({ type: 'PutManifest', scope, repository: 'bench/app', digest: sha(manifest), bytes: manifest, manifest: parsed.manifest, tag: `build-${i}`, face: 'oci' }),
+      engine.execute({
+        type: 'PutManifest',
+        scope,
+        repository: 'bench/app',
+        digest: sha(manifest),
+        bytes: manifest,
+        manifest: parsed.manifest,
+        tag: `build-${i}`,
+        via: 'oci',
+      }),
     );
   }
   await Promise.all(pending);
@@ -102,7 +117,8 @@ async function benchReset(root: string, rounds: number): Promise<number> {
     const res = await fetch(`${emu.endpoint}/_rewind/reset`, { method: 'POST', body: JSON.stringify({ to: 'base' }) });
     await res.json();
     times.push(ms(t0));
-    if (emu.engine.state.repos.get('000000000000:us-east-1:bench/app')?.images.size !== 1000) throw new Error('reset did not restore 1000 images');
+    if (emu.engine.state.repos.get('000000000000:us-east-1:bench/app')?.images.size !== 1000)
+      throw new Error('reset did not restore 1000 images');
   }
   return median(times);
 }
@@ -114,7 +130,7 @@ interface StartFigures {
   fromSnapshotDurable: number;
   /** from the start until every blob is extracted and the pack deleted */
   settled: number;
-  /** restorePack (every blob hashed and written, as `ecr-rewind restore`) + start -> first request */
+  /** restoreSnapshotFile (every blob hashed and written, as `ecr-rewind restore`) + start -> first request */
   restoreAndStart: number;
   /** start of an already restored folder -> first request */
   start: number;
@@ -127,12 +143,18 @@ async function benchStart(root: string, rounds: number): Promise<StartFigures> {
   const history = await openHistory(dir);
   const { state, marks } = replay(history.source);
   const file = join(root, 'start.snapshot');
-  await writePack(file, await preparePack({ state, marks }, dir));
+  await writeSnapshotFile(file, await prepareSnapshotFile({ state, marks }, dir));
   const firstRequest = async (endpoint: string): Promise<void> => {
     const res = await fetch(`${endpoint}/v2/bench/app/tags/list?n=10`);
     if (res.status !== 200 || ((await res.json()) as { tags: string[] }).tags.length !== 10) throw new Error('tags/list failed');
   };
-  const figures = { fromSnapshot: [] as number[], fromSnapshotDurable: [] as number[], settled: [] as number[], full: [] as number[], warm: [] as number[] };
+  const figures = {
+    fromSnapshot: [] as number[],
+    fromSnapshotDurable: [] as number[],
+    settled: [] as number[],
+    full: [] as number[],
+    warm: [] as number[],
+  };
   // The set-up above wrote ~10,000 blob files: let the kernel write them back before timing,
   // and time every start from a snapshot before the full restores, which write as many again.
   flushPageCache();
@@ -155,7 +177,7 @@ async function benchStart(root: string, rounds: number): Promise<StartFigures> {
     const target = join(root, `restore-${r}`);
     let t0 = performance.now();
     {
-      await restorePack(file, target, { fsync: false });
+      await restoreSnapshotFile(file, target, { fsync: false });
       await using emu = await startEmulator({ journal: target, auth: 'none', fsync: 'never', logger: false });
       await firstRequest(emu.endpoint);
       figures.full.push(ms(t0));
@@ -198,13 +220,26 @@ async function benchReplay(root: string, events: number, rounds: number): Promis
 export async function buildReplay(dir: string, events: number): Promise<void> {
   const journal = await Journal.open(dir, { fsync: 'never' });
   const ref = { ...scope, repository: 'bench/replay' };
-  const batch: DomainEvent[] = [ev.RepositoryCreated({ ...ref, imageTagMutability: 'MUTABLE', imageTagMutabilityExclusionFilters: [], scanOnPush: false, encryptionType: 'AES256', kmsKey: null, resourceTags: [], cause: 'api' })];
+  const batch: DomainEvent[] = [
+    ev.RepositoryCreated({
+      ...ref,
+      imageTagMutability: 'MUTABLE',
+      imageTagMutabilityExclusionFilters: [],
+      scanOnPush: false,
+      encryptionType: 'AES256',
+      kmsKey: null,
+      resourceTags: [],
+      cause: 'api',
+    }),
+  ];
   const { manifest } = imageOf(0);
   const digest = sha(manifest);
   const appended: Promise<unknown>[] = [];
   let n = 0;
   const flush = (): void => {
-    appended.push(journal.append(batch.map((e) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: 1_767_225_600_000 + n, data: e.data }))));
+    appended.push(
+      journal.append(batch.map((e) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: 1_767_225_600_000 + n, data: e.data }))),
+    );
     n += batch.length;
     batch.length = 0;
   };
@@ -216,7 +251,20 @@ export async function buildReplay(dir: string, events: number): Promise<void> {
     batch.push(ev.ChunkAppended({ uploadId, offset: 0, length: 1024, part: 0 }));
     batch.push(ev.UploadCompleted({ uploadId, digest: blob, size: 1024 }));
     if (i % 10 === 0)
-      batch.push(ev.ManifestPut({ ...ref, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', bytes: manifest, size: 2048, blobs: [blob], manifests: [], subject: null, artifactType: null, configMediaType: null }));
+      batch.push(
+        ev.ManifestPut({
+          ...ref,
+          digest,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          bytes: manifest,
+          size: 2048,
+          blobs: [blob],
+          manifests: [],
+          subject: null,
+          artifactType: null,
+          configMediaType: null,
+        }),
+      );
     batch.push(ev.TagPut({ ...ref, tag: `build-${i % 1000}`, digest, previous: null }));
     if (batch.length >= 1000) flush();
   }
@@ -246,8 +294,8 @@ async function benchSnapshot(root: string, gib: number, rounds: number): Promise
       const file = join(root, `blobs-${r}.snapshot`);
       flushPageCache();
       const t0 = performance.now();
-      const pack = await preparePack({ state, marks: new Map() }, dir);
-      await writePack(file, pack, undefined, { fsync });
+      const pack = await prepareSnapshotFile({ state, marks: new Map() }, dir);
+      await writeSnapshotFile(file, pack, undefined, { fsync });
       rates.push(pack.size / 1e6 / (ms(t0) / 1000));
       await rm(file, { force: true });
     }
@@ -277,15 +325,21 @@ export async function run(args: string[]): Promise<void> {
     const reset = await benchReset(root, quick ? 3 : 9);
     console.log(`reset to a mark with 1,000 images (HTTP POST /_rewind/reset): ${reset.toFixed(1)} ms   (target < 50 ms)`);
     const start = await benchStart(root, quick ? 1 : 3);
-    console.log(`start from a snapshot of 10,000 images (${(start.bytes / 1e6).toFixed(1)} MB file) to first request served (GET /v2/<repo>/tags/list):`);
-    console.log(`  startEmulator({ fromSnapshot }), blobs extracted in the background:      ${start.fromSnapshot.toFixed(0)} ms   (target < 200 ms)`);
+    console.log(
+      `start from a snapshot of 10,000 images (${(start.bytes / 1e6).toFixed(1)} MB file) to first request served (GET /v2/<repo>/tags/list):`,
+    );
+    console.log(
+      `  startEmulator({ fromSnapshot }), blobs extracted in the background:      ${start.fromSnapshot.toFixed(0)} ms   (target < 200 ms)`,
+    );
     console.log(`  the same with fsync 'always':                                            ${start.fromSnapshotDurable.toFixed(0)} ms`);
     console.log(`    (every blob verified and extracted, pack deleted, after:              ${start.settled.toFixed(0)} ms)`);
     console.log(`  full restore (every blob hashed, 10,001 files written, no fsync) + start: ${start.restoreAndStart.toFixed(0)} ms`);
     console.log(`  start of an already restored folder (checkpoint load):                   ${start.start.toFixed(0)} ms`);
     const events = quick ? 200_000 : 1_000_000;
     const rate = await benchReplay(root, events, quick ? 1 : 3);
-    console.log(`replay of ${events.toLocaleString('en-US')} events (CRC-checked, folded by evolve): ${Math.round(rate).toLocaleString('en-US')} events/s   (target >= 500,000)`);
+    console.log(
+      `replay of ${events.toLocaleString('en-US')} events (CRC-checked, folded by evolve): ${Math.round(rate).toLocaleString('en-US')} events/s   (target >= 500,000)`,
+    );
     const gib = quick ? 0.25 : 1;
     const snap = await benchSnapshot(root, gib, quick ? 1 : 3);
     console.log(`snapshot of ${gib} GiB of blobs, fsynced before rename: ${Math.round(snap.synced)} MB/s   (target >= 500 MB/s)`);

@@ -7,9 +7,12 @@
  * matching prefix wins, as in ECR.
  */
 import type { DecideContext } from '../commands.ts';
+import { findRepository, repositoryNotFound } from '../decision.ts';
+import { domainError, type DomainError } from '../errors.ts';
 import { repositoryCreated, type DomainEvent } from '../events.ts';
+import { isRepositoryName } from '../names.ts';
 import { scopeKey, type RegistryScope } from '../scope.ts';
-import type { RegistryState } from '../state.ts';
+import type { RegistryState, Repository } from '../state.ts';
 import { settingsEvents } from './settings-event-factories.ts';
 import type { StoredTemplate } from './settings-state.ts';
 
@@ -22,12 +25,7 @@ export function templateMatches(prefix: string, name: string): boolean {
 }
 
 /** The template that applies to `name` for `appliedFor`, if any. */
-export function templateFor(
-  state: RegistryState,
-  scope: RegistryScope,
-  name: string,
-  appliedFor: string,
-): StoredTemplate | undefined {
+export function templateFor(state: RegistryState, scope: RegistryScope, name: string, appliedFor: string): StoredTemplate | undefined {
   const templates = state.registries.get(scopeKey(scope))?.templates;
   if (!templates) return undefined;
   let best: StoredTemplate | undefined;
@@ -40,19 +38,30 @@ export function templateFor(
 }
 
 /** The events a push to missing `name` causes (RepositoryCreated first), or undefined when no template applies. */
-export function createOnPush(
-  state: RegistryState,
-  scope: RegistryScope,
-  name: string,
-  ctx: DecideContext,
-): DomainEvent[] | undefined {
-  void ctx;
+function createOnPush(state: RegistryState, scope: RegistryScope, name: string): DomainEvent[] | undefined {
   const t = templateFor(state, scope, name, 'CREATE_ON_PUSH');
   if (!t) return undefined;
   const ref = { account: scope.account, region: scope.region, repository: name };
-  const events: DomainEvent[] = [
-    repositoryCreated(ref, { ...t, scanOnPush: false }, 'push'),
-  ];
+  const events: DomainEvent[] = [repositoryCreated(ref, { ...t, scanOnPush: false }, 'push')];
   if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ policyText: t.repositoryPolicy, ...ref }));
   return events;
+}
+
+/** Where a push writes: an existing repository, or one a template creates (its events come first). */
+export interface PushTarget {
+  repo: Repository | undefined;
+  created: DomainEvent[];
+}
+
+/**
+ * The repository a push writes to: existing, or created on push by a
+ * repository creation template (then its RepositoryCreated comes first).
+ */
+export function pushTarget(state: RegistryState, scope: RegistryScope, name: string, _ctx: DecideContext): PushTarget | DomainError {
+  const repo = findRepository(state, scope, name);
+  if (repo) return { repo, created: [] };
+  if (!isRepositoryName(name)) return domainError('InvalidName', `invalid repository name '${name}'`);
+  const created = createOnPush(state, scope, name);
+  if (!created) return repositoryNotFound(scope, name);
+  return { repo: undefined, created };
 }

@@ -49,7 +49,9 @@ export const settingsEvents = {
   ImageTagMutabilityPut: (d: D<'ImageTagMutabilityPut'>): EventOf<'ImageTagMutabilityPut'> => ({
     type: 'ImageTagMutabilityPut',
     data: {
-      account: d.account, region: d.region, repository: d.repository,
+      account: d.account,
+      region: d.region,
+      repository: d.repository,
       imageTagMutability: d.imageTagMutability,
       imageTagMutabilityExclusionFilters: filters(d.imageTagMutabilityExclusionFilters),
     },
@@ -94,9 +96,7 @@ export const settingsEvents = {
     type: 'PullTimeUpdateExclusionRegistered',
     data: { account: d.account, region: d.region, principalArn: d.principalArn },
   }),
-  PullTimeUpdateExclusionDeregistered: (
-    d: D<'PullTimeUpdateExclusionDeregistered'>,
-  ): EventOf<'PullTimeUpdateExclusionDeregistered'> => ({
+  PullTimeUpdateExclusionDeregistered: (d: D<'PullTimeUpdateExclusionDeregistered'>): EventOf<'PullTimeUpdateExclusionDeregistered'> => ({
     type: 'PullTimeUpdateExclusionDeregistered',
     data: { account: d.account, region: d.region, principalArn: d.principalArn },
   }),

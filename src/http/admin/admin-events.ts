@@ -7,8 +7,7 @@
 import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type { RecordedEvent } from '../../domain/events.ts';
-import { pageEvents, type EventFilter } from '../../replay/event-filter.ts';
-import { eventJson } from '../../replay/event-summary.ts';
+import { eventJson, pageEvents, type EventFilter } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
 
 const MAX_PAGE = 10_000;
@@ -31,7 +30,7 @@ export function addEventRoutes(router: Router, deps: FaceDeps): void {
     const types = one(q.type)?.split(',').filter(Boolean);
     const repository = one(q.repository);
     const filter: EventFilter = { from, ...(types ? { types } : {}), ...(repository ? { repository } : {}) };
-    const source = (a: number, b: number) => engine.journal.read(a, b) as Iterable<RecordedEvent>;
+    const source = (a: number, b: number) => engine.events(a, b);
 
     if (one(q.follow) === '1' || one(q.follow) === 'true') {
       const out = new PassThrough();
@@ -71,6 +70,6 @@ export function addEventRoutes(router: Router, deps: FaceDeps): void {
     const limit = Math.min(wholeNumber('limit', one(q.limit), 1000), MAX_PAGE);
     const page = pageEvents(source, { ...filter, limit });
     ctx.type = 'application/json';
-    ctx.body = `{"events":[${page.events.map(eventJson).join(',')}],"next":${page.next ?? 'null'},"lastSeq":${engine.journal.lastSeq}}`;
+    ctx.body = `{"events":[${page.events.map(eventJson).join(',')}],"next":${page.next ?? 'null'},"lastSeq":${engine.lastSeq}}`;
   });
 }

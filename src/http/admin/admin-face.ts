@@ -6,9 +6,9 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
-import { ToolError } from '../../replay/tool-error.ts';
+import { errorKind } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
-import { BodyError, readJsonBody } from '../read-json-body.ts';
+import { BodyError, readJsonBody } from '../request-body.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
 import { addStateRoutes } from './admin-state.ts';
 
@@ -22,12 +22,16 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     try {
       await next();
     } catch (err) {
+      const kind = errorKind(err);
       if (err instanceof DomainFailure) {
         ctx.status = err.error.code === 'ReadOnly' ? 409 : err.error.code === 'PositionNotFound' ? 404 : 400;
         ctx.body = { error: err.error.code, message: err.error.message };
-      } else if (err instanceof ToolError) {
-        ctx.status = err.kind === 'not-found' ? 404 : err.kind === 'usage' ? 400 : 500;
-        ctx.body = { error: err.kind === 'not-found' ? 'NotFound' : err.kind === 'usage' ? 'BadRequest' : 'Corrupt', message: err.message };
+      } else if (kind !== undefined) {
+        ctx.status = kind === 'not-found' ? 404 : kind === 'usage' ? 400 : 500;
+        ctx.body = {
+          error: kind === 'not-found' ? 'NotFound' : kind === 'usage' ? 'BadRequest' : 'Corrupt',
+          message: (err as Error).message,
+        };
       } else if (err instanceof QueryError) {
         ctx.status = 400;
         ctx.body = { error: 'BadRequest', message: err.message };
@@ -46,7 +50,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     const s = engine.state;
     ctx.body = {
       status: engine.readOnly === undefined ? 'ok' : 'read-only',
-      journal: { dir: engine.journal.dir, lastSeq: engine.journal.lastSeq, fsync: deps.config.fsync },
+      journal: { dir: engine.journalDir, lastSeq: engine.lastSeq, fsync: deps.config.fsync },
       state: { seq: s.seq, repositories: s.repos.size, uploads: s.uploads.size, blobs: s.blobs.size },
       clock: new Date(deps.clock.now()).toISOString(),
     };
@@ -69,27 +73,20 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/reset', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { to?: unknown };
-    let to: number | undefined;
-    let mark: string | null = null;
-    if (typeof body.to === 'number') to = body.to;
-    else if (typeof body.to === 'string' && /^\d+$/.test(body.to)) to = Number(body.to);
-    else if (typeof body.to === 'string') {
-      mark = body.to;
-      to = engine.marks.get(body.to);
-      if (to === undefined) {
-        ctx.status = 404;
-        ctx.body = { error: 'MarkNotFound', message: `no mark named '${body.to}'` };
-        return;
-      }
-    }
-    if (to === undefined) {
+    const body = (await readJsonBody(ctx.req, LIMIT)) as { to?: unknown } | null;
+    const to = body?.to;
+    if (typeof to !== 'number' && (typeof to !== 'string' || to === '')) {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message: 'to must be a mark name or a sequence number' };
       return;
     }
-    const events = await engine.rewind(to, mark);
-    ctx.body = { to, mark, seq: events[0]?.seq ?? engine.journal.lastSeq };
+    const events = await engine.reset(to);
+    const rewound = events[0];
+    ctx.body = {
+      to: rewound?.type === 'Rewound' ? rewound.data.to : to,
+      mark: rewound?.type === 'Rewound' ? rewound.data.mark : null,
+      seq: rewound?.seq ?? engine.lastSeq,
+    };
   });
 
   router.post('/clock', async (ctx) => {

@@ -1,16 +1,12 @@
 /**
  * GET /_rewind/state?at=<seq|mark|ISO time>: the registry as it was then (or
  * now, without `at`), as replay/state-view.ts shows it. GET /_rewind/snapshot:
- * a snapshot file of the live state (replay/pack-format.ts), for a harness on
+ * a snapshot file of the live state (snapshot-file/format.ts), for a harness on
  * another machine to start from (`--from-snapshot`).
  */
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
-import { liveHistory } from '../../replay/journal-history.ts';
-import { preparePack } from '../../replay/pack-writer.ts';
-import { resolvePosition } from '../../replay/positions.ts';
-import { viewState } from '../../replay/state-view.ts';
-import { stateAtSeq } from '../../replay/time-travel.ts';
+import { resolvePosition, stateAtSeq, viewState } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
 
 export function addStateRoutes(router: Router, deps: FaceDeps): void {
@@ -21,14 +17,14 @@ export function addStateRoutes(router: Router, deps: FaceDeps): void {
       ctx.body = viewState(engine.state);
       return;
     }
-    const history = liveHistory(engine.journal);
+    const history = engine.history();
     const pos = resolvePosition(at, history, engine.marks);
-    const state = pos.seq === engine.journal.lastSeq ? engine.state : await stateAtSeq(history, pos.seq);
+    const state = pos.seq === engine.lastSeq ? engine.state : stateAtSeq(history, pos.seq);
     ctx.body = { at: pos.label, ...viewState(state) };
   });
 
   router.get('/snapshot', async (ctx) => {
-    const pack = await preparePack({ state: engine.state, marks: engine.marks }, deps.config.journal, { live: true, store: deps.blobs });
+    const pack = await deps.snapshots.prepare();
     ctx.status = 200;
     ctx.type = 'application/octet-stream';
     ctx.length = pack.size;

@@ -52,6 +52,7 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   InvalidParameter: 'InvalidParameterException',
   UploadNotFound: 'UploadNotFoundException',
   UploadOffsetMismatch: 'InvalidLayerPartException',
+  UploadLengthMismatch: 'InvalidLayerPartException',
   UploadEmpty: 'EmptyUploadException',
   LayerPartTooSmall: 'LayerPartTooSmallException',
   DigestMismatch: 'InvalidLayerException',

@@ -9,12 +9,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import { KeyedMutex } from '../../support/mutex.ts';
+import { DomainFailure } from '../../domain/errors.ts';
 import type { FaceDeps } from '../face-deps.ts';
-import { BodyError, readJsonBody } from '../read-json-body.ts';
+import { BodyError, readJsonBody } from '../request-body.ts';
 import { createPullConversions } from '../pull-conversions.ts';
 import { createPullRecorder } from '../pull-recorder.ts';
-import { createTokenSigner, type TokenSigner } from '../token-auth.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
 import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
@@ -35,11 +34,10 @@ function answerError(ctx: Context, err: EcrError): void {
   ctx.body = JSON.stringify({ __type: err.type, message: err.message, ...err.fields });
 }
 
-export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenSigner(deps.config)): Middleware {
-  const uploads = new KeyedMutex();
+export function createEcrFace(deps: FaceDeps): Middleware {
+  const { signer } = deps;
   const recordPull = createPullRecorder(deps.engine, deps.clock, deps.log);
   const conversions = createPullConversions(deps);
-
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
     ctx.set('x-amzn-RequestId', randomUUID());
@@ -52,7 +50,10 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
         body = await readJsonBody(ctx.req, BODY_LIMIT);
       } catch (err) {
         if (err instanceof BodyError)
-          throw new EcrError('SerializationException', err.kind === 'too-large' ? err.message : 'Start of structure or map found where not expected.');
+          throw new EcrError(
+            'SerializationException',
+            err.kind === 'too-large' ? err.message : 'Start of structure or map found where not expected.',
+          );
         throw err;
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body))
@@ -65,15 +66,15 @@ export function createEcrFace(deps: FaceDeps, signer: TokenSigner = createTokenS
       const violations = inputViolations(name, body);
       if (violations.length > 0) throw modelValidationError(name, violations);
       const input = parseInput(operation.input, body);
-      const call: Call = { deps, caller, signer, uploads, recordPull, conversions };
+      const call: Call = { deps, caller, signer, recordPull, conversions };
       const result = await operation.handle(input as never, call);
       ctx.status = 200;
       ctx.type = CONTENT_TYPE;
       ctx.body = JSON.stringify(result);
     } catch (err) {
       if (err instanceof EcrError) return answerError(ctx, err);
-      if (err instanceof InvalidNextToken)
-        return answerError(ctx, new EcrError('InvalidParameterException', err.message));
+      if (err instanceof DomainFailure) return answerError(ctx, EcrError.fromDomain(err.error));
+      if (err instanceof InvalidNextToken) return answerError(ctx, new EcrError('InvalidParameterException', err.message));
       deps.log.error({ err, target }, 'ECR request failed');
       answerError(ctx, new EcrError('ServerException', 'An internal error occurred in ecr-rewind'));
     }

@@ -72,8 +72,7 @@ export async function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSign
     if (err instanceof BlobCorruptError) return err;
     throw err;
   });
-  if (!at || at instanceof BlobCorruptError)
-    return deny(500, 'InternalError', at ? at.message : `the bytes of ${ticket.d} are missing`);
+  if (!at || at instanceof BlobCorruptError) return deny(500, 'InternalError', at ? at.message : `the bytes of ${ticket.d} are missing`);
   ctx.respond = false;
   await sendBlob(ctx.res, at, 0, size - 1);
 }

@@ -2,7 +2,7 @@
  * One ECR operation: a zod schema of its input (AWS's model constraints) and
  * a handler from the validated input to the wire form of the SDK's response.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { Command } from '../../domain/commands.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
@@ -11,7 +11,6 @@ import type { FaceDeps } from '../face-deps.ts';
 import type { PullConversions } from '../pull-conversions.ts';
 import type { PullRecorder } from '../pull-recorder.ts';
 import type { TokenSigner } from '../token-auth.ts';
-import type { KeyedMutex } from '../../support/mutex.ts';
 import { EcrError } from './ecr-errors.ts';
 import type { Caller } from './sigv4-scope.ts';
 
@@ -19,8 +18,6 @@ export interface Call {
   readonly deps: FaceDeps;
   readonly caller: Caller;
   readonly signer: TokenSigner;
-  /** Serializes the parts of one layer upload. */
-  readonly uploads: KeyedMutex;
   /** Pull bookkeeping (lastRecordedPullTime), off the request path. */
   readonly recordPull: PullRecorder;
   /** Manifests converted on pull (BatchGetImage's acceptedMediaTypes). */
@@ -32,10 +29,7 @@ export interface Operation<O> {
   handle(input: never, call: Call): Promise<O> | O;
 }
 
-export function op<S extends z.ZodType, O>(
-  input: S,
-  handle: (input: z.output<S>, call: Call) => Promise<O> | O,
-): Operation<O> {
+export function op<S extends z.ZodType, O>(input: S, handle: (input: z.output<S>, call: Call) => Promise<O> | O): Operation<O> {
   return { input, handle: handle as (input: never, call: Call) => Promise<O> | O };
 }
 
@@ -46,12 +40,20 @@ export const scopeOf = (call: Call, registryId?: string): RegistryScope => ({
 });
 
 /** Runs a command through the engine, turning a domain refusal into the ECR error. */
-export async function execute(call: Call, command: Command, fields: Record<string, unknown> = {}): Promise<RecordedEvent[]> {
+export function execute(call: Call, command: Command, fields: Record<string, unknown> = {}): Promise<RecordedEvent[]> {
+  return withFields(fields, () => call.deps.engine.execute(command));
+}
+
+/** A domain refusal as the ECR error, with the members AWS puts beside its message (registryId, uploadId, ...). */
+export const withFieldsError = (err: unknown, fields: Record<string, unknown>): unknown =>
+  err instanceof DomainFailure ? EcrError.fromDomain(err.error, fields) : err;
+
+/** Runs `work`, answering a domain refusal with the ECR error carrying `fields`. */
+export async function withFields<T>(fields: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
   try {
-    return await call.deps.engine.execute(command);
+    return await work();
   } catch (err) {
-    if (err instanceof DomainFailure) throw EcrError.fromDomain(err.error, fields);
-    throw err;
+    throw withFieldsError(err, fields);
   }
 }
 

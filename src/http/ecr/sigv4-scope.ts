@@ -19,8 +19,7 @@ export interface Caller {
 const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
 export function callerOf(authorization: string | undefined, defaultAccount: string): Caller {
-  if (!authorization)
-    throw new EcrError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+  if (!authorization) throw new EcrError('MissingAuthenticationTokenException', 'Missing Authentication Token');
   if (!authorization.startsWith('AWS4-HMAC-SHA256 '))
     throw new EcrError('IncompleteSignatureException', `Authorization header requires 'AWS4-HMAC-SHA256' signing`);
   const m = CREDENTIAL.exec(authorization);

@@ -12,6 +12,3 @@ export type Wire<T> = T extends Date
       : T extends object
         ? { [K in keyof T]: Wire<T[K]> }
         : T;
-
-/** Epoch milliseconds -> awsJson timestamp (epoch seconds). */
-export const epochSeconds = (ms: number): number => ms / 1000;

@@ -9,13 +9,13 @@ import type { FaceDeps } from '../face-deps.ts';
 import type { OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
 import { parseRange } from './ranges.ts';
-import { requireRepo } from './repo-lookup.ts';
+import { getRepository } from '../../queries/repository.ts';
 
 export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
   const { engine } = deps;
 
   router.get('/*name/blobs/:digest', async (ctx) => {
-    const repo = requireRepo(engine.state, ctx);
+    const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const digest = ctx.params.digest ?? '';
     let size = repo.blobs.get(digest);
     // A manifest is content too: distribution serves it through the blob route.
@@ -34,7 +34,8 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
       if (err instanceof BlobCorruptError) throw new OciError(500, 'BLOB_UNKNOWN', err.message, { digest });
       throw err;
     }
-    if (!manifest && !at) throw new OciError(500, 'BLOB_UNKNOWN', `blob ${digest} is known to the registry but its bytes are missing`, { digest });
+    if (!manifest && !at)
+      throw new OciError(500, 'BLOB_UNKNOWN', `blob ${digest} is known to the registry but its bytes are missing`, { digest });
     const range = parseRange(ctx.get('range') || undefined, size);
     if (range === 'unsatisfiable') {
       ctx.set('Content-Range', `bytes */${size}`);

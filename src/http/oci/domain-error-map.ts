@@ -15,6 +15,7 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   InvalidParameter: { status: 400, code: 'UNSUPPORTED' },
   UploadNotFound: { status: 404, code: 'BLOB_UPLOAD_UNKNOWN' },
   UploadOffsetMismatch: { status: 416, code: 'BLOB_UPLOAD_INVALID' },
+  UploadLengthMismatch: { status: 400, code: 'SIZE_INVALID' },
   UploadEmpty: { status: 400, code: 'BLOB_UPLOAD_INVALID' },
   LayerPartTooSmall: { status: 400, code: 'BLOB_UPLOAD_INVALID' },
   DigestMismatch: { status: 400, code: 'DIGEST_INVALID' },

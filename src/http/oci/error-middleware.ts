@@ -7,7 +7,7 @@
 import type { Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { Logger } from '../../support/logger.ts';
-import { BodyError } from '../read-json-body.ts';
+import { BodyError } from '../request-body.ts';
 import { ociErrorOf } from './domain-error-map.ts';
 import { OciError, ociErrorBody } from './oci-error.ts';
 

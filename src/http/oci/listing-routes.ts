@@ -2,7 +2,7 @@
  * Read-only listings: end-8a/b tags, GET /v2/_catalog, end-12 referrers.
  * Pages are linked with `Link: <...?n=N&last=L>; rel="next"`.
  */
-import { findRepository } from '../../domain/decide.ts';
+import { findRepository } from '../../queries/repository.ts';
 import { MEDIA_TYPES } from '../../domain/manifest.ts';
 import { listRepositories } from '../../queries/oci-catalog.ts';
 import type { Page, PageRequest } from '../../queries/oci-page.ts';
@@ -11,7 +11,7 @@ import { listTags } from '../../queries/oci-tags.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { OciContext, OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
-import { requireRepo } from './repo-lookup.ts';
+import { getRepository } from '../../queries/repository.ts';
 
 const single = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
 
@@ -45,7 +45,7 @@ export function registerListingRoutes(router: OciRouter, deps: FaceDeps): void {
   });
 
   router.get('/*name/tags/list', (ctx) => {
-    const repo = requireRepo(engine.state, ctx);
+    const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const req = pageRequest(ctx);
     const result = listTags(repo, engine.state.seq, req);
     linkNext(ctx, `/v2/${repo.name}/tags/list`, result, req.n ?? result.items.length);

@@ -8,14 +8,14 @@ import { DomainFailure } from '../../domain/errors.ts';
 import { parseManifest } from '../../domain/manifest.ts';
 import { digestAlgorithm, isTag } from '../../domain/names.ts';
 import type { FaceDeps } from '../face-deps.ts';
-import { BodyError, readBody } from '../read-json-body.ts';
+import { BodyError, readBody } from '../request-body.ts';
 import { negotiate } from './content-negotiation.ts';
 import { repoPath, type OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
+import type { Image } from '../../domain/state.ts';
 import { createPullConversions } from '../pull-conversions.ts';
 import { createPullRecorder } from '../pull-recorder.ts';
-import type { Image } from '../../domain/state.ts';
-import { requireRepo } from './repo-lookup.ts';
+import { getRepository } from '../../queries/repository.ts';
 import { parseReference } from './validate-params.ts';
 
 /** The largest manifest accepted (ECR and distribution both stop at 4 MiB). */
@@ -27,7 +27,7 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
   const conversions = createPullConversions(deps);
 
   router.get('/*name/manifests/:reference', async (ctx) => {
-    const repo = requireRepo(engine.state, ctx);
+    const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const reference = ctx.params.reference ?? '';
     const ref = parseReference(reference);
     const digest = ref.digest ?? repo.tags.get(ref.tag) ?? '';
@@ -89,7 +89,7 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
           bytes,
           manifest: parsed.manifest,
           tag,
-          face: 'oci',
+          via: 'oci',
         });
       } catch (err) {
         if (err instanceof DomainFailure && err.error.code === 'ImageTagAlreadyExists')

@@ -8,9 +8,9 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preferCommand, runClient } from './commands.ts';
-import type { ClientRunOptions, RunResult } from './commands.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { preferCommand, runClient } from '../../../src/testkit/commands.ts';
+import type { ClientRunOptions, RunResult } from '../../../src/testkit/commands.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 export interface AwsCliOptions {
   /** e.g. `http://127.0.0.1:4566` */
@@ -56,22 +56,18 @@ export async function createAwsCli(options: AwsCliOptions): Promise<AwsCli> {
   };
   const command = awsCommand();
   const aws = (args: readonly string[], runOptions: ClientRunOptions = {}): Promise<RunResult> =>
-    runClient(
-      command,
-      [...args, '--endpoint-url', options.endpointUrl, '--region', region, '--output', 'json'],
-      {
-        ...runOptions,
-        // Session tokens, profiles and endpoint overrides from the outer environment must not leak in.
-        env: {
-          AWS_SESSION_TOKEN: undefined,
-          AWS_PROFILE: undefined,
-          AWS_ENDPOINT_URL: undefined,
-          AWS_ENDPOINT_URL_ECR: undefined,
-          ...env,
-          ...runOptions.env,
-        },
+    runClient(command, [...args, '--endpoint-url', options.endpointUrl, '--region', region, '--output', 'json'], {
+      ...runOptions,
+      // Session tokens, profiles and endpoint overrides from the outer environment must not leak in.
+      env: {
+        AWS_SESSION_TOKEN: undefined,
+        AWS_PROFILE: undefined,
+        AWS_ENDPOINT_URL: undefined,
+        AWS_ENDPOINT_URL_ECR: undefined,
+        ...env,
+        ...runOptions.env,
       },
-    );
+    });
   const dispose = (): Promise<void> => removeDir(home);
   return {
     aws,

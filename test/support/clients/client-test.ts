@@ -5,7 +5,7 @@
 
 import test from 'ava';
 import type { ExecutionContext, Implementation } from 'ava';
-import { missingCommands } from './commands.ts';
+import { missingCommands } from '../../../src/testkit/commands.ts';
 
 export const inCi = process.env.CI === 'true' || process.env.CI === '1';
 

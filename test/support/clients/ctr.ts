@@ -13,11 +13,11 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preferCommand, runClient } from './commands.ts';
-import type { ClientRunOptions, RunResult } from './commands.ts';
-import { startDaemon, waitUntilReady } from './daemon.ts';
+import { preferCommand, runClient } from '../../../src/testkit/commands.ts';
+import type { ClientRunOptions, RunResult } from '../../../src/testkit/commands.ts';
+import { startDaemon, waitUntilReady } from '../../../src/testkit/daemon.ts';
 import type { Credentials } from './skopeo.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 export interface Containerd {
   /** Runs `ctr --address <socket> -n <namespace> ...args`. */
@@ -87,8 +87,7 @@ export async function startContainerd(options: { namespace?: string; startTimeou
     throw error;
   }
 
-  const userArgs = (creds: Credentials | undefined): string[] =>
-    creds ? ['--user', `${creds.username}:${creds.password}`] : [];
+  const userArgs = (creds: Credentials | undefined): string[] => (creds ? ['--user', `${creds.username}:${creds.password}`] : []);
   return {
     ctr,
     importArchive: (archive, baseName, runOptions = {}) =>
@@ -100,7 +99,16 @@ export async function startContainerd(options: { namespace?: string; startTimeou
     pull(ref, runOptions = {}) {
       const { creds, allPlatforms, ...rest } = runOptions;
       return ctr(
-        ['images', 'pull', '--plain-http', '--snapshotter', 'native', ...(allPlatforms ? ['--all-platforms'] : []), ...userArgs(creds), ref],
+        [
+          'images',
+          'pull',
+          '--plain-http',
+          '--snapshotter',
+          'native',
+          ...(allPlatforms ? ['--all-platforms'] : []),
+          ...userArgs(creds),
+          ref,
+        ],
         rest,
       );
     },

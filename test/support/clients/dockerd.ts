@@ -20,10 +20,10 @@
 import { request } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preferCommand, runClient } from './commands.ts';
-import type { ClientRunOptions, RunResult } from './commands.ts';
-import { isAlive, startDaemon, waitUntilReady } from './daemon.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { preferCommand, runClient } from '../../../src/testkit/commands.ts';
+import type { ClientRunOptions, RunResult } from '../../../src/testkit/commands.ts';
+import { isAlive, startDaemon, waitUntilReady } from '../../../src/testkit/daemon.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 export interface DockerdOptions {
   /** `host:port` (or CIDR) entries dockerd may talk plain HTTP to. Default: 127.0.0.0/8. */
@@ -81,10 +81,14 @@ export async function startDockerd(options: DockerdOptions = {}): Promise<Docker
   await Promise.all([dataRoot, execRoot, configDir].map((d) => mkdir(d, { recursive: true })));
   const insecure = options.insecureRegistries ?? ['127.0.0.0/8'];
   const args = [
-    '--data-root', dataRoot,
-    '--exec-root', execRoot,
-    '--pidfile', path.join(dir, 'dockerd.pid'),
-    '-H', `unix://${socket}`,
+    '--data-root',
+    dataRoot,
+    '--exec-root',
+    execRoot,
+    '--pidfile',
+    path.join(dir, 'dockerd.pid'),
+    '-H',
+    `unix://${socket}`,
     '--storage-driver=vfs',
     '--iptables=false',
     '--ip6tables=false',

@@ -157,9 +157,7 @@ async function writeImageBlobs(
   const { platform, seed } = options;
   const contents =
     typeof options.layers === 'number'
-      ? Array.from({ length: options.layers }, (_, i) =>
-          seededBytes(`${seed}/${platformName(platform)}/layer-${i}`, options.layerSize),
-        )
+      ? Array.from({ length: options.layers }, (_, i) => seededBytes(`${seed}/${platformName(platform)}/layer-${i}`, options.layerSize))
       : options.layers;
   const layers: Descriptor[] = [];
   const diffIds: string[] = [];

@@ -16,10 +16,10 @@
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preferCommand, runClient } from './commands.ts';
-import type { ClientRunOptions, RunResult } from './commands.ts';
+import { preferCommand, runClient } from '../../../src/testkit/commands.ts';
+import type { ClientRunOptions, RunResult } from '../../../src/testkit/commands.ts';
 import type { Credentials } from './skopeo.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 export interface Podman {
   /** Runs podman with this harness's storage flags and config. */
@@ -43,10 +43,7 @@ export async function createPodman(): Promise<Podman> {
   const tmp = path.join(dir, 'tmp');
   const policy = path.join(dir, 'policy.json');
   await Promise.all([root, runroot, tmp].map((d) => mkdir(d, { recursive: true })));
-  await writeFile(
-    path.join(dir, 'storage.conf'),
-    `[storage]\ndriver = "vfs"\nrunroot = "${runroot}"\ngraphroot = "${root}"\n`,
-  );
+  await writeFile(path.join(dir, 'storage.conf'), `[storage]\ndriver = "vfs"\nrunroot = "${runroot}"\ngraphroot = "${root}"\n`);
   await writeFile(
     path.join(dir, 'containers.conf'),
     `[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "none"\ntmp_dir = "${tmp}"\nvolume_path = "${path.join(dir, 'volumes')}"\n`,
@@ -63,13 +60,11 @@ export async function createPodman(): Promise<Podman> {
     REGISTRY_AUTH_FILE: path.join(dir, 'auth.json'),
   };
   const podman = (args: readonly string[], options: ClientRunOptions = {}): Promise<RunResult> =>
-    runClient(
-      command,
-      ['--root', root, '--runroot', runroot, '--storage-driver', 'vfs', '--tmpdir', tmp, ...args],
-      { ...options, env: { ...env, ...options.env } },
-    );
-  const credsArgs = (creds: Credentials | undefined): string[] =>
-    creds ? ['--creds', `${creds.username}:${creds.password}`] : [];
+    runClient(command, ['--root', root, '--runroot', runroot, '--storage-driver', 'vfs', '--tmpdir', tmp, ...args], {
+      ...options,
+      env: { ...env, ...options.env },
+    });
+  const credsArgs = (creds: Credentials | undefined): string[] => (creds ? ['--creds', `${creds.username}:${creds.password}`] : []);
 
   let contexts = 0;
   const dispose = (): Promise<void> => removeDir(dir);
@@ -94,8 +89,16 @@ export async function createPodman(): Promise<Podman> {
       const digestFile = path.join(dir, `push-${Date.now()}-${Math.random().toString(16).slice(2)}.digest`);
       await podman(
         [
-          'push', '--quiet', '--tls-verify=false', '--signature-policy', policy,
-          '--digestfile', digestFile, ...(format ? ['--format', format] : []), ...credsArgs(creds), ref,
+          'push',
+          '--quiet',
+          '--tls-verify=false',
+          '--signature-policy',
+          policy,
+          '--digestfile',
+          digestFile,
+          ...(format ? ['--format', format] : []),
+          ...credsArgs(creds),
+          ref,
         ],
         runOptions,
       );

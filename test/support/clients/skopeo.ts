@@ -9,9 +9,9 @@
 
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { preferCommand, runClient } from './commands.ts';
-import type { ClientRunOptions, RunResult } from './commands.ts';
-import { makeTempDir, removeDir } from './temp-dir.ts';
+import { preferCommand, runClient } from '../../../src/testkit/commands.ts';
+import type { ClientRunOptions, RunResult } from '../../../src/testkit/commands.ts';
+import { makeTempDir, removeDir } from '../../../src/testkit/temp-dir.ts';
 
 /** `user:password` for a registry that wants HTTP Basic credentials. */
 export type Credentials = { username: string; password: string };
@@ -51,8 +51,7 @@ export interface SkopeoInspect {
   Os: string;
 }
 
-const credsArg = (flag: string, creds: Credentials | undefined): string[] =>
-  creds ? [flag, `${creds.username}:${creds.password}`] : [];
+const credsArg = (flag: string, creds: Credentials | undefined): string[] => (creds ? [flag, `${creds.username}:${creds.password}`] : []);
 
 const isRegistry = (ref: string): boolean => ref.startsWith('docker://');
 

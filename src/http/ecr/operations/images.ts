@@ -4,16 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { repositoryNotFound } from '../../../domain/decide.ts';
 import { isIndexMediaType, parseManifest } from '../../../domain/manifest.ts';
-import { conversionFor, PULLABLE_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES } from '../../../manifest-conversion/convert.ts';
-import { defaultPlatformChild } from '../../../queries/platform-child.ts';
 import { ECR_TAG_PATTERN, isDigest, isEcrApiTag, isSha256Digest } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
 import type { Image, Repository } from '../../../domain/state.ts';
+import { conversionFor, PULLABLE_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES } from '../../../manifest-conversion/convert.ts';
+import { defaultPlatformChild } from '../../../queries/platform-child.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
-import { findRepo } from '../../../queries/ecr-repositories.ts';
+import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
@@ -33,12 +32,6 @@ interface Failure {
   failureReason: string;
 }
 
-function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
-  const repo = findRepo(call.deps.engine.state, scope, name);
-  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
-  return repo;
-}
-
 const cleanId = (id: ImageId): ImageId => ({
   ...(id.imageDigest !== undefined ? { imageDigest: id.imageDigest } : {}),
   ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}),
@@ -50,7 +43,8 @@ function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   if (id.imageDigest === undefined && id.imageTag === undefined)
     return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
   if (id.imageDigest !== undefined && !isDigest(id.imageDigest)) return fail('InvalidImageDigest', 'Invalid image digest');
-  if (id.imageTag !== undefined && (id.imageTag.length === 0 || id.imageTag.length > 300)) return fail('InvalidImageTag', 'Invalid image tag');
+  if (id.imageTag !== undefined && (id.imageTag.length === 0 || id.imageTag.length > 300))
+    return fail('InvalidImageTag', 'Invalid image tag');
   const byTag = id.imageTag === undefined ? undefined : repo.tags.get(id.imageTag);
   if (id.imageTag !== undefined && byTag === undefined) return fail('ImageNotFound', 'Requested image not found');
   if (id.imageDigest !== undefined) {
@@ -140,7 +134,7 @@ export const imageOperations = {
         bytes,
         manifest: parsed.manifest,
         tag: i.imageTag ?? null,
-        face: 'ecr',
+        via: 'ecr',
       });
       return {
         image: {
@@ -163,7 +157,7 @@ export const imageOperations = {
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       // BatchGetImage API reference: the valid values of acceptedMediaTypes are manifest media types
       const unknown = i.acceptedMediaTypes?.find((t) => !PULLABLE_MEDIA_TYPES.includes(t));
       if (unknown !== undefined)
@@ -183,7 +177,7 @@ export const imageOperations = {
           continue;
         }
         const byTag = id.imageDigest === undefined && id.imageTag !== undefined;
-        const served = i.acceptedMediaTypes ? await servedFormat(call, repo, image, i.acceptedMediaTypes, byTag ? id.imageTag! : undefined) : image;
+        const served = i.acceptedMediaTypes ? await servedFormat(call, repo, image, i.acceptedMediaTypes, byTag ? id.imageTag : undefined) : image;
         call.recordPull(scope, i.repositoryName, image);
         images.push({
           registryId: scope.account,
@@ -197,44 +191,41 @@ export const imageOperations = {
     },
   ),
 
-  BatchDeleteImage: op(
-    z.object({ registryId, repositoryName, imageIds: z.array(imageId) }),
-    async (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      repoOrThrow(call, scope, i.repositoryName);
-      const imageIds: ImageId[] = [];
-      const failures: Failure[] = [];
-      for (const id of i.imageIds) {
-        // Each deletion sees the state the previous ones left.
-        const repo = repoOrThrow(call, scope, i.repositoryName);
-        const r = resolve(repo, id);
-        if ('failureCode' in r) {
-          failures.push(r);
-          continue;
-        }
-        const tags = tagsByDigest(repo).get(r.digest) ?? [];
-        const deletesImage = id.imageDigest !== undefined || tags.length <= 1;
-        const parents = deletesImage ? indexesReferencing(repo, r.digest) : [];
-        if (parents.length > 0) {
-          failures.push({
-            imageId: cleanId(id),
-            failureCode: 'ImageReferencedByManifestList',
-            failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
-          });
-          continue;
-        }
-        if (id.imageDigest === undefined && id.imageTag !== undefined) {
-          await execute(call, { type: 'DeleteTag', scope, repository: i.repositoryName, tag: id.imageTag, deleteImageIfUntagged: true });
-          imageIds.push({ imageDigest: r.digest, imageTag: id.imageTag });
-        } else {
-          await execute(call, { type: 'DeleteImage', scope, repository: i.repositoryName, digest: r.digest });
-          if (tags.length === 0) imageIds.push({ imageDigest: r.digest });
-          for (const tag of tags) imageIds.push({ imageDigest: r.digest, imageTag: tag });
-        }
+  BatchDeleteImage: op(z.object({ registryId, repositoryName, imageIds: z.array(imageId) }), async (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    getRepository(call.deps.engine.state, scope, i.repositoryName);
+    const imageIds: ImageId[] = [];
+    const failures: Failure[] = [];
+    for (const id of i.imageIds) {
+      // Each deletion sees the state the previous ones left.
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
+      const r = resolve(repo, id);
+      if ('failureCode' in r) {
+        failures.push(r);
+        continue;
       }
-      return { imageIds, failures };
-    },
-  ),
+      const tags = tagsByDigest(repo).get(r.digest) ?? [];
+      const deletesImage = id.imageDigest !== undefined || tags.length <= 1;
+      const parents = deletesImage ? indexesReferencing(repo, r.digest) : [];
+      if (parents.length > 0) {
+        failures.push({
+          imageId: cleanId(id),
+          failureCode: 'ImageReferencedByManifestList',
+          failureReason: `Requested image referenced by manifest list: [${parents.join(', ')}]`,
+        });
+        continue;
+      }
+      if (id.imageDigest === undefined && id.imageTag !== undefined) {
+        await execute(call, { type: 'DeleteTag', scope, repository: i.repositoryName, tag: id.imageTag, deleteImageIfUntagged: true });
+        imageIds.push({ imageDigest: r.digest, imageTag: id.imageTag });
+      } else {
+        await execute(call, { type: 'DeleteImage', scope, repository: i.repositoryName, digest: r.digest });
+        if (tags.length === 0) imageIds.push({ imageDigest: r.digest });
+        for (const tag of tags) imageIds.push({ imageDigest: r.digest, imageTag: tag });
+      }
+    }
+    return { imageIds, failures };
+  }),
 
   DescribeImages: op(
     z.object({
@@ -243,11 +234,13 @@ export const imageOperations = {
       imageIds: z.array(imageId).optional(),
       nextToken,
       maxResults: maxResults(1000),
-      filter: z.object({ tagStatus: tagStatus.optional(), imageStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional() }).optional(),
+      filter: z
+        .object({ tagStatus: tagStatus.optional(), imageStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional() })
+        .optional(),
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       if (i.imageIds) {
         if (i.nextToken !== undefined || i.maxResults !== undefined)
           throw invalidParameter('maxResults and nextToken cannot be used together with imageIds');
@@ -286,7 +279,7 @@ export const imageOperations = {
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const status = i.filter?.tagStatus ?? 'ANY';
       const page = paginate(listImageIds(repo, status), { ...i, defaultMax: 100, query: `list:${status}` });
       return { imageIds: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
@@ -309,7 +302,7 @@ export const imageOperations = {
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const types = i.filter?.artifactTypes;
       const status = i.filter?.artifactStatus ?? 'ANY';
       const referrers = (repo.referrers.get(i.subjectId.imageDigest) ?? [])
@@ -337,13 +330,19 @@ export const imageOperations = {
     z.object({ registryId, repositoryName, imageId, targetStorageClass: z.enum(['STANDARD', 'ARCHIVE']) }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
-      const repo = repoOrThrow(call, scope, i.repositoryName);
+      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const r = resolve(repo, i.imageId);
       if ('failureCode' in r) {
         if (r.failureCode === 'ImageNotFound') throw imageNotFound(scope, i.repositoryName, i.imageId);
         throw invalidParameter(`Invalid parameter at 'imageId' failed to satisfy constraint: '${r.failureReason}'`);
       }
-      await execute(call, { type: 'UpdateImageStorageClass', scope, repository: i.repositoryName, digest: r.digest, storageClass: i.targetStorageClass });
+      await execute(call, {
+        type: 'UpdateImageStorageClass',
+        scope,
+        repository: i.repositoryName,
+        digest: r.digest,
+        storageClass: i.targetStorageClass,
+      });
       return {
         registryId: scope.account,
         repositoryName: i.repositoryName,

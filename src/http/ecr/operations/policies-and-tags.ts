@@ -3,26 +3,19 @@
  * TagResource / UntagResource / ListTagsForResource.
  */
 import { z } from 'zod';
-import { repositoryNotFound } from '../../../domain/decide.ts';
 import { scopeKey, type RegistryScope } from '../../../domain/scope.ts';
-import type { Repository } from '../../../domain/state.ts';
-import { findRepo, parseRepositoryArn } from '../../../queries/ecr-repositories.ts';
+import { parseRepositoryArn } from '../../../queries/ecr-repositories.ts';
+import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { policyText, registryId, repositoryName, resourceTag } from '../shapes.ts';
-
-function repoOrThrow(call: Call, scope: RegistryScope, name: string): Repository {
-  const repo = findRepo(call.deps.engine.state, scope, name);
-  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
-  return repo;
-}
 
 /** The repository an ARN names (TagResource & co. take ARNs, not names). */
 function repoOfArn(call: Call, arn: string): { scope: RegistryScope; name: string } {
   const parsed = parseRepositoryArn(arn);
   if (!parsed) throw invalidParameter(`Invalid parameter at 'resourceArn' failed to satisfy constraint: 'Invalid ARN'`);
   const scope = { account: parsed.account, region: parsed.region };
-  repoOrThrow(call, scope, parsed.name);
+  getRepository(call.deps.engine.state, scope, parsed.name);
   return { scope, name: parsed.name };
 }
 
@@ -38,25 +31,22 @@ const registryPolicyNotFound = (scope: RegistryScope) =>
 const resourceArn = z.string();
 
 export const policyAndTagOperations = {
-  SetRepositoryPolicy: op(
-    z.object({ registryId, repositoryName, policyText, force: z.boolean().optional() }),
-    async (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      await execute(call, { type: 'SetRepositoryPolicy', scope, repository: i.repositoryName, policyText: i.policyText });
-      return { registryId: scope.account, repositoryName: i.repositoryName, policyText: i.policyText };
-    },
-  ),
+  SetRepositoryPolicy: op(z.object({ registryId, repositoryName, policyText, force: z.boolean().optional() }), async (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    await execute(call, { type: 'SetRepositoryPolicy', scope, repository: i.repositoryName, policyText: i.policyText });
+    return { registryId: scope.account, repositoryName: i.repositoryName, policyText: i.policyText };
+  }),
 
   GetRepositoryPolicy: op(z.object({ registryId, repositoryName }), (i, call) => {
     const scope = scopeOf(call, i.registryId);
-    const text = repoOrThrow(call, scope, i.repositoryName).settings.policyText;
+    const text = getRepository(call.deps.engine.state, scope, i.repositoryName).settings.policyText;
     if (text === undefined) throw repositoryPolicyNotFound(scope, i.repositoryName);
     return { registryId: scope.account, repositoryName: i.repositoryName, policyText: text };
   }),
 
   DeleteRepositoryPolicy: op(z.object({ registryId, repositoryName }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
-    const text = repoOrThrow(call, scope, i.repositoryName).settings.policyText;
+    const text = getRepository(call.deps.engine.state, scope, i.repositoryName).settings.policyText;
     await execute(call, { type: 'DeleteRepositoryPolicy', scope, repository: i.repositoryName });
     return { registryId: scope.account, repositoryName: i.repositoryName, ...(text !== undefined ? { policyText: text } : {}) };
   }),
@@ -95,6 +85,6 @@ export const policyAndTagOperations = {
 
   ListTagsForResource: op(z.object({ resourceArn }), (i, call) => {
     const { scope, name } = repoOfArn(call, i.resourceArn);
-    return { tags: repoOrThrow(call, scope, name).settings.resourceTags.map((t) => ({ Key: t.Key, Value: t.Value })) };
+    return { tags: getRepository(call.deps.engine.state, scope, name).settings.resourceTags.map((t) => ({ Key: t.Key, Value: t.Value })) };
   }),
 };

@@ -10,25 +10,31 @@ import type { RegistrySettings } from '../../../domain/settings/settings-state.t
 import { matchesTagFilter } from '../../../domain/tag-filter.ts';
 import { scopeKey, type RegistryScope } from '../../../domain/scope.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
-import { findRepo, repositoryArn } from '../../../queries/ecr-repositories.ts';
+import { repositoryArn } from '../../../queries/ecr-repositories.ts';
+import { findRepository } from '../../../queries/repository.ts';
 import { TOKEN_TTL_MS } from '../../token-auth.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+import { epochSeconds } from '../../../support/time.ts';
 
-const registry = (call: Call, scope: RegistryScope): RegistrySettings =>
-  call.deps.engine.state.registries.get(scopeKey(scope)) ?? {};
+const registry = (call: Call, scope: RegistryScope): RegistrySettings => call.deps.engine.state.registries.get(scopeKey(scope)) ?? {};
 
 const settingName = z.enum(Object.keys(ACCOUNT_SETTING_VALUES) as [string, ...string[]]);
 
-const repositoryFilter = z.object({ filter: z.string(), filterType: z.enum(['WILDCARD']) });
+const repositoryFilter = z.object({
+  filter: z.string(),
+  filterType: z.enum(['WILDCARD']),
+});
 const scanningRule = z.object({
   scanFrequency: z.enum(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN', 'MANUAL']),
   repositoryFilters: z.array(repositoryFilter),
 });
 const signingRule = z.object({
   signingProfileArn: z.string(),
-  repositoryFilters: z.array(z.object({ filter: z.string(), filterType: z.enum(['WILDCARD_MATCH']) })).optional(),
+  repositoryFilters: z
+    .array(z.object({ filter: z.string(), filterType: z.enum(['WILDCARD_MATCH']) }))
+    .optional(),
 });
 const principalArn = z.string();
 
@@ -61,47 +67,53 @@ export const registryOperations = {
     async (i, call) => {
       const scope = scopeOf(call);
       const scanType = i.scanType ?? 'BASIC';
-      const rules = (i.rules ?? []).map((r) => ({ scanFrequency: r.scanFrequency, repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) }));
+      const rules = (i.rules ?? []).map((r) => ({
+        scanFrequency: r.scanFrequency,
+        repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })),
+      }));
       await execute(call, { type: 'PutRegistryScanningConfiguration', scope, scanType, rules });
       return { registryScanningConfiguration: wireScanning({ scanType, rules }) };
     },
   ),
 
-  BatchGetRepositoryScanningConfiguration: op(
-    z.object({ repositoryNames: z.array(repositoryName) }),
-    (i, call) => {
-      const scope = scopeOf(call);
-      const scanning = registry(call, scope).scanning ?? DEFAULT_SCANNING;
-      const scanningConfigurations = [];
-      const failures = [];
-      for (const name of i.repositoryNames) {
-        const repo = findRepo(call.deps.engine.state, scope, name);
-        if (!repo) {
-          failures.push({ repositoryName: name, failureCode: 'REPOSITORY_NOT_FOUND' as const, failureReason: 'REPOSITORY_NOT_FOUND' });
-          continue;
-        }
-        const rule = scanning.rules.find((r) => r.repositoryFilters.some((f) => matchesTagFilter(name, f.filter)));
-        const applied = rule?.repositoryFilters.filter((f) => matchesTagFilter(name, f.filter)) ?? [];
-        scanningConfigurations.push({
-          repositoryArn: repositoryArn(repo),
-          repositoryName: name,
-          scanOnPush: repo.settings.scanOnPush || rule?.scanFrequency === 'SCAN_ON_PUSH',
-          scanFrequency: (rule?.scanFrequency ?? (repo.settings.scanOnPush ? 'SCAN_ON_PUSH' : 'MANUAL')) as 'SCAN_ON_PUSH' | 'CONTINUOUS_SCAN' | 'MANUAL',
-          appliedScanFilters: applied.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
-        });
+  BatchGetRepositoryScanningConfiguration: op(z.object({ repositoryNames: z.array(repositoryName) }), (i, call) => {
+    const scope = scopeOf(call);
+    const scanning = registry(call, scope).scanning ?? DEFAULT_SCANNING;
+    const scanningConfigurations = [];
+    const failures = [];
+    for (const name of i.repositoryNames) {
+      const repo = findRepository(call.deps.engine.state, scope, name);
+      if (!repo) {
+        failures.push({ repositoryName: name, failureCode: 'REPOSITORY_NOT_FOUND' as const, failureReason: 'REPOSITORY_NOT_FOUND' });
+        continue;
       }
-      return { scanningConfigurations, failures };
+      const rule = scanning.rules.find((r) => r.repositoryFilters.some((f) => matchesTagFilter(name, f.filter)));
+      const applied = rule?.repositoryFilters.filter((f) => matchesTagFilter(name, f.filter)) ?? [];
+      scanningConfigurations.push({
+        repositoryArn: repositoryArn(repo),
+        repositoryName: name,
+        scanOnPush: repo.settings.scanOnPush || rule?.scanFrequency === 'SCAN_ON_PUSH',
+        scanFrequency: (rule?.scanFrequency ?? (repo.settings.scanOnPush ? 'SCAN_ON_PUSH' : 'MANUAL')) as
+          | 'SCAN_ON_PUSH'
+          | 'CONTINUOUS_SCAN'
+          | 'MANUAL',
+        appliedScanFilters: applied.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
+      });
+    }
+    return { scanningConfigurations, failures };
+  }),
+
+  PutSigningConfiguration: op(
+    z.object({ signingConfiguration: z.object({ rules: z.array(signingRule) }) }),
+    async (i, call) => {
+      const rules = i.signingConfiguration.rules.map((r) => ({
+        signingProfileArn: r.signingProfileArn,
+        ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
+      }));
+      await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
+      return { signingConfiguration: wireSigning(rules) };
     },
   ),
-
-  PutSigningConfiguration: op(z.object({ signingConfiguration: z.object({ rules: z.array(signingRule) }) }), async (i, call) => {
-    const rules = i.signingConfiguration.rules.map((r) => ({
-      signingProfileArn: r.signingProfileArn,
-      ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
-    }));
-    await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
-    return { signingConfiguration: wireSigning(rules) };
-  }),
 
   GetSigningConfiguration: op(z.object({}), (_i, call) => {
     const scope = scopeOf(call);
@@ -119,7 +131,7 @@ export const registryOperations = {
 
   RegisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
     const events = await execute(call, { type: 'RegisterPullTimeUpdateExclusion', scope: scopeOf(call), principalArn: i.principalArn });
-    return { principalArn: i.principalArn, createdAt: (events[0]?.time ?? call.deps.clock.now()) / 1000 };
+    return { principalArn: i.principalArn, createdAt: epochSeconds(events[0]?.time ?? call.deps.clock.now()) };
   }),
 
   DeregisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
@@ -140,7 +152,7 @@ export const registryOperations = {
         const token = call.signer.issue({ account, region: call.caller.scope.region }, expiresAt, call.deps.ids.hex(8));
         return {
           authorizationToken: Buffer.from(`AWS:${token}`).toString('base64'),
-          expiresAt: expiresAt / 1000,
+          expiresAt: epochSeconds(expiresAt),
           proxyEndpoint: `http://${call.deps.registryHost()}`,
         };
       }),
@@ -151,7 +163,10 @@ export const registryOperations = {
 const signingNotFound = (scope: RegistryScope) =>
   new EcrError('SigningConfigurationNotFoundException', `Signing configuration does not exist in the registry with id '${scope.account}'`);
 
-function wireScanning(s: { scanType: string; rules: readonly { scanFrequency: string; repositoryFilters: readonly { filter: string }[] }[] }) {
+function wireScanning(s: {
+  scanType: string;
+  rules: readonly { scanFrequency: string; repositoryFilters: readonly { filter: string }[] }[];
+}) {
   return {
     scanType: s.scanType as 'BASIC' | 'ENHANCED',
     rules: s.rules.map((r) => ({

@@ -1,8 +1,8 @@
 /** CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability, PutImageScanningConfiguration. */
 import { z } from 'zod';
-import { repositoryNotFound } from '../../../domain/decide.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
-import { findRepo, repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
+import { getRepository } from '../../../queries/repository.ts';
+import { repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { checkMutability } from '../mutability.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
@@ -18,9 +18,7 @@ import {
 } from '../shapes.ts';
 
 export function describeRepo(call: Call, scope: { account: string; region: string }, name: string): RepositoryView {
-  const repo = findRepo(call.deps.engine.state, scope, name);
-  if (!repo) throw EcrError.fromDomain(repositoryNotFound(scope, name));
-  return repositoryView(repo, call.deps.registryHost());
+  return repositoryView(getRepository(call.deps.engine.state, scope, name), call.deps.registryHost());
 }
 
 export const repositoryOperations = {
@@ -40,7 +38,9 @@ export const repositoryOperations = {
       checkMutability(mutability, i.imageTagMutabilityExclusionFilters);
       const enc = i.encryptionConfiguration ?? { encryptionType: 'AES256' as const };
       if (enc.kmsKey !== undefined && enc.encryptionType === 'AES256')
-        throw invalidParameter(`Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be given with KMS encryption'`);
+        throw invalidParameter(
+          `Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be given with KMS encryption'`,
+        );
       const tags = i.tags ?? [];
       await execute(call, {
         type: 'CreateRepository',
@@ -51,7 +51,11 @@ export const repositoryOperations = {
           imageTagMutabilityExclusionFilters: (i.imageTagMutabilityExclusionFilters ?? []).map((f) => ({ ...f })),
           scanOnPush: i.imageScanningConfiguration?.scanOnPush ?? false,
           encryptionType: enc.encryptionType,
-          ...(enc.kmsKey !== undefined ? { kmsKey: enc.kmsKey } : enc.encryptionType !== 'AES256' ? { kmsKey: `arn:aws:kms:${scope.region}:${scope.account}:alias/aws/ecr` } : {}),
+          ...(enc.kmsKey !== undefined
+            ? { kmsKey: enc.kmsKey }
+            : enc.encryptionType !== 'AES256'
+              ? { kmsKey: `arn:aws:kms:${scope.region}:${scope.account}:alias/aws/ecr` }
+              : {}),
           resourceTags: tags.map((t) => ({ Key: t.Key, Value: t.Value })),
         },
       });

@@ -7,6 +7,7 @@ import { EcrError } from '../ecr-errors.ts';
 import { checkMutability } from '../mutability.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { encryptionConfiguration, maxResults, mutabilityFilter, nextToken, policyText, resourceTag, tagMutability } from '../shapes.ts';
+import { epochSeconds } from '../../../support/time.ts';
 
 const prefix = z.string();
 const appliedFor = z.array(z.enum(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION']));
@@ -33,14 +34,19 @@ function wireTemplate(t: StoredTemplate) {
     resourceTags: t.resourceTags.map((r) => ({ Key: r.Key, Value: r.Value })),
     imageTagMutability: t.imageTagMutability as 'MUTABLE' | 'IMMUTABLE' | 'IMMUTABLE_WITH_EXCLUSION' | 'MUTABLE_WITH_EXCLUSION',
     ...(t.imageTagMutabilityExclusionFilters.length > 0
-      ? { imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters.map((f) => ({ filterType: 'WILDCARD' as const, filter: f.filter })) }
+      ? {
+          imageTagMutabilityExclusionFilters: t.imageTagMutabilityExclusionFilters.map((f) => ({
+            filterType: 'WILDCARD' as const,
+            filter: f.filter,
+          })),
+        }
       : {}),
     ...(t.repositoryPolicy !== undefined ? { repositoryPolicy: t.repositoryPolicy } : {}),
     ...(t.lifecyclePolicy !== undefined ? { lifecyclePolicy: t.lifecyclePolicy } : {}),
     appliedFor: t.appliedFor as ('CREATE_ON_PUSH' | 'PULL_THROUGH_CACHE' | 'REPLICATION')[],
     ...(t.customRoleArn !== undefined ? { customRoleArn: t.customRoleArn } : {}),
-    createdAt: t.createdAt / 1000,
-    updatedAt: t.updatedAt / 1000,
+    createdAt: epochSeconds(t.createdAt),
+    updatedAt: epochSeconds(t.updatedAt),
   };
 }
 
@@ -91,7 +97,10 @@ export const templateOperations = {
     const scope = scopeOf(call);
     const current = storedTemplate(call, i.prefix);
     const mutability = i.imageTagMutability ?? current.imageTagMutability;
-    checkMutability(mutability, i.imageTagMutabilityExclusionFilters ?? (i.imageTagMutability ? [] : current.imageTagMutabilityExclusionFilters));
+    checkMutability(
+      mutability,
+      i.imageTagMutabilityExclusionFilters ?? (i.imageTagMutability ? [] : current.imageTagMutabilityExclusionFilters),
+    );
     await execute(call, {
       type: 'UpdateRepositoryCreationTemplate',
       scope,

@@ -1,0 +1,138 @@
+/**
+ * Opening a journal folder into a running registry, and closing it:
+ *
+ * 1. prepare the folder: as it is, restored from a snapshot file (adopted: the
+ *    file is checked and copied in, its blobs extracted later), or forked from
+ *    another journal up to a position;
+ * 2. open the journal: the single writer (it takes the folder's lock), or a
+ *    read-only view of a past position (no lock: it may run beside the writer);
+ * 3. build the views: the newest readable checkpoint, then a replay of the tail;
+ * 4. on close, flush, write a checkpoint when enough happened since the last one,
+ *    and release the folder.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UPCASTERS } from '../domain/upcasters.ts';
+import { Journal, ReadOnlyJournal, type FsyncMode, type JournalHandle } from '../journal/index.ts';
+import { loadLatest, saveCheckpoint, type Checkpoint } from '../projections/checkpoint.ts';
+import type { Views } from '../projections/views.ts';
+import { forkJournal } from '../replay/fork.ts';
+import { liveHistory, openHistory } from '../replay/journal-history.ts';
+import { resolvePosition } from '../replay/positions.ts';
+import { replay } from '../replay/replay.ts';
+import { replayTo } from '../replay/time-travel.ts';
+import { adoptSnapshotFile, type AdoptedSnapshotFile } from '../snapshot-file/adopt.ts';
+import type { PackIndex } from '../snapshot-file/extraction.ts';
+import { loadPacks } from '../snapshot-file/packs.ts';
+
+/** Checkpoint the projections on close when this many events came since the last checkpoint. */
+const CHECKPOINT_AFTER_EVENTS = 1000;
+
+export interface OpenOptions {
+  /** The journal folder; a temporary one (removed on close) when undefined. */
+  dir: string | undefined;
+  fsync: FsyncMode;
+  fsyncIntervalMs: number;
+  /** Start from this snapshot file, restored into the (new, empty) folder. */
+  fromSnapshot?: string | undefined;
+  /** Start from a copy of another journal, up to `at` (default: all of it). */
+  fork?: string | { journal: string; at?: string | number } | undefined;
+  /** A read-only view of the state at this position. */
+  at?: string | number | undefined;
+  warn: (message: string) => void;
+}
+
+export interface OpenRegistry {
+  readonly dir: string;
+  readonly journal: JournalHandle;
+  /** The views the engine starts from. */
+  readonly views: Views;
+  /** Why the registry refuses changes (a view of the past), or undefined when writable. */
+  readonly readOnly: string | undefined;
+  /** Snapshot files adopted into <dir>/packs/ whose blobs are not all extracted yet. */
+  readonly packs: PackIndex[];
+  /** Flushes, checkpoints when due, and releases the folder (removing a temporary one). */
+  close(now: Checkpoint): Promise<void>;
+}
+
+async function prepareFolder(dir: string, opts: OpenOptions): Promise<AdoptedSnapshotFile | undefined> {
+  if (opts.fromSnapshot !== undefined && opts.fork !== undefined) throw new Error('fromSnapshot and fork exclude each other');
+  if (opts.fromSnapshot !== undefined) return adoptSnapshotFile(opts.fromSnapshot, dir, { fsync: opts.fsync !== 'never' });
+  if (opts.fork !== undefined) {
+    const spec = typeof opts.fork === 'string' ? { journal: opts.fork } : opts.fork;
+    const history = await openHistory(spec.journal);
+    const at = spec.at === undefined ? history.lastSeq : resolvePosition(String(spec.at), history).seq;
+    await forkJournal(history, at, dir);
+  }
+  return undefined;
+}
+
+function openJournal(dir: string, opts: OpenOptions): Promise<JournalHandle> | JournalHandle {
+  // A view of the past only reads the journal: no lock, so it may run beside the writer.
+  if (opts.at !== undefined) return ReadOnlyJournal.open(dir, { upcasters: UPCASTERS });
+  return Journal.open(dir, { fsync: opts.fsync, intervalMs: opts.fsyncIntervalMs, upcasters: UPCASTERS, warn: opts.warn });
+}
+
+/** The views at the end of the journal: from the adopted or newest checkpoint, then the tail. */
+async function viewsAtEnd(
+  dir: string,
+  journal: JournalHandle,
+  adopted: AdoptedSnapshotFile | undefined,
+  warn: (m: string) => void,
+): Promise<{ views: Views; checkpointSeq: number }> {
+  const history = liveHistory(journal);
+  // the checkpoint a snapshot file held was decoded and checked once already
+  const base: Checkpoint | undefined = adopted ? adopted.checkpoint : await loadLatest(dir, warn);
+  const views = replay(history.source, Number.MAX_SAFE_INTEGER, {
+    ...(base ? { base, adoptBase: true } : {}),
+    origin: () => history.origin,
+  });
+  return { views, checkpointSeq: base?.state.seq ?? history.firstSeq - 1 };
+}
+
+export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
+  const temporary = opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'ecr-rewind-')) : undefined;
+  const dir = opts.dir ?? temporary!;
+  const discard = async (): Promise<void> => {
+    if (temporary) await rm(temporary, { recursive: true, force: true });
+  };
+  let journal: JournalHandle | undefined;
+  try {
+    const adopted = await prepareFolder(dir, opts);
+    journal = await openJournal(dir, opts);
+    let views: Views;
+    let readOnly: string | undefined;
+    let checkpointSeq: number;
+    if (opts.at !== undefined) {
+      const history = liveHistory(journal);
+      const pos = resolvePosition(String(opts.at), history);
+      views = replayTo(history, pos.seq);
+      checkpointSeq = journal.lastSeq;
+      readOnly = `this server shows the registry as it was at ${pos.label} (seq ${pos.seq}, read-only); start it without --at to change it`;
+    } else ({ views, checkpointSeq } = await viewsAtEnd(dir, journal, adopted, opts.warn));
+    // Blobs of a snapshot file still packed in <dir>/packs/ (this start's, or one a crash left)
+    const packs = adopted ? [adopted.index] : await loadPacks(dir);
+    const open = journal;
+    return {
+      dir,
+      journal: open,
+      views,
+      readOnly,
+      packs,
+      async close(now: Checkpoint) {
+        await open.flush();
+        if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {
+          await saveCheckpoint(dir, now);
+          checkpointSeq = now.state.seq;
+        }
+        await open.close();
+        await discard();
+      },
+    };
+  } catch (err) {
+    await journal?.close().catch(() => undefined);
+    await discard();
+    throw err;
+  }
+}

@@ -1,0 +1,139 @@
+/** Manifests and tags: pushing an image, deleting tags and images, recording pulls. */
+import type { CoreCommand, DecideContext } from '../commands.ts';
+import { findRepository, isError, no, ok, refOf, repositoryNotFound, type DeciderTable, type Decision } from '../decision.ts';
+import { domainError } from '../errors.ts';
+import { coreEvents as ev, type DomainEvent } from '../events.ts';
+import { isForeign } from '../manifest.ts';
+import { pushTarget } from '../settings/create-on-push.ts';
+import { defaultRepoSettings } from '../settings/settings-state.ts';
+import type { RegistryState, Repository } from '../state.ts';
+import { isTagImmutable } from '../tag-filter.ts';
+
+/** ECR's quota of tags on one image. */
+export const MAX_TAGS_PER_IMAGE = 1000;
+
+type ImageCommand = Extract<CoreCommand, { type: 'PutManifest' | 'DeleteTag' | 'DeleteImage' | 'RecordPull' }>;
+type PutManifest = Extract<CoreCommand, { type: 'PutManifest' }>;
+
+/** The blobs and child manifests a manifest references must be in the repository already. */
+function missingReferences(c: PutManifest, repo: Repository | undefined): Decision | undefined {
+  const m = c.manifest;
+  const missingBlobs = m.blobs.filter((b) => !isForeign(b) && !repo?.blobs.has(b.digest)).map((b) => b.digest);
+  if (missingBlobs.length > 0)
+    return no(
+      domainError(
+        'LayersNotFound',
+        `Layers with digests [${missingBlobs.join(', ')}] required for pushing image into repository with name '${c.repository}' in the registry with id '${c.scope.account}' do not exist`,
+        { digests: missingBlobs },
+      ),
+    );
+  const missingChildren = m.manifests.filter((d) => !repo?.images.has(d.digest)).map((d) => d.digest);
+  if (missingChildren.length > 0)
+    return no(
+      domainError(
+        'ReferencedImagesNotFound',
+        `Manifests with digests [${missingChildren.join(', ')}] referenced by the manifest list do not exist in repository '${c.repository}'`,
+        { digests: missingChildren },
+      ),
+    );
+  return undefined;
+}
+
+function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): Decision {
+  const target = pushTarget(state, c.scope, c.repository, ctx);
+  if (isError(target)) return no(target);
+  const repo = target.repo;
+  const missing = missingReferences(c, repo);
+  if (missing) return missing;
+  const m = c.manifest;
+  const ref = refOf(c.scope, c.repository);
+  const events: DomainEvent[] = [...target.created];
+  const exists = repo?.images.has(c.digest) ?? false;
+  const current = c.tag === null ? undefined : repo?.tags.get(c.tag);
+  if (exists && (c.tag === null || current === c.digest)) {
+    // ECR's PutImage refuses a manifest (and tag) that is already there; /v2 accepts it again.
+    if (c.via === 'ecr')
+      return no(
+        domainError(
+          'ImageAlreadyExists',
+          c.tag === null
+            ? `Image with digest '${c.digest}' already exists in the repository with name '${c.repository}' in registry with id '${c.scope.account}'`
+            : `Image with digest '${c.digest}' and tag '${c.tag}' already exists in the repository with name '${c.repository}' in registry with id '${c.scope.account}'`,
+        ),
+      );
+    return ok();
+  }
+  if (c.tag !== null && current !== undefined && current !== c.digest) {
+    const settings = repo?.settings ?? defaultRepoSettings();
+    if (isTagImmutable(settings.imageTagMutability, settings.imageTagMutabilityExclusionFilters, c.tag))
+      return no(
+        domainError(
+          'ImageTagAlreadyExists',
+          `The image tag '${c.tag}' already exists in the '${c.repository}' repository and cannot be overwritten because the tag is immutable.`,
+        ),
+      );
+  }
+  if (c.tag !== null && current !== c.digest && repo) {
+    let tags = 0;
+    for (const d of repo.tags.values()) if (d === c.digest) tags++;
+    if (tags >= MAX_TAGS_PER_IMAGE)
+      return no(
+        domainError(
+          'ImageTagLimitExceeded',
+          `Adding tag '${c.tag}' to an image in the repository with name '${c.repository}' in registry with id '${c.scope.account}' exceeds the maximum allowed number of tags per image which is '${MAX_TAGS_PER_IMAGE}'`,
+        ),
+      );
+  }
+  if (!exists) {
+    const size = m.isIndex ? c.bytes.byteLength : m.blobs.reduce((sum, b) => sum + b.size, 0);
+    events.push(
+      ev.ManifestPut({
+        digest: c.digest,
+        mediaType: m.mediaType,
+        bytes: c.bytes,
+        size,
+        blobs: m.blobs.map((b) => b.digest),
+        manifests: m.manifests.map((d) => d.digest),
+        subject: m.subject?.digest ?? null,
+        artifactType: m.artifactType ?? m.config?.mediaType ?? null,
+        configMediaType: m.config?.mediaType ?? null,
+        ...ref,
+      }),
+    );
+  }
+  if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
+  return ok(...events);
+}
+
+export const imageDeciders: DeciderTable<ImageCommand> = {
+  PutManifest: putManifest,
+
+  DeleteTag(state, c) {
+    const repo = findRepository(state, c.scope, c.repository);
+    if (!repo) return no(repositoryNotFound(c.scope, c.repository));
+    const digest = repo.tags.get(c.tag);
+    if (digest === undefined)
+      return no(domainError('ImageNotFound', `Requested image not found: tag '${c.tag}' in repository '${c.repository}'`));
+    const events: DomainEvent[] = [ev.TagDeleted({ tag: c.tag, digest, ...refOf(c.scope, c.repository) })];
+    if (c.deleteImageIfUntagged) {
+      let others = 0;
+      for (const d of repo.tags.values()) if (d === digest) others++;
+      if (others === 1) events.push(ev.ImageDeleted({ digest, ...refOf(c.scope, c.repository) }));
+    }
+    return ok(...events);
+  },
+
+  DeleteImage(state, c) {
+    const repo = findRepository(state, c.scope, c.repository);
+    if (!repo) return no(repositoryNotFound(c.scope, c.repository));
+    if (!repo.images.has(c.digest))
+      return no(domainError('ImageNotFound', `Requested image not found: ${c.digest} in repository '${c.repository}'`));
+    return ok(ev.ImageDeleted({ digest: c.digest, ...refOf(c.scope, c.repository) }));
+  },
+
+  RecordPull(state, c) {
+    const repo = findRepository(state, c.scope, c.repository);
+    if (!repo?.images.has(c.digest)) return ok();
+    return ok(ev.ImagePulled({ digest: c.digest, ...refOf(c.scope, c.repository) }));
+  },
+};

@@ -1,0 +1,108 @@
+/**
+ * Blob uploads, whole-blob pushes, cross-repository mounts and blob deletes.
+ * The bytes themselves never reach the domain: the upload service stages and
+ * verifies them, and these commands record what it did.
+ */
+import type { CoreCommand } from '../commands.ts';
+import { findRepository, isError, no, ok, refOf, repositoryNotFound, type DeciderTable } from '../decision.ts';
+import { domainError } from '../errors.ts';
+import { coreEvents as ev, type DomainEvent } from '../events.ts';
+import { pushTarget } from '../settings/create-on-push.ts';
+
+/** ECR's minimum layer part size (all parts but the last). */
+export const MIN_ECR_LAYER_PART = 5 * 1024 * 1024;
+
+type UploadCommand = Extract<
+  CoreCommand,
+  { type: 'StartUpload' | 'AppendChunk' | 'CompleteUpload' | 'CancelUpload' | 'PushBlob' | 'MountBlob' | 'DeleteBlob' }
+>;
+
+const uploadNotFound = (id: string) => domainError('UploadNotFound', `upload ${id} is unknown`);
+
+export const uploadDeciders: DeciderTable<UploadCommand> = {
+  StartUpload(state, c, ctx) {
+    const target = pushTarget(state, c.scope, c.repository, ctx);
+    if (isError(target)) return no(target);
+    return ok(...target.created, ev.UploadStarted({ uploadId: c.uploadId, via: c.via, ...refOf(c.scope, c.repository) }));
+  },
+
+  AppendChunk(state, c) {
+    const upload = state.uploads.get(c.uploadId);
+    if (!upload) return no(uploadNotFound(c.uploadId));
+    if (c.offset !== upload.offset)
+      return no(
+        domainError('UploadOffsetMismatch', `chunk starts at ${c.offset}, the upload is at ${upload.offset}`, {
+          lastValidByteReceived: upload.offset - 1,
+        }),
+      );
+    if (c.length === 0) return ok();
+    // ECR UploadLayerPart: every part but the last is at least 5 MiB, so a new
+    // part proves the previous one was not the last.
+    if (upload.via === 'ecr' && upload.lastPart > 0 && (upload.lastPartLength ?? 0) < MIN_ECR_LAYER_PART)
+      return no(
+        domainError(
+          'LayerPartTooSmall',
+          `Layer part ${upload.lastPart} is ${upload.lastPartLength ?? 0} bytes; parts other than the last must be at least ${MIN_ECR_LAYER_PART} bytes`,
+          { lastValidByteReceived: upload.offset - 1 },
+        ),
+      );
+    return ok(ev.ChunkAppended({ uploadId: c.uploadId, offset: c.offset, length: c.length, part: c.part }));
+  },
+
+  CompleteUpload(state, c) {
+    const upload = state.uploads.get(c.uploadId);
+    if (!upload) return no(uploadNotFound(c.uploadId));
+    const events: DomainEvent[] = [];
+    if (c.chunk && c.chunk.length > 0) {
+      if (c.chunk.offset !== upload.offset)
+        return no(domainError('UploadOffsetMismatch', `chunk starts at ${c.chunk.offset}, the upload is at ${upload.offset}`));
+      events.push(ev.ChunkAppended({ uploadId: c.uploadId, offset: c.chunk.offset, length: c.chunk.length, part: 0 }));
+    }
+    const size = upload.offset + (c.chunk?.length ?? 0);
+    if (size !== c.size) return no(domainError('DigestMismatch', `the upload holds ${size} bytes, ${c.size} were verified`));
+    if (upload.via === 'ecr') {
+      // ECR CompleteLayerUpload refuses empty uploads and layers the repository already has.
+      if (size === 0) return no(domainError('UploadEmpty', `The upload with id '${c.uploadId}' contains no layer parts`));
+      if (state.repos.get(upload.repo)?.blobs.has(c.digest))
+        return no(domainError('BlobAlreadyExists', `The layer '${c.digest}' already exists in the repository`));
+    }
+    events.push(ev.UploadCompleted({ uploadId: c.uploadId, digest: c.digest, size: c.size }));
+    return ok(...events);
+  },
+
+  CancelUpload(state, c) {
+    if (!state.uploads.has(c.uploadId)) return no(uploadNotFound(c.uploadId));
+    return ok(ev.UploadCancelled({ uploadId: c.uploadId }));
+  },
+
+  PushBlob(state, c, ctx) {
+    const target = pushTarget(state, c.scope, c.repository, ctx);
+    if (isError(target)) return no(target);
+    return ok(
+      ...target.created,
+      ev.UploadStarted({ uploadId: c.uploadId, via: 'oci', ...refOf(c.scope, c.repository) }),
+      ...(c.size > 0 ? [ev.ChunkAppended({ uploadId: c.uploadId, offset: 0, length: c.size, part: 0 })] : []),
+      ev.UploadCompleted({ uploadId: c.uploadId, digest: c.digest, size: c.size }),
+    );
+  },
+
+  MountBlob(state, c, ctx) {
+    const size = state.blobs.get(c.digest);
+    if (size === undefined) return no(domainError('BlobNotFound', `blob ${c.digest} is unknown to the registry`));
+    if (c.from !== null) {
+      const from = findRepository(state, c.scope, c.from);
+      if (!from?.blobs.has(c.digest)) return no(domainError('BlobNotFound', `blob ${c.digest} is not in repository ${c.from}`));
+    }
+    const target = pushTarget(state, c.scope, c.repository, ctx);
+    if (isError(target)) return no(target);
+    if (target.repo?.blobs.has(c.digest)) return ok();
+    return ok(...target.created, ev.BlobMounted({ digest: c.digest, size, from: c.from, ...refOf(c.scope, c.repository) }));
+  },
+
+  DeleteBlob(state, c) {
+    const repo = findRepository(state, c.scope, c.repository);
+    if (!repo) return no(repositoryNotFound(c.scope, c.repository));
+    if (!repo.blobs.has(c.digest)) return no(domainError('BlobNotFound', `blob ${c.digest} is not in repository ${c.repository}`));
+    return ok(ev.BlobDeleted({ digest: c.digest, ...refOf(c.scope, c.repository) }));
+  },
+};

@@ -1,0 +1,53 @@
+/**
+ * The packs of a journal folder: snapshot files (pack-format.ts) a start
+ * `fromSnapshot` copied to <dir>/packs/<seq>.pack and whose blobs are still
+ * being extracted into the blob store (blobs/pack-extraction.ts). Each one's
+ * header (CRC-checked) gives where every blob and staged upload sits in it.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PackIndex } from './extraction.ts';
+import { isStoredDigest } from '../domain/names.ts';
+import { readSnapshotHeader, SNAPSHOT_END, type SnapshotHeader } from './format.ts';
+import { SnapshotFileError } from './errors.ts';
+
+export const packsDir = (dir: string): string => join(dir, 'packs');
+export const packFileName = (seq: number): string => `${String(seq).padStart(20, '0')}.pack`;
+
+/**
+ * Where each entry of a pack is, from its header (`offset`: where the checkpoint starts).
+ * Refuses a header whose sizes do not add up to the file's size, or with bad names.
+ */
+export function indexPack(file: string, header: SnapshotHeader, offset: number, size: number): PackIndex {
+  let pos = offset + header.checkpoint.length;
+  const blobs: PackIndex['blobs'] = [];
+  for (const [digest, n] of header.blobs) {
+    if (!isStoredDigest(digest)) throw new SnapshotFileError(`${file}: bad blob digest '${digest}'`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new SnapshotFileError(`${file}: bad size for blob ${digest}`);
+    blobs.push({ digest, offset: pos, size: n });
+    pos += n;
+  }
+  const uploads: PackIndex['uploads'] = [];
+  for (const [id, n, sha256] of header.uploads) {
+    if (!/^[\w.-]+$/.test(id) || id.startsWith('.')) throw new SnapshotFileError(`${file}: bad upload id '${id}'`);
+    if (!Number.isSafeInteger(n) || n < 0 || !/^[0-9a-f]{64}$/.test(sha256))
+      throw new SnapshotFileError(`${file}: bad staged upload ${id}`);
+    uploads.push({ id, offset: pos, size: n, sha256 });
+    pos += n;
+  }
+  if (pos + SNAPSHOT_END.length !== size)
+    throw new SnapshotFileError(`${file} has ${size} bytes, its header describes ${pos + SNAPSHOT_END.length} (truncated or padded)`);
+  return { file, blobs, uploads };
+}
+
+/** The packs in `<dir>/packs/`, oldest first (none when the folder has no packs). */
+export async function loadPacks(dir: string): Promise<PackIndex[]> {
+  const names = (await readdir(packsDir(dir)).catch(() => [] as string[])).filter((n) => /^\d{20}\.pack$/.test(n)).sort();
+  const out: PackIndex[] = [];
+  for (const name of names) {
+    const file = join(packsDir(dir), name);
+    const { header, offset, size } = await readSnapshotHeader(file);
+    out.push(indexPack(file, header, offset, size));
+  }
+  return out;
+}
