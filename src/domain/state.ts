@@ -59,6 +59,8 @@ export interface Upload {
   lastPart: number;
   /** ECR: the length of that part (parts other than the last are at least 5 MiB). */
   lastPartLength?: number;
+  /** ECR: the first part that a later part proved was not the last and that was under 5 MiB (CompleteLayerUpload refuses the layer). */
+  smallPart?: { part: number; length: number };
 }
 
 export interface RegistryState {
