@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 
 /** The gzipped empty tar (1,024 zero bytes) that stands for a layer-less history entry. */
 export const GZIPPED_EMPTY_TAR = Buffer.from([
-  31, 139, 8, 0, 0, 0, 0, 0, 0, 255, 98, 24, 5, 163, 96, 20, 140, 88, 0, 8, 0, 0, 255, 255, 46, 175, 181, 239, 0, 4, 0, 0,
+  31, 139, 8, 0, 0, 9, 110, 136, 0, 255, 98, 24, 5, 163, 96, 20, 140, 88, 0, 8, 0, 0, 255, 255, 46, 175, 181, 239, 0, 4, 0, 0,
 ]);
 export const GZIPPED_EMPTY_TAR_DIGEST = 'sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4';
 
