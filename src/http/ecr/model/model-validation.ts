@@ -50,66 +50,83 @@ export function fullMatch(pattern: string): RegExp {
 
 const isNumberType = (t: ConstrainedShape['type']): boolean => t === 'integer' || t === 'long' || t === 'float' || t === 'double';
 
-function walk(model: InputModel, shapeName: string, value: unknown, path: string, out: Violation[]): void {
+/** A member path, rendered only when it is reported (most requests have no violation). */
+interface PathNode {
+  readonly parent: PathNode | null;
+  /** a member name, or a list position (zero-based) */
+  readonly key: string | number;
+}
+
+function rendered(path: PathNode | null): string {
+  if (!path) return '';
+  const head = rendered(path.parent);
+  if (typeof path.key === 'number') return `${head}.${path.key + 1}.member`;
+  return head === '' ? path.key : `${head}.${path.key}`;
+}
+
+const members = new Map<ConstrainedShape, [string, string][]>();
+const membersOf = (shape: ConstrainedShape): [string, string][] => {
+  let list = members.get(shape);
+  if (!list) members.set(shape, (list = Object.entries(shape.members ?? {})));
+  return list;
+};
+
+function report(out: Violation[], kind: ViolationKind, path: PathNode | null, value: unknown, type: ConstrainedShape['type'], bound: Violation['bound']): void {
+  out.push({ kind, path: rendered(path), value, type, bound });
+}
+
+function lengthChecks(out: Violation[], shape: ConstrainedShape, length: number, path: PathNode | null, value: unknown): void {
+  if (shape.min !== undefined && length < shape.min) report(out, 'minLength', path, value, shape.type, shape.min);
+  if (shape.max !== undefined && length > shape.max) report(out, 'maxLength', path, value, shape.type, shape.max);
+}
+
+function walk(model: InputModel, shapeName: string, value: unknown, path: PathNode | null, out: Violation[]): void {
   const shape = model.shapes[shapeName];
   if (!shape || value === undefined || value === null) return;
-  const add = (kind: ViolationKind, bound: Violation['bound'], at: string = path, v: unknown = value, type = shape.type): void => {
-    out.push({ kind, path: at, value: v, type, bound });
-  };
-  const lengthChecks = (length: number): void => {
-    if (shape.min !== undefined && length < shape.min) add('minLength', shape.min);
-    if (shape.max !== undefined && length > shape.max) add('maxLength', shape.max);
-  };
   switch (shape.type) {
     case 'structure': {
       if (typeof value !== 'object' || Array.isArray(value)) return;
       const record = value as Record<string, unknown>;
-      for (const [member, child] of Object.entries(shape.members ?? {})) {
-        const at = path === '' ? member : `${path}.${member}`;
+      for (const [member, child] of membersOf(shape)) {
         const v = record[member];
         if (v === undefined || v === null) {
-          if (shape.required?.includes(member)) add('null', null, at, null, model.shapes[child]?.type ?? 'structure');
-        } else walk(model, child, v, at, out);
+          if (shape.required?.includes(member)) report(out, 'null', { parent: path, key: member }, null, model.shapes[child]?.type ?? 'structure', null);
+        } else walk(model, child, v, { parent: path, key: member }, out);
       }
       return;
     }
     case 'list': {
       if (!Array.isArray(value)) return;
-      lengthChecks(value.length);
-      value.forEach((item, i) => walk(model, shape.member!, item, `${path}.${i + 1}.member`, out));
+      lengthChecks(out, shape, value.length, path, value);
+      for (let i = 0; i < value.length; i++) walk(model, shape.member!, value[i], { parent: path, key: i }, out);
       return;
     }
     case 'map': {
       if (typeof value !== 'object' || Array.isArray(value)) return;
       const entries = Object.entries(value as Record<string, unknown>);
-      lengthChecks(entries.length);
+      lengthChecks(out, shape, entries.length, path, value);
       for (const [k, v] of entries) {
-        walk(model, shape.key!, k, `${path}.${k}.key`, out);
-        walk(model, shape.value!, v, `${path}.${k}.value`, out);
+        walk(model, shape.key!, k, { parent: { parent: path, key: k }, key: 'key' }, out);
+        walk(model, shape.value!, v, { parent: { parent: path, key: k }, key: 'value' }, out);
       }
       return;
     }
     case 'string': {
       if (typeof value !== 'string') return;
-      if (shape.enum && !shape.enum.includes(value)) add('enum', shape.enum);
-      lengthChecks(value.length);
-      if (shape.pattern !== undefined && !fullMatch(shape.pattern).test(value)) add('pattern', shape.pattern);
+      if (shape.enum && !shape.enum.includes(value)) report(out, 'enum', path, value, 'string', shape.enum);
+      lengthChecks(out, shape, value.length, path, value);
+      if (shape.pattern !== undefined && !fullMatch(shape.pattern).test(value)) report(out, 'pattern', path, value, 'string', shape.pattern);
       return;
     }
     case 'blob': {
-      // base64 on the JSON wire; the bound is on the decoded bytes
-      // (its value is left out of messages)
-      if (typeof value === 'string') {
-        const n = Buffer.byteLength(value, 'base64');
-        if (shape.min !== undefined && n < shape.min) out.push({ kind: 'minLength', path, value: undefined, type: 'blob', bound: shape.min });
-        if (shape.max !== undefined && n > shape.max) out.push({ kind: 'maxLength', path, value: undefined, type: 'blob', bound: shape.max });
-      }
+      // base64 on the JSON wire; the bound is on the decoded bytes (its value is left out of messages)
+      if (typeof value === 'string') lengthChecks(out, shape, Buffer.byteLength(value, 'base64'), path, undefined);
       return;
     }
     default:
       if (isNumberType(shape.type) && typeof value === 'number') {
-        if (shape.min !== undefined && value < shape.min) add('minValue', shape.min);
-        if (shape.max !== undefined && value > shape.max) add('maxValue', shape.max);
+        if (shape.min !== undefined && value < shape.min) report(out, 'minValue', path, value, shape.type, shape.min);
+        if (shape.max !== undefined && value > shape.max) report(out, 'maxValue', path, value, shape.type, shape.max);
       }
   }
 }
@@ -120,7 +137,7 @@ export function inputViolations(operation: string, body: unknown, model: InputMo
   const out: Violation[] = [];
   if (!input) return out;
   if (body === undefined || body === null) body = {};
-  walk(model, input, body, '', out);
+  walk(model, input, body, null, out);
   return out;
 }
 
@@ -151,7 +168,7 @@ export function invalidParameterText(v: Violation): string {
   return constraintText(v).replace(/^Member /, '');
 }
 
-function rendered(value: unknown): string {
+function renderedValue(value: unknown): string {
   if (value === undefined) return '';
   if (value === null) return ' null';
   const inner = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
@@ -165,7 +182,7 @@ export function modelValidationError(operation: string, violations: readonly Vio
   if (!first) throw new Error('modelValidationError needs at least one violation');
   if (model.operations[operation]?.validationException) {
     const n = violations.length;
-    const parts = violations.map((v) => `Value${rendered(v.value)} at '${v.path}' failed to satisfy constraint: ${constraintText(v)}`);
+    const parts = violations.map((v) => `Value${renderedValue(v.value)} at '${v.path}' failed to satisfy constraint: ${constraintText(v)}`);
     return new EcrError('ValidationException', `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`);
   }
   return new EcrError('InvalidParameterException', `Invalid parameter at '${first.path}' failed to satisfy constraint: '${invalidParameterText(first)}'`);
