@@ -11,6 +11,7 @@ import { openRegistry } from './boot/open-registry.ts';
 import { extractPacks } from './boot/pack-extraction.ts';
 import { resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
+import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
 import { liveSnapshots } from './engine/snapshots.ts';
 import { Uploads } from './engine/uploads.ts';
@@ -85,7 +86,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ids = idSource ?? (config.seed !== undefined ? seededIds(config.seed) : randomIds());
   const engine = new Engine(registry.journal, clock, registry.views, {
     ...(registry.readOnly === undefined ? {} : { readOnly: registry.readOnly }),
-    onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes'),
+    onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes, serving what the journal holds'),
+    recover: () => registry.recover(),
   });
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
@@ -100,7 +102,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const deps: FaceDeps = {
     config,
     engine,
-    blobs,
+    blobReads: new BlobReads(blobs),
     uploads: new Uploads(engine, blobs, ids),
     snapshots,
     clock,

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../src/emulator.ts';
 import { stateHash } from '../src/projections/canonical-state.ts';
-import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256, } from '../src/testkit/registry-driver.ts';
+import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256 } from '../src/testkit/registry-driver.ts';
 
 export const RECORDING = { seed: 20260101, clock: '2026-01-01T00:00:00.000Z,1000' } as const;
 

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UPCASTERS } from '../domain/upcasters.ts';
 import { Journal, ReadOnlyJournal, type FsyncMode, type JournalHandle } from '../journal/index.ts';
-import { loadLatest, saveCheckpoint, type Checkpoint } from '../projections/checkpoint.ts';
+import { loadLatest, loadLatestSync, saveCheckpoint, type Checkpoint } from '../projections/checkpoint.ts';
 import type { Views } from '../projections/views.ts';
 import { forkJournal } from '../replay/fork.ts';
 import { liveHistory, openHistory } from '../replay/journal-history.ts';
@@ -52,6 +52,8 @@ export interface OpenRegistry {
   readonly readOnly: string | undefined;
   /** Snapshot files adopted into <dir>/packs/ whose blobs are not all extracted yet. */
   readonly packs: PackIndex[];
+  /** The views as the folder holds them durably now: what a restart would build (after a failed append). */
+  recover(): Views;
   /** Flushes, checkpoints when due, and releases the folder (removing a temporary one). */
   close(now: Checkpoint): Promise<void>;
 }
@@ -120,6 +122,16 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
       views,
       readOnly,
       packs,
+      recover() {
+        const reader = ReadOnlyJournal.open(dir, { upcasters: UPCASTERS });
+        try {
+          const history = liveHistory(reader);
+          const base = loadLatestSync(dir);
+          return replay(history.source, Number.MAX_SAFE_INTEGER, { ...(base ? { base } : {}), origin: () => history.origin });
+        } finally {
+          void reader.close();
+        }
+      },
       async close(now: Checkpoint) {
         await open.flush();
         if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {

@@ -3,26 +3,18 @@
  * (log, state, diff, fork, snapshot, restore, verify, compact) are thin over
  * the library (commands/). Exit codes: exit-codes.ts.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULTS, SETTINGS, type Config } from '../config.ts';
-import { startEmulator } from '../emulator.ts';
+import { Command } from 'commander';
 import { compactTool } from './commands/compact.ts';
 import { diffTool } from './commands/diff.ts';
 import { forkTool } from './commands/fork.ts';
 import { logTool } from './commands/log.ts';
+import { addServeCommand } from './commands/serve.ts';
 import { restoreTool, snapshotTool } from './commands/snapshot.ts';
 import { stateTool } from './commands/state.ts';
 import { verifyTool } from './commands/verify.ts';
 import type { ToolIO } from './io.ts';
+import { wholeNumber } from './options.ts';
 import { terminalProgress } from './progress.ts';
-
-const envOf = (key: keyof Config): string => SETTINGS.find((s) => s.key === key)?.env ?? '';
-
-const wholeNumber = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
-  return n;
-};
 
 const list = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)];
 
@@ -56,74 +48,7 @@ export function buildCli(): Command {
     .exitOverride()
     .addHelpText('after', EXIT_HELP);
 
-  program
-    .command('serve')
-    .description('start the emulator (ECR JSON API and OCI registry on one port)')
-    .addOption(new Option('--host <host>', 'address to listen on').env(envOf('host')).default(DEFAULTS.host))
-    .addOption(new Option('--port <port>', 'port to listen on').env(envOf('port')).default(DEFAULTS.port).argParser(wholeNumber))
-    .addOption(new Option('--journal <dir>', 'journal folder').env(envOf('journal')).default(DEFAULTS.journal))
-    .addOption(
-      new Option('--fsync <mode>', 'durability of each acknowledged mutation')
-        .choices(['always', 'interval', 'never'])
-        .env(envOf('fsync'))
-        .default(DEFAULTS.fsync),
-    )
-    .addOption(
-      new Option('--fsync-interval-ms <ms>', 'fsync period in interval mode')
-        .env(envOf('fsyncIntervalMs'))
-        .default(DEFAULTS.fsyncIntervalMs)
-        .argParser(wholeNumber),
-    )
-    .addOption(new Option('--account <id>', 'default AWS account id').env(envOf('account')).default(DEFAULTS.account))
-    .addOption(new Option('--region <region>', 'default AWS region').env(envOf('region')).default(DEFAULTS.region))
-    .addOption(
-      new Option('--advertised-host <host:port>', 'registry host in repository URIs (default localhost:<port>)').env(
-        envOf('advertisedHost'),
-      ),
-    )
-    .addOption(
-      new Option('--auth <mode>', '/v2 auth: token (ECR tokens), any (any credentials), none (anonymous)')
-        .choices(['token', 'any', 'none'])
-        .env(envOf('auth'))
-        .default(DEFAULTS.auth),
-    )
-    .addOption(new Option('--seed <n>', 'deterministic ids from this seed').env(envOf('seed')).argParser(wholeNumber))
-    .addOption(new Option('--clock <start[,step]>', 'deterministic clock: ISO time or epoch ms, step in ms').env(envOf('clock')))
-    .addOption(new Option('--log-level <level>', 'pino log level').env(envOf('logLevel')).default(DEFAULTS.logLevel))
-    .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
-    .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
-    .action(async (opts: Record<string, unknown>) => {
-      const emulator = await startEmulator({
-        ...(opts.at === undefined ? {} : { at: opts.at as string }),
-        ...(opts.fromSnapshot === undefined ? {} : { fromSnapshot: opts.fromSnapshot as string }),
-        host: opts.host as string,
-        port: opts.port as number,
-        journal: opts.journal as string,
-        fsync: opts.fsync as Config['fsync'],
-        fsyncIntervalMs: opts.fsyncIntervalMs as number,
-        account: opts.account as string,
-        region: opts.region as string,
-        advertisedHost: opts.advertisedHost as string | undefined,
-        auth: opts.auth as Config['auth'],
-        seed: opts.seed as number | undefined,
-        clock: opts.clock as string | undefined,
-        logLevel: opts.logLevel as string,
-      });
-      process.stderr.write(
-        `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
-      );
-      const shutdown = (): void => {
-        emulator.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`stop failed: ${String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    });
+  addServeCommand(program);
 
   program
     .command('log')

@@ -20,6 +20,8 @@ export const DOMAIN_ERROR_CODES = [
   'DigestMismatch',
   'BlobNotFound',
   'BlobAlreadyExists',
+  /** The registry knows the blob but its only copy is corrupt or missing: it is not served. */
+  'BlobUnreadable',
   'LayersNotFound',
   'ReferencedImagesNotFound',
   'ManifestInvalid',

@@ -30,17 +30,23 @@ export interface EngineEvents {
 export interface EngineOptions {
   /** Why mutations are refused (a read-only view of the past), or undefined when writable. */
   readOnly?: string;
-  /** Fires once when an append fails: the live state is then ahead of the journal. */
+  /** Fires once when an append fails. */
   onFatal?: (err: unknown) => void;
+  /**
+   * The views as the journal holds them durably (what a restart would see). After a failed
+   * append the engine serves these, so that nothing it could not journal stays visible.
+   */
+  recover?: () => Views;
 }
 
 export class Engine extends EventEmitter<EngineEvents> {
   readonly clock: Clock;
   readonly #journal: JournalHandle;
-  readonly #views: Views;
+  #views: Views;
   #readOnly: string | undefined;
   #broken: unknown;
   readonly #onFatal: ((err: unknown) => void) | undefined;
+  readonly #recover: (() => Views) | undefined;
 
   constructor(journal: JournalHandle, clock: Clock, start: Views, opts: EngineOptions = {}) {
     super();
@@ -49,6 +55,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#views = start;
     this.#readOnly = opts.readOnly;
     this.#onFatal = opts.onFatal;
+    this.#recover = opts.recover;
   }
 
   /** The live state. Callers read it and never change it. */
@@ -175,9 +182,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     );
   }
 
+  /**
+   * An append failed: the events folded in since the last durable one are not in the
+   * journal. Refuse writes from now on, and go back to what the journal holds.
+   */
   #fail(err: unknown): void {
     if (this.#broken !== undefined) return;
     this.#broken = err;
+    try {
+      if (this.#recover) this.#views = this.#recover();
+    } catch (recoverErr) {
+      this.#onFatal?.(recoverErr);
+    }
     this.#onFatal?.(err);
   }
 }

@@ -1,6 +1,6 @@
 /** What each HTTP face is given by the composition root (emulator.ts). */
-import type { BlobStore } from '../blobs/blob-store.ts';
 import type { Config } from '../config.ts';
+import type { BlobReads } from '../engine/blob-reads.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { LiveSnapshots } from '../engine/snapshots.ts';
 import type { Uploads } from '../engine/uploads.ts';
@@ -13,7 +13,8 @@ import type { TokenSigner } from './token-auth.ts';
 export interface FaceDeps {
   readonly config: Config;
   readonly engine: Engine;
-  readonly blobs: BlobStore;
+  /** The bytes of stored blobs, verified. */
+  readonly blobReads: BlobReads;
   /** The one way bytes enter the registry (both faces). */
   readonly uploads: Uploads;
   readonly clock: Clock;

@@ -5,10 +5,15 @@
  * and then fetches the digest it was given (containerd does) finds the converted manifest by that
  * digest too. Conversions are deterministic, so a restart loses nothing but the cache.
  */
-import { readFile } from 'node:fs/promises';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, Repository } from '../domain/state.ts';
-import { convertImageManifest, convertToSchema1, SCHEMA1_MEDIA_TYPES, type ConversionTarget, type ConvertedManifest } from '../manifest-conversion/convert.ts';
+import {
+  convertImageManifest,
+  convertToSchema1,
+  SCHEMA1_MEDIA_TYPES,
+  type ConversionTarget,
+  type ConvertedManifest,
+} from '../manifest-conversion/convert.ts';
 import type { FaceDeps } from './face-deps.ts';
 
 /** How many converted manifests are kept (the oldest goes first). */
@@ -21,7 +26,7 @@ export interface PullConversions {
   byDigest(repo: Repository, digest: string): ConvertedManifest | undefined;
 }
 
-export function createPullConversions(deps: Pick<FaceDeps, 'blobs'>): PullConversions {
+export function createPullConversions(deps: Pick<FaceDeps, 'blobReads'>): PullConversions {
   const byKey = new Map<string, ConvertedManifest>();
   const byDigest = new Map<string, ConvertedManifest>();
   const keep = (map: Map<string, ConvertedManifest>, key: string, value: ConvertedManifest): void => {
@@ -31,9 +36,8 @@ export function createPullConversions(deps: Pick<FaceDeps, 'blobs'>): PullConver
 
   async function configBytes(image: Image): Promise<Buffer> {
     const config = image.blobs[0];
-    const at = config === undefined ? undefined : await deps.blobs.locate(config);
-    if (!at) throw new Error(`the config blob ${config ?? '(none)'} of ${image.digest} is not in the store`);
-    return readFile(at.file);
+    if (config === undefined) throw new Error(`the image ${image.digest} has no config blob`);
+    return (await deps.blobReads.open(config)).read();
   }
 
   return {
@@ -44,7 +48,13 @@ export function createPullConversions(deps: Pick<FaceDeps, 'blobs'>): PullConver
       if (!converted) {
         converted =
           target === 'schema1'
-            ? convertToSchema1(image.bytes, await configBytes(image), { name: repo.name, tag }, new Date(image.pushedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'), schema1Type)
+            ? convertToSchema1(
+                image.bytes,
+                await configBytes(image),
+                { name: repo.name, tag },
+                new Date(image.pushedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+                schema1Type,
+              )
             : convertImageManifest(image.bytes, target);
         keep(byKey, key, converted);
       }

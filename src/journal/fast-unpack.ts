@@ -7,6 +7,10 @@
  * Anything outside that subset (ext types such as Date or undefined, 64-bit integers, non-string
  * map keys) makes it throw `UNSUPPORTED`, and the caller decodes the payload with msgpackr, so the
  * result is always what msgpackr (`useRecords: false`, `copyBuffers: true`) would return.
+ *
+ * It is over 400 lines because it is one decoder: its readers share the module-level cursor
+ * (`src`, `pos`, `end`) and caches, which is what makes replay fast; split into files they would
+ * need that state passed around or exported, at a cost on every value decoded.
  */
 import type { Envelope } from './envelope.ts';
 

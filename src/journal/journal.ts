@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { syncDir } from '../support/durable-file.ts';
 import { EventEmitter } from 'eventemitter3';
 import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
-import type { Envelope, NewRecord } from './envelope.ts';
+import { checkRecord, toError, type Envelope, type NewRecord } from './envelope.ts';
 import { FRAME_OVERHEAD, FrameBuffer } from './frame-buffer.ts';
 import { acquireLock } from './lock.ts';
 import type { DirLock } from './lock.ts';
@@ -325,7 +325,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         if (this.mode === 'interval') this.scheduleSync();
       }
     } catch (err) {
-      const error = asError(err);
+      const error = toError(err);
       for (const w of waiters) w.reject(error);
       throw error;
     }
@@ -379,26 +379,16 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     try {
       this.emit('appended', envs);
     } catch (err) {
-      this.warn(`journal: an 'appended' listener threw: ${asError(err).message}`);
+      this.warn(`journal: an 'appended' listener threw: ${toError(err).message}`);
     }
   }
 
   /** A failed write leaves the file in an unknown state: refuse everything from now on. */
   private fail(err: unknown): void {
-    const cause = asError(err);
+    const cause = toError(err);
     this.failed = new Error(`journal ${this.dir} failed and accepts no more appends: ${cause.message}`, { cause });
     const waiters = this.pendWaiters;
     this.pendWaiters = [];
     for (const w of waiters) w.reject(this.failed);
   }
-}
-
-function checkRecord(r: NewRecord): void {
-  if (typeof r.type !== 'string' || r.type.length === 0) throw new TypeError('record type must be a non-empty string');
-  if (!Number.isSafeInteger(r.v) || r.v < 0) throw new TypeError(`record ${r.type}: v must be a non-negative integer`);
-  if (!Number.isFinite(r.time)) throw new TypeError(`record ${r.type}: time must be a finite number (ms since epoch)`);
-}
-
-function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
 }

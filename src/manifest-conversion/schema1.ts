@@ -88,7 +88,11 @@ export function schema1Payload(input: Schema1Input): Buffer {
   top.id = id;
   if (parent) top.parent = parent;
   if (latest.empty_layer) top.throwaway = true;
-  const sorted = Object.fromEntries(Object.keys(top).sort().map((k) => [k, top[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(top)
+      .sort()
+      .map((k) => [k, top[k]]),
+  );
   v1[0] = { v1Compatibility: goJson(sorted) };
   const manifest = {
     schemaVersion: 1,

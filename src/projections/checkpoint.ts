@@ -8,6 +8,7 @@ import {
   CheckpointError,
   decodeCheckpoint,
   encodeCheckpoint,
+  listCheckpoints,
   loadLatestCheckpoint,
   readCheckpoint,
   writeCheckpoint,
@@ -70,6 +71,18 @@ export const saveCheckpointBody = (dir: string, seq: number, body: Uint8Array, o
 export function loadCheckpoint(dir: string, seq: number): Checkpoint {
   const content = readCheckpoint(dir, seq);
   return checkpointFrom(content, `${dir} at seq ${seq}`);
+}
+
+/** The newest readable checkpoint, synchronously (recovery after a failed append). */
+export function loadLatestSync(dir: string): Checkpoint | undefined {
+  for (const seq of listCheckpoints(dir).reverse()) {
+    try {
+      return loadCheckpoint(dir, seq);
+    } catch {
+      // unreadable: an older one, or a replay from the start
+    }
+  }
+  return undefined;
 }
 
 /** The newest checkpoint of a journal folder that this build reads, if any. */

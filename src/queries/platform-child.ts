@@ -13,5 +13,3 @@ export function defaultPlatformChild(repo: Repository, list: Image): Image | und
     return undefined;
   }
 }
-
-

@@ -50,45 +50,53 @@ async function digestFile(path: string, like: string): Promise<string> {
   return `${algorithm}:${await hashFile(path, Infinity, algorithm)}`;
 }
 
-export async function verifyJournal(history: JournalHistory, opts: { progress?: ProgressFactory } = {}): Promise<VerifyReport> {
-  const faults: Fault[] = [];
-  const digests = new Map<string, number>(history.origin?.state.blobs ?? []);
-  let events = 0;
-  let expected = history.firstSeq;
-  let lastGood = history.firstSeq - 1;
-  let broken = false;
+interface FrameScan {
+  events: number;
+  /** The next seq after the last frame read. */
+  expected: number;
+  /** The last seq before the first damage: replay checks stop there. */
+  lastGood: number;
+  /** Blobs the history committed or mounted: digest -> size. */
+  digests: Map<string, number>;
+}
 
-  // Frames and sequence numbers, segment by segment; a bad frame is reported and skipped.
-  const segments = listSegments(history.dir);
-  const bar = opts.progress?.('verify frames', Math.max(0, history.lastSeq - history.firstSeq + 1));
-  for (const seg of segments) {
-    if (seg.firstSeq !== expected) {
-      faults.push({ kind: 'sequence', where: seg.path, message: `segment starts at seq ${seg.firstSeq}, expected ${expected}` });
-      lastGood = Math.min(lastGood, expected - 1);
-      expected = seg.firstSeq;
+/** Frames and sequence numbers, segment by segment; a bad frame is reported and skipped. */
+function scanFrames(history: JournalHistory, faults: Fault[], progress?: ProgressFactory): FrameScan {
+  const scan: FrameScan = {
+    events: 0,
+    expected: history.firstSeq,
+    lastGood: history.firstSeq - 1,
+    digests: new Map(history.origin?.state.blobs ?? []),
+  };
+  let broken = false;
+  const bar = progress?.('verify frames', Math.max(0, history.lastSeq - history.firstSeq + 1));
+  for (const seg of listSegments(history.dir)) {
+    if (seg.firstSeq !== scan.expected) {
+      faults.push({ kind: 'sequence', where: seg.path, message: `segment starts at seq ${seg.firstSeq}, expected ${scan.expected}` });
+      scan.lastGood = Math.min(scan.lastGood, scan.expected - 1);
+      scan.expected = seg.firstSeq;
     }
-    const walk = walkFrames(seg, UPCASTERS);
-    for (let step = walk.next(); !step.done; step = walk.next()) {
-      const s = step.value;
+    for (const s of walkFrames(seg, UPCASTERS)) {
       if (s.kind === 'fault') {
         faults.push({ kind: s.fault, where: `${seg.path}@${s.offset}`, message: `${s.reason} at byte ${s.offset} of ${seg.path}` });
         broken = true;
         continue;
       }
       const e = s.event as RecordedEvent;
-      events++;
-      expected = e.seq + 1;
-      if (!broken) lastGood = e.seq;
-      if (e.type === 'UploadCompleted' || e.type === 'BlobMounted') digests.set(e.data.digest, e.data.size);
-      if (events % 65536 === 0) bar?.update(events);
+      scan.events++;
+      scan.expected = e.seq + 1;
+      if (!broken) scan.lastGood = e.seq;
+      if (e.type === 'UploadCompleted' || e.type === 'BlobMounted') scan.digests.set(e.data.digest, e.data.size);
+      if (scan.events % 65536 === 0) bar?.update(scan.events);
     }
   }
   bar?.finish();
+  return scan;
+}
 
-  // Blobs: present, right size, right digest (blobs still in a snapshot pack are extracted first).
-  await settlePacks(history.dir);
-  const store = new BlobStore(history.dir, { durable: false });
-  const blobBar = opts.progress?.('verify blobs', digests.size);
+/** Blobs: present, right size, right digest. */
+async function checkBlobs(store: BlobStore, digests: Map<string, number>, faults: Fault[], progress?: ProgressFactory): Promise<void> {
+  const bar = progress?.('verify blobs', digests.size);
   let checked = 0;
   for (const [digest, size] of digests) {
     const path = store.path(digest);
@@ -101,12 +109,13 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
       const got = await digestFile(path, digest);
       if (got !== digest) faults.push({ kind: 'blob-digest', where: path, message: `blob file for ${digest} hashes to ${got}` });
     }
-    blobBar?.update(++checked);
+    bar?.update(++checked);
   }
-  blobBar?.finish();
+  bar?.finish();
+}
 
-  // Projections: each checkpoint equals a fresh replay to its seq.
-  const seqs = listCheckpoints(history.dir).filter((s) => s >= history.firstSeq - 1);
+/** Projections: each checkpoint equals a fresh replay to its seq. Returns the final state replayed (up to the damage). */
+function checkCheckpoints(history: JournalHistory, seqs: number[], lastGood: number, faults: Fault[]): RegistryState | undefined {
   const wanted = new Map<number, string>();
   for (const s of seqs) {
     try {
@@ -121,10 +130,9 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
       faults.push({ kind: 'checkpoint', where: `seq ${seq}`, message: `the checkpoint at seq ${seq} differs from a fresh replay` });
     wanted.delete(seq);
   };
-  let final: RegistryState | undefined;
   try {
     const origin = history.origin;
-    final = replay(history.source, lastGood, {
+    const final = replay(history.source, lastGood, {
       ...(origin ? { origin } : {}),
       each: (state, e) => {
         if (wanted.has(e.seq)) compare(e.seq, stateHash(state));
@@ -138,31 +146,45 @@ export async function verifyJournal(history: JournalHistory, opts: { progress?: 
           where: `seq ${s}`,
           message: `checkpoint at seq ${s} is beyond the readable history (seq ${lastGood})`,
         });
+    return final;
   } catch (err) {
     faults.push({ kind: 'frame', where: history.dir, message: `replay failed: ${(err as Error).message}` });
+    return undefined;
   }
+}
 
-  // Staged bytes of uploads still open at the end.
-  if (final)
-    for (const u of final.uploads.values()) {
-      const have = await stat(store.stagingPath(u.id)).then(
-        (s) => s.size,
-        () => -1,
-      );
-      if (have < u.offset)
-        faults.push({
-          kind: 'upload',
-          where: store.stagingPath(u.id),
-          message: `upload ${u.id} holds ${u.offset} bytes in the journal, ${Math.max(0, have)} staged`,
-        });
-    }
+/** Staged bytes of uploads still open at the end. */
+async function checkUploads(store: BlobStore, final: RegistryState, faults: Fault[]): Promise<void> {
+  for (const u of final.uploads.values()) {
+    const have = await stat(store.stagingPath(u.id)).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (have < u.offset)
+      faults.push({
+        kind: 'upload',
+        where: store.stagingPath(u.id),
+        message: `upload ${u.id} holds ${u.offset} bytes in the journal, ${Math.max(0, have)} staged`,
+      });
+  }
+}
 
+export async function verifyJournal(history: JournalHistory, opts: { progress?: ProgressFactory } = {}): Promise<VerifyReport> {
+  const faults: Fault[] = [];
+  const scan = scanFrames(history, faults, opts.progress);
+  // blobs still in a snapshot pack are extracted (and so verified) first
+  await settlePacks(history.dir);
+  const store = new BlobStore(history.dir, { durable: false });
+  await checkBlobs(store, scan.digests, faults, opts.progress);
+  const seqs = listCheckpoints(history.dir).filter((s) => s >= history.firstSeq - 1);
+  const final = checkCheckpoints(history, seqs, scan.lastGood, faults);
+  if (final) await checkUploads(store, final, faults);
   return {
     ok: faults.length === 0,
-    events,
+    events: scan.events,
     firstSeq: history.firstSeq,
-    lastSeq: expected - 1,
-    blobs: digests.size,
+    lastSeq: scan.expected - 1,
+    blobs: scan.digests.size,
     checkpoints: seqs.length,
     faults,
   };

@@ -27,7 +27,9 @@ export interface ReferenceRegistry {
 
 export const referenceRegistryCommand = (): string => preferCommand('/usr/bin/docker-registry', 'docker-registry');
 
-export async function startReferenceRegistry(options: { timeoutMs?: number; /** accept signed schema 1 manifests (verified with libtrust) */ schema1?: boolean } = {}): Promise<ReferenceRegistry> {
+export async function startReferenceRegistry(
+  options: { timeoutMs?: number /** accept signed schema 1 manifests (verified with libtrust) */; schema1?: boolean } = {},
+): Promise<ReferenceRegistry> {
   const dir = await makeTempDir('refreg');
   const storageDir = path.join(dir, 'storage');
   const configFile = path.join(dir, 'config.yml');

@@ -24,7 +24,11 @@ const MODEL_REPOSITORY_NAME = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((
 async function raw(endpoint: string, operation: string, body: unknown) {
   const res = await fetch(`${endpoint}/`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${operation}`, authorization: SIGV4 },
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${operation}`,
+      authorization: SIGV4,
+    },
     body: JSON.stringify(body),
   });
   return { status: res.status, ...((await res.json()) as { __type?: string; message?: string }) };
@@ -39,29 +43,48 @@ test("repository names follow the model's RepositoryName pattern (`__` and runs 
   for (const repositoryName of ['a..b', '-ab', 'Ab', 'a___b', 'a/', 'a//b']) {
     const err = await t.throwsAsync(f.ecr.send(new CreateRepositoryCommand({ repositoryName })), undefined, repositoryName);
     t.is(err?.name, 'InvalidParameterException', repositoryName);
-    t.is(err?.message, `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '${MODEL_REPOSITORY_NAME}''`, repositoryName);
+    t.is(
+      err?.message,
+      `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '${MODEL_REPOSITORY_NAME}''`,
+      repositoryName,
+    );
   }
   // documented real error (aws/aws-dotnet-deploy#549): "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length greater than or equal to 2'"
   const short = await t.throwsAsync(f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'a' })));
   t.is(short?.message, "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length greater than or equal to 2'");
   // the /v2 face takes the same names
-  const res = await fetch(`${f.emu.endpoint}/v2/a__b/tags/list`, { headers: { authorization: `Basic ${Buffer.from('AWS:x').toString('base64')}` } });
+  const res = await fetch(`${f.emu.endpoint}/v2/a__b/tags/list`, {
+    headers: { authorization: `Basic ${Buffer.from('AWS:x').toString('base64')}` },
+  });
   t.is(res.status, 200);
 });
 
-test('validation errors in AWS\'s words, with the member path as AWS writes it (documented ECR errors for maxResults and imageIds; service-framework wording for the rest)', async (t) => {
+test("validation errors in AWS's words, with the member path as AWS writes it (documented ECR errors for maxResults and imageIds; service-framework wording for the rest)", async (t) => {
   await using f = await startEcr();
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'app' }));
   // registry-cli#79: "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000'"
   const max = await raw(f.emu.endpoint, 'DescribeRepositories', { maxResults: 1001 });
-  t.like(max, { status: 400, __type: 'InvalidParameterException', message: "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000'" });
+  t.like(max, {
+    status: 400,
+    __type: 'InvalidParameterException',
+    message: "Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value less than or equal to 1000'",
+  });
   // aws-lambda-ecr-cleaner#3: "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length greater than or equal to 1'"
   const empty = await raw(f.emu.endpoint, 'BatchGetImage', { repositoryName: 'app', imageIds: [] });
   t.is(empty.message, "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length greater than or equal to 1'");
-  const nested = await raw(f.emu.endpoint, 'DescribeImages', { repositoryName: 'app', imageIds: [{ imageTag: 'ok' }, { imageTag: 'x'.repeat(301) }] });
-  t.is(nested.message, "Invalid parameter at 'imageIds.2.member.imageTag' failed to satisfy constraint: 'must have length less than or equal to 300'");
+  const nested = await raw(f.emu.endpoint, 'DescribeImages', {
+    repositoryName: 'app',
+    imageIds: [{ imageTag: 'ok' }, { imageTag: 'x'.repeat(301) }],
+  });
+  t.is(
+    nested.message,
+    "Invalid parameter at 'imageIds.2.member.imageTag' failed to satisfy constraint: 'must have length less than or equal to 300'",
+  );
   // an operation whose model lists ValidationException reports every violation at once
-  const many = await raw(f.emu.endpoint, 'PutRegistryScanningConfiguration', { scanType: 'DEEP', rules: [{ scanFrequency: 'NEVER', repositoryFilters: [] }] });
+  const many = await raw(f.emu.endpoint, 'PutRegistryScanningConfiguration', {
+    scanType: 'DEEP',
+    rules: [{ scanFrequency: 'NEVER', repositoryFilters: [] }],
+  });
   t.is(many.__type, 'ValidationException');
   t.is(
     many.message,
@@ -69,25 +92,65 @@ test('validation errors in AWS\'s words, with the member path as AWS writes it (
       "Value 'NEVER' at 'rules.1.member.scanFrequency' failed to satisfy constraint: Member must satisfy enum value set: [SCAN_ON_PUSH, CONTINUOUS_SCAN, MANUAL]",
   );
   const missing = await raw(f.emu.endpoint, 'PutImageScanningConfiguration', { repositoryName: 'app' });
-  t.is(missing.message, "1 validation error detected: Value null at 'imageScanningConfiguration' failed to satisfy constraint: Member must not be null");
+  t.is(
+    missing.message,
+    "1 validation error detected: Value null at 'imageScanningConfiguration' failed to satisfy constraint: Member must not be null",
+  );
   // model patterns: a signing profile ARN, a KMS key ARN of a template, a scanning filter
-  const signer = await raw(f.emu.endpoint, 'PutSigningConfiguration', { signingConfiguration: { rules: [{ signingProfileArn: 'arn:aws:kms:x' }] } });
-  t.regex(signer.message ?? '', /^1 validation error detected: Value 'arn:aws:kms:x' at 'signingConfiguration.rules.1.member.signingProfileArn' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
-  const kms = await raw(f.emu.endpoint, 'CreateRepositoryCreationTemplate', { prefix: 'p1', appliedFor: ['REPLICATION'], encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'my-key' } });
-  t.regex(kms.message ?? '', /at 'encryptionConfiguration.kmsKey' failed to satisfy constraint: Member must satisfy regular expression pattern: \^\$\|arn:aws/);
-  const filter = await raw(f.emu.endpoint, 'PutRegistryScanningConfiguration', { rules: [{ scanFrequency: 'MANUAL', repositoryFilters: [{ filter: 'UPPER', filterType: 'WILDCARD' }] }] });
-  t.regex(filter.message ?? '', /at 'rules.1.member.repositoryFilters.1.member.filter' failed to satisfy constraint: Member must satisfy regular expression pattern/);
+  const signer = await raw(f.emu.endpoint, 'PutSigningConfiguration', {
+    signingConfiguration: { rules: [{ signingProfileArn: 'arn:aws:kms:x' }] },
+  });
+  t.regex(
+    signer.message ?? '',
+    /^1 validation error detected: Value 'arn:aws:kms:x' at 'signingConfiguration.rules.1.member.signingProfileArn' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+  );
+  const kms = await raw(f.emu.endpoint, 'CreateRepositoryCreationTemplate', {
+    prefix: 'p1',
+    appliedFor: ['REPLICATION'],
+    encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'my-key' },
+  });
+  t.regex(
+    kms.message ?? '',
+    /at 'encryptionConfiguration.kmsKey' failed to satisfy constraint: Member must satisfy regular expression pattern: \^\$\|arn:aws/,
+  );
+  const filter = await raw(f.emu.endpoint, 'PutRegistryScanningConfiguration', {
+    rules: [{ scanFrequency: 'MANUAL', repositoryFilters: [{ filter: 'UPPER', filterType: 'WILDCARD' }] }],
+  });
+  t.regex(
+    filter.message ?? '',
+    /at 'rules.1.member.repositoryFilters.1.member.filter' failed to satisfy constraint: Member must satisfy regular expression pattern/,
+  );
   // a nextToken that is not ours names the member as AWS quotes members
   const token = await raw(f.emu.endpoint, 'DescribeRepositories', { nextToken: 'garbage' });
-  t.like(token, { __type: 'InvalidParameterException', message: "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'" });
+  t.like(token, {
+    __type: 'InvalidParameterException',
+    message: "Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'",
+  });
 });
 
 test('resource tags: a repeated key replaces the value; key > 128 or value > 256 characters is InvalidTagParameterException (TagResource API reference)', async (t) => {
   await using f = await startEcr();
-  const created = await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'tags', tags: [{ Key: 'team', Value: 'a' }, { Key: 'team', Value: 'b' }] }));
+  const created = await f.ecr.send(
+    new CreateRepositoryCommand({
+      repositoryName: 'tags',
+      tags: [
+        { Key: 'team', Value: 'a' },
+        { Key: 'team', Value: 'b' },
+      ],
+    }),
+  );
   const resourceArn = created.repository!.repositoryArn!;
   t.deepEqual((await f.ecr.send(new ListTagsForResourceCommand({ resourceArn }))).tags, [{ Key: 'team', Value: 'b' }]);
-  await f.ecr.send(new TagResourceCommand({ resourceArn, tags: [{ Key: 'env', Value: '1' }, { Key: 'env', Value: '2' }, { Key: 'team', Value: 'c' }] }));
+  await f.ecr.send(
+    new TagResourceCommand({
+      resourceArn,
+      tags: [
+        { Key: 'env', Value: '1' },
+        { Key: 'env', Value: '2' },
+        { Key: 'team', Value: 'c' },
+      ],
+    }),
+  );
   t.deepEqual((await f.ecr.send(new ListTagsForResourceCommand({ resourceArn }))).tags, [
     { Key: 'env', Value: '2' },
     { Key: 'team', Value: 'c' },
@@ -101,7 +164,7 @@ test('resource tags: a repeated key replaces the value; key > 128 or value > 256
   await t.notThrowsAsync(f.ecr.send(new TagResourceCommand({ resourceArn, tags: [{ Key: 'k'.repeat(128), Value: 'v'.repeat(256) }] })));
 });
 
-test('image tags on the ECR API: up to 300 characters (model ImageTag) of ECR\'s tag characters; /v2 keeps the OCI tag grammar', async (t) => {
+test("image tags on the ECR API: up to 300 characters (model ImageTag) of ECR's tag characters; /v2 keeps the OCI tag grammar", async (t) => {
   await using f = await startEcr({ auth: 'any' });
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'long' }));
   const img = await prepareImage(f.ecr, 'long', 'long');
@@ -109,10 +172,14 @@ test('image tags on the ECR API: up to 300 characters (model ImageTag) of ECR\'s
   const put = await f.ecr.send(new PutImageCommand({ repositoryName: 'long', imageManifest: img.manifest, imageTag: tag300 }));
   t.is(put.image?.imageId?.imageTag, tag300);
   t.deepEqual((await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'long' }))).imageDetails?.[0]?.imageTags, [tag300]);
-  const tooLong = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'long', imageManifest: img.manifest, imageTag: `${tag300}1` })));
+  const tooLong = await t.throwsAsync(
+    f.ecr.send(new PutImageCommand({ repositoryName: 'long', imageManifest: img.manifest, imageTag: `${tag300}1` })),
+  );
   t.is(tooLong?.message, "Invalid parameter at 'imageTag' failed to satisfy constraint: 'must have length less than or equal to 300'");
   // alexjurkiewicz/ecr-scan-image#40: "Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9-_.]+''"
-  const chars = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'long', imageManifest: img.manifest, imageTag: '$(date)' })));
+  const chars = await t.throwsAsync(
+    f.ecr.send(new PutImageCommand({ repositoryName: 'long', imageManifest: img.manifest, imageTag: '$(date)' })),
+  );
   t.is(chars?.message, "Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9-_.]+''");
   const auth = { authorization: `Basic ${Buffer.from('AWS:x').toString('base64')}` };
   const v2 = await fetch(`${f.emu.endpoint}/v2/long/manifests/${'t'.repeat(200)}`, {
@@ -132,20 +199,46 @@ test("at most 1,000 tags per image: LimitExceededException on PutImage, `denied`
   const parsed = parseManifest(Buffer.from(img.manifest));
   if (!parsed.ok) throw new Error(parsed.message);
   for (let i = 0; i < 1000; i++)
-    await f.emu.engine.execute({ type: 'PutManifest', scope, repository: 'many', digest: img.digest, bytes: Buffer.from(img.manifest), manifest: parsed.manifest, tag: `t${i}`, via: 'oci' });
-  const message = "Adding tag 't1000' to an image in the repository with name 'many' in registry with id '000000000000' exceeds the maximum allowed number of tags per image which is '1000'";
-  const err = await t.throwsAsync(f.ecr.send(new PutImageCommand({ repositoryName: 'many', imageManifest: img.manifest, imageTag: 't1000' })));
+    await f.emu.engine.execute({
+      type: 'PutManifest',
+      scope,
+      repository: 'many',
+      digest: img.digest,
+      bytes: Buffer.from(img.manifest),
+      manifest: parsed.manifest,
+      tag: `t${i}`,
+      via: 'oci',
+    });
+  const message =
+    "Adding tag 't1000' to an image in the repository with name 'many' in registry with id '000000000000' exceeds the maximum allowed number of tags per image which is '1000'";
+  const err = await t.throwsAsync(
+    f.ecr.send(new PutImageCommand({ repositoryName: 'many', imageManifest: img.manifest, imageTag: 't1000' })),
+  );
   t.is(err?.name, 'LimitExceededException');
   t.is(err?.message, message);
   const v2 = await fetch(`${f.emu.endpoint}/v2/many/manifests/t1000`, {
     method: 'PUT',
     body: img.manifest,
-    headers: { authorization: `Basic ${Buffer.from('AWS:x').toString('base64')}`, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+    headers: {
+      authorization: `Basic ${Buffer.from('AWS:x').toString('base64')}`,
+      'content-type': 'application/vnd.oci.image.manifest.v1+json',
+    },
   });
   t.is(v2.status, 403);
   t.like(((await v2.json()) as { errors: { code: string; message: string }[] }).errors[0], { code: 'DENIED', message });
   // moving an existing tag onto the image is refused as well; re-putting one of its tags is not a new tag
-  await t.notThrowsAsync(f.emu.engine.execute({ type: 'PutManifest', scope, repository: 'many', digest: img.digest, bytes: Buffer.from(img.manifest), manifest: parsed.manifest, tag: 't5', via: 'oci' }));
+  await t.notThrowsAsync(
+    f.emu.engine.execute({
+      type: 'PutManifest',
+      scope,
+      repository: 'many',
+      digest: img.digest,
+      bytes: Buffer.from(img.manifest),
+      manifest: parsed.manifest,
+      tag: 't5',
+      via: 'oci',
+    }),
+  );
 });
 
 test('PutImage of a manifest without mediaType needs imageManifestMediaType, else "Invalid JSON syntax" (PutImage API reference; aws/aws-sdk#193)', async (t) => {
@@ -164,7 +257,12 @@ test('PutImage of a manifest without mediaType needs imageManifestMediaType, els
   t.is(err?.name, 'InvalidParameterException');
   t.is(err?.message, "Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'");
   const ok = await f.ecr.send(
-    new PutImageCommand({ repositoryName: 'helm', imageManifest: manifest, imageTag: '1.0.0', imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json' }),
+    new PutImageCommand({
+      repositoryName: 'helm',
+      imageManifest: manifest,
+      imageTag: '1.0.0',
+      imageManifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+    }),
   );
   t.is(ok.image?.imageManifestMediaType, 'application/vnd.oci.image.manifest.v1+json');
 });
@@ -182,10 +280,16 @@ test('imageSizeInBytes of a manifest list / OCI index is the largest size among 
   const index = JSON.stringify({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [a, b].map((m, i) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(m), size: m.length, platform: { os: 'linux', architecture: i ? 'arm64' : 'amd64' } })),
+    manifests: [a, b].map((m, i) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: sha256(m),
+      size: m.length,
+      platform: { os: 'linux', architecture: i ? 'arm64' : 'amd64' },
+    })),
   });
   await f.ecr.send(new PutImageCommand({ repositoryName: 'multi', imageManifest: index, imageTag: 'list' }));
-  const [detail] = (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'multi', imageIds: [{ imageTag: 'list' }] }))).imageDetails ?? [];
+  const [detail] =
+    (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'multi', imageIds: [{ imageTag: 'list' }] }))).imageDetails ?? [];
   t.is(detail?.imageSizeInBytes, config.bytes.length + big.bytes.length);
 });
 
@@ -196,10 +300,22 @@ test('BatchCheckLayerAvailability returns mediaType for available layers (Layer.
   const loose = layer('not in any manifest');
   await uploadLayer(f.ecr, 'layers', loose);
   await f.ecr.send(new PutImageCommand({ repositoryName: 'layers', imageManifest: img.manifest, imageTag: 'v1' }));
-  const r = await f.ecr.send(new BatchCheckLayerAvailabilityCommand({ repositoryName: 'layers', layerDigests: [img.layer.digest, img.config.digest, loose.digest] }));
+  const r = await f.ecr.send(
+    new BatchCheckLayerAvailabilityCommand({ repositoryName: 'layers', layerDigests: [img.layer.digest, img.config.digest, loose.digest] }),
+  );
   t.deepEqual(r.layers, [
-    { layerDigest: img.layer.digest, layerAvailability: 'AVAILABLE', layerSize: img.layer.bytes.length, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' },
-    { layerDigest: img.config.digest, layerAvailability: 'AVAILABLE', layerSize: img.config.bytes.length, mediaType: 'application/vnd.oci.image.config.v1+json' },
+    {
+      layerDigest: img.layer.digest,
+      layerAvailability: 'AVAILABLE',
+      layerSize: img.layer.bytes.length,
+      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    },
+    {
+      layerDigest: img.config.digest,
+      layerAvailability: 'AVAILABLE',
+      layerSize: img.config.bytes.length,
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+    },
     { layerDigest: loose.digest, layerAvailability: 'AVAILABLE', layerSize: loose.bytes.length },
   ]);
 });
@@ -209,7 +325,8 @@ test('lastRecordedPullTime is updated by BatchGetImage and GetDownloadUrlForLaye
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'pulls' }));
   const img = await prepareImage(f.ecr, 'pulls', 'p');
   await f.ecr.send(new PutImageCommand({ repositoryName: 'pulls', imageManifest: img.manifest, imageTag: 'v1' }));
-  const pulled = async () => (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'pulls' }))).imageDetails?.[0]?.lastRecordedPullTime;
+  const pulled = async () =>
+    (await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'pulls' }))).imageDetails?.[0]?.lastRecordedPullTime;
   const pulls = () => [...f.emu.events()].filter((e) => e.type === 'ImagePulled').length;
   t.is(await pulled(), undefined);
   for (let i = 0; i < 3; i++) await f.ecr.send(new BatchGetImageCommand({ repositoryName: 'pulls', imageIds: [{ imageTag: 'v1' }] }));
@@ -231,7 +348,11 @@ test('/v2 manifest GET/HEAD by a reference that is not a valid tag is 404 MANIFE
     t.is(res.status, 404, method);
     if (method === 'GET') t.is(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'MANIFEST_UNKNOWN');
   }
-  const put = await fetch(`${f.emu.endpoint}/v2/refs/manifests/.INVALID_MANIFEST_NAME`, { method: 'PUT', body: '{}', headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+  const put = await fetch(`${f.emu.endpoint}/v2/refs/manifests/.INVALID_MANIFEST_NAME`, {
+    method: 'PUT',
+    body: '{}',
+    headers: { ...auth, 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+  });
   t.is(put.status, 400);
   t.is(((await put.json()) as { errors: { code: string }[] }).errors[0]?.code, 'TAG_INVALID');
   t.is((await f.ecr.send(new DescribeRepositoriesCommand({}))).repositories?.length, 1);

@@ -186,12 +186,14 @@ test('GetDownloadUrlForLayer gives a URL on the emulator that serves the bytes, 
   t.is(noRepo?.name, 'RepositoryNotFoundException');
 });
 
-test('LayerPartTooSmallException is raised by CompleteLayerUpload (the only operation AWS\'s model lists it for), not by the next UploadLayerPart', async (t) => {
+test("LayerPartTooSmallException is raised by CompleteLayerUpload (the only operation AWS's model lists it for), not by the next UploadLayerPart", async (t) => {
   await using f = await startEcr();
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'small' }));
   const { uploadId } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'small' }));
   const part = Buffer.from('0123456789');
-  await f.ecr.send(new UploadLayerPartCommand({ repositoryName: 'small', uploadId, partFirstByte: 0, partLastByte: 9, layerPartBlob: part }));
+  await f.ecr.send(
+    new UploadLayerPartCommand({ repositoryName: 'small', uploadId, partFirstByte: 0, partLastByte: 9, layerPartBlob: part }),
+  );
   const second = await f.ecr.send(
     new UploadLayerPartCommand({ repositoryName: 'small', uploadId, partFirstByte: 10, partLastByte: 19, layerPartBlob: part }),
   );
@@ -202,6 +204,10 @@ test('LayerPartTooSmallException is raised by CompleteLayerUpload (the only oper
   t.is(done?.name, 'LayerPartTooSmallException', 'the 10-byte first part was not the last');
   // a single small part is the last part: it completes
   const { uploadId: one } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'small' }));
-  await f.ecr.send(new UploadLayerPartCommand({ repositoryName: 'small', uploadId: one, partFirstByte: 0, partLastByte: 9, layerPartBlob: part }));
-  await t.notThrowsAsync(f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'small', uploadId: one, layerDigests: [sha256(part)] })));
+  await f.ecr.send(
+    new UploadLayerPartCommand({ repositoryName: 'small', uploadId: one, partFirstByte: 0, partLastByte: 9, layerPartBlob: part }),
+  );
+  await t.notThrowsAsync(
+    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'small', uploadId: one, layerDigests: [sha256(part)] })),
+  );
 });

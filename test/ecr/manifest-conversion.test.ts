@@ -53,7 +53,11 @@ async function pushDockerImage(f: EcrFixture, repo: string, tag: string): Promis
     }),
   );
   for (const blob of [config, ...layers]) {
-    const res = await fetch(`${f.emu.endpoint}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, { method: 'POST', body: blob, headers: AUTH });
+    const res = await fetch(`${f.emu.endpoint}/v2/${repo}/blobs/uploads/?digest=${sha256(blob)}`, {
+      method: 'POST',
+      body: blob,
+      headers: AUTH,
+    });
     if (res.status !== 201) throw new Error(`blob push: ${res.status}`);
   }
   const manifest = Buffer.from(
@@ -68,14 +72,23 @@ async function pushDockerImage(f: EcrFixture, repo: string, tag: string): Promis
       3,
     ),
   );
-  const put = await fetch(`${f.emu.endpoint}/v2/${repo}/manifests/${tag}`, { method: 'PUT', body: manifest, headers: { ...AUTH, 'content-type': DOCKER } });
+  const put = await fetch(`${f.emu.endpoint}/v2/${repo}/manifests/${tag}`, {
+    method: 'PUT',
+    body: manifest,
+    headers: { ...AUTH, 'content-type': DOCKER },
+  });
   if (put.status !== 201) throw new Error(`manifest push: ${put.status} ${await put.text()}`);
   return { manifest, digest: sha256(manifest), config, layers };
 }
 
 const getManifest = async (f: EcrFixture, repo: string, ref: string, accept: string, method = 'GET') => {
   const res = await fetch(`${f.emu.endpoint}/v2/${repo}/manifests/${ref}`, { method, headers: { ...AUTH, accept } });
-  return { status: res.status, type: res.headers.get('content-type'), digest: res.headers.get('docker-content-digest'), bytes: Buffer.from(await res.arrayBuffer()) };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    digest: res.headers.get('docker-content-digest'),
+    bytes: Buffer.from(await res.arrayBuffer()),
+  };
 };
 
 test('the conversion table of ECR\'s "Container image manifest formats" page: by tag, stored format when understood, else schema 2 <-> OCI, else schema 1', (t) => {
@@ -88,10 +101,21 @@ test('the conversion table of ECR\'s "Container image manifest formats" page: by
   t.is(conversionFor(OCI, [DOCKER_LIST]), 'none');
   // media types of the descriptors change with the manifest's; nothing else does
   const oci = convertImageManifest(
-    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: DOCKER, config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1, digest: sha256('c') }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 1, digest: sha256('l') }] })),
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: DOCKER,
+        config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 1, digest: sha256('c') },
+        layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: 1, digest: sha256('l') }],
+      }),
+    ),
     'oci',
   );
-  const doc = JSON.parse(oci.bytes.toString()) as { mediaType: string; config: { mediaType: string; digest: string }; layers: { mediaType: string }[] };
+  const doc = JSON.parse(oci.bytes.toString()) as {
+    mediaType: string;
+    config: { mediaType: string; digest: string };
+    layers: { mediaType: string }[];
+  };
   t.is(doc.mediaType, OCI);
   t.is(doc.config.mediaType, 'application/vnd.oci.image.config.v1+json');
   t.is(doc.config.digest, sha256('c'));
@@ -128,7 +152,11 @@ test('BatchGetImage with acceptedMediaTypes converts an image pulled by tag, wit
   t.is(s1?.imageId?.imageDigest, sha256(verified.payload), 'a schema 1 digest is the digest of its signed payload');
 
   // the OCI manifest put back through PutImage-free /v2 and asked for as Docker schema 2 comes back as the original
-  const put = await fetch(`${f.emu.endpoint}/v2/conv/manifests/oci`, { method: 'PUT', body: asOci?.imageManifest, headers: { ...AUTH, 'content-type': OCI } });
+  const put = await fetch(`${f.emu.endpoint}/v2/conv/manifests/oci`, {
+    method: 'PUT',
+    body: asOci?.imageManifest,
+    headers: { ...AUTH, 'content-type': OCI },
+  });
   t.is(put.status, 201);
   const roundTrip = (await get([DOCKER], { imageTag: 'oci' })).images?.[0];
   t.is(roundTrip?.imageManifestMediaType, DOCKER);
@@ -136,7 +164,10 @@ test('BatchGetImage with acceptedMediaTypes converts an image pulled by tag, wit
 
   const unknown = await t.throwsAsync(get(['application/vnd.example.unknown+json']));
   t.is(unknown?.name, 'InvalidParameterException');
-  t.is(unknown?.message, "Invalid parameter at 'acceptedMediaTypes' failed to satisfy constraint: 'Invalid media type: application/vnd.example.unknown+json'");
+  t.is(
+    unknown?.message,
+    "Invalid parameter at 'acceptedMediaTypes' failed to satisfy constraint: 'Invalid media type: application/vnd.example.unknown+json'",
+  );
 });
 
 test('/v2 manifest GET by tag with an Accept that excludes the stored type converts as ECR does; HEAD agrees; the converted manifest is then found by its digest; a GET by the stored digest is never converted', async (t) => {
@@ -156,7 +187,13 @@ test('/v2 manifest GET by tag with an Accept that excludes the stored type conve
   t.is(v1.type, SCHEMA1_MEDIA_TYPES.signed);
   t.is(v1.digest, sha256(prettyVerify(v1.bytes).payload));
   t.deepEqual((await getManifest(f, 'neg', 'v1', `${SCHEMA1_MEDIA_TYPES.signed}`)).bytes, v1.bytes, 'the same signed bytes every time');
-  const schema1 = JSON.parse(v1.bytes.toString()) as { name: string; tag: string; architecture: string; fsLayers: { blobSum: string }[]; history: { v1Compatibility: string }[] };
+  const schema1 = JSON.parse(v1.bytes.toString()) as {
+    name: string;
+    tag: string;
+    architecture: string;
+    fsLayers: { blobSum: string }[];
+    history: { v1Compatibility: string }[];
+  };
   t.like(schema1, { name: 'neg', tag: 'v1', architecture: 'amd64' });
   t.deepEqual(
     schema1.fsLayers.map((l) => l.blobSum),
@@ -175,46 +212,65 @@ test('/v2 manifest GET by tag with an Accept that excludes the stored type conve
 
 const clientTest = testRequiring(['skopeo', 'docker-registry']);
 
-clientTest('real clients take the converted manifests: skopeo copies the OCI and the schema 1 conversions; distribution 2.8 verifies the schema 1 signature (libtrust) on push', async (t) => {
-  await using f = await startEcr({ auth: 'any' });
-  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'real' }));
-  const img = await pushDockerImage(f, 'real', 'v1');
-  const oci = await getManifest(f, 'real', 'v1', OCI);
-  const s1 = await getManifest(f, 'real', 'v1', SCHEMA1_MEDIA_TYPES.signed);
-  if (!oci.digest || !s1.digest) throw new Error('no digests');
-  await using skopeo = await createSkopeo();
-  const dir = await makeTempDir('conversion');
-  t.teardown(() => removeDir(dir));
-  const creds = { username: 'AWS', password: 'x' };
-  const host = f.emu.registryHost;
+clientTest(
+  'real clients take the converted manifests: skopeo copies the OCI and the schema 1 conversions; distribution 2.8 verifies the schema 1 signature (libtrust) on push',
+  async (t) => {
+    await using f = await startEcr({ auth: 'any' });
+    await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'real' }));
+    const img = await pushDockerImage(f, 'real', 'v1');
+    const oci = await getManifest(f, 'real', 'v1', OCI);
+    const s1 = await getManifest(f, 'real', 'v1', SCHEMA1_MEDIA_TYPES.signed);
+    if (!oci.digest || !s1.digest) throw new Error('no digests');
+    await using skopeo = await createSkopeo();
+    const dir = await makeTempDir('conversion');
+    t.teardown(() => removeDir(dir));
+    const creds = { username: 'AWS', password: 'x' };
+    const host = f.emu.registryHost;
 
-  // the converted OCI manifest, by its digest: skopeo checks the digest, the media types and every blob
-  await skopeo.copy(`docker://${host}/real@${oci.digest!}`, `oci:${path.join(dir, 'oci')}:v1`, { srcCreds: creds });
-  const index = JSON.parse(await readFile(path.join(dir, 'oci', 'index.json'), 'utf8')) as { manifests: { digest: string; mediaType: string }[] };
-  t.is(index.manifests[0]?.digest, oci.digest ?? '');
-  t.is(index.manifests[0]?.mediaType, OCI);
+    // the converted OCI manifest, by its digest: skopeo checks the digest, the media types and every blob
+    await skopeo.copy(`docker://${host}/real@${oci.digest!}`, `oci:${path.join(dir, 'oci')}:v1`, { srcCreds: creds });
+    const index = JSON.parse(await readFile(path.join(dir, 'oci', 'index.json'), 'utf8')) as {
+      manifests: { digest: string; mediaType: string }[];
+    };
+    t.is(index.manifests[0]?.digest, oci.digest ?? '');
+    t.is(index.manifests[0]?.mediaType, OCI);
 
-  // the schema 1 manifest: skopeo reads it, fetches its layers (the gzipped empty tar too) and makes an OCI image of it
-  const inspected = JSON.parse((await skopeo.skopeo(['inspect', '--tls-verify=false', '--creds', 'AWS:x', `docker://${host}/real@${s1.digest}`])).stdout) as { Digest: string; Layers: string[] };
-  t.is(inspected.Digest, s1.digest ?? '');
-  t.deepEqual(inspected.Layers, [sha256(img.layers[0]!), GZIPPED_EMPTY_TAR_DIGEST, sha256(img.layers[1]!)]);
-  await skopeo.copy(`docker://${host}/real@${s1.digest}`, `oci:${path.join(dir, 's1')}:v1`, { srcCreds: creds, preserveDigests: false, format: 'oci' });
+    // the schema 1 manifest: skopeo reads it, fetches its layers (the gzipped empty tar too) and makes an OCI image of it
+    const inspected = JSON.parse(
+      (await skopeo.skopeo(['inspect', '--tls-verify=false', '--creds', 'AWS:x', `docker://${host}/real@${s1.digest}`])).stdout,
+    ) as { Digest: string; Layers: string[] };
+    t.is(inspected.Digest, s1.digest ?? '');
+    t.deepEqual(inspected.Layers, [sha256(img.layers[0]!), GZIPPED_EMPTY_TAR_DIGEST, sha256(img.layers[1]!)]);
+    await skopeo.copy(`docker://${host}/real@${s1.digest}`, `oci:${path.join(dir, 's1')}:v1`, {
+      srcCreds: creds,
+      preserveDigests: false,
+      format: 'oci',
+    });
 
-  // distribution 2.8 with schema 1 enabled verifies every JWS signature of a schema 1 manifest pushed to it
-  await using reference = await startReferenceRegistry({ schema1: true });
-  for (const blob of [...img.layers, GZIPPED_EMPTY_TAR]) {
-    const started = await fetch(`${reference.url}/v2/copy/blobs/uploads/`, { method: 'POST' });
-    const location = new URL(started.headers.get('location') ?? '', reference.url);
-    location.searchParams.set('digest', sha256(blob));
-    const res = await fetch(location, { method: 'PUT', body: blob, headers: { 'content-type': 'application/octet-stream' } });
-    t.is(res.status, 201);
-  }
-  const put = await fetch(`${reference.url}/v2/copy/manifests/v1`, { method: 'PUT', body: s1.bytes, headers: { 'content-type': SCHEMA1_MEDIA_TYPES.signed } });
-  t.is(put.status, 201, await put.clone().text());
-  t.is(put.headers.get('docker-content-digest'), s1.digest, 'the reference registry computes the same digest');
-  const tampered = Buffer.from(s1.bytes.toString().replace('"architecture": "amd64"', '"architecture": "arm64"'));
-  const refused = await fetch(`${reference.url}/v2/copy/manifests/v2`, { method: 'PUT', body: tampered, headers: { 'content-type': SCHEMA1_MEDIA_TYPES.signed } });
-  // (distribution answers a failed libtrust verification with 400 MANIFEST_UNVERIFIED or, for this one, 500)
-  t.true(refused.status >= 400, 'a signature that does not match is refused, so the good one was checked');
-  t.is((await fetch(`${reference.url}/v2/copy/manifests/v2`, { headers: { accept: SCHEMA1_MEDIA_TYPES.signed } })).status, 404);
-});
+    // distribution 2.8 with schema 1 enabled verifies every JWS signature of a schema 1 manifest pushed to it
+    await using reference = await startReferenceRegistry({ schema1: true });
+    for (const blob of [...img.layers, GZIPPED_EMPTY_TAR]) {
+      const started = await fetch(`${reference.url}/v2/copy/blobs/uploads/`, { method: 'POST' });
+      const location = new URL(started.headers.get('location') ?? '', reference.url);
+      location.searchParams.set('digest', sha256(blob));
+      const res = await fetch(location, { method: 'PUT', body: blob, headers: { 'content-type': 'application/octet-stream' } });
+      t.is(res.status, 201);
+    }
+    const put = await fetch(`${reference.url}/v2/copy/manifests/v1`, {
+      method: 'PUT',
+      body: s1.bytes,
+      headers: { 'content-type': SCHEMA1_MEDIA_TYPES.signed },
+    });
+    t.is(put.status, 201, await put.clone().text());
+    t.is(put.headers.get('docker-content-digest'), s1.digest, 'the reference registry computes the same digest');
+    const tampered = Buffer.from(s1.bytes.toString().replace('"architecture": "amd64"', '"architecture": "arm64"'));
+    const refused = await fetch(`${reference.url}/v2/copy/manifests/v2`, {
+      method: 'PUT',
+      body: tampered,
+      headers: { 'content-type': SCHEMA1_MEDIA_TYPES.signed },
+    });
+    // (distribution answers a failed libtrust verification with 400 MANIFEST_UNVERIFIED or, for this one, 500)
+    t.true(refused.status >= 400, 'a signature that does not match is refused, so the good one was checked');
+    t.is((await fetch(`${reference.url}/v2/copy/manifests/v2`, { headers: { accept: SCHEMA1_MEDIA_TYPES.signed } })).status, 404);
+  },
+);

@@ -1,7 +1,7 @@
 /**
  * Table-driven over AWS's ECR model: every `required`, `min`, `max`, `pattern` and `enum` constraint
  * of every operation's input shapes, as botocore's service-2.json states it (the model the aws CLI of
- * this machine carries; tools/ecr-model/botocore-model.ts says why that one), is sent violated to the
+ * this machine carries; src/testkit/ecr-model.ts says why that one), is sent violated to the
  * emulator, one at a time inside an otherwise valid request, and must be refused in AWS's words:
  *
  * - operations whose model lists ValidationException: `ValidationException` with
@@ -21,8 +21,7 @@
  * output says which; they are walked once they exist.
  */
 import test from 'ava';
-import { inputModel, locateEcrModel } from '../../tools/ecr-model/botocore-model.ts';
-import type { ConstrainedShape, InputModel } from '../../src/http/ecr/model/input-model.ts';
+import { inputModel, locateEcrModel, type ConstrainedShape, type InputModel } from '../../src/testkit/ecr-model.ts';
 import { startEcr, type EcrFixture } from './ecr-fixture.ts';
 
 const located = locateEcrModel();
@@ -122,7 +121,13 @@ function casesOf(m: InputModel, shapeName: string, path: Key[], valid: unknown, 
   const s = m.shapes[shapeName]!;
   const length = (kind: 'minLength' | 'maxLength', bound: number, value: unknown, stringWording: boolean): void => {
     const constraint = `Member must have length ${kind === 'minLength' ? 'greater' : 'less'} than or equal to ${bound}`;
-    out.push({ label: `${shapeName} ${kind === 'minLength' ? 'min' : 'max'} ${bound}`, path, value, constraint, ecrText: stringWording ? constraint.replace(/^Member /, '') : constraint });
+    out.push({
+      label: `${shapeName} ${kind === 'minLength' ? 'min' : 'max'} ${bound}`,
+      path,
+      value,
+      constraint,
+      ecrText: stringWording ? constraint.replace(/^Member /, '') : constraint,
+    });
   };
   switch (s.type) {
     case 'structure': {
@@ -130,7 +135,13 @@ function casesOf(m: InputModel, shapeName: string, path: Key[], valid: unknown, 
       for (const [member, child] of Object.entries(s.members ?? {})) {
         const childPath = [...path, member];
         if (s.required?.includes(member))
-          out.push({ label: `${shapeName}.${member} required`, path: childPath, value: undefined, constraint: 'Member must not be null', ecrText: 'Member must not be null' });
+          out.push({
+            label: `${shapeName}.${member} required`,
+            path: childPath,
+            value: undefined,
+            constraint: 'Member must not be null',
+            ecrText: 'Member must not be null',
+          });
         casesOf(m, child, childPath, record[member], out, problems);
       }
       return;
@@ -138,7 +149,13 @@ function casesOf(m: InputModel, shapeName: string, path: Key[], valid: unknown, 
     case 'list': {
       const items = valid as unknown[];
       if (s.min !== undefined && s.min > 0) length('minLength', s.min, [], false);
-      if (s.max !== undefined) length('maxLength', s.max, Array.from({ length: s.max + 1 }, () => items[0]), false);
+      if (s.max !== undefined)
+        length(
+          'maxLength',
+          s.max,
+          Array.from({ length: s.max + 1 }, () => items[0]),
+          false,
+        );
       casesOf(m, s.member!, [...path, 0], items[0], out, problems);
       return;
     }
@@ -213,7 +230,8 @@ async function call(f: EcrFixture, operation: string, body: unknown): Promise<{ 
 
 test('the ECR model (botocore data/ecr/2015-09-21/service-2.json) is installed where CI runs', (t) => {
   if (!model) {
-    if (process.env.CI === 'true') t.fail('no botocore with an ECR model: the aws CLI (awscli 1.45.11) or Debian python3-botocore is needed');
+    if (process.env.CI === 'true')
+      t.fail('no botocore with an ECR model: the aws CLI (awscli 1.45.11) or Debian python3-botocore is needed');
     else t.log('SKIPPED LOUDLY: no botocore with an ECR model on this machine; the constraint walk did not run');
     t.pass();
     return;
@@ -246,7 +264,11 @@ for (const [operation, { input, validationException }] of Object.entries(model?.
     }
     // the valid baseline passes the model's checks (the operation may still refuse it for reasons of its own)
     t.not(probe.type, 'ValidationException', probe.message);
-    t.notRegex(probe.message ?? '', /failed to satisfy constraint: '(Member must (have|not be null)|must (have|satisfy regular))/, 'baseline');
+    t.notRegex(
+      probe.message ?? '',
+      /failed to satisfy constraint: '(Member must (have|not be null)|must (have|satisfy regular))/,
+      'baseline',
+    );
 
     for (const c of cases) {
       const at = awsPath(c.path);
@@ -256,7 +278,10 @@ for (const [operation, { input, validationException }] of Object.entries(model?.
       if (validationException) {
         t.is(r.type, 'ValidationException', what);
         t.regex(r.message ?? '', /^\d+ validation errors? detected: /, what);
-        t.true((r.message ?? '').includes(` at '${at}' failed to satisfy constraint: ${c.constraint}`), `${what}: ${r.message?.slice(0, 300)}`);
+        t.true(
+          (r.message ?? '').includes(` at '${at}' failed to satisfy constraint: ${c.constraint}`),
+          `${what}: ${r.message?.slice(0, 300)}`,
+        );
       } else {
         t.is(r.type, 'InvalidParameterException', what);
         t.is(r.message, `Invalid parameter at '${at}' failed to satisfy constraint: '${c.ecrText}'`, what);

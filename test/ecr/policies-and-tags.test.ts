@@ -21,7 +21,15 @@ const POLICY = JSON.stringify({
 /** A registry policy names the repositories it covers (ECR user guide, "Private registry permissions"). */
 const REGISTRY_POLICY = JSON.stringify({
   Version: '2012-10-17',
-  Statement: [{ Sid: 'replicate', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'], Resource: 'arn:aws:ecr:us-east-1:000000000000:repository/*' }],
+  Statement: [
+    {
+      Sid: 'replicate',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+      Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'],
+      Resource: 'arn:aws:ecr:us-east-1:000000000000:repository/*',
+    },
+  ],
 });
 
 test('Set/Get/DeleteRepositoryPolicy, and their errors', async (t) => {

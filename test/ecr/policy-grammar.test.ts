@@ -23,16 +23,47 @@ import { startEcr } from './ecr-fixture.ts';
 const REPO_INVALID = "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'";
 const REGISTRY_INVALID = "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid registry policy provided'";
 
-const doc = (statement: unknown, extra: Record<string, unknown> = {}): string => JSON.stringify({ Version: '2012-10-17', Statement: statement, ...extra });
-const pull = { Sid: 'pull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'] };
+const doc = (statement: unknown, extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ Version: '2012-10-17', Statement: statement, ...extra });
+const pull = {
+  Sid: 'pull',
+  Effect: 'Allow',
+  Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+  Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+};
 
 const VALID_REPOSITORY_POLICIES: [string, string][] = [
   ['Principal "*" and one action', doc([{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }])],
-  ['a single statement object, an account id, a role and a service principal', doc({ Effect: 'Deny', Principal: { AWS: ['123456789012', 'arn:aws:iam::123456789012:role/ci'], Service: 'codebuild.amazonaws.com' }, Action: 'ecr:*' })],
-  ['wildcards in actions (ecr:Batch*, ecr:Get?ownloadUrlForLayer), NotAction', doc([{ Effect: 'Allow', Principal: '*', NotAction: ['ecr:Batch*', 'ecr:Get?ownloadUrlForLayer'] }])],
-  ['a Condition with IfExists and ForAnyValue operators', doc([{ ...pull, Condition: { StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-123' }, 'ForAnyValue:StringLike': { 'aws:PrincipalTag/team': ['a*', 'b'] }, Bool: { 'aws:SecureTransport': true } } }])],
+  [
+    'a single statement object, an account id, a role and a service principal',
+    doc({
+      Effect: 'Deny',
+      Principal: { AWS: ['123456789012', 'arn:aws:iam::123456789012:role/ci'], Service: 'codebuild.amazonaws.com' },
+      Action: 'ecr:*',
+    }),
+  ],
+  [
+    'wildcards in actions (ecr:Batch*, ecr:Get?ownloadUrlForLayer), NotAction',
+    doc([{ Effect: 'Allow', Principal: '*', NotAction: ['ecr:Batch*', 'ecr:Get?ownloadUrlForLayer'] }]),
+  ],
+  [
+    'a Condition with IfExists and ForAnyValue operators',
+    doc([
+      {
+        ...pull,
+        Condition: {
+          StringEqualsIfExists: { 'aws:PrincipalOrgID': 'o-123' },
+          'ForAnyValue:StringLike': { 'aws:PrincipalTag/team': ['a*', 'b'] },
+          Bool: { 'aws:SecureTransport': true },
+        },
+      },
+    ]),
+  ],
   ['the 2008-10-17 version and an Id', doc([pull], { Version: '2008-10-17', Id: 'p1' })],
-  ['NotPrincipal', doc([{ Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::123456789012:user/admin' }, Action: 'ecr:DeleteRepository' }])],
+  [
+    'NotPrincipal',
+    doc([{ Effect: 'Deny', NotPrincipal: { AWS: 'arn:aws:iam::123456789012:user/admin' }, Action: 'ecr:DeleteRepository' }]),
+  ],
 ];
 
 const INVALID_REPOSITORY_POLICIES: [string, string][] = [
@@ -46,7 +77,10 @@ const INVALID_REPOSITORY_POLICIES: [string, string][] = [
   ['Effect "allow" (case matters)', doc([{ Effect: 'allow', Principal: '*', Action: 'ecr:BatchGetImage' }])],
   ['no Principal (a resource policy names one)', doc([{ Effect: 'Allow', Action: 'ecr:BatchGetImage' }])],
   ['both Principal and NotPrincipal', doc([{ Effect: 'Allow', Principal: '*', NotPrincipal: '*', Action: 'ecr:BatchGetImage' }])],
-  ['an AWS principal arn:aws:iam::<id>:* (terraform-provider-aws#3924)', doc([{ ...pull, Principal: { AWS: 'arn:aws:iam::123456789012:*' } }])],
+  [
+    'an AWS principal arn:aws:iam::<id>:* (terraform-provider-aws#3924)',
+    doc([{ ...pull, Principal: { AWS: 'arn:aws:iam::123456789012:*' } }]),
+  ],
   ['an unknown principal type', doc([{ ...pull, Principal: { Human: 'me' } }])],
   ['no Action', doc([{ Effect: 'Allow', Principal: '*' }])],
   ['an action that does not exist', doc([{ ...pull, Action: 'ecr:MakeCoffee' }])],
@@ -80,11 +114,18 @@ test("SetRepositoryPolicy refuses a document that breaks the grammar with ECR's 
 
 test("PutRegistryPolicy: Resource names ECR repositories; under REGISTRY_POLICY_SCOPE V1 only replication and pull-through actions; 'Invalid registry policy provided' (pulumi-aws#2326)", async (t) => {
   await using f = await startEcr();
-  const registry = (statement: Record<string, unknown>) => doc([{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, ...statement }]);
+  const registry = (statement: Record<string, unknown>) =>
+    doc([{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, ...statement }]);
   const repos = 'arn:aws:ecr:us-east-1:000000000000:repository/*';
-  await t.notThrowsAsync(f.ecr.send(new PutRegistryPolicyCommand({ policyText: registry({ Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'], Resource: [repos] }) })));
+  await t.notThrowsAsync(
+    f.ecr.send(
+      new PutRegistryPolicyCommand({ policyText: registry({ Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'], Resource: [repos] }) }),
+    ),
+  );
   // the default scope (V2) covers every ECR action
-  await t.notThrowsAsync(f.ecr.send(new PutRegistryPolicyCommand({ policyText: registry({ Action: 'ecr:BatchGetImage', Resource: repos }) })));
+  await t.notThrowsAsync(
+    f.ecr.send(new PutRegistryPolicyCommand({ policyText: registry({ Action: 'ecr:BatchGetImage', Resource: repos }) })),
+  );
   const refused = [
     ['no Resource (pulumi-aws#2326)', registry({ Action: 'ecr:ReplicateImage' })],
     ['a Resource that is not an ECR repository', registry({ Action: 'ecr:ReplicateImage', Resource: 'arn:aws:s3:::bucket/*' })],
@@ -99,17 +140,29 @@ test("PutRegistryPolicy: Resource names ECR repositories; under REGISTRY_POLICY_
   const pullActions = registry({ Action: ['ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], Resource: repos });
   const v1 = await t.throwsAsync(f.ecr.send(new PutRegistryPolicyCommand({ policyText: pullActions })));
   t.is(v1?.message, REGISTRY_INVALID);
-  await t.notThrowsAsync(f.ecr.send(new PutRegistryPolicyCommand({ policyText: registry({ Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], Resource: repos }) })));
+  await t.notThrowsAsync(
+    f.ecr.send(
+      new PutRegistryPolicyCommand({
+        policyText: registry({ Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], Resource: repos }),
+      }),
+    ),
+  );
   await t.notThrowsAsync(f.ecr.send(new PutRegistryPolicyCommand({ policyText: registry({ Action: 'ecr:*', Resource: repos }) })));
 });
 
 test("a creation template's repositoryPolicy follows the repository policy grammar (CreateRepositoryCreationTemplate, UpdateRepositoryCreationTemplate)", async (t) => {
   await using f = await startEcr();
   const bad = doc([{ ...pull, Resource: '*' }]);
-  const create = await t.throwsAsync(f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'team', appliedFor: ['CREATE_ON_PUSH'], repositoryPolicy: bad })));
+  const create = await t.throwsAsync(
+    f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'team', appliedFor: ['CREATE_ON_PUSH'], repositoryPolicy: bad })),
+  );
   t.is(create?.name, 'InvalidParameterException');
   t.is(create?.message, "Invalid parameter at 'repositoryPolicy' failed to satisfy constraint: 'Invalid repository policy provided'");
-  await f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'team', appliedFor: ['CREATE_ON_PUSH'], repositoryPolicy: doc([pull]) }));
-  const update = await t.throwsAsync(f.ecr.send(new UpdateRepositoryCreationTemplateCommand({ prefix: 'team', repositoryPolicy: '{"Statement":"x"}' })));
+  await f.ecr.send(
+    new CreateRepositoryCreationTemplateCommand({ prefix: 'team', appliedFor: ['CREATE_ON_PUSH'], repositoryPolicy: doc([pull]) }),
+  );
+  const update = await t.throwsAsync(
+    f.ecr.send(new UpdateRepositoryCreationTemplateCommand({ prefix: 'team', repositoryPolicy: '{"Statement":"x"}' })),
+  );
   t.is(update?.name, 'InvalidParameterException');
 });

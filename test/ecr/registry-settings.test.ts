@@ -62,7 +62,10 @@ test('registry scanning configuration and the per-repository view of it', async 
   // The model lists ValidationException for PutRegistryScanningConfiguration: enum violations answer it in AWS's words.
   const bad = await t.throwsAsync(f.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'DEEP' as 'BASIC' })));
   t.is(bad?.name, 'ValidationException');
-  t.is(bad?.message, "1 validation error detected: Value 'DEEP' at 'scanType' failed to satisfy constraint: Member must satisfy enum value set: [BASIC, ENHANCED]");
+  t.is(
+    bad?.message,
+    "1 validation error detected: Value 'DEEP' at 'scanType' failed to satisfy constraint: Member must satisfy enum value set: [BASIC, ENHANCED]",
+  );
 });
 
 test('Put/Get/DeleteSigningConfiguration, SigningConfigurationNotFound', async (t) => {
@@ -109,5 +112,8 @@ test('Register/Deregister/ListPullTimeUpdateExclusions with pagination and error
   // PrincipalArn's pattern in the model; the operation lists ValidationException.
   const bad = await t.throwsAsync(f.ecr.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: 'not-an-arn' })));
   t.is(bad?.name, 'ValidationException');
-  t.regex(bad?.message ?? '', /^1 validation error detected: Value 'not-an-arn' at 'principalArn' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
+  t.regex(
+    bad?.message ?? '',
+    /^1 validation error detected: Value 'not-an-arn' at 'principalArn' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+  );
 });

@@ -42,7 +42,10 @@ test('Create/Describe/Update/DeleteRepositoryCreationTemplate and their errors',
   );
   // Prefix's pattern in the model; CreateRepositoryCreationTemplate lists ValidationException.
   t.is(badPrefix?.name, 'ValidationException');
-  t.regex(badPrefix?.message ?? '', /^1 validation error detected: Value 'Bad Prefix' at 'prefix' failed to satisfy constraint: Member must satisfy regular expression pattern: /);
+  t.regex(
+    badPrefix?.message ?? '',
+    /^1 validation error detected: Value 'Bad Prefix' at 'prefix' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+  );
   for (const prefix of ['a1', 'b2', 'c3', 'ROOT'])
     await f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix, appliedFor: ['REPLICATION'] }));
   const seen: string[] = [];

@@ -6,7 +6,7 @@ import type { RecordedEvent } from '../../src/domain/events.ts';
 import { DomainFailure } from '../../src/domain/errors.ts';
 import { emptyState } from '../../src/domain/state.ts';
 import { Engine } from '../../src/engine/engine.ts';
-import { Journal } from '../../src/journal/index.ts';
+import { Journal, type JournalHandle } from '../../src/journal/index.ts';
 import { encodeRegistryState } from '../../src/projections/registry-projection.ts';
 import { replay } from '../../src/replay/replay.ts';
 import { steppingClock } from '../../src/support/clock.ts';
@@ -86,6 +86,51 @@ test('a read-only engine refuses mutations', async (t) => {
     const err = await t.throwsAsync(engine.execute({ type: 'CreateRepository', scope, repository: 'a1', settings: {} }));
     t.is((err as DomainFailure).error.code, 'ReadOnly');
     t.is(journal.lastSeq, 0);
+  } finally {
+    await journal.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failed append: the command is not acknowledged, later writes are refused with a clear error, and the state is what the journal holds', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-engine-'));
+  const journal = await Journal.open(dir, { fsync: 'never' });
+  let appends = 0;
+  // the real journal, whose second append fails as a full disk would fail it
+  const failing: JournalHandle = {
+    dir: journal.dir,
+    get lastSeq() {
+      return journal.lastSeq;
+    },
+    read: (from, to) => journal.read(from, to),
+    append: (records) => (++appends === 2 ? Promise.reject(new Error('ENOSPC: no space left on device')) : journal.append(records)),
+    flush: () => journal.flush(),
+    close: () => journal.close(),
+  };
+  const fatal: unknown[] = [];
+  try {
+    const engine = new Engine(
+      failing,
+      steppingClock(0),
+      { state: emptyState(), marks: new Map(), atMarks: new Map() },
+      {
+        onFatal: (err) => fatal.push(err),
+        recover: () => replay(source(journal)),
+      },
+    );
+    await engine.execute({ type: 'CreateRepository', scope, repository: 'kept', settings: {} });
+    await t.throwsAsync(engine.execute({ type: 'CreateRepository', scope, repository: 'lost', settings: {} }), { message: /ENOSPC/ });
+    t.deepEqual(names(engine), ['kept'], 'the repository whose event was not journaled is not served');
+    t.is(fatal.length, 1);
+    const refused = await t.throwsAsync(engine.execute({ type: 'CreateRepository', scope, repository: 'later', settings: {} }), {
+      instanceOf: DomainFailure,
+    });
+    t.is((refused as DomainFailure).error.code, 'ReadOnly');
+    t.regex(refused!.message, /failed to append/);
+    t.deepEqual(
+      [...journal.read(1)].map((e) => (e.data as { repository: string }).repository),
+      ['kept'],
+    );
   } finally {
     await journal.close();
     await rm(dir, { recursive: true, force: true });

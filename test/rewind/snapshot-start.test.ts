@@ -109,10 +109,15 @@ test('a blob whose bytes in the pack are corrupt is refused and never written to
   await writeFile(bad, bytes);
 
   const logged: string[] = [];
-  const logger = pino({ level: 'error' }, new Writable({ write: (chunk, _enc, done) => {
-    logged.push(String(chunk));
-    done();
-  } }));
+  const logger = pino(
+    { level: 'error' },
+    new Writable({
+      write: (chunk, _enc, done) => {
+        logged.push(String(chunk));
+        done();
+      },
+    }),
+  );
   const journal = join(dir, 'started');
   await using emu = await startEmulator({ fromSnapshot: bad, journal, auth: 'none', logger });
   const repo = [...state.repos.values()].find((r) => r.blobs.has(victim.digest))!;

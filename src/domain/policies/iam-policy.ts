@@ -25,15 +25,49 @@ export interface PolicyRules {
   registryPolicyScope?: string;
 }
 
-const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Principal', 'NotPrincipal', 'Action', 'NotAction', 'Resource', 'NotResource', 'Condition']);
+const STATEMENT_KEYS = new Set([
+  'Sid',
+  'Effect',
+  'Principal',
+  'NotPrincipal',
+  'Action',
+  'NotAction',
+  'Resource',
+  'NotResource',
+  'Condition',
+]);
 const PRINCIPAL_TYPES = new Set(['AWS', 'Service', 'Federated', 'CanonicalUser']);
 const CONDITION_OPERATORS = new Set([
-  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
-  'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
-  'DateEquals', 'DateNotEquals', 'DateLessThan', 'DateLessThanEquals', 'DateGreaterThan', 'DateGreaterThanEquals',
-  'Bool', 'BinaryEquals', 'IpAddress', 'NotIpAddress', 'ArnEquals', 'ArnLike', 'ArnNotEquals', 'ArnNotLike', 'Null',
+  'StringEquals',
+  'StringNotEquals',
+  'StringEqualsIgnoreCase',
+  'StringNotEqualsIgnoreCase',
+  'StringLike',
+  'StringNotLike',
+  'NumericEquals',
+  'NumericNotEquals',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+  'NumericGreaterThan',
+  'NumericGreaterThanEquals',
+  'DateEquals',
+  'DateNotEquals',
+  'DateLessThan',
+  'DateLessThanEquals',
+  'DateGreaterThan',
+  'DateGreaterThanEquals',
+  'Bool',
+  'BinaryEquals',
+  'IpAddress',
+  'NotIpAddress',
+  'ArnEquals',
+  'ArnLike',
+  'ArnNotEquals',
+  'ArnNotLike',
+  'Null',
 ]);
-const AWS_PRINCIPAL = /^(\*|\d{12}|arn:aws(-[a-z]+)*:(iam::\d{12}:(root|(user|role|group|federated-user)\/[\w+=,.@\-/]+)|sts::\d{12}:(assumed-role|federated-user)\/[\w+=,.@\-/]+))$/;
+const AWS_PRINCIPAL =
+  /^(\*|\d{12}|arn:aws(-[a-z]+)*:(iam::\d{12}:(root|(user|role|group|federated-user)\/[\w+=,.@\-/]+)|sts::\d{12}:(assumed-role|federated-user)\/[\w+=,.@\-/]+))$/;
 const SERVICE_PRINCIPAL = /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/;
 const ECR_RESOURCE = /^(\*|arn:aws(-[a-z]+)*:ecr:[a-z0-9-*?]+:(\d{12}|\*):repository\/.+)$/;
 
@@ -48,7 +82,10 @@ function strings(v: unknown): string[] | undefined {
 
 /** IAM wildcard match (`*` any run, `?` one character), case-insensitive as IAM matches actions. */
 function wildcard(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, 'i');
 }
 
@@ -116,7 +153,8 @@ function statementProblem(s: unknown, rules: PolicyRules): string | undefined {
   const hasResource = s.Resource !== undefined || s.NotResource !== undefined;
   if (rules.kind === 'repository' && hasResource) return 'a repository policy has no Resource (the repository is the resource)';
   if (rules.kind === 'registry') {
-    if (!hasResource || (s.Resource !== undefined && s.NotResource !== undefined)) return 'a registry policy statement needs exactly one of Resource and NotResource';
+    if (!hasResource || (s.Resource !== undefined && s.NotResource !== undefined))
+      return 'a registry policy statement needs exactly one of Resource and NotResource';
     const resources = strings(s.Resource ?? s.NotResource);
     if (!resources) return 'Resource must be a string or a list of strings';
     const bad = resources.find((r) => !ECR_RESOURCE.test(r));
@@ -136,7 +174,8 @@ export function policyProblem(text: string, rules: PolicyRules): string | undefi
   }
   if (!isObject(doc)) return 'the policy is not a JSON object';
   for (const k of Object.keys(doc)) if (k !== 'Version' && k !== 'Id' && k !== 'Statement') return `unknown policy element '${k}'`;
-  if (doc.Version !== undefined && doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17') return `unknown policy Version '${String(doc.Version)}'`;
+  if (doc.Version !== undefined && doc.Version !== '2012-10-17' && doc.Version !== '2008-10-17')
+    return `unknown policy Version '${String(doc.Version)}'`;
   if (doc.Id !== undefined && typeof doc.Id !== 'string') return 'Id must be a string';
   const statements = isObject(doc.Statement) ? [doc.Statement] : Array.isArray(doc.Statement) ? doc.Statement : undefined;
   if (!statements || statements.length === 0) return 'a policy needs a Statement';

@@ -15,10 +15,17 @@ export const MAX_TAG_VALUE_LENGTH = 256;
 export function invalidTag(tags: readonly ResourceTag[]): DomainError | undefined {
   for (const t of tags) {
     if (t.Key.length === 0 || t.Key.length > MAX_TAG_KEY_LENGTH)
-      return domainError('InvalidTagParameter', `Tag key '${t.Key.slice(0, 200)}' is invalid: tag keys have 1 to ${MAX_TAG_KEY_LENGTH} characters`);
+      return domainError(
+        'InvalidTagParameter',
+        `Tag key '${t.Key.slice(0, 200)}' is invalid: tag keys have 1 to ${MAX_TAG_KEY_LENGTH} characters`,
+      );
     if (t.Value.length > MAX_TAG_VALUE_LENGTH)
-      return domainError('InvalidTagParameter', `The value of tag '${t.Key}' is invalid: tag values have at most ${MAX_TAG_VALUE_LENGTH} characters`);
-    if (t.Key.toLowerCase().startsWith('aws:')) return domainError('InvalidTagParameter', `Tag keys starting with 'aws:' are reserved: '${t.Key}'`);
+      return domainError(
+        'InvalidTagParameter',
+        `The value of tag '${t.Key}' is invalid: tag values have at most ${MAX_TAG_VALUE_LENGTH} characters`,
+      );
+    if (t.Key.toLowerCase().startsWith('aws:'))
+      return domainError('InvalidTagParameter', `Tag keys starting with 'aws:' are reserved: '${t.Key}'`);
   }
   return undefined;
 }

@@ -141,7 +141,9 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
       return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
     const tags = tagProblem([], c.template.resourceTags);
     if (tags) return no(tags);
-    const policy = c.template.repositoryPolicy ? invalidPolicy(c.template.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy') : undefined;
+    const policy = c.template.repositoryPolicy
+      ? invalidPolicy(c.template.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy')
+      : undefined;
     if (policy) return no(policy);
     const template = { ...c.template, resourceTags: mergeTags([], c.template.resourceTags) };
     return ok(ev.RepositoryCreationTemplateCreated({ template, ...regOf(c.scope) }));
@@ -151,14 +153,18 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
     const current = registry(state, c.scope).templates?.[c.prefix];
     if (!current) return no(templateNotFound(c.prefix));
     const { createdAt: _c, updatedAt: _u, ...template } = current;
-    const policy = c.changes.repositoryPolicy ? invalidPolicy(c.changes.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy') : undefined;
+    const policy = c.changes.repositoryPolicy
+      ? invalidPolicy(c.changes.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy')
+      : undefined;
     if (policy) return no(policy);
     if (c.changes.resourceTags) {
       const tags = tagProblem([], c.changes.resourceTags);
       if (tags) return no(tags);
     }
     const changes = Object.fromEntries(
-      Object.entries({ ...c.changes, resourceTags: c.changes.resourceTags && mergeTags([], c.changes.resourceTags) }).filter(([, v]) => v !== undefined),
+      Object.entries({ ...c.changes, resourceTags: c.changes.resourceTags && mergeTags([], c.changes.resourceTags) }).filter(
+        ([, v]) => v !== undefined,
+      ),
     );
     return ok(ev.RepositoryCreationTemplateUpdated({ template: { ...template, ...changes, prefix: c.prefix }, ...regOf(c.scope) }));
   },

@@ -58,6 +58,7 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   DigestMismatch: 'InvalidLayerException',
   BlobNotFound: 'LayersNotFoundException',
   BlobAlreadyExists: 'LayerAlreadyExistsException',
+  BlobUnreadable: 'ServerException',
   LayersNotFound: 'LayersNotFoundException',
   ReferencedImagesNotFound: 'ReferencedImagesNotFoundException',
   ManifestInvalid: 'InvalidParameterException',

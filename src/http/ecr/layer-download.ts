@@ -9,8 +9,8 @@
  * for another layer, and stops working after an hour on the injected clock.
  */
 import type { Context } from 'koa';
-import { BlobCorruptError } from '../../blobs/blob-store.ts';
-import { sendBlob } from '../../blobs/send-blob.ts';
+import { DomainFailure } from '../../domain/errors.ts';
+import type { BlobBytes } from '../../engine/blob-reads.ts';
 import { repoKey } from '../../domain/scope.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { TokenSigner } from '../token-auth.ts';
@@ -68,11 +68,13 @@ export async function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSign
     return;
   }
   // a layer still in a snapshot pack is verified and extracted first; a corrupt one is refused
-  const at = await deps.blobs.locate(ticket.d).catch((err: unknown) => {
-    if (err instanceof BlobCorruptError) return err;
+  let bytes: BlobBytes;
+  try {
+    bytes = await deps.blobReads.open(ticket.d);
+  } catch (err) {
+    if (err instanceof DomainFailure) return deny(500, 'InternalError', err.error.message);
     throw err;
-  });
-  if (!at || at instanceof BlobCorruptError) return deny(500, 'InternalError', at ? at.message : `the bytes of ${ticket.d} are missing`);
+  }
   ctx.respond = false;
-  await sendBlob(ctx.res, at, 0, size - 1);
+  await bytes.send(ctx.res, 0, size - 1);
 }

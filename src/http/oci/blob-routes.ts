@@ -2,8 +2,6 @@
  * end-2 (GET/HEAD a blob, with Range) and end-10 (DELETE a blob). Bytes are
  * streamed from the content-addressed store, never buffered.
  */
-import { BlobCorruptError, type BlobLocation } from '../../blobs/blob-store.ts';
-import { sendBlob } from '../../blobs/send-blob.ts';
 import { GZIPPED_EMPTY_TAR, GZIPPED_EMPTY_TAR_DIGEST } from '../../manifest-conversion/schema1.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { OciRouter } from './oci-context.ts';
@@ -18,24 +16,18 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const digest = ctx.params.digest ?? '';
     let size = repo.blobs.get(digest);
-    // A manifest is content too: distribution serves it through the blob route.
-    // So is the gzipped empty tar that schema 1 manifests converted on pull name for layer-less history.
+    // A manifest is content too: distribution serves it through the blob route. So is the gzipped
+    // empty tar that schema 1 manifests converted on pull name for layer-less history entries.
     const manifest =
-      size !== undefined ? undefined : (repo.images.get(digest) ?? (digest === GZIPPED_EMPTY_TAR_DIGEST ? { bytes: GZIPPED_EMPTY_TAR } : undefined));
+      size !== undefined
+        ? undefined
+        : (repo.images.get(digest) ?? (digest === GZIPPED_EMPTY_TAR_DIGEST ? { bytes: GZIPPED_EMPTY_TAR } : undefined));
     if (manifest) size = manifest.bytes.byteLength;
     if (size === undefined) throw new OciError(404, 'BLOB_UNKNOWN', `blob unknown to registry: ${digest}`, { digest });
 
     // a blob still in a snapshot pack is verified and extracted first (HEAD too:
     // a client must not skip pushing a blob whose only copy is corrupt); a corrupt one is refused
-    let at: BlobLocation | undefined;
-    try {
-      if (!manifest) at = await deps.blobs.locate(digest);
-    } catch (err) {
-      if (err instanceof BlobCorruptError) throw new OciError(500, 'BLOB_UNKNOWN', err.message, { digest });
-      throw err;
-    }
-    if (!manifest && !at)
-      throw new OciError(500, 'BLOB_UNKNOWN', `blob ${digest} is known to the registry but its bytes are missing`, { digest });
+    const bytes = manifest ? undefined : await deps.blobReads.open(digest);
     const range = parseRange(ctx.get('range') || undefined, size);
     if (range === 'unsatisfiable') {
       ctx.set('Content-Range', `bytes */${size}`);
@@ -63,7 +55,7 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     }
     ctx.length = length;
     ctx.respond = false;
-    await sendBlob(ctx.res, at!, range?.start ?? 0, range ? range.end : size - 1);
+    await bytes!.send(ctx.res, range?.start ?? 0, range ? range.end : size - 1);
   });
 
   router.delete('/*name/blobs/:digest', async (ctx) => {

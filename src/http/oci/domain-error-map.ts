@@ -21,6 +21,7 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   DigestMismatch: { status: 400, code: 'DIGEST_INVALID' },
   BlobNotFound: { status: 404, code: 'BLOB_UNKNOWN' },
   BlobAlreadyExists: { status: 409, code: 'DENIED' },
+  BlobUnreadable: { status: 500, code: 'BLOB_UNKNOWN' },
   LayersNotFound: { status: 400, code: 'MANIFEST_BLOB_UNKNOWN' },
   ReferencedImagesNotFound: { status: 400, code: 'MANIFEST_BLOB_UNKNOWN' },
   ManifestInvalid: { status: 400, code: 'MANIFEST_INVALID' },

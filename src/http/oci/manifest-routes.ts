@@ -41,7 +41,9 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
       const chosen = negotiate(repo, stored, ctx.get('accept'), ref.tag !== null);
       if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
       pulled = chosen.image;
-      served = chosen.convert ? await conversions.convert(repo, chosen.image, chosen.convert, ref.tag ?? '', chosen.schema1Type) : chosen.image;
+      served = chosen.convert
+        ? await conversions.convert(repo, chosen.image, chosen.convert, ref.tag ?? '', chosen.schema1Type)
+        : chosen.image;
     } else served = earlier!;
     ctx.status = 200;
     ctx.type = served.mediaType;

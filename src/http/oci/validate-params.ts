@@ -29,7 +29,9 @@ export const validReference: RouterParameterMiddleware<OciState> = (reference, c
   if (reference.includes(':')) assertDigest(reference);
   else if (!isTag(reference)) {
     if (ctx.method === 'GET' || ctx.method === 'HEAD')
-      throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: '${reference.slice(0, 200)}' is not a tag`, { reference: reference.slice(0, 200) });
+      throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: '${reference.slice(0, 200)}' is not a tag`, {
+        reference: reference.slice(0, 200),
+      });
     throw new OciError(400, 'TAG_INVALID', `invalid tag '${reference.slice(0, 200)}'`);
   }
   return next();

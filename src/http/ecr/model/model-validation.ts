@@ -71,7 +71,14 @@ const membersOf = (shape: ConstrainedShape): [string, string][] => {
   return list;
 };
 
-function report(out: Violation[], kind: ViolationKind, path: PathNode | null, value: unknown, type: ConstrainedShape['type'], bound: Violation['bound']): void {
+function report(
+  out: Violation[],
+  kind: ViolationKind,
+  path: PathNode | null,
+  value: unknown,
+  type: ConstrainedShape['type'],
+  bound: Violation['bound'],
+): void {
   out.push({ kind, path: rendered(path), value, type, bound });
 }
 
@@ -90,7 +97,8 @@ function walk(model: InputModel, shapeName: string, value: unknown, path: PathNo
       for (const [member, child] of membersOf(shape)) {
         const v = record[member];
         if (v === undefined || v === null) {
-          if (shape.required?.includes(member)) report(out, 'null', { parent: path, key: member }, null, model.shapes[child]?.type ?? 'structure', null);
+          if (shape.required?.includes(member))
+            report(out, 'null', { parent: path, key: member }, null, model.shapes[child]?.type ?? 'structure', null);
         } else walk(model, child, v, { parent: path, key: member }, out);
       }
       return;
@@ -115,7 +123,8 @@ function walk(model: InputModel, shapeName: string, value: unknown, path: PathNo
       if (typeof value !== 'string') return;
       if (shape.enum && !shape.enum.includes(value)) report(out, 'enum', path, value, 'string', shape.enum);
       lengthChecks(out, shape, value.length, path, value);
-      if (shape.pattern !== undefined && !fullMatch(shape.pattern).test(value)) report(out, 'pattern', path, value, 'string', shape.pattern);
+      if (shape.pattern !== undefined && !fullMatch(shape.pattern).test(value))
+        report(out, 'pattern', path, value, 'string', shape.pattern);
       return;
     }
     case 'blob': {
@@ -185,5 +194,8 @@ export function modelValidationError(operation: string, violations: readonly Vio
     const parts = violations.map((v) => `Value${renderedValue(v.value)} at '${v.path}' failed to satisfy constraint: ${constraintText(v)}`);
     return new EcrError('ValidationException', `${n} validation error${n === 1 ? '' : 's'} detected: ${parts.join('; ')}`);
   }
-  return new EcrError('InvalidParameterException', `Invalid parameter at '${first.path}' failed to satisfy constraint: '${invalidParameterText(first)}'`);
+  return new EcrError(
+    'InvalidParameterException',
+    `Invalid parameter at '${first.path}' failed to satisfy constraint: '${invalidParameterText(first)}'`,
+  );
 }

@@ -119,7 +119,9 @@ export const imageOperations = {
           `Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The provided digest '${i.imageDigest}' does not match the digest '${digest}' of the manifest'`,
         );
       if (i.imageTag !== undefined && !isEcrApiTag(i.imageTag))
-        throw invalidParameter(`Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '${ECR_TAG_PATTERN}''`);
+        throw invalidParameter(
+          `Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '${ECR_TAG_PATTERN}''`,
+        );
       // PutImage API reference: a manifest without a mediaType field needs imageManifestMediaType;
       // ECR refuses it (and anything that is not a JSON object) as "Invalid JSON syntax".
       if (!declaresMediaType(i.imageManifest) && i.imageManifestMediaType === undefined)
@@ -177,7 +179,9 @@ export const imageOperations = {
           continue;
         }
         const byTag = id.imageDigest === undefined && id.imageTag !== undefined;
-        const served = i.acceptedMediaTypes ? await servedFormat(call, repo, image, i.acceptedMediaTypes, byTag ? id.imageTag : undefined) : image;
+        const served = i.acceptedMediaTypes
+          ? await servedFormat(call, repo, image, i.acceptedMediaTypes, byTag ? id.imageTag : undefined)
+          : image;
         call.recordPull(scope, i.repositoryName, image);
         images.push({
           registryId: scope.account,

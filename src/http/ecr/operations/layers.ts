@@ -60,50 +60,49 @@ export const layerOperations = {
     },
   ),
 
-  CompleteLayerUpload: op(
-    z.object({ registryId, repositoryName, uploadId, layerDigests: z.array(z.string()) }),
-    async (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
-      const ref = { scope, repository: i.repositoryName, uploadId: i.uploadId, via: 'ecr' as const };
-      const digest = i.layerDigests[0] as string;
-      if (i.layerDigests.length !== 1 || !isSha256Digest(digest))
-        throw new EcrError('InvalidLayerException', `Invalid layer digest: expected one sha256 digest, got [${i.layerDigests.join(', ')}]`);
-      try {
-        await call.deps.uploads.complete(ref, digest);
-      } catch (err) {
-        if (!(err instanceof DomainFailure) || err.error.code !== 'DigestMismatch') throw withFieldsError(err, fields);
-        const actual = String(err.error.detail?.actual ?? '');
-        throw new EcrError(
-          'InvalidLayerException',
-          `The layer digest calculated for the upload '${actual}' does not match the digest '${digest}' provided`,
-        );
-      }
-      return { ...fields, layerDigest: digest };
-    },
-  ),
+  CompleteLayerUpload: op(z.object({ registryId, repositoryName, uploadId, layerDigests: z.array(z.string()) }), async (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
+    const ref = { scope, repository: i.repositoryName, uploadId: i.uploadId, via: 'ecr' as const };
+    const digest = i.layerDigests[0] as string;
+    if (i.layerDigests.length !== 1 || !isSha256Digest(digest))
+      throw new EcrError('InvalidLayerException', `Invalid layer digest: expected one sha256 digest, got [${i.layerDigests.join(', ')}]`);
+    try {
+      await call.deps.uploads.complete(ref, digest);
+    } catch (err) {
+      if (!(err instanceof DomainFailure) || err.error.code !== 'DigestMismatch') throw withFieldsError(err, fields);
+      const actual = String(err.error.detail?.actual ?? '');
+      throw new EcrError(
+        'InvalidLayerException',
+        `The layer digest calculated for the upload '${actual}' does not match the digest '${digest}' provided`,
+      );
+    }
+    return { ...fields, layerDigest: digest };
+  }),
 
-  BatchCheckLayerAvailability: op(
-    z.object({ registryId, repositoryName, layerDigests: z.array(z.string()) }),
-    (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
-      const layers = [];
-      const failures = [];
-      for (const d of i.layerDigests) {
-        const size = repo.blobs.get(d);
-        if (!isDigest(d))
-          failures.push({ layerDigest: d, failureCode: 'InvalidLayerDigest' as const, failureReason: 'Invalid layer digest' });
-        else if (size === undefined)
-          failures.push({ layerDigest: d, failureCode: 'MissingLayerDigest' as const, failureReason: 'Could not find layer for digest' });
-        else {
-          const mediaType = blobMediaType(repo, d);
-          layers.push({ layerDigest: d, layerAvailability: 'AVAILABLE' as const, layerSize: size, ...(mediaType !== undefined ? { mediaType } : {}) });
-        }
+  BatchCheckLayerAvailability: op(z.object({ registryId, repositoryName, layerDigests: z.array(z.string()) }), (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
+    const layers = [];
+    const failures = [];
+    for (const d of i.layerDigests) {
+      const size = repo.blobs.get(d);
+      if (!isDigest(d))
+        failures.push({ layerDigest: d, failureCode: 'InvalidLayerDigest' as const, failureReason: 'Invalid layer digest' });
+      else if (size === undefined)
+        failures.push({ layerDigest: d, failureCode: 'MissingLayerDigest' as const, failureReason: 'Could not find layer for digest' });
+      else {
+        const mediaType = blobMediaType(repo, d);
+        layers.push({
+          layerDigest: d,
+          layerAvailability: 'AVAILABLE' as const,
+          layerSize: size,
+          ...(mediaType !== undefined ? { mediaType } : {}),
+        });
       }
-      return { layers, failures };
-    },
-  ),
+    }
+    return { layers, failures };
+  }),
 
   GetDownloadUrlForLayer: op(z.object({ registryId, repositoryName, layerDigest: z.string() }), (i, call) => {
     const scope = scopeOf(call, i.registryId);

@@ -32,9 +32,7 @@ const scanningRule = z.object({
 });
 const signingRule = z.object({
   signingProfileArn: z.string(),
-  repositoryFilters: z
-    .array(z.object({ filter: z.string(), filterType: z.enum(['WILDCARD_MATCH']) }))
-    .optional(),
+  repositoryFilters: z.array(z.object({ filter: z.string(), filterType: z.enum(['WILDCARD_MATCH']) })).optional(),
 });
 const principalArn = z.string();
 
@@ -103,17 +101,14 @@ export const registryOperations = {
     return { scanningConfigurations, failures };
   }),
 
-  PutSigningConfiguration: op(
-    z.object({ signingConfiguration: z.object({ rules: z.array(signingRule) }) }),
-    async (i, call) => {
-      const rules = i.signingConfiguration.rules.map((r) => ({
-        signingProfileArn: r.signingProfileArn,
-        ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
-      }));
-      await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
-      return { signingConfiguration: wireSigning(rules) };
-    },
-  ),
+  PutSigningConfiguration: op(z.object({ signingConfiguration: z.object({ rules: z.array(signingRule) }) }), async (i, call) => {
+    const rules = i.signingConfiguration.rules.map((r) => ({
+      signingProfileArn: r.signingProfileArn,
+      ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
+    }));
+    await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
+    return { signingConfiguration: wireSigning(rules) };
+  }),
 
   GetSigningConfiguration: op(z.object({}), (_i, call) => {
     const scope = scopeOf(call);

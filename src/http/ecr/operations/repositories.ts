@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
-import { EcrError, invalidParameter } from '../ecr-errors.ts';
+import { invalidParameter } from '../ecr-errors.ts';
 import { checkMutability } from '../mutability.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import {

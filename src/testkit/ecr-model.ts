@@ -15,7 +15,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { ConstrainedShape, InputModel } from '../../src/http/ecr/model/input-model.ts';
 
 /** botocore's service-2.json, the parts read here. */
 export interface BotocoreShape {
@@ -36,6 +35,29 @@ export interface BotocoreModel {
   metadata: { apiVersion: string; targetPrefix: string };
   operations: Record<string, { name: string; input?: { shape: string }; errors?: { shape: string }[] }>;
   shapes: Record<string, BotocoreShape>;
+}
+
+/**
+ * The reduced model: the same shape as src/http/ecr/model/input-model.ts (which the emulator reads;
+ * testkit may not import it, and the generated file's type checks that the two agree).
+ */
+export interface ConstrainedShape {
+  type: 'structure' | 'list' | 'map' | 'string' | 'integer' | 'long' | 'boolean' | 'blob' | 'timestamp' | 'float' | 'double';
+  members?: Record<string, string>;
+  required?: string[];
+  member?: string;
+  key?: string;
+  value?: string;
+  min?: number;
+  max?: number;
+  pattern?: string;
+  enum?: string[];
+}
+
+export interface InputModel {
+  source: string;
+  operations: Record<string, { input: string | null; validationException: boolean }>;
+  shapes: Record<string, ConstrainedShape>;
 }
 
 export interface LocatedModel {
@@ -115,6 +137,10 @@ export function inputModel(located: LocatedModel): InputModel {
       validationException: (op.errors ?? []).some((e) => e.shape === 'ValidationException'),
     };
   }
-  const sorted = Object.fromEntries(Object.keys(shapes).sort().map((k) => [k, shapes[k]!]));
+  const sorted = Object.fromEntries(
+    Object.keys(shapes)
+      .sort()
+      .map((k) => [k, shapes[k]!]),
+  );
   return { source: located.source, operations, shapes: sorted };
 }
