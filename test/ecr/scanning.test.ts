@@ -172,7 +172,7 @@ test('DescribeImageScanFindings pages with maxResults and nextToken', async (t) 
   const big = await t.throwsAsync(
     f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'paged', imageId: { imageTag: 'v1' }, maxResults: 1001 })),
   );
-  t.is(big?.name, 'InvalidParameterException');
+  t.is(big?.name, 'ValidationException', 'DescribeImageScanFindings lists ValidationException for its model constraints');
 });
 
 test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, UnsupportedImageType, ImageNotFound, RepositoryNotFound, ImageArchived', async (t) => {
