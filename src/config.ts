@@ -26,7 +26,11 @@ export interface Config {
   readonly seed: number | undefined;
   /** Deterministic clock `START[,STEP]` (recording), or the system clock. */
   readonly clock: string | undefined;
+  /** How often (emulator time, ms) each repository's lifecycle policy runs. */
+  readonly lifecycleInterval: number;
   readonly logLevel: string;
+  /** POST every EventBridge-shaped event to this URL (at least once, in journal order), or none. */
+  readonly eventWebhook: string | undefined;
 }
 
 interface Setting<K extends keyof Config> {
@@ -49,6 +53,29 @@ const oneOf =
     return text as T;
   };
 const text = (t: string): string => t;
+const httpUrl =
+  (name: string) =>
+  (t: string): string => {
+    let url: URL;
+    try {
+      url = new URL(t);
+    } catch {
+      throw new Error(`${name} must be an http(s) URL, got "${t}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name} must be an http(s) URL, got "${t}"`);
+    return t;
+  };
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: whole milliseconds, or a number with a unit (`ms`, `s`, `m`, `h`, `d`), e.g. `24h`. */
+export function parseDuration(name: string, t: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(t.trim());
+  const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new Error(`${name} must be a positive duration such as 86400000, 90m, 24h or 1d, got "${t}"`);
+  return ms;
+}
 
 export const DEFAULTS: Config = Object.freeze({
   host: '127.0.0.1',
@@ -62,7 +89,9 @@ export const DEFAULTS: Config = Object.freeze({
   auth: 'token',
   seed: undefined,
   clock: undefined,
+  lifecycleInterval: 24 * 60 * 60 * 1000,
   logLevel: 'info',
+  eventWebhook: undefined,
 });
 
 /** Each setting's environment variable (README's table lists the same). */
@@ -78,7 +107,9 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   { key: 'auth', env: 'ECR_REWIND_AUTH', parse: oneOf('auth', ['token', 'any', 'none'] as const) },
   { key: 'seed', env: 'ECR_REWIND_SEED', parse: int('seed') },
   { key: 'clock', env: 'ECR_REWIND_CLOCK', parse: text },
+  { key: 'lifecycleInterval', env: 'ECR_REWIND_LIFECYCLE_INTERVAL', parse: (t) => parseDuration('lifecycle interval', t) },
   { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: text },
+  { key: 'eventWebhook', env: 'ECR_REWIND_EVENT_WEBHOOK', parse: httpUrl('event webhook') },
 ] as Setting<keyof Config>[];
 
 /**

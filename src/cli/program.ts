@@ -1,11 +1,13 @@
 /**
- * The `ecr-rewind` command line: `serve` starts the emulator; the journal tools
+ * The `ecr-rewind` command line: `serve` starts the emulator, `inspect` serves the
+ * inspector page on a read-only view of a journal; the journal tools
  * (log, state, diff, fork, snapshot, restore, verify, compact) are thin over
  * the library (commands/). Exit codes: exit-codes.ts.
  */
 import { Command } from 'commander';
 import { compactTool } from './commands/compact.ts';
 import { diffTool } from './commands/diff.ts';
+import { addInspectCommand } from './commands/inspect.ts';
 import { forkTool } from './commands/fork.ts';
 import { logTool } from './commands/log.ts';
 import { addServeCommand } from './commands/serve.ts';
@@ -49,6 +51,7 @@ export function buildCli(): Command {
     .addHelpText('after', EXIT_HELP);
 
   addServeCommand(program);
+  addInspectCommand(program);
 
   program
     .command('log')

@@ -10,6 +10,9 @@ import { imageDeciders } from './deciders/images.ts';
 import { repositoryDeciders } from './deciders/repositories.ts';
 import { uploadDeciders } from './deciders/uploads.ts';
 import { settingsDeciders } from './settings/settings-decide.ts';
+import { signingDeciders } from './signing/signing-decide.ts';
+import { lifecycleDeciders } from './lifecycle/lifecycle-decide.ts';
+import { clockDeciders } from './clock/clock.ts';
 import type { RegistryState } from './state.ts';
 
 export type { Decision } from './decision.ts';
@@ -21,6 +24,9 @@ export const DECIDERS: DeciderTable<Command> = {
   ...imageDeciders,
   ...historyDeciders,
   ...settingsDeciders,
+  ...signingDeciders,
+  ...lifecycleDeciders,
+  ...clockDeciders,
 };
 
 export function decide(state: RegistryState, command: Command, ctx: DecideContext): Decision {

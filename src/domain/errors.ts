@@ -36,6 +36,8 @@ export const DOMAIN_ERROR_CODES = [
   'RepositoryPolicyNotFound',
   'RegistryPolicyNotFound',
   'LifecyclePolicyNotFound',
+  'LifecyclePolicyPreviewNotFound',
+  'LifecyclePolicyPreviewInProgress',
   'TooManyTags',
   'InvalidTagParameter',
   'TemplateNotFound',

@@ -69,6 +69,8 @@ export interface RegistryState {
   readonly uploads: Map<string, Upload>;
   /** Every blob ever committed to the content-addressed store: digest -> size. */
   readonly blobs: Map<string, number>;
+  /** How far the emulator's clock was advanced (ClockAdvanced); absent until it is. */
+  clockOffsetMs?: number;
 }
 
 export const emptyState = (): RegistryState => ({

@@ -6,6 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { BlobCorruptError, type BlobStore } from '../blobs/blob-store.ts';
+import { readBlobPrefix } from '../blobs/read-blob.ts';
 import { sendBlob } from '../blobs/send-blob.ts';
 import { domainError, DomainFailure } from '../domain/errors.ts';
 
@@ -36,5 +37,10 @@ export class BlobReads {
       );
     const location = at;
     return { send: (res, start, end) => sendBlob(res, location, start, end) };
+  }
+
+  /** At most `max` bytes of a small blob (a config the inspector shows); undefined when they cannot be read. */
+  head(digest: string, max: number): Promise<Uint8Array | undefined> {
+    return readBlobPrefix(this.#store, digest, max);
   }
 }

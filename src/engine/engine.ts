@@ -56,6 +56,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#readOnly = opts.readOnly;
     this.#onFatal = opts.onFatal;
     this.#recover = opts.recover;
+    this.#syncClock();
+  }
+
+  /** The clock reads the registry's journaled offset (ClockAdvanced; a rewind brings it back). */
+  #syncClock(): void {
+    this.clock.setOffset?.(this.#views.state.clockOffsetMs ?? 0);
   }
 
   /** The live state. Callers read it and never change it. */
@@ -116,9 +122,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!decision.ok) throw new DomainFailure(decision.error);
   }
 
-  /** Bookmarks the current sequence number under `name`. */
-  async mark(name: string): Promise<number> {
-    const at = this.#journal.lastSeq;
+  /** Bookmarks the current sequence number (or an earlier one, `at`) under `name`. */
+  async mark(name: string, at = this.#journal.lastSeq): Promise<number> {
+    const last = this.#journal.lastSeq;
+    if (!Number.isSafeInteger(at) || at < 0 || at > last)
+      throw new DomainFailure(domainError('PositionNotFound', `sequence ${at} is not in the journal (last is ${last})`));
     await this.execute({ type: 'SetMark', name, at });
     return at;
   }
@@ -168,7 +176,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!rewindTo) throw new Error('a Rewound event needs the state it goes back to');
       return rewindTo;
     };
-    for (const r of recorded) fold(this.#views, r, stateAfter);
+    for (const r of recorded) {
+      fold(this.#views, r, stateAfter);
+      if (r.type === 'ClockAdvanced' || r.type === 'Rewound') this.#syncClock();
+    }
     return durable.then(
       (envelopes) => {
         if (envelopes[0]?.seq !== recorded[0]?.seq) this.#fail(new Error('journal assigned unexpected sequence numbers'));
@@ -191,6 +202,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#broken = err;
     try {
       if (this.#recover) this.#views = this.#recover();
+      this.#syncClock();
     } catch (recoverErr) {
       this.#onFatal?.(recoverErr);
     }

@@ -5,17 +5,30 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Moves this clock forward (POST /_rewind/clock): token expiry and lifecycle rules read it. */
+  /** Moves this clock forward, outside the journal (tests): token expiry and lifecycle rules read it. */
   advance(ms: number): void;
+  /**
+   * Sets the journaled offset (the registry state's clockOffsetMs, moved by ClockAdvanced events
+   * and brought back by a reset): readings are the clock's own time plus it. Clocks without it
+   * ignore journaled advances.
+   */
+  setOffset?(ms: number): void;
+  /** True when the clock moves by itself (the system clock): scheduled work then needs timers. */
+  readonly live?: boolean;
 }
 
 export function systemClock(): Clock {
   let offset = 0;
+  let journaled = 0;
   return {
-    now: () => Date.now() + offset,
+    now: () => Date.now() + offset + journaled,
     advance: (ms) => {
       offset += ms;
     },
+    setOffset: (ms) => {
+      journaled = ms;
+    },
+    live: true,
   };
 }
 
@@ -25,15 +38,20 @@ export function systemClock(): Clock {
  */
 export function steppingClock(start: number, step = 1): Clock {
   let next = start;
+  let journaled = 0;
   return {
     now: () => {
-      const t = next;
+      const t = next + journaled;
       next += step;
       return t;
     },
     advance: (ms) => {
       next += ms;
     },
+    setOffset: (ms) => {
+      journaled = ms;
+    },
+    live: false,
   };
 }
 

@@ -2,8 +2,8 @@
 import test from 'ava';
 import {
   CreateRepositoryCommand,
+  DescribeImageScanFindingsCommand,
   DescribeRepositoriesCommand,
-  GetLifecyclePolicyCommand,
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import { startEcr } from './ecr-fixture.ts';
@@ -71,9 +71,9 @@ test('wrong input types answer InvalidParameterException naming the member', asy
 
 test('operations of a later issue answer ServerException naming the operation', async (t) => {
   await using f = await startEcr();
-  const e1 = await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'x1' })));
+  const e1 = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
   t.is(e1?.name, 'ServerException');
-  t.is(e1?.message, 'not implemented in ecr-rewind: GetLifecyclePolicy');
+  t.is(e1?.message, 'not implemented in ecr-rewind: DescribeImageScanFindings');
   const e2 = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
   t.is(e2?.message, 'not implemented in ecr-rewind: StartImageScan');
 });

@@ -21,7 +21,14 @@ export interface ScenarioFacts {
   stateHash: string;
 }
 
-export const SCENARIO_NAMES = ['docker-image', 'multi-arch', 'signed-image', 'immutable-repository', 'rewound-history'] as const;
+export const SCENARIO_NAMES = [
+  'docker-image',
+  'multi-arch',
+  'signed-image',
+  'immutable-repository',
+  'rewound-history',
+  'lifecycle-expiry',
+] as const;
 
 export async function tempDir(t: { teardown(fn: () => Promise<void>): void }, prefix = 'ecr-rewind-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

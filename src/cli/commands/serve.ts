@@ -1,6 +1,6 @@
 /** `ecr-rewind serve`: the emulator, configured by flags > environment > defaults, stopped cleanly on SIGINT/SIGTERM. */
 import { type Command, Option } from 'commander';
-import { type Config, DEFAULTS } from '../../config.ts';
+import { type Config, DEFAULTS, parseDuration } from '../../config.ts';
 import { startEmulator } from '../../emulator.ts';
 import { envOf, wholeNumber } from '../options.ts';
 
@@ -38,7 +38,18 @@ export function addServeCommand(program: Command): void {
     )
     .addOption(new Option('--seed <n>', 'deterministic ids from this seed').env(envOf('seed')).argParser(wholeNumber))
     .addOption(new Option('--clock <start[,step]>', 'deterministic clock: ISO time or epoch ms, step in ms').env(envOf('clock')))
+    .addOption(
+      new Option('--lifecycle-interval <duration>', 'how often lifecycle policies run, in emulator time (ms, or 90m, 24h, 1d)')
+        .env(envOf('lifecycleInterval'))
+        .argParser((t: string) => parseDuration('--lifecycle-interval', t))
+        .default(DEFAULTS.lifecycleInterval, '24h'),
+    )
     .addOption(new Option('--log-level <level>', 'pino log level').env(envOf('logLevel')).default(DEFAULTS.logLevel))
+    .addOption(
+      new Option('--event-webhook <url>', 'POST each EventBridge-shaped event to this URL (at least once, in journal order)').env(
+        envOf('eventWebhook'),
+      ),
+    )
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
     .action(async (opts: Record<string, unknown>) => {
@@ -56,7 +67,9 @@ export function addServeCommand(program: Command): void {
         auth: opts.auth as Config['auth'],
         seed: opts.seed as number | undefined,
         clock: opts.clock as string | undefined,
+        lifecycleInterval: opts.lifecycleInterval as number,
         logLevel: opts.logLevel as string,
+        eventWebhook: opts.eventWebhook as string | undefined,
       });
       process.stderr.write(
         `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,

@@ -5,7 +5,9 @@ import { domainError } from '../errors.ts';
 import { coreEvents as ev, type DomainEvent } from '../events.ts';
 import { isForeign } from '../manifest.ts';
 import { pushTarget } from '../settings/create-on-push.ts';
+import { settingsEvents } from '../settings/settings-event-factories.ts';
 import { defaultRepoSettings } from '../settings/settings-state.ts';
+import { signingOnPush } from '../signing/signing-rules.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import { isTagImmutable } from '../tag-filter.ts';
 
@@ -47,6 +49,12 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
   const events: DomainEvent[] = [...target.created];
   const exists = repo?.images.has(c.digest) ?? false;
   const current = c.tag === null ? undefined : repo?.tags.get(c.tag);
+  // "The image can be restored as an active image ... by re-pushing the image to the
+  // repository" (ECR user guide, "Archiving an image").
+  if (repo?.images.get(c.digest)?.storageClass === 'ARCHIVE') {
+    events.push(settingsEvents.ImageStorageClassChanged({ digest: c.digest, storageClass: 'STANDARD', ...ref }));
+    if (c.tag === null || current === c.digest) return ok(...events);
+  }
   if (exists && (c.tag === null || current === c.digest)) {
     // ECR's PutImage refuses a manifest (and tag) that is already there; /v2 accepts it again.
     if (c.via === 'ecr')
@@ -88,6 +96,7 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
     );
   }
   if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
+  if (!exists) events.push(...signingOnPush(state, ref, c.digest, m));
   return ok(...events);
 }
 

@@ -3,6 +3,7 @@ import { isError, no, ok, refOf, regOf, registrySettings as registry, requireRep
 import { domainError, type DomainError } from '../errors.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
+import { lifecyclePolicyError } from '../lifecycle/lifecycle-decide.ts';
 
 /** ECR allows at most 50 resource tags on a resource. */
 export const MAX_RESOURCE_TAGS = 50;
@@ -13,6 +14,10 @@ export const ACCOUNT_SETTING_VALUES: Readonly<Record<string, readonly string[]>>
   REGISTRY_POLICY_SCOPE: ['V1', 'V2'],
   BLOB_MOUNTING: ['ENABLED', 'DISABLED'],
 };
+
+/** A template's lifecycle policy is checked like PutLifecyclePolicy's (an empty one means none). */
+const templateLifecyclePolicyError = (text: string | undefined): DomainError | undefined =>
+  text === undefined || text === '' ? undefined : lifecyclePolicyError(text, 'lifecyclePolicy');
 
 const templateNotFound = (prefix: string): DomainError =>
   domainError('TemplateNotFound', `The repository creation template with prefix '${prefix}' does not exist`);
@@ -124,12 +129,16 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
   },
 
   CreateRepositoryCreationTemplate(state, c) {
+    const invalid = templateLifecyclePolicyError(c.template.lifecyclePolicy);
+    if (invalid) return no(invalid);
     if (registry(state, c.scope).templates?.[c.template.prefix])
       return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
     return ok(ev.RepositoryCreationTemplateCreated({ template: c.template, ...regOf(c.scope) }));
   },
 
   UpdateRepositoryCreationTemplate(state, c) {
+    const invalid = templateLifecyclePolicyError(c.changes.lifecyclePolicy);
+    if (invalid) return no(invalid);
     const current = registry(state, c.scope).templates?.[c.prefix];
     if (!current) return no(templateNotFound(c.prefix));
     const { createdAt: _c, updatedAt: _u, ...template } = current;

@@ -27,6 +27,9 @@ export type EcrErrorName =
   | 'RepositoryPolicyNotFoundException'
   | 'RegistryPolicyNotFoundException'
   | 'LifecyclePolicyNotFoundException'
+  | 'LifecyclePolicyPreviewNotFoundException'
+  | 'LifecyclePolicyPreviewInProgressException'
+  | 'LayerInaccessibleException'
   | 'TooManyTagsException'
   | 'InvalidTagParameterException'
   | 'TemplateNotFoundException'
@@ -72,6 +75,8 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   RepositoryPolicyNotFound: 'RepositoryPolicyNotFoundException',
   RegistryPolicyNotFound: 'RegistryPolicyNotFoundException',
   LifecyclePolicyNotFound: 'LifecyclePolicyNotFoundException',
+  LifecyclePolicyPreviewNotFound: 'LifecyclePolicyPreviewNotFoundException',
+  LifecyclePolicyPreviewInProgress: 'LifecyclePolicyPreviewInProgressException',
   TooManyTags: 'TooManyTagsException',
   InvalidTagParameter: 'InvalidTagParameterException',
   TemplateNotFound: 'TemplateNotFoundException',

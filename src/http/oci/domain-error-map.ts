@@ -35,6 +35,8 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   RepositoryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
   RegistryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
   LifecyclePolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
+  LifecyclePolicyPreviewNotFound: { status: 404, code: 'UNSUPPORTED' },
+  LifecyclePolicyPreviewInProgress: { status: 409, code: 'UNSUPPORTED' },
   TooManyTags: { status: 400, code: 'UNSUPPORTED' },
   InvalidTagParameter: { status: 400, code: 'UNSUPPORTED' },
   TemplateNotFound: { status: 404, code: 'UNSUPPORTED' },

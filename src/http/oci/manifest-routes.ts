@@ -33,6 +33,15 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
     const chosen = negotiate(repo, stored, ctx.get('accept'));
     if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
     const image = chosen.image;
+    // "Archived images cannot be pulled. Requests to pull the archived image will fail with a
+    // 404 error" (ECR user guide, "Archiving an image"), until UpdateImageStorageClass restores it.
+    if (image.storageClass === 'ARCHIVE' || stored.storageClass === 'ARCHIVE')
+      throw new OciError(
+        404,
+        'MANIFEST_UNKNOWN',
+        `manifest unknown: the image ${image.digest} is archived; restore it (UpdateImageStorageClass to STANDARD) to pull it`,
+        { reference },
+      );
     ctx.status = 200;
     ctx.type = image.mediaType;
     ctx.set('Docker-Content-Digest', image.digest);

@@ -36,7 +36,7 @@ const cleanId = (id: ImageId): ImageId => ({
 });
 
 /** Resolves an image id to a digest in `repo`, or the failure ECR reports for it. */
-function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
+export function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   const fail = (failureCode: FailureCode, failureReason: string): Failure => ({ imageId: cleanId(id), failureCode, failureReason });
   if (id.imageDigest === undefined && id.imageTag === undefined)
     return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
@@ -54,7 +54,7 @@ function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   return { digest: byTag as string };
 }
 
-const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): EcrError =>
+export const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): EcrError =>
   new EcrError(
     'ImageNotFoundException',
     `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repository}' in the registry with id '${scope.account}'`,

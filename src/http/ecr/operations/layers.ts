@@ -7,11 +7,23 @@
 import { z } from 'zod';
 import { DomainFailure } from '../../../domain/errors.ts';
 import { isDigest, isSha256Digest } from '../../../domain/names.ts';
+import type { Repository } from '../../../domain/state.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { LAYER_URL_TTL_MS, layerDownloadUrl } from '../layer-download.ts';
 import { op, scopeOf, withFields, withFieldsError } from '../operation.ts';
 import { registryId, repositoryName } from '../shapes.ts';
+
+/** A layer that images use, all of them archived: archived images cannot be pulled. */
+function onlyInArchivedImages(repo: Repository, digest: string): boolean {
+  let used = false;
+  for (const image of repo.images.values()) {
+    if (!image.blobs.includes(digest)) continue;
+    if (image.storageClass !== 'ARCHIVE') return false;
+    used = true;
+  }
+  return used;
+}
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
@@ -115,6 +127,11 @@ export const layerOperations = {
       throw new EcrError(
         'LayersNotFoundException',
         `The specified layer '${i.layerDigest}' could not be found in the repository '${i.repositoryName}'`,
+      );
+    if (onlyInArchivedImages(repo, i.layerDigest))
+      throw new EcrError(
+        'LayerInaccessibleException',
+        `The specified layer '${i.layerDigest}' is not available because every image that references it in the repository '${i.repositoryName}' is archived`,
       );
     const url = layerDownloadUrl(call.signer, call.deps.registryHost(), {
       ...scope,

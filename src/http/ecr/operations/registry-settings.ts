@@ -31,7 +31,13 @@ const scanningRule = z.object({
   repositoryFilters: z.array(repositoryFilter).min(0).max(100),
 });
 const signingRule = z.object({
-  signingProfileArn: z.string().min(1).max(2048),
+  signingProfileArn: z
+    .string()
+    .max(200)
+    .regex(
+      /^arn:aws(-[a-z]+)*:signer:[a-z0-9-]+:[0-9]{12}:\/signing-profiles\/[a-zA-Z0-9_]{2,}$/,
+      'must be an AWS Signer signing profile ARN',
+    ),
   repositoryFilters: z
     .array(z.object({ filter: z.string().min(1).max(256), filterType: z.enum(['WILDCARD_MATCH']) }))
     .min(1)

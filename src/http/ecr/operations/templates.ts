@@ -24,7 +24,8 @@ const templateFields = {
   imageTagMutability: tagMutability.optional(),
   imageTagMutabilityExclusionFilters: z.array(mutabilityFilter).optional(),
   repositoryPolicy: policyText.optional(),
-  lifecyclePolicy: z.string().min(100).max(30720).optional(),
+  /** LifecyclePolicyTextForRepositoryCreationTemplate: 0 to 30,720 characters, checked by the domain's validator. */
+  lifecyclePolicy: z.string().max(30720, 'Member must have length less than or equal to 30720').optional(),
   customRoleArn: z.string().max(2048).optional(),
 };
 
