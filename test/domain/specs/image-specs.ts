@@ -1,6 +1,8 @@
 /** Manifests, tags, image deletes and pulls (src/domain/deciders/images.ts). */
 import type { imageDeciders } from '../../../src/domain/deciders/images.ts';
 import { coreEvents as ev } from '../../../src/domain/events.ts';
+import { settingsEvents } from '../../../src/domain/settings/settings-event-factories.ts';
+import { signingEvents } from '../../../src/domain/signing/signing-event-factories.ts';
 import { accepted, given, then, when, type SpecsFor } from '../given-when-then.ts';
 import {
   at,
@@ -13,6 +15,7 @@ import {
   layer,
   manifestPut,
   putManifest,
+  scope,
   template,
   templateCreated,
   withBlobs,
@@ -106,6 +109,32 @@ export const imageSpecs: SpecsFor<typeof imageDeciders> = {
         manifestPut(empty, empty.bytes.byteLength, 'fresh'),
         ev.TagPut({ ...fresh, tag: 'v1', digest: empty.digest, previous: null }),
       ]);
+    },
+    'an archived image pushed again is restored to STANDARD (and tagged when the tag is new)': (t) => {
+      const m = image();
+      const archived = [
+        ...withImage(['v1']),
+        settingsEvents.ImageStorageClassChanged({ ...at, digest: m.digest, storageClass: 'ARCHIVE' }),
+      ];
+      const restored = settingsEvents.ImageStorageClassChanged({ ...at, digest: m.digest, storageClass: 'STANDARD' });
+      then(t, when(given(archived), putManifest(m, 'v1', 'ecr')), [restored]);
+      then(t, when(given(archived), putManifest(m, 'v2')), [restored, ev.TagPut({ ...at, tag: 'v2', digest: m.digest, previous: null })]);
+    },
+    'a new image in a repository a signing rule matches is ImageSigningStarted for its profiles; a referrer is not signed': (t) => {
+      const profile = 'arn:aws:signer:us-east-1:000000000000:/signing-profiles/release';
+      const rules = settingsEvents.SigningConfigurationPut({
+        account: scope.account,
+        region: scope.region,
+        rules: [{ signingProfileArn: profile, repositoryFilters: [{ filter: 'team/*', filterType: 'WILDCARD_MATCH' }] }],
+      });
+      const m = image();
+      then(t, when(given([...withBlobs, rules]), putManifest(m, 'v1')), [
+        manifestPut(m, 11),
+        ev.TagPut({ ...at, tag: 'v1', digest: m.digest, previous: null }),
+        signingEvents.ImageSigningStarted({ ...at, digest: m.digest, profiles: [profile] }),
+      ]);
+      const referrer = image([layer], { subject: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: m.digest, size: 10 } });
+      then(t, when(given([...withImage([]), rules]), putManifest(referrer, null)), [manifestPut(referrer, 11)]);
     },
   },
 

@@ -206,6 +206,12 @@ export const settingsSpecs: SpecsFor<typeof settingsDeciders> = {
       then(t, when(given([]), { type: 'CreateRepositoryCreationTemplate', scope, template: template('team') }), [
         templateCreated(template('team')),
       ]),
+    'a lifecycle policy that does not validate is InvalidParameter (an empty one means none)': (t) => {
+      const bad = template('team', { lifecyclePolicy: '{"rules": []}' });
+      then(t, when(given([]), { type: 'CreateRepositoryCreationTemplate', scope, template: bad }), 'InvalidParameter');
+      const none = template('team', { lifecyclePolicy: '' });
+      then(t, when(given([]), { type: 'CreateRepositoryCreationTemplate', scope, template: none }), [templateCreated(none)]);
+    },
     'a prefix taken is TemplateAlreadyExists': (t) =>
       then(
         t,
@@ -228,8 +234,19 @@ export const settingsSpecs: SpecsFor<typeof settingsDeciders> = {
         [ev.RepositoryCreationTemplateUpdated({ ...reg, template: { ...before, description: 'new', imageTagMutability: 'IMMUTABLE' } })],
       );
     },
-    'an unknown prefix is TemplateNotFound': (t) =>
-      then(t, when(given([]), { type: 'UpdateRepositoryCreationTemplate', scope, prefix: 'team', changes: {} }), 'TemplateNotFound'),
+    'an unknown prefix is TemplateNotFound; a lifecycle policy that does not validate InvalidParameter': (t) => {
+      then(t, when(given([]), { type: 'UpdateRepositoryCreationTemplate', scope, prefix: 'team', changes: {} }), 'TemplateNotFound');
+      then(
+        t,
+        when(given([templateCreated(template('team'))]), {
+          type: 'UpdateRepositoryCreationTemplate',
+          scope,
+          prefix: 'team',
+          changes: { lifecyclePolicy: '{"rules": []}' },
+        }),
+        'InvalidParameter',
+      );
+    },
   },
 
   DeleteRepositoryCreationTemplate: {

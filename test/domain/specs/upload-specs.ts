@@ -1,6 +1,7 @@
 /** Uploads, whole-blob pushes, mounts and blob deletes (src/domain/deciders/uploads.ts). */
 import { MIN_ECR_LAYER_PART, type uploadDeciders } from '../../../src/domain/deciders/uploads.ts';
 import { coreEvents as ev } from '../../../src/domain/events.ts';
+import { lifecycleEvents } from '../../../src/domain/lifecycle/lifecycle-event-factories.ts';
 import { settingsEvents } from '../../../src/domain/settings/settings-event-factories.ts';
 import { given, then, when, type SpecsFor } from '../given-when-then.ts';
 import { at, created, digestOf, inRepo, layer, scope, template, templateCreated, withBlobs } from './decider-fixtures.ts';
@@ -48,6 +49,23 @@ export const uploadSpecs: SpecsFor<typeof uploadDeciders> = {
         ...pushCreated,
         ev.UploadStarted({ ...at, repository: 'team/new', uploadId: 'u', via: 'oci' }),
       ]),
+    "a template's lifecycle policy comes with the repository it creates": (t) => {
+      const lifecyclePolicy = JSON.stringify({
+        rules: [
+          {
+            rulePriority: 1,
+            selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+            action: { type: 'expire' },
+          },
+        ],
+      });
+      const state = given([templateCreated(template('team', { lifecyclePolicy }))]);
+      then(t, when(state, { type: 'StartUpload', scope, repository: 'team/new', uploadId: 'u', via: 'oci' }), [
+        pushCreated[0]!,
+        lifecycleEvents.LifecyclePolicyPut({ ...at, repository: 'team/new', policyText: lifecyclePolicy }),
+        ev.UploadStarted({ ...at, repository: 'team/new', uploadId: 'u', via: 'oci' }),
+      ]);
+    },
     'a template creates nothing outside its prefix, nor a name outside ECR grammar': (t) => {
       then(
         t,
