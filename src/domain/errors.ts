@@ -46,6 +46,8 @@ export const DOMAIN_ERROR_CODES = [
   'ExclusionAlreadyExists',
   'ExclusionNotFound',
   'LimitExceeded',
+  /** A tag would be the 1,001st on one image. */
+  'ImageTagLimitExceeded',
   'Validation',
 ] as const;
 

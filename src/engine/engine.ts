@@ -118,7 +118,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   check(command: Command): void {
     this.#assertWritable();
-    const decision = decide(this.#views.state, command, { now: this.clock.now() });
+    const decision = decide(this.#views.state, command, { now: this.clock.peek?.() ?? this.clock.now() });
     if (!decision.ok) throw new DomainFailure(decision.error);
   }
 

@@ -5,11 +5,11 @@
  *
  * | detail-type                    | from journal events                              | status |
  * | ------------------------------ | ------------------------------------------------ | ------ |
- * | ECR Image Action               | ManifestPut, TagPut (PUSH); TagDeleted, ImageDeleted (DELETE) of manifests without a subject | mapped |
+ * | ECR Image Action               | ManifestPut, TagPut (PUSH); TagDeleted, ImageDeleted, ImageExpired (DELETE) of manifests without a subject | mapped |
  * | ECR Referrer Action            | the same events for manifests with a subject (signatures, SBOMs; managed signing's signatures too) | mapped |
  * | ECR Image Scan                 | the scan result the scanning feature records     | to add (scanning) |
  * | ECR Scan Resource Change       | enhanced scanning's resource changes             | to add (scanning) |
- * | ECR Lifecycle Action           | lifecycle expirations (AWS's event reference lists no such type; an expiry recorded as ImageDeleted already gives ECR Image Action DELETE) | to add (lifecycle) |
+ * | ECR Lifecycle Action           | none: AWS's event reference lists no such type; a lifecycle expiry (ImageExpired) gives ECR Image Action DELETE | not sent |
  * | ECR Pull Through Cache Action  | pull through cache fetches                       | to add (pull through cache) |
  * | ECR Replication Action         | replication outcomes                             | to add (replication) |
  * | ECR Artifact Action            | UpdateImageStorageClass (ImageStorageClassChanged): archive and restore | to add (detail fields not confirmed) |

@@ -97,6 +97,12 @@ export const ecrEventMappers: { readonly [K in EventType]?: EcrEventMapper<K> } 
       prev?.type === 'TagDeleted' && sameCommand(e, prev) && sameImage(e.data, prev.data) ? prev.data.tag : firstTagOf(before, e.data);
     return [action(e.data, facts, 'DELETE', tag)];
   },
+  // A lifecycle expiry deletes the image as a delete by the API does: ECR Image Action DELETE
+  // (AWS documents no event type of its own for lifecycle actions).
+  ImageExpired: (e, { before }) => {
+    const facts = factsOf(imageIn(before, e.data));
+    return facts ? [action(e.data, facts, 'DELETE', e.data.tags[0])] : [];
+  },
 };
 
 /** The EventBridge events of one journal event, ids from its position. */

@@ -5,6 +5,11 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
+  /**
+   * What now() would answer, without moving a recording clock: for decisions that record
+   * nothing (a dry run before bytes are written), so that they do not shift a recording's times.
+   */
+  peek?(): number;
   /** Moves this clock forward, outside the journal (tests): token expiry and lifecycle rules read it. */
   advance(ms: number): void;
   /**
@@ -22,6 +27,7 @@ export function systemClock(): Clock {
   let journaled = 0;
   return {
     now: () => Date.now() + offset + journaled,
+    peek: () => Date.now() + offset + journaled,
     advance: (ms) => {
       offset += ms;
     },
@@ -45,6 +51,7 @@ export function steppingClock(start: number, step = 1): Clock {
       next += step;
       return t;
     },
+    peek: () => next + journaled,
     advance: (ms) => {
       next += ms;
     },

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import type { RecordedEvent } from '../../src/domain/events.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
-import { startEcr } from './ecr-fixture.ts';
+import { journaledSeq, startEcr } from './ecr-fixture.ts';
 import { admin, advance, completedPreview, DAY, pushTwelve, THREE_RULES } from './lifecycle-fixture.ts';
 
 const CLOCK = '2026-01-01T00:00:00.000Z,1';
@@ -31,10 +31,6 @@ const KEEP_UNTAGGED_ONE = JSON.stringify({
     { rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } },
   ],
 });
-
-/** The journal's last sequence number, as GET /_rewind/health reports it. */
-const journaledSeq = async (emu: { endpoint: string }): Promise<number> =>
-  ((await (await fetch(`${emu.endpoint}/_rewind/health`)).json()) as { journal: { lastSeq: number } }).journal.lastSeq;
 
 const eventsOf = (events: Iterable<RecordedEvent>, type: string) => [...events].filter((e) => e.type === type);
 
@@ -181,7 +177,7 @@ test('clock-driven: 12 images over 30 days, a 3-rule policy; the preview predict
 
   const mark = await admin(f.emu, '/marks', { name: 'before-expiry' });
   t.is(mark.status, 201);
-  const seqBefore = await journaledSeq(f.emu);
+  const seqBefore = await journaledSeq(f.emu.endpoint);
   // not due yet: the first run comes one interval (24 h) after the policy was put
   await advance(f.emu, 23 * 60 * 60 * 1000);
   t.is((await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/twelve' }))).imageDetails?.length, 12);
@@ -211,7 +207,7 @@ test('clock-driven: 12 images over 30 days, a 3-rule policy; the preview predict
   t.is((await f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lc/twelve' }))).lastEvaluatedAt, undefined);
   t.true(f.emu.clock.now() < evaluatedAt);
   // and the same day later expires the same set again
-  const seqAfterReset = await journaledSeq(f.emu);
+  const seqAfterReset = await journaledSeq(f.emu.endpoint);
   await advance(f.emu, DAY);
   const again = eventsOf(f.emu.events(seqAfterReset + 1), 'ImageExpired');
   t.deepEqual(
@@ -338,7 +334,7 @@ test('catch-up: a 100-day jump runs every daily evaluation as of its due time, s
     ],
   });
   await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/catchup', lifecyclePolicyText: policy }));
-  const seq = await journaledSeq(f.emu);
+  const seq = await journaledSeq(f.emu.endpoint);
   const putAt = [...f.emu.events(seq)][0]!.time;
   await advance(f.emu, 100 * DAY);
   const events = [...f.emu.events(seq + 1)];

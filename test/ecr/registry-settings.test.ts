@@ -73,8 +73,13 @@ test('registry scanning configuration and the per-repository view of it', async 
   t.like(batch.scanningConfigurations?.[0], { repositoryName: 'prod-api', scanOnPush: true, scanFrequency: 'SCAN_ON_PUSH' });
   t.like(batch.scanningConfigurations?.[1], { repositoryName: 'dev-api', scanOnPush: false, scanFrequency: 'MANUAL' });
   t.deepEqual(batch.failures, [{ repositoryName: 'ghost', failureCode: 'REPOSITORY_NOT_FOUND', failureReason: 'REPOSITORY_NOT_FOUND' }]);
+  // The model lists ValidationException for PutRegistryScanningConfiguration: enum violations answer it in AWS's words.
   const bad = await t.throwsAsync(f.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'DEEP' as 'BASIC' })));
-  t.is(bad?.name, 'InvalidParameterException');
+  t.is(bad?.name, 'ValidationException');
+  t.is(
+    bad?.message,
+    "1 validation error detected: Value 'DEEP' at 'scanType' failed to satisfy constraint: Member must satisfy enum value set: [BASIC, ENHANCED]",
+  );
 });
 
 test('Put/Get/DeleteSigningConfiguration, SigningConfigurationNotFound', async (t) => {
@@ -118,6 +123,11 @@ test('Register/Deregister/ListPullTimeUpdateExclusions with pagination and error
   const gone = await t.throwsAsync(f.ecr.send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn: arns[2] })));
   t.is(gone?.name, 'ExclusionNotFoundException');
   t.is((await f.ecr.send(new ListPullTimeUpdateExclusionsCommand({}))).pullTimeUpdateExclusions?.length, 4);
+  // PrincipalArn's pattern in the model; the operation lists ValidationException.
   const bad = await t.throwsAsync(f.ecr.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: 'not-an-arn' })));
-  t.is(bad?.name, 'InvalidParameterException');
+  t.is(bad?.name, 'ValidationException');
+  t.regex(
+    bad?.message ?? '',
+    /^1 validation error detected: Value 'not-an-arn' at 'principalArn' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+  );
 });

@@ -41,3 +41,36 @@ test('/v2 pushes, retags and deletes: one ECR event per call, tags where the cal
   const referrer = (await events(reg.url))[3]!;
   t.is(referrer.detail['artifact-media-type'], 'application/spdx+json');
 });
+
+test('a lifecycle expiry is an ECR Image Action DELETE, as a delete by the API is (AWS documents no lifecycle event type)', async (t) => {
+  await using reg = await startRegistry({}, ['team/app']);
+  const old = await reg.pushImage('team/app', 'old', { layers: ['old'] });
+  await reg.pushImage('team/app', 'new', { layers: ['new'] });
+  const policy = {
+    rules: [
+      {
+        rulePriority: 1,
+        description: 'keep one',
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 },
+        action: { type: 'expire' },
+      },
+    ],
+  };
+  const put = await fetch(`${reg.url}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.PutLifecyclePolicy',
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=00',
+    },
+    body: JSON.stringify({ repositoryName: 'team/app', lifecyclePolicyText: JSON.stringify(policy) }),
+  });
+  t.is(put.status, 200, await put.clone().text());
+  const ran = await fetch(`${reg.url}/_rewind/lifecycle/evaluate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ repository: 'team/app' }),
+  });
+  t.is(ran.status, 200);
+  t.deepEqual((await events(reg.url)).map(row).at(-1), ['ECR Image Action', 'DELETE', 'old', old.digest]);
+});

@@ -2,7 +2,7 @@
 // making the pull wait, at most once per image per refresh interval of the injected clock.
 
 import test from 'ava';
-import { PULL_REFRESH_INTERVAL_MS } from '../../src/http/oci/pull-recorder.ts';
+import { PULL_REFRESH_INTERVAL_MS } from '../../src/http/pull-recorder.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { OCI_MANIFEST, startRegistry } from './registry-fixture.ts';
 

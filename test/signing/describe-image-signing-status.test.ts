@@ -65,7 +65,8 @@ test("PutSigningConfiguration refuses a signing profile ARN that is not AWS Sign
     const err = await t.throwsAsync(
       f.ecr.send(new PutSigningConfigurationCommand({ signingConfiguration: { rules: [{ signingProfileArn }] } })),
     );
-    t.is(err?.name, 'InvalidParameterException', signingProfileArn);
+    // the model's SigningProfileArn pattern; PutSigningConfiguration lists ValidationException
+    t.is(err?.name, 'ValidationException', signingProfileArn);
   }
 });
 

@@ -11,6 +11,9 @@ import { signingOnPush } from '../signing/signing-rules.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import { isTagImmutable } from '../tag-filter.ts';
 
+/** ECR's quota of tags on one image. */
+export const MAX_TAGS_PER_IMAGE = 1000;
+
 type ImageCommand = Extract<CoreCommand, { type: 'PutManifest' | 'DeleteTag' | 'DeleteImage' | 'RecordPull' }>;
 type PutManifest = Extract<CoreCommand, { type: 'PutManifest' }>;
 
@@ -75,6 +78,17 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
         domainError(
           'ImageTagAlreadyExists',
           `The image tag '${c.tag}' already exists in the '${c.repository}' repository and cannot be overwritten because the tag is immutable.`,
+        ),
+      );
+  }
+  if (c.tag !== null && current !== c.digest && repo) {
+    let tags = 0;
+    for (const d of repo.tags.values()) if (d === c.digest) tags++;
+    if (tags >= MAX_TAGS_PER_IMAGE)
+      return no(
+        domainError(
+          'ImageTagLimitExceeded',
+          `Adding tag '${c.tag}' to an image in the repository with name '${c.repository}' in registry with id '${c.scope.account}' exceeds the maximum allowed number of tags per image which is '${MAX_TAGS_PER_IMAGE}'`,
         ),
       );
   }

@@ -85,6 +85,7 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ExclusionAlreadyExists: 'ExclusionAlreadyExistsException',
   ExclusionNotFound: 'ExclusionNotFoundException',
   LimitExceeded: 'LimitExceededException',
+  ImageTagLimitExceeded: 'LimitExceededException',
   Validation: 'ValidationException',
 };
 

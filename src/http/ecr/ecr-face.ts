@@ -12,10 +12,13 @@ import type { Context, Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../request-body.ts';
+import { createPullConversions } from '../pull-conversions.ts';
+import { createPullRecorder } from '../pull-recorder.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
 import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
 import { LAYER_URL_PREFIX, serveLayer } from './layer-download.ts';
+import { inputViolations, modelValidationError } from './model/model-validation.ts';
 import { parseInput, type Call } from './operation.ts';
 import { callerOf } from './sigv4-scope.ts';
 
@@ -33,6 +36,8 @@ function answerError(ctx: Context, err: EcrError): void {
 
 export function createEcrFace(deps: FaceDeps): Middleware {
   const { signer } = deps;
+  const recordPull = createPullRecorder(deps.engine, deps.clock, deps.log);
+  const conversions = createPullConversions(deps);
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
     ctx.set('x-amzn-RequestId', randomUUID());
@@ -58,8 +63,10 @@ export function createEcrFace(deps: FaceDeps): Middleware {
         throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
       }
       const operation = ecrService[name];
+      const violations = inputViolations(name, body);
+      if (violations.length > 0) throw modelValidationError(name, violations);
       const input = parseInput(operation.input, body);
-      const call: Call = { deps, caller, signer };
+      const call: Call = { deps, caller, signer, recordPull, conversions };
       const result = await operation.handle(input as never, call);
       ctx.status = 200;
       ctx.type = CONTENT_TYPE;

@@ -45,6 +45,8 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   ExclusionAlreadyExists: { status: 409, code: 'UNSUPPORTED' },
   ExclusionNotFound: { status: 404, code: 'UNSUPPORTED' },
   LimitExceeded: { status: 429, code: 'TOOMANYREQUESTS' },
+  // ECR's registry answers `denied: Adding tag ... exceeds the maximum allowed number of tags per image which is '1000'`
+  ImageTagLimitExceeded: { status: 403, code: 'DENIED' },
   Validation: { status: 400, code: 'UNSUPPORTED' },
 };
 

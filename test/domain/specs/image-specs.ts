@@ -1,5 +1,5 @@
 /** Manifests, tags, image deletes and pulls (src/domain/deciders/images.ts). */
-import type { imageDeciders } from '../../../src/domain/deciders/images.ts';
+import { MAX_TAGS_PER_IMAGE, type imageDeciders } from '../../../src/domain/deciders/images.ts';
 import { coreEvents as ev } from '../../../src/domain/events.ts';
 import { settingsEvents } from '../../../src/domain/settings/settings-event-factories.ts';
 import { signingEvents } from '../../../src/domain/signing/signing-event-factories.ts';
@@ -108,6 +108,14 @@ export const imageSpecs: SpecsFor<typeof imageDeciders> = {
         ev.RepositoryCreated({ ...created('fresh').data, cause: 'push' }),
         manifestPut(empty, empty.bytes.byteLength, 'fresh'),
         ev.TagPut({ ...fresh, tag: 'v1', digest: empty.digest, previous: null }),
+      ]);
+    },
+    'a tag on an image that has 1000 tags already is ImageTagLimitExceeded': (t) => {
+      const m = image();
+      const many = Array.from({ length: MAX_TAGS_PER_IMAGE }, (_, i) => `t${i}`);
+      then(t, when(given(withImage(many)), putManifest(m, 'one-more')), 'ImageTagLimitExceeded');
+      then(t, when(given(withImage(many.slice(1))), putManifest(m, 'one-more')), [
+        ev.TagPut({ ...at, tag: 'one-more', digest: m.digest, previous: null }),
       ]);
     },
     'an archived image pushed again is restored to STANDARD (and tagged when the tag is new)': (t) => {

@@ -13,6 +13,20 @@ export const repositorySpecs: SpecsFor<typeof repositoryDeciders> = {
       ]),
     'a taken name is RepositoryAlreadyExists': (t) =>
       then(t, when(given([created()]), { type: 'CreateRepository', ...inRepo, settings: {} }), 'RepositoryAlreadyExists'),
+    "resource tags follow ECR's rules: a reserved key is InvalidTagParameter, a key given twice keeps its last value": (t) => {
+      then(
+        t,
+        when(given([]), { type: 'CreateRepository', ...inRepo, settings: { resourceTags: [{ Key: 'aws:owner', Value: 'x' }] } }),
+        'InvalidTagParameter',
+      );
+      const twice = [
+        { Key: 'team', Value: 'blue' },
+        { Key: 'team', Value: 'green' },
+      ];
+      then(t, when(given([]), { type: 'CreateRepository', ...inRepo, settings: { resourceTags: twice } }), [
+        repositoryCreated(at, { ...defaultRepoSettings(), resourceTags: [{ Key: 'team', Value: 'green' }] }, 'api'),
+      ]);
+    },
     'a name outside ECR grammar is InvalidName': (t) =>
       then(t, when(given([]), { type: 'CreateRepository', scope, repository: 'Team/App', settings: {} }), 'InvalidName'),
     'the same name in another region is another repository': (t) => {

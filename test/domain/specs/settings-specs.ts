@@ -8,7 +8,19 @@ import { at, created, image, inRepo, layer, scope, template, templateCreated, wi
 const reg = { account: scope.account, region: scope.region };
 const west = { account: scope.account, region: 'us-west-2' };
 const tagged = (...keys: string[]) => ev.RepositoryTagged({ ...at, tags: keys.map((Key) => ({ Key, Value: 'v' })) });
-const policy = '{"Version":"2012-10-17","Statement":[]}';
+/** A repository policy (IAM grammar: no Resource) and a registry policy (with Resource). */
+const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }] });
+const registryPolicy = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+      Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'],
+      Resource: ['arn:aws:ecr:us-east-1:000000000000:repository/*'],
+    },
+  ],
+});
 const principal = 'arn:aws:iam::000000000000:role/ci';
 const rules = [{ signingProfileArn: 'arn:aws:signer:us-east-1:000000000000:/signing-profiles/p' }];
 
@@ -18,6 +30,19 @@ export const settingsSpecs: SpecsFor<typeof settingsDeciders> = {
       then(t, when(given([created()]), { type: 'TagRepository', ...inRepo, tags: [{ Key: 'team', Value: 'blue' }] }), [
         ev.RepositoryTagged({ ...at, tags: [{ Key: 'team', Value: 'blue' }] }),
       ]),
+    'a key given twice in one request keeps its last value': (t) =>
+      then(
+        t,
+        when(given([created()]), {
+          type: 'TagRepository',
+          ...inRepo,
+          tags: [
+            { Key: 'team', Value: 'blue' },
+            { Key: 'team', Value: 'green' },
+          ],
+        }),
+        [ev.RepositoryTagged({ ...at, tags: [{ Key: 'team', Value: 'green' }] })],
+      ),
     "a key starting with 'aws:' is InvalidTagParameter": (t) =>
       then(
         t,
@@ -88,6 +113,13 @@ export const settingsSpecs: SpecsFor<typeof settingsDeciders> = {
       then(t, when(given([created()]), { type: 'SetRepositoryPolicy', ...inRepo, policyText: policy }), [
         ev.RepositoryPolicySet({ ...at, policyText: policy }),
       ]),
+    'a document outside the IAM grammar (here: a Resource in a repository policy) is InvalidParameter': (t) => {
+      const withResource = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage', Resource: '*' }],
+      });
+      then(t, when(given([created()]), { type: 'SetRepositoryPolicy', ...inRepo, policyText: withResource }), 'InvalidParameter');
+    },
     'a missing repository is RepositoryNotFound': (t) =>
       then(t, when(given([]), { type: 'SetRepositoryPolicy', ...inRepo, policyText: policy }), 'RepositoryNotFound'),
   },
@@ -107,24 +139,32 @@ export const settingsSpecs: SpecsFor<typeof settingsDeciders> = {
 
   PutRegistryPolicy: {
     'a registry policy is RegistryPolicyPut, with or without one before': (t) => {
-      then(t, when(given([]), { type: 'PutRegistryPolicy', scope, policyText: policy }), [
-        ev.RegistryPolicyPut({ ...reg, policyText: policy }),
+      then(t, when(given([]), { type: 'PutRegistryPolicy', scope, policyText: registryPolicy }), [
+        ev.RegistryPolicyPut({ ...reg, policyText: registryPolicy }),
       ]);
-      then(t, when(given([ev.RegistryPolicyPut({ ...reg, policyText: '{}' })]), { type: 'PutRegistryPolicy', scope, policyText: policy }), [
-        ev.RegistryPolicyPut({ ...reg, policyText: policy }),
-      ]);
+      then(
+        t,
+        when(given([ev.RegistryPolicyPut({ ...reg, policyText: registryPolicy })]), {
+          type: 'PutRegistryPolicy',
+          scope,
+          policyText: registryPolicy,
+        }),
+        [ev.RegistryPolicyPut({ ...reg, policyText: registryPolicy })],
+      );
     },
+    'a registry policy without Resource is InvalidParameter': (t) =>
+      then(t, when(given([]), { type: 'PutRegistryPolicy', scope, policyText: policy }), 'InvalidParameter'),
   },
 
   DeleteRegistryPolicy: {
     'a registry policy put is RegistryPolicyDeleted': (t) =>
-      then(t, when(given([ev.RegistryPolicyPut({ ...reg, policyText: policy })]), { type: 'DeleteRegistryPolicy', scope }), [
+      then(t, when(given([ev.RegistryPolicyPut({ ...reg, policyText: registryPolicy })]), { type: 'DeleteRegistryPolicy', scope }), [
         ev.RegistryPolicyDeleted(reg),
       ]),
     "no policy in this registry is RegistryPolicyNotFound (another region's does not count)": (t) =>
       then(
         t,
-        when(given([ev.RegistryPolicyPut({ ...west, policyText: policy })]), { type: 'DeleteRegistryPolicy', scope }),
+        when(given([ev.RegistryPolicyPut({ ...west, policyText: registryPolicy })]), { type: 'DeleteRegistryPolicy', scope }),
         'RegistryPolicyNotFound',
       ),
   },
@@ -206,6 +246,16 @@ export const settingsSpecs: SpecsFor<typeof settingsDeciders> = {
       then(t, when(given([]), { type: 'CreateRepositoryCreationTemplate', scope, template: template('team') }), [
         templateCreated(template('team')),
       ]),
+    'a repository policy outside the IAM grammar is InvalidParameter': (t) =>
+      then(
+        t,
+        when(given([]), {
+          type: 'CreateRepositoryCreationTemplate',
+          scope,
+          template: template('team', { repositoryPolicy: registryPolicy }),
+        }),
+        'InvalidParameter',
+      ),
     'a lifecycle policy that does not validate is InvalidParameter (an empty one means none)': (t) => {
       const bad = template('team', { lifecyclePolicy: '{"rules": []}' });
       then(t, when(given([]), { type: 'CreateRepositoryCreationTemplate', scope, template: bad }), 'InvalidParameter');
