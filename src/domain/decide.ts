@@ -18,7 +18,8 @@ import type { RegistryState } from './state.ts';
 
 export type { Decision } from './decision.ts';
 
-const DECIDERS: DeciderTable<Command> = {
+/** The one decider of each command type (exported for the test that every command type has a specification). */
+export const DECIDERS: DeciderTable<Command> = {
   ...repositoryDeciders,
   ...uploadDeciders,
   ...imageDeciders,

@@ -1,16 +1,12 @@
 /**
- * evaluate(policy, images, now) against the ECR user guide's examples and evaluation rules,
- * and the lifecycle deciders (given a state, when a command, then events or an error).
+ * evaluate(policy, images, now) against the ECR user guide's examples and evaluation rules.
+ * The lifecycle deciders have their specifications in specs/lifecycle-specs.ts.
  */
 import test from 'ava';
-import { decide } from '../../src/domain/decide.ts';
-import type { DomainEvent, RecordedEvent } from '../../src/domain/events.ts';
-import { evolve } from '../../src/domain/evolve.ts';
 import { evaluate } from '../../src/domain/lifecycle/lifecycle-evaluate.ts';
 import { lifecycleImagesOf } from '../../src/domain/lifecycle/lifecycle-images.ts';
 import { validateLifecyclePolicy } from '../../src/domain/lifecycle/lifecycle-validation.ts';
 import { repoKey } from '../../src/domain/scope.ts';
-import type { RegistryState } from '../../src/domain/state.ts';
 import { digestOf, NOW, policyText, ref, scope, stateOf, type ImageSpec } from './lifecycle-support.ts';
 
 const rule = (rulePriority: number, selection: Record<string, unknown>, action: Record<string, unknown> = { type: 'expire' }) => ({
@@ -171,54 +167,4 @@ test('images pushed after the evaluation time are not seen', (t) => {
     { name: 'future', pushedDaysAgo: -1 },
   ];
   t.deepEqual(run(images, [rule(1, keep(1, { tagStatus: 'untagged' }))]), { u1: 1 });
-});
-
-// deciders
-
-const when = (state: RegistryState, command: Parameters<typeof decide>[1], now = NOW) => decide(state, command, { now });
-const apply = (state: RegistryState, events: DomainEvent[]): void => {
-  for (const e of events) evolve(state, { ...e, seq: state.seq + 1, v: 1, time: NOW } as RecordedEvent);
-};
-const ONE_RULE = policyText([rule(1, keep(1, { tagStatus: 'untagged' }))]);
-
-test('EvaluateLifecyclePolicy: the run, then one event per image it expires, naming the rule and the evaluation time', (t) => {
-  const state = stateOf([
-    { name: 'u1', pushedDaysAgo: 3 },
-    { name: 'u2', pushedDaysAgo: 2 },
-  ]);
-  const put = when(state, { type: 'PutLifecyclePolicy', scope, repository: ref.repository, policyText: ONE_RULE });
-  t.true(put.ok);
-  const noPolicy = when(state, { type: 'EvaluateLifecyclePolicy', scope, repository: ref.repository, at: null, trigger: 'request' });
-  t.like(noPolicy, { ok: false, error: { code: 'LifecyclePolicyNotFound' } });
-  if (!put.ok) return;
-  apply(state, put.events);
-  const run = when(state, { type: 'EvaluateLifecyclePolicy', scope, repository: ref.repository, at: NOW - 1000, trigger: 'schedule' });
-  t.deepEqual(run, {
-    ok: true,
-    events: [
-      { type: 'LifecyclePolicyEvaluated', data: { ...ref, evaluatedAt: NOW - 1000, trigger: 'schedule', expired: 1, transitioned: 0 } },
-      { type: 'ImageExpired', data: { ...ref, digest: digestOf('u1'), tags: [], rulePriority: 1, evaluatedAt: NOW - 1000 } },
-    ],
-  });
-});
-
-test('StartLifecyclePolicyPreview: one at a time (LifecyclePolicyPreviewInProgress), a given policy is validated', (t) => {
-  const state = stateOf([{ name: 'u1', pushedDaysAgo: 3 }]);
-  const start = when(state, { type: 'StartLifecyclePolicyPreview', scope, repository: ref.repository, policyText: ONE_RULE });
-  t.true(start.ok);
-  if (!start.ok) return;
-  apply(state, start.events);
-  t.like(when(state, { type: 'StartLifecyclePolicyPreview', scope, repository: ref.repository, policyText: ONE_RULE }), {
-    ok: false,
-    error: { code: 'LifecyclePolicyPreviewInProgress' },
-  });
-  t.like(when(state, { type: 'StartLifecyclePolicyPreview', scope, repository: ref.repository, policyText: '{"rules": []}' }), {
-    ok: false,
-    error: { code: 'InvalidParameter' },
-  });
-  const complete = when(state, { type: 'CompleteLifecyclePolicyPreview', scope, repository: ref.repository });
-  t.deepEqual(complete, {
-    ok: true,
-    events: [{ type: 'LifecyclePolicyPreviewCompleted', data: { ...ref, evaluatedAt: NOW, results: [] } }],
-  });
 });

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import type { RecordedEvent } from '../../src/domain/events.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
-import { startEcr } from './ecr-fixture.ts';
+import { journaledSeq, startEcr } from './ecr-fixture.ts';
 import { admin, advance, completedPreview, DAY, pushTwelve, THREE_RULES } from './lifecycle-fixture.ts';
 
 const CLOCK = '2026-01-01T00:00:00.000Z,1';
@@ -92,7 +92,9 @@ test('StartLifecyclePolicyPreview and GetLifecyclePolicyPreview: errors, IN_PROG
   t.is(noRepo?.name, 'RepositoryNotFoundException');
 
   const digests = await pushTwelve(f.emu, 'lc/preview');
-  const imagesBefore = f.emu.engine.state.repos.size;
+  const described = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/preview' }));
+  const imagesBefore = (described.imageDetails ?? []).map((d) => [d.imageDigest, d.imageTags ?? []]).sort();
+  t.is(imagesBefore.length, 12);
   // a preview of a given policy, while the repository has none
   const started = await f.ecr.send(
     new StartLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', lifecyclePolicyText: THREE_RULES }),
@@ -109,14 +111,14 @@ test('StartLifecyclePolicyPreview and GetLifecyclePolicyPreview: errors, IN_PROG
   t.is(byDigest.get(digests.get('prod-1')!)?.storageClass, 'STANDARD');
   t.deepEqual(
     byDigest.get(digests.get('prod-1')!)?.imagePushedAt,
-    new Date(f.emu.engine.state.repos.get('000000000000:us-east-1:lc/preview')!.images.get(digests.get('prod-1')!)!.pushedAt),
+    described.imageDetails?.find((d) => d.imageDigest === digests.get('prod-1'))?.imagePushedAt,
   );
   t.is(byDigest.get(digests.get('dev-3')!)?.appliedRulePriority, 2);
   t.is(byDigest.get(digests.get('untagged-4')!)?.appliedRulePriority, 3);
   t.is(byDigest.get(digests.get('untagged-4')!)?.imageTags, undefined);
   t.false(byDigest.has(digests.get('dev-4')!));
-  t.is(f.emu.engine.state.repos.size, imagesBefore);
-  t.is(f.emu.engine.state.repos.get('000000000000:us-east-1:lc/preview')!.images.size, 12, 'a preview changes nothing');
+  const after = await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/preview' }));
+  t.deepEqual((after.imageDetails ?? []).map((d) => [d.imageDigest, d.imageTags ?? []]).sort(), imagesBefore, 'a preview changes nothing');
 
   const untagged = await f.ecr.send(
     new GetLifecyclePolicyPreviewCommand({ repositoryName: 'lc/preview', filter: { tagStatus: 'UNTAGGED' } }),
@@ -175,7 +177,7 @@ test('clock-driven: 12 images over 30 days, a 3-rule policy; the preview predict
 
   const mark = await admin(f.emu, '/marks', { name: 'before-expiry' });
   t.is(mark.status, 201);
-  const seqBefore = f.emu.engine.lastSeq;
+  const seqBefore = await journaledSeq(f.emu.endpoint);
   // not due yet: the first run comes one interval (24 h) after the policy was put
   await advance(f.emu, 23 * 60 * 60 * 1000);
   t.is((await f.ecr.send(new DescribeImagesCommand({ repositoryName: 'lc/twelve' }))).imageDetails?.length, 12);
@@ -205,7 +207,7 @@ test('clock-driven: 12 images over 30 days, a 3-rule policy; the preview predict
   t.is((await f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'lc/twelve' }))).lastEvaluatedAt, undefined);
   t.true(f.emu.clock.now() < evaluatedAt);
   // and the same day later expires the same set again
-  const seqAfterReset = f.emu.engine.lastSeq;
+  const seqAfterReset = await journaledSeq(f.emu.endpoint);
   await advance(f.emu, DAY);
   const again = eventsOf(f.emu.events(seqAfterReset + 1), 'ImageExpired');
   t.deepEqual(
@@ -248,6 +250,11 @@ test('transition: archived images are listed with their storage class and refuse
   await using f = await startEcr({ clock: CLOCK, auth: 'none' });
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'lc/archive' }));
   const digests = await pushTwelve(f.emu, 'lc/archive');
+  // the manifests of dev-1 and dev-2, read while /v2 still serves them
+  const pushed = new RegistryDriver(f.emu.endpoint);
+  const dev1 = (await pushed.getManifest('lc/archive', 'dev-1'))!;
+  const dev2 = (await pushed.getManifest('lc/archive', 'dev-2'))!;
+  const dev1Layer = (JSON.parse(dev1.bytes.toString()) as { layers: { digest: string }[] }).layers[0]!.digest;
   const policy = JSON.stringify({
     rules: [
       {
@@ -292,9 +299,8 @@ test('transition: archived images are listed with their storage class and refuse
   t.is(((await res.json()) as { errors: { code: string }[] }).errors[0]?.code, 'MANIFEST_UNKNOWN');
   const manifest = JSON.parse((await r.getManifest('lc/archive', 'dev-4'))!.bytes.toString()) as object;
   void manifest;
-  const dev1 = f.emu.engine.state.repos.get('000000000000:us-east-1:lc/archive')!.images.get(digests.get('dev-1')!)!;
   const layer = await t.throwsAsync(
-    f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'lc/archive', layerDigest: dev1.blobs[1]! })),
+    f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'lc/archive', layerDigest: dev1Layer })),
   );
   t.is(layer?.name, 'LayerInaccessibleException');
 
@@ -302,11 +308,10 @@ test('transition: archived images are listed with their storage class and refuse
     new UpdateImageStorageClassCommand({ repositoryName: 'lc/archive', imageId: { imageTag: 'dev-1' }, targetStorageClass: 'STANDARD' }),
   );
   t.is((await r.getManifest('lc/archive', 'dev-1'))?.digest, digests.get('dev-1'));
-  const url = await f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'lc/archive', layerDigest: dev1.blobs[1]! }));
+  const url = await f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'lc/archive', layerDigest: dev1Layer }));
   t.truthy(url.downloadUrl);
   // re-pushing an archived image restores it too
-  const dev2 = f.emu.engine.state.repos.get('000000000000:us-east-1:lc/archive')!.images.get(digests.get('dev-2')!)!;
-  await r.putManifest('lc/archive', 'dev-2', Buffer.from(dev2.bytes), dev2.mediaType);
+  await r.putManifest('lc/archive', 'dev-2', dev2.bytes, dev2.mediaType);
   t.is((await r.getManifest('lc/archive', 'dev-2'))?.digest, digests.get('dev-2'));
 });
 
@@ -329,7 +334,7 @@ test('catch-up: a 100-day jump runs every daily evaluation as of its due time, s
     ],
   });
   await f.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: 'lc/catchup', lifecyclePolicyText: policy }));
-  const seq = f.emu.engine.lastSeq;
+  const seq = await journaledSeq(f.emu.endpoint);
   const putAt = [...f.emu.events(seq)][0]!.time;
   await advance(f.emu, 100 * DAY);
   const events = [...f.emu.events(seq + 1)];

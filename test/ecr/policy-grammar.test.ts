@@ -18,7 +18,7 @@ import {
   UpdateRepositoryCreationTemplateCommand,
 } from '@aws-sdk/client-ecr';
 import { policyProblem } from '../../src/domain/policies/iam-policy.ts';
-import { startEcr } from './ecr-fixture.ts';
+import { journaledSeq, startEcr } from './ecr-fixture.ts';
 
 const REPO_INVALID = "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository policy provided'";
 const REGISTRY_INVALID = "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid registry policy provided'";
@@ -103,13 +103,13 @@ test("SetRepositoryPolicy refuses a document that breaks the grammar with ECR's 
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'pol' }));
   for (const [what, policyText] of VALID_REPOSITORY_POLICIES)
     await t.notThrowsAsync(f.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'pol', policyText })), what);
-  const before = f.emu.engine.lastSeq;
+  const before = await journaledSeq(f.emu.endpoint);
   for (const [what, policyText] of INVALID_REPOSITORY_POLICIES) {
     const err = await t.throwsAsync(f.ecr.send(new SetRepositoryPolicyCommand({ repositoryName: 'pol', policyText })), undefined, what);
     t.is(err?.name, 'InvalidParameterException', what);
     t.is(err?.message, REPO_INVALID, what);
   }
-  t.is(f.emu.engine.lastSeq, before, 'a refused policy changes nothing');
+  t.is(await journaledSeq(f.emu.endpoint), before, 'a refused policy changes nothing');
 });
 
 test("PutRegistryPolicy: Resource names ECR repositories; under REGISTRY_POLICY_SCOPE V1 only replication and pull-through actions; 'Invalid registry policy provided' (pulumi-aws#2326)", async (t) => {

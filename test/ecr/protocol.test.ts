@@ -6,7 +6,7 @@ import {
   DescribeImageReplicationStatusCommand,
   PutReplicationConfigurationCommand,
 } from '@aws-sdk/client-ecr';
-import { startEcr } from './ecr-fixture.ts';
+import { journaledSeq, startEcr } from './ecr-fixture.ts';
 
 const SIGV4 = 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=abcdef0123';
 
@@ -38,13 +38,14 @@ test('a target of another service answers UnknownOperationException', async (t) 
 
 test('malformed JSON answers SerializationException and changes nothing', async (t) => {
   await using f = await startEcr();
-  const before = f.emu.engine.lastSeq;
+  const before = await journaledSeq(f.emu.endpoint);
   const r = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '{"repositoryName": ');
   t.is(r.status, 400);
   t.is(r.body.__type, 'SerializationException');
   const arr = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '[1,2]');
   t.is(arr.body.__type, 'SerializationException');
-  t.is(f.emu.engine.lastSeq, before);
+  t.is(await journaledSeq(f.emu.endpoint), before);
+  t.deepEqual((await f.ecr.send(new DescribeRepositoriesCommand({}))).repositories, []);
 });
 
 test('a request without credentials is refused with MissingAuthenticationTokenException (403)', async (t) => {
