@@ -1,11 +1,11 @@
-// The scanning deciders as specifications: given events, when a command, then events or an error.
+// Scanning in other commands' decisions (a push, the scanning configuration) and the time limits of
+// scanning commands at other moments than specs/scanning-specs.ts's fixed `now`.
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { coreEvents as ev } from '../../src/domain/events.ts';
 import { parseManifest } from '../../src/domain/manifest.ts';
 import { scanningEvents as scan } from '../../src/domain/scanning/scanning-event-factories.ts';
 import { settingsEvents as settings } from '../../src/domain/settings/settings-event-factories.ts';
-import type { Inventory } from '../../src/domain/scanning/scanning-state.ts';
 import { decide } from '../../src/domain/decide.ts';
 import type { Command } from '../../src/domain/commands.ts';
 import { given, NOW, when } from './given-when-then.ts';
@@ -123,88 +123,6 @@ test('StartImageScan: once per 24 hours per image, the scan on push included', (
   t.deepEqual(typesOf(whenAfter(1000, pushed, start)), ['error:LimitExceeded']);
   t.deepEqual(typesOf(whenAfter(4 + DAY - 1, pushed, start)), ['error:LimitExceeded']);
   t.deepEqual(typesOf(whenAfter(4 + DAY, pushed, start)), ['ImageScanStarted:BASIC:manual']);
-});
-
-test('StartImageScan: not found, ENHANCED refused', (t) => {
-  const state = given([created('a'), ...uploaded('a'), manifestPut('a')]);
-  t.deepEqual(typesOf(when(state, { type: 'StartImageScan', scope, repository: 'a', digest: digestOf('x') })), ['error:ImageNotFound']);
-  t.deepEqual(typesOf(when(state, { type: 'StartImageScan', scope, repository: 'b', digest })), ['error:RepositoryNotFound']);
-  t.deepEqual(typesOf(when(state, { type: 'StartImageScan', scope, repository: 'a', digest })), ['ImageScanStarted:BASIC:manual']);
-  const enhanced = given([
-    settings.RegistryScanningConfigurationPut({ ...scope, scanType: 'ENHANCED', rules: [] }),
-    created('a'),
-    ...uploaded('a'),
-    manifestPut('a'),
-  ]);
-  t.deepEqual(typesOf(when(enhanced, { type: 'StartImageScan', scope, repository: 'a', digest })), ['error:Validation']);
-});
-
-const inventory: Inventory = {
-  kind: 'image',
-  reason: null,
-  os: { id: 'debian', versionId: '12', prettyName: null },
-  architecture: 'amd64',
-  databases: ['var/lib/dpkg/status'],
-  packages: [
-    { name: 'bash', version: '5.2.15-2', source: null, arch: 'amd64', manager: 'dpkg', path: 'var/lib/dpkg/status', layer: 'sha256:l' },
-  ],
-};
-
-test('CompleteImageScan: records the inventory once and ends every pending scan with matched findings', (t) => {
-  const advisories = scan.AdvisoriesPut({
-    advisories: [
-      {
-        id: 'CVE-1',
-        package: 'bash',
-        ecosystem: 'debian',
-        affected: null,
-        fixed: '5.2.15-3',
-        severity: 'HIGH',
-        cvss: null,
-        description: null,
-        uri: null,
-      },
-    ],
-    source: 'api',
-  });
-  const pending = [
-    advisories,
-    created('a'),
-    ...uploaded('a'),
-    manifestPut('a'),
-    scan.ImageScanStarted({ ...at('a'), digest, scanType: 'BASIC', trigger: 'manual' }),
-  ];
-  const d = when(given(pending), { type: 'CompleteImageScan', scope, repository: 'a', digest, outcome: { kind: 'inventory', inventory } });
-  t.deepEqual(typesOf(d), ['ImageInventoried', 'ImageScanCompleted:BASIC:COMPLETE']);
-  if (!d.ok) return;
-  const completed = d.events[1]!.data as { findings: { id: string }[]; vulnerabilitySourceUpdatedAt: number };
-  t.deepEqual(
-    completed.findings.map((f) => f.id),
-    ['CVE-1'],
-  );
-  t.is(completed.vulnerabilitySourceUpdatedAt, NOW);
-  // nothing pending: nothing to do; a failure ends the pending scans as FAILED
-  const done = given([...pending, ...d.events]);
-  t.deepEqual(typesOf(when(done, { type: 'CompleteImageScan', scope, repository: 'a', digest, outcome: { kind: 'stored' } })), []);
-  t.deepEqual(
-    typesOf(
-      when(given(pending), { type: 'CompleteImageScan', scope, repository: 'a', digest, outcome: { kind: 'failed', description: 'x' } }),
-    ),
-    ['ImageScanCompleted:BASIC:FAILED'],
-  );
-  // a deleted image: nothing
-  t.deepEqual(
-    typesOf(
-      when(given([...pending, ev.ImageDeleted({ ...at('a'), digest })]), {
-        type: 'CompleteImageScan',
-        scope,
-        repository: 'a',
-        digest,
-        outcome: { kind: 'inventory', inventory },
-      }),
-    ),
-    [],
-  );
 });
 
 test('PutAdvisories rescans continuous repositories only, and lets continuous scanning lapse for unused images', (t) => {
