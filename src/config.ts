@@ -31,6 +31,8 @@ export interface Config {
   readonly logLevel: string;
   /** POST every EventBridge-shaped event to this URL (at least once, in journal order), or none. */
   readonly eventWebhook: string | undefined;
+  /** A JSON file of advisories image scans match against (src/scanning/advisory-input.ts), loaded at start. */
+  readonly advisories: string | undefined;
 }
 
 interface Setting<K extends keyof Config> {
@@ -92,6 +94,7 @@ export const DEFAULTS: Config = Object.freeze({
   lifecycleInterval: 24 * 60 * 60 * 1000,
   logLevel: 'info',
   eventWebhook: undefined,
+  advisories: undefined,
 });
 
 /** Each setting's environment variable (README's table lists the same). */
@@ -110,6 +113,7 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   { key: 'lifecycleInterval', env: 'ECR_REWIND_LIFECYCLE_INTERVAL', parse: (t) => parseDuration('lifecycle interval', t) },
   { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: text },
   { key: 'eventWebhook', env: 'ECR_REWIND_EVENT_WEBHOOK', parse: httpUrl('event webhook') },
+  { key: 'advisories', env: 'ECR_REWIND_ADVISORIES', parse: text },
 ] as Setting<keyof Config>[];
 
 /**

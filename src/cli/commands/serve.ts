@@ -50,27 +50,15 @@ export function addServeCommand(program: Command): void {
         envOf('eventWebhook'),
       ),
     )
+    .addOption(
+      new Option('--advisories <file>', 'JSON advisory list image scans match against (journaled when it changes)').env(
+        envOf('advisories'),
+      ),
+    )
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
     .action(async (opts: Record<string, unknown>) => {
-      const emulator = await startEmulator({
-        ...(opts.at === undefined ? {} : { at: opts.at as string }),
-        ...(opts.fromSnapshot === undefined ? {} : { fromSnapshot: opts.fromSnapshot as string }),
-        host: opts.host as string,
-        port: opts.port as number,
-        journal: opts.journal as string,
-        fsync: opts.fsync as Config['fsync'],
-        fsyncIntervalMs: opts.fsyncIntervalMs as number,
-        account: opts.account as string,
-        region: opts.region as string,
-        advertisedHost: opts.advertisedHost as string | undefined,
-        auth: opts.auth as Config['auth'],
-        seed: opts.seed as number | undefined,
-        clock: opts.clock as string | undefined,
-        lifecycleInterval: opts.lifecycleInterval as number,
-        logLevel: opts.logLevel as string,
-        eventWebhook: opts.eventWebhook as string | undefined,
-      });
+      const emulator = await startEmulator(emulatorOptionsOf(opts));
       process.stderr.write(
         `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
       );
@@ -86,4 +74,27 @@ export function addServeCommand(program: Command): void {
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
     });
+}
+
+/** The emulator's options from the parsed flags (commander has applied the environment and defaults). */
+function emulatorOptionsOf(opts: Record<string, unknown>): Parameters<typeof startEmulator>[0] {
+  return {
+    ...(opts.at === undefined ? {} : { at: opts.at as string }),
+    ...(opts.fromSnapshot === undefined ? {} : { fromSnapshot: opts.fromSnapshot as string }),
+    host: opts.host as string,
+    port: opts.port as number,
+    journal: opts.journal as string,
+    fsync: opts.fsync as Config['fsync'],
+    fsyncIntervalMs: opts.fsyncIntervalMs as number,
+    account: opts.account as string,
+    region: opts.region as string,
+    advertisedHost: opts.advertisedHost as string | undefined,
+    auth: opts.auth as Config['auth'],
+    seed: opts.seed as number | undefined,
+    clock: opts.clock as string | undefined,
+    lifecycleInterval: opts.lifecycleInterval as number,
+    logLevel: opts.logLevel as string,
+    eventWebhook: opts.eventWebhook as string | undefined,
+    advisories: opts.advisories as string | undefined,
+  };
 }

@@ -15,6 +15,7 @@ import { addEventBridgeRoutes } from './admin-eventbridge.ts';
 import { addInspectRoutes } from './admin-inspect.ts';
 import { addLifecycleRoutes } from './admin-lifecycle.ts';
 import { addSigningRoutes } from './admin-signing.ts';
+import { addScanningRoutes } from './admin-scanning.ts';
 import { addStateRoutes } from './admin-state.ts';
 import { addUiRoutes } from './admin-ui.ts';
 
@@ -107,6 +108,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   addEventBridgeRoutes(router, deps);
   addInspectRoutes(router, deps);
   addUiRoutes(router, deps);
+  addScanningRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }

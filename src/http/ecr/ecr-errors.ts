@@ -39,6 +39,8 @@ export type EcrErrorName =
   | 'ExclusionNotFoundException'
   | 'LimitExceededException'
   | 'UnsupportedImageTypeException'
+  | 'ScanNotFoundException'
+  | 'ImageArchivedException'
   // protocol-level errors (no domain code)
   | 'UnknownOperationException'
   | 'SerializationException'
@@ -87,6 +89,9 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   LimitExceeded: 'LimitExceededException',
   ImageTagLimitExceeded: 'LimitExceededException',
   Validation: 'ValidationException',
+  ScanNotFound: 'ScanNotFoundException',
+  UnsupportedImageType: 'UnsupportedImageTypeException',
+  ImageArchived: 'ImageArchivedException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {
