@@ -23,6 +23,7 @@
  * each image's `rest` since version 2.
  */
 import { evolve } from '../domain/evolve.ts';
+import { indexTags } from '../domain/repository-tags.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import { emptyState, type Image, type RegistrySettings, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
@@ -187,6 +188,7 @@ export function decodeRegistryState(raw: unknown, version: number): RegistryStat
     }
     const tags = new Map<string, string>();
     for (let k = 0; k < r.tags.length; k += 2) tags.set(r.tags[k] as string, digests[r.tags[k + 1] as D]!);
+    const tagsByDigest = indexTags(tags);
     const referrers = new Map<string, string[]>();
     for (let k = 0; k < r.referrers.length; k += 2)
       referrers.set(
@@ -201,6 +203,7 @@ export function decodeRegistryState(raw: unknown, version: number): RegistryStat
       blobs: sizes(r.blobs),
       images,
       tags,
+      tagsByDigest,
       referrers,
       settings: r.settings,
     });
@@ -261,20 +264,22 @@ function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
     seq: s.seq,
     registries: new Map(s.registries),
     repos: new Map(
-      s.repos.map((r) => [
-        repoKey(r, r.name),
-        {
+      s.repos.map((r) => {
+        const tags = new Map(r.tags);
+        const repo: Repository = {
           account: r.account,
           region: r.region,
           name: r.name,
           createdAt: r.createdAt,
           blobs: new Map(r.blobs),
           images: new Map(r.images.map((i) => [i.digest, i])),
-          tags: new Map(r.tags),
+          tags,
+          tagsByDigest: indexTags(tags),
           referrers: new Map(r.referrers),
           settings: r.settings,
-        },
-      ]),
+        };
+        return [repoKey(r, r.name), repo];
+      }),
     ),
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: new Map(s.blobs),

@@ -24,16 +24,8 @@ export interface ImageDetailView {
   lastActivatedAt?: number;
 }
 
-/** digest -> its tags, in the order they were put. */
-export function tagsByDigest(repo: Repository): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [tag, digest] of repo.tags) {
-    const list = out.get(digest);
-    if (list) list.push(tag);
-    else out.set(digest, [tag]);
-  }
-  return out;
-}
+/** digest -> its tags, in the order they were put (the repository's index: no walk over its tags). */
+export const tagsByDigest = (repo: Repository): ReadonlyMap<string, readonly string[]> => repo.tagsByDigest;
 
 export const imageStatus = (image: Image): 'ACTIVE' | 'ARCHIVED' => (image.storageClass === 'ARCHIVE' ? 'ARCHIVED' : 'ACTIVE');
 
@@ -85,8 +77,8 @@ const tagMatches = (tags: readonly string[] | undefined, filter: TagStatus): boo
 export function* matchingImages(
   repo: Repository,
   filter: { tagStatus: TagStatus; imageStatus: ImageStatusFilter },
-  tags: Map<string, string[]> = tagsByDigest(repo),
-): Iterable<{ image: Image; tags: string[] | undefined }> {
+  tags: ReadonlyMap<string, readonly string[]> = tagsByDigest(repo),
+): Iterable<{ image: Image; tags: readonly string[] | undefined }> {
   for (const image of repo.images.values()) {
     const t = tags.get(image.digest);
     if (tagMatches(t, filter.tagStatus) && statusMatches(image, filter.imageStatus)) yield { image, tags: t };

@@ -52,6 +52,8 @@ function copyRepository(r: Repository): Repository {
     blobs: new Map(r.blobs),
     images: new Map(r.images),
     tags: new Map(r.tags),
+    // the index's arrays are never changed in place (domain/repository-tags.ts)
+    tagsByDigest: new Map(r.tagsByDigest),
     referrers,
     // evolve replaces the settings' fields and arrays, never changes them in place
     settings: { ...r.settings },

@@ -4,6 +4,7 @@ import { findRepository, isError, no, ok, refOf, repositoryNotFound, type Decide
 import { domainError } from '../errors.ts';
 import { coreEvents as ev, type DomainEvent } from '../events.ts';
 import { isForeign } from '../manifest.ts';
+import { tagsOf } from '../repository-tags.ts';
 import { pushTarget } from '../settings/create-on-push.ts';
 import { settingsEvents } from '../settings/settings-event-factories.ts';
 import { defaultRepoSettings } from '../settings/settings-state.ts';
@@ -83,9 +84,7 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
       );
   }
   if (c.tag !== null && current !== c.digest && repo) {
-    let tags = 0;
-    for (const d of repo.tags.values()) if (d === c.digest) tags++;
-    if (tags >= MAX_TAGS_PER_IMAGE)
+    if (tagsOf(repo, c.digest).length >= MAX_TAGS_PER_IMAGE)
       return no(
         domainError(
           'ImageTagLimitExceeded',
@@ -132,9 +131,7 @@ export const imageDeciders: DeciderTable<ImageCommand> = {
       return no(domainError('ImageNotFound', `Requested image not found: tag '${c.tag}' in repository '${c.repository}'`));
     const events: DomainEvent[] = [ev.TagDeleted({ tag: c.tag, digest, ...refOf(c.scope, c.repository) })];
     if (c.deleteImageIfUntagged) {
-      let others = 0;
-      for (const d of repo.tags.values()) if (d === digest) others++;
-      if (others === 1) events.push(ev.ImageDeleted({ digest, ...refOf(c.scope, c.repository) }));
+      if (tagsOf(repo, digest).length === 1) events.push(ev.ImageDeleted({ digest, ...refOf(c.scope, c.repository) }));
     }
     return ok(...events);
   },

@@ -1,0 +1,65 @@
+/**
+ * A repository's tags and their index by digest. `tags` (tag -> digest) is the fact;
+ * `tagsByDigest` (digest -> its tags, in the order they were put on it) is derived from it
+ * and kept in step by these functions, so that "the tags of an image" and "how many tags an
+ * image has" cost one lookup instead of a walk over every tag of the repository (a repository
+ * of 1,000 images with 10 tags each answers DescribeImages without reading 10,000 tags).
+ *
+ * The index's arrays are never changed in place (a change puts a new array), so a copy of a
+ * repository (a kept state, the inspector's ladder) shares them safely with a shallow Map copy.
+ * Every evolver that changes `tags` goes through here.
+ */
+import type { Repository } from './state.ts';
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** The tags of `digest` in `repo`, in the order they were put on it. */
+export const tagsOf = (repo: Repository, digest: string): readonly string[] => repo.tagsByDigest.get(digest) ?? NONE;
+
+function unindex(repo: Repository, tag: string, digest: string): void {
+  const list = repo.tagsByDigest.get(digest);
+  if (list === undefined) return;
+  if (list.length === 1 && list[0] === tag) repo.tagsByDigest.delete(digest);
+  else
+    repo.tagsByDigest.set(
+      digest,
+      list.filter((t) => t !== tag),
+    );
+}
+
+/** Points `tag` at `digest` (moving it off the image it was on). */
+export function putTag(repo: Repository, tag: string, digest: string): void {
+  const old = repo.tags.get(tag);
+  if (old === digest) return;
+  if (old !== undefined) unindex(repo, tag, old);
+  repo.tags.set(tag, digest);
+  const list = repo.tagsByDigest.get(digest);
+  repo.tagsByDigest.set(digest, list === undefined ? [tag] : [...list, tag]);
+}
+
+/** Removes `tag` (nothing when the repository has no such tag). */
+export function deleteTag(repo: Repository, tag: string): void {
+  const old = repo.tags.get(tag);
+  if (old === undefined) return;
+  repo.tags.delete(tag);
+  unindex(repo, tag, old);
+}
+
+/** Removes every tag of `digest`. */
+export function deleteTagsOf(repo: Repository, digest: string): void {
+  const list = repo.tagsByDigest.get(digest);
+  if (list === undefined) return;
+  for (const tag of list) repo.tags.delete(tag);
+  repo.tagsByDigest.delete(digest);
+}
+
+/** The index of a tags Map, in the Map's order (a state decoded from a checkpoint). */
+export function indexTags(tags: ReadonlyMap<string, string>): Map<string, readonly string[]> {
+  const index = new Map<string, string[]>();
+  for (const [tag, digest] of tags) {
+    const list = index.get(digest);
+    if (list) list.push(tag);
+    else index.set(digest, [tag]);
+  }
+  return index;
+}
