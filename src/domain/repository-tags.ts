@@ -13,6 +13,19 @@ import type { Repository } from './state.ts';
 
 const NONE: readonly string[] = Object.freeze([]);
 
+/**
+ * How often the set of tag names of a tags Map changed (a tag added or removed; a tag moved to
+ * another image does not change it): what a cache of sorted tag names (tags/list) checks.
+ * Kept beside the state, by the Map's identity: a copied or decoded Map starts afresh.
+ */
+const nameChanges = new WeakMap<ReadonlyMap<string, string>, number>();
+const namesChanged = (repo: Repository): void => {
+  nameChanges.set(repo.tags, (nameChanges.get(repo.tags) ?? 0) + 1);
+};
+
+/** A number that changes whenever a tag of `repo` is added or removed (for caches of its tag names). */
+export const tagNamesVersion = (repo: Repository): number => nameChanges.get(repo.tags) ?? 0;
+
 /** The tags of `digest` in `repo`, in the order they were put on it. */
 export const tagsOf = (repo: Repository, digest: string): readonly string[] => repo.tagsByDigest.get(digest) ?? NONE;
 
@@ -32,6 +45,7 @@ export function putTag(repo: Repository, tag: string, digest: string): void {
   const old = repo.tags.get(tag);
   if (old === digest) return;
   if (old !== undefined) unindex(repo, tag, old);
+  else namesChanged(repo);
   repo.tags.set(tag, digest);
   const list = repo.tagsByDigest.get(digest);
   repo.tagsByDigest.set(digest, list === undefined ? [tag] : [...list, tag]);
@@ -42,6 +56,7 @@ export function deleteTag(repo: Repository, tag: string): void {
   const old = repo.tags.get(tag);
   if (old === undefined) return;
   repo.tags.delete(tag);
+  namesChanged(repo);
   unindex(repo, tag, old);
 }
 
@@ -50,6 +65,7 @@ export function deleteTagsOf(repo: Repository, digest: string): void {
   const list = repo.tagsByDigest.get(digest);
   if (list === undefined) return;
   for (const tag of list) repo.tags.delete(tag);
+  namesChanged(repo);
   repo.tagsByDigest.delete(digest);
 }
 

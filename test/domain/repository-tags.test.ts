@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import test from 'ava';
 import fc from 'fast-check';
-import { deleteTag, deleteTagsOf, indexTags, putTag, tagsOf } from '../../src/domain/repository-tags.ts';
+import { deleteTag, deleteTagsOf, indexTags, putTag, tagNamesVersion, tagsOf } from '../../src/domain/repository-tags.ts';
 import type { Repository } from '../../src/domain/state.ts';
 
 const emptyRepo = (): Repository => ({
@@ -80,4 +80,16 @@ test('a copy of the index is not changed by later puts (its arrays are replaced,
   t.deepEqual(tagsOf(repo, 'd1'), ['latest']);
   t.deepEqual(tagsOf(repo, 'd2'), ['v1']);
   t.deepEqual(tagsOf(repo, 'none'), []);
+});
+
+test('tagNamesVersion changes when a tag is added or removed, not when one moves to another image', (t) => {
+  const repo = emptyRepo();
+  const v0 = tagNamesVersion(repo);
+  putTag(repo, 'v1', 'd1');
+  const v1 = tagNamesVersion(repo);
+  t.not(v1, v0);
+  putTag(repo, 'v1', 'd2');
+  t.is(tagNamesVersion(repo), v1);
+  deleteTag(repo, 'v1');
+  t.not(tagNamesVersion(repo), v1);
 });
