@@ -76,16 +76,19 @@ export function machineNow(): Machine {
 export const describeMachine = (m: Machine): string =>
   `machine: ${m.cores} cores (${m.cpuModel}), load average ${m.loadBefore.toFixed(1)} at the start, ${m.loadAfter.toFixed(1)} at the end; node ${m.node}`;
 
+/** The commit the run measures, read when the run starts (a commit made while it runs is not it). */
+function checkout(): { commit: string; dirty: boolean } {
+  try {
+    return { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
+  } catch {
+    return { commit: 'unknown', dirty: false }; // not a git checkout: the results still say when they were taken
+  }
+}
+const measured = checkout();
+
 /** Writes the results of one run; returns the file. */
 export function saveResults(bench: string, args: string[], machine: Machine, figures: Figure[]): string {
-  let commit = 'unknown';
-  let dirty = false;
-  try {
-    commit = git(['rev-parse', 'HEAD']);
-    dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
-  } catch {
-    // not a git checkout: the results still say when they were taken
-  }
+  const { commit, dirty } = measured;
   const finished: Machine = { ...machine, loadAfter: loadavg()[0] ?? 0 };
   const date = new Date().toISOString();
   const results: Results = { bench, commit, dirty, date, args, machine: finished, figures };
