@@ -13,6 +13,8 @@ import { settingsDeciders } from './settings/settings-decide.ts';
 import { signingDeciders } from './signing/signing-decide.ts';
 import { lifecycleDeciders } from './lifecycle/lifecycle-decide.ts';
 import { clockDeciders } from './clock/clock.ts';
+import { replicationDeciders } from './replication/replication-decide.ts';
+import { pullThroughDeciders } from './pull-through/pull-through-decide.ts';
 import type { RegistryState } from './state.ts';
 
 export type { Decision } from './decision.ts';
@@ -26,6 +28,8 @@ const DECIDERS: DeciderTable<Command> = {
   ...signingDeciders,
   ...lifecycleDeciders,
   ...clockDeciders,
+  ...replicationDeciders,
+  ...pullThroughDeciders,
 };
 
 export function decide(state: RegistryState, command: Command, ctx: DecideContext): Decision {

@@ -12,6 +12,8 @@ import { settingsEvolvers } from './settings/settings-evolve.ts';
 import { signingEvolvers } from './signing/signing-evolve.ts';
 import { lifecycleEvolvers } from './lifecycle/lifecycle-evolve.ts';
 import { clockEvolvers } from './clock/clock.ts';
+import { replicationEvolvers } from './replication/replication-evolve.ts';
+import { pullThroughEvolvers } from './pull-through/pull-through-evolve.ts';
 import type { RegistryState } from './state.ts';
 
 const EVOLVERS: EvolverTable<RecordedEvent> = {
@@ -21,6 +23,8 @@ const EVOLVERS: EvolverTable<RecordedEvent> = {
   ...signingEvolvers,
   ...lifecycleEvolvers,
   ...clockEvolvers,
+  ...replicationEvolvers,
+  ...pullThroughEvolvers,
 };
 
 export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {

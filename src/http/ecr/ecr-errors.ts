@@ -39,6 +39,15 @@ export type EcrErrorName =
   | 'ExclusionNotFoundException'
   | 'LimitExceededException'
   | 'UnsupportedImageTypeException'
+  | 'ReplicationBackfillNotFoundException'
+  | 'ReplicationBackfillInProgressException'
+  | 'ReplicationBackfillInvalidStatusException'
+  | 'PullThroughCacheRuleNotFoundException'
+  | 'PullThroughCacheRuleAlreadyExistsException'
+  | 'UnsupportedUpstreamRegistryException'
+  | 'SecretNotFoundException'
+  | 'UnableToGetUpstreamImageException'
+  | 'UnableToGetUpstreamLayerException'
   // protocol-level errors (no domain code)
   | 'UnknownOperationException'
   | 'SerializationException'
@@ -87,6 +96,15 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   LimitExceeded: 'LimitExceededException',
   ImageTagLimitExceeded: 'LimitExceededException',
   Validation: 'ValidationException',
+  ReplicationBackfillNotFound: 'ReplicationBackfillNotFoundException',
+  ReplicationBackfillInProgress: 'ReplicationBackfillInProgressException',
+  ReplicationBackfillInvalidStatus: 'ReplicationBackfillInvalidStatusException',
+  PullThroughCacheRuleNotFound: 'PullThroughCacheRuleNotFoundException',
+  PullThroughCacheRuleAlreadyExists: 'PullThroughCacheRuleAlreadyExistsException',
+  UnsupportedUpstreamRegistry: 'UnsupportedUpstreamRegistryException',
+  SecretNotFound: 'SecretNotFoundException',
+  UnableToGetUpstreamImage: 'UnableToGetUpstreamImageException',
+  UnableToGetUpstreamLayer: 'UnableToGetUpstreamLayerException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {
