@@ -28,6 +28,9 @@ import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
 import { LifecycleScheduler } from './lifecycle/lifecycle-scheduler.ts';
+import { PullThroughCache } from './pull-through/pull-through-cache.ts';
+import { UpstreamCredentials } from './pull-through/upstream-credentials.ts';
+import { ReplicationWorker } from './replication/replication-worker.ts';
 
 export interface EmulatorOptions extends Partial<Config> {
   /** A logger, or false for silence (tests). */
@@ -76,9 +79,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * The work below the faces, off the request path: lifecycle runs, managed signing and the
- * event webhook (a read-only view runs none of them), and the EventBridge feed the admin
- * face streams.
+ * The work below the faces, off the request path: lifecycle runs, managed signing, replication,
+ * pull through cache fetches and the event webhook (a read-only view runs none of them), and
+ * the EventBridge feed the admin face streams.
  */
 function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: Logger) {
   const writable = engine.readOnly === undefined;
@@ -87,6 +90,11 @@ function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: L
     ? new SigningWorker(engine, uploads, new SigningKeys(config.journal, { seed: config.seed, durable }), log)
     : undefined;
   const lifecycle = writable ? new LifecycleScheduler(engine, { intervalMs: config.lifecycleInterval, log }) : undefined;
+  const replication = writable ? new ReplicationWorker(engine, log) : undefined;
+  const upstreamCredentials = new UpstreamCredentials(config.upstreamCredentials);
+  const pullThrough = writable
+    ? new PullThroughCache(engine, uploads, { upstreams: config.upstreams, credentials: upstreamCredentials, log })
+    : undefined;
   const eventBridge = new EventBridgeFeed(engine);
   const webhook =
     writable && config.eventWebhook !== undefined
@@ -95,15 +103,21 @@ function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: L
   return {
     eventBridge,
     lifecycle,
+    replication,
+    pullThrough,
+    upstreamCredentials,
     async start(): Promise<void> {
       // lifecycle runs and previews due while the server was down are done before it answers
       await lifecycle?.start();
       signing?.start();
+      replication?.start();
       await webhook?.start();
     },
     async stop(): Promise<void> {
       await lifecycle?.stop();
       await signing?.stop();
+      await replication?.stop();
+      await pullThrough?.stop();
       await webhook?.stop();
       eventBridge.close();
     },
@@ -148,7 +162,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const uploads = new Uploads(engine, blobs, ids);
   const background = backgroundWork(engine, uploads, config, log);
-  const { eventBridge, lifecycle } = background;
+  const { eventBridge, lifecycle, pullThrough, upstreamCredentials } = background;
 
   let port = config.port;
   const deps: FaceDeps = {
@@ -165,6 +179,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     auth,
     signer,
     lifecycle,
+    pullThrough,
+    upstreamCredentials,
     registryHost: () => config.advertisedHost ?? `localhost:${port}`,
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());

@@ -32,8 +32,7 @@ const ruleNotFound = (scope: RegistryScope, prefix: string): Decision =>
 
 function createRule(state: RegistryState, scope: RegistryScope, r: RuleInput): Decision {
   const kind = upstreamKindOf(r.upstreamRegistryUrl);
-  if (!kind)
-    return no(domainError('UnsupportedUpstreamRegistry', `The upstream registry '${r.upstreamRegistryUrl}' is not supported`));
+  if (!kind) return no(domainError('UnsupportedUpstreamRegistry', `The upstream registry '${r.upstreamRegistryUrl}' is not supported`));
   if (r.upstreamRegistry !== undefined && r.upstreamRegistry !== kind)
     return invalid('upstreamRegistry', `The upstream registry '${r.upstreamRegistry}' does not match the URL '${r.upstreamRegistryUrl}'`);
   if (NEEDS_SECRET.includes(kind) && r.credentialArn === undefined)
@@ -58,7 +57,12 @@ function createRule(state: RegistryState, scope: RegistryScope, r: RuleInput): D
       ),
     );
   if (Object.keys(rules).length >= MAX_PULL_THROUGH_RULES)
-    return no(domainError('LimitExceeded', `The registry with id '${scope.account}' has ${MAX_PULL_THROUGH_RULES} pull through cache rules already`));
+    return no(
+      domainError(
+        'LimitExceeded',
+        `The registry with id '${scope.account}' has ${MAX_PULL_THROUGH_RULES} pull through cache rules already`,
+      ),
+    );
   return ok(
     pev.PullThroughCacheRuleCreated({
       ecrRepositoryPrefix: r.ecrRepositoryPrefix,

@@ -24,7 +24,10 @@ export function ruleFor(
   let root: PullThroughCacheRule | undefined;
   for (const rule of Object.values(pullThroughRules(state, scope))) {
     if (rule.ecrRepositoryPrefix === ROOT) root = rule;
-    else if (repository.startsWith(`${rule.ecrRepositoryPrefix}/`) && rule.ecrRepositoryPrefix.length > (best?.ecrRepositoryPrefix.length ?? 0))
+    else if (
+      repository.startsWith(`${rule.ecrRepositoryPrefix}/`) &&
+      rule.ecrRepositoryPrefix.length > (best?.ecrRepositoryPrefix.length ?? 0)
+    )
       best = rule;
   }
   const rule = best ?? root;

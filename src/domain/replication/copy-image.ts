@@ -47,7 +47,13 @@ function putManifest(ref: RepoRef, image: Image): DomainEvent {
 }
 
 /** Copies image `digest` of `source` with `tags` into the registry `to` (the repository of the same name). */
-export function copyImage(state: RegistryState, source: Repository, digest: string, tags: readonly string[], to: RegistryScope): CopyOutcome {
+export function copyImage(
+  state: RegistryState,
+  source: Repository,
+  digest: string,
+  tags: readonly string[],
+  to: RegistryScope,
+): CopyOutcome {
   const image = source.images.get(digest);
   if (!image)
     return {
@@ -58,8 +64,7 @@ export function copyImage(state: RegistryState, source: Repository, digest: stri
   const from = { account: source.account, region: source.region };
   if (to.account !== from.account) {
     const policy = state.registries.get(scopeKey(to))?.policyText;
-    const grants = (action: string) =>
-      registryGrants(policy, { account: from.account, action, resource: repositoryArn(to, source.name) });
+    const grants = (action: string) => registryGrants(policy, { account: from.account, action, resource: repositoryArn(to, source.name) });
     if (!grants('ecr:ReplicateImage') || (!target && !grants('ecr:CreateRepository')))
       return {
         events: [],

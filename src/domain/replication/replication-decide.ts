@@ -81,7 +81,10 @@ function backfillItems(state: RegistryState, scope: RegistryScope, destination: 
 }
 
 /** The end of a backfill after result `done` of `total`, or undefined while it goes on. */
-function backfillEnd(results: { status: string }[], total: number): { status: 'COMPLETE' | 'FAILED'; failureCode: string | null } | undefined {
+function backfillEnd(
+  results: { status: string }[],
+  total: number,
+): { status: 'COMPLETE' | 'FAILED'; failureCode: string | null } | undefined {
   const failed = results.filter((r) => r.status === 'FAILED').length;
   if (results.length >= BACKFILL_FAILURE_SAMPLE && failed * 2 >= results.length && results.length < total)
     return { status: 'FAILED', failureCode: REPLICATION_FAILURE_CODES.FailureThresholdExceeded };
@@ -213,4 +216,3 @@ export const replicationDeciders: DeciderTable<ReplicationCommand> = {
     return ok(ev.ReplicationBackfillEnded({ backfillId: b.id, status: 'STOPPED', failureCode: null, ...regOf(c.scope) }));
   },
 };
-

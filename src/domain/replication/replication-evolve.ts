@@ -26,7 +26,11 @@ const imageOf = (state: RegistryState, d: { account: string; region: string; rep
   state.repos.get(repoKey(d, d.repository))?.images.get(d.digest);
 
 /** Replaces (or adds) the image's status for one destination; the statuses keep their order. */
-function setStatus(image: Image, to: ReplicationDestination, next: (prev: ImageReplicationStatus | undefined) => ImageReplicationStatus): void {
+function setStatus(
+  image: Image,
+  to: ReplicationDestination,
+  next: (prev: ImageReplicationStatus | undefined) => ImageReplicationStatus,
+): void {
   const statuses = [...replicationStatuses(image)];
   const at = statuses.findIndex((s) => sameDestination(s, to));
   if (at < 0) statuses.push(next(undefined));

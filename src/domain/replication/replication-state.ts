@@ -3,8 +3,6 @@
  * the registry's replication configuration and its backfills (in the registry's settings), and
  * a status per destination on each image a rule matched (in `Image.extra.replication`).
  */
-import type { Image } from '../state.ts';
-
 export interface ReplicationDestination {
   region: string;
   registryId: string;
@@ -38,7 +36,8 @@ export interface ImageReplicationStatus {
 /** The key of `Image.extra` that holds the replication statuses. */
 export const REPLICATION_EXTRA = 'replication';
 
-export const replicationStatuses = (image: Image): readonly ImageReplicationStatus[] =>
+/** An image's replication statuses (typed structurally: settings-state.ts imports this file, and state.ts that one). */
+export const replicationStatuses = (image: { extra?: Record<string, unknown> }): readonly ImageReplicationStatus[] =>
   (image.extra?.[REPLICATION_EXTRA] as ImageReplicationStatus[] | undefined) ?? [];
 
 export const sameDestination = (a: ReplicationDestination, b: ReplicationDestination): boolean =>

@@ -17,6 +17,7 @@ import { addLifecycleRoutes } from './admin-lifecycle.ts';
 import { addSigningRoutes } from './admin-signing.ts';
 import { addStateRoutes } from './admin-state.ts';
 import { addUiRoutes } from './admin-ui.ts';
+import { addUpstreamRoutes } from './admin-upstreams.ts';
 
 const LIMIT = 64 * 1024;
 
@@ -107,6 +108,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   addEventBridgeRoutes(router, deps);
   addInspectRoutes(router, deps);
   addUiRoutes(router, deps);
+  addUpstreamRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }

@@ -13,6 +13,8 @@ import { registryOperations } from './operations/registry-settings.ts';
 import { repositoryOperations } from './operations/repositories.ts';
 import { signingOperations } from './operations/signing.ts';
 import { templateOperations } from './operations/templates.ts';
+import { replicationOperations } from './operations/replication.ts';
+import { pullThroughOperations } from './operations/pull-through.ts';
 import type { Wire } from './wire.ts';
 
 interface Outputs {
@@ -65,6 +67,17 @@ interface Outputs {
   DeleteLifecyclePolicy: Sdk.DeleteLifecyclePolicyResponse;
   StartLifecyclePolicyPreview: Sdk.StartLifecyclePolicyPreviewResponse;
   GetLifecyclePolicyPreview: Sdk.GetLifecyclePolicyPreviewResponse;
+  PutReplicationConfiguration: Sdk.PutReplicationConfigurationResponse;
+  DescribeImageReplicationStatus: Sdk.DescribeImageReplicationStatusResponse;
+  StartReplicationBackfill: Sdk.StartReplicationBackfillResponse;
+  StopReplicationBackfill: Sdk.StopReplicationBackfillResponse;
+  ListReplicationBackfills: Sdk.ListReplicationBackfillsResponse;
+  DescribeReplicationBackfillResults: Sdk.DescribeReplicationBackfillResultsResponse;
+  CreatePullThroughCacheRule: Sdk.CreatePullThroughCacheRuleResponse;
+  DescribePullThroughCacheRules: Sdk.DescribePullThroughCacheRulesResponse;
+  UpdatePullThroughCacheRule: Sdk.UpdatePullThroughCacheRuleResponse;
+  ValidatePullThroughCacheRule: Sdk.ValidatePullThroughCacheRuleResponse;
+  DeletePullThroughCacheRule: Sdk.DeletePullThroughCacheRuleResponse;
 }
 
 export type EcrOperationName = keyof Outputs;
@@ -79,6 +92,8 @@ export const ecrService: EcrService = {
   ...templateOperations,
   ...signingOperations,
   ...lifecycleOperations,
+  ...replicationOperations,
+  ...pullThroughOperations,
 };
 
 /**
@@ -86,20 +101,6 @@ export const ecrService: EcrService = {
  * replication, pull-through cache, ...): they answer a ServerException that
  * names them instead of faking a result.
  */
-export const NOT_YET_IMPLEMENTED: readonly string[] = [
-  'CreatePullThroughCacheRule',
-  'DeletePullThroughCacheRule',
-  'DescribePullThroughCacheRules',
-  'UpdatePullThroughCacheRule',
-  'ValidatePullThroughCacheRule',
-  'DescribeImageScanFindings',
-  'StartImageScan',
-  'DescribeImageReplicationStatus',
-  'PutReplicationConfiguration',
-  'DescribeReplicationBackfillResults',
-  'ListReplicationBackfills',
-  'StartReplicationBackfill',
-  'StopReplicationBackfill',
-];
+export const NOT_YET_IMPLEMENTED: readonly string[] = ['DescribeImageScanFindings', 'StartImageScan'];
 
 export const isImplemented = (name: string): name is EcrOperationName => Object.hasOwn(ecrService, name);
