@@ -36,9 +36,12 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
   const fh = await openStaged(blob.path);
   if (!fh) return false;
   let closed = false;
-  res.once('close', () => {
-    closed = true;
-  });
+  const gone = new Promise<void>((resolve) =>
+    res.once('close', () => {
+      closed = true;
+      resolve();
+    }),
+  );
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     let pos = start;
@@ -53,11 +56,7 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
       pos += bytesRead;
       // a copy: the buffer is read into again while the socket may still hold this chunk
       const flushed = res.write(Buffer.from(buf.subarray(0, bytesRead)));
-      if (!flushed && !closed)
-        await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
+      if (!flushed && !closed) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
     }
     if (!closed) res.end();
   } catch (err) {
