@@ -10,8 +10,8 @@
  * | ECR Image Scan                 | the scan result the scanning feature records     | to add (scanning) |
  * | ECR Scan Resource Change       | enhanced scanning's resource changes             | to add (scanning) |
  * | ECR Lifecycle Action           | lifecycle expirations (AWS's event reference lists no such type; an expiry recorded as ImageDeleted already gives ECR Image Action DELETE) | to add (lifecycle) |
- * | ECR Pull Through Cache Action  | pull through cache fetches                       | to add (pull through cache) |
- * | ECR Replication Action         | replication outcomes                             | to add (replication) |
+ * | ECR Pull Through Cache Action  | UpstreamImageCached (a fetch from an upstream; failed fetches are not journaled) | mapped |
+ * | ECR Replication Action         | ImageReplicated, ImageReplicationFailed (in the destination registry) | mapped |
  * | ECR Artifact Action            | UpdateImageStorageClass (ImageStorageClassChanged): archive and restore | to add (detail fields not confirmed) |
  *
  * Managed signing: AWS documents no signing event; a signature shows as the
@@ -31,4 +31,9 @@ export const ECR_DETAIL_TYPES = {
 export type EcrDetailType = (typeof ECR_DETAIL_TYPES)[keyof typeof ECR_DETAIL_TYPES];
 
 /** The detail-types this build derives from the journal. */
-export const MAPPED_DETAIL_TYPES: readonly EcrDetailType[] = [ECR_DETAIL_TYPES.imageAction, ECR_DETAIL_TYPES.referrerAction];
+export const MAPPED_DETAIL_TYPES: readonly EcrDetailType[] = [
+  ECR_DETAIL_TYPES.imageAction,
+  ECR_DETAIL_TYPES.referrerAction,
+  ECR_DETAIL_TYPES.pullThroughCacheAction,
+  ECR_DETAIL_TYPES.replicationAction,
+];

@@ -1,10 +1,5 @@
 /** Shared by the replication tests: waiting for the worker, pushing a small image through the ECR API. */
-import {
-  DescribeImageReplicationStatusCommand,
-  type ECRClient,
-  type ImageReplicationStatus,
-  PutImageCommand,
-} from '@aws-sdk/client-ecr';
+import { DescribeImageReplicationStatusCommand, type ECRClient, type ImageReplicationStatus, PutImageCommand } from '@aws-sdk/client-ecr';
 import { prepareImage } from '../ecr/ecr-fixture.ts';
 
 /** Polls `probe` until it gives a value (not undefined), for up to `ms`. */

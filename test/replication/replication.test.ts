@@ -23,7 +23,10 @@ const OTHER = '222222222222';
 test('PutReplicationConfiguration is shown by DescribeRegistry; a push replicates to another region with its tag', async (t) => {
   await using f = await startEcr();
   const rules = [
-    { destinations: [{ region: 'eu-west-1', registryId: SOURCE }], repositoryFilters: [{ filter: 'team', filterType: 'PREFIX_MATCH' as const }] },
+    {
+      destinations: [{ region: 'eu-west-1', registryId: SOURCE }],
+      repositoryFilters: [{ filter: 'team', filterType: 'PREFIX_MATCH' as const }],
+    },
   ];
   const put = await f.ecr.send(new PutReplicationConfigurationCommand({ replicationConfiguration: { rules } }));
   t.deepEqual(put.replicationConfiguration, { rules });
@@ -39,7 +42,11 @@ test('PutReplicationConfiguration is shown by DescribeRegistry; a push replicate
 
   const eu = f.client('test', 'eu-west-1');
   const repos = await eu.send(new DescribeRepositoriesCommand({}));
-  t.deepEqual(repos.repositories?.map((r) => r.repositoryName), ['team/app'], 'the filter keeps other/app home');
+  t.deepEqual(
+    repos.repositories?.map((r) => r.repositoryName),
+    ['team/app'],
+    'the filter keeps other/app home',
+  );
   t.is(repos.repositories?.[0]?.imageTagMutability, 'MUTABLE', 'repository settings are not replicated');
   const images = await eu.send(new DescribeImagesCommand({ repositoryName: 'team/app' }));
   t.is(images.imageDetails?.[0]?.imageDigest, digest);
@@ -85,7 +92,11 @@ test('a cross-account destination needs the registry policy to grant ecr:Replica
   const digest = await pushImage(f.ecr, 'app', 'v2');
   t.deepEqual(await settledStatuses(f.ecr, 'app', digest), [{ region: 'us-east-1', registryId: OTHER, status: 'COMPLETE' }]);
   const images = await other.send(new DescribeImagesCommand({ repositoryName: 'app' }));
-  t.deepEqual(images.imageDetails?.map((i) => i.imageDigest), [digest], 'the refused image was not copied');
+  t.deepEqual(
+    images.imageDetails?.map((i) => i.imageDigest),
+    [digest],
+    'the refused image was not copied',
+  );
   other.destroy();
 });
 
@@ -150,7 +161,9 @@ test('a retag replicates the new tag; deletes are not replicated; a replica is n
   const usWest = f.client('test', 'us-west-2');
   t.deepEqual((await usWest.send(new DescribeRepositoriesCommand({}))).repositories, []);
   usWest.destroy();
-  const replicaStatus = await eu.send(new DescribeImageReplicationStatusCommand({ repositoryName: 'app', imageId: { imageDigest: digest } }));
+  const replicaStatus = await eu.send(
+    new DescribeImageReplicationStatusCommand({ repositoryName: 'app', imageId: { imageDigest: digest } }),
+  );
   t.deepEqual(replicaStatus.replicationStatuses, []);
   eu.destroy();
 });
