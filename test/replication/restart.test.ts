@@ -92,9 +92,7 @@ test('kill -9 during replication, restart: every copy done, each once', async (t
   t.true(done(events), 'the backfills ended and the pushes were replicated');
   const copies = events.filter((e) => e.type === 'ImageReplicated' || e.type === 'ReplicationBackfillItemReplicated');
   const before = atKill.filter((e) => e.type === 'ImageReplicated' || e.type === 'ReplicationBackfillItemReplicated').length;
-  t.log(
-    `${before} of ${copies.length} copies were journaled before the kill, ${copies.length - before} after the restart`,
-  );
+  t.log(`${before} of ${copies.length} copies were journaled before the kill, ${copies.length - before} after the restart`);
   const items = events.filter((e) => e.type === 'ReplicationBackfillItemReplicated');
   const prepared = events.filter((e) => e.type === 'ReplicationBackfillPrepared');
   const planned = prepared.reduce((n, e) => n + (e.data.items as unknown[]).length, 0);
