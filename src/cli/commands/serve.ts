@@ -80,42 +80,43 @@ export function addServeCommand(program: Command): void {
     )
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
-    .action(async (opts: Record<string, unknown>) => {
-      const emulator = await startEmulator({
-        ...(opts.at === undefined ? {} : { at: opts.at as string }),
-        ...(opts.fromSnapshot === undefined ? {} : { fromSnapshot: opts.fromSnapshot as string }),
-        host: opts.host as string,
-        port: opts.port as number,
-        journal: opts.journal as string,
-        fsync: opts.fsync as Config['fsync'],
-        fsyncIntervalMs: opts.fsyncIntervalMs as number,
-        account: opts.account as string,
-        region: opts.region as string,
-        advertisedHost: opts.advertisedHost as string | undefined,
-        auth: opts.auth as Config['auth'],
-        seed: opts.seed as number | undefined,
-        clock: opts.clock as string | undefined,
-        lifecycleInterval: opts.lifecycleInterval as number,
-        logLevel: opts.logLevel as string,
-        eventWebhook: opts.eventWebhook as string | undefined,
-        ...(opts.upstream === undefined ? {} : { upstreams: opts.upstream as Config['upstreams'] }),
-        ...(opts.upstreamCredentials === undefined
-          ? {}
-          : { upstreamCredentials: opts.upstreamCredentials as Config['upstreamCredentials'] }),
-      });
-      process.stderr.write(
-        `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
-      );
-      const shutdown = (): void => {
-        emulator.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`stop failed: ${String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    });
+    .action(serveAction);
+}
+
+/** Starts the emulator with the parsed flags and stops it cleanly on SIGINT/SIGTERM. */
+async function serveAction(opts: Record<string, unknown>): Promise<void> {
+  const emulator = await startEmulator({
+    ...(opts.at === undefined ? {} : { at: opts.at as string }),
+    ...(opts.fromSnapshot === undefined ? {} : { fromSnapshot: opts.fromSnapshot as string }),
+    host: opts.host as string,
+    port: opts.port as number,
+    journal: opts.journal as string,
+    fsync: opts.fsync as Config['fsync'],
+    fsyncIntervalMs: opts.fsyncIntervalMs as number,
+    account: opts.account as string,
+    region: opts.region as string,
+    advertisedHost: opts.advertisedHost as string | undefined,
+    auth: opts.auth as Config['auth'],
+    seed: opts.seed as number | undefined,
+    clock: opts.clock as string | undefined,
+    lifecycleInterval: opts.lifecycleInterval as number,
+    logLevel: opts.logLevel as string,
+    eventWebhook: opts.eventWebhook as string | undefined,
+    ...(opts.upstream === undefined ? {} : { upstreams: opts.upstream as Config['upstreams'] }),
+    ...(opts.upstreamCredentials === undefined ? {} : { upstreamCredentials: opts.upstreamCredentials as Config['upstreamCredentials'] }),
+  });
+  process.stderr.write(
+    `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
+  );
+  const shutdown = (): void => {
+    emulator.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`stop failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 }
