@@ -4,10 +4,15 @@
 // merged they are the only ones expected to answer so.)
 import * as Sdk from '@aws-sdk/client-ecr';
 import test from 'ava';
+import { NOT_YET_IMPLEMENTED } from '../../src/http/ecr/ecr-service.ts';
 import { startEcr } from './ecr-fixture.ts';
 
-/** Operations that still answer "not implemented" here: scanning's (issue 12) until it is merged. */
-const EXPECTED_NOT_IMPLEMENTED = ['DescribeImageScanFindings', 'StartImageScan'];
+/**
+ * Operations that may still answer "not implemented" on this branch: scanning's two, while the
+ * scanning feature is not merged into it (main has it: after the merge this list is empty).
+ */
+const SCANNING = ['DescribeImageScanFindings', 'StartImageScan'];
+const EXPECTED_NOT_IMPLEMENTED = SCANNING.filter((op) => NOT_YET_IMPLEMENTED.includes(op));
 
 const INPUTS: Record<string, object> = {
   BatchCheckLayerAvailability: { repositoryName: 'app', layerDigests: [`sha256:${'0'.repeat(64)}`] },
@@ -81,4 +86,5 @@ test('all 62 operations of @aws-sdk/client-ecr are implemented (but scanning, un
     }
   }
   t.deepEqual(notImplemented.sort(), EXPECTED_NOT_IMPLEMENTED);
+  t.deepEqual([...NOT_YET_IMPLEMENTED].sort(), EXPECTED_NOT_IMPLEMENTED, 'nothing but scanning is left unimplemented');
 });
