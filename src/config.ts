@@ -33,6 +33,10 @@ export interface Config {
   readonly eventWebhook: string | undefined;
   /** A JSON file of advisories image scans match against (src/scanning/advisory-input.ts), loaded at start. */
   readonly advisories: string | undefined;
+  /** Pull through cache: upstream registry URL (as rules name it) -> the http(s) URL it is reached at (a local mirror). */
+  readonly upstreams: Readonly<Record<string, string>>;
+  /** Pull through cache: Secrets Manager secret ARN -> the upstream credentials it stands for (never journaled). */
+  readonly upstreamCredentials: Readonly<Record<string, { readonly username: string; readonly password: string }>>;
 }
 
 interface Setting<K extends keyof Config> {
@@ -68,6 +72,38 @@ const httpUrl =
     return t;
   };
 
+/** `NAME=URL`: a pull through cache upstream (a registry URL as rules name it) reached at an http(s) URL. */
+export function parseUpstream(t: string): [string, string] {
+  const eq = t.indexOf('=');
+  const name = t
+    .slice(0, eq)
+    .trim()
+    .replace(/^https:\/\//, '')
+    .replace(/\/$/, '');
+  if (eq <= 0 || name === '') throw new Error(`an upstream is NAME=URL (e.g. registry-1.docker.io=http://127.0.0.1:5000), got "${t}"`);
+  return [name, httpUrl(`upstream ${name}`)(t.slice(eq + 1).trim()).replace(/\/$/, '')];
+}
+
+/** `ARN=user:password`: the credentials a pull through cache rule's credentialArn stands for (the ARN ends at the first `=`). */
+export function parseUpstreamCredential(t: string): [string, { username: string; password: string }] {
+  const eq = t.indexOf('=');
+  const colon = t.indexOf(':', eq + 1);
+  if (eq <= 0 || colon < 0 || !t.startsWith('arn:'))
+    throw new Error('upstream credentials are ARN=user:password (ARN: the Secrets Manager secret a rule names)');
+  return [t.slice(0, eq), { username: t.slice(eq + 1, colon), password: t.slice(colon + 1) }];
+}
+
+/** Several values of a repeatable setting in one environment variable: separated by commas or whitespace. */
+const many =
+  <V>(parse: (t: string) => [string, V]) =>
+  (text: string): Record<string, V> =>
+    Object.fromEntries(
+      text
+        .split(/[\s,]+/)
+        .filter((t) => t !== '')
+        .map(parse),
+    );
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A duration: whole milliseconds, or a number with a unit (`ms`, `s`, `m`, `h`, `d`), e.g. `24h`. */
@@ -95,6 +131,8 @@ export const DEFAULTS: Config = Object.freeze({
   logLevel: 'info',
   eventWebhook: undefined,
   advisories: undefined,
+  upstreams: Object.freeze({}),
+  upstreamCredentials: Object.freeze({}),
 });
 
 /** Each setting's environment variable (README's table lists the same). */
@@ -114,6 +152,8 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: text },
   { key: 'eventWebhook', env: 'ECR_REWIND_EVENT_WEBHOOK', parse: httpUrl('event webhook') },
   { key: 'advisories', env: 'ECR_REWIND_ADVISORIES', parse: text },
+  { key: 'upstreams', env: 'ECR_REWIND_UPSTREAMS', parse: many(parseUpstream) },
+  { key: 'upstreamCredentials', env: 'ECR_REWIND_UPSTREAM_CREDENTIALS', parse: many(parseUpstreamCredential) },
 ] as Setting<keyof Config>[];
 
 /**

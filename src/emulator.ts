@@ -30,6 +30,9 @@ import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
 import { LifecycleScheduler } from './lifecycle/lifecycle-scheduler.ts';
+import { PullThroughCache } from './pull-through/pull-through-cache.ts';
+import { UpstreamCredentials } from './pull-through/upstream-credentials.ts';
+import { ReplicationWorker } from './replication/replication-worker.ts';
 
 export interface EmulatorOptions extends Partial<Config> {
   /** A logger, or false for silence (tests). */
@@ -80,9 +83,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 /**
- * The work below the faces, off the request path: lifecycle runs, managed signing and the
- * event webhook (a read-only view runs none of them), and the EventBridge feed the admin
- * face streams.
+ * The work below the faces, off the request path: lifecycle runs, managed signing, replication,
+ * pull through cache fetches and the event webhook (a read-only view runs none of them), and
+ * the EventBridge feed the admin face streams.
  */
 function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, config: Config, log: Logger) {
   const writable = engine.readOnly === undefined;
@@ -91,6 +94,11 @@ function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, conf
     ? new SigningWorker(engine, uploads, new SigningKeys(config.journal, { seed: config.seed, durable }), log)
     : undefined;
   const lifecycle = writable ? new LifecycleScheduler(engine, { intervalMs: config.lifecycleInterval, log }) : undefined;
+  const replication = writable ? new ReplicationWorker(engine, log) : undefined;
+  const upstreamCredentials = new UpstreamCredentials(config.upstreamCredentials);
+  const pullThrough = writable
+    ? new PullThroughCache(engine, uploads, { upstreams: config.upstreams, credentials: upstreamCredentials, log })
+    : undefined;
   const eventBridge = new EventBridgeFeed(engine);
   const advisories = new AdvisoryService(engine);
   const scanner = writable ? new Scanner({ engine, blobs, log }) : undefined;
@@ -103,6 +111,9 @@ function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, conf
     lifecycle,
     advisories,
     scanner,
+    replication,
+    pullThrough,
+    upstreamCredentials,
     async start(): Promise<void> {
       // lifecycle runs and previews due while the server was down are done before it answers
       await lifecycle?.start();
@@ -110,12 +121,15 @@ function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, conf
       // the --advisories file is recorded when it differs from the journal's list; pending scans resume
       if (writable && config.advisories !== undefined) await advisories.loadFile(config.advisories);
       scanner?.start();
+      replication?.start();
       await webhook?.start();
     },
     async stop(): Promise<void> {
       await scanner?.stop();
       await lifecycle?.stop();
       await signing?.stop();
+      await replication?.stop();
+      await pullThrough?.stop();
       await webhook?.stop();
       eventBridge.close();
     },
@@ -160,7 +174,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const uploads = new Uploads(engine, blobs, ids);
   const background = backgroundWork(engine, uploads, blobs, config, log);
-  const { eventBridge, lifecycle, advisories, scanner } = background;
+  const { eventBridge, lifecycle, advisories, scanner, pullThrough, upstreamCredentials } = background;
 
   let port = config.port;
   const deps: FaceDeps = {
@@ -178,6 +192,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     signer,
     lifecycle,
     advisories,
+    pullThrough,
+    upstreamCredentials,
     registryHost: () => config.advertisedHost ?? `localhost:${port}`,
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());

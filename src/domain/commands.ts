@@ -11,6 +11,8 @@ import type { SettingsCommand } from './settings/settings-commands.ts';
 import type { SigningCommand } from './signing/signing-commands.ts';
 import type { LifecycleCommand } from './lifecycle/lifecycle-commands.ts';
 import type { ClockCommand } from './clock/clock-commands.ts';
+import type { ReplicationCommand } from './replication/replication-commands.ts';
+import type { PullThroughCommand } from './pull-through/pull-through-commands.ts';
 
 interface InRepo {
   scope: RegistryScope;
@@ -44,7 +46,15 @@ export type CoreCommand =
   | ({ type: 'RecordPull'; digest: string } & InRepo)
   | { type: 'SetMark'; name: string; at: number };
 
-export type Command = CoreCommand | SettingsCommand | SigningCommand | LifecycleCommand | ClockCommand | ScanningCommand;
+export type Command =
+  | CoreCommand
+  | SettingsCommand
+  | SigningCommand
+  | LifecycleCommand
+  | ClockCommand
+  | ScanningCommand
+  | ReplicationCommand
+  | PullThroughCommand;
 
 /** What decide knows besides the state and the command. */
 export interface DecideContext {

@@ -9,6 +9,7 @@
  *   small push          4 KiB blobs, 16 concurrent (POST, PATCH, PUT ?digest=)
  *   manifest PUT / GET / HEAD   16 concurrent, distinct manifests by tag
  *   tags/list           latency of listing a repository with 10,000 tags
+ *   pull through cache  a 64 MiB image pulled through the cache cold and warm vs straight (pull-through.ts)
  *
  * Beside each figure: the server CPU time per unit (from /proc), which a busy machine
  * does not distort the way it distorts throughput.
@@ -24,6 +25,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
+import { runPullThroughRow } from './pull-through.ts';
 
 const MiB = 1024 * 1024;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -446,4 +448,5 @@ export async function run(args: string[]): Promise<void> {
       `| ${label} | ${fmt(ours[key])} | ${fmt(theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} |`,
     );
   }
+  await runPullThroughRow(quick ? 2 : 5);
 }

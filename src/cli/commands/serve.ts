@@ -1,8 +1,20 @@
 /** `ecr-rewind serve`: the emulator, configured by flags > environment > defaults, stopped cleanly on SIGINT/SIGTERM. */
 import { type Command, Option } from 'commander';
-import { type Config, DEFAULTS, parseDuration } from '../../config.ts';
+import { type Config, DEFAULTS, parseDuration, parseUpstream, parseUpstreamCredential } from '../../config.ts';
 import { startEmulator } from '../../emulator.ts';
 import { envOf, wholeNumber } from '../options.ts';
+
+/** A repeatable NAME=VALUE flag gathered into a record (a value from the environment holds several, comma- or space-separated). */
+const collect =
+  <V>(parse: (t: string) => [string, V]) =>
+  (value: string, previous: Record<string, V> | undefined): Record<string, V> => {
+    const out = { ...previous };
+    for (const part of value.split(/[\s,]+/).filter((p) => p !== '')) {
+      const [k, v] = parse(part);
+      out[k] = v;
+    }
+    return out;
+  };
 
 export function addServeCommand(program: Command): void {
   program
@@ -55,25 +67,44 @@ export function addServeCommand(program: Command): void {
         envOf('advisories'),
       ),
     )
+    .addOption(
+      new Option(
+        '--upstream <name=url>',
+        'pull through cache: reach upstream registry NAME (e.g. registry-1.docker.io) at URL (repeatable)',
+      )
+        .env(envOf('upstreams'))
+        .argParser(collect(parseUpstream)),
+    )
+    .addOption(
+      new Option(
+        '--upstream-credentials <arn=user:pass>',
+        "pull through cache: the credentials of a rule's credentialArn (repeatable; never journaled)",
+      )
+        .env(envOf('upstreamCredentials'))
+        .argParser(collect(parseUpstreamCredential)),
+    )
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
-    .action(async (opts: Record<string, unknown>) => {
-      const emulator = await startEmulator(emulatorOptionsOf(opts));
-      process.stderr.write(
-        `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
-      );
-      const shutdown = (): void => {
-        emulator.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`stop failed: ${String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    });
+    .action(serveAction);
+}
+
+/** Starts the emulator with the parsed flags and stops it cleanly on SIGINT/SIGTERM. */
+async function serveAction(opts: Record<string, unknown>): Promise<void> {
+  const emulator = await startEmulator(emulatorOptionsOf(opts));
+  process.stderr.write(
+    `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
+  );
+  const shutdown = (): void => {
+    emulator.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`stop failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
 }
 
 /** The emulator's options from the parsed flags (commander has applied the environment and defaults). */
@@ -96,5 +127,7 @@ function emulatorOptionsOf(opts: Record<string, unknown>): Parameters<typeof sta
     logLevel: opts.logLevel as string,
     eventWebhook: opts.eventWebhook as string | undefined,
     advisories: opts.advisories as string | undefined,
+    ...(opts.upstream === undefined ? {} : { upstreams: opts.upstream as Config['upstreams'] }),
+    ...(opts.upstreamCredentials === undefined ? {} : { upstreamCredentials: opts.upstreamCredentials as Config['upstreamCredentials'] }),
   };
 }

@@ -18,6 +18,7 @@ import { addSigningRoutes } from './admin-signing.ts';
 import { addScanningRoutes } from './admin-scanning.ts';
 import { addStateRoutes } from './admin-state.ts';
 import { addUiRoutes } from './admin-ui.ts';
+import { addUpstreamRoutes } from './admin-upstreams.ts';
 
 const LIMIT = 64 * 1024;
 
@@ -109,6 +110,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   addInspectRoutes(router, deps);
   addUiRoutes(router, deps);
   addScanningRoutes(router, deps);
+  addUpstreamRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }

@@ -41,6 +41,15 @@ export type EcrErrorName =
   | 'UnsupportedImageTypeException'
   | 'ScanNotFoundException'
   | 'ImageArchivedException'
+  | 'ReplicationBackfillNotFoundException'
+  | 'ReplicationBackfillInProgressException'
+  | 'ReplicationBackfillInvalidStatusException'
+  | 'PullThroughCacheRuleNotFoundException'
+  | 'PullThroughCacheRuleAlreadyExistsException'
+  | 'UnsupportedUpstreamRegistryException'
+  | 'SecretNotFoundException'
+  | 'UnableToGetUpstreamImageException'
+  | 'UnableToGetUpstreamLayerException'
   // protocol-level errors (no domain code)
   | 'UnknownOperationException'
   | 'SerializationException'
@@ -92,6 +101,15 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ScanNotFound: 'ScanNotFoundException',
   UnsupportedImageType: 'UnsupportedImageTypeException',
   ImageArchived: 'ImageArchivedException',
+  ReplicationBackfillNotFound: 'ReplicationBackfillNotFoundException',
+  ReplicationBackfillInProgress: 'ReplicationBackfillInProgressException',
+  ReplicationBackfillInvalidStatus: 'ReplicationBackfillInvalidStatusException',
+  PullThroughCacheRuleNotFound: 'PullThroughCacheRuleNotFoundException',
+  PullThroughCacheRuleAlreadyExists: 'PullThroughCacheRuleAlreadyExistsException',
+  UnsupportedUpstreamRegistry: 'UnsupportedUpstreamRegistryException',
+  SecretNotFound: 'SecretNotFoundException',
+  UnableToGetUpstreamImage: 'UnableToGetUpstreamImageException',
+  UnableToGetUpstreamLayer: 'UnableToGetUpstreamLayerException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {
