@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { BlobStore } from './blobs/blob-store.ts';
 import { openRegistry } from './boot/open-registry.ts';
 import { extractPacks } from './boot/pack-extraction.ts';
-import { resolveConfig, type Config } from './config.ts';
+import { registryHostOf, resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
 import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
@@ -46,8 +46,11 @@ export interface Emulator extends AsyncDisposable {
   readonly port: number;
   readonly engine: Engine;
   readonly clock: Clock;
-  /** Bookmarks the current state; returns its sequence number. */
-  mark(name: string): Promise<number>;
+  /**
+   * Bookmarks the current state; returns its sequence number. An existing name is refused
+   * unless `move` is set; so is a name that reads as a position (`end`, digits, an ISO time).
+   */
+  mark(name: string, opts?: { move?: boolean }): Promise<number>;
   /** Brings the registry back to a mark or sequence number, keeping history. */
   reset(to: string | number): Promise<void>;
   /** Writes a snapshot file of the current state (what `fromSnapshot` starts from). */
@@ -69,13 +72,33 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** The start-up line: where to send requests, and the settings that matter (a read-only view has no fsync). */
+function bannerOf(endpoint: string, config: Config, engine: Engine): string {
+  const mode = engine.readOnly === undefined ? `fsync ${config.fsync}` : `read-only at seq ${engine.state.seq}`;
+  const advertised = config.advertisedHost === undefined ? '' : `, repositories at ${config.advertisedHost}`;
+  return `ecr-rewind serving ${endpoint} (journal ${config.journal}, ${mode}, auth ${config.auth}${advertised})`;
+}
+
+/** A port that is taken gets a sentence that says which and what to do. */
+function listenError(err: unknown, config: Config): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return Object.assign(new Error(`port ${config.port} on ${config.host} is in use: stop what listens there, or choose another --port`), { code });
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES')
+    return Object.assign(new Error(`cannot listen on ${config.host}:${config.port} (${code})`), { code });
+  return err;
+}
+
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const { logger, clockSource, idSource, fromSnapshot, fork, at, ...flags } = options;
-  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(flags.logLevel ?? 'info'));
+  // checked before anything is opened or created: a bad option changes nothing
+  const checked = resolveConfig({ port: 0, ...flags }, {});
+  const log =
+    logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
   const registry = await openRegistry({
     dir: flags.journal,
-    fsync: flags.fsync ?? resolveConfig({}, {}).fsync,
-    fsyncIntervalMs: flags.fsyncIntervalMs ?? resolveConfig({}, {}).fsyncIntervalMs,
+    fsync: checked.fsync,
+    fsyncIntervalMs: checked.fsyncIntervalMs,
     fromSnapshot,
     fork,
     at,
@@ -110,18 +133,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
     auth,
     signer,
-    registryHost: () => config.advertisedHost ?? `localhost:${port}`,
+    registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
   try {
     port = await listen(server, config.port, config.host);
   } catch (err) {
     await extraction.stop();
-    await registry.close(engine);
-    throw err;
+    await blobs.close();
+    await registry.abandon();
+    throw listenError(err, config);
   }
-  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  log.info({ port, host: config.host, journal: config.journal, seq: engine.lastSeq, readOnly: engine.readOnly }, 'ecr-rewind listening');
+  const reachAt = registryHostOf(config.host, port);
+  const endpoint = `http://${reachAt}`;
+  log.info(
+    { serving: { endpoint, port, host: config.host, journal: config.journal, seq: engine.lastSeq, readOnly: engine.readOnly !== undefined } },
+    bannerOf(endpoint, config, engine),
+  );
   // A read-only view extracts packed blobs only as they are read: the folder's writer
   // works through (and deletes) its packs.
   if (engine.readOnly === undefined) extraction.run();
@@ -140,12 +168,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   return {
     config,
-    endpoint: `http://${hostForUrl}:${port}`,
-    registryHost: `${hostForUrl}:${port}`,
+    endpoint,
+    registryHost: reachAt,
     port,
     engine,
     clock,
-    mark: (name) => engine.mark(name),
+    mark: (name, opts) => engine.mark(name, opts),
     reset: async (to) => {
       await engine.reset(to);
     },

@@ -116,10 +116,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!decision.ok) throw new DomainFailure(decision.error);
   }
 
-  /** Bookmarks the current sequence number under `name`. */
-  async mark(name: string): Promise<number> {
+  /**
+   * Bookmarks the current sequence number under `name`. A name that reads as a position
+   * is refused, and so is an existing name unless `move` is set.
+   */
+  async mark(name: string, opts: { move?: boolean } = {}): Promise<number> {
     const at = this.#journal.lastSeq;
-    await this.execute({ type: 'SetMark', name, at });
+    await this.execute({ type: 'SetMark', name, at, current: this.#views.marks.get(name), move: opts.move === true });
     return at;
   }
 

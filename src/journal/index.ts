@@ -1,6 +1,13 @@
 /** The journal: an append-only, checksummed msgpack event log with checkpoints (format: journal/README.md). */
 export type { Envelope, NewRecord } from './envelope.ts';
-export { CheckpointError, FolderNotEmptyError, JournalCorruptError, JournalLockedError, JournalNotFoundError } from './errors.ts';
+export {
+  CheckpointError,
+  FolderNotEmptyError,
+  JournalCorruptError,
+  JournalLockedError,
+  JournalNotFoundError,
+  JournalVersionError,
+} from './errors.ts';
 export { Journal } from './journal.ts';
 export type { FsyncMode, JournalOptions } from './journal.ts';
 export { JournalReader } from './reader.ts';

@@ -12,6 +12,7 @@ import type { Context, Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../request-body.ts';
+import { noteRequest } from '../request-log.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
 import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
@@ -25,6 +26,7 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const BODY_LIMIT = 64 * 1024 * 1024;
 
 function answerError(ctx: Context, err: EcrError): void {
+  noteRequest(ctx, { error: err.type, reason: err.message });
   ctx.status = err.status;
   ctx.set('x-amzn-ErrorType', err.type);
   ctx.type = CONTENT_TYPE;
@@ -35,7 +37,9 @@ export function createEcrFace(deps: FaceDeps): Middleware {
   const { signer } = deps;
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
-    ctx.set('x-amzn-RequestId', randomUUID());
+    const requestId = randomUUID();
+    ctx.set('x-amzn-RequestId', requestId);
+    noteRequest(ctx, { operation: target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target, requestId });
     try {
       if (!target.startsWith(TARGET_PREFIX)) throw new EcrError('UnknownOperationException', `Unknown operation ${target}`);
       const name = target.slice(TARGET_PREFIX.length);
@@ -53,6 +57,8 @@ export function createEcrFace(deps: FaceDeps): Middleware {
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new EcrError('SerializationException', 'Start of structure or map found where not expected.');
+      const repositoryName = (body as { repositoryName?: unknown }).repositoryName;
+      if (typeof repositoryName === 'string') noteRequest(ctx, { repository: repositoryName });
       if (!isImplemented(name)) {
         if (NOT_YET_IMPLEMENTED.includes(name)) throw new EcrError('ServerException', `not implemented in ecr-rewind: ${name}`);
         throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
