@@ -81,7 +81,8 @@ const matching =
 const text = (t: string): string => t;
 
 const hostText = (t: string): string => {
-  if (t === '' || /\s|\//.test(t)) throw new ConfigError(`host must be an address or host name to listen on (127.0.0.1, 0.0.0.0, ::), got "${t}"`);
+  if (t === '' || /\s|\//.test(t))
+    throw new ConfigError(`host must be an address or host name to listen on (127.0.0.1, 0.0.0.0, ::), got "${t}"`);
   return t;
 };
 
@@ -127,7 +128,11 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   { key: 'fsync', env: 'ECR_REWIND_FSYNC', parse: oneOf('fsync', FSYNC_MODES) },
   { key: 'fsyncIntervalMs', env: 'ECR_REWIND_FSYNC_INTERVAL_MS', parse: wholeNumber('fsync interval (ms)', 3_600_000, 1) },
   { key: 'account', env: 'ECR_REWIND_ACCOUNT', parse: matching('account', /^\d{12}$/, 'a 12-digit AWS account id') },
-  { key: 'region', env: 'ECR_REWIND_REGION', parse: matching('region', /^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name such as us-east-1') },
+  {
+    key: 'region',
+    env: 'ECR_REWIND_REGION',
+    parse: matching('region', /^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name such as us-east-1'),
+  },
   {
     key: 'advertisedHost',
     env: 'ECR_REWIND_ADVERTISED_HOST',

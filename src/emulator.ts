@@ -83,7 +83,9 @@ function bannerOf(endpoint: string, config: Config, engine: Engine): string {
 function listenError(err: unknown, config: Config): unknown {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE')
-    return Object.assign(new Error(`port ${config.port} on ${config.host} is in use: stop what listens there, or choose another --port`), { code });
+    return Object.assign(new Error(`port ${config.port} on ${config.host} is in use: stop what listens there, or choose another --port`), {
+      code,
+    });
   if (code === 'EADDRNOTAVAIL' || code === 'EACCES')
     return Object.assign(new Error(`cannot listen on ${config.host}:${config.port} (${code})`), { code });
   return err;
@@ -93,8 +95,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const { logger, clockSource, idSource, fromSnapshot, fork, at, ...flags } = options;
   // checked before anything is opened or created: a bad option changes nothing
   const checked = resolveConfig({ port: 0, ...flags }, {});
-  const log =
-    logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
+  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
   const registry = await openRegistry({
     dir: flags.journal,
     fsync: checked.fsync,
@@ -147,7 +148,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const reachAt = registryHostOf(config.host, port);
   const endpoint = `http://${reachAt}`;
   log.info(
-    { serving: { endpoint, port, host: config.host, journal: config.journal, seq: engine.lastSeq, readOnly: engine.readOnly !== undefined } },
+    {
+      serving: { endpoint, port, host: config.host, journal: config.journal, seq: engine.lastSeq, readOnly: engine.readOnly !== undefined },
+    },
     bannerOf(endpoint, config, engine),
   );
   // A read-only view extracts packed blobs only as they are read: the folder's writer

@@ -78,8 +78,7 @@ function folderBefore(dir: string): FolderBefore {
 /** Removes what a failed start wrote into a folder that was absent or empty before it. */
 async function restoreFolder(dir: string, before: FolderBefore): Promise<void> {
   if (before === 'absent') await rm(dir, { recursive: true, force: true });
-  else if (before === 'empty')
-    for (const name of readdirSync(dir)) await rm(join(dir, name), { recursive: true, force: true });
+  else if (before === 'empty') for (const name of readdirSync(dir)) await rm(join(dir, name), { recursive: true, force: true });
 }
 
 async function prepareFolder(dir: string, opts: OpenOptions): Promise<AdoptedSnapshotFile | undefined> {

@@ -49,7 +49,13 @@ export function buildCli(): Command {
     .addHelpText('after', EXIT_HELP);
 
   addServeCommand(program);
+  addHistoryTools(program);
+  addFileTools(program);
+  return program;
+}
 
+/** log, state, diff, fork and mark: reading and bookmarking a journal's history. */
+function addHistoryTools(program: Command): void {
   program
     .command('log')
     .description('the history as a table (or JSON lines), filtered and paged')
@@ -71,7 +77,9 @@ export function buildCli(): Command {
     .option('--at <position>', AT, 'end')
     .option('--json', 'the full state view as JSON')
     .action(
-      tool(async (journal: string, opts: { at?: string; json?: boolean }) => (await import('./commands/state.ts')).stateTool(journal, opts, io)),
+      tool(async (journal: string, opts: { at?: string; json?: boolean }) =>
+        (await import('./commands/state.ts')).stateTool(journal, opts, io),
+      ),
     );
 
   program
@@ -111,7 +119,10 @@ export function buildCli(): Command {
         (await import('./commands/mark.ts')).markTool(journal, name, opts, io),
       ),
     );
+}
 
+/** snapshot, restore, verify and compact: whole journals and snapshot files. */
+function addFileTools(program: Command): void {
   program
     .command('snapshot')
     .description('one self-contained file: state checkpoint and every blob it references')
@@ -136,7 +147,9 @@ export function buildCli(): Command {
     .description('check frames, checksums, sequence, blobs and checkpoints; exit 4 on any fault')
     .argument('<journal>', 'journal folder')
     .option('--json', 'the report as JSON')
-    .action(tool(async (journal: string, opts: { json?: boolean }) => (await import('./commands/verify.ts')).verifyTool(journal, opts, io)));
+    .action(
+      tool(async (journal: string, opts: { json?: boolean }) => (await import('./commands/verify.ts')).verifyTool(journal, opts, io)),
+    );
 
   program
     .command('compact')
@@ -144,6 +157,4 @@ export function buildCli(): Command {
     .argument('<journal>', 'journal folder')
     .argument('<new>', 'new journal folder (must not exist or be empty)')
     .action(tool(async (journal: string, target: string) => (await import('./commands/compact.ts')).compactTool(journal, target, io)));
-
-  return program;
 }

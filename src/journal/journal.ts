@@ -396,4 +396,3 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     for (const w of waiters) w.reject(this.failed);
   }
 }
-

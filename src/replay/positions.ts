@@ -25,7 +25,6 @@ export function marksOf(history: JournalHistory): Marks {
   return marks;
 }
 
-
 /** A range of sequence numbers as text: `seq 3..9`, `seq 3`, or `no events` when it is empty. */
 export function seqRangeText(first: number, last: number): string {
   if (last < first) return 'no events';

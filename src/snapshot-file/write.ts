@@ -152,7 +152,10 @@ export async function checkSnapshotTarget(file: string): Promise<void> {
   const folder = dirname(resolve(file));
   const where = await stat(folder).catch(() => undefined);
   if (where === undefined || !where.isDirectory())
-    throw new SnapshotFileError(`cannot write the snapshot file ${file}: the folder ${folder} does not exist (create it first)`, 'not-found');
+    throw new SnapshotFileError(
+      `cannot write the snapshot file ${file}: the folder ${folder} does not exist (create it first)`,
+      'not-found',
+    );
   if ((await stat(file).catch(() => undefined))?.isDirectory())
     throw new SnapshotFileError(`cannot write the snapshot file ${file}: it is a folder; give a file name inside it`, 'not-found');
 }

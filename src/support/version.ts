@@ -9,7 +9,8 @@ let version: string | undefined;
 export function packageVersion(): string {
   if (version === undefined) {
     try {
-      version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+      version =
+        (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
     } catch {
       version = 'unknown';
     }

@@ -101,8 +101,12 @@ test('a journal written in a newer format says so, which format and that an upgr
   version.writeUInt32LE(3);
   await fh.write(version, 0, 4, 8);
   await fh.close();
-  const expected = /journal format version 3, written by a newer ecr-rewind; this ecr-rewind \d+\.\d+\.\d+\S* reads format versions 1 and 2: upgrade ecr-rewind to open it/;
-  for (const args of [['log', copy], ['serve', '--journal', copy, '--port', '0']]) {
+  const expected =
+    /journal format version 3, written by a newer ecr-rewind; this ecr-rewind \d+\.\d+\.\d+\S* reads format versions 1 and 2: upgrade ecr-rewind to open it/;
+  for (const args of [
+    ['log', copy],
+    ['serve', '--journal', copy, '--port', '0'],
+  ]) {
     const r = await ecrRewind(args);
     t.is(r.code, 1, r.stderr);
     t.regex(r.stderr, expected);
@@ -117,7 +121,9 @@ test('piping into head ends quietly with exit 0', async (t) => {
     await using emu = await startEmulator({ journal, fsync: 'never', logger: false });
     const scope = { account: '000000000000', region: 'us-east-1' };
     await Promise.all(
-      Array.from({ length: 3000 }, (_, i) => emu.engine.execute({ type: 'CreateRepository', scope, repository: `repo-${i}`, settings: {} })),
+      Array.from({ length: 3000 }, (_, i) =>
+        emu.engine.execute({ type: 'CreateRepository', scope, repository: `repo-${i}`, settings: {} }),
+      ),
     );
   }
   const r = await run('bash', ['-c', `node "${BIN}" log "${journal}" | head -n 3; exit "\${PIPESTATUS[0]}"`]);
@@ -142,7 +148,10 @@ test('serve --at: the start-up line says read-only at a seq, not an fsync mode',
   const dir = await tempDir(t);
   const journal = await copyScenario('rewound-history', dir);
   await using served = await serveBin(['--journal', journal, '--at', 'v1']);
-  const banner = served.stderr().split('\n').find((l) => l.includes('"serving"'))!;
+  const banner = served
+    .stderr()
+    .split('\n')
+    .find((l) => l.includes('"serving"'))!;
   const line = JSON.parse(banner) as { msg: string; serving: { readOnly: boolean } };
   t.regex(line.msg, /ecr-rewind serving http:\/\/127\.0\.0\.1:\d+ \(journal .*, read-only at seq \d+, auth token\)/);
   t.notRegex(line.msg, /fsync/);

@@ -79,7 +79,11 @@ test('a bar on a terminal ends at 100% with the unit, the rate and the time left
     const frames = stream.text.split('\r').filter((f) => f.includes('verify'));
     const last = frames.at(-1)!;
     t.regex(last, /100%/, unit);
-    t.regex(last, unit === 'bytes' ? /2\.0 KiB of 2\.0 KiB \| .*\/s \| ETA 0 s/ : new RegExp(`2,048 ${unit} of 2,048 ${unit} \\| .*/s \\| ETA 0 s`), unit);
+    t.regex(
+      last,
+      unit === 'bytes' ? /2\.0 KiB of 2\.0 KiB \| .*\/s \| ETA 0 s/ : new RegExp(`2,048 ${unit} of 2,048 ${unit} \\| .*/s \\| ETA 0 s`),
+      unit,
+    );
   }
 });
 

@@ -75,8 +75,14 @@ test('each request is logged once, with its operation, repository, status, error
   t.like(unauthorized, { method: 'GET', path: '/v2/team/app/tags/list', repository: 'team/app', status: 401, errorCode: 'UNAUTHORIZED' });
   t.is(unauthorized!.reason, 'authentication required');
   t.like(health, { path: '/_rewind/health', status: 200 });
-  t.true(requests.every((l) => l.level === 30), 'at info');
-  t.regex(requests[1]!.msg, /^POST CreateRepository team\/app -> 400 RepositoryAlreadyExistsException: .*already exists.* \([\d.]+ ms, \d+ B in, \d+ B out\)$/);
+  t.true(
+    requests.every((l) => l.level === 30),
+    'at info',
+  );
+  t.regex(
+    requests[1]!.msg,
+    /^POST CreateRepository team\/app -> 400 RepositoryAlreadyExistsException: .*already exists.* \([\d.]+ ms, \d+ B in, \d+ B out\)$/,
+  );
   const banner = out.lines().find((l) => l.msg.startsWith('ecr-rewind serving'));
   t.truthy(banner, 'the start-up line goes through the logger');
 });
@@ -95,8 +101,17 @@ test('logRequests "debug" puts the request lines below the default level', async
 
 test('a follower that closes /_rewind/events?follow=1 is logged as aborted, not as an error', async (t) => {
   const out = capture();
-  await using emu = await startEmulator({ fsync: 'never', auth: 'none', logger: createLogger('debug', { format: 'json', destination: out.stream }) });
-  await emu.engine.execute({ type: 'CreateRepository', scope: { account: '000000000000', region: 'us-east-1' }, repository: 'app', settings: {} });
+  await using emu = await startEmulator({
+    fsync: 'never',
+    auth: 'none',
+    logger: createLogger('debug', { format: 'json', destination: out.stream }),
+  });
+  await emu.engine.execute({
+    type: 'CreateRepository',
+    scope: { account: '000000000000', region: 'us-east-1' },
+    repository: 'app',
+    settings: {},
+  });
   const controller = new AbortController();
   const res = await fetch(`${emu.endpoint}/_rewind/events?follow=1`, { signal: controller.signal });
   const reader = res.body!.getReader();
@@ -105,7 +120,12 @@ test('a follower that closes /_rewind/events?follow=1 is logged as aborted, not 
   await reader.read().catch(() => undefined);
   // the server learns of the close, then keeps writing events to nobody
   await settle();
-  await emu.engine.execute({ type: 'CreateRepository', scope: { account: '000000000000', region: 'us-east-1' }, repository: 'app2', settings: {} });
+  await emu.engine.execute({
+    type: 'CreateRepository',
+    scope: { account: '000000000000', region: 'us-east-1' },
+    repository: 'app2',
+    settings: {},
+  });
   await settle();
   const lines = out.lines();
   t.deepEqual(

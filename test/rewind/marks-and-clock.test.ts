@@ -17,7 +17,12 @@ test('POST /_rewind/marks: a new name is 201, an existing one 409 unless "move":
   const first = await post(emu.endpoint, '/marks', { name: 'clean' });
   t.is(first.status, 201);
   t.deepEqual(await first.json(), { name: 'clean', seq: 0 });
-  await emu.engine.execute({ type: 'CreateRepository', scope: { account: '000000000000', region: 'us-east-1' }, repository: 'app', settings: {} });
+  await emu.engine.execute({
+    type: 'CreateRepository',
+    scope: { account: '000000000000', region: 'us-east-1' },
+    repository: 'app',
+    settings: {},
+  });
   const again = await post(emu.endpoint, '/marks', { name: 'clean' });
   t.is(again.status, 409);
   t.like(await again.json(), { error: 'MarkAlreadyExists' });

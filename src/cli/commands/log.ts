@@ -25,7 +25,9 @@ function checkTypes(types: readonly string[] | undefined): void {
   const known = Object.keys(EVENT_VERSIONS);
   const unknown = (types ?? []).filter((t) => !known.includes(t));
   if (unknown.length > 0)
-    throw new UsageError(`--type: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the types are ${known.join(', ')}`);
+    throw new UsageError(
+      `--type: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the types are ${known.join(', ')}`,
+    );
 }
 
 export async function logTool(dir: string, opts: LogOptions, io: ToolIO): Promise<number> {

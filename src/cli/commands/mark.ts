@@ -22,9 +22,15 @@ export async function markTool(dir: string, name: string, opts: { at?: string; m
     const pos = resolvePosition(opts.at ?? 'end', history, marks);
     const now = Date.now();
     // a mark's decision reads only the command, not the registry state
-    const decision = decide(emptyState(), { type: 'SetMark', name, at: pos.seq, current: marks.get(name), move: opts.move === true }, { now });
+    const decision = decide(
+      emptyState(),
+      { type: 'SetMark', name, at: pos.seq, current: marks.get(name), move: opts.move === true },
+      { now },
+    );
     if (!decision.ok) throw new DomainFailure(decision.error);
-    const [recorded] = await journal.append(decision.events.map((e) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: now, data: e.data })));
+    const [recorded] = await journal.append(
+      decision.events.map((e) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: now, data: e.data })),
+    );
     const previous = marks.get(name);
     io.out(
       `marked ${pos.label} (seq ${pos.seq}) as '${name}' in ${dir} (event ${recorded?.seq})${previous === undefined ? '' : `; it marked seq ${previous} before`}`,

@@ -29,7 +29,9 @@ export function addServeCommand(program: Command): void {
     .addOption(settingOption('--seed <n>', 'seed', 'deterministic ids from this seed'))
     .addOption(settingOption('--clock <start[,step]>', 'clock', 'deterministic clock: ISO time or epoch ms, step in ms'))
     .addOption(settingOption('--log-level <level>', 'logLevel', 'log level', LOG_LEVELS))
-    .addOption(settingOption('--log-format <format>', 'logFormat', 'pretty lines (local time) or JSON; auto: pretty on a terminal', LOG_FORMATS))
+    .addOption(
+      settingOption('--log-format <format>', 'logFormat', 'pretty lines (local time) or JSON; auto: pretty on a terminal', LOG_FORMATS),
+    )
     .addOption(settingOption('--log-requests <level>', 'logRequests', 'level of the one line logged per request', ['info', 'debug']))
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')

@@ -13,7 +13,10 @@ export const historyDeciders: DeciderTable<HistoryCommand> = {
     if (problem !== undefined) return no(domainError('InvalidParameter', `${problem}: choose another mark name`));
     if (c.current !== undefined && !c.move)
       return no(
-        domainError('MarkAlreadyExists', `mark '${c.name}' exists (seq ${c.current}); ask to move it ("move": true, --move) or choose another name`),
+        domainError(
+          'MarkAlreadyExists',
+          `mark '${c.name}' exists (seq ${c.current}); ask to move it ("move": true, --move) or choose another name`,
+        ),
       );
     return ok(ev.MarkSet({ name: c.name, at: c.at }));
   },

@@ -30,7 +30,8 @@ export function addEventRoutes(router: Router, deps: FaceDeps): void {
     const from = wholeNumber('from', one(q.from), 1);
     const types = one(q.type)?.split(',').filter(Boolean);
     const unknown = types?.filter((t) => !(t in EVENT_VERSIONS)) ?? [];
-    if (unknown.length > 0) throw new QueryError(`unknown event type ${unknown.join(', ')}; the types are ${Object.keys(EVENT_VERSIONS).join(', ')}`);
+    if (unknown.length > 0)
+      throw new QueryError(`unknown event type ${unknown.join(', ')}; the types are ${Object.keys(EVENT_VERSIONS).join(', ')}`);
     const repository = one(q.repository);
     const filter: EventFilter = { from, ...(types ? { types } : {}), ...(repository ? { repository } : {}) };
     const source = (a: number, b: number) => engine.events(a, b);

@@ -15,7 +15,6 @@ import { BodyError, readJsonBody } from '../request-body.ts';
 import { noteRequest } from '../request-log.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
-import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
 import { LAYER_URL_PREFIX, serveLayer } from './layer-download.ts';
 import { parseInput, type Call } from './operation.ts';
 import { callerOf } from './sigv4-scope.ts';
@@ -33,8 +32,16 @@ function answerError(ctx: Context, err: EcrError): void {
   ctx.body = JSON.stringify({ __type: err.type, message: err.message, ...err.fields });
 }
 
+type EcrService = typeof import('./ecr-service.ts');
+
 export function createEcrFace(deps: FaceDeps): Middleware {
   const { signer } = deps;
+  // The operations (and zod, which validates them) load right after the server starts, off
+  // the start-up path: a start answers /_rewind/health without waiting for them, and an
+  // ECR request that comes first waits for the load.
+  let service: Promise<EcrService> | undefined;
+  const loadService = (): Promise<EcrService> => (service ??= import('./ecr-service.ts'));
+  setTimeout(() => void loadService(), 20).unref();
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
     const requestId = randomUUID();
@@ -59,6 +66,7 @@ export function createEcrFace(deps: FaceDeps): Middleware {
         throw new EcrError('SerializationException', 'Start of structure or map found where not expected.');
       const repositoryName = (body as { repositoryName?: unknown }).repositoryName;
       if (typeof repositoryName === 'string') noteRequest(ctx, { repository: repositoryName });
+      const { ecrService, isImplemented, NOT_YET_IMPLEMENTED } = await loadService();
       if (!isImplemented(name)) {
         if (NOT_YET_IMPLEMENTED.includes(name)) throw new EcrError('ServerException', `not implemented in ecr-rewind: ${name}`);
         throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
