@@ -56,8 +56,11 @@ export class JournalNotFoundError extends Error {
 /** A new journal folder (restore, fork, compact, a start from a snapshot file) must be new or empty. */
 export class FolderNotEmptyError extends Error {
   override readonly name = 'FolderNotEmptyError';
-  constructor(readonly dir: string) {
-    super(`${dir} is not empty: a new journal needs a new (or empty) folder`);
+  constructor(
+    readonly dir: string,
+    reason = `${dir} is not empty: a new journal needs a new (or empty) folder`,
+  ) {
+    super(reason);
   }
 }
 

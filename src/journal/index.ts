@@ -9,6 +9,7 @@ export {
   JournalVersionError,
 } from './errors.ts';
 export { Journal } from './journal.ts';
+export { checkNewFolder } from './new-folder.ts';
 export type { FsyncMode, JournalOptions } from './journal.ts';
 export { JournalReader } from './reader.ts';
 export { ReadOnlyJournal, type JournalHandle } from './read-only-journal.ts';

@@ -83,6 +83,18 @@ test('a --journal that is a file, and a snapshot target in a missing folder, get
   const log = await ecrRewind(['log', file]);
   t.is(log.code, 3);
   t.notRegex(log.stderr, /ENOTDIR/);
+  // a file where a new journal folder should go
+  const snapshot = join(dir, 'base.snapshot');
+  t.is((await ecrRewind(['snapshot', scenarioDir('docker-image'), snapshot])).code, 0);
+  for (const args of [
+    ['fork', scenarioDir('docker-image'), file],
+    ['restore', snapshot, file],
+    ['serve', '--from-snapshot', snapshot, '--journal', file, '--port', '0'],
+  ]) {
+    const r = await ecrRewind(args);
+    t.is(r.code, 2, args[0]);
+    t.is(r.stderr.trim(), `ecr-rewind: ${file} is a file: a new journal needs a new (or empty) folder`, args[0]);
+  }
 
   const target = join(dir, 'no', 'such', 'folder', 'base.snapshot');
   const snap = await ecrRewind(['snapshot', scenarioDir('docker-image'), target]);
