@@ -41,6 +41,10 @@ export interface Config {
   readonly seed: number | undefined;
   /** Deterministic clock `START[,STEP]` (recording), or the system clock. */
   readonly clock: string | undefined;
+  /** How often (emulator time, ms) each repository's lifecycle policy runs. */
+  readonly lifecycleInterval: number;
+  /** POST every EventBridge-shaped event to this URL (at least once, in journal order), or none. */
+  readonly eventWebhook: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   /** The level of the one line logged per request: `info`, or `debug` to hide them at the default level. */
@@ -79,6 +83,29 @@ const matching =
     return text;
   };
 const text = (t: string): string => t;
+const httpUrl =
+  (name: string) =>
+  (t: string): string => {
+    let url: URL;
+    try {
+      url = new URL(t);
+    } catch {
+      throw new ConfigError(`${name} must be an http(s) URL, got "${t}"`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an http(s) URL, got "${t}"`);
+    return t;
+  };
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: whole milliseconds, or a number with a unit (`ms`, `s`, `m`, `h`, `d`), e.g. `24h`. */
+export function parseDuration(name: string, t: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(t.trim());
+  const ms = m ? Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!) : NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0)
+    throw new ConfigError(`${name} must be a positive duration such as 86400000, 90m, 24h or 1d, got "${t}"`);
+  return ms;
+}
 
 const hostText = (t: string): string => {
   if (t === '' || /\s|\//.test(t))
@@ -115,6 +142,8 @@ export const DEFAULTS: Config = Object.freeze({
   auth: 'token',
   seed: undefined,
   clock: undefined,
+  lifecycleInterval: 24 * 60 * 60 * 1000,
+  eventWebhook: undefined,
   logLevel: 'info',
   logFormat: 'auto',
   logRequests: 'info',
@@ -148,6 +177,8 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
       return t;
     },
   },
+  { key: 'lifecycleInterval', env: 'ECR_REWIND_LIFECYCLE_INTERVAL', parse: (t) => parseDuration('lifecycle interval', t) },
+  { key: 'eventWebhook', env: 'ECR_REWIND_EVENT_WEBHOOK', parse: httpUrl('event webhook') },
   { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: oneOf('log level', LOG_LEVELS) },
   { key: 'logFormat', env: 'ECR_REWIND_LOG_FORMAT', parse: oneOf('log format', LOG_FORMATS) },
   { key: 'logRequests', env: 'ECR_REWIND_LOG_REQUESTS', parse: oneOf('request log level', ['info', 'debug'] as const) },

@@ -9,19 +9,25 @@ import type { AddressInfo } from 'node:net';
 import { BlobStore } from './blobs/blob-store.ts';
 import { openRegistry } from './boot/open-registry.ts';
 import { extractPacks } from './boot/pack-extraction.ts';
-import { registryHostOf, resolveConfig, type Config } from './config.ts';
+import { DEFAULTS, registryHostOf, resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
 import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
 import { liveSnapshots } from './engine/snapshots.ts';
+import { engineTimeline } from './engine/timeline.ts';
 import { Uploads } from './engine/uploads.ts';
+import { EventWebhook } from './eventbridge/event-webhook.ts';
+import { EventBridgeFeed } from './eventbridge/eventbridge-feed.ts';
 import { createApp } from './http/app.ts';
 import type { FaceDeps } from './http/face-deps.ts';
 import { devAuth, type RegistryAuth } from './http/registry-auth.ts';
 import { createTokenAuth, createTokenSigner } from './http/token-auth.ts';
+import { SigningKeys } from './signing/signing-keys.ts';
+import { SigningWorker } from './signing/signing-worker.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
+import { LifecycleScheduler } from './lifecycle/lifecycle-scheduler.ts';
 
 export interface EmulatorOptions extends Partial<Config> {
   /** A logger, or false for silence (tests). */
@@ -91,15 +97,48 @@ function listenError(err: unknown, config: Config): unknown {
   return err;
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { logger, clockSource, idSource, fromSnapshot, fork, at, ...flags } = options;
-  // checked before anything is opened or created: a bad option changes nothing
-  const checked = resolveConfig({ port: 0, ...flags }, {});
-  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
+/**
+ * The work below the faces, off the request path: lifecycle runs, managed signing and the
+ * event webhook (a read-only view runs none of them), and the EventBridge feed the admin
+ * face streams.
+ */
+function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: Logger) {
+  const writable = engine.readOnly === undefined;
+  const durable = config.fsync !== 'never';
+  const signing = writable
+    ? new SigningWorker(engine, uploads, new SigningKeys(config.journal, { seed: config.seed, durable }), log)
+    : undefined;
+  const lifecycle = writable ? new LifecycleScheduler(engine, { intervalMs: config.lifecycleInterval, log }) : undefined;
+  const eventBridge = new EventBridgeFeed(engine);
+  const webhook =
+    writable && config.eventWebhook !== undefined
+      ? new EventWebhook(eventBridge, { url: config.eventWebhook, journalDir: config.journal, durable, log })
+      : undefined;
+  return {
+    eventBridge,
+    lifecycle,
+    async start(): Promise<void> {
+      // lifecycle runs and previews due while the server was down are done before it answers
+      await lifecycle?.start();
+      signing?.start();
+      await webhook?.start();
+    },
+    async stop(): Promise<void> {
+      await lifecycle?.stop();
+      await signing?.stop();
+      await webhook?.stop();
+      eventBridge.close();
+    },
+  };
+}
+
+/** The journal folder opened into a registry, the configuration, and the engine over it. */
+async function openEngine(options: EmulatorOptions, log: Logger) {
+  const { clockSource, idSource, fromSnapshot, fork, at, logger: _logger, ...flags } = options;
   const registry = await openRegistry({
     dir: flags.journal,
-    fsync: checked.fsync,
-    fsyncIntervalMs: checked.fsyncIntervalMs,
+    fsync: flags.fsync ?? DEFAULTS.fsync,
+    fsyncIntervalMs: flags.fsyncIntervalMs ?? DEFAULTS.fsyncIntervalMs,
     fromSnapshot,
     fork,
     at,
@@ -113,33 +152,52 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes, serving what the journal holds'),
     recover: () => registry.recover(),
   });
+  return { registry, config, clock, ids, engine };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const { logger, clockSource: _c, idSource: _i, fromSnapshot: _s, fork: _f, at: _a, ...flags } = options;
+  // checked before anything is opened or created: a bad option changes nothing
+  const checked = resolveConfig({ port: 0, ...flags }, {});
+  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
+  const { registry, config, clock, ids, engine } = await openEngine(options, log);
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
   const snapshots = liveSnapshots(engine, blobs);
+  const timeline = engineTimeline(engine);
   const signer = createTokenSigner(config);
   const auth: RegistryAuth =
     config.auth === 'token'
       ? createTokenAuth({ config, clock, signer })
       : devAuth(config.auth, { account: config.account, region: config.region });
 
+  const uploads = new Uploads(engine, blobs, ids);
+  const background = backgroundWork(engine, uploads, config, log);
+  const { eventBridge, lifecycle } = background;
+
   let port = config.port;
   const deps: FaceDeps = {
     config,
     engine,
     blobReads: new BlobReads(blobs),
-    uploads: new Uploads(engine, blobs, ids),
+    uploads,
+    eventBridge,
     snapshots,
+    timeline,
     clock,
     ids,
     log,
     auth,
     signer,
+    lifecycle,
     registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
   try {
+    await background.start();
     port = await listen(server, config.port, config.host);
   } catch (err) {
+    await background.stop();
     await extraction.stop();
     await blobs.close();
     await registry.abandon();
@@ -147,12 +205,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
   const reachAt = registryHostOf(config.host, port);
   const endpoint = `http://${reachAt}`;
-  log.info(
-    {
-      serving: { endpoint, port, host: config.host, journal: config.journal, seq: engine.lastSeq, readOnly: engine.readOnly !== undefined },
-    },
-    bannerOf(endpoint, config, engine),
-  );
+  const serving = {
+    endpoint,
+    port,
+    host: config.host,
+    journal: config.journal,
+    seq: engine.lastSeq,
+    readOnly: engine.readOnly !== undefined,
+  };
+  log.info({ serving }, bannerOf(endpoint, config, engine));
   // A read-only view extracts packed blobs only as they are read: the folder's writer
   // works through (and deletes) its packs.
   if (engine.readOnly === undefined) extraction.run();
@@ -164,6 +225,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await background.stop();
+      timeline.close();
       await extraction.stop();
       await blobs.close();
       await registry.close(engine);

@@ -95,6 +95,66 @@ export const SCENARIOS: Record<string, Script> = {
     await r.ecr('DeleteRepository', { repositoryName: 'scratch', force: true });
     return 'app: v1 (also latest), mark v1; v2 moved latest and v1 was deleted, mark v2; reset to v1; v3 pushed; a scratch repository created and deleted';
   },
+
+  async 'lifecycle-expiry'(r) {
+    const DAY = 24 * 60 * 60 * 1000;
+    await r.createRepository('lifecycle');
+    // 12 images over 30 simulated days: prod-*, dev-* and untagged ones
+    const images: [string | null, number][] = [
+      ['prod-1', 0],
+      ['dev-1', 2],
+      [null, 4],
+      ['prod-2', 6],
+      ['dev-2', 8],
+      [null, 10],
+      ['prod-3', 12],
+      ['dev-3', 14],
+      [null, 16],
+      ['prod-4', 20],
+      ['dev-4', 24],
+      [null, 28],
+    ];
+    let day = 0;
+    for (const [tag, at] of images) {
+      if (at > day) await r.admin('POST', '/clock', { advanceMs: (at - day) * DAY });
+      day = at;
+      await r.pushImage('lifecycle', tag ?? '', `lifecycle image of day ${at}\n`, { tagless: tag === null });
+    }
+    await r.admin('POST', '/clock', { advanceMs: (30 - day) * DAY });
+    const lifecyclePolicyText = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'keep the two newest prod images',
+          selection: { tagStatus: 'tagged', tagPatternList: ['prod-*'], countType: 'imageCountMoreThan', countNumber: 2 },
+          action: { type: 'expire' },
+        },
+        {
+          rulePriority: 2,
+          description: 'dev images live ten days',
+          selection: { tagStatus: 'tagged', tagPrefixList: ['dev-'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 10 },
+          action: { type: 'expire' },
+        },
+        {
+          rulePriority: 3,
+          description: 'keep one untagged image',
+          selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+    await r.ecr('PutLifecyclePolicy', { repositoryName: 'lifecycle', lifecyclePolicyText });
+    await r.ecr('StartLifecyclePolicyPreview', { repositoryName: 'lifecycle' });
+    for (let i = 0; ; i++) {
+      const preview = (await r.ecr('GetLifecyclePolicyPreview', { repositoryName: 'lifecycle' })) as { status: string };
+      if (preview.status === 'COMPLETE') break;
+      if (i > 1000) throw new Error('the lifecycle preview did not complete');
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    await r.admin('POST', '/marks', { name: 'before-expiry' });
+    await r.admin('POST', '/clock', { advanceMs: DAY });
+    return 'lifecycle: 12 images pushed over 30 simulated days (prod-1..4, dev-1..4, 4 untagged), a 3-rule lifecycle policy and its preview, mark before-expiry; one simulated day later the scheduled run expired prod-1, prod-2 (rule 1), dev-1..3 (rule 2) and 3 untagged images (rule 3)';
+  },
 };
 
 /** Records one scenario into `dir` (which must not exist yet) and returns its facts. */

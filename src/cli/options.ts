@@ -22,12 +22,19 @@ export const checked =
   };
 
 /** The flag of a setting: its environment variable, default, parser, and the allowed values in --help. */
-export function settingOption<K extends keyof Config>(flags: string, key: K, description: string, choices?: readonly string[]): Option {
+export function settingOption<K extends keyof Config>(
+  flags: string,
+  key: K,
+  description: string,
+  choices?: readonly string[],
+  /** How --help shows the default, when not as its value (`24h` for 86400000). */
+  defaultText?: string,
+): Option {
   const option = new Option(flags, description).env(envOf(key));
   if (choices) option.choices(choices);
   option.argParser(checked(parserOf(key)));
   const fallback = DEFAULTS[key];
-  if (fallback !== undefined) option.default(fallback);
+  if (fallback !== undefined) option.default(fallback, defaultText);
   return option;
 }
 

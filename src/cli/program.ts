@@ -1,12 +1,14 @@
 /**
- * The `ecr-rewind` command line: `serve` starts the emulator; the journal tools
- * (log, state, diff, fork, mark, snapshot, restore, verify, compact) are thin over
- * the library (commands/). Each command's code is loaded only when it runs, so a
- * start of the server does not pay for the tools, nor a tool for the server.
+ * The `ecr-rewind` command line: `serve` starts the emulator, `inspect` serves the
+ * inspector page on a read-only view of a journal; the journal tools (log, state,
+ * diff, fork, mark, snapshot, restore, verify, compact) are thin over the library
+ * (commands/). Each command's code is loaded only when it runs, so a start of the
+ * server does not pay for the tools, nor a tool for the server.
  * Exit codes: exit-codes.ts.
  */
 import { Command } from 'commander';
 import { packageVersion } from '../support/version.ts';
+import { addInspectCommand } from './commands/inspect.ts';
 import { addServeCommand } from './commands/serve.ts';
 import type { ToolIO } from './io.ts';
 import { isoTime, wholeNumber } from './options.ts';
@@ -49,6 +51,7 @@ export function buildCli(): Command {
     .addHelpText('after', EXIT_HELP);
 
   addServeCommand(program);
+  addInspectCommand(program);
   addHistoryTools(program);
   addFileTools(program);
   return program;

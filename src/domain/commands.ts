@@ -7,6 +7,9 @@ import type { ParsedManifest } from './manifest.ts';
 import type { RegistryScope } from './scope.ts';
 import type { RepoSettings } from './settings/settings-state.ts';
 import type { SettingsCommand } from './settings/settings-commands.ts';
+import type { SigningCommand } from './signing/signing-commands.ts';
+import type { LifecycleCommand } from './lifecycle/lifecycle-commands.ts';
+import type { ClockCommand } from './clock/clock-commands.ts';
 
 interface InRepo {
   scope: RegistryScope;
@@ -48,7 +51,7 @@ export type CoreCommand =
       move?: boolean;
     };
 
-export type Command = CoreCommand | SettingsCommand;
+export type Command = CoreCommand | SettingsCommand | SigningCommand | LifecycleCommand | ClockCommand;
 
 /** What decide knows besides the state and the command. */
 export interface DecideContext {

@@ -10,16 +10,23 @@ import { imageDeciders } from './deciders/images.ts';
 import { repositoryDeciders } from './deciders/repositories.ts';
 import { uploadDeciders } from './deciders/uploads.ts';
 import { settingsDeciders } from './settings/settings-decide.ts';
+import { signingDeciders } from './signing/signing-decide.ts';
+import { lifecycleDeciders } from './lifecycle/lifecycle-decide.ts';
+import { clockDeciders } from './clock/clock.ts';
 import type { RegistryState } from './state.ts';
 
 export type { Decision } from './decision.ts';
 
-const DECIDERS: DeciderTable<Command> = {
+/** The one decider of each command type (exported for the test that every command type has a specification). */
+export const DECIDERS: DeciderTable<Command> = {
   ...repositoryDeciders,
   ...uploadDeciders,
   ...imageDeciders,
   ...historyDeciders,
   ...settingsDeciders,
+  ...signingDeciders,
+  ...lifecycleDeciders,
+  ...clockDeciders,
 };
 
 export function decide(state: RegistryState, command: Command, ctx: DecideContext): Decision {

@@ -38,6 +38,8 @@ export const DOMAIN_ERROR_CODES = [
   'RepositoryPolicyNotFound',
   'RegistryPolicyNotFound',
   'LifecyclePolicyNotFound',
+  'LifecyclePolicyPreviewNotFound',
+  'LifecyclePolicyPreviewInProgress',
   'TooManyTags',
   'InvalidTagParameter',
   'TemplateNotFound',
@@ -46,6 +48,8 @@ export const DOMAIN_ERROR_CODES = [
   'ExclusionAlreadyExists',
   'ExclusionNotFound',
   'LimitExceeded',
+  /** A tag would be the 1,001st on one image. */
+  'ImageTagLimitExceeded',
   'Validation',
 ] as const;
 

@@ -8,6 +8,9 @@
  * encodes to the same bytes.
  */
 import type { SettingsEventMap } from './settings/settings-events.ts';
+import type { SigningEventMap } from './signing/signing-events.ts';
+import type { LifecycleEventMap } from './lifecycle/lifecycle-events.ts';
+import type { ClockEventMap } from './clock/clock-events.ts';
 
 /** Where a repository lives: ECR account and region, and its name. */
 export interface RepoRef {
@@ -61,7 +64,7 @@ export interface CoreEventMap {
   Rewound: { to: number; mark: string | null };
 }
 
-export type EventMap = CoreEventMap & SettingsEventMap;
+export type EventMap = CoreEventMap & SettingsEventMap & SigningEventMap & LifecycleEventMap & ClockEventMap;
 export type EventType = keyof EventMap;
 
 export type DomainEvent = { [K in EventType]: { type: K; data: EventMap[K] } }[EventType];

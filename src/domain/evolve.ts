@@ -9,12 +9,18 @@ import type { RecordedEvent } from './events.ts';
 import { imageEvolvers } from './evolvers/images.ts';
 import { repositoryEvolvers } from './evolvers/repositories.ts';
 import { settingsEvolvers } from './settings/settings-evolve.ts';
+import { signingEvolvers } from './signing/signing-evolve.ts';
+import { lifecycleEvolvers } from './lifecycle/lifecycle-evolve.ts';
+import { clockEvolvers } from './clock/clock.ts';
 import type { RegistryState } from './state.ts';
 
 const EVOLVERS: EvolverTable<RecordedEvent> = {
   ...repositoryEvolvers,
   ...imageEvolvers,
   ...settingsEvolvers,
+  ...signingEvolvers,
+  ...lifecycleEvolvers,
+  ...clockEvolvers,
 };
 
 export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {

@@ -4,8 +4,12 @@
  * digests are `algorithm:hex`; sha256 and sha512 (OCI's registered algorithms) are stored.
  */
 
-/** ECR's repositoryName pattern, anchored. */
-const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/**
+ * ECR's repositoryName pattern as AWS's model states it (components separated by `.`, `_`, `__` or
+ * runs of `-`); AWS matches it against the whole name.
+ */
+export const REPOSITORY_NAME_PATTERN = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*';
+const REPOSITORY_NAME = new RegExp(`^(?:${REPOSITORY_NAME_PATTERN})$`);
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
@@ -13,7 +17,16 @@ const STORED = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 export const isRepositoryName = (name: string): boolean => name.length >= 2 && name.length <= 256 && REPOSITORY_NAME.test(name);
 
+/** A tag on the /v2 face: the OCI distribution grammar (at most 128 characters). */
 export const isTag = (tag: string): boolean => TAG.test(tag);
+
+/**
+ * The characters ECR accepts in an image tag on its API (its documented error: "must satisfy regular
+ * expression '[a-zA-Z0-9-_.]+'"); the model bounds the length to 1-300.
+ */
+export const ECR_TAG_PATTERN = '[a-zA-Z0-9-_.]+';
+const ECR_TAG = /^[a-zA-Z0-9_.-]+$/;
+export const isEcrApiTag = (tag: string): boolean => tag.length >= 1 && tag.length <= 300 && ECR_TAG.test(tag);
 
 /** Any well-formed digest (the OCI grammar). */
 export const isDigest = (ref: string): boolean => DIGEST.test(ref);

@@ -14,7 +14,7 @@ export interface Image {
   /** The manifest exactly as pushed. */
   readonly bytes: Uint8Array;
   readonly pushedAt: number;
-  /** Sum of the config and layer sizes (image manifests), or of the manifest itself (indexes). */
+  /** Sum of the config and layer sizes (image manifests), or of the manifest itself (indexes; ECR reports their largest child, see queries/ecr-images.ts). */
   readonly size: number;
   /** Blob digests the manifest references (config first). */
   readonly blobs: readonly string[];
@@ -59,6 +59,8 @@ export interface Upload {
   lastPart: number;
   /** ECR: the length of that part (parts other than the last are at least 5 MiB). */
   lastPartLength?: number;
+  /** ECR: the first part that a later part proved was not the last and that was under 5 MiB (CompleteLayerUpload refuses the layer). */
+  smallPart?: { part: number; length: number };
 }
 
 export interface RegistryState {
@@ -69,6 +71,8 @@ export interface RegistryState {
   readonly uploads: Map<string, Upload>;
   /** Every blob ever committed to the content-addressed store: digest -> size. */
   readonly blobs: Map<string, number>;
+  /** How far the emulator's clock was advanced (ClockAdvanced); absent until it is. */
+  clockOffsetMs?: number;
 }
 
 export const emptyState = (): RegistryState => ({

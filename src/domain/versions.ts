@@ -1,6 +1,9 @@
 /** The schema version writers use for each event type; readers upcast older ones (upcasters.ts). */
 import type { CoreEventMap, EventType } from './events.ts';
 import { SETTINGS_EVENT_VERSIONS } from './settings/settings-event-factories.ts';
+import { SIGNING_EVENT_VERSIONS } from './signing/signing-event-factories.ts';
+import { LIFECYCLE_EVENT_VERSIONS } from './lifecycle/lifecycle-event-factories.ts';
+import { CLOCK_EVENT_VERSIONS } from './clock/clock.ts';
 
 const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
   RepositoryCreated: 1,
@@ -20,4 +23,10 @@ const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
   Rewound: 1,
 };
 
-export const EVENT_VERSIONS: { readonly [K in EventType]: number } = { ...CORE_EVENT_VERSIONS, ...SETTINGS_EVENT_VERSIONS };
+export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
+  ...CORE_EVENT_VERSIONS,
+  ...SETTINGS_EVENT_VERSIONS,
+  ...SIGNING_EVENT_VERSIONS,
+  ...LIFECYCLE_EVENT_VERSIONS,
+  ...CLOCK_EVENT_VERSIONS,
+};

@@ -4,14 +4,18 @@
  * first), sent as a whole or as a byte range. A blob whose only copy is corrupt
  * or missing is refused with BlobUnreadable, never served.
  */
+import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { BlobCorruptError, type BlobStore } from '../blobs/blob-store.ts';
+import { readBlobPrefix } from '../blobs/read-blob.ts';
 import { sendBlob } from '../blobs/send-blob.ts';
 import { domainError, DomainFailure } from '../domain/errors.ts';
 
 export interface BlobBytes {
   /** Sends bytes `start..end` (inclusive) to `res`. */
   send(res: ServerResponse, start: number, end: number): Promise<void>;
+  /** The whole blob in memory (small blobs: an image config). */
+  read(): Promise<Buffer>;
 }
 
 export class BlobReads {
@@ -35,6 +39,15 @@ export class BlobReads {
         domainError('BlobUnreadable', `blob ${digest} is known to the registry but its bytes are missing`, { digest }),
       );
     const location = at;
-    return { send: (res, start, end) => sendBlob(res, location, start, end) };
+    return {
+      send: (res, start, end) => sendBlob(res, location, start, end),
+      // locate() answers the blob's own file in the store (packed blobs are extracted first)
+      read: () => readFile(location.file),
+    };
+  }
+
+  /** At most `max` bytes of a small blob (a config the inspector shows); undefined when they cannot be read. */
+  head(digest: string, max: number): Promise<Uint8Array | undefined> {
+    return readBlobPrefix(this.#store, digest, max);
   }
 }

@@ -56,6 +56,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#readOnly = opts.readOnly;
     this.#onFatal = opts.onFatal;
     this.#recover = opts.recover;
+    this.#syncClock();
+  }
+
+  /** The clock reads the registry's journaled offset (ClockAdvanced; a rewind brings it back). */
+  #syncClock(): void {
+    this.clock.setOffset?.(this.#views.state.clockOffsetMs ?? 0);
   }
 
   /** The live state. Callers read it and never change it. */
@@ -112,16 +118,19 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   check(command: Command): void {
     this.#assertWritable();
-    const decision = decide(this.#views.state, command, { now: this.clock.now() });
+    const decision = decide(this.#views.state, command, { now: this.clock.peek?.() ?? this.clock.now() });
     if (!decision.ok) throw new DomainFailure(decision.error);
   }
 
   /**
-   * Bookmarks the current sequence number under `name`. A name that reads as a position
-   * is refused, and so is an existing name unless `move` is set.
+   * Bookmarks the current sequence number (or an earlier one, `at`) under `name`. A name that
+   * reads as a position is refused, and so is an existing name unless `move` is set.
    */
-  async mark(name: string, opts: { move?: boolean } = {}): Promise<number> {
-    const at = this.#journal.lastSeq;
+  async mark(name: string, opts: { at?: number; move?: boolean } = {}): Promise<number> {
+    const last = this.#journal.lastSeq;
+    const at = opts.at ?? last;
+    if (!Number.isSafeInteger(at) || at < 0 || at > last)
+      throw new DomainFailure(domainError('PositionNotFound', `sequence ${at} is not in the journal (last is ${last})`));
     await this.execute({ type: 'SetMark', name, at, current: this.#views.marks.get(name), move: opts.move === true });
     return at;
   }
@@ -171,7 +180,10 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (!rewindTo) throw new Error('a Rewound event needs the state it goes back to');
       return rewindTo;
     };
-    for (const r of recorded) fold(this.#views, r, stateAfter);
+    for (const r of recorded) {
+      fold(this.#views, r, stateAfter);
+      if (r.type === 'ClockAdvanced' || r.type === 'Rewound') this.#syncClock();
+    }
     return durable.then(
       (envelopes) => {
         if (envelopes[0]?.seq !== recorded[0]?.seq) this.#fail(new Error('journal assigned unexpected sequence numbers'));
@@ -194,6 +206,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#broken = err;
     try {
       if (this.#recover) this.#views = this.#recover();
+      this.#syncClock();
     } catch (recoverErr) {
       this.#onFatal?.(recoverErr);
     }

@@ -5,18 +5,19 @@
  */
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { prepareSnapshotFile, writeSnapshotFile, type PreparedSnapshotFile } from '../snapshot-file/write.ts';
+import type { Checkpoint } from '../projections/views.ts';
 import type { Engine } from './engine.ts';
 
 export interface LiveSnapshots {
-  /** The snapshot file of the state now, ready to be streamed. */
-  prepare(): Promise<PreparedSnapshotFile>;
+  /** The snapshot file of the state now (or of a past state the caller owns), ready to be streamed. */
+  prepare(past?: Checkpoint): Promise<PreparedSnapshotFile>;
   /** Writes the snapshot file of the state now to `file`. */
   write(file: string): Promise<void>;
 }
 
 export function liveSnapshots(engine: Engine, store: BlobStore): LiveSnapshots {
-  const prepare = (): Promise<PreparedSnapshotFile> =>
-    prepareSnapshotFile({ state: engine.state, marks: engine.marks }, store.root, { live: true, store });
+  const prepare = (past?: Checkpoint): Promise<PreparedSnapshotFile> =>
+    prepareSnapshotFile(past ?? { state: engine.state, marks: engine.marks }, store.root, { live: true, store });
   return {
     prepare,
     write: async (file) => writeSnapshotFile(file, await prepare()),

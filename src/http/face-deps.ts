@@ -4,11 +4,19 @@ import type { BlobReads } from '../engine/blob-reads.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { LiveSnapshots } from '../engine/snapshots.ts';
 import type { Uploads } from '../engine/uploads.ts';
+import type { Timeline } from '../replay/index.ts';
 import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
+import type { LifecycleScheduler } from '../lifecycle/lifecycle-scheduler.ts';
 import type { RegistryAuth } from './registry-auth.ts';
 import type { TokenSigner } from './token-auth.ts';
+
+/** What the admin face reads of the EventBridge feed (src/eventbridge/eventbridge-feed.ts). */
+export interface EventBridgeEvents {
+  readonly durableSeq: number;
+  events(from: number, opts: { follow?: boolean; signal?: AbortSignal }): AsyncIterable<unknown>;
+}
 
 export interface FaceDeps {
   readonly config: Config;
@@ -23,8 +31,14 @@ export interface FaceDeps {
   readonly auth: RegistryAuth;
   /** Signs and checks the tokens GetAuthorizationToken hands out (and layer download tickets). */
   readonly signer: TokenSigner;
+  /** The inspector's index of the journal (built on first use). */
+  readonly timeline: Timeline;
   /** Snapshot files of the live registry. */
   readonly snapshots: LiveSnapshots;
+  /** ECR's EventBridge events of the journal (GET /_rewind/eventbridge; src/eventbridge/). */
+  readonly eventBridge: EventBridgeEvents;
+  /** Runs lifecycle policies and previews (absent in a read-only view). */
+  readonly lifecycle?: LifecycleScheduler | undefined;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

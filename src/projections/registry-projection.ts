@@ -12,6 +12,10 @@
  * (the image, its tags, its blob links and the global blob table share it) and
  * no entry pairs: 10,000 images decode in about half the time of version 1,
  * whose form (Maps as entry arrays, images as objects, digests inline) is still read.
+ *
+ * Version 3 (written): the version-2 form plus `clockOffsetMs` (RegistryState.clockOffsetMs,
+ * the total of the ClockAdvanced events) once the clock was advanced; a version-2 form is read
+ * as a registry whose clock was never advanced.
  */
 import { evolve } from '../domain/evolve.ts';
 import { repoKey } from '../domain/scope.ts';
@@ -81,6 +85,8 @@ interface RegistrySnapshot {
   uploads: Upload[];
   /** [digest, size, ...] */
   blobs: (D | number)[];
+  /** RegistryState.clockOffsetMs; absent when the clock was never advanced (and in older checkpoints). */
+  clockOffsetMs?: number;
 }
 
 export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
@@ -117,7 +123,15 @@ export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
       settings: r.settings,
     };
   });
-  return { seq: s.seq, digests, registries: [...s.registries], repos, uploads: [...s.uploads.values()], blobs: sizes(s.blobs) };
+  return {
+    seq: s.seq,
+    digests,
+    registries: [...s.registries],
+    repos,
+    uploads: [...s.uploads.values()],
+    blobs: sizes(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
+  };
 }
 
 function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
@@ -146,7 +160,7 @@ function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
 /** The state from a checkpoint form of the given version (one of registryProjection.readable). */
 export function decodeRegistryState(raw: unknown, version: number): RegistryState {
   if (version === 1) return decodeVersion1(raw as RegistrySnapshotV1);
-  if (version !== 2) throw new Error(`registry projection version ${version} is not one this build reads`);
+  if (version !== 2 && version !== 3) throw new Error(`registry projection version ${version} is not one this build reads`);
   const s = raw as RegistrySnapshot;
   const digests = s.digests;
   const sizes = (flat: (D | number)[]): Map<string, number> => {
@@ -187,6 +201,7 @@ export function decodeRegistryState(raw: unknown, version: number): RegistryStat
     repos,
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: sizes(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
   };
 }
 
@@ -226,6 +241,8 @@ interface RegistrySnapshotV1 {
   }[];
   uploads: Upload[];
   blobs: [string, number][];
+  /** Never written by a version-1 writer (it predates ClockAdvanced); read when present. */
+  clockOffsetMs?: number;
 }
 
 function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
@@ -250,14 +267,15 @@ function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
     ),
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: new Map(s.blobs),
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
   };
 }
 
 /** The registry projection: the state every query reads, folded by the domain's evolve(). */
 export const registryProjection: Projection<RegistryState> = {
   name: 'registry',
-  version: 2,
-  readable: [1, 2],
+  version: 3,
+  readable: [1, 2, 3],
   initial: emptyState,
   evolve,
   encode: encodeRegistryState,

@@ -1,8 +1,8 @@
 /**
  * The projections a running registry keeps, and the one fold that the live
  * engine and replay both run over them: a Rewound event swaps in the state as
- * it was after event `to`; a MarkSet also keeps a copy of the state it marks,
- * so that a reset to a mark needs no replay.
+ * it was after event `to`; a MarkSet of the current state also keeps a copy of
+ * it, so that a reset to a mark needs no replay.
  */
 import type { RecordedEvent } from '../domain/events.ts';
 import { cloneState, type RegistryState } from '../domain/state.ts';
@@ -36,6 +36,8 @@ export function fold(views: Views, e: RecordedEvent, stateAfter: (seq: number) =
   registryProjection.evolve(views.state, e);
   if (e.type === 'MarkSet') {
     marksProjection.evolve(views.marks, e);
+    // a mark of an earlier seq (the inspector's "mark here") keeps no copy: a reset to it replays
+    if (e.data.at !== e.seq - 1) return;
     const kept = cloneState(views.state);
     kept.seq = e.data.at;
     views.atMarks.set(e.data.at, kept);

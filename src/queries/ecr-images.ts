@@ -37,6 +37,20 @@ export function tagsByDigest(repo: Repository): Map<string, string[]> {
 
 export const imageStatus = (image: Image): 'ACTIVE' | 'ARCHIVED' => (image.storageClass === 'ARCHIVE' ? 'ARCHIVED' : 'ACTIVE');
 
+/**
+ * imageSizeInBytes as ECR reports it: an image's config and layers; for a manifest list or image
+ * index, "the largest size among its manifests" (the model's documentation of ImageDetail).
+ */
+export function imageSize(repo: Repository, image: Image): number {
+  if (image.manifests.length === 0) return image.size;
+  let largest: number | undefined;
+  for (const d of image.manifests) {
+    const child = repo.images.get(d);
+    if (child && (largest === undefined || child.size > largest)) largest = child.size;
+  }
+  return largest ?? image.size;
+}
+
 export function imageDetail(repo: Repository, image: Image, tags: readonly string[] | undefined): ImageDetailView {
   const changed = image.storageClassChangedAt;
   return {
@@ -44,7 +58,7 @@ export function imageDetail(repo: Repository, image: Image, tags: readonly strin
     repositoryName: repo.name,
     imageDigest: image.digest,
     ...(tags && tags.length > 0 ? { imageTags: [...tags] } : {}),
-    imageSizeInBytes: image.size,
+    imageSizeInBytes: imageSize(repo, image),
     imagePushedAt: epochSeconds(image.pushedAt),
     imageManifestMediaType: image.mediaType,
     ...(image.configMediaType !== undefined || image.artifactType !== undefined
@@ -95,4 +109,41 @@ export function indexesReferencing(repo: Repository, digest: string): string[] {
   const out: string[] = [];
   for (const image of repo.images.values()) if (image.manifests.includes(digest)) out.push(image.digest);
   return out;
+}
+
+/** digest -> media type of the config and layer descriptors of one stored manifest (parsed once per image). */
+const descriptorTypes = new WeakMap<Image, Map<string, string>>();
+
+function typesOf(image: Image): Map<string, string> {
+  let types = descriptorTypes.get(image);
+  if (!types) {
+    types = new Map();
+    try {
+      const doc = JSON.parse(Buffer.from(image.bytes).toString('utf8')) as {
+        config?: { digest?: unknown; mediaType?: unknown };
+        layers?: { digest?: unknown; mediaType?: unknown }[];
+      };
+      for (const d of [doc.config, ...(Array.isArray(doc.layers) ? doc.layers : [])])
+        if (d && typeof d.digest === 'string' && typeof d.mediaType === 'string') types.set(d.digest, d.mediaType);
+    } catch {
+      // not JSON: no descriptors
+    }
+    descriptorTypes.set(image, types);
+  }
+  return types;
+}
+
+/** The media type a manifest of the repository gives the blob (BatchCheckLayerAvailability's Layer.mediaType), if any does. */
+export function blobMediaType(repo: Repository, digest: string): string | undefined {
+  for (const image of repo.images.values()) {
+    if (!image.blobs.includes(digest)) continue;
+    const type = typesOf(image).get(digest);
+    if (type !== undefined) return type;
+  }
+  return undefined;
+}
+
+/** The images of the repository whose manifest references the blob (config or layer). */
+export function imagesUsingBlob(repo: Repository, digest: string): Image[] {
+  return [...repo.images.values()].filter((image) => image.blobs.includes(digest));
 }

@@ -7,7 +7,8 @@
 
 export class InvalidNextToken extends Error {
   constructor() {
-    super('Invalid parameter at nextToken failed to satisfy constraint: the pagination token is invalid');
+    // the member quoted as AWS quotes it (`Invalid parameter at 'maxResults' ...`)
+    super("Invalid parameter at 'nextToken' failed to satisfy constraint: 'Invalid pagination token'");
     this.name = 'InvalidNextToken';
   }
 }

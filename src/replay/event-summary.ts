@@ -15,7 +15,8 @@ export interface EventRow {
   summary: string;
 }
 
-const short = (digest: string): string => (digest.startsWith('sha256:') ? digest.slice(0, 19) : digest);
+export const short = (digest: string): string => (digest.startsWith('sha256:') ? digest.slice(0, 19) : digest);
+const iso = (ms: number): string => new Date(ms).toISOString();
 const sizeText = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -60,6 +61,31 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
       return { ref: e.data.name, summary: `mark '${e.data.name}' at seq ${e.data.at}` };
     case 'Rewound':
       return { ref: e.data.mark ?? '', summary: `rewound to seq ${e.data.to}${e.data.mark ? ` (mark '${e.data.mark}')` : ''}` };
+    case 'ImageExpired':
+      return {
+        ref: short(e.data.digest),
+        summary: `expired by lifecycle rule ${e.data.rulePriority} (run as of ${iso(e.data.evaluatedAt)})${e.data.tags.length > 0 ? `, tags ${e.data.tags.join(', ')}` : ''}`,
+      };
+    case 'ImageTransitioned':
+      return {
+        ref: short(e.data.digest),
+        summary: `archived by lifecycle rule ${e.data.rulePriority} (run as of ${iso(e.data.evaluatedAt)})`,
+      };
+    case 'LifecyclePolicyEvaluated':
+      return {
+        ref: '',
+        summary: `lifecycle policy ran as of ${iso(e.data.evaluatedAt)} (${e.data.trigger}): ${e.data.expired} expired, ${e.data.transitioned} archived`,
+      };
+    case 'LifecyclePolicyPut':
+      return { ref: '', summary: 'lifecycle policy put' };
+    case 'LifecyclePolicyDeleted':
+      return { ref: '', summary: 'lifecycle policy deleted' };
+    case 'LifecyclePolicyPreviewStarted':
+      return { ref: '', summary: 'lifecycle policy preview started' };
+    case 'LifecyclePolicyPreviewCompleted':
+      return { ref: '', summary: `lifecycle policy preview as of ${iso(e.data.evaluatedAt)}: ${e.data.results.length} images acted on` };
+    case 'ClockAdvanced':
+      return { ref: '', summary: `clock advanced by ${e.data.byMs} ms (offset ${e.data.offsetMs} ms)` };
     default: {
       const { account: _a, region: _r, repository: _n, ...rest } = e.data as unknown as Record<string, unknown>;
       const text = JSON.stringify(rest, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.byteLength} bytes>` : v));
@@ -67,6 +93,9 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
     }
   }
 }
+
+/** The one-line summary of an event (what `log` shows beside its type). */
+export const summaryOf = (e: RecordedEvent): string => summarize(e).summary;
 
 /**
  * The repository an event concerns, or ''. Upload events after the first name

@@ -12,3 +12,8 @@ export type { EventSource } from './replay.ts';
 export { diffStates } from './state-diff.ts';
 export { viewState } from './state-view.ts';
 export { replayTo, stateAtSeq } from './time-travel.ts';
+export { diffView, type DiffImage, type DiffView, type RepositoryDiff } from './diff-view.ts';
+export { imageStory, type BlobReader, type ImageStory } from './image-story.ts';
+export { Timeline, type TimelineSource } from './timeline.ts';
+export { FACES, type Face, type TimelineFilter, type TimelineRow } from './timeline-index.ts';
+export { timelinePage, type TimelinePage, type TimelinePageQuery } from './timeline-page.ts';

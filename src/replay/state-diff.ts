@@ -37,7 +37,7 @@ export interface StateDiff {
 
 const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 
-function diffRepository(key: string, a: Repository, b: Repository): RepositoryChange | undefined {
+export function diffRepository(key: string, a: Repository, b: Repository): RepositoryChange | undefined {
   const c: RepositoryChange = {
     repository: key,
     imagesAdded: sorted([...b.images.keys()].filter((d) => !a.images.has(d))),

@@ -13,6 +13,7 @@ import { constants, mkdirSync } from 'node:fs';
 import { copyFile, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNewFolder, writeEmptySegment } from '../journal/index.ts';
+import { writeCarriedFiles } from './carried-files.ts';
 import { decodeCheckpointBody, saveCheckpointBody, type Checkpoint } from '../projections/checkpoint.ts';
 import { renameIntoPlace } from '../support/durable-file.ts';
 import { SnapshotFileError } from './errors.ts';
@@ -81,6 +82,7 @@ export async function adoptSnapshotFile(file: string, dir: string, opts: { fsync
     await copied;
     await checkpointWritten;
     await renameIntoPlace(tmp, target, { fsync });
+    await writeCarriedFiles(dir, header.files, fsync);
     if (checkpoint.state.seq > 0) await writeEmptySegment(dir, checkpoint.state.seq + 1, fsync);
     return { checkpoint, header, index: { ...index, file: target } };
   } catch (err) {

@@ -40,6 +40,8 @@ export interface SnapshotHeader {
   blobs: [string, number][];
   /** [upload id, length, sha256] */
   uploads: [string, number, string][];
+  /** [path in the journal folder, base64]: small files that travel with the state (carried-files.ts). */
+  files?: [string, string][];
 }
 
 export function encodeSnapshotPrefix(header: SnapshotHeader): Buffer {

@@ -12,6 +12,7 @@ import { BlobStore } from '../blobs/blob-store.ts';
 import { digestAlgorithm, isStoredDigest } from '../domain/names.ts';
 import { stateHash } from '../projections/canonical-state.ts';
 import { decodeCheckpointBody, startJournalAt, type Checkpoint } from '../projections/checkpoint.ts';
+import { writeCarriedFiles } from './carried-files.ts';
 import type { ProgressFactory } from '../support/progress.ts';
 import { readSnapshotHeader, SNAPSHOT_END, type SnapshotHeader } from './format.ts';
 import { SnapshotFileError } from './errors.ts';
@@ -155,6 +156,7 @@ export async function restoreSnapshotFile(file: string, dir: string, opts: Resto
     await Promise.all(written.inflight.splice(0));
     const end = await reader.all(SNAPSHOT_END.length);
     if (end.toString('latin1') !== SNAPSHOT_END) throw new SnapshotFileError(`${file}: missing end marker`);
+    await writeCarriedFiles(dir, header.files, fsync);
     await startJournalAt(dir, checkpoint);
     bar?.finish();
     return { checkpoint, header };

@@ -14,6 +14,7 @@ import { BlobMissingError, BlobStore, hashFile } from '../blobs/blob-store.ts';
 import { cloneState } from '../domain/state.ts';
 import { stateHash } from '../projections/canonical-state.ts';
 import { encodeCheckpointBody, type Checkpoint } from '../projections/checkpoint.ts';
+import { collectCarriedFiles } from './carried-files.ts';
 import { writeFileDurably } from '../support/durable-file.ts';
 import type { Progress } from '../support/progress.ts';
 import { SnapshotFileError } from './errors.ts';
@@ -99,6 +100,7 @@ export async function prepareSnapshotFile(
     for (const id of dropped) state.uploads.delete(id);
   }
   const body = encodeCheckpointBody({ state, marks: cp.marks });
+  const files = await collectCarriedFiles(root);
   const header: SnapshotHeader = {
     seq: state.seq,
     createdAt: new Date().toISOString(),
@@ -106,6 +108,7 @@ export async function prepareSnapshotFile(
     checkpoint: { length: body.length, sha256: createHash('sha256').update(body).digest('hex') },
     blobs,
     uploads,
+    ...(files.length > 0 ? { files } : {}),
   };
   const prefix = encodeSnapshotPrefix(header);
   let size = prefix.length + body.length + SNAPSHOT_END.length;

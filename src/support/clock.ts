@@ -5,17 +5,36 @@
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Moves this clock forward (POST /_rewind/clock): token expiry and lifecycle rules read it. */
+  /**
+   * What now() would answer, without moving a recording clock: for decisions that record
+   * nothing (a dry run before bytes are written), so that they do not shift a recording's times.
+   */
+  peek?(): number;
+  /** Moves this clock forward, outside the journal (tests): token expiry and lifecycle rules read it. */
   advance(ms: number): void;
+  /**
+   * Sets the journaled offset (the registry state's clockOffsetMs, moved by ClockAdvanced events
+   * and brought back by a reset): readings are the clock's own time plus it. Clocks without it
+   * ignore journaled advances.
+   */
+  setOffset?(ms: number): void;
+  /** True when the clock moves by itself (the system clock): scheduled work then needs timers. */
+  readonly live?: boolean;
 }
 
 export function systemClock(): Clock {
   let offset = 0;
+  let journaled = 0;
   return {
-    now: () => Date.now() + offset,
+    now: () => Date.now() + offset + journaled,
+    peek: () => Date.now() + offset + journaled,
     advance: (ms) => {
       offset += ms;
     },
+    setOffset: (ms) => {
+      journaled = ms;
+    },
+    live: true,
   };
 }
 
@@ -25,15 +44,21 @@ export function systemClock(): Clock {
  */
 export function steppingClock(start: number, step = 1): Clock {
   let next = start;
+  let journaled = 0;
   return {
     now: () => {
-      const t = next;
+      const t = next + journaled;
       next += step;
       return t;
     },
+    peek: () => next + journaled,
     advance: (ms) => {
       next += ms;
     },
+    setOffset: (ms) => {
+      journaled = ms;
+    },
+    live: false,
   };
 }
 

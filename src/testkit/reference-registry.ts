@@ -27,7 +27,9 @@ export interface ReferenceRegistry {
 
 export const referenceRegistryCommand = (): string => preferCommand('/usr/bin/docker-registry', 'docker-registry');
 
-export async function startReferenceRegistry(options: { timeoutMs?: number } = {}): Promise<ReferenceRegistry> {
+export async function startReferenceRegistry(
+  options: { timeoutMs?: number /** accept signed schema 1 manifests (verified with libtrust) */; schema1?: boolean } = {},
+): Promise<ReferenceRegistry> {
   const dir = await makeTempDir('refreg');
   const storageDir = path.join(dir, 'storage');
   const configFile = path.join(dir, 'config.yml');
@@ -53,6 +55,7 @@ export async function startReferenceRegistry(options: { timeoutMs?: number } = {
       'http:',
       '  addr: 127.0.0.1:0',
       '  secret: ecr-rewind-test-harness',
+      ...(options.schema1 ? ['compatibility:', '  schema1:', '    enabled: true'] : []),
       '',
     ].join('\n'),
   );

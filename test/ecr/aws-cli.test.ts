@@ -1,6 +1,7 @@
 /** The AWS CLI (/usr/bin/aws) against the ECR face, and get-login-password into docker login. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PutImageCommand } from '@aws-sdk/client-ecr';
 import { awsCommand, createAwsCli } from '../support/clients/aws-cli.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
@@ -144,4 +145,80 @@ dockerTest('aws ecr get-login-password | docker login, then docker push and pull
     allowFailure: true,
   });
   t.not(wrong.code, 0, 'a made-up password is refused');
+});
+
+test('aws ecr: put-lifecycle-policy, get-lifecycle-policy, start-lifecycle-policy-preview, get-lifecycle-policy-preview, delete-lifecycle-policy', async (t) => {
+  await using f = await startEcr({ auth: 'none' });
+  await using cli = await createAwsCli({ endpointUrl: f.emu.endpoint });
+  const dir = await makeTempDir('ecr-cli-lifecycle');
+  try {
+    await cli.aws(['ecr', 'create-repository', '--repository-name', 'cli/lifecycle']);
+    for (const n of [1, 2, 3])
+      await prepareImage(f.ecr, 'cli/lifecycle', `lifecycle-${n}`).then((img) =>
+        f.ecr.send(new PutImageCommand({ repositoryName: 'cli/lifecycle', imageManifest: img.manifest })),
+      );
+    const policy = JSON.stringify({
+      rules: [
+        {
+          rulePriority: 1,
+          description: 'keep one untagged image',
+          selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 1 },
+          action: { type: 'expire' },
+        },
+      ],
+    });
+    const policyFile = join(dir, 'policy.json');
+    await writeFile(policyFile, policy);
+    const put = await cli.awsJson<{ repositoryName: string; lifecyclePolicyText: string }>([
+      'ecr',
+      'put-lifecycle-policy',
+      '--repository-name',
+      'cli/lifecycle',
+      '--lifecycle-policy-text',
+      `file://${policyFile}`,
+    ]);
+    t.is(put.lifecyclePolicyText, policy);
+    const got = await cli.awsJson<{ lifecyclePolicyText: string }>(['ecr', 'get-lifecycle-policy', '--repository-name', 'cli/lifecycle']);
+    t.is(got.lifecyclePolicyText, policy);
+
+    const started = await cli.awsJson<{ status: string }>(['ecr', 'start-lifecycle-policy-preview', '--repository-name', 'cli/lifecycle']);
+    t.is(started.status, 'IN_PROGRESS');
+    let preview: { status: string; summary?: { expiringImageTotalCount: number }; previewResults?: { appliedRulePriority: number }[] };
+    do preview = await cli.awsJson(['ecr', 'get-lifecycle-policy-preview', '--repository-name', 'cli/lifecycle']);
+    while (preview.status !== 'COMPLETE');
+    t.deepEqual(preview.summary, { expiringImageTotalCount: 2 });
+    t.deepEqual(
+      preview.previewResults?.map((r) => r.appliedRulePriority),
+      [1, 1],
+    );
+
+    const bad = await cli.aws(
+      [
+        'ecr',
+        'put-lifecycle-policy',
+        '--repository-name',
+        'cli/lifecycle',
+        '--lifecycle-policy-text',
+        policy.replace('"untagged"', '"tagged"'),
+      ],
+      { allowFailure: true },
+    );
+    t.not(bad.code, 0);
+    t.regex(
+      bad.stderr,
+      /InvalidParameterException.*Lifecycle policy validation failure: Must specify tagPrefixList or tagPatternList when tagStatus=TAGGED\./,
+    );
+
+    const deleted = await cli.awsJson<{ lifecyclePolicyText: string }>([
+      'ecr',
+      'delete-lifecycle-policy',
+      '--repository-name',
+      'cli/lifecycle',
+    ]);
+    t.is(deleted.lifecyclePolicyText, policy);
+    const gone = await cli.aws(['ecr', 'get-lifecycle-policy', '--repository-name', 'cli/lifecycle'], { allowFailure: true });
+    t.regex(gone.stderr, /LifecyclePolicyNotFoundException/);
+  } finally {
+    await removeDir(dir);
+  }
 });

@@ -31,6 +31,12 @@ export async function startEcr(options: EmulatorOptions = {}): Promise<EcrFixtur
   };
 }
 
+/** The journal's last sequence number, as GET /_rewind/health reports it (what "changes nothing" is checked against). */
+export async function journaledSeq(endpoint: string): Promise<number> {
+  const res = await fetch(`${endpoint}/_rewind/health`);
+  return ((await res.json()) as { journal: { lastSeq: number } }).journal.lastSeq;
+}
+
 export const sha256 = (bytes: Uint8Array | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 export interface Layer {

@@ -40,7 +40,7 @@ test('a layer uploaded in parts of 5 MiB and a short last part completes under i
   t.deepEqual(check.layers, [{ layerDigest: sha256(bytes), layerAvailability: 'AVAILABLE', layerSize: bytes.length }]);
 });
 
-test('UploadLayerPart errors: InvalidLayerPart (gap, length) with lastValidByteReceived, LayerPartTooSmall, UploadNotFound', async (t) => {
+test('UploadLayerPart errors: InvalidLayerPart (gap, length) with lastValidByteReceived, UploadNotFound; a small part is taken', async (t) => {
   await using f = await startEcr();
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'parts' }));
   const { uploadId } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'parts' }));
@@ -62,12 +62,6 @@ test('UploadLayerPart errors: InvalidLayerPart (gap, length) with lastValidByteR
     ),
   );
   t.is(length?.name, 'InvalidLayerPartException');
-  const tooSmall = await t.throwsAsync(
-    f.ecr.send(
-      new UploadLayerPartCommand({ repositoryName: 'parts', uploadId, partFirstByte: 10, partLastByte: 19, layerPartBlob: small }),
-    ),
-  );
-  t.is(tooSmall?.name, 'LayerPartTooSmallException', 'the 10-byte first part was not the last');
   const unknown = await t.throwsAsync(
     f.ecr.send(
       new UploadLayerPartCommand({
@@ -190,4 +184,30 @@ test('GetDownloadUrlForLayer gives a URL on the emulator that serves the bytes, 
   t.is(missing?.name, 'LayersNotFoundException');
   const noRepo = await t.throwsAsync(f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'nope', layerDigest: blob.digest })));
   t.is(noRepo?.name, 'RepositoryNotFoundException');
+});
+
+test("LayerPartTooSmallException is raised by CompleteLayerUpload (the only operation AWS's model lists it for), not by the next UploadLayerPart", async (t) => {
+  await using f = await startEcr();
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'small' }));
+  const { uploadId } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'small' }));
+  const part = Buffer.from('0123456789');
+  await f.ecr.send(
+    new UploadLayerPartCommand({ repositoryName: 'small', uploadId, partFirstByte: 0, partLastByte: 9, layerPartBlob: part }),
+  );
+  const second = await f.ecr.send(
+    new UploadLayerPartCommand({ repositoryName: 'small', uploadId, partFirstByte: 10, partLastByte: 19, layerPartBlob: part }),
+  );
+  t.is(second.lastByteReceived, 19, 'the part after a 10-byte part is taken');
+  const done = await t.throwsAsync(
+    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'small', uploadId, layerDigests: [sha256(Buffer.concat([part, part]))] })),
+  );
+  t.is(done?.name, 'LayerPartTooSmallException', 'the 10-byte first part was not the last');
+  // a single small part is the last part: it completes
+  const { uploadId: one } = await f.ecr.send(new InitiateLayerUploadCommand({ repositoryName: 'small' }));
+  await f.ecr.send(
+    new UploadLayerPartCommand({ repositoryName: 'small', uploadId: one, partFirstByte: 0, partLastByte: 9, layerPartBlob: part }),
+  );
+  await t.notThrowsAsync(
+    f.ecr.send(new CompleteLayerUploadCommand({ repositoryName: 'small', uploadId: one, layerDigests: [sha256(part)] })),
+  );
 });

@@ -18,6 +18,19 @@ const POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Sid: 'pull', Effect: 'Allow', Principal: '*', Action: ['ecr:BatchGetImage'] }],
 });
+/** A registry policy names the repositories it covers (ECR user guide, "Private registry permissions"). */
+const REGISTRY_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'replicate',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+      Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'],
+      Resource: 'arn:aws:ecr:us-east-1:000000000000:repository/*',
+    },
+  ],
+});
 
 test('Set/Get/DeleteRepositoryPolicy, and their errors', async (t) => {
   await using f = await startEcr();
@@ -44,12 +57,12 @@ test('Put/Get/DeleteRegistryPolicy, and their errors', async (t) => {
   await using f = await startEcr();
   const none = await t.throwsAsync(f.ecr.send(new GetRegistryPolicyCommand({})));
   t.is(none?.name, 'RegistryPolicyNotFoundException');
-  const put = await f.ecr.send(new PutRegistryPolicyCommand({ policyText: POLICY }));
-  t.like(put, { registryId: '000000000000', policyText: POLICY });
-  t.is((await f.ecr.send(new GetRegistryPolicyCommand({}))).policyText, POLICY);
+  const put = await f.ecr.send(new PutRegistryPolicyCommand({ policyText: REGISTRY_POLICY }));
+  t.like(put, { registryId: '000000000000', policyText: REGISTRY_POLICY });
+  t.is((await f.ecr.send(new GetRegistryPolicyCommand({}))).policyText, REGISTRY_POLICY);
   const bad = await t.throwsAsync(f.ecr.send(new PutRegistryPolicyCommand({ policyText: '[]' })));
   t.is(bad?.name, 'InvalidParameterException');
-  t.is((await f.ecr.send(new DeleteRegistryPolicyCommand({}))).policyText, POLICY);
+  t.is((await f.ecr.send(new DeleteRegistryPolicyCommand({}))).policyText, REGISTRY_POLICY);
   const twice = await t.throwsAsync(f.ecr.send(new DeleteRegistryPolicyCommand({})));
   t.is(twice?.name, 'RegistryPolicyNotFoundException');
 });

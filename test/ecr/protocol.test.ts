@@ -2,11 +2,11 @@
 import test from 'ava';
 import {
   CreateRepositoryCommand,
+  DescribeImageScanFindingsCommand,
   DescribeRepositoriesCommand,
-  GetLifecyclePolicyCommand,
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
-import { startEcr } from './ecr-fixture.ts';
+import { journaledSeq, startEcr } from './ecr-fixture.ts';
 
 const SIGV4 = 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=abcdef0123';
 
@@ -38,13 +38,14 @@ test('a target of another service answers UnknownOperationException', async (t) 
 
 test('malformed JSON answers SerializationException and changes nothing', async (t) => {
   await using f = await startEcr();
-  const before = f.emu.engine.lastSeq;
+  const before = await journaledSeq(f.emu.endpoint);
   const r = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '{"repositoryName": ');
   t.is(r.status, 400);
   t.is(r.body.__type, 'SerializationException');
   const arr = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '[1,2]');
   t.is(arr.body.__type, 'SerializationException');
-  t.is(f.emu.engine.lastSeq, before);
+  t.is(await journaledSeq(f.emu.endpoint), before);
+  t.deepEqual((await f.ecr.send(new DescribeRepositoriesCommand({}))).repositories, []);
 });
 
 test('a request without credentials is refused with MissingAuthenticationTokenException (403)', async (t) => {
@@ -66,9 +67,9 @@ test('wrong input types answer InvalidParameterException naming the member', asy
 
 test('operations of a later issue answer ServerException naming the operation', async (t) => {
   await using f = await startEcr();
-  const e1 = await t.throwsAsync(f.ecr.send(new GetLifecyclePolicyCommand({ repositoryName: 'x1' })));
+  const e1 = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
   t.is(e1?.name, 'ServerException');
-  t.is(e1?.message, 'not implemented in ecr-rewind: GetLifecyclePolicy');
+  t.is(e1?.message, 'not implemented in ecr-rewind: DescribeImageScanFindings');
   const e2 = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
   t.is(e2?.message, 'not implemented in ecr-rewind: StartImageScan');
 });

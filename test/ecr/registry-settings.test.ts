@@ -9,6 +9,7 @@ import {
   DeleteSigningConfigurationCommand,
   DeregisterPullTimeUpdateExclusionCommand,
   DescribeRegistryCommand,
+  GetAuthorizationTokenCommand,
   GetAccountSettingCommand,
   GetRegistryScanningConfigurationCommand,
   GetSigningConfigurationCommand,
@@ -18,8 +19,7 @@ import {
   PutSigningConfigurationCommand,
   RegisterPullTimeUpdateExclusionCommand,
 } from '@aws-sdk/client-ecr';
-import { isBlobMountingEnabled } from '../../src/domain/settings/account-settings.ts';
-import { startEcr } from './ecr-fixture.ts';
+import { layer, startEcr, uploadLayer, type EcrFixture } from './ecr-fixture.ts';
 
 test('DescribeRegistry names the caller registry', async (t) => {
   await using f = await startEcr();
@@ -28,18 +28,32 @@ test('DescribeRegistry names the caller registry', async (t) => {
   t.deepEqual(r.replicationConfiguration, { rules: [] });
 });
 
-test('Get/PutAccountSetting: defaults, changes, BLOB_MOUNTING seen by the domain, bad names and values', async (t) => {
+/** How /v2 answers a mount of a layer of `from` into the new repository `into`: 201 mounted, 202 a fresh upload instead. */
+async function mountStatus(f: EcrFixture, from: string, digest: string, into: string): Promise<number> {
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: into }));
+  const token = (await f.ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData![0]!.authorizationToken!;
+  const res = await fetch(`${f.emu.endpoint}/v2/${into}/blobs/uploads/?mount=${digest}&from=${from}`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${token}` },
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+test('Get/PutAccountSetting: defaults, changes, BLOB_MOUNTING seen by /v2 mounts, bad names and values', async (t) => {
   await using f = await startEcr();
   t.like(await f.ecr.send(new GetAccountSettingCommand({ name: 'BLOB_MOUNTING' })), { name: 'BLOB_MOUNTING', value: 'ENABLED' });
   t.like(await f.ecr.send(new GetAccountSettingCommand({ name: 'BASIC_SCAN_TYPE_VERSION' })), { value: 'AWS_NATIVE' });
-  const scope = { account: '000000000000', region: 'us-east-1' };
-  t.true(isBlobMountingEnabled(f.emu.engine.state, scope));
+  const shared = layer('a layer to mount');
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'mount-from' }));
+  await uploadLayer(f.ecr, 'mount-from', shared);
+  t.is(await mountStatus(f, 'mount-from', shared.digest, 'mount-into-1'), 201, 'mounting is enabled by default');
   t.like(await f.ecr.send(new PutAccountSettingCommand({ name: 'BLOB_MOUNTING', value: 'DISABLED' })), {
     name: 'BLOB_MOUNTING',
     value: 'DISABLED',
   });
   t.like(await f.ecr.send(new GetAccountSettingCommand({ name: 'BLOB_MOUNTING' })), { value: 'DISABLED' });
-  t.false(isBlobMountingEnabled(f.emu.engine.state, scope));
+  t.is(await mountStatus(f, 'mount-from', shared.digest, 'mount-into-2'), 202, 'a mount request starts a fresh upload instead');
   const badValue = await t.throwsAsync(f.ecr.send(new PutAccountSettingCommand({ name: 'REGISTRY_POLICY_SCOPE', value: 'V9' })));
   t.is(badValue?.name, 'ValidationException');
   const badName = await t.throwsAsync(f.ecr.send(new GetAccountSettingCommand({ name: 'NOPE' })));
@@ -59,8 +73,13 @@ test('registry scanning configuration and the per-repository view of it', async 
   t.like(batch.scanningConfigurations?.[0], { repositoryName: 'prod-api', scanOnPush: true, scanFrequency: 'SCAN_ON_PUSH' });
   t.like(batch.scanningConfigurations?.[1], { repositoryName: 'dev-api', scanOnPush: false, scanFrequency: 'MANUAL' });
   t.deepEqual(batch.failures, [{ repositoryName: 'ghost', failureCode: 'REPOSITORY_NOT_FOUND', failureReason: 'REPOSITORY_NOT_FOUND' }]);
+  // The model lists ValidationException for PutRegistryScanningConfiguration: enum violations answer it in AWS's words.
   const bad = await t.throwsAsync(f.ecr.send(new PutRegistryScanningConfigurationCommand({ scanType: 'DEEP' as 'BASIC' })));
-  t.is(bad?.name, 'InvalidParameterException');
+  t.is(bad?.name, 'ValidationException');
+  t.is(
+    bad?.message,
+    "1 validation error detected: Value 'DEEP' at 'scanType' failed to satisfy constraint: Member must satisfy enum value set: [BASIC, ENHANCED]",
+  );
 });
 
 test('Put/Get/DeleteSigningConfiguration, SigningConfigurationNotFound', async (t) => {
@@ -104,6 +123,11 @@ test('Register/Deregister/ListPullTimeUpdateExclusions with pagination and error
   const gone = await t.throwsAsync(f.ecr.send(new DeregisterPullTimeUpdateExclusionCommand({ principalArn: arns[2] })));
   t.is(gone?.name, 'ExclusionNotFoundException');
   t.is((await f.ecr.send(new ListPullTimeUpdateExclusionsCommand({}))).pullTimeUpdateExclusions?.length, 4);
+  // PrincipalArn's pattern in the model; the operation lists ValidationException.
   const bad = await t.throwsAsync(f.ecr.send(new RegisterPullTimeUpdateExclusionCommand({ principalArn: 'not-an-arn' })));
-  t.is(bad?.name, 'InvalidParameterException');
+  t.is(bad?.name, 'ValidationException');
+  t.regex(
+    bad?.message ?? '',
+    /^1 validation error detected: Value 'not-an-arn' at 'principalArn' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+  );
 });

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { sha256, startEcr } from './ecr-fixture.ts';
 
-const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [] });
+const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }] });
 
 test('Create/Describe/Update/DeleteRepositoryCreationTemplate and their errors', async (t) => {
   await using f = await startEcr({ clockSource: { now: () => 1_700_000_000_000, advance: () => {} } });
@@ -40,7 +40,12 @@ test('Create/Describe/Update/DeleteRepositoryCreationTemplate and their errors',
   const badPrefix = await t.throwsAsync(
     f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix: 'Bad Prefix', appliedFor: ['REPLICATION'] })),
   );
-  t.is(badPrefix?.name, 'InvalidParameterException');
+  // Prefix's pattern in the model; CreateRepositoryCreationTemplate lists ValidationException.
+  t.is(badPrefix?.name, 'ValidationException');
+  t.regex(
+    badPrefix?.message ?? '',
+    /^1 validation error detected: Value 'Bad Prefix' at 'prefix' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
+  );
   for (const prefix of ['a1', 'b2', 'c3', 'ROOT'])
     await f.ecr.send(new CreateRepositoryCreationTemplateCommand({ prefix, appliedFor: ['REPLICATION'] }));
   const seen: string[] = [];

@@ -5,9 +5,8 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
-import { stateHash } from '../../src/projections/canonical-state.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
-import { scenarioDir, scenarioFacts, tempDir } from './rewind-support.ts';
+import { liveState, scenarioDir, scenarioFacts, tempDir } from './rewind-support.ts';
 
 interface EventsPage {
   events: { seq: number; type: string; data: Record<string, unknown> }[];
@@ -89,7 +88,9 @@ test('GET /_rewind/state shows now, or any past position by seq, mark or time', 
   t.is((await state('?at=2026-01-01T00:00:06.500Z')).seq, 10);
   const now = await state('');
   t.deepEqual(tagsIn(now), ['latest', 'v1', 'v3']);
-  t.is(now.hash, stateHash(emu.engine.state));
+  const facts = await scenarioFacts('rewound-history');
+  t.is(now.hash, facts.stateHash, 'the state now is the one the scenario recorded');
+  t.is(now.seq, facts.lastSeq);
   t.is((await fetch(`${emu.endpoint}/_rewind/state?at=nowhere`)).status, 404);
 });
 
@@ -100,14 +101,14 @@ test('GET /_rewind/snapshot downloads a file another emulator starts from with t
     await using emu = await startEmulator({ fork: scenarioDir('signed-image'), auth: 'none', logger: false });
     const res = await fetch(`${emu.endpoint}/_rewind/snapshot`);
     t.is(res.status, 200);
-    hash = stateHash(emu.engine.state);
+    hash = (await liveState(emu.endpoint)).hash;
     t.is(res.headers.get('x-ecr-rewind-state-hash'), hash);
     const bytes = Buffer.from(await res.arrayBuffer());
     t.is(Number(res.headers.get('content-length')), bytes.length);
     await writeFile(join(dir, 'dl.snapshot'), bytes);
   }
   await using copy = await startEmulator({ fromSnapshot: join(dir, 'dl.snapshot'), auth: 'none', logger: false });
-  t.is(stateHash(copy.engine.state), hash);
+  t.is((await liveState(copy.endpoint)).hash, hash);
   const image = await new RegistryDriver(copy.endpoint).getManifest('signed', 'v1');
   t.truthy(image);
 });
@@ -128,7 +129,8 @@ test('at: a read-only view of the past serves it and refuses mutations on /v2, E
   t.regex(ecr!.message, /read-only/);
   const mark = await fetch(`${emu.endpoint}/_rewind/marks`, { method: 'POST', body: JSON.stringify({ name: 'x' }) });
   t.is(mark.status, 409);
-  t.is(emu.engine.lastSeq, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');
+  const journaled = ((await r.admin('GET', '/health')) as { journal: { lastSeq: number } }).journal.lastSeq;
+  t.is(journaled, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');
 });
 
 test('at: a read-only view runs beside the server writing the same journal, which keeps pushing', async (t) => {
@@ -146,10 +148,11 @@ test('at: a read-only view runs beside the server writing the same journal, whic
   t.true((await writer.tags('app')).includes('later'));
   t.deepEqual((await past.tags('app')).sort(), ['latest', 'v2'], 'the view stays at v2');
   // the view reads the writer's history as it grows
-  const events = (await past.admin('GET', `/events?from=${live.engine.lastSeq}`)) as { events: { seq: number }[] };
+  const lastSeq = ((await writer.admin('GET', '/health')) as { journal: { lastSeq: number } }).journal.lastSeq;
+  const events = (await past.admin('GET', `/events?from=${lastSeq}`)) as { events: { seq: number }[] };
   t.deepEqual(
     events.events.map((e) => e.seq),
-    [live.engine.lastSeq],
+    [lastSeq],
   );
   const push = await t.throwsAsync(past.pushImage('app', 'nope', 'refused\n'));
   t.regex(push!.message, /read-only/);

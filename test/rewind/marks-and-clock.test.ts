@@ -49,12 +49,20 @@ test('a mark name that reads as a position is refused (admin API and emu.mark)',
   t.is(await emu.mark('release-12', { move: true }), 1, 'moved to the end, after its own MarkSet');
 });
 
-test('GET /_rewind/clock shows the clock, advances included', async (t) => {
-  await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false, clock: '2030-01-01T00:00:00Z,0' });
-  const read = async () => (await (await fetch(`${emu.endpoint}/_rewind/clock`)).json()) as { now: string; epochMs: number };
-  t.deepEqual(await read(), { now: '2030-01-01T00:00:00.000Z', epochMs: Date.parse('2030-01-01T00:00:00Z') });
+test('GET /_rewind/clock shows the clock, journaled advances included, without moving it', async (t) => {
+  // a recording clock: every reading by the domain moves it one second
+  await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false, clock: '2030-01-01T00:00:00Z,1000' });
+  const read = async () =>
+    (await (await fetch(`${emu.endpoint}/_rewind/clock`)).json()) as { now: string; epochMs: number; offsetMs: number };
+  const first = await read();
+  t.regex(first.now, /^2030-01-01T00:00:\d{2}\.000Z$/);
+  t.is(first.epochMs, Date.parse(first.now));
+  t.is(first.offsetMs, 0);
+  t.deepEqual(await read(), first, 'reading it does not move a stepping clock');
   await post(emu.endpoint, '/clock', { advanceMs: 90_000 });
-  t.is((await read()).now, '2030-01-01T00:01:30.000Z');
+  const later = await read();
+  t.is(later.offsetMs, 90_000);
+  t.true(later.epochMs >= first.epochMs + 90_000);
 });
 
 test('a read-only view answers ECR writes with AccessDeniedException (400), which the SDK does not retry', async (t) => {

@@ -41,6 +41,7 @@ const versionOne = (s: RegistryState): unknown => ({
   })),
   uploads: [...s.uploads.values()],
   blobs: [...s.blobs],
+  ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
 });
 
 for (const name of SCENARIO_NAMES) {
@@ -86,6 +87,6 @@ test('each digest is stored once in the version-2 form, however many images, tag
 test('a checkpoint of a registry projection version this build does not know is refused', (t) => {
   const body = packr.pack([1, [[registryProjection.name, 99, {}]]]);
   t.throws(() => decodeCheckpointBody(body, 'future.snap'), {
-    message: /future\.snap: no registry projection of a version this build reads \(1, 2\)/,
+    message: /future\.snap: no registry projection of a version this build reads \(1, 2, 3\)/,
   });
 });

@@ -14,7 +14,7 @@ import { stateHash } from '../../src/projections/canonical-state.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { replayed, tempDir } from './rewind-support.ts';
+import { liveMarks, liveState, replayed, tempDir } from './rewind-support.ts';
 
 const clientTest = testRequiring(['skopeo']);
 
@@ -49,7 +49,7 @@ clientTest('reset to a mark: skopeo and DescribeImages see exactly the marked st
   const one = await r.pushImage('web', 'one', 'first\n');
   const two = await r.pushImage('web', 'two', 'second\n');
   await emu.mark('clean');
-  const marked = stateHash(emu.engine.state);
+  const marked = (await liveState(emu.endpoint)).hash;
   const describedAtMark = await describe(ecr, 'web');
   t.deepEqual(
     describedAtMark,
@@ -73,7 +73,7 @@ clientTest('reset to a mark: skopeo and DescribeImages see exactly the marked st
   t.is(await pull('web:two'), three.digest);
 
   await emu.reset('clean');
-  t.is(stateHash(emu.engine.state), marked, 'the live state is the marked one, before any pull is recorded');
+  t.is((await liveState(emu.endpoint)).hash, marked, 'the live state is the marked one, before any pull is recorded');
 
   t.is(await pull('web:one'), one.digest);
   t.is(await pull('web:two'), two.digest);
@@ -89,21 +89,23 @@ clientTest('reset to a mark: skopeo and DescribeImages see exactly the marked st
   const rewound = [...emu.events()].filter((e) => e.type === 'Rewound');
   t.deepEqual(
     rewound.map((e) => e.data),
-    [{ to: emu.engine.marks.get('clean'), mark: 'clean' }],
+    [{ to: (await liveMarks(emu.endpoint)).get('clean'), mark: 'clean' }],
   );
-  await emu.engine.flush();
-  t.is(stateHash(await replayed(dir)), stateHash(emu.engine.state), 'a replay of the whole journal reproduces the live state');
+  const live = (await liveState(emu.endpoint)).hash;
+  await emu.stop();
+  t.is(stateHash(await replayed(dir)), live, 'a replay of the whole journal reproduces the live state');
 });
 
 test('POST /_rewind/reset accepts a mark name or a sequence number and refuses unknown ones', async (t) => {
   await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false });
   const r = new RegistryDriver(emu.endpoint);
   await r.createRepository('aa');
-  const seq = emu.engine.lastSeq;
+  const { seq } = await liveState(emu.endpoint);
   await r.createRepository('bb');
   t.deepEqual(await r.admin('POST', '/reset', { to: seq }), { to: seq, mark: null, seq: seq + 2 });
+  const { repositories } = (await r.ecr('DescribeRepositories', {})) as { repositories: { repositoryName: string }[] };
   t.deepEqual(
-    [...emu.engine.state.repos.values()].map((x) => x.name),
+    repositories.map((x) => x.repositoryName),
     ['aa'],
   );
   const post = (body: unknown) => fetch(`${emu.endpoint}/_rewind/reset`, { method: 'POST', body: JSON.stringify(body) });

@@ -21,7 +21,14 @@ export interface ScenarioFacts {
   stateHash: string;
 }
 
-export const SCENARIO_NAMES = ['docker-image', 'multi-arch', 'signed-image', 'immutable-repository', 'rewound-history'] as const;
+export const SCENARIO_NAMES = [
+  'docker-image',
+  'multi-arch',
+  'signed-image',
+  'immutable-repository',
+  'rewound-history',
+  'lifecycle-expiry',
+] as const;
 
 export async function tempDir(t: { teardown(fn: () => Promise<void>): void }, prefix = 'ecr-rewind-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -53,4 +60,19 @@ export function tagsOf(state: RegistryState): Record<string, Record<string, stri
   const out: Record<string, Record<string, string>> = {};
   for (const repo of state.repos.values()) out[repo.name] = Object.fromEntries([...repo.tags].sort());
   return out;
+}
+
+/** GET /_rewind/state of a running emulator: the sequence number and canonical hash of its live state. */
+export async function liveState(endpoint: string): Promise<{ seq: number; hash: string }> {
+  const res = await fetch(`${endpoint}/_rewind/state`);
+  if (res.status !== 200) throw new Error(`GET /_rewind/state answered ${res.status}`);
+  const { seq, hash } = (await res.json()) as { seq: number; hash: string };
+  return { seq, hash };
+}
+
+/** GET /_rewind/marks of a running emulator: mark name -> sequence number. */
+export async function liveMarks(endpoint: string): Promise<Map<string, number>> {
+  const res = await fetch(`${endpoint}/_rewind/marks`);
+  if (res.status !== 200) throw new Error(`GET /_rewind/marks answered ${res.status}`);
+  return new Map(((await res.json()) as { marks: { name: string; seq: number }[] }).marks.map((m) => [m.name, m.seq]));
 }

@@ -5,8 +5,11 @@ import { startEmulator } from '../../src/index.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
+import { eventRow } from '../../src/replay/event-summary.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { replayed, SCENARIO_NAMES, scenarioDir, scenarioFacts, tagsOf } from './rewind-support.ts';
+
+const DAY = 24 * 3600 * 1000;
 
 for (const name of SCENARIO_NAMES) {
   test(`scenario ${name}: a full replay reproduces the recorded state, tags and marks`, async (t) => {
@@ -62,4 +65,38 @@ test('a fork of a scenario leaves the recorded folder untouched', async (t) => {
     await r.pushImage('hello', 'extra', 'more\n');
   }
   t.is((await openHistory(scenarioDir('docker-image'))).lastSeq, before);
+});
+
+test('scenario lifecycle-expiry: the log names the rule of each expiry, the state at the mark still holds all 12 images, and a fork expires them again on its clock', async (t) => {
+  const facts = await scenarioFacts('lifecycle-expiry');
+  const at = facts.marks['before-expiry']!;
+  const before = await replayed(scenarioDir('lifecycle-expiry'), at);
+  t.is(before.repos.get('000000000000:us-east-1:lifecycle')?.images.size, 12);
+  const after = await replayed(scenarioDir('lifecycle-expiry'));
+  t.is(after.repos.get('000000000000:us-east-1:lifecycle')?.images.size, 4);
+  const history = await openHistory(scenarioDir('lifecycle-expiry'));
+  const rows = [...history.read(at + 1)].filter((e) => e.type === 'ImageExpired').map((e) => eventRow(e));
+  t.is(rows.length, 8);
+  t.deepEqual(
+    rows.map((r) => r.summary.match(/rule (\d)/)?.[1]),
+    ['1', '1', '2', '2', '2', '3', '3', '3'],
+  );
+
+  await using emu = await startEmulator({
+    fork: { journal: scenarioDir('lifecycle-expiry'), at: 'before-expiry' },
+    clock: '2026-01-01T00:00:00.000Z,1',
+    auth: 'none',
+    logger: false,
+  });
+  const r = new RegistryDriver(emu.endpoint);
+  const { clock } = (await r.admin('GET', '/health')) as { clock: string };
+  const ahead = Date.parse(clock) - Date.parse('2026-01-01T00:00:00.000Z');
+  t.true(ahead >= 30 * DAY && ahead < 30 * DAY + 60_000, `the fork keeps the recorded clock offset (the clock reads ${clock})`);
+  const res = await fetch(`${emu.endpoint}/_rewind/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 2 * DAY }) });
+  t.is(res.status, 200);
+  const { imageDetails } = (await r.ecr('DescribeImages', { repositoryName: 'lifecycle' })) as {
+    imageDetails: { imageDigest: string; imageTags?: string[] }[];
+  };
+  const tags = imageDetails.flatMap((d) => (d.imageTags ?? []).map((tag) => [tag, d.imageDigest] as const)).sort();
+  t.deepEqual(Object.fromEntries(tags), facts.tags.lifecycle, 'the run due after the fork expires what the recording expired');
 });

@@ -21,7 +21,7 @@ import { readSnapshotHeader } from '../../src/snapshot-file/format.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
-import { scenarioDir, tempDir } from './rewind-support.ts';
+import { liveState, replayed, scenarioDir, tempDir } from './rewind-support.ts';
 
 const clientTest = testRequiring(['skopeo']);
 const sha = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -37,12 +37,18 @@ const exists = (p: string): Promise<boolean> =>
     () => false,
   );
 
-/** A snapshot file of a recorded scenario, and the state it holds. */
-async function scenarioSnapshot(dir: string, name: string): Promise<{ file: string; state: RegistryState }> {
+/**
+ * A snapshot file of a recorded scenario, the hash of the state the source served (GET
+ * /_rewind/state), and that state as a replay of the scenario's journal gives it (what to pull).
+ */
+async function scenarioSnapshot(dir: string, name: string): Promise<{ file: string; hash: string; state: RegistryState }> {
   const file = join(dir, `${name}.snapshot`);
   await using source = await startEmulator({ fork: scenarioDir(name), auth: 'none', logger: false });
   await source.snapshot(file);
-  return { file, state: source.engine.state };
+  const { hash } = await liveState(source.endpoint);
+  const state = await replayed(scenarioDir(name));
+  if (stateHash(state) !== hash) throw new Error(`the source serves ${hash}, its journal replays to ${stateHash(state)}`);
+  return { file, hash, state };
 }
 
 /** GETs every tag's manifest and every blob over /v2; returns the digests that did not come back right. */
@@ -66,13 +72,13 @@ async function pullEverything(endpoint: string, state: RegistryState): Promise<{
 
 test('a start from a snapshot serves every manifest and blob at once; the pack is deleted after extraction and verify passes', async (t) => {
   const dir = await tempDir(t);
-  const { file, state } = await scenarioSnapshot(dir, 'multi-arch');
+  const { file, hash, state } = await scenarioSnapshot(dir, 'multi-arch');
   const journal = join(dir, 'started');
   {
     await using emu = await startEmulator({ fromSnapshot: file, journal, auth: 'none', logger: false });
-    t.is(stateHash(emu.engine.state), stateHash(state));
+    t.is((await liveState(emu.endpoint)).hash, hash);
     // pulled at once, while the background extraction runs
-    const { pulled, wrong } = await pullEverything(emu.endpoint, emu.engine.state);
+    const { pulled, wrong } = await pullEverything(emu.endpoint, state);
     t.true(pulled > 3);
     t.deepEqual(wrong, []);
     await emu.blobsSettled();
@@ -136,7 +142,7 @@ test('a blob whose bytes in the pack are corrupt is refused and never written to
     'the error names the blob and the pack',
   );
   t.is((await readdir(packsDir(journal))).filter((n) => n.endsWith('.pack')).length, 1, 'the pack is kept');
-  const { wrong } = await pullEverything(emu.endpoint, emu.engine.state);
+  const { wrong } = await pullEverything(emu.endpoint, state);
   t.deepEqual(
     wrong.filter((w) => !w.endsWith(victim.digest)),
     [],
@@ -147,7 +153,7 @@ test('a blob whose bytes in the pack are corrupt is refused and never written to
 
 test('a start that stopped mid-extraction resumes at the next start: leftovers are ignored, nothing is lost', async (t) => {
   const dir = await tempDir(t);
-  const { file, state } = await scenarioSnapshot(dir, 'multi-arch');
+  const { file, hash, state } = await scenarioSnapshot(dir, 'multi-arch');
   const journal = join(dir, 'started');
   // what a start from the snapshot leaves when it dies right after listening:
   // the pack in packs/, one blob already extracted, one half-written temporary file
@@ -160,8 +166,8 @@ test('a start that stopped mid-extraction resumes at the next start: leftovers a
   await writeFile(join(packsDir(journal), `.extract-999999-blob-${second!.digest.slice(7)}`), 'half');
 
   await using emu = await startEmulator({ journal, auth: 'none', logger: false });
-  t.is(stateHash(emu.engine.state), stateHash(state));
-  t.deepEqual((await pullEverything(emu.endpoint, emu.engine.state)).wrong, []);
+  t.is((await liveState(emu.endpoint)).hash, hash);
+  t.deepEqual((await pullEverything(emu.endpoint, state)).wrong, []);
   await emu.blobsSettled();
   t.deepEqual(await readdir(packsDir(journal)), []);
   await emu.stop();

@@ -2,13 +2,15 @@
  * ECR face benchmark: requests/s (median of rounds) for CreateRepository,
  * PutImage, DescribeImages and BatchGetImage over HTTP (JSON 1.1, keep-alive
  * fetch, SigV4 header parsed but not verified), plus the time to page through
- * DescribeImages of a 1,000-image repository (10 pages of 100, and one page of 1,000).
+ * DescribeImages of a 1,000-image repository (10 pages of 100, and one page of 1,000), and
+ * the lifecycle rows of ecr-lifecycle.ts (a 10-rule policy over 10,000 images).
  * The journal runs with fsync=never so the figures are the face's, not the disk's.
  * `--quick` runs fewer rounds.
  */
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { startEmulator, type Emulator } from '../../src/emulator.ts';
+import { lifecycleRows } from './ecr-lifecycle.ts';
 
 const AUTH = 'AWS4-HMAC-SHA256 Credential=bench/20250101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=00ff';
 const sha256 = (b: string | Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
@@ -155,6 +157,7 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     await emu.stop();
   }
+  rows.push(...(await lifecycleRows(rounds)));
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 }

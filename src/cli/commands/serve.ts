@@ -28,6 +28,22 @@ export function addServeCommand(program: Command): void {
     .addOption(settingOption('--auth <mode>', 'auth', '/v2 auth: token (ECR tokens), any (any credentials), none (anonymous)', AUTH_MODES))
     .addOption(settingOption('--seed <n>', 'seed', 'deterministic ids from this seed'))
     .addOption(settingOption('--clock <start[,step]>', 'clock', 'deterministic clock: ISO time or epoch ms, step in ms'))
+    .addOption(
+      settingOption(
+        '--lifecycle-interval <duration>',
+        'lifecycleInterval',
+        'how often lifecycle policies run, in emulator time (ms, or 90m, 24h, 1d)',
+        undefined,
+        '24h',
+      ),
+    )
+    .addOption(
+      settingOption(
+        '--event-webhook <url>',
+        'eventWebhook',
+        'POST each EventBridge-shaped event to this URL (at least once, in journal order)',
+      ),
+    )
     .addOption(settingOption('--log-level <level>', 'logLevel', 'log level', LOG_LEVELS))
     .addOption(
       settingOption('--log-format <format>', 'logFormat', 'pretty lines (local time) or JSON; auto: pretty on a terminal', LOG_FORMATS),

@@ -5,9 +5,14 @@ import { domainError } from '../errors.ts';
 import { coreEvents as ev, type DomainEvent } from '../events.ts';
 import { isForeign } from '../manifest.ts';
 import { pushTarget } from '../settings/create-on-push.ts';
+import { settingsEvents } from '../settings/settings-event-factories.ts';
 import { defaultRepoSettings } from '../settings/settings-state.ts';
+import { signingOnPush } from '../signing/signing-rules.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import { isTagImmutable } from '../tag-filter.ts';
+
+/** ECR's quota of tags on one image. */
+export const MAX_TAGS_PER_IMAGE = 1000;
 
 type ImageCommand = Extract<CoreCommand, { type: 'PutManifest' | 'DeleteTag' | 'DeleteImage' | 'RecordPull' }>;
 type PutManifest = Extract<CoreCommand, { type: 'PutManifest' }>;
@@ -47,6 +52,12 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
   const events: DomainEvent[] = [...target.created];
   const exists = repo?.images.has(c.digest) ?? false;
   const current = c.tag === null ? undefined : repo?.tags.get(c.tag);
+  // "The image can be restored as an active image ... by re-pushing the image to the
+  // repository" (ECR user guide, "Archiving an image").
+  if (repo?.images.get(c.digest)?.storageClass === 'ARCHIVE') {
+    events.push(settingsEvents.ImageStorageClassChanged({ digest: c.digest, storageClass: 'STANDARD', ...ref }));
+    if (c.tag === null || current === c.digest) return ok(...events);
+  }
   if (exists && (c.tag === null || current === c.digest)) {
     // ECR's PutImage refuses a manifest (and tag) that is already there; /v2 accepts it again.
     if (c.via === 'ecr')
@@ -70,6 +81,17 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
         ),
       );
   }
+  if (c.tag !== null && current !== c.digest && repo) {
+    let tags = 0;
+    for (const d of repo.tags.values()) if (d === c.digest) tags++;
+    if (tags >= MAX_TAGS_PER_IMAGE)
+      return no(
+        domainError(
+          'ImageTagLimitExceeded',
+          `Adding tag '${c.tag}' to an image in the repository with name '${c.repository}' in registry with id '${c.scope.account}' exceeds the maximum allowed number of tags per image which is '${MAX_TAGS_PER_IMAGE}'`,
+        ),
+      );
+  }
   if (!exists) {
     const size = m.isIndex ? c.bytes.byteLength : m.blobs.reduce((sum, b) => sum + b.size, 0);
     events.push(
@@ -88,6 +110,7 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
     );
   }
   if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
+  if (!exists) events.push(...signingOnPush(state, ref, c.digest, m));
   return ok(...events);
 }
 

@@ -3,7 +3,8 @@ import type { CoreCommand } from '../commands.ts';
 import { findRepository, no, ok, refOf, repositoryNotFound, type DeciderTable } from '../decision.ts';
 import { domainError } from '../errors.ts';
 import { coreEvents as ev, repositoryCreated } from '../events.ts';
-import { isRepositoryName } from '../names.ts';
+import { isRepositoryName, REPOSITORY_NAME_PATTERN } from '../names.ts';
+import { mergeTags, tagProblem } from '../settings/resource-tags.ts';
 import { defaultRepoSettings } from '../settings/settings-state.ts';
 
 type RepositoryCommand = Extract<CoreCommand, { type: 'CreateRepository' | 'DeleteRepository' }>;
@@ -11,7 +12,14 @@ type RepositoryCommand = Extract<CoreCommand, { type: 'CreateRepository' | 'Dele
 export const repositoryDeciders: DeciderTable<RepositoryCommand> = {
   CreateRepository(state, c) {
     if (!isRepositoryName(c.repository))
-      return no(domainError('InvalidName', `Invalid parameter at 'repositoryName' failed to satisfy constraint`));
+      return no(
+        domainError(
+          'InvalidName',
+          c.repository.length < 2 || c.repository.length > 256
+            ? `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length ${c.repository.length < 2 ? 'greater than or equal to 2' : 'less than or equal to 256'}'`
+            : `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '${REPOSITORY_NAME_PATTERN}''`,
+        ),
+      );
     if (findRepository(state, c.scope, c.repository))
       return no(
         domainError(
@@ -19,7 +27,9 @@ export const repositoryDeciders: DeciderTable<RepositoryCommand> = {
           `The repository with name '${c.repository}' already exists in the registry with id '${c.scope.account}'`,
         ),
       );
-    const s = { ...defaultRepoSettings(), ...c.settings };
+    const tags = tagProblem([], c.settings.resourceTags ?? []);
+    if (tags) return no(tags);
+    const s = { ...defaultRepoSettings(), ...c.settings, resourceTags: mergeTags([], c.settings.resourceTags ?? []) };
     return ok(repositoryCreated(refOf(c.scope, c.repository), s, 'api'));
   },
 

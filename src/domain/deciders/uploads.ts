@@ -36,16 +36,8 @@ export const uploadDeciders: DeciderTable<UploadCommand> = {
         }),
       );
     if (c.length === 0) return ok();
-    // ECR UploadLayerPart: every part but the last is at least 5 MiB, so a new
-    // part proves the previous one was not the last.
-    if (upload.via === 'ecr' && upload.lastPart > 0 && (upload.lastPartLength ?? 0) < MIN_ECR_LAYER_PART)
-      return no(
-        domainError(
-          'LayerPartTooSmall',
-          `Layer part ${upload.lastPart} is ${upload.lastPartLength ?? 0} bytes; parts other than the last must be at least ${MIN_ECR_LAYER_PART} bytes`,
-          { lastValidByteReceived: upload.offset - 1 },
-        ),
-      );
+    // ECR takes a part under 5 MiB that turns out not to be the last (the state remembers it);
+    // CompleteLayerUpload refuses the layer, the only operation the model lists LayerPartTooSmallException for.
     return ok(ev.ChunkAppended({ uploadId: c.uploadId, offset: c.offset, length: c.length, part: c.part }));
   },
 
@@ -63,6 +55,13 @@ export const uploadDeciders: DeciderTable<UploadCommand> = {
     if (upload.via === 'ecr') {
       // ECR CompleteLayerUpload refuses empty uploads and layers the repository already has.
       if (size === 0) return no(domainError('UploadEmpty', `The upload with id '${c.uploadId}' contains no layer parts`));
+      if (upload.smallPart)
+        return no(
+          domainError(
+            'LayerPartTooSmall',
+            `Layer part ${upload.smallPart.part} is ${upload.smallPart.length} bytes: layer parts other than the last must be at least 5 MiB (${MIN_ECR_LAYER_PART} bytes)`,
+          ),
+        );
       if (state.repos.get(upload.repo)?.blobs.has(c.digest))
         return no(domainError('BlobAlreadyExists', `The layer '${c.digest}' already exists in the repository`));
     }

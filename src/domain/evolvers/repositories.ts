@@ -1,4 +1,5 @@
 /** Folds repository, upload and blob events into the registry state (in place). */
+import { MIN_ECR_LAYER_PART } from '../deciders/uploads.ts';
 import type { EvolverTable } from '../decision.ts';
 import type { RecordedEvent } from '../events.ts';
 import { repoKey } from '../scope.ts';
@@ -63,6 +64,9 @@ export const repositoryEvolvers: EvolverTable<RepositoryEvent> = {
     if (!u) return;
     u.offset = e.data.offset + e.data.length;
     if (e.data.part > 0) {
+      // a new ECR part proves the previous one was not the last: it had to be 5 MiB at least
+      if (u.smallPart === undefined && u.lastPart > 0 && (u.lastPartLength ?? 0) < MIN_ECR_LAYER_PART)
+        u.smallPart = { part: u.lastPart, length: u.lastPartLength ?? 0 };
       u.lastPart = e.data.part;
       u.lastPartLength = e.data.length;
     }

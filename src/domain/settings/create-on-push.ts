@@ -14,6 +14,7 @@ import { isRepositoryName } from '../names.ts';
 import { scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import { settingsEvents } from './settings-event-factories.ts';
+import { lifecycleEvents } from '../lifecycle/lifecycle-event-factories.ts';
 import type { StoredTemplate } from './settings-state.ts';
 
 export const ROOT_PREFIX = 'ROOT';
@@ -44,6 +45,7 @@ function createOnPush(state: RegistryState, scope: RegistryScope, name: string):
   const ref = { account: scope.account, region: scope.region, repository: name };
   const events: DomainEvent[] = [repositoryCreated(ref, { ...t, scanOnPush: false }, 'push')];
   if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ policyText: t.repositoryPolicy, ...ref }));
+  if (t.lifecyclePolicy) events.push(lifecycleEvents.LifecyclePolicyPut({ policyText: t.lifecyclePolicy, ...ref }));
   return events;
 }
 

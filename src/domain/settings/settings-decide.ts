@@ -3,9 +3,12 @@ import { isError, no, ok, refOf, regOf, registrySettings as registry, requireRep
 import { domainError, type DomainError } from '../errors.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
+import { lifecyclePolicyError } from '../lifecycle/lifecycle-decide.ts';
+import { invalidPolicyMessage, policyProblem, type PolicyRules } from '../policies/iam-policy.ts';
+import { accountSetting } from './account-settings.ts';
+import { mergeTags, tagProblem } from './resource-tags.ts';
 
-/** ECR allows at most 50 resource tags on a resource. */
-export const MAX_RESOURCE_TAGS = 50;
+export { MAX_RESOURCE_TAGS } from './resource-tags.ts';
 
 /** The values each account setting accepts. */
 export const ACCOUNT_SETTING_VALUES: Readonly<Record<string, readonly string[]>> = {
@@ -14,6 +17,15 @@ export const ACCOUNT_SETTING_VALUES: Readonly<Record<string, readonly string[]>>
   BLOB_MOUNTING: ['ENABLED', 'DISABLED'],
 };
 
+/** A template's lifecycle policy is checked like PutLifecyclePolicy's (an empty one means none). */
+const templateLifecyclePolicyError = (text: string | undefined): DomainError | undefined =>
+  text === undefined || text === '' ? undefined : lifecyclePolicyError(text, 'lifecyclePolicy');
+/** ECR's refusal of a policy document that breaks the IAM grammar (the reason rides along as detail). */
+function invalidPolicy(text: string, rules: PolicyRules, field = 'PolicyText'): DomainError | undefined {
+  const reason = policyProblem(text, rules);
+  return reason === undefined ? undefined : domainError('InvalidParameter', invalidPolicyMessage(rules.kind, field), { reason });
+}
+
 const templateNotFound = (prefix: string): DomainError =>
   domainError('TemplateNotFound', `The repository creation template with prefix '${prefix}' does not exist`);
 
@@ -21,12 +33,10 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
   TagRepository(state, c) {
     const repo = requireRepository(state, c.scope, c.repository);
     if (isError(repo)) return no(repo);
-    const reserved = c.tags.find((t) => t.Key.toLowerCase().startsWith('aws:'));
-    if (reserved) return no(domainError('InvalidTagParameter', `Tag keys starting with 'aws:' are reserved: '${reserved.Key}'`));
-    const keys = new Set([...repo.settings.resourceTags.map((t) => t.Key), ...c.tags.map((t) => t.Key)]);
-    if (keys.size > MAX_RESOURCE_TAGS)
-      return no(domainError('TooManyTags', `The resource would have ${keys.size} tags; the limit is ${MAX_RESOURCE_TAGS}`));
-    return ok(ev.RepositoryTagged({ tags: c.tags, ...refOf(c.scope, c.repository) }));
+    const problem = tagProblem(repo.settings.resourceTags, c.tags);
+    if (problem) return no(problem);
+    // a key given twice in one request: the last value wins (evolve replaces by key)
+    return ok(ev.RepositoryTagged({ tags: mergeTags([], c.tags), ...refOf(c.scope, c.repository) }));
   },
 
   UntagRepository(state, c) {
@@ -58,6 +68,8 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
   SetRepositoryPolicy(state, c) {
     const repo = requireRepository(state, c.scope, c.repository);
     if (isError(repo)) return no(repo);
+    const invalid = invalidPolicy(c.policyText, { kind: 'repository' });
+    if (invalid) return no(invalid);
     return ok(ev.RepositoryPolicySet({ policyText: c.policyText, ...refOf(c.scope, c.repository) }));
   },
 
@@ -74,7 +86,12 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
     return ok(ev.RepositoryPolicyDeleted(refOf(c.scope, c.repository)));
   },
 
-  PutRegistryPolicy: (_state, c) => ok(ev.RegistryPolicyPut({ policyText: c.policyText, ...regOf(c.scope) })),
+  PutRegistryPolicy(state, c) {
+    const scope = accountSetting(state, c.scope, 'REGISTRY_POLICY_SCOPE');
+    const invalid = invalidPolicy(c.policyText, { kind: 'registry', ...(scope !== undefined ? { registryPolicyScope: scope } : {}) });
+    if (invalid) return no(invalid);
+    return ok(ev.RegistryPolicyPut({ policyText: c.policyText, ...regOf(c.scope) }));
+  },
 
   DeleteRegistryPolicy(state, c) {
     if (registry(state, c.scope).policyText === undefined)
@@ -124,16 +141,39 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
   },
 
   CreateRepositoryCreationTemplate(state, c) {
+    const invalid = templateLifecyclePolicyError(c.template.lifecyclePolicy);
+    if (invalid) return no(invalid);
     if (registry(state, c.scope).templates?.[c.template.prefix])
       return no(domainError('TemplateAlreadyExists', `A repository creation template with prefix '${c.template.prefix}' already exists`));
-    return ok(ev.RepositoryCreationTemplateCreated({ template: c.template, ...regOf(c.scope) }));
+    const tags = tagProblem([], c.template.resourceTags);
+    if (tags) return no(tags);
+    const policy = c.template.repositoryPolicy
+      ? invalidPolicy(c.template.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy')
+      : undefined;
+    if (policy) return no(policy);
+    const template = { ...c.template, resourceTags: mergeTags([], c.template.resourceTags) };
+    return ok(ev.RepositoryCreationTemplateCreated({ template, ...regOf(c.scope) }));
   },
 
   UpdateRepositoryCreationTemplate(state, c) {
+    const invalid = templateLifecyclePolicyError(c.changes.lifecyclePolicy);
+    if (invalid) return no(invalid);
     const current = registry(state, c.scope).templates?.[c.prefix];
     if (!current) return no(templateNotFound(c.prefix));
     const { createdAt: _c, updatedAt: _u, ...template } = current;
-    const changes = Object.fromEntries(Object.entries(c.changes).filter(([, v]) => v !== undefined));
+    const policy = c.changes.repositoryPolicy
+      ? invalidPolicy(c.changes.repositoryPolicy, { kind: 'repository' }, 'repositoryPolicy')
+      : undefined;
+    if (policy) return no(policy);
+    if (c.changes.resourceTags) {
+      const tags = tagProblem([], c.changes.resourceTags);
+      if (tags) return no(tags);
+    }
+    const changes = Object.fromEntries(
+      Object.entries({ ...c.changes, resourceTags: c.changes.resourceTags && mergeTags([], c.changes.resourceTags) }).filter(
+        ([, v]) => v !== undefined,
+      ),
+    );
     return ok(ev.RepositoryCreationTemplateUpdated({ template: { ...template, ...changes, prefix: c.prefix }, ...regOf(c.scope) }));
   },
 

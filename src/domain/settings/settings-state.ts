@@ -3,6 +3,8 @@
  * they are cloned and snapshotted as they are. Every registry-level field is
  * optional so that an empty object is the default registry.
  */
+import type { RepoLifecycle } from '../lifecycle/lifecycle-state.ts';
+
 export interface ResourceTag {
   Key: string;
   Value: string;
@@ -22,6 +24,8 @@ export interface RepoSettings {
   resourceTags: ResourceTag[];
   policyText?: string;
   lifecyclePolicyText?: string;
+  /** Lifecycle bookkeeping: when the policy was put and last ran, the latest preview. */
+  lifecycle?: RepoLifecycle;
 }
 
 export interface RepositoryFilter {
@@ -65,6 +69,8 @@ export interface RegistrySettings {
   accountSettings?: Record<string, string>;
   scanning?: { scanType: string; rules: ScanningRule[] };
   signing?: { rules: SigningRule[] };
+  /** Managed signing: the test certificates issued per signing profile (../signing/signing-state.ts). */
+  signingCertificates?: Record<string, Uint8Array[]>;
   /** Principal ARNs whose pulls do not update lastRecordedPullTime. */
   pullTimeUpdateExclusions?: string[];
   /** Repository creation templates by prefix. */

@@ -1,5 +1,6 @@
 /**
- * The admin API under /_rewind/: health, marks, reset, clock, the event log
+ * The admin API under /_rewind/: health, marks, reset, clock and lifecycle runs
+ * (admin-lifecycle.ts), the event log
  * (admin-events.ts), past states and snapshot downloads (admin-state.ts).
  * JSON in, JSON out.
  */
@@ -11,7 +12,12 @@ import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../request-body.ts';
 import { noteRequest } from '../request-log.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
+import { addEventBridgeRoutes } from './admin-eventbridge.ts';
+import { addInspectRoutes } from './admin-inspect.ts';
+import { addLifecycleRoutes } from './admin-lifecycle.ts';
+import { addSigningRoutes } from './admin-signing.ts';
 import { addStateRoutes } from './admin-state.ts';
+import { addUiRoutes } from './admin-ui.ts';
 import { addClockReadRoute } from './admin-clock.ts';
 
 const LIMIT = 64 * 1024;
@@ -68,14 +74,19 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/marks', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown; move?: unknown } | null;
+    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown; at?: unknown; move?: unknown } | null;
     if (typeof body?.name !== 'string' || (body.move !== undefined && typeof body.move !== 'boolean')) {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message: 'send {"name": "<mark>"} (and "move": true to move an existing mark)' };
       return;
     }
+    if (body.at !== undefined && (typeof body.at !== 'number' || !Number.isSafeInteger(body.at) || body.at < 0)) {
+      ctx.status = 400;
+      ctx.body = { error: 'BadRequest', message: 'at must be a sequence number (default: the current one)' };
+      return;
+    }
     const moved = engine.marks.get(body.name);
-    const seq = await engine.mark(body.name, { move: body.move === true });
+    const seq = await engine.mark(body.name, { move: body.move === true, ...(body.at === undefined ? {} : { at: body.at }) });
     ctx.status = moved === undefined ? 201 : 200;
     ctx.body = { name: body.name, seq, ...(moved === undefined ? {} : { movedFrom: moved }) };
   });
@@ -97,21 +108,13 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     };
   });
 
-  router.post('/clock', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { advanceMs?: unknown; advanceSeconds?: unknown };
-    const ms =
-      typeof body.advanceMs === 'number' ? body.advanceMs : typeof body.advanceSeconds === 'number' ? body.advanceSeconds * 1000 : NaN;
-    if (!Number.isFinite(ms) || ms < 0) {
-      ctx.status = 400;
-      ctx.body = { error: 'BadRequest', message: 'advanceMs (or advanceSeconds) must be a non-negative number' };
-      return;
-    }
-    deps.clock.advance(ms);
-    ctx.body = { now: new Date(deps.clock.now()).toISOString() };
-  });
-
+  addLifecycleRoutes(router, deps);
   addEventRoutes(router, deps);
   addStateRoutes(router, deps);
+  addSigningRoutes(router, deps);
+  addEventBridgeRoutes(router, deps);
+  addInspectRoutes(router, deps);
+  addUiRoutes(router, deps);
   addClockReadRoute(router, deps);
 
   return router.routes() as unknown as Middleware;

@@ -1,12 +1,14 @@
 /**
  * GET /_rewind/state?at=<seq|mark|ISO time>: the registry as it was then (or
  * now, without `at`), as replay/state-view.ts shows it. GET /_rewind/snapshot:
- * a snapshot file of the live state (snapshot-file/format.ts), for a harness on
- * another machine to start from (`--from-snapshot`).
+ * a snapshot file of the live state, or with `at` of a past position
+ * (snapshot-file/format.ts), for a harness on another machine to start from
+ * (`--from-snapshot`).
  */
 import { Readable } from 'node:stream';
 import type Router from '@koa/router';
 import { resolvePosition, stateAtSeq, viewState } from '../../replay/index.ts';
+import type { RegistryState } from '../../domain/state.ts';
 import type { FaceDeps } from '../face-deps.ts';
 
 export function addStateRoutes(router: Router, deps: FaceDeps): void {
@@ -24,7 +26,15 @@ export function addStateRoutes(router: Router, deps: FaceDeps): void {
   });
 
   router.get('/snapshot', async (ctx) => {
-    const pack = await deps.snapshots.prepare();
+    // ?at=POS: a snapshot file of a past position (the inspector's "download a snapshot of here")
+    const at = typeof ctx.query.at === 'string' ? ctx.query.at : undefined;
+    let past: { state: RegistryState; marks: Map<string, number> } | undefined;
+    if (at !== undefined) {
+      await deps.timeline.ready();
+      const pos = deps.timeline.resolve(at);
+      past = { state: deps.timeline.copyAt(pos.seq), marks: new Map([...engine.marks].filter(([, seq]) => seq <= pos.seq)) };
+    }
+    const pack = await deps.snapshots.prepare(past);
     ctx.status = 200;
     ctx.type = 'application/octet-stream';
     ctx.length = pack.size;

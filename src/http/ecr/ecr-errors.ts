@@ -27,6 +27,9 @@ export type EcrErrorName =
   | 'RepositoryPolicyNotFoundException'
   | 'RegistryPolicyNotFoundException'
   | 'LifecyclePolicyNotFoundException'
+  | 'LifecyclePolicyPreviewNotFoundException'
+  | 'LifecyclePolicyPreviewInProgressException'
+  | 'LayerInaccessibleException'
   | 'TooManyTagsException'
   | 'InvalidTagParameterException'
   | 'TemplateNotFoundException'
@@ -76,6 +79,8 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   RepositoryPolicyNotFound: 'RepositoryPolicyNotFoundException',
   RegistryPolicyNotFound: 'RegistryPolicyNotFoundException',
   LifecyclePolicyNotFound: 'LifecyclePolicyNotFoundException',
+  LifecyclePolicyPreviewNotFound: 'LifecyclePolicyPreviewNotFoundException',
+  LifecyclePolicyPreviewInProgress: 'LifecyclePolicyPreviewInProgressException',
   TooManyTags: 'TooManyTagsException',
   InvalidTagParameter: 'InvalidTagParameterException',
   TemplateNotFound: 'TemplateNotFoundException',
@@ -84,6 +89,7 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ExclusionAlreadyExists: 'ExclusionAlreadyExistsException',
   ExclusionNotFound: 'ExclusionNotFoundException',
   LimitExceeded: 'LimitExceededException',
+  ImageTagLimitExceeded: 'LimitExceededException',
   Validation: 'ValidationException',
 };
 

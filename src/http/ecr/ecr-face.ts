@@ -12,6 +12,8 @@ import type { Context, Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../request-body.ts';
+import { createPullConversions } from '../pull-conversions.ts';
+import { createPullRecorder } from '../pull-recorder.ts';
 import { noteRequest } from '../request-log.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
@@ -32,16 +34,25 @@ function answerError(ctx: Context, err: EcrError): void {
   ctx.body = JSON.stringify({ __type: err.type, message: err.message, ...err.fields });
 }
 
-type EcrService = typeof import('./ecr-service.ts');
+interface Operations {
+  service: typeof import('./ecr-service.ts');
+  model: typeof import('./model/model-validation.ts');
+}
 
 export function createEcrFace(deps: FaceDeps): Middleware {
   const { signer } = deps;
-  // The operations (and zod, which validates them) load right after the server starts, off
-  // the start-up path: a start answers /_rewind/health without waiting for them, and an
+  // The operations and their validation (AWS's model, zod) load right after the server starts,
+  // off the start-up path: a start answers /_rewind/health without waiting for them, and an
   // ECR request that comes first waits for the load.
-  let service: Promise<EcrService> | undefined;
-  const loadService = (): Promise<EcrService> => (service ??= import('./ecr-service.ts'));
-  setTimeout(() => void loadService(), 20).unref();
+  let operations: Promise<Operations> | undefined;
+  const loadOperations = (): Promise<Operations> =>
+    (operations ??= Promise.all([import('./ecr-service.ts'), import('./model/model-validation.ts')]).then(([service, model]) => ({
+      service,
+      model,
+    })));
+  setTimeout(() => void loadOperations(), 20).unref();
+  const recordPull = createPullRecorder(deps.engine, deps.clock, deps.log);
+  const conversions = createPullConversions(deps);
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
     const requestId = randomUUID();
@@ -66,14 +77,17 @@ export function createEcrFace(deps: FaceDeps): Middleware {
         throw new EcrError('SerializationException', 'Start of structure or map found where not expected.');
       const repositoryName = (body as { repositoryName?: unknown }).repositoryName;
       if (typeof repositoryName === 'string') noteRequest(ctx, { repository: repositoryName });
-      const { ecrService, isImplemented, NOT_YET_IMPLEMENTED } = await loadService();
+      const { service, model } = await loadOperations();
+      const { ecrService, isImplemented, NOT_YET_IMPLEMENTED } = service;
       if (!isImplemented(name)) {
         if (NOT_YET_IMPLEMENTED.includes(name)) throw new EcrError('ServerException', `not implemented in ecr-rewind: ${name}`);
         throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
       }
       const operation = ecrService[name];
+      const violations = model.inputViolations(name, body);
+      if (violations.length > 0) throw model.modelValidationError(name, violations);
       const input = parseInput(operation.input, body);
-      const call: Call = { deps, caller, signer };
+      const call: Call = { deps, caller, signer, recordPull, conversions };
       const result = await operation.handle(input as never, call);
       ctx.status = 200;
       ctx.type = CONTENT_TYPE;

@@ -7,9 +7,11 @@ import type * as Sdk from '@aws-sdk/client-ecr';
 import type { Operation } from './operation.ts';
 import { imageOperations } from './operations/images.ts';
 import { layerOperations } from './operations/layers.ts';
+import { lifecycleOperations } from './operations/lifecycle.ts';
 import { policyAndTagOperations } from './operations/policies-and-tags.ts';
 import { registryOperations } from './operations/registry-settings.ts';
 import { repositoryOperations } from './operations/repositories.ts';
+import { signingOperations } from './operations/signing.ts';
 import { templateOperations } from './operations/templates.ts';
 import type { Wire } from './wire.ts';
 
@@ -50,6 +52,7 @@ interface Outputs {
   PutSigningConfiguration: Sdk.PutSigningConfigurationResponse;
   GetSigningConfiguration: Sdk.GetSigningConfigurationResponse;
   DeleteSigningConfiguration: Sdk.DeleteSigningConfigurationResponse;
+  DescribeImageSigningStatus: Sdk.DescribeImageSigningStatusResponse;
   RegisterPullTimeUpdateExclusion: Sdk.RegisterPullTimeUpdateExclusionResponse;
   DeregisterPullTimeUpdateExclusion: Sdk.DeregisterPullTimeUpdateExclusionResponse;
   ListPullTimeUpdateExclusions: Sdk.ListPullTimeUpdateExclusionsResponse;
@@ -57,6 +60,11 @@ interface Outputs {
   DescribeRepositoryCreationTemplates: Sdk.DescribeRepositoryCreationTemplatesResponse;
   UpdateRepositoryCreationTemplate: Sdk.UpdateRepositoryCreationTemplateResponse;
   DeleteRepositoryCreationTemplate: Sdk.DeleteRepositoryCreationTemplateResponse;
+  PutLifecyclePolicy: Sdk.PutLifecyclePolicyResponse;
+  GetLifecyclePolicy: Sdk.GetLifecyclePolicyResponse;
+  DeleteLifecyclePolicy: Sdk.DeleteLifecyclePolicyResponse;
+  StartLifecyclePolicyPreview: Sdk.StartLifecyclePolicyPreviewResponse;
+  GetLifecyclePolicyPreview: Sdk.GetLifecyclePolicyPreviewResponse;
 }
 
 export type EcrOperationName = keyof Outputs;
@@ -69,6 +77,8 @@ export const ecrService: EcrService = {
   ...layerOperations,
   ...registryOperations,
   ...templateOperations,
+  ...signingOperations,
+  ...lifecycleOperations,
 };
 
 /**
@@ -82,11 +92,6 @@ export const NOT_YET_IMPLEMENTED: readonly string[] = [
   'DescribePullThroughCacheRules',
   'UpdatePullThroughCacheRule',
   'ValidatePullThroughCacheRule',
-  'DeleteLifecyclePolicy',
-  'GetLifecyclePolicy',
-  'GetLifecyclePolicyPreview',
-  'PutLifecyclePolicy',
-  'StartLifecyclePolicyPreview',
   'DescribeImageScanFindings',
   'StartImageScan',
   'DescribeImageReplicationStatus',
@@ -95,7 +100,6 @@ export const NOT_YET_IMPLEMENTED: readonly string[] = [
   'ListReplicationBackfills',
   'StartReplicationBackfill',
   'StopReplicationBackfill',
-  'DescribeImageSigningStatus',
 ];
 
 export const isImplemented = (name: string): name is EcrOperationName => Object.hasOwn(ecrService, name);

@@ -8,6 +8,8 @@ import type { Command } from '../../domain/commands.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
 import type { RegistryScope } from '../../domain/scope.ts';
 import type { FaceDeps } from '../face-deps.ts';
+import type { PullConversions } from '../pull-conversions.ts';
+import type { PullRecorder } from '../pull-recorder.ts';
 import type { TokenSigner } from '../token-auth.ts';
 import { EcrError } from './ecr-errors.ts';
 import type { Caller } from './sigv4-scope.ts';
@@ -16,6 +18,10 @@ export interface Call {
   readonly deps: FaceDeps;
   readonly caller: Caller;
   readonly signer: TokenSigner;
+  /** Pull bookkeeping (lastRecordedPullTime), off the request path. */
+  readonly recordPull: PullRecorder;
+  /** Manifests converted on pull (BatchGetImage's acceptedMediaTypes). */
+  readonly conversions: PullConversions;
 }
 
 export interface Operation<O> {
@@ -51,14 +57,28 @@ export async function withFields<T>(fields: Record<string, unknown>, work: () =>
   }
 }
 
-/** Validates `body` against the operation's schema; the first problem becomes an InvalidParameterException. */
+/** A member path as AWS writes it: `imageIds.1.member.imageTag` (list members one-based). */
+export function awsPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) out += typeof key === 'number' ? `.${key + 1}.member` : `${out === '' ? '' : '.'}${String(key)}`;
+  return out;
+}
+
+/**
+ * Checks `body` against the operation's zod schema: the member types (the model's constraints were
+ * checked before, by model/model-validation.ts) and what the model does not say. The first problem
+ * becomes an InvalidParameterException naming the member as AWS does.
+ */
 export function parseInput(schema: z.ZodType, body: unknown): unknown {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const where = issue?.path.length ? issue.path.join('.') : 'request';
-  throw new EcrError(
-    'InvalidParameterException',
-    `Invalid parameter at '${where}' failed to satisfy constraint: '${issue?.message ?? 'invalid input'}'`,
-  );
+  const where = issue?.path.length ? awsPath(issue.path) : 'request';
+  const what =
+    issue?.code === 'invalid_type'
+      ? `Member must be of type ${issue.expected}`
+      : issue?.code === 'invalid_value'
+        ? `Member must satisfy enum value set: [${issue.values.map(String).join(', ')}]`
+        : (issue?.message ?? 'Member is invalid');
+  throw new EcrError('InvalidParameterException', `Invalid parameter at '${where}' failed to satisfy constraint: '${what}'`);
 }

@@ -2,6 +2,7 @@
  * end-2 (GET/HEAD a blob, with Range) and end-10 (DELETE a blob). Bytes are
  * streamed from the content-addressed store, never buffered.
  */
+import { GZIPPED_EMPTY_TAR, GZIPPED_EMPTY_TAR_DIGEST } from '../../manifest-conversion/schema1.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
@@ -15,8 +16,12 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const digest = ctx.params.digest ?? '';
     let size = repo.blobs.get(digest);
-    // A manifest is content too: distribution serves it through the blob route.
-    const manifest = size === undefined ? repo.images.get(digest) : undefined;
+    // A manifest is content too: distribution serves it through the blob route. So is the gzipped
+    // empty tar that schema 1 manifests converted on pull name for layer-less history entries.
+    const manifest =
+      size !== undefined
+        ? undefined
+        : (repo.images.get(digest) ?? (digest === GZIPPED_EMPTY_TAR_DIGEST ? { bytes: GZIPPED_EMPTY_TAR } : undefined));
     if (manifest) size = manifest.bytes.byteLength;
     if (size === undefined) throw new OciError(404, 'BLOB_UNKNOWN', `blob unknown to registry: ${digest}`, { digest });
 

@@ -36,6 +36,8 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   RepositoryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
   RegistryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
   LifecyclePolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
+  LifecyclePolicyPreviewNotFound: { status: 404, code: 'UNSUPPORTED' },
+  LifecyclePolicyPreviewInProgress: { status: 409, code: 'UNSUPPORTED' },
   TooManyTags: { status: 400, code: 'UNSUPPORTED' },
   InvalidTagParameter: { status: 400, code: 'UNSUPPORTED' },
   TemplateNotFound: { status: 404, code: 'UNSUPPORTED' },
@@ -44,6 +46,8 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   ExclusionAlreadyExists: { status: 409, code: 'UNSUPPORTED' },
   ExclusionNotFound: { status: 404, code: 'UNSUPPORTED' },
   LimitExceeded: { status: 429, code: 'TOOMANYREQUESTS' },
+  // ECR's registry answers `denied: Adding tag ... exceeds the maximum allowed number of tags per image which is '1000'`
+  ImageTagLimitExceeded: { status: 403, code: 'DENIED' },
   Validation: { status: 400, code: 'UNSUPPORTED' },
 };
 

@@ -12,38 +12,72 @@ import { BodyError, readBody } from '../request-body.ts';
 import { negotiate } from './content-negotiation.ts';
 import { repoPath, type OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
-import { createPullRecorder } from './pull-recorder.ts';
+import type { Image, Repository } from '../../domain/state.ts';
+import { createPullConversions } from '../pull-conversions.ts';
+import { createPullRecorder } from '../pull-recorder.ts';
 import { getRepository } from '../../queries/repository.ts';
 import { parseReference } from './validate-params.ts';
 
 /** The largest manifest accepted (ECR and distribution both stop at 4 MiB). */
 export const MANIFEST_LIMIT = 4 * 1024 * 1024;
 
+type Served = { mediaType: string; digest: string; bytes: Uint8Array };
+
+/** "Archived images cannot be pulled" (ECR user guide, "Archiving an image"): a 404 until UpdateImageStorageClass restores them. */
+function refuseArchived(image: Image, stored: Image, reference: string): void {
+  if (image.storageClass === 'ARCHIVE' || stored.storageClass === 'ARCHIVE')
+    throw new OciError(
+      404,
+      'MANIFEST_UNKNOWN',
+      `manifest unknown: the image ${image.digest} is archived; restore it (UpdateImageStorageClass to STANDARD) to pull it`,
+      { reference },
+    );
+}
+
+/** What a GET of `reference` serves: the stored manifest, one converted for the Accept header, or an earlier conversion. */
+async function chooseManifest(
+  repo: Repository,
+  ref: ReturnType<typeof parseReference>,
+  reference: string,
+  accept: string,
+  conversions: ReturnType<typeof createPullConversions>,
+): Promise<{ served: Served; pulled: Image | undefined }> {
+  const digest = ref.digest ?? repo.tags.get(ref.tag) ?? '';
+  const stored = repo.images.get(digest);
+  // a manifest converted on an earlier pull by tag is found by its own digest
+  const earlier = stored || ref.digest === null ? undefined : conversions.byDigest(repo, ref.digest);
+  if (earlier) return { served: earlier, pulled: undefined };
+  if (!stored) throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: ${reference}`, { reference });
+  const chosen = negotiate(repo, stored, accept, ref.tag !== null);
+  if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
+  refuseArchived(chosen.image, stored, reference);
+  const served = chosen.convert
+    ? await conversions.convert(repo, chosen.image, chosen.convert, ref.tag ?? '', chosen.schema1Type)
+    : chosen.image;
+  return { served, pulled: chosen.image };
+}
+
 export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void {
   const { engine } = deps;
   const recordPull = createPullRecorder(engine, deps.clock, deps.log);
+  const conversions = createPullConversions(deps);
 
-  router.get('/*name/manifests/:reference', (ctx) => {
+  router.get('/*name/manifests/:reference', async (ctx) => {
     const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const reference = ctx.params.reference ?? '';
     const ref = parseReference(reference);
-    const digest = ref.digest ?? repo.tags.get(ref.tag) ?? '';
-    const stored = repo.images.get(digest);
-    if (!stored) throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: ${reference}`, { reference });
-    const chosen = negotiate(repo, stored, ctx.get('accept'));
-    if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
-    const image = chosen.image;
+    const { served, pulled } = await chooseManifest(repo, ref, reference, ctx.get('accept'), conversions);
     ctx.status = 200;
-    ctx.type = image.mediaType;
-    ctx.set('Docker-Content-Digest', image.digest);
-    ctx.set('ETag', `"${image.digest}"`);
+    ctx.type = served.mediaType;
+    ctx.set('Docker-Content-Digest', served.digest);
+    ctx.set('ETag', `"${served.digest}"`);
     if (ctx.method === 'HEAD') {
       ctx.body = '';
-      ctx.length = image.bytes.byteLength;
+      ctx.length = served.bytes.byteLength;
       return;
     }
-    ctx.body = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
-    recordPull(ctx.state.scope, repo.name, image);
+    ctx.body = Buffer.from(served.bytes.buffer, served.bytes.byteOffset, served.bytes.byteLength);
+    if (pulled) recordPull(ctx.state.scope, repo.name, pulled);
   });
 
   router.put('/*name/manifests/:reference', async (ctx) => {

@@ -20,9 +20,20 @@ export const validDigest: RouterParameterMiddleware<OciState> = (digest, _ctx, n
   return next();
 };
 
-export const validReference: RouterParameterMiddleware<OciState> = (reference, _ctx, next) => {
+/**
+ * A reference that is neither a digest nor a valid tag: a PUT (or DELETE) is refused as TAG_INVALID;
+ * a GET or HEAD names no manifest, so it is MANIFEST_UNKNOWN (404), as the distribution-spec v1.1
+ * conformance suites (e.g. `.INVALID_MANIFEST_NAME`) and the reference registry expect.
+ */
+export const validReference: RouterParameterMiddleware<OciState> = (reference, ctx, next) => {
   if (reference.includes(':')) assertDigest(reference);
-  else if (!isTag(reference)) throw new OciError(400, 'TAG_INVALID', `invalid tag '${reference.slice(0, 200)}'`);
+  else if (!isTag(reference)) {
+    if (ctx.method === 'GET' || ctx.method === 'HEAD')
+      throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: '${reference.slice(0, 200)}' is not a tag`, {
+        reference: reference.slice(0, 200),
+      });
+    throw new OciError(400, 'TAG_INVALID', `invalid tag '${reference.slice(0, 200)}'`);
+  }
   return next();
 };
 

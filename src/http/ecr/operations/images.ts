@@ -4,15 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { parseManifest } from '../../../domain/manifest.ts';
-import { isDigest, isSha256Digest, isTag } from '../../../domain/names.ts';
+import { isIndexMediaType, parseManifest } from '../../../domain/manifest.ts';
+import { ECR_TAG_PATTERN, isDigest, isEcrApiTag, isSha256Digest } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
-import type { Repository } from '../../../domain/state.ts';
+import type { Image, Repository } from '../../../domain/state.ts';
+import { conversionFor, PULLABLE_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES } from '../../../manifest-conversion/convert.ts';
+import { defaultPlatformChild } from '../../../queries/platform-child.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
-import { execute, op, scopeOf } from '../operation.ts';
+import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
 
 type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
@@ -36,7 +38,7 @@ const cleanId = (id: ImageId): ImageId => ({
 });
 
 /** Resolves an image id to a digest in `repo`, or the failure ECR reports for it. */
-function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
+export function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   const fail = (failureCode: FailureCode, failureReason: string): Failure => ({ imageId: cleanId(id), failureCode, failureReason });
   if (id.imageDigest === undefined && id.imageTag === undefined)
     return fail('MissingDigestAndTag', 'Invalid request parameters: both tag and digest cannot be null');
@@ -54,11 +56,46 @@ function resolve(repo: Repository, id: ImageId): { digest: string } | Failure {
   return { digest: byTag as string };
 }
 
-const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): EcrError =>
+export const imageNotFound = (scope: RegistryScope, repository: string, id: ImageId): EcrError =>
   new EcrError(
     'ImageNotFoundException',
     `The image with imageId {imageDigest:'${id.imageDigest ?? 'null'}', imageTag:'${id.imageTag ?? 'null'}'} does not exist within the repository with name '${repository}' in the registry with id '${scope.account}'`,
   );
+
+/** Whether the manifest is a JSON object with a `mediaType` member. */
+function declaresMediaType(text: string): boolean {
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) && typeof (doc as { mediaType?: unknown }).mediaType === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The manifest BatchGetImage answers with for `acceptedMediaTypes`: the stored one when accepted;
+ * a manifest list or index not accepted stands for its linux/amd64 image; an image manifest pulled
+ * by tag in a format the caller does not accept is converted as ECR converts it ("Container image
+ * manifest formats"). What cannot be converted (or was asked for by digest) comes as stored: it is
+ * not a failure, the caller decides what to do with the media type it got.
+ */
+async function servedFormat(
+  call: Call,
+  repo: Repository,
+  image: Image,
+  accepted: readonly string[],
+  tag: string | undefined,
+): Promise<{ mediaType: string; digest: string; bytes: Uint8Array }> {
+  if (accepted.includes(image.mediaType)) return image;
+  if (isIndexMediaType(image.mediaType)) {
+    const child = defaultPlatformChild(repo, image);
+    return child ? servedFormat(call, repo, child, accepted, tag) : image;
+  }
+  const target = tag === undefined ? 'none' : conversionFor(image.mediaType, accepted);
+  if (target === 'as-is' || target === 'none') return image;
+  const schema1Type = accepted.includes(SCHEMA1_MEDIA_TYPES.signed) ? SCHEMA1_MEDIA_TYPES.signed : SCHEMA1_MEDIA_TYPES.unsigned;
+  return call.conversions.convert(repo, image, target, tag!, schema1Type);
+}
 
 const tagStatus = z.enum(['TAGGED', 'UNTAGGED', 'ANY']);
 
@@ -67,7 +104,7 @@ export const imageOperations = {
     z.object({
       registryId,
       repositoryName,
-      imageManifest: z.string().min(1).max(4194304),
+      imageManifest: z.string(),
       imageManifestMediaType: z.string().optional(),
       imageTag: imageTag.optional(),
       imageDigest: z.string().optional(),
@@ -81,8 +118,14 @@ export const imageOperations = {
           'ImageDigestDoesNotMatchException',
           `Invalid parameter at 'imageDigest' failed to satisfy constraint: 'The provided digest '${i.imageDigest}' does not match the digest '${digest}' of the manifest'`,
         );
-      if (i.imageTag !== undefined && !isTag(i.imageTag))
-        throw invalidParameter(`Invalid parameter at 'imageTag' failed to satisfy constraint: 'Invalid image tag: ${i.imageTag}'`);
+      if (i.imageTag !== undefined && !isEcrApiTag(i.imageTag))
+        throw invalidParameter(
+          `Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '${ECR_TAG_PATTERN}''`,
+        );
+      // PutImage API reference: a manifest without a mediaType field needs imageManifestMediaType;
+      // ECR refuses it (and anything that is not a JSON object) as "Invalid JSON syntax".
+      if (!declaresMediaType(i.imageManifest) && i.imageManifestMediaType === undefined)
+        throw invalidParameter(`Invalid parameter at 'ImageManifest' failed to satisfy constraint: 'Invalid JSON syntax'`);
       const parsed = parseManifest(bytes, i.imageManifestMediaType);
       if (!parsed.ok) throw invalidParameter(`Invalid parameter at 'ImageManifest' failed to satisfy constraint: '${parsed.message}'`);
       await execute(call, {
@@ -111,12 +154,16 @@ export const imageOperations = {
     z.object({
       registryId,
       repositoryName,
-      imageIds: z.array(imageId).min(1).max(100),
-      acceptedMediaTypes: z.array(z.string()).min(1).max(100).optional(),
+      imageIds: z.array(imageId),
+      acceptedMediaTypes: z.array(z.string()).optional(),
     }),
-    (i, call) => {
+    async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
+      // BatchGetImage API reference: the valid values of acceptedMediaTypes are manifest media types
+      const unknown = i.acceptedMediaTypes?.find((t) => !PULLABLE_MEDIA_TYPES.includes(t));
+      if (unknown !== undefined)
+        throw invalidParameter(`Invalid parameter at 'acceptedMediaTypes' failed to satisfy constraint: 'Invalid media type: ${unknown}'`);
       const images = [];
       const failures: Failure[] = [];
       for (const id of i.imageIds) {
@@ -127,31 +174,28 @@ export const imageOperations = {
         }
         const image = repo.images.get(r.digest);
         if (!image) continue;
-        if (i.acceptedMediaTypes && !i.acceptedMediaTypes.includes(image.mediaType)) {
-          failures.push({
-            imageId: cleanId(id),
-            failureCode: 'ImageNotFound',
-            failureReason: `Requested image's manifest media type ${image.mediaType} is not among the accepted media types`,
-          });
-          continue;
-        }
         if (image.storageClass === 'ARCHIVE') {
           failures.push({ imageId: cleanId(id), failureCode: 'ImageInaccessible', failureReason: 'The image is archived' });
           continue;
         }
+        const byTag = id.imageDigest === undefined && id.imageTag !== undefined;
+        const served = i.acceptedMediaTypes
+          ? await servedFormat(call, repo, image, i.acceptedMediaTypes, byTag ? id.imageTag : undefined)
+          : image;
+        call.recordPull(scope, i.repositoryName, image);
         images.push({
           registryId: scope.account,
           repositoryName: i.repositoryName,
-          imageId: { imageDigest: r.digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) },
-          imageManifest: Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength).toString('utf8'),
-          imageManifestMediaType: image.mediaType,
+          imageId: { imageDigest: served.digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) },
+          imageManifest: Buffer.from(served.bytes.buffer, served.bytes.byteOffset, served.bytes.byteLength).toString('utf8'),
+          imageManifestMediaType: served.mediaType,
         });
       }
       return { images, failures };
     },
   ),
 
-  BatchDeleteImage: op(z.object({ registryId, repositoryName, imageIds: z.array(imageId).min(1).max(100) }), async (i, call) => {
+  BatchDeleteImage: op(z.object({ registryId, repositoryName, imageIds: z.array(imageId) }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     getRepository(call.deps.engine.state, scope, i.repositoryName);
     const imageIds: ImageId[] = [];
@@ -191,7 +235,7 @@ export const imageOperations = {
     z.object({
       registryId,
       repositoryName,
-      imageIds: z.array(imageId).min(1).max(100).optional(),
+      imageIds: z.array(imageId).optional(),
       nextToken,
       maxResults: maxResults(1000),
       filter: z
@@ -253,7 +297,7 @@ export const imageOperations = {
       subjectId: z.object({ imageDigest: z.string().refine(isSha256Digest, 'Invalid image digest') }),
       filter: z
         .object({
-          artifactTypes: z.array(z.string()).min(1).max(5).optional(),
+          artifactTypes: z.array(z.string()).optional(),
           artifactStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional(),
         })
         .optional(),

@@ -7,11 +7,24 @@
 import { z } from 'zod';
 import { DomainFailure } from '../../../domain/errors.ts';
 import { isDigest, isSha256Digest } from '../../../domain/names.ts';
+import type { Repository } from '../../../domain/state.ts';
+import { blobMediaType, imagesUsingBlob } from '../../../queries/ecr-images.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { LAYER_URL_TTL_MS, layerDownloadUrl } from '../layer-download.ts';
 import { op, scopeOf, withFields, withFieldsError } from '../operation.ts';
 import { registryId, repositoryName } from '../shapes.ts';
+
+/** A layer that images use, all of them archived: archived images cannot be pulled. */
+function onlyInArchivedImages(repo: Repository, digest: string): boolean {
+  let used = false;
+  for (const image of repo.images.values()) {
+    if (!image.blobs.includes(digest)) continue;
+    if (image.storageClass !== 'ARCHIVE') return false;
+    used = true;
+  }
+  return used;
+}
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
@@ -20,9 +33,7 @@ async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 /** What InitiateLayerUpload tells clients to send per part. */
 export const ECR_PART_SIZE = 10 * 1024 * 1024;
 
-const uploadId = z
-  .string()
-  .regex(/^[a-f0-9-]+$/, "must satisfy regular expression '[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}'");
+const uploadId = z.string();
 
 export const layerOperations = {
   InitiateLayerUpload: op(z.object({ registryId, repositoryName }), async (i, call) => {
@@ -35,9 +46,9 @@ export const layerOperations = {
       registryId,
       repositoryName,
       uploadId,
-      partFirstByte: z.number().int().min(0),
-      partLastByte: z.number().int().min(0),
-      layerPartBlob: z.string().min(1),
+      partFirstByte: z.number().int(),
+      partLastByte: z.number().int(),
+      layerPartBlob: z.string(),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -61,47 +72,49 @@ export const layerOperations = {
     },
   ),
 
-  CompleteLayerUpload: op(
-    z.object({ registryId, repositoryName, uploadId, layerDigests: z.array(z.string()).min(1).max(100) }),
-    async (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
-      const ref = { scope, repository: i.repositoryName, uploadId: i.uploadId, via: 'ecr' as const };
-      const digest = i.layerDigests[0] as string;
-      if (i.layerDigests.length !== 1 || !isSha256Digest(digest))
-        throw new EcrError('InvalidLayerException', `Invalid layer digest: expected one sha256 digest, got [${i.layerDigests.join(', ')}]`);
-      try {
-        await call.deps.uploads.complete(ref, digest);
-      } catch (err) {
-        if (!(err instanceof DomainFailure) || err.error.code !== 'DigestMismatch') throw withFieldsError(err, fields);
-        const actual = String(err.error.detail?.actual ?? '');
-        throw new EcrError(
-          'InvalidLayerException',
-          `The layer digest calculated for the upload '${actual}' does not match the digest '${digest}' provided`,
-        );
-      }
-      return { ...fields, layerDigest: digest };
-    },
-  ),
+  CompleteLayerUpload: op(z.object({ registryId, repositoryName, uploadId, layerDigests: z.array(z.string()) }), async (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
+    const ref = { scope, repository: i.repositoryName, uploadId: i.uploadId, via: 'ecr' as const };
+    const digest = i.layerDigests[0] as string;
+    if (i.layerDigests.length !== 1 || !isSha256Digest(digest))
+      throw new EcrError('InvalidLayerException', `Invalid layer digest: expected one sha256 digest, got [${i.layerDigests.join(', ')}]`);
+    try {
+      await call.deps.uploads.complete(ref, digest);
+    } catch (err) {
+      if (!(err instanceof DomainFailure) || err.error.code !== 'DigestMismatch') throw withFieldsError(err, fields);
+      const actual = String(err.error.detail?.actual ?? '');
+      throw new EcrError(
+        'InvalidLayerException',
+        `The layer digest calculated for the upload '${actual}' does not match the digest '${digest}' provided`,
+      );
+    }
+    return { ...fields, layerDigest: digest };
+  }),
 
-  BatchCheckLayerAvailability: op(
-    z.object({ registryId, repositoryName, layerDigests: z.array(z.string()).min(1).max(100) }),
-    (i, call) => {
-      const scope = scopeOf(call, i.registryId);
-      const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
-      const layers = [];
-      const failures = [];
-      for (const d of i.layerDigests) {
-        const size = repo.blobs.get(d);
-        if (!isDigest(d))
-          failures.push({ layerDigest: d, failureCode: 'InvalidLayerDigest' as const, failureReason: 'Invalid layer digest' });
-        else if (size === undefined)
-          failures.push({ layerDigest: d, failureCode: 'MissingLayerDigest' as const, failureReason: 'Could not find layer for digest' });
-        else layers.push({ layerDigest: d, layerAvailability: 'AVAILABLE' as const, layerSize: size });
+  BatchCheckLayerAvailability: op(z.object({ registryId, repositoryName, layerDigests: z.array(z.string()) }), (i, call) => {
+    const scope = scopeOf(call, i.registryId);
+    const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
+    const layers = [];
+    const failures = [];
+    for (const d of i.layerDigests) {
+      const size = repo.blobs.get(d);
+      if (!isDigest(d))
+        failures.push({ layerDigest: d, failureCode: 'InvalidLayerDigest' as const, failureReason: 'Invalid layer digest' });
+      else if (size === undefined)
+        failures.push({ layerDigest: d, failureCode: 'MissingLayerDigest' as const, failureReason: 'Could not find layer for digest' });
+      else {
+        const mediaType = blobMediaType(repo, d);
+        layers.push({
+          layerDigest: d,
+          layerAvailability: 'AVAILABLE' as const,
+          layerSize: size,
+          ...(mediaType !== undefined ? { mediaType } : {}),
+        });
       }
-      return { layers, failures };
-    },
-  ),
+    }
+    return { layers, failures };
+  }),
 
   GetDownloadUrlForLayer: op(z.object({ registryId, repositoryName, layerDigest: z.string() }), (i, call) => {
     const scope = scopeOf(call, i.registryId);
@@ -116,12 +129,19 @@ export const layerOperations = {
         'LayersNotFoundException',
         `The specified layer '${i.layerDigest}' could not be found in the repository '${i.repositoryName}'`,
       );
+    if (onlyInArchivedImages(repo, i.layerDigest))
+      throw new EcrError(
+        'LayerInaccessibleException',
+        `The specified layer '${i.layerDigest}' is not available because every image that references it in the repository '${i.repositoryName}' is archived`,
+      );
     const url = layerDownloadUrl(call.signer, call.deps.registryHost(), {
       ...scope,
       repository: i.repositoryName,
       digest: i.layerDigest,
       expiresAt: call.deps.clock.now() + LAYER_URL_TTL_MS,
     });
+    // a layer download is part of a pull: the images using the layer have their pull time refreshed
+    for (const image of imagesUsingBlob(repo, i.layerDigest)) call.recordPull(scope, i.repositoryName, image);
     return { downloadUrl: url, layerDigest: i.layerDigest };
   }),
 };

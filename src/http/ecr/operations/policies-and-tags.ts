@@ -28,7 +28,7 @@ const repositoryPolicyNotFound = (scope: RegistryScope, name: string) =>
 const registryPolicyNotFound = (scope: RegistryScope) =>
   new EcrError('RegistryPolicyNotFoundException', `Registry policy does not exist in the registry with id '${scope.account}'`);
 
-const resourceArn = z.string().min(1).max(2048);
+const resourceArn = z.string();
 
 export const policyAndTagOperations = {
   SetRepositoryPolicy: op(z.object({ registryId, repositoryName, policyText, force: z.boolean().optional() }), async (i, call) => {
@@ -71,13 +71,13 @@ export const policyAndTagOperations = {
     return { registryId: scope.account, ...(text !== undefined ? { policyText: text } : {}) };
   }),
 
-  TagResource: op(z.object({ resourceArn, tags: z.array(resourceTag).max(200) }), async (i, call) => {
+  TagResource: op(z.object({ resourceArn, tags: z.array(resourceTag) }), async (i, call) => {
     const { scope, name } = repoOfArn(call, i.resourceArn);
     await execute(call, { type: 'TagRepository', scope, repository: name, tags: i.tags.map((t) => ({ Key: t.Key, Value: t.Value })) });
     return {};
   }),
 
-  UntagResource: op(z.object({ resourceArn, tagKeys: z.array(z.string().min(1).max(128)).max(200) }), async (i, call) => {
+  UntagResource: op(z.object({ resourceArn, tagKeys: z.array(z.string()) }), async (i, call) => {
     const { scope, name } = repoOfArn(call, i.resourceArn);
     await execute(call, { type: 'UntagRepository', scope, repository: name, tagKeys: i.tagKeys });
     return {};

@@ -23,26 +23,18 @@ const registry = (call: Call, scope: RegistryScope): RegistrySettings => call.de
 const settingName = z.enum(Object.keys(ACCOUNT_SETTING_VALUES) as [string, ...string[]]);
 
 const repositoryFilter = z.object({
-  filter: z.string().min(1).max(256),
+  filter: z.string(),
   filterType: z.enum(['WILDCARD']),
 });
 const scanningRule = z.object({
   scanFrequency: z.enum(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN', 'MANUAL']),
-  repositoryFilters: z.array(repositoryFilter).min(0).max(100),
+  repositoryFilters: z.array(repositoryFilter),
 });
 const signingRule = z.object({
-  signingProfileArn: z.string().min(1).max(2048),
-  repositoryFilters: z
-    .array(z.object({ filter: z.string().min(1).max(256), filterType: z.enum(['WILDCARD_MATCH']) }))
-    .min(1)
-    .max(100)
-    .optional(),
+  signingProfileArn: z.string(),
+  repositoryFilters: z.array(z.object({ filter: z.string(), filterType: z.enum(['WILDCARD_MATCH']) })).optional(),
 });
-const principalArn = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN');
+const principalArn = z.string();
 
 const DEFAULT_SCANNING = { scanType: 'BASIC', rules: [] } as const;
 
@@ -69,7 +61,7 @@ export const registryOperations = {
   }),
 
   PutRegistryScanningConfiguration: op(
-    z.object({ scanType: z.enum(['BASIC', 'ENHANCED']).optional(), rules: z.array(scanningRule).max(2).optional() }),
+    z.object({ scanType: z.enum(['BASIC', 'ENHANCED']).optional(), rules: z.array(scanningRule).optional() }),
     async (i, call) => {
       const scope = scopeOf(call);
       const scanType = i.scanType ?? 'BASIC';
@@ -82,7 +74,7 @@ export const registryOperations = {
     },
   ),
 
-  BatchGetRepositoryScanningConfiguration: op(z.object({ repositoryNames: z.array(repositoryName).min(1).max(25) }), (i, call) => {
+  BatchGetRepositoryScanningConfiguration: op(z.object({ repositoryNames: z.array(repositoryName) }), (i, call) => {
     const scope = scopeOf(call);
     const scanning = registry(call, scope).scanning ?? DEFAULT_SCANNING;
     const scanningConfigurations = [];
@@ -109,17 +101,14 @@ export const registryOperations = {
     return { scanningConfigurations, failures };
   }),
 
-  PutSigningConfiguration: op(
-    z.object({ signingConfiguration: z.object({ rules: z.array(signingRule).min(0).max(10) }) }),
-    async (i, call) => {
-      const rules = i.signingConfiguration.rules.map((r) => ({
-        signingProfileArn: r.signingProfileArn,
-        ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
-      }));
-      await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
-      return { signingConfiguration: wireSigning(rules) };
-    },
-  ),
+  PutSigningConfiguration: op(z.object({ signingConfiguration: z.object({ rules: z.array(signingRule) }) }), async (i, call) => {
+    const rules = i.signingConfiguration.rules.map((r) => ({
+      signingProfileArn: r.signingProfileArn,
+      ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
+    }));
+    await execute(call, { type: 'PutSigningConfiguration', scope: scopeOf(call), rules });
+    return { signingConfiguration: wireSigning(rules) };
+  }),
 
   GetSigningConfiguration: op(z.object({}), (_i, call) => {
     const scope = scopeOf(call);
@@ -150,7 +139,7 @@ export const registryOperations = {
     return { pullTimeUpdateExclusions: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }),
 
-  GetAuthorizationToken: op(z.object({ registryIds: z.array(registryId.unwrap()).min(1).max(10).optional() }), (i, call) => {
+  GetAuthorizationToken: op(z.object({ registryIds: z.array(registryId.unwrap()).optional() }), (i, call) => {
     const expiresAt = call.deps.clock.now() + TOKEN_TTL_MS;
     const accounts = i.registryIds ?? [call.caller.scope.account];
     return {

@@ -1,10 +1,9 @@
 /** CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability, PutImageScanningConfiguration. */
 import { z } from 'zod';
-import { MAX_RESOURCE_TAGS } from '../../../domain/settings/settings-decide.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
-import { EcrError, invalidParameter } from '../ecr-errors.ts';
+import { invalidParameter } from '../ecr-errors.ts';
 import { checkMutability } from '../mutability.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import {
@@ -43,10 +42,6 @@ export const repositoryOperations = {
           `Invalid parameter at 'encryptionConfiguration' failed to satisfy constraint: 'kmsKey can only be given with KMS encryption'`,
         );
       const tags = i.tags ?? [];
-      if (new Set(tags.map((t) => t.Key)).size > MAX_RESOURCE_TAGS)
-        throw new EcrError('TooManyTagsException', `The number of tags exceeds the limit of ${MAX_RESOURCE_TAGS}`);
-      if (tags.some((t) => t.Key.toLowerCase().startsWith('aws:')))
-        throw new EcrError('InvalidTagParameterException', `Tag keys starting with 'aws:' are reserved`);
       await execute(call, {
         type: 'CreateRepository',
         scope,
@@ -71,7 +66,7 @@ export const repositoryOperations = {
   DescribeRepositories: op(
     z.object({
       registryId,
-      repositoryNames: z.array(repositoryName).min(1).max(100).optional(),
+      repositoryNames: z.array(repositoryName).optional(),
       nextToken,
       maxResults: maxResults(1000),
     }),

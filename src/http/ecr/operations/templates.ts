@@ -1,7 +1,6 @@
 /** Create/Describe/Update/DeleteRepositoryCreationTemplate. */
 import { z } from 'zod';
 import { scopeKey } from '../../../domain/scope.ts';
-import { MAX_RESOURCE_TAGS } from '../../../domain/settings/settings-decide.ts';
 import type { CreationTemplate, StoredTemplate } from '../../../domain/settings/settings-state.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { EcrError } from '../ecr-errors.ts';
@@ -10,22 +9,18 @@ import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { encryptionConfiguration, maxResults, mutabilityFilter, nextToken, policyText, resourceTag, tagMutability } from '../shapes.ts';
 import { epochSeconds } from '../../../support/time.ts';
 
-const PREFIX = /^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/;
-const prefix = z.string().min(1).max(256).regex(PREFIX, `must satisfy regular expression '${PREFIX.source}'`);
-const appliedFor = z
-  .array(z.enum(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION']))
-  .min(1)
-  .max(3);
+const prefix = z.string();
+const appliedFor = z.array(z.enum(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION']));
 
 const templateFields = {
-  description: z.string().max(256).optional(),
+  description: z.string().optional(),
   encryptionConfiguration: encryptionConfiguration.optional(),
-  resourceTags: z.array(resourceTag).max(MAX_RESOURCE_TAGS).optional(),
+  resourceTags: z.array(resourceTag).optional(),
   imageTagMutability: tagMutability.optional(),
   imageTagMutabilityExclusionFilters: z.array(mutabilityFilter).optional(),
   repositoryPolicy: policyText.optional(),
-  lifecyclePolicy: z.string().min(100).max(30720).optional(),
-  customRoleArn: z.string().max(2048).optional(),
+  lifecyclePolicy: z.string().optional(),
+  customRoleArn: z.string().optional(),
 };
 
 function wireTemplate(t: StoredTemplate) {
@@ -84,7 +79,7 @@ export const templateOperations = {
   }),
 
   DescribeRepositoryCreationTemplates: op(
-    z.object({ prefixes: z.array(prefix).min(1).max(100).optional(), nextToken, maxResults: maxResults(1000) }),
+    z.object({ prefixes: z.array(prefix).optional(), nextToken, maxResults: maxResults(1000) }),
     (i, call) => {
       const scope = scopeOf(call);
       const all = Object.values(call.deps.engine.state.registries.get(scopeKey(scope))?.templates ?? {});

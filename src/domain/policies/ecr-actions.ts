@@ -1,0 +1,75 @@
+/**
+ * The actions of Amazon ECR (service prefix `ecr`), from AWS's Service Authorization Reference
+ * ("Actions, resources, and condition keys for Amazon Elastic Container Registry"), plus
+ * ListImageReferrers, an API operation of the current model whose action bears its name.
+ */
+export const ECR_ACTIONS: readonly string[] = [
+  'BatchCheckLayerAvailability',
+  'BatchDeleteImage',
+  'BatchGetImage',
+  'BatchGetRepositoryScanningConfiguration',
+  'BatchImportUpstreamImage',
+  'CompleteLayerUpload',
+  'CreatePullThroughCacheRule',
+  'CreateRepository',
+  'CreateRepositoryCreationTemplate',
+  'DeleteLifecyclePolicy',
+  'DeletePullThroughCacheRule',
+  'DeleteRegistryPolicy',
+  'DeleteRepository',
+  'DeleteRepositoryCreationTemplate',
+  'DeleteRepositoryPolicy',
+  'DeleteSigningConfiguration',
+  'DeregisterPullTimeUpdateExclusion',
+  'DescribeImageReplicationStatus',
+  'DescribeImageScanFindings',
+  'DescribeImageSigningStatus',
+  'DescribeImages',
+  'DescribePullThroughCacheRules',
+  'DescribeRegistry',
+  'DescribeRepositories',
+  'DescribeRepositoryCreationTemplates',
+  'GetAccountSetting',
+  'GetAuthorizationToken',
+  'GetDownloadUrlForLayer',
+  'GetImageCopyStatus',
+  'GetLifecyclePolicy',
+  'GetLifecyclePolicyPreview',
+  'GetRegistryPolicy',
+  'GetRegistryScanningConfiguration',
+  'GetRepositoryPolicy',
+  'GetSigningConfiguration',
+  'InitiateLayerUpload',
+  'ListImageReferrers',
+  'ListImages',
+  'ListPullTimeUpdateExclusions',
+  'ListTagsForResource',
+  'PutAccountSetting',
+  'PutImage',
+  'PutImageScanningConfiguration',
+  'PutImageTagMutability',
+  'PutLifecyclePolicy',
+  'PutRegistryPolicy',
+  'PutRegistryScanningConfiguration',
+  'PutReplicationConfiguration',
+  'PutSigningConfiguration',
+  'RegisterPullTimeUpdateExclusion',
+  'ReplicateImage',
+  'SetRepositoryPolicy',
+  'StartImageScan',
+  'StartLifecyclePolicyPreview',
+  'TagResource',
+  'UntagResource',
+  'UpdateImageStorageClass',
+  'UpdatePullThroughCacheRule',
+  'UpdateRepositoryCreationTemplate',
+  'UploadLayerPart',
+  'ValidatePullThroughCacheRule',
+];
+
+/**
+ * What a registry policy may grant while REGISTRY_POLICY_SCOPE is V1 (ECR user guide, "Private
+ * registry permissions": "If any additional actions are added to the registry policy, an error
+ * will occur"; `ecr:*` is allowed).
+ */
+export const REGISTRY_POLICY_V1_ACTIONS: readonly string[] = ['ReplicateImage', 'BatchImportUpstreamImage', 'CreateRepository'];

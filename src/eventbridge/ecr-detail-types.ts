@@ -1,0 +1,34 @@
+/**
+ * The detail-types ECR sends to EventBridge (source aws.ecr), and which journal events
+ * give each. A feature that records the facts behind one adds its mapper to
+ * `ecrEventMappers` (ecr-event-mapping.ts) and moves its row here to `mapped`.
+ *
+ * | detail-type                    | from journal events                              | status |
+ * | ------------------------------ | ------------------------------------------------ | ------ |
+ * | ECR Image Action               | ManifestPut, TagPut (PUSH); TagDeleted, ImageDeleted, ImageExpired (DELETE) of manifests without a subject | mapped |
+ * | ECR Referrer Action            | the same events for manifests with a subject (signatures, SBOMs; managed signing's signatures too) | mapped |
+ * | ECR Image Scan                 | the scan result the scanning feature records     | to add (scanning) |
+ * | ECR Scan Resource Change       | enhanced scanning's resource changes             | to add (scanning) |
+ * | ECR Lifecycle Action           | none: AWS's event reference lists no such type; a lifecycle expiry (ImageExpired) gives ECR Image Action DELETE | not sent |
+ * | ECR Pull Through Cache Action  | pull through cache fetches                       | to add (pull through cache) |
+ * | ECR Replication Action         | replication outcomes                             | to add (replication) |
+ * | ECR Artifact Action            | UpdateImageStorageClass (ImageStorageClassChanged): archive and restore | to add (detail fields not confirmed) |
+ *
+ * Managed signing: AWS documents no signing event; a signature shows as the
+ * ECR Referrer Action PUSH of the signature manifest.
+ */
+export const ECR_DETAIL_TYPES = {
+  imageAction: 'ECR Image Action',
+  referrerAction: 'ECR Referrer Action',
+  imageScan: 'ECR Image Scan',
+  scanResourceChange: 'ECR Scan Resource Change',
+  lifecycleAction: 'ECR Lifecycle Action',
+  pullThroughCacheAction: 'ECR Pull Through Cache Action',
+  replicationAction: 'ECR Replication Action',
+  artifactAction: 'ECR Artifact Action',
+} as const;
+
+export type EcrDetailType = (typeof ECR_DETAIL_TYPES)[keyof typeof ECR_DETAIL_TYPES];
+
+/** The detail-types this build derives from the journal. */
+export const MAPPED_DETAIL_TYPES: readonly EcrDetailType[] = [ECR_DETAIL_TYPES.imageAction, ECR_DETAIL_TYPES.referrerAction];

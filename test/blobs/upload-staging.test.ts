@@ -1,0 +1,130 @@
+// Upload staging: chunks written at the offset the journal knows, a failed append cut back to
+// where it started, commit verifying the digest (a live sha256, sha512 read back) before the
+// bytes move into the store, and the hash rebuilt from the staged file after a restart.
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import test from 'ava';
+import { BlobStore } from '../../src/blobs/blob-store.ts';
+import { UploadStaging } from '../../src/blobs/upload-staging.ts';
+import { exists, patterned, RecordingStore, sha256, sha512, tempRoot } from './blob-helpers.ts';
+
+async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
+  for (const p of parts) yield typeof p === 'string' ? Buffer.from(p) : p;
+}
+
+/** A body that sends `bytes` and then fails (a client that goes away mid-chunk). */
+async function* failingAfter(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+  throw new Error('client went away');
+}
+
+const stagedSize = async (store: BlobStore, id: string): Promise<number> => (await stat(store.stagingPath(id))).size;
+
+test('chunks appended at their offsets are committed as one blob; the staged file moves into the store', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  t.is(await staging.append('u', 0, chunks('hello', ' ')), 6);
+  t.is(await staging.append('u', 6, chunks('wor', 'ld')), 5);
+  t.deepEqual(await staging.commit('u', 11, sha256('hello world')), { ok: true, digest: sha256('hello world'), size: 11 });
+  t.is(await readFile(store.path(sha256('hello world')), 'utf8'), 'hello world');
+  t.false(await exists(store.stagingPath('u')));
+});
+
+test('an append at an offset cuts what was staged past it (a chunk sent again after an unacknowledged one)', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('hello world'));
+  await staging.append('u', 6, chunks('there'));
+  t.is(await readFile(store.stagingPath('u'), 'utf8'), 'hello there');
+  t.like(await staging.commit('u', 11, sha256('hello there')), { ok: true });
+});
+
+test('a failed append is cut back to its offset, and the next one continues from there with the right hash', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('abc'));
+  // more than one write batch (1 MiB) reaches the file before the body fails
+  await t.throwsAsync(staging.append('u', 3, failingAfter(patterned(3 * 1024 * 1024))), { message: 'client went away' });
+  t.is(await stagedSize(store, 'u'), 3, 'the bytes of the failed append are gone');
+  await t.throwsAsync(staging.append('u', 3, chunks('0123456789'), 4), { instanceOf: RangeError });
+  t.is(await stagedSize(store, 'u'), 3, 'a body over its limit keeps nothing');
+  await staging.append('u', 3, chunks('xyz'));
+  t.like(await staging.commit('u', 6, sha256('abcxyz')), { ok: true, size: 6 });
+  await store.close();
+});
+
+test('a digest that does not match is refused with the actual one; nothing enters the store and the bytes stay staged', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('real bytes'));
+  t.deepEqual(await staging.commit('u', 10, sha256('other bytes')), { ok: false, actual: sha256('real bytes'), size: 10 });
+  t.false(await exists(store.path(sha256('other bytes'))));
+  t.false(await exists(store.path(sha256('real bytes'))));
+  t.is(await readFile(store.stagingPath('u'), 'utf8'), 'real bytes');
+  t.like(await staging.commit('u', 10, sha256('real bytes')), { ok: true }, 'a later commit with the right digest succeeds');
+});
+
+test('a sha512 digest is verified by reading the staged bytes back, and stored under sha512', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('sha512 ', 'bytes'));
+  t.like(await staging.commit('u', 12, sha512('sha512 wrong')), { ok: false, actual: sha512('sha512 bytes') });
+  t.deepEqual(await staging.commit('u', 12, sha512('sha512 bytes')), { ok: true, digest: sha512('sha512 bytes'), size: 12 });
+  t.is(await readFile(store.path(sha512('sha512 bytes')), 'utf8'), 'sha512 bytes');
+});
+
+test('an empty blob commits without any append', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  t.like(await staging.commit('empty', 0, sha256('')), { ok: true, size: 0 });
+  t.is((await stat(store.path(sha256('')))).size, 0);
+  await store.close();
+});
+
+test('after a restart the hash is rebuilt from the staged bytes the journal knows; bytes past them are cut at commit', async (t) => {
+  const root = await tempRoot(t);
+  const before = new UploadStaging(new BlobStore(root, { durable: false }));
+  await before.append('u', 0, chunks('hello '));
+  await before.append('v', 0, chunks('recorded', ' but not in the journal'));
+  // a new process: no live hash, only the staged files
+  const store = new BlobStore(root, { durable: false });
+  const after = new UploadStaging(store);
+  await after.append('u', 6, chunks('world'));
+  t.like(await after.commit('u', 11, sha256('hello world')), { ok: true });
+  // the journal knows 8 bytes of v (its ChunkAppended for the rest was never written)
+  t.like(await after.commit('v', 8, sha256('recorded')), { ok: true, size: 8 });
+  t.is(await readFile(store.path(sha256('recorded')), 'utf8'), 'recorded');
+});
+
+test('a durable append fdatasyncs its bytes, so commit does not flush them again', async (t) => {
+  const store = new RecordingStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('flushed by append'));
+  await staging.commit('u', 17, sha256('flushed by append'));
+  t.deepEqual(store.flushed, [true]);
+  await store.close();
+});
+
+test('an empty append does not vouch for staged bytes it did not flush: commit flushes them', async (t) => {
+  const root = await tempRoot(t);
+  // bytes staged by a run without fsync (or rebuilt after a restart) were never fdatasync'ed here
+  await new UploadStaging(new BlobStore(root, { durable: false })).append('u', 0, chunks('not flushed yet'));
+  const store = new RecordingStore(root, { durable: true });
+  const staging = new UploadStaging(store);
+  t.is(await staging.append('u', 15, chunks()), 0);
+  t.like(await staging.commit('u', 15, sha256('not flushed yet')), { ok: true });
+  t.deepEqual(store.flushed, [false], 'commit was told the bytes are not flushed');
+  await store.close();
+});
+
+test('discard drops the staged bytes and the live hash', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('to be dropped'));
+  await staging.discard('u');
+  t.false(await exists(store.stagingPath('u')));
+  await staging.discard('never-started');
+  // an upload started again under the same id begins from nothing
+  await writeFile(store.stagingPath('u'), 'stale');
+  await staging.append('u', 0, chunks('fresh'));
+  t.like(await staging.commit('u', 5, sha256('fresh')), { ok: true });
+});
