@@ -45,6 +45,8 @@ export interface Config {
   readonly lifecycleInterval: number;
   /** POST every EventBridge-shaped event to this URL (at least once, in journal order), or none. */
   readonly eventWebhook: string | undefined;
+  /** A JSON file of advisories image scans match against (src/scanning/advisory-input.ts), loaded at start. */
+  readonly advisories: string | undefined;
   readonly logLevel: LogLevel;
   readonly logFormat: LogFormat;
   /** The level of the one line logged per request: `info`, or `debug` to hide them at the default level. */
@@ -147,6 +149,7 @@ export const DEFAULTS: Config = Object.freeze({
   logLevel: 'info',
   logFormat: 'auto',
   logRequests: 'info',
+  advisories: undefined,
 });
 
 /** Each setting's environment variable and parser (README's table lists the same). */
@@ -182,6 +185,7 @@ export const SETTINGS: readonly Setting<keyof Config>[] = [
   { key: 'logLevel', env: 'ECR_REWIND_LOG_LEVEL', parse: oneOf('log level', LOG_LEVELS) },
   { key: 'logFormat', env: 'ECR_REWIND_LOG_FORMAT', parse: oneOf('log format', LOG_FORMATS) },
   { key: 'logRequests', env: 'ECR_REWIND_LOG_REQUESTS', parse: oneOf('request log level', ['info', 'debug'] as const) },
+  { key: 'advisories', env: 'ECR_REWIND_ADVISORIES', parse: text },
 ] as Setting<keyof Config>[];
 
 /** The parser of one setting (the command line validates flags with it). */

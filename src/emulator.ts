@@ -22,6 +22,8 @@ import { createApp } from './http/app.ts';
 import type { FaceDeps } from './http/face-deps.ts';
 import { devAuth, type RegistryAuth } from './http/registry-auth.ts';
 import { createTokenAuth, createTokenSigner } from './http/token-auth.ts';
+import { AdvisoryService } from './scanning/advisory-service.ts';
+import { Scanner } from './scanning/scanner.ts';
 import { SigningKeys } from './signing/signing-keys.ts';
 import { SigningWorker } from './signing/signing-worker.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
@@ -68,6 +70,8 @@ export interface Emulator extends AsyncDisposable {
    * pack (at once when there is none). Reads never wait for it: they extract what they need.
    */
   blobsSettled(): Promise<void>;
+  /** Resolves when no image scan is queued or running (at once for a read-only view). */
+  scansSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -102,7 +106,7 @@ function listenError(err: unknown, config: Config): unknown {
  * event webhook (a read-only view runs none of them), and the EventBridge feed the admin
  * face streams.
  */
-function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: Logger) {
+function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, config: Config, log: Logger) {
   const writable = engine.readOnly === undefined;
   const durable = config.fsync !== 'never';
   const signing = writable
@@ -110,6 +114,8 @@ function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: L
     : undefined;
   const lifecycle = writable ? new LifecycleScheduler(engine, { intervalMs: config.lifecycleInterval, log }) : undefined;
   const eventBridge = new EventBridgeFeed(engine);
+  const advisories = new AdvisoryService(engine);
+  const scanner = writable ? new Scanner({ engine, blobs, log }) : undefined;
   const webhook =
     writable && config.eventWebhook !== undefined
       ? new EventWebhook(eventBridge, { url: config.eventWebhook, journalDir: config.journal, durable, log })
@@ -117,13 +123,19 @@ function backgroundWork(engine: Engine, uploads: Uploads, config: Config, log: L
   return {
     eventBridge,
     lifecycle,
+    advisories,
+    scanner,
     async start(): Promise<void> {
       // lifecycle runs and previews due while the server was down are done before it answers
       await lifecycle?.start();
       signing?.start();
+      // the --advisories file is recorded when it differs from the journal's list; pending scans resume
+      if (writable && config.advisories !== undefined) await advisories.loadFile(config.advisories);
+      scanner?.start();
       await webhook?.start();
     },
     async stop(): Promise<void> {
+      await scanner?.stop();
       await lifecycle?.stop();
       await signing?.stop();
       await webhook?.stop();
@@ -172,8 +184,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       : devAuth(config.auth, { account: config.account, region: config.region });
 
   const uploads = new Uploads(engine, blobs, ids);
-  const background = backgroundWork(engine, uploads, config, log);
-  const { eventBridge, lifecycle } = background;
+  const background = backgroundWork(engine, uploads, blobs, config, log);
+  const { eventBridge, lifecycle, advisories, scanner } = background;
 
   let port = config.port;
   const deps: FaceDeps = {
@@ -190,6 +202,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     auth,
     signer,
     lifecycle,
+    advisories,
     registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
@@ -246,6 +259,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     snapshot: (file) => snapshots.write(file),
     events: (from = 1) => engine.events(from),
     blobsSettled: () => extraction.settled(),
+    scansSettled: () => scanner?.idle() ?? Promise.resolve(),
     stop,
     [Symbol.asyncDispose]: stop,
   };

@@ -7,7 +7,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEmulator } from '../src/emulator.ts';
+import { startEmulator, type Emulator } from '../src/emulator.ts';
 import { stateHash } from '../src/projections/canonical-state.ts';
 import { descriptorOf, jsonBytes, MEDIA, RegistryDriver, sha256 } from '../src/testkit/registry-driver.ts';
 
@@ -22,7 +22,28 @@ export interface ScenarioFacts {
   stateHash: string;
 }
 
-type Script = (r: RegistryDriver) => Promise<string>;
+/** A scenario's steps; `emu.scansSettled()` waits for background scans, so their events land in the same place every time. */
+type Script = (r: RegistryDriver, emu: Emulator) => Promise<string>;
+
+/** A dpkg status file (Debian 12 names) for the scanned-image scenario. */
+const DPKG_STATUS = ['bash 5.2.15-2+b2', 'libssl3 3.0.11-1~deb12u2 openssl', 'zlib1g 1:1.2.13.dfsg-1 zlib']
+  .map((line) => {
+    const [name, version, source] = line.split(' ');
+    return `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\n${source ? `Source: ${source}\n` : ''}Version: ${version}\n`;
+  })
+  .join('\n');
+
+const ADVISORIES = [
+  {
+    id: 'CVE-2024-0001',
+    package: 'openssl',
+    ecosystem: 'debian',
+    fixed: '3.0.13-1~deb12u1',
+    cvss: { score: 9.8, vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
+  },
+  { id: 'CVE-2023-0002', package: 'openssl', ecosystem: 'debian', fixed: '3.0.9-1', severity: 'HIGH' },
+  { id: 'CVE-2024-0003', package: 'zlib', ecosystem: 'debian', affected: '< 1:1.3', severity: 'MEDIUM' },
+];
 
 export const SCENARIOS: Record<string, Script> = {
   async 'docker-image'(r) {
@@ -155,6 +176,26 @@ export const SCENARIOS: Record<string, Script> = {
     await r.admin('POST', '/clock', { advanceMs: DAY });
     return 'lifecycle: 12 images pushed over 30 simulated days (prod-1..4, dev-1..4, 4 untagged), a 3-rule lifecycle policy and its preview, mark before-expiry; one simulated day later the scheduled run expired prod-1, prod-2 (rule 1), dev-1..3 (rule 2) and 3 untagged images (rule 3)';
   },
+
+  async 'scanned-image'(r, emu) {
+    await r.admin('PUT', '/scanning/advisories', ADVISORIES);
+    await r.createRepository('scanned', { imageScanningConfiguration: { scanOnPush: true } });
+    await r.pushImage('scanned', 'v1', DPKG_STATUS, { file: 'var/lib/dpkg/status' });
+    await emu.scansSettled();
+    await r.admin('POST', '/marks', { name: 'basic-scan' });
+    await r.ecr('PutRegistryScanningConfiguration', {
+      scanType: 'ENHANCED',
+      rules: [{ scanFrequency: 'CONTINUOUS_SCAN', repositoryFilters: [{ filter: 'scanned', filterType: 'WILDCARD' }] }],
+    });
+    await emu.scansSettled();
+    await r.admin('POST', '/marks', { name: 'enhanced-scan' });
+    await r.admin('PUT', '/scanning/advisories', [
+      ...ADVISORIES,
+      { id: 'CVE-2024-0004', package: 'bash', ecosystem: 'debian', fixed: '5.2.15-2+b3', severity: 'LOW' },
+    ]);
+    await emu.scansSettled();
+    return 'scanned:v1 (a dpkg status file) scanned on push (basic: 2 findings), mark basic-scan; ENHANCED continuous scanning (mark enhanced-scan); a fourth advisory and the continuous rescan (3 findings)';
+  },
 };
 
 /** Records one scenario into `dir` (which must not exist yet) and returns its facts. */
@@ -163,7 +204,7 @@ export async function recordScenario(name: string, dir: string): Promise<Scenari
   if (!script) throw new Error(`unknown scenario ${name}`);
   const emu = await startEmulator({ journal: dir, ...RECORDING, fsync: 'never', auth: 'none', logger: false });
   try {
-    const description = await script(new RegistryDriver(emu.endpoint));
+    const description = await script(new RegistryDriver(emu.endpoint), emu);
     const tags: ScenarioFacts['tags'] = {};
     for (const repo of emu.engine.state.repos.values()) tags[repo.name] = Object.fromEntries([...repo.tags].sort());
     return {

@@ -6,6 +6,7 @@
 import type { ParsedManifest } from './manifest.ts';
 import type { RegistryScope } from './scope.ts';
 import type { RepoSettings } from './settings/settings-state.ts';
+import type { ScanningCommand } from './scanning/scanning-commands.ts';
 import type { SettingsCommand } from './settings/settings-commands.ts';
 import type { SigningCommand } from './signing/signing-commands.ts';
 import type { LifecycleCommand } from './lifecycle/lifecycle-commands.ts';
@@ -51,7 +52,7 @@ export type CoreCommand =
       move?: boolean;
     };
 
-export type Command = CoreCommand | SettingsCommand | SigningCommand | LifecycleCommand | ClockCommand;
+export type Command = CoreCommand | SettingsCommand | SigningCommand | LifecycleCommand | ClockCommand | ScanningCommand;
 
 /** What decide knows besides the state and the command. */
 export interface DecideContext {

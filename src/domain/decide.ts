@@ -8,6 +8,7 @@ import type { DeciderTable, Decision } from './decision.ts';
 import { historyDeciders } from './deciders/history.ts';
 import { imageDeciders } from './deciders/images.ts';
 import { repositoryDeciders } from './deciders/repositories.ts';
+import { scanningDeciders } from './scanning/scanning-decide.ts';
 import { uploadDeciders } from './deciders/uploads.ts';
 import { settingsDeciders } from './settings/settings-decide.ts';
 import { signingDeciders } from './signing/signing-decide.ts';
@@ -27,6 +28,7 @@ export const DECIDERS: DeciderTable<Command> = {
   ...signingDeciders,
   ...lifecycleDeciders,
   ...clockDeciders,
+  ...scanningDeciders,
 };
 
 export function decide(state: RegistryState, command: Command, ctx: DecideContext): Decision {

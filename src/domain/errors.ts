@@ -51,6 +51,10 @@ export const DOMAIN_ERROR_CODES = [
   /** A tag would be the 1,001st on one image. */
   'ImageTagLimitExceeded',
   'Validation',
+  // image scanning
+  'ScanNotFound',
+  'UnsupportedImageType',
+  'ImageArchived',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

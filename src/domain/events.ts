@@ -7,6 +7,7 @@
  * the keys of its data are always in the same order and the same event always
  * encodes to the same bytes.
  */
+import type { ScanningEventMap } from './scanning/scanning-events.ts';
 import type { SettingsEventMap } from './settings/settings-events.ts';
 import type { SigningEventMap } from './signing/signing-events.ts';
 import type { LifecycleEventMap } from './lifecycle/lifecycle-events.ts';
@@ -64,7 +65,7 @@ export interface CoreEventMap {
   Rewound: { to: number; mark: string | null };
 }
 
-export type EventMap = CoreEventMap & SettingsEventMap & SigningEventMap & LifecycleEventMap & ClockEventMap;
+export type EventMap = CoreEventMap & SettingsEventMap & SigningEventMap & LifecycleEventMap & ClockEventMap & ScanningEventMap;
 export type EventType = keyof EventMap;
 
 export type DomainEvent = { [K in EventType]: { type: K; data: EventMap[K] } }[EventType];

@@ -8,6 +8,7 @@ import type { EvolverTable } from './decision.ts';
 import type { RecordedEvent } from './events.ts';
 import { imageEvolvers } from './evolvers/images.ts';
 import { repositoryEvolvers } from './evolvers/repositories.ts';
+import { scanningEvolvers } from './scanning/scanning-evolve.ts';
 import { settingsEvolvers } from './settings/settings-evolve.ts';
 import { signingEvolvers } from './signing/signing-evolve.ts';
 import { lifecycleEvolvers } from './lifecycle/lifecycle-evolve.ts';
@@ -21,6 +22,7 @@ const EVOLVERS: EvolverTable<RecordedEvent> = {
   ...signingEvolvers,
   ...lifecycleEvolvers,
   ...clockEvolvers,
+  ...scanningEvolvers,
 };
 
 export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {

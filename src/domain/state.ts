@@ -4,6 +4,7 @@
  * be cloned (marks, reset) and checkpointed (snapshots).
  */
 import type { RepoKey, ScopeKey } from './scope.ts';
+import type { ScanningState } from './scanning/scanning-state.ts';
 import type { RegistrySettings, RepoSettings } from './settings/settings-state.ts';
 
 export type { RegistrySettings, RepoSettings };
@@ -28,7 +29,7 @@ export interface Image {
   lastPulledAt?: number;
   storageClass: 'STANDARD' | 'ARCHIVE';
   storageClassChangedAt?: number;
-  /** Image-level ECR facts (scan results, ...) owned by the settings module. */
+  /** Image-level ECR facts owned by a feature module (`scans`: domain/scanning/scanning-state.ts). */
   extra?: Record<string, unknown>;
 }
 
@@ -73,6 +74,8 @@ export interface RegistryState {
   readonly blobs: Map<string, number>;
   /** How far the emulator's clock was advanced (ClockAdvanced); absent until it is. */
   clockOffsetMs?: number;
+  /** The advisory list image scans match against (absent until one is put). */
+  scanning?: ScanningState;
 }
 
 export const emptyState = (): RegistryState => ({

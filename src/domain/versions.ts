@@ -1,5 +1,6 @@
 /** The schema version writers use for each event type; readers upcast older ones (upcasters.ts). */
 import type { CoreEventMap, EventType } from './events.ts';
+import { SCANNING_EVENT_VERSIONS } from './scanning/scanning-event-factories.ts';
 import { SETTINGS_EVENT_VERSIONS } from './settings/settings-event-factories.ts';
 import { SIGNING_EVENT_VERSIONS } from './signing/signing-event-factories.ts';
 import { LIFECYCLE_EVENT_VERSIONS } from './lifecycle/lifecycle-event-factories.ts';
@@ -29,4 +30,5 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   ...SIGNING_EVENT_VERSIONS,
   ...LIFECYCLE_EVENT_VERSIONS,
   ...CLOCK_EVENT_VERSIONS,
+  ...SCANNING_EVENT_VERSIONS,
 };

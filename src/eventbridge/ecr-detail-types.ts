@@ -7,7 +7,7 @@
  * | ------------------------------ | ------------------------------------------------ | ------ |
  * | ECR Image Action               | ManifestPut, TagPut (PUSH); TagDeleted, ImageDeleted, ImageExpired (DELETE) of manifests without a subject | mapped |
  * | ECR Referrer Action            | the same events for manifests with a subject (signatures, SBOMs; managed signing's signatures too) | mapped |
- * | ECR Image Scan                 | the scan result the scanning feature records     | to add (scanning) |
+ * | ECR Image Scan                 | ImageScanCompleted of a basic scan (enhanced scans are Amazon Inspector's) | mapped |
  * | ECR Scan Resource Change       | enhanced scanning's resource changes             | to add (scanning) |
  * | ECR Lifecycle Action           | none: AWS's event reference lists no such type; a lifecycle expiry (ImageExpired) gives ECR Image Action DELETE | not sent |
  * | ECR Pull Through Cache Action  | pull through cache fetches                       | to add (pull through cache) |
@@ -31,4 +31,8 @@ export const ECR_DETAIL_TYPES = {
 export type EcrDetailType = (typeof ECR_DETAIL_TYPES)[keyof typeof ECR_DETAIL_TYPES];
 
 /** The detail-types this build derives from the journal. */
-export const MAPPED_DETAIL_TYPES: readonly EcrDetailType[] = [ECR_DETAIL_TYPES.imageAction, ECR_DETAIL_TYPES.referrerAction];
+export const MAPPED_DETAIL_TYPES: readonly EcrDetailType[] = [
+  ECR_DETAIL_TYPES.imageAction,
+  ECR_DETAIL_TYPES.referrerAction,
+  ECR_DETAIL_TYPES.imageScan,
+];

@@ -75,7 +75,42 @@ function firstTagOf(state: RegistryState, d: RepoRef & { digest: string }): stri
   return undefined;
 }
 
+/** finding-severity-counts: the severities that occur, as ECR reports them (none when there are no findings). */
+function severityCounts(findings: readonly { severity: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const f of findings) counts[f.severity] = (counts[f.severity] ?? 0) + 1;
+  return counts;
+}
+
+const tagsOf = (state: RegistryState, d: RepoRef & { digest: string }): string[] => {
+  const out: string[] = [];
+  for (const [tag, digest] of state.repos.get(repoKey(d, d.repository))?.tags ?? []) if (digest === d.digest) out.push(tag);
+  return out;
+};
+
 export const ecrEventMappers: { readonly [K in EventType]?: EcrEventMapper<K> } = {
+  /**
+   * ECR Image Scan: a basic scan ended (enhanced scans are Amazon Inspector's, which sends
+   * events of its own). The tags are the image's when the scan ended.
+   */
+  ImageScanCompleted: (e, { before }) => {
+    if (e.data.scanType !== 'BASIC') return [];
+    return [
+      {
+        detailType: ECR_DETAIL_TYPES.imageScan,
+        account: e.data.account,
+        region: e.data.region,
+        resources: [`arn:aws:ecr:${e.data.region}:${e.data.account}:repository/${e.data.repository}`],
+        detail: {
+          'scan-status': e.data.status,
+          'repository-name': e.data.repository,
+          'finding-severity-counts': severityCounts(e.data.findings),
+          'image-digest': e.data.digest,
+          'image-tags': tagsOf(before, e.data),
+        },
+      },
+    ];
+  },
   ManifestPut: (e, { next }) => {
     const tag = next?.type === 'TagPut' && sameCommand(e, next) && sameImage(e.data, next.data) ? next.data.tag : undefined;
     return [action(e.data, { mediaType: e.data.mediaType, artifactType: e.data.artifactType, subject: e.data.subject }, 'PUSH', tag)];

@@ -39,6 +39,13 @@ export interface FaceDeps {
   readonly eventBridge: EventBridgeEvents;
   /** Runs lifecycle policies and previews (absent in a read-only view). */
   readonly lifecycle?: LifecycleScheduler | undefined;
+  /** The advisory list image scans match against (src/scanning/advisory-service.ts). */
+  readonly advisories: AdvisoryInput;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
+}
+
+/** Replaces the advisory list: validates `doc`, records it; bad input throws DomainFailure (InvalidParameter). */
+export interface AdvisoryInput {
+  put(doc: unknown): Promise<{ advisories: number; updatedAt: number; seq: number; rescans: number }>;
 }

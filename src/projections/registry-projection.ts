@@ -13,12 +13,18 @@
  * no entry pairs: 10,000 images decode in about half the time of version 1,
  * whose form (Maps as entry arrays, images as objects, digests inline) is still read.
  *
- * Version 3 (written): the version-2 form plus `clockOffsetMs` (RegistryState.clockOffsetMs,
+ * Version 3: the version-2 form plus `clockOffsetMs` (RegistryState.clockOffsetMs,
  * the total of the ClockAdvanced events) once the clock was advanced; a version-2 form is read
  * as a registry whose clock was never advanced.
+ *
+ * Version 4 (written): the version-3 form plus `scanning` (RegistryState.scanning, the advisory
+ * list image scans match against, domain/scanning/scanning-state.ts) once one was put; versions
+ * 2 and 3 are read as registries without one. Image scan results are image fields, carried in
+ * each image's `rest` since version 2.
  */
 import { evolve } from '../domain/evolve.ts';
 import { repoKey } from '../domain/scope.ts';
+import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import { emptyState, type Image, type RegistrySettings, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
 import type { Projection } from './projection.ts';
 
@@ -87,6 +93,8 @@ interface RegistrySnapshot {
   blobs: (D | number)[];
   /** RegistryState.clockOffsetMs; absent when the clock was never advanced (and in older checkpoints). */
   clockOffsetMs?: number;
+  /** Version 4: RegistryState.scanning; absent when no advisory list was ever put. */
+  scanning?: ScanningState;
 }
 
 export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
@@ -131,6 +139,7 @@ export function encodeRegistryState(s: RegistryState): RegistrySnapshot {
     uploads: [...s.uploads.values()],
     blobs: sizes(s.blobs),
     ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
+    ...(s.scanning !== undefined ? { scanning: s.scanning } : {}),
   };
 }
 
@@ -160,7 +169,8 @@ function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
 /** The state from a checkpoint form of the given version (one of registryProjection.readable). */
 export function decodeRegistryState(raw: unknown, version: number): RegistryState {
   if (version === 1) return decodeVersion1(raw as RegistrySnapshotV1);
-  if (version !== 2 && version !== 3) throw new Error(`registry projection version ${version} is not one this build reads`);
+  if (version !== 2 && version !== 3 && version !== 4)
+    throw new Error(`registry projection version ${version} is not one this build reads`);
   const s = raw as RegistrySnapshot;
   const digests = s.digests;
   const sizes = (flat: (D | number)[]): Map<string, number> => {
@@ -202,6 +212,7 @@ export function decodeRegistryState(raw: unknown, version: number): RegistryStat
     uploads: new Map(s.uploads.map((u) => [u.id, u])),
     blobs: sizes(s.blobs),
     ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
+    ...(version === 4 && s.scanning !== undefined ? { scanning: s.scanning } : {}),
   };
 }
 
@@ -274,8 +285,8 @@ function decodeVersion1(s: RegistrySnapshotV1): RegistryState {
 /** The registry projection: the state every query reads, folded by the domain's evolve(). */
 export const registryProjection: Projection<RegistryState> = {
   name: 'registry',
-  version: 3,
-  readable: [1, 2, 3],
+  version: 4,
+  readable: [1, 2, 3, 4],
   initial: emptyState,
   evolve,
   encode: encodeRegistryState,

@@ -20,7 +20,40 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 const sizeText = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
+/** The scanning events' lines (domain/scanning), or undefined for any other event. */
+function scanSummary(e: RecordedEvent): { ref: string; summary: string } | undefined {
+  switch (e.type) {
+    case 'AdvisoriesPut':
+      return { ref: '', summary: `${e.data.advisories.length} advisories${e.data.source ? ` (${e.data.source})` : ''}` };
+    case 'ImageScanStarted':
+      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan started (${e.data.trigger})` };
+    case 'ImageInventoried': {
+      const i = e.data.inventory;
+      const os = i.os ? `${i.os.id}${i.os.versionId ? ` ${i.os.versionId}` : ''}` : 'no distribution';
+      return {
+        ref: short(e.data.digest),
+        summary: i.kind === 'artifact' ? 'inventory: not a container image' : `inventory: ${os}, ${i.packages.length} packages`,
+      };
+    }
+    case 'ImageScanCompleted': {
+      const counts = new Map<string, number>();
+      for (const f of e.data.findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+      const text = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+      return {
+        ref: short(e.data.digest),
+        summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}${text ? `: ${text}` : e.data.findings.length === 0 && (e.data.status === 'COMPLETE' || e.data.status === 'ACTIVE') ? ': no findings' : ''}`,
+      };
+    }
+    case 'ImageScanStatusChanged':
+      return { ref: short(e.data.digest), summary: `${e.data.scanType.toLowerCase()} scan ${e.data.status}` };
+    default:
+      return undefined;
+  }
+}
+
 function summarize(e: RecordedEvent): { ref: string; summary: string } {
+  const scan = scanSummary(e);
+  if (scan) return scan;
   switch (e.type) {
     case 'RepositoryCreated':
       return { ref: '', summary: `created (${e.data.cause}, ${e.data.imageTagMutability})` };

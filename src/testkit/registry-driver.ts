@@ -202,7 +202,7 @@ export class RegistryDriver {
     return ((await res.json()) as { tags: string[] | null }).tags ?? [];
   }
 
-  async admin(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+  async admin(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
     const res = await this.#fetch(
       `/_rewind${path}`,
       { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }) },
@@ -213,17 +213,18 @@ export class RegistryDriver {
   }
 
   /**
-   * Pushes a one-layer image (config + layer + manifest) and tags it.
+   * Pushes a one-layer image (config + layer + manifest) and tags it; the layer holds one
+   * file, `hello.txt` unless `file` names another path.
    * `docker` selects docker's media types and chunked layer uploads.
    */
   async pushImage(
     repo: string,
     tag: string,
     content: string,
-    opts: { docker?: boolean; platform?: { architecture: string; os: string }; tagless?: boolean } = {},
+    opts: { docker?: boolean; platform?: { architecture: string; os: string }; tagless?: boolean; file?: string } = {},
   ): Promise<{ digest: string; bytes: Buffer; descriptor: Descriptor }> {
     const platform = opts.platform ?? { architecture: 'amd64', os: 'linux' };
-    const layer = tinyLayer('hello.txt', content);
+    const layer = tinyLayer(opts.file ?? 'hello.txt', content);
     const config = jsonBytes({
       architecture: platform.architecture,
       os: platform.os,

@@ -11,6 +11,7 @@ import { historySpecs } from './specs/history-specs.ts';
 import { imageSpecs } from './specs/image-specs.ts';
 import { lifecycleSpecs } from './specs/lifecycle-specs.ts';
 import { repositorySpecs } from './specs/repository-specs.ts';
+import { scanningSpecs } from './specs/scanning-specs.ts';
 import { settingsSpecs } from './specs/settings-specs.ts';
 import { signingSpecs } from './specs/signing-specs.ts';
 import { uploadSpecs } from './specs/upload-specs.ts';
@@ -24,6 +25,7 @@ const SPECS: { readonly [K in Command['type']]: Readonly<Record<string, Spec>> }
   ...signingSpecs,
   ...lifecycleSpecs,
   ...clockSpecs,
+  ...scanningSpecs,
 };
 
 // A spec is synchronous: the commands `when` decides while it runs are its own.

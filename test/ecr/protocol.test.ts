@@ -2,9 +2,9 @@
 import test from 'ava';
 import {
   CreateRepositoryCommand,
-  DescribeImageScanFindingsCommand,
   DescribeRepositoriesCommand,
-  StartImageScanCommand,
+  DescribeImageReplicationStatusCommand,
+  PutReplicationConfigurationCommand,
 } from '@aws-sdk/client-ecr';
 import { journaledSeq, startEcr } from './ecr-fixture.ts';
 
@@ -67,11 +67,13 @@ test('wrong input types answer InvalidParameterException naming the member', asy
 
 test('operations of a later issue answer ServerException naming the operation', async (t) => {
   await using f = await startEcr();
-  const e1 = await t.throwsAsync(f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
+  const e1 = await t.throwsAsync(
+    f.ecr.send(new DescribeImageReplicationStatusCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })),
+  );
   t.is(e1?.name, 'ServerException');
-  t.is(e1?.message, 'not implemented in ecr-rewind: DescribeImageScanFindings');
-  const e2 = await t.throwsAsync(f.ecr.send(new StartImageScanCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })));
-  t.is(e2?.message, 'not implemented in ecr-rewind: StartImageScan');
+  t.is(e1?.message, 'not implemented in ecr-rewind: DescribeImageReplicationStatus');
+  const e2 = await t.throwsAsync(f.ecr.send(new PutReplicationConfigurationCommand({ replicationConfiguration: { rules: [] } })));
+  t.is(e2?.message, 'not implemented in ecr-rewind: PutReplicationConfiguration');
 });
 
 test('each account and region is its own registry; a 12-digit access key names the account', async (t) => {

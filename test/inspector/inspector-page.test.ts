@@ -37,6 +37,31 @@ const visibleRows = (page: Page): Promise<Row[]> =>
       .sort((a, b) => a.seq - b.seq),
   );
 
+/**
+ * Waits until the virtual list has rendered at least `count` rows starting at `firstSeq`
+ * (after a jump it renders the new window on the next frames, later than the state panel).
+ */
+async function rowsRendered(page: Page, firstSeq: number, count: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const seqs = (await visibleRows(page)).map((r) => r.seq);
+    if (seqs.length >= count && seqs[0] === firstSeq) return;
+    if (Date.now() > deadline)
+      throw new Error(`the timeline shows seq ${seqs[0]} first and ${seqs.length} rows, not seq ${firstSeq} and ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** The visible rows once `ready` holds for them (or as they are after 10 s, for the assertion to report). */
+async function settledRows(page: Page, ready: (rows: Row[]) => boolean): Promise<Row[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const rows = await visibleRows(page);
+    if (ready(rows) || Date.now() > deadline) return rows;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** Waits until the registry panel shows the state after `seq`. */
 async function stateShown(page: Page, seq: number): Promise<void> {
   await page.waitForSelector(`[data-testid=registry][data-seq="${seq}"]`, { timeout: 10_000 });
@@ -71,7 +96,7 @@ test('the timeline lists the scenario, the keyboard steps through it and the reg
   // it opens at the end: the live state
   await stateShown(page, 42);
   t.deepEqual(await tagsShown(page), { app: ['latest', 'v1', 'v3'] });
-  const last = await visibleRows(page);
+  const last = await settledRows(page, (rows) => rows.length > 0 && rows.every((r) => r.seq > 0));
   t.deepEqual(
     last.slice(-5),
     journal.events.slice(-5).map((e) => ({ seq: e.seq, type: e.type })),
@@ -81,6 +106,7 @@ test('the timeline lists the scenario, the keyboard steps through it and the reg
   await page.keyboard.press('Home');
   await stateShown(page, 1);
   t.deepEqual(await tagsShown(page), { app: [] });
+  await rowsRendered(page, 1, 15);
   const first = await visibleRows(page);
   t.true(first.length >= 15, `only ${first.length} rows rendered`);
   t.deepEqual(
@@ -131,7 +157,8 @@ test('the timeline lists the scenario, the keyboard steps through it and the reg
   // search narrows the timeline
   await page.fill('[data-testid=search]', 'scratch');
   await page.waitForFunction(`document.querySelector('[data-testid=count]')?.textContent?.includes('match')`);
-  const matched = await visibleRows(page);
+  // the rows of the filtered page arrive a moment after its count (placeholders have seq 0)
+  const matched = await settledRows(page, (rows) => rows.length > 0 && rows.every((r) => r.seq > 0));
   t.true(matched.length > 0 && matched.every((r) => r.seq >= 33), JSON.stringify(matched));
   t.log(`screenshots in ${shots}`);
 });
@@ -219,7 +246,7 @@ skopeoTest('live follow shows a push made with skopeo while the page is open', a
   // the page follows: the new last event is selected and its registry shows the pushed tag
   await stateShown(page, after.journal.lastSeq);
   t.true((await tagsShown(page)).hello?.includes('v2'));
-  const rows = await visibleRows(page);
+  const rows = await settledRows(page, (r) => r.at(-1)?.seq === after.journal.lastSeq && r.every((x) => x.seq > 0));
   t.is(rows.at(-1)?.seq, after.journal.lastSeq);
   t.true(rows.some((r) => r.type === 'ManifestPut' && r.seq > before.journal.lastSeq));
   await screenshot(page, 'live-follow');

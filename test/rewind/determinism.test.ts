@@ -26,7 +26,7 @@ async function filesOf(dir: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
-for (const name of ['rewound-history', 'signed-image', 'lifecycle-expiry']) {
+for (const name of ['rewound-history', 'signed-image', 'lifecycle-expiry', 'scanned-image']) {
   test(`${name} recorded twice with the same seed and clock: byte-identical journals`, async (t) => {
     const dir = await tempDir(t);
     await recordScenario(name, join(dir, 'a'));

@@ -28,6 +28,7 @@ export const SCENARIO_NAMES = [
   'immutable-repository',
   'rewound-history',
   'lifecycle-expiry',
+  'scanned-image',
 ] as const;
 
 export async function tempDir(t: { teardown(fn: () => Promise<void>): void }, prefix = 'ecr-rewind-test-'): Promise<string> {

@@ -44,6 +44,9 @@ export function addServeCommand(program: Command): void {
         'POST each EventBridge-shaped event to this URL (at least once, in journal order)',
       ),
     )
+    .addOption(
+      settingOption('--advisories <file>', 'advisories', 'JSON advisory list image scans match against (journaled when it changes)'),
+    )
     .addOption(settingOption('--log-level <level>', 'logLevel', 'log level', LOG_LEVELS))
     .addOption(
       settingOption('--log-format <format>', 'logFormat', 'pretty lines (local time) or JSON; auto: pretty on a terminal', LOG_FORMATS),

@@ -10,6 +10,7 @@ import { defaultRepoSettings } from '../settings/settings-state.ts';
 import { signingOnPush } from '../signing/signing-rules.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import { isTagImmutable } from '../tag-filter.ts';
+import { scansOnPush } from '../scanning/scanning-decide.ts';
 
 /** ECR's quota of tags on one image. */
 export const MAX_TAGS_PER_IMAGE = 1000;
@@ -111,6 +112,12 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
   }
   if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
   if (!exists) events.push(...signingOnPush(state, ref, c.digest, m));
+  // a new image is scanned on push where the scanning configuration says so (after the tag:
+  // a push's ManifestPut and TagPut stay next to each other, as the EventBridge mapping pairs them)
+  if (!exists)
+    events.push(
+      ...scansOnPush(state, c.scope, c.repository, repo?.settings.scanOnPush ?? false, { digest: c.digest, mediaType: m.mediaType }),
+    );
   return ok(...events);
 }
 

@@ -1,6 +1,7 @@
 /** decide() for the ECR-only commands (policies, resource tags, registry settings, templates). Pure, like ../decide.ts. */
 import { isError, no, ok, refOf, regOf, registrySettings as registry, requireRepository, type DeciderTable } from '../decision.ts';
 import { domainError, type DomainError } from '../errors.ts';
+import { scansOnConfiguration } from '../scanning/scanning-decide.ts';
 import type { SettingsCommand } from './settings-commands.ts';
 import { settingsEvents as ev } from './settings-event-factories.ts';
 import { lifecyclePolicyError } from '../lifecycle/lifecycle-decide.ts';
@@ -115,8 +116,12 @@ export const settingsDeciders: DeciderTable<SettingsCommand> = {
     return ok(ev.AccountSettingPut({ name: c.name, value: c.value, ...regOf(c.scope) }));
   },
 
-  PutRegistryScanningConfiguration: (_state, c) =>
-    ok(ev.RegistryScanningConfigurationPut({ scanType: c.scanType, rules: c.rules, ...regOf(c.scope) })),
+  PutRegistryScanningConfiguration: (state, c, ctx) =>
+    ok(
+      ev.RegistryScanningConfigurationPut({ scanType: c.scanType, rules: c.rules, ...regOf(c.scope) }),
+      // images of repositories that come under ENHANCED scanning are scanned at once
+      ...scansOnConfiguration(state, c.scope, { scanType: c.scanType === 'ENHANCED' ? 'ENHANCED' : 'BASIC', rules: c.rules }, ctx.now),
+    ),
 
   PutSigningConfiguration: (_state, c) => ok(ev.SigningConfigurationPut({ rules: c.rules, ...regOf(c.scope) })),
 

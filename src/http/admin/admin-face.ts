@@ -16,6 +16,7 @@ import { addEventBridgeRoutes } from './admin-eventbridge.ts';
 import { addInspectRoutes } from './admin-inspect.ts';
 import { addLifecycleRoutes } from './admin-lifecycle.ts';
 import { addSigningRoutes } from './admin-signing.ts';
+import { addScanningRoutes } from './admin-scanning.ts';
 import { addStateRoutes } from './admin-state.ts';
 import { addUiRoutes } from './admin-ui.ts';
 import { addClockReadRoute } from './admin-clock.ts';
@@ -116,6 +117,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   addInspectRoutes(router, deps);
   addUiRoutes(router, deps);
   addClockReadRoute(router, deps);
+  addScanningRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }

@@ -39,6 +39,8 @@ export type EcrErrorName =
   | 'ExclusionNotFoundException'
   | 'LimitExceededException'
   | 'UnsupportedImageTypeException'
+  | 'ScanNotFoundException'
+  | 'ImageArchivedException'
   // AWS's answer to a call the caller may not make (IAM): a read-only server refuses writes with it,
   // a 400 that the SDKs do not retry
   | 'AccessDeniedException'
@@ -91,6 +93,9 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   LimitExceeded: 'LimitExceededException',
   ImageTagLimitExceeded: 'LimitExceededException',
   Validation: 'ValidationException',
+  ScanNotFound: 'ScanNotFoundException',
+  UnsupportedImageType: 'UnsupportedImageTypeException',
+  ImageArchived: 'ImageArchivedException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {

@@ -12,6 +12,7 @@ import { policyAndTagOperations } from './operations/policies-and-tags.ts';
 import { registryOperations } from './operations/registry-settings.ts';
 import { repositoryOperations } from './operations/repositories.ts';
 import { signingOperations } from './operations/signing.ts';
+import { scanningOperations } from './operations/scanning.ts';
 import { templateOperations } from './operations/templates.ts';
 import type { Wire } from './wire.ts';
 
@@ -65,6 +66,8 @@ interface Outputs {
   DeleteLifecyclePolicy: Sdk.DeleteLifecyclePolicyResponse;
   StartLifecyclePolicyPreview: Sdk.StartLifecyclePolicyPreviewResponse;
   GetLifecyclePolicyPreview: Sdk.GetLifecyclePolicyPreviewResponse;
+  StartImageScan: Sdk.StartImageScanResponse;
+  DescribeImageScanFindings: Sdk.DescribeImageScanFindingsResponse;
 }
 
 export type EcrOperationName = keyof Outputs;
@@ -79,6 +82,7 @@ export const ecrService: EcrService = {
   ...templateOperations,
   ...signingOperations,
   ...lifecycleOperations,
+  ...scanningOperations,
 };
 
 /**
@@ -92,8 +96,6 @@ export const NOT_YET_IMPLEMENTED: readonly string[] = [
   'DescribePullThroughCacheRules',
   'UpdatePullThroughCacheRule',
   'ValidatePullThroughCacheRule',
-  'DescribeImageScanFindings',
-  'StartImageScan',
   'DescribeImageReplicationStatus',
   'PutReplicationConfiguration',
   'DescribeReplicationBackfillResults',

@@ -49,6 +49,9 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   // ECR's registry answers `denied: Adding tag ... exceeds the maximum allowed number of tags per image which is '1000'`
   ImageTagLimitExceeded: { status: 403, code: 'DENIED' },
   Validation: { status: 400, code: 'UNSUPPORTED' },
+  ScanNotFound: { status: 404, code: 'UNSUPPORTED' },
+  UnsupportedImageType: { status: 400, code: 'UNSUPPORTED' },
+  ImageArchived: { status: 400, code: 'UNSUPPORTED' },
 };
 
 export function ociErrorOf(error: DomainError): OciError {

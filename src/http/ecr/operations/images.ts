@@ -11,13 +11,14 @@ import type { Image, Repository } from '../../../domain/state.ts';
 import { conversionFor, PULLABLE_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES } from '../../../manifest-conversion/convert.ts';
 import { defaultPlatformChild } from '../../../queries/platform-child.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
+import { imageScanSummary } from '../../../queries/ecr-scan-findings.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
 import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
 
-type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
+export type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
 type FailureCode =
   | 'InvalidImageDigest'
   | 'InvalidImageTag'
@@ -256,7 +257,8 @@ export const imageOperations = {
           if ('failureCode' in r) throw imageNotFound(scope, i.repositoryName, id);
           if (seen.has(r.digest)) continue;
           seen.add(r.digest);
-          imageDetails.push(imageDetail(repo, repo.images.get(r.digest)!, tags.get(r.digest)));
+          const image = repo.images.get(r.digest)!;
+          imageDetails.push({ ...imageDetail(repo, image, tags.get(r.digest)), ...imageScanSummary(call.deps.engine.state, repo, image) });
         }
         return { imageDetails };
       }
@@ -267,7 +269,10 @@ export const imageOperations = {
         query: `images:${filter.tagStatus}:${filter.imageStatus}`,
       });
       return {
-        imageDetails: page.items.map((m) => imageDetail(repo, m.image, m.tags)),
+        imageDetails: page.items.map((m) => ({
+          ...imageDetail(repo, m.image, m.tags),
+          ...imageScanSummary(call.deps.engine.state, repo, m.image),
+        })),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
       };
     },

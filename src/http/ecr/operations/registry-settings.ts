@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { accountSetting } from '../../../domain/settings/account-settings.ts';
 import { ACCOUNT_SETTING_VALUES } from '../../../domain/settings/settings-decide.ts';
 import type { RegistrySettings } from '../../../domain/settings/settings-state.ts';
-import { matchesTagFilter } from '../../../domain/tag-filter.ts';
+import { registryScanning, repositoryScanning } from '../../../domain/scanning/scan-policy.ts';
 import { scopeKey, type RegistryScope } from '../../../domain/scope.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { repositoryArn } from '../../../queries/ecr-repositories.ts';
@@ -76,7 +76,7 @@ export const registryOperations = {
 
   BatchGetRepositoryScanningConfiguration: op(z.object({ repositoryNames: z.array(repositoryName) }), (i, call) => {
     const scope = scopeOf(call);
-    const scanning = registry(call, scope).scanning ?? DEFAULT_SCANNING;
+    const config = registryScanning(call.deps.engine.state, scope);
     const scanningConfigurations = [];
     const failures = [];
     for (const name of i.repositoryNames) {
@@ -85,17 +85,14 @@ export const registryOperations = {
         failures.push({ repositoryName: name, failureCode: 'REPOSITORY_NOT_FOUND' as const, failureReason: 'REPOSITORY_NOT_FOUND' });
         continue;
       }
-      const rule = scanning.rules.find((r) => r.repositoryFilters.some((f) => matchesTagFilter(name, f.filter)));
-      const applied = rule?.repositoryFilters.filter((f) => matchesTagFilter(name, f.filter)) ?? [];
+      // How the repository is scanned (domain/scanning/scan-policy.ts); ENHANCED repositories no rule matches show MANUAL.
+      const rs = repositoryScanning(config, name, repo.settings.scanOnPush);
       scanningConfigurations.push({
         repositoryArn: repositoryArn(repo),
         repositoryName: name,
-        scanOnPush: repo.settings.scanOnPush || rule?.scanFrequency === 'SCAN_ON_PUSH',
-        scanFrequency: (rule?.scanFrequency ?? (repo.settings.scanOnPush ? 'SCAN_ON_PUSH' : 'MANUAL')) as
-          | 'SCAN_ON_PUSH'
-          | 'CONTINUOUS_SCAN'
-          | 'MANUAL',
-        appliedScanFilters: applied.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
+        scanOnPush: rs.frequency === 'SCAN_ON_PUSH' || rs.frequency === 'CONTINUOUS_SCAN',
+        scanFrequency: rs.frequency === 'NONE' ? ('MANUAL' as const) : rs.frequency,
+        appliedScanFilters: rs.appliedFilters.map((f) => ({ filter: f.filter, filterType: 'WILDCARD' as const })),
       });
     }
     return { scanningConfigurations, failures };
