@@ -7,13 +7,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BlobStore } from './blobs/blob-store.ts';
-import { openRegistry } from './boot/open-registry.ts';
-import { extractPacks } from './boot/pack-extraction.ts';
-import { DEFAULTS, resolveConfig, type Config } from './config.ts';
+import { openRegistry, type OpenRegistry } from './boot/open-registry.ts';
+import { type BlobExtraction, extractPacks } from './boot/pack-extraction.ts';
+import { DEFAULTS, registryHostOf, resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
 import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
-import { liveSnapshots } from './engine/snapshots.ts';
+import { type LiveSnapshots, liveSnapshots } from './engine/snapshots.ts';
 import { engineTimeline } from './engine/timeline.ts';
 import { Uploads } from './engine/uploads.ts';
 import { EventWebhook } from './eventbridge/event-webhook.ts';
@@ -57,8 +57,11 @@ export interface Emulator extends AsyncDisposable {
   readonly port: number;
   readonly engine: Engine;
   readonly clock: Clock;
-  /** Bookmarks the current state; returns its sequence number. */
-  mark(name: string): Promise<number>;
+  /**
+   * Bookmarks the current state; returns its sequence number. An existing name is refused
+   * unless `move` is set; so is a name that reads as a position (`end`, digits, an ISO time).
+   */
+  mark(name: string, opts?: { move?: boolean }): Promise<number>;
   /** Brings the registry back to a mark or sequence number, keeping history. */
   reset(to: string | number): Promise<void>;
   /** Writes a snapshot file of the current state (what `fromSnapshot` starts from). */
@@ -80,6 +83,25 @@ function listen(server: Server, port: number, host: string): Promise<number> {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
   });
+}
+
+/** The start-up line: where to send requests, and the settings that matter (a read-only view has no fsync). */
+function bannerOf(endpoint: string, config: Config, engine: Engine): string {
+  const mode = engine.readOnly === undefined ? `fsync ${config.fsync}` : `read-only at seq ${engine.state.seq}`;
+  const advertised = config.advertisedHost === undefined ? '' : `, repositories at ${config.advertisedHost}`;
+  return `ecr-rewind serving ${endpoint} (journal ${config.journal}, ${mode}, auth ${config.auth}${advertised})`;
+}
+
+/** A port that is taken gets a sentence that says which and what to do. */
+function listenError(err: unknown, config: Config): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return Object.assign(new Error(`port ${config.port} on ${config.host} is in use: stop what listens there, or choose another --port`), {
+      code,
+    });
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES')
+    return Object.assign(new Error(`cannot listen on ${config.host}:${config.port} (${code})`), { code });
+  return err;
 }
 
 /**
@@ -136,6 +158,59 @@ function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, conf
   };
 }
 
+interface Running {
+  config: Config;
+  endpoint: string;
+  registryHost: string;
+  port: number;
+  engine: Engine;
+  clock: Clock;
+  server: Server;
+  background: { stop(): Promise<void> };
+  timeline: { close(): void };
+  extraction: BlobExtraction;
+  blobs: BlobStore;
+  snapshots: LiveSnapshots;
+  registry: OpenRegistry;
+  scanner: { idle(): Promise<void> } | undefined;
+}
+
+/** The running emulator as its users hold it, and its one way to stop (in the reverse order of start). */
+function handleOf(r: Running): Emulator {
+  const { engine, server, extraction } = r;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await r.background.stop();
+      r.timeline.close();
+      await extraction.stop();
+      await r.blobs.close();
+      await r.registry.close(engine);
+    })());
+  return {
+    config: r.config,
+    endpoint: r.endpoint,
+    registryHost: r.registryHost,
+    port: r.port,
+    engine,
+    clock: r.clock,
+    mark: (name, opts) => engine.mark(name, opts),
+    reset: async (to) => {
+      await engine.reset(to);
+    },
+    snapshot: (file) => r.snapshots.write(file),
+    events: (from = 1) => engine.events(from),
+    blobsSettled: () => extraction.settled(),
+    scansSettled: () => r.scanner?.idle() ?? Promise.resolve(),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
 /** The journal folder opened into a registry, the configuration, and the engine over it. */
 async function openEngine(options: EmulatorOptions, log: Logger) {
   const { clockSource, idSource, fromSnapshot, fork, at, logger: _logger, ...flags } = options;
@@ -160,7 +235,10 @@ async function openEngine(options: EmulatorOptions, log: Logger) {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const log = options.logger === false ? createLogger('silent') : (options.logger ?? createLogger(options.logLevel ?? 'info'));
+  const { logger, clockSource: _c, idSource: _i, fromSnapshot: _s, fork: _f, at: _a, ...flags } = options;
+  // checked before anything is opened or created: a bad option changes nothing
+  const checked = resolveConfig({ port: 0, ...flags }, {});
+  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
   const { registry, config, clock, ids, engine } = await openEngine(options, log);
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
@@ -194,7 +272,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     advisories,
     pullThrough,
     upstreamCredentials,
-    registryHost: () => config.advertisedHost ?? `localhost:${port}`,
+    registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
   try {
@@ -203,45 +281,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   } catch (err) {
     await background.stop();
     await extraction.stop();
-    await registry.close(engine);
-    throw err;
+    await blobs.close();
+    await registry.abandon();
+    throw listenError(err, config);
   }
-  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  log.info({ port, host: config.host, journal: config.journal, seq: engine.lastSeq, readOnly: engine.readOnly }, 'ecr-rewind listening');
+  const reachAt = registryHostOf(config.host, port);
+  const endpoint = `http://${reachAt}`;
+  const serving = {
+    endpoint,
+    port,
+    host: config.host,
+    journal: config.journal,
+    seq: engine.lastSeq,
+    readOnly: engine.readOnly !== undefined,
+  };
+  log.info({ serving }, bannerOf(endpoint, config, engine));
   // A read-only view extracts packed blobs only as they are read: the folder's writer
   // works through (and deletes) its packs.
   if (engine.readOnly === undefined) extraction.run();
 
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await background.stop();
-      timeline.close();
-      await extraction.stop();
-      await blobs.close();
-      await registry.close(engine);
-    })());
-
-  return {
+  return handleOf({
     config,
-    endpoint: `http://${hostForUrl}:${port}`,
-    registryHost: `${hostForUrl}:${port}`,
+    endpoint,
+    registryHost: reachAt,
     port,
     engine,
     clock,
-    mark: (name) => engine.mark(name),
-    reset: async (to) => {
-      await engine.reset(to);
-    },
-    snapshot: (file) => snapshots.write(file),
-    events: (from = 1) => engine.events(from),
-    blobsSettled: () => extraction.settled(),
-    scansSettled: () => scanner?.idle() ?? Promise.resolve(),
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
+    server,
+    background,
+    timeline,
+    extraction,
+    blobs,
+    snapshots,
+    registry,
+    scanner,
+  });
 }

@@ -44,7 +44,15 @@ export type CoreCommand =
   | ({ type: 'DeleteImage'; digest: string } & InRepo)
   | ({ type: 'DeleteBlob'; digest: string } & InRepo)
   | ({ type: 'RecordPull'; digest: string } & InRepo)
-  | { type: 'SetMark'; name: string; at: number };
+  | {
+      type: 'SetMark';
+      name: string;
+      at: number;
+      /** The sequence number the name marks now (the caller looks it up), or undefined for a new name. */
+      current?: number | undefined;
+      /** Move an existing mark to `at` (otherwise an existing name is refused). */
+      move?: boolean;
+    };
 
 export type Command =
   | CoreCommand

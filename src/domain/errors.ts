@@ -31,6 +31,8 @@ export const DOMAIN_ERROR_CODES = [
   'ImageDigestDoesNotMatch',
   'ReadOnly',
   'PositionNotFound',
+  /** A mark of that name exists and the caller did not ask to move it. */
+  'MarkAlreadyExists',
   'Unsupported',
   // ECR settings (policies, resource tags, templates, ...)
   'RepositoryPolicyNotFound',

@@ -50,6 +50,9 @@ export type EcrErrorName =
   | 'SecretNotFoundException'
   | 'UnableToGetUpstreamImageException'
   | 'UnableToGetUpstreamLayerException'
+  // AWS's answer to a call the caller may not make (IAM): a read-only server refuses writes with it,
+  // a 400 that the SDKs do not retry
+  | 'AccessDeniedException'
   // protocol-level errors (no domain code)
   | 'UnknownOperationException'
   | 'SerializationException'
@@ -80,8 +83,9 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ImageAlreadyExists: 'ImageAlreadyExistsException',
   ImageTagAlreadyExists: 'ImageTagAlreadyExistsException',
   ImageDigestDoesNotMatch: 'ImageDigestDoesNotMatchException',
-  ReadOnly: 'ServerException',
+  ReadOnly: 'AccessDeniedException',
   PositionNotFound: 'InvalidParameterException',
+  MarkAlreadyExists: 'InvalidParameterException',
   Unsupported: 'UnsupportedImageTypeException',
   RepositoryPolicyNotFound: 'RepositoryPolicyNotFoundException',
   RegistryPolicyNotFound: 'RegistryPolicyNotFoundException',

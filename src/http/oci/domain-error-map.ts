@@ -31,6 +31,7 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   ImageDigestDoesNotMatch: { status: 400, code: 'DIGEST_INVALID' },
   ReadOnly: { status: 405, code: 'UNSUPPORTED' },
   PositionNotFound: { status: 404, code: 'UNSUPPORTED' },
+  MarkAlreadyExists: { status: 409, code: 'DENIED' },
   Unsupported: { status: 405, code: 'UNSUPPORTED' },
   RepositoryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
   RegistryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
