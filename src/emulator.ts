@@ -7,13 +7,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BlobStore } from './blobs/blob-store.ts';
-import { openRegistry } from './boot/open-registry.ts';
-import { extractPacks } from './boot/pack-extraction.ts';
-import { DEFAULTS, resolveConfig, type Config } from './config.ts';
+import { openRegistry, type OpenRegistry } from './boot/open-registry.ts';
+import { type BlobExtraction, extractPacks } from './boot/pack-extraction.ts';
+import { DEFAULTS, registryHostOf, resolveConfig, type Config } from './config.ts';
 import type { RecordedEvent } from './domain/events.ts';
 import { BlobReads } from './engine/blob-reads.ts';
 import { Engine } from './engine/engine.ts';
-import { liveSnapshots } from './engine/snapshots.ts';
+import { type LiveSnapshots, liveSnapshots } from './engine/snapshots.ts';
 import { engineTimeline } from './engine/timeline.ts';
 import { Uploads } from './engine/uploads.ts';
 import { EventWebhook } from './eventbridge/event-webhook.ts';
@@ -30,6 +30,9 @@ import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
 import { LifecycleScheduler } from './lifecycle/lifecycle-scheduler.ts';
+import { PullThroughCache } from './pull-through/pull-through-cache.ts';
+import { UpstreamCredentials } from './pull-through/upstream-credentials.ts';
+import { ReplicationWorker } from './replication/replication-worker.ts';
 
 export interface EmulatorOptions extends Partial<Config> {
   /** A logger, or false for silence (tests). */
@@ -54,8 +57,11 @@ export interface Emulator extends AsyncDisposable {
   readonly port: number;
   readonly engine: Engine;
   readonly clock: Clock;
-  /** Bookmarks the current state; returns its sequence number. */
-  mark(name: string): Promise<number>;
+  /**
+   * Bookmarks the current state; returns its sequence number. An existing name is refused
+   * unless `move` is set; so is a name that reads as a position (`end`, digits, an ISO time).
+   */
+  mark(name: string, opts?: { move?: boolean }): Promise<number>;
   /** Brings the registry back to a mark or sequence number, keeping history. */
   reset(to: string | number): Promise<void>;
   /** Writes a snapshot file of the current state (what `fromSnapshot` starts from). */
@@ -79,10 +85,29 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+/** The start-up line: where to send requests, and the settings that matter (a read-only view has no fsync). */
+function bannerOf(endpoint: string, config: Config, engine: Engine): string {
+  const mode = engine.readOnly === undefined ? `fsync ${config.fsync}` : `read-only at seq ${engine.state.seq}`;
+  const advertised = config.advertisedHost === undefined ? '' : `, repositories at ${config.advertisedHost}`;
+  return `ecr-rewind serving ${endpoint} (journal ${config.journal}, ${mode}, auth ${config.auth}${advertised})`;
+}
+
+/** A port that is taken gets a sentence that says which and what to do. */
+function listenError(err: unknown, config: Config): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return Object.assign(new Error(`port ${config.port} on ${config.host} is in use: stop what listens there, or choose another --port`), {
+      code,
+    });
+  if (code === 'EADDRNOTAVAIL' || code === 'EACCES')
+    return Object.assign(new Error(`cannot listen on ${config.host}:${config.port} (${code})`), { code });
+  return err;
+}
+
 /**
- * The work below the faces, off the request path: lifecycle runs, managed signing and the
- * event webhook (a read-only view runs none of them), and the EventBridge feed the admin
- * face streams.
+ * The work below the faces, off the request path: lifecycle runs, managed signing, replication,
+ * pull through cache fetches and the event webhook (a read-only view runs none of them), and
+ * the EventBridge feed the admin face streams.
  */
 function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, config: Config, log: Logger) {
   const writable = engine.readOnly === undefined;
@@ -91,6 +116,11 @@ function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, conf
     ? new SigningWorker(engine, uploads, new SigningKeys(config.journal, { seed: config.seed, durable }), log)
     : undefined;
   const lifecycle = writable ? new LifecycleScheduler(engine, { intervalMs: config.lifecycleInterval, log }) : undefined;
+  const replication = writable ? new ReplicationWorker(engine, log) : undefined;
+  const upstreamCredentials = new UpstreamCredentials(config.upstreamCredentials);
+  const pullThrough = writable
+    ? new PullThroughCache(engine, uploads, { upstreams: config.upstreams, credentials: upstreamCredentials, log })
+    : undefined;
   const eventBridge = new EventBridgeFeed(engine);
   const advisories = new AdvisoryService(engine);
   const scanner = writable ? new Scanner({ engine, blobs, log }) : undefined;
@@ -103,6 +133,9 @@ function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, conf
     lifecycle,
     advisories,
     scanner,
+    replication,
+    pullThrough,
+    upstreamCredentials,
     async start(): Promise<void> {
       // lifecycle runs and previews due while the server was down are done before it answers
       await lifecycle?.start();
@@ -110,15 +143,71 @@ function backgroundWork(engine: Engine, uploads: Uploads, blobs: BlobStore, conf
       // the --advisories file is recorded when it differs from the journal's list; pending scans resume
       if (writable && config.advisories !== undefined) await advisories.loadFile(config.advisories);
       scanner?.start();
+      replication?.start();
       await webhook?.start();
     },
     async stop(): Promise<void> {
       await scanner?.stop();
       await lifecycle?.stop();
       await signing?.stop();
+      await replication?.stop();
+      await pullThrough?.stop();
       await webhook?.stop();
       eventBridge.close();
     },
+  };
+}
+
+interface Running {
+  config: Config;
+  endpoint: string;
+  registryHost: string;
+  port: number;
+  engine: Engine;
+  clock: Clock;
+  server: Server;
+  background: { stop(): Promise<void> };
+  timeline: { close(): void };
+  extraction: BlobExtraction;
+  blobs: BlobStore;
+  snapshots: LiveSnapshots;
+  registry: OpenRegistry;
+  scanner: { idle(): Promise<void> } | undefined;
+}
+
+/** The running emulator as its users hold it, and its one way to stop (in the reverse order of start). */
+function handleOf(r: Running): Emulator {
+  const { engine, server, extraction } = r;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await r.background.stop();
+      r.timeline.close();
+      await extraction.stop();
+      await r.blobs.close();
+      await r.registry.close(engine);
+    })());
+  return {
+    config: r.config,
+    endpoint: r.endpoint,
+    registryHost: r.registryHost,
+    port: r.port,
+    engine,
+    clock: r.clock,
+    mark: (name, opts) => engine.mark(name, opts),
+    reset: async (to) => {
+      await engine.reset(to);
+    },
+    snapshot: (file) => r.snapshots.write(file),
+    events: (from = 1) => engine.events(from),
+    blobsSettled: () => extraction.settled(),
+    scansSettled: () => r.scanner?.idle() ?? Promise.resolve(),
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 
@@ -146,7 +235,10 @@ async function openEngine(options: EmulatorOptions, log: Logger) {
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const log = options.logger === false ? createLogger('silent') : (options.logger ?? createLogger(options.logLevel ?? 'info'));
+  const { logger, clockSource: _c, idSource: _i, fromSnapshot: _s, fork: _f, at: _a, ...flags } = options;
+  // checked before anything is opened or created: a bad option changes nothing
+  const checked = resolveConfig({ port: 0, ...flags }, {});
+  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
   const { registry, config, clock, ids, engine } = await openEngine(options, log);
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
@@ -160,7 +252,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const uploads = new Uploads(engine, blobs, ids);
   const background = backgroundWork(engine, uploads, blobs, config, log);
-  const { eventBridge, lifecycle, advisories, scanner } = background;
+  const { eventBridge, lifecycle, advisories, scanner, pullThrough, upstreamCredentials } = background;
 
   let port = config.port;
   const deps: FaceDeps = {
@@ -178,7 +270,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     signer,
     lifecycle,
     advisories,
-    registryHost: () => config.advertisedHost ?? `localhost:${port}`,
+    pullThrough,
+    upstreamCredentials,
+    registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
   const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
   try {
@@ -187,45 +281,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   } catch (err) {
     await background.stop();
     await extraction.stop();
-    await registry.close(engine);
-    throw err;
+    await blobs.close();
+    await registry.abandon();
+    throw listenError(err, config);
   }
-  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  log.info({ port, host: config.host, journal: config.journal, seq: engine.lastSeq, readOnly: engine.readOnly }, 'ecr-rewind listening');
+  const reachAt = registryHostOf(config.host, port);
+  const endpoint = `http://${reachAt}`;
+  const serving = {
+    endpoint,
+    port,
+    host: config.host,
+    journal: config.journal,
+    seq: engine.lastSeq,
+    readOnly: engine.readOnly !== undefined,
+  };
+  log.info({ serving }, bannerOf(endpoint, config, engine));
   // A read-only view extracts packed blobs only as they are read: the folder's writer
   // works through (and deletes) its packs.
   if (engine.readOnly === undefined) extraction.run();
 
-  let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> =>
-    (stopped ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      await background.stop();
-      timeline.close();
-      await extraction.stop();
-      await blobs.close();
-      await registry.close(engine);
-    })());
-
-  return {
+  return handleOf({
     config,
-    endpoint: `http://${hostForUrl}:${port}`,
-    registryHost: `${hostForUrl}:${port}`,
+    endpoint,
+    registryHost: reachAt,
     port,
     engine,
     clock,
-    mark: (name) => engine.mark(name),
-    reset: async (to) => {
-      await engine.reset(to);
-    },
-    snapshot: (file) => snapshots.write(file),
-    events: (from = 1) => engine.events(from),
-    blobsSettled: () => extraction.settled(),
-    scansSettled: () => scanner?.idle() ?? Promise.resolve(),
-    stop,
-    [Symbol.asyncDispose]: stop,
-  };
+    server,
+    background,
+    timeline,
+    extraction,
+    blobs,
+    snapshots,
+    registry,
+    scanner,
+  });
 }

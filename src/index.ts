@@ -1,4 +1,15 @@
 /** ecr-rewind's public API. */
 export { startEmulator, type Emulator, type EmulatorOptions } from './emulator.ts';
-export { resolveConfig, DEFAULTS, type Config, type AuthMode } from './config.ts';
+export {
+  resolveConfig,
+  registryHostOf,
+  DEFAULTS,
+  ConfigError,
+  type Config,
+  type AuthMode,
+  type FsyncMode,
+  type LogLevel,
+  type LogFormat,
+} from './config.ts';
+export { DomainFailure, type DomainError, type DomainErrorCode } from './domain/errors.ts';
 export type { RecordedEvent, DomainEvent, EventType } from './domain/events.ts';

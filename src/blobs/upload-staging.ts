@@ -53,9 +53,16 @@ export class UploadStaging {
   /**
    * Writes `body` at `offset` (the upload's length as the journal knows it),
    * cutting anything staged past it, and returns how many bytes were written.
-   * `limit` caps the bytes accepted (more is an error, nothing is kept).
+   * `limit` caps the bytes accepted (more is an error, nothing is kept). `onWritten` hears the
+   * staged length after each write (readers of a blob still arriving follow it).
    */
-  async append(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>, limit = Infinity): Promise<number> {
+  async append(
+    uploadId: string,
+    offset: number,
+    body: AsyncIterable<Uint8Array>,
+    limit = Infinity,
+    onWritten?: (length: number) => void,
+  ): Promise<number> {
     const file = this.#store.stagingPath(uploadId);
     await this.#store.uploadReady(uploadId);
     if (offset === 0 && !this.#uploadsDirReady) {
@@ -75,6 +82,7 @@ export class UploadStaging {
         if (batched === 0) return;
         await fh.writev(batch, offset + written);
         written += batched;
+        onWritten?.(offset + written);
         batch = [];
         batched = 0;
       };

@@ -10,6 +10,7 @@
  * 4. on close, flush, write a checkpoint when enough happened since the last one,
  *    and release the folder.
  */
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,28 @@ export interface OpenRegistry {
   recover(): Views;
   /** Flushes, checkpoints when due, and releases the folder (removing a temporary one). */
   close(now: Checkpoint): Promise<void>;
+  /**
+   * After a start that failed later (the port was taken): closes without a checkpoint and
+   * leaves the folder as it was found: a folder this start created is removed, one it
+   * found empty is emptied again, and one that held a journal is kept.
+   */
+  abandon(): Promise<void>;
+}
+
+type FolderBefore = 'absent' | 'empty' | 'in use';
+
+function folderBefore(dir: string): FolderBefore {
+  try {
+    return readdirSync(dir).length === 0 ? 'empty' : 'in use';
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : 'in use';
+  }
+}
+
+/** Removes what a failed start wrote into a folder that was absent or empty before it. */
+async function restoreFolder(dir: string, before: FolderBefore): Promise<void> {
+  if (before === 'absent') await rm(dir, { recursive: true, force: true });
+  else if (before === 'empty') for (const name of readdirSync(dir)) await rm(join(dir, name), { recursive: true, force: true });
 }
 
 async function prepareFolder(dir: string, opts: OpenOptions): Promise<AdoptedSnapshotFile | undefined> {
@@ -96,6 +119,7 @@ async function viewsAtEnd(
 export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
   const temporary = opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'ecr-rewind-')) : undefined;
   const dir = opts.dir ?? temporary!;
+  const before = temporary ? 'absent' : folderBefore(dir);
   const discard = async (): Promise<void> => {
     if (temporary) await rm(temporary, { recursive: true, force: true });
   };
@@ -141,10 +165,14 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
         await open.close();
         await discard();
       },
+      async abandon() {
+        await open.close();
+        await restoreFolder(dir, before);
+      },
     };
   } catch (err) {
     await journal?.close().catch(() => undefined);
-    await discard();
+    await restoreFolder(dir, before).catch(() => undefined);
     throw err;
   }
 }

@@ -21,10 +21,12 @@ export class UsageError extends Error {
 
 /** The exit code for an error that reached the top. */
 export function exitCodeOf(err: unknown): number {
-  if (err instanceof CommanderError)
-    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
-      ? EXIT_CODES.ok
-      : EXIT_CODES.usage;
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT_CODES.ok;
+    // help shown because something was missing (no command at all) is a usage error
+    if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage;
+    return EXIT_CODES.usage;
+  }
   if (err instanceof UsageError) return EXIT_CODES.usage;
   const kind = errorKind(err);
   return kind === undefined ? EXIT_CODES.failure : EXIT_CODES[kind];

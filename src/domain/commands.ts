@@ -11,6 +11,8 @@ import type { SettingsCommand } from './settings/settings-commands.ts';
 import type { SigningCommand } from './signing/signing-commands.ts';
 import type { LifecycleCommand } from './lifecycle/lifecycle-commands.ts';
 import type { ClockCommand } from './clock/clock-commands.ts';
+import type { ReplicationCommand } from './replication/replication-commands.ts';
+import type { PullThroughCommand } from './pull-through/pull-through-commands.ts';
 
 interface InRepo {
   scope: RegistryScope;
@@ -42,9 +44,25 @@ export type CoreCommand =
   | ({ type: 'DeleteImage'; digest: string } & InRepo)
   | ({ type: 'DeleteBlob'; digest: string } & InRepo)
   | ({ type: 'RecordPull'; digest: string } & InRepo)
-  | { type: 'SetMark'; name: string; at: number };
+  | {
+      type: 'SetMark';
+      name: string;
+      at: number;
+      /** The sequence number the name marks now (the caller looks it up), or undefined for a new name. */
+      current?: number | undefined;
+      /** Move an existing mark to `at` (otherwise an existing name is refused). */
+      move?: boolean;
+    };
 
-export type Command = CoreCommand | SettingsCommand | SigningCommand | LifecycleCommand | ClockCommand | ScanningCommand;
+export type Command =
+  | CoreCommand
+  | SettingsCommand
+  | SigningCommand
+  | LifecycleCommand
+  | ClockCommand
+  | ScanningCommand
+  | ReplicationCommand
+  | PullThroughCommand;
 
 /** What decide knows besides the state and the command. */
 export interface DecideContext {

@@ -14,6 +14,8 @@ import { settingsDeciders } from './settings/settings-decide.ts';
 import { signingDeciders } from './signing/signing-decide.ts';
 import { lifecycleDeciders } from './lifecycle/lifecycle-decide.ts';
 import { clockDeciders } from './clock/clock.ts';
+import { replicationDeciders } from './replication/replication-decide.ts';
+import { pullThroughDeciders } from './pull-through/pull-through-decide.ts';
 import type { RegistryState } from './state.ts';
 
 export type { Decision } from './decision.ts';
@@ -29,6 +31,8 @@ export const DECIDERS: DeciderTable<Command> = {
   ...lifecycleDeciders,
   ...clockDeciders,
   ...scanningDeciders,
+  ...replicationDeciders,
+  ...pullThroughDeciders,
 };
 
 export function decide(state: RegistryState, command: Command, ctx: DecideContext): Decision {

@@ -31,6 +31,8 @@ export const DOMAIN_ERROR_CODES = [
   'ImageDigestDoesNotMatch',
   'ReadOnly',
   'PositionNotFound',
+  /** A mark of that name exists and the caller did not ask to move it. */
+  'MarkAlreadyExists',
   'Unsupported',
   // ECR settings (policies, resource tags, templates, ...)
   'RepositoryPolicyNotFound',
@@ -53,6 +55,18 @@ export const DOMAIN_ERROR_CODES = [
   'ScanNotFound',
   'UnsupportedImageType',
   'ImageArchived',
+  // replication and pull through cache
+  'ReplicationBackfillNotFound',
+  'ReplicationBackfillInProgress',
+  'ReplicationBackfillInvalidStatus',
+  'PullThroughCacheRuleNotFound',
+  'PullThroughCacheRuleAlreadyExists',
+  'UnsupportedUpstreamRegistry',
+  /** A credentialArn the emulator holds no credentials for (--upstream-credentials, admin API). */
+  'SecretNotFound',
+  /** The upstream registry of a pull through cache rule did not give the image (or a layer). */
+  'UnableToGetUpstreamImage',
+  'UnableToGetUpstreamLayer',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

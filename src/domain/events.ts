@@ -12,6 +12,11 @@ import type { SettingsEventMap } from './settings/settings-events.ts';
 import type { SigningEventMap } from './signing/signing-events.ts';
 import type { LifecycleEventMap } from './lifecycle/lifecycle-events.ts';
 import type { ClockEventMap } from './clock/clock-events.ts';
+import type { ReplicationEventMap } from './replication/replication-events.ts';
+import type { PullThroughEventMap } from './pull-through/pull-through-events.ts';
+
+/** Why a repository was created (RepositoryCreated): 'replication' and 'pull-through-cache' came with those features (same version). */
+export type RepositoryCause = 'api' | 'push' | 'replication' | 'pull-through-cache';
 
 /** Where a repository lives: ECR account and region, and its name. */
 export interface RepoRef {
@@ -28,8 +33,8 @@ export interface CoreEventMap {
     encryptionType: string;
     kmsKey: string | null;
     resourceTags: { Key: string; Value: string }[];
-    /** 'api' (CreateRepository) or 'push' (created on push by a template). */
-    cause: 'api' | 'push';
+    /** 'api' (CreateRepository), 'push' (created on push by a template), or created by ECR for a replication or a pull through cache. */
+    cause: RepositoryCause;
   };
   RepositoryDeleted: RepoRef;
   UploadStarted: RepoRef & { uploadId: string; via: 'oci' | 'ecr' };
@@ -65,7 +70,14 @@ export interface CoreEventMap {
   Rewound: { to: number; mark: string | null };
 }
 
-export type EventMap = CoreEventMap & SettingsEventMap & SigningEventMap & LifecycleEventMap & ClockEventMap & ScanningEventMap;
+export type EventMap = CoreEventMap &
+  SettingsEventMap &
+  SigningEventMap &
+  LifecycleEventMap &
+  ClockEventMap &
+  ScanningEventMap &
+  ReplicationEventMap &
+  PullThroughEventMap;
 export type EventType = keyof EventMap;
 
 export type DomainEvent = { [K in EventType]: { type: K; data: EventMap[K] } }[EventType];
@@ -171,7 +183,7 @@ export interface CreatedSettings {
 }
 
 /** RepositoryCreated for `ref` with these settings (decide, create-on-push and compaction build it alike). */
-export const repositoryCreated = (ref: RepoRef, s: CreatedSettings, cause: 'api' | 'push'): EventOf<'RepositoryCreated'> =>
+export const repositoryCreated = (ref: RepoRef, s: CreatedSettings, cause: RepositoryCause): EventOf<'RepositoryCreated'> =>
   coreEvents.RepositoryCreated({
     account: ref.account,
     region: ref.region,

@@ -13,6 +13,8 @@ import { settingsEvolvers } from './settings/settings-evolve.ts';
 import { signingEvolvers } from './signing/signing-evolve.ts';
 import { lifecycleEvolvers } from './lifecycle/lifecycle-evolve.ts';
 import { clockEvolvers } from './clock/clock.ts';
+import { replicationEvolvers } from './replication/replication-evolve.ts';
+import { pullThroughEvolvers } from './pull-through/pull-through-evolve.ts';
 import type { RegistryState } from './state.ts';
 
 const EVOLVERS: EvolverTable<RecordedEvent> = {
@@ -23,6 +25,8 @@ const EVOLVERS: EvolverTable<RecordedEvent> = {
   ...lifecycleEvolvers,
   ...clockEvolvers,
   ...scanningEvolvers,
+  ...replicationEvolvers,
+  ...pullThroughEvolvers,
 };
 
 export function evolve(state: RegistryState, e: RecordedEvent): RegistryState {

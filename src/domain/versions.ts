@@ -5,6 +5,8 @@ import { SETTINGS_EVENT_VERSIONS } from './settings/settings-event-factories.ts'
 import { SIGNING_EVENT_VERSIONS } from './signing/signing-event-factories.ts';
 import { LIFECYCLE_EVENT_VERSIONS } from './lifecycle/lifecycle-event-factories.ts';
 import { CLOCK_EVENT_VERSIONS } from './clock/clock.ts';
+import { REPLICATION_EVENT_VERSIONS } from './replication/replication-event-factories.ts';
+import { PULL_THROUGH_EVENT_VERSIONS } from './pull-through/pull-through-event-factories.ts';
 
 const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
   RepositoryCreated: 1,
@@ -31,4 +33,6 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   ...LIFECYCLE_EVENT_VERSIONS,
   ...CLOCK_EVENT_VERSIONS,
   ...SCANNING_EVENT_VERSIONS,
+  ...REPLICATION_EVENT_VERSIONS,
+  ...PULL_THROUGH_EVENT_VERSIONS,
 };

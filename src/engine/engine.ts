@@ -122,12 +122,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (!decision.ok) throw new DomainFailure(decision.error);
   }
 
-  /** Bookmarks the current sequence number (or an earlier one, `at`) under `name`. */
-  async mark(name: string, at = this.#journal.lastSeq): Promise<number> {
+  /**
+   * Bookmarks the current sequence number (or an earlier one, `at`) under `name`. A name that
+   * reads as a position is refused, and so is an existing name unless `move` is set.
+   */
+  async mark(name: string, opts: { at?: number; move?: boolean } = {}): Promise<number> {
     const last = this.#journal.lastSeq;
+    const at = opts.at ?? last;
     if (!Number.isSafeInteger(at) || at < 0 || at > last)
       throw new DomainFailure(domainError('PositionNotFound', `sequence ${at} is not in the journal (last is ${last})`));
-    await this.execute({ type: 'SetMark', name, at });
+    await this.execute({ type: 'SetMark', name, at, current: this.#views.marks.get(name), move: opts.move === true });
     return at;
   }
 

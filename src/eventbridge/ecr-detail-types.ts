@@ -10,8 +10,8 @@
  * | ECR Image Scan                 | ImageScanCompleted of a basic scan (enhanced scans are Amazon Inspector's) | mapped |
  * | ECR Scan Resource Change       | enhanced scanning's resource changes             | to add (scanning) |
  * | ECR Lifecycle Action           | none: AWS's event reference lists no such type; a lifecycle expiry (ImageExpired) gives ECR Image Action DELETE | not sent |
- * | ECR Pull Through Cache Action  | pull through cache fetches                       | to add (pull through cache) |
- * | ECR Replication Action         | replication outcomes                             | to add (replication) |
+ * | ECR Pull Through Cache Action  | UpstreamImageCached (a fetch from an upstream; failed fetches are not journaled) | mapped |
+ * | ECR Replication Action         | ImageReplicated, ImageReplicationFailed (in the destination registry) | mapped |
  * | ECR Artifact Action            | UpdateImageStorageClass (ImageStorageClassChanged): archive and restore | to add (detail fields not confirmed) |
  *
  * Managed signing: AWS documents no signing event; a signature shows as the
@@ -35,4 +35,6 @@ export const MAPPED_DETAIL_TYPES: readonly EcrDetailType[] = [
   ECR_DETAIL_TYPES.imageAction,
   ECR_DETAIL_TYPES.referrerAction,
   ECR_DETAIL_TYPES.imageScan,
+  ECR_DETAIL_TYPES.pullThroughCacheAction,
+  ECR_DETAIL_TYPES.replicationAction,
 ];

@@ -88,7 +88,14 @@ const tagsOf = (state: RegistryState, d: RepoRef & { digest: string }): string[]
   return out;
 };
 
+/** One mapper per journal event type. */
+type Mappers = { readonly [K in EventType]: EcrEventMapper<K> };
+
+const repositoryArn = (r: RepoRef): string => `arn:aws:ecr:${r.region}:${r.account}:repository/${r.repository}`;
+
 export const ecrEventMappers: { readonly [K in EventType]?: EcrEventMapper<K> } = {
+  ...replicationMappers(),
+  ...pullThroughMappers(),
   /**
    * ECR Image Scan: a basic scan ended (enhanced scans are Amazon Inspector's, which sends
    * events of its own). The tags are the image's when the scan ended.
@@ -139,6 +146,68 @@ export const ecrEventMappers: { readonly [K in EventType]?: EcrEventMapper<K> } 
     return facts ? [action(e.data, facts, 'DELETE', e.data.tags[0])] : [];
   },
 };
+
+/**
+ * ECR Replication Action, in the destination registry, for each copy (a push's or a backfill's).
+ * Its detail has the fields AWS's EventBridge schema names (action-type, result, repository-name,
+ * image-digest, image-tag, source-account, source-region); the values REPLICATE and
+ * SUCCESS|FAILURE are the emulator's reading of them.
+ */
+function replicationMappers(): Pick<Mappers, 'ImageReplicated' | 'ImageReplicationFailed'> {
+  const draft = (
+    d: RepoRef & { digest: string; destinationRegion: string; destinationRegistryId: string; tags: string[] },
+    result: 'SUCCESS' | 'FAILURE',
+  ): EventBridgeDraft => {
+    const at = { account: d.destinationRegistryId, region: d.destinationRegion, repository: d.repository };
+    return {
+      detailType: ECR_DETAIL_TYPES.replicationAction,
+      account: at.account,
+      region: at.region,
+      resources: [repositoryArn(at)],
+      detail: {
+        'action-type': 'REPLICATE',
+        result,
+        'repository-name': d.repository,
+        'image-digest': d.digest,
+        ...(d.tags[0] === undefined ? {} : { 'image-tag': d.tags[0] }),
+        'source-account': d.account,
+        'source-region': d.region,
+      },
+    };
+  };
+  return {
+    ImageReplicated: (e) => [draft(e.data, 'SUCCESS')],
+    ImageReplicationFailed: (e) => [draft(e.data, 'FAILURE')],
+  };
+}
+
+/**
+ * ECR Pull Through Cache Action, as the sample event of ECR's user guide ("Event for a pull through
+ * cache action"): rule-version, sync-status, ecr-repository-prefix, repository-name,
+ * upstream-registry-url, image-tag, image-digest. Only fetches that succeeded are journaled, so
+ * sync-status is SUCCESS (a failed fetch changes nothing and is not in the journal).
+ */
+function pullThroughMappers(): Pick<Mappers, 'UpstreamImageCached'> {
+  return {
+    UpstreamImageCached: (e) => [
+      {
+        detailType: ECR_DETAIL_TYPES.pullThroughCacheAction,
+        account: e.data.account,
+        region: e.data.region,
+        resources: [repositoryArn(e.data)],
+        detail: {
+          'rule-version': '1',
+          'sync-status': 'SUCCESS',
+          'ecr-repository-prefix': e.data.ecrRepositoryPrefix,
+          'repository-name': e.data.repository,
+          'upstream-registry-url': e.data.upstreamRegistryUrl,
+          ...(e.data.tag === null ? {} : { 'image-tag': e.data.tag }),
+          'image-digest': e.data.digest,
+        },
+      },
+    ],
+  };
+}
 
 /** The EventBridge events of one journal event, ids from its position. */
 export function toEventBridge(e: RecordedEvent, ctx: MappingContext): EventBridgeEvent[] {

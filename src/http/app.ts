@@ -1,15 +1,27 @@
-/** The one Koa application: admin (/_rewind), registry (/v2) and ECR (POST /) faces. */
+/** The one Koa application: request log, then admin (/_rewind), registry (/v2) and ECR (POST /) faces. */
 import Koa from 'koa';
 import { createAdminFace } from './admin/admin-face.ts';
 import { createEcrFace } from './ecr/ecr-face.ts';
 import type { FaceDeps } from './face-deps.ts';
 import { createOciFace } from './oci/oci-face.ts';
+import { requestLog } from './request-log.ts';
+
+const CLIENT_GONE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+
+/** An error that only says the client left (a follower closing its stream, a cancelled pull). */
+const clientWentAway = (err: unknown, ctx: Koa.Context | undefined): boolean =>
+  CLIENT_GONE.has(String((err as NodeJS.ErrnoException | undefined)?.code)) ||
+  (ctx !== undefined && !ctx.res.writableFinished && (ctx.req.destroyed || ctx.res.destroyed));
 
 export function createApp(deps: FaceDeps): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
-  app.on('error', (err: unknown) => deps.log.error({ err }, 'unhandled request error'));
+  app.on('error', (err: unknown, ctx?: Koa.Context) => {
+    if (clientWentAway(err, ctx)) deps.log.debug({ path: ctx?.path, code: (err as NodeJS.ErrnoException).code }, 'client went away');
+    else deps.log.error({ err, path: ctx?.path }, 'unhandled request error');
+  });
+  app.use(requestLog(deps.log, deps.config.logRequests));
   app.use(createAdminFace(deps));
   app.use(createOciFace(deps));
   app.use(createEcrFace(deps));

@@ -9,6 +9,8 @@ import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
 import type { LifecycleScheduler } from '../lifecycle/lifecycle-scheduler.ts';
+import type { PullThroughCache } from '../pull-through/pull-through-cache.ts';
+import type { UpstreamCredentials } from '../pull-through/upstream-credentials.ts';
 import type { RegistryAuth } from './registry-auth.ts';
 import type { TokenSigner } from './token-auth.ts';
 
@@ -41,6 +43,10 @@ export interface FaceDeps {
   readonly lifecycle?: LifecycleScheduler | undefined;
   /** The advisory list image scans match against (src/scanning/advisory-service.ts). */
   readonly advisories: AdvisoryInput;
+  /** Fetches images a pull through cache rule covers from their upstream (absent in a read-only view). */
+  readonly pullThrough?: PullThroughCache | undefined;
+  /** Upstream registry credentials by secret ARN (in memory only). */
+  readonly upstreamCredentials: UpstreamCredentials;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

@@ -1,3 +1,5 @@
+import { packageVersion } from '../support/version.ts';
+
 /**
  * A journal whose bytes cannot be trusted: a bad frame followed by a good one, a sequence gap,
  * a broken segment header. Never raised for a torn tail, which recovery cuts (see recovery.ts).
@@ -54,7 +56,27 @@ export class JournalNotFoundError extends Error {
 /** A new journal folder (restore, fork, compact, a start from a snapshot file) must be new or empty. */
 export class FolderNotEmptyError extends Error {
   override readonly name = 'FolderNotEmptyError';
-  constructor(readonly dir: string) {
-    super(`${dir} is not empty: a new journal needs a new (or empty) folder`);
+  constructor(
+    readonly dir: string,
+    reason = `${dir} is not empty: a new journal needs a new (or empty) folder`,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * A journal written in a newer format than this ecr-rewind reads: not damage, an
+ * upgrade opens it. The message names the file, its format version and the ones read here.
+ */
+export class JournalVersionError extends Error {
+  override readonly name = 'JournalVersionError';
+  constructor(
+    readonly path: string,
+    readonly version: number,
+    readable: readonly number[],
+  ) {
+    super(
+      `${path} is in journal format version ${version}, written by a newer ecr-rewind; this ecr-rewind ${packageVersion()} reads format versions ${readable.join(' and ')}: upgrade ecr-rewind to open it`,
+    );
   }
 }

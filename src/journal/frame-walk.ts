@@ -48,7 +48,7 @@ function goodFrameAt(buf: Buffer, p: number): number {
 
 export function* walkFrames(seg: SegmentFile, table: UpcastTable): Generator<FrameStep, number> {
   const buf = readFileSync(seg.path);
-  const problem = headerProblem(buf.subarray(0, HEADER_SIZE), seg.firstSeq);
+  const problem = headerProblem(buf.subarray(0, HEADER_SIZE), seg.firstSeq, seg.path);
   if (problem !== undefined) {
     yield { kind: 'fault', offset: 0, reason: problem, fault: 'frame' };
     return seg.firstSeq;

@@ -1,7 +1,15 @@
 /** The journal: an append-only, checksummed msgpack event log with checkpoints (format: journal/README.md). */
 export type { Envelope, NewRecord } from './envelope.ts';
-export { CheckpointError, FolderNotEmptyError, JournalCorruptError, JournalLockedError, JournalNotFoundError } from './errors.ts';
+export {
+  CheckpointError,
+  FolderNotEmptyError,
+  JournalCorruptError,
+  JournalLockedError,
+  JournalNotFoundError,
+  JournalVersionError,
+} from './errors.ts';
 export { Journal } from './journal.ts';
+export { checkNewFolder } from './new-folder.ts';
 export type { FsyncMode, JournalOptions } from './journal.ts';
 export { JournalReader } from './reader.ts';
 export { ReadOnlyJournal, type JournalHandle } from './read-only-journal.ts';

@@ -6,6 +6,7 @@ import { EventEmitter } from 'eventemitter3';
 import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
 import { checkRecord, toError, type Envelope, type NewRecord } from './envelope.ts';
 import { FRAME_OVERHEAD, FrameBuffer } from './frame-buffer.ts';
+import { JournalNotFoundError } from './errors.ts';
 import { acquireLock } from './lock.ts';
 import type { DirLock } from './lock.ts';
 import { recoverJournal } from './recovery.ts';
@@ -100,7 +101,10 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
 
   /** Opens (creating if needed) a journal directory for writing: takes the lock, then recovers a torn tail. */
   static async open(dir: string, opts: JournalOptions): Promise<Journal> {
-    await mkdir(segmentsDir(dir), { recursive: true });
+    await mkdir(segmentsDir(dir), { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      // a file given as the journal folder gets a sentence, not ENOTDIR
+      throw err.code === 'ENOTDIR' || err.code === 'EEXIST' ? new JournalNotFoundError(dir, `${dir} is a file, not a journal folder`) : err;
+    });
     const lock = acquireLock(dir);
     try {
       const warn = opts.warn ?? ((msg: string) => process.emitWarning(msg, 'JournalWarning'));

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Envelope, NewRecord } from './envelope.ts';
+import { JournalNotFoundError } from './errors.ts';
 import { JournalReader } from './reader.ts';
 import { segmentsDir } from './segment-format.ts';
 import type { UpcastTable } from './upcast.ts';
@@ -32,7 +33,8 @@ export class ReadOnlyJournal implements JournalHandle {
 
   /** Opens the journal folder `dir`, which must exist (it is not created). */
   static open(dir: string, opts: { upcasters?: UpcastTable } = {}): ReadOnlyJournal {
-    if (!existsSync(segmentsDir(dir))) throw new Error(`no journal at ${dir}: a read-only view needs an existing journal folder`);
+    if (!existsSync(segmentsDir(dir)))
+      throw new JournalNotFoundError(dir, `no journal at ${dir}: a read-only view (--at) needs an existing journal folder`);
     return new ReadOnlyJournal(dir, JournalReader.open(dir, opts));
   }
 

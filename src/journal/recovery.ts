@@ -54,7 +54,7 @@ export function recoverJournal(dir: string, warn: (msg: string) => void): Recove
         if (i > 0) return recoverJournal(dir, warn);
         return { segments, lastSize: 0, lastSeq: seg.firstSeq - 1, verified };
       }
-      const problem = headerProblem(head, seg.firstSeq);
+      const problem = headerProblem(head, seg.firstSeq, seg.path);
       if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem);
       const scan = scanFrames(fd, HEADER_SIZE, seg.firstSeq);
       if (scan.bad) {

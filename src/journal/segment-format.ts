@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { JournalVersionError } from './errors.ts';
 
 /**
  * Segment files: `<dir>/segments/<first seq, 20 decimal digits>.seg`.
@@ -20,7 +21,7 @@ import { join } from 'node:path';
  *
  * The full spec, with recovery rules, is journal/README.md.
  */
-export const MAGIC = Buffer.from('ECRRWJNL', 'latin1');
+export const MAGIC: Buffer = Buffer.from('ECRRWJNL', 'latin1');
 export const FORMAT_VERSION = 2;
 /** Versions a reader accepts: version 1 is version 2 whose frames all hold one bare envelope. */
 const READABLE_VERSIONS: readonly number[] = [1, 2];
@@ -72,11 +73,16 @@ export function encodeHeader(firstSeq: number): Buffer {
   return h;
 }
 
-/** Why a header is unusable, or undefined when it is a readable header for `firstSeq`. */
-export function headerProblem(h: Buffer, firstSeq: number): string | undefined {
+/**
+ * Why a header is unusable, or undefined when it is a readable header for `firstSeq`.
+ * A segment of a newer format than this reader knows is not damage: it throws
+ * JournalVersionError, which says so and that an upgrade reads it.
+ */
+export function headerProblem(h: Buffer, firstSeq: number, path: string): string | undefined {
   if (h.length < HEADER_SIZE) return `header is ${h.length} bytes, expected ${HEADER_SIZE}`;
   if (!h.subarray(0, 8).equals(MAGIC)) return 'bad magic (not an ecr-rewind journal segment)';
   const version = h.readUInt32LE(8);
+  if (version > FORMAT_VERSION) throw new JournalVersionError(path, version, READABLE_VERSIONS);
   if (!READABLE_VERSIONS.includes(version)) return `unsupported segment format version ${version}`;
   if (h.readUInt32LE(12) !== HEADER_SIZE) return `unexpected header length ${h.readUInt32LE(12)}`;
   const first = Number(h.readBigUInt64LE(16));

@@ -88,7 +88,7 @@ class SegmentCursor {
       const head = this.r.fill(0, HEADER_SIZE);
       if (head < HEADER_SIZE && this.tolerate) this.done = true;
       else {
-        const problem = headerProblem(this.r.buf.subarray(0, head), seg.firstSeq);
+        const problem = headerProblem(this.r.buf.subarray(0, head), seg.firstSeq, seg.path);
         if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem);
       }
     } catch (err) {

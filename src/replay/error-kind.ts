@@ -16,7 +16,7 @@ export type ErrorKind = 'usage' | 'not-found' | 'corrupt';
 export function errorKind(err: unknown): ErrorKind | undefined {
   if (err instanceof DomainFailure) {
     if (err.error.code === 'PositionNotFound') return 'not-found';
-    if (err.error.code === 'InvalidParameter') return 'usage';
+    if (err.error.code === 'InvalidParameter' || err.error.code === 'MarkAlreadyExists') return 'usage';
     return undefined;
   }
   if (err instanceof FolderNotEmptyError) return 'usage';

@@ -7,7 +7,7 @@ export { pageEvents, type EventFilter, type EventPage } from './event-filter.ts'
 export { eventJson, eventRow, type EventRow } from './event-summary.ts';
 export { errorKind, type ErrorKind } from './error-kind.ts';
 export { openHistory, type JournalHistory } from './journal-history.ts';
-export { marksOf, resolvePosition, type Position } from './positions.ts';
+export { marksOf, resolvePosition, seqRangeText, type Position } from './positions.ts';
 export type { EventSource } from './replay.ts';
 export { diffStates } from './state-diff.ts';
 export { viewState } from './state-view.ts';

@@ -10,6 +10,7 @@
 import type { Marks } from '../projections/marks-projection.ts';
 import type { JournalHistory } from './journal-history.ts';
 import { domainError, DomainFailure } from '../domain/errors.ts';
+import { ISO_LIKE, POSITION_KEYWORDS } from '../domain/mark-names.ts';
 
 export interface Position {
   seq: number;
@@ -24,7 +25,11 @@ export function marksOf(history: JournalHistory): Marks {
   return marks;
 }
 
-const ISO_LIKE = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/;
+/** A range of sequence numbers as text: `seq 3..9`, `seq 3`, or `no events` when it is empty. */
+export function seqRangeText(first: number, last: number): string {
+  if (last < first) return 'no events';
+  return first === last ? `seq ${first}` : `seq ${first}..${last}`;
+}
 
 export function resolvePosition(text: string, history: JournalHistory, marks?: Marks): Position {
   const t = text.trim();
@@ -32,11 +37,11 @@ export function resolvePosition(text: string, history: JournalHistory, marks?: M
   const check = (seq: number, label: string): Position => {
     if (seq < lowest || seq > history.lastSeq)
       throw new DomainFailure(
-        domainError('PositionNotFound', `${label} is outside the journal (it holds seq ${lowest === 0 ? 0 : lowest}..${history.lastSeq})`),
+        domainError('PositionNotFound', `${label} is outside the journal (its positions are ${seqRangeText(lowest, history.lastSeq)})`),
       );
     return { seq, label };
   };
-  if (t === 'end' || t === 'now' || t === 'latest') return { seq: history.lastSeq, label: 'the end' };
+  if (POSITION_KEYWORDS.includes(t)) return { seq: history.lastSeq, label: 'the end' };
   if (/^\d+$/.test(t)) return check(Number(t), `seq ${t}`);
   const known = (marks ?? marksOf(history)).get(t);
   if (known !== undefined) return check(known, `mark '${t}'`);

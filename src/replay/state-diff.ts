@@ -25,6 +25,10 @@ export interface StateDiff {
   repositoriesCreated: string[];
   repositoriesDeleted: string[];
   repositoriesChanged: RepositoryChange[];
+  /** What a created repository holds at the end (its images and tags as added), in the order of repositoriesCreated. */
+  contentOfCreated: RepositoryChange[];
+  /** What a deleted repository held (its images and tags as removed), in the order of repositoriesDeleted. */
+  contentOfDeleted: RepositoryChange[];
   blobsAdded: number;
   uploadsStarted: string[];
   uploadsEnded: string[];
@@ -69,6 +73,9 @@ export function diffRepository(key: string, a: Repository, b: Repository): Repos
   return changed > 0 || a.createdAt !== b.createdAt ? c : undefined;
 }
 
+/** The same repository without images, tags or blobs: what a created one is compared with. */
+const hollow = (r: Repository): Repository => ({ ...r, images: new Map(), tags: new Map(), blobs: new Map() });
+
 export function diffStates(a: RegistryState, b: RegistryState): StateDiff {
   const from = { seq: a.seq, hash: stateHash(a) };
   const to = { seq: b.seq, hash: stateHash(b) };
@@ -80,13 +87,29 @@ export function diffStates(a: RegistryState, b: RegistryState): StateDiff {
     if (c) changed.push(c);
   }
   const scopes = sorted(new Set([...a.registries.keys(), ...b.registries.keys()]));
+  const created = sorted([...b.repos.keys()].filter((k) => !a.repos.has(k)));
+  const deleted = sorted([...a.repos.keys()].filter((k) => !b.repos.has(k)));
+  const content = (key: string, from: Repository, to: Repository): RepositoryChange =>
+    diffRepository(key, from, to) ?? {
+      repository: key,
+      imagesAdded: [],
+      imagesRemoved: [],
+      tagsAdded: [],
+      tagsRemoved: [],
+      tagsMoved: [],
+      settingsChanged: [],
+      blobsLinked: 0,
+      blobsUnlinked: 0,
+    };
   return {
     from,
     to,
     same: from.hash === to.hash,
-    repositoriesCreated: sorted([...b.repos.keys()].filter((k) => !a.repos.has(k))),
-    repositoriesDeleted: sorted([...a.repos.keys()].filter((k) => !b.repos.has(k))),
+    repositoriesCreated: created,
+    repositoriesDeleted: deleted,
     repositoriesChanged: changed,
+    contentOfCreated: created.map((k) => content(k, hollow(b.repos.get(k)!), b.repos.get(k)!)),
+    contentOfDeleted: deleted.map((k) => content(k, a.repos.get(k)!, hollow(a.repos.get(k)!))),
     blobsAdded: [...b.blobs.keys()].filter((d) => !a.blobs.has(d)).length,
     uploadsStarted: sorted([...b.uploads.keys()].filter((u) => !a.uploads.has(u))),
     uploadsEnded: sorted([...a.uploads.keys()].filter((u) => !b.uploads.has(u))),

@@ -96,7 +96,7 @@ function scanFrames(history: JournalHistory, faults: Fault[], progress?: Progres
 
 /** Blobs: present, right size, right digest. */
 async function checkBlobs(store: BlobStore, digests: Map<string, number>, faults: Fault[], progress?: ProgressFactory): Promise<void> {
-  const bar = progress?.('verify blobs', digests.size);
+  const bar = progress?.('verify blobs', digests.size, 'blobs');
   let checked = 0;
   for (const [digest, size] of digests) {
     const path = store.path(digest);

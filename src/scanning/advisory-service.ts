@@ -9,7 +9,8 @@ import { domainError, DomainFailure } from '../domain/errors.ts';
 import type { Advisory } from '../domain/scanning/scanning-state.ts';
 import type { Engine } from '../engine/engine.ts';
 import { canonicalJson } from '../projections/canonical-state.ts';
-import { AdvisoryInputError, loadAdvisoryFile, parseAdvisories } from './advisory-input.ts';
+// the validation (zod) loads with the first list, not with the server
+const advisoryInput = () => import('./advisory-input.ts');
 
 export interface AdvisoriesRecorded {
   advisories: number;
@@ -29,6 +30,7 @@ export class AdvisoryService {
 
   /** Validates `doc` (an array of advisories or {"advisories": [...]}) and records it. */
   async put(doc: unknown, source = 'api'): Promise<AdvisoriesRecorded> {
+    const { AdvisoryInputError, parseAdvisories } = await advisoryInput();
     let advisories: Advisory[];
     try {
       advisories = parseAdvisories(doc);
@@ -43,7 +45,7 @@ export class AdvisoryService {
 
   /** `--advisories FILE`: records the file's list when it differs from the one the journal holds. */
   async loadFile(path: string): Promise<AdvisoriesRecorded | undefined> {
-    const file = await loadAdvisoryFile(path);
+    const file = await (await advisoryInput()).loadAdvisoryFile(path);
     if (canonicalJson(this.#engine.state.scanning?.advisories ?? null) === canonicalJson(file.advisories)) return undefined;
     const events = await this.#engine.execute({ type: 'PutAdvisories', advisories: file.advisories, source: file.source });
     const put = events[0]!;

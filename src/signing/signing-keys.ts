@@ -99,7 +99,7 @@ export class SigningKeys {
       return { profileArn, secretKey: secretOfPem(k.privateKey), certificate: derOfPem(k.certificate) };
     }
     const secretKey = this.#seed === undefined ? p384.utils.randomSecretKey() : derivedSecretKey(this.#seed, profileArn);
-    const key: SigningKey = { profileArn, secretKey, certificate: testCertificate(profileArn, secretKey) };
+    const key: SigningKey = { profileArn, secretKey, certificate: await testCertificate(profileArn, secretKey) };
     const body: KeyFile = { signingProfileArn: profileArn, privateKey: pkcs8Pem(secretKey), certificate: certificatePem(key.certificate) };
     await mkdir(this.dir, { recursive: true });
     await writeFileDurably(file, [Buffer.from(`${JSON.stringify(body, null, 2)}\n`)], { fsync: this.#durable });

@@ -12,7 +12,7 @@ import { subtle } from 'node:crypto';
 import { constants, mkdirSync } from 'node:fs';
 import { copyFile, open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FolderNotEmptyError, writeEmptySegment } from '../journal/index.ts';
+import { checkNewFolder, writeEmptySegment } from '../journal/index.ts';
 import { writeCarriedFiles } from './carried-files.ts';
 import { decodeCheckpointBody, saveCheckpointBody, type Checkpoint } from '../projections/checkpoint.ts';
 import { renameIntoPlace } from '../support/durable-file.ts';
@@ -44,9 +44,7 @@ export async function adoptSnapshotFile(file: string, dir: string, opts: { fsync
     await fh.close();
   }
 
-  const existing = await readdir(dir).catch(() => undefined);
-  if (existing && existing.length > 0) throw new FolderNotEmptyError(dir);
-  const created = existing === undefined;
+  const created = !(await checkNewFolder(dir));
   const fsync = opts.fsync ?? true;
   try {
     const packs = packsDir(dir);

@@ -16,7 +16,7 @@ import { writeCarriedFiles } from './carried-files.ts';
 import type { ProgressFactory } from '../support/progress.ts';
 import { readSnapshotHeader, SNAPSHOT_END, type SnapshotHeader } from './format.ts';
 import { SnapshotFileError } from './errors.ts';
-import { FolderNotEmptyError } from '../journal/index.ts';
+import { checkNewFolder } from '../journal/index.ts';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -124,9 +124,7 @@ export async function restoreSnapshotFile(file: string, dir: string, opts: Resto
   if (expectedSize !== size)
     throw new SnapshotFileError(`${file} has ${size} bytes, its header describes ${expectedSize} (truncated or padded)`);
 
-  const existing = await readdir(dir).catch(() => undefined);
-  if (existing && existing.length > 0) throw new FolderNotEmptyError(dir);
-  const created = existing === undefined;
+  const created = !(await checkNewFolder(dir));
   await mkdir(dir, { recursive: true });
   const fsync = opts.fsync ?? true;
   const fh = await open(file, 'r');

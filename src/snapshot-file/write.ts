@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { BlobMissingError, BlobStore, hashFile } from '../blobs/blob-store.ts';
 import { cloneState } from '../domain/state.ts';
 import { stateHash } from '../projections/canonical-state.ts';
@@ -16,6 +17,7 @@ import { encodeCheckpointBody, type Checkpoint } from '../projections/checkpoint
 import { collectCarriedFiles } from './carried-files.ts';
 import { writeFileDurably } from '../support/durable-file.ts';
 import type { Progress } from '../support/progress.ts';
+import { SnapshotFileError } from './errors.ts';
 import { encodeSnapshotPrefix, SNAPSHOT_END, type SnapshotHeader } from './format.ts';
 import { settlePacks } from './settle.ts';
 
@@ -144,5 +146,19 @@ export async function writeSnapshotFile(
   progress?: Progress,
   opts: { fsync?: boolean } = {},
 ): Promise<void> {
+  await checkSnapshotTarget(file);
   await writeFileDurably(file, pack.chunks(progress, true), opts);
+}
+
+/** A target in a folder that does not exist, or a folder itself, gets a sentence instead of ENOENT/EISDIR. */
+export async function checkSnapshotTarget(file: string): Promise<void> {
+  const folder = dirname(resolve(file));
+  const where = await stat(folder).catch(() => undefined);
+  if (where === undefined || !where.isDirectory())
+    throw new SnapshotFileError(
+      `cannot write the snapshot file ${file}: the folder ${folder} does not exist (create it first)`,
+      'not-found',
+    );
+  if ((await stat(file).catch(() => undefined))?.isDirectory())
+    throw new SnapshotFileError(`cannot write the snapshot file ${file}: it is a folder; give a file name inside it`, 'not-found');
 }

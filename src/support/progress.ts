@@ -9,4 +9,6 @@ export interface Progress {
   finish(): void;
 }
 
-export type ProgressFactory = (label: string, total: number, unit?: 'events' | 'bytes') => Progress;
+export type ProgressUnit = 'events' | 'bytes' | 'blobs';
+
+export type ProgressFactory = (label: string, total: number, unit?: ProgressUnit) => Progress;

@@ -130,7 +130,9 @@ export class RegistryDriver {
       return digest;
     }
     let res = await this.#fetch(`/v2/${repo}/blobs/uploads/`, { method: 'POST' }, 'start upload', [202]);
-    let location = res.headers.get('location')!;
+    // a Location may be absolute (distribution answers with one): keep its path and query
+    const relative = (l: string): string => (/^https?:\/\//.test(l) ? l.replace(/^https?:\/\/[^/]+/, '') : l);
+    let location = relative(res.headers.get('location')!);
     const step = Math.ceil(bytes.byteLength / chunks);
     for (let off = 0; off < bytes.byteLength; off += step) {
       const part = bytes.subarray(off, Math.min(bytes.byteLength, off + step));
@@ -144,7 +146,7 @@ export class RegistryDriver {
         'upload chunk',
         [202],
       );
-      location = res.headers.get('location')!;
+      location = relative(res.headers.get('location')!);
     }
     const sep = location.includes('?') ? '&' : '?';
     await this.#fetch(`${location}${sep}digest=${digest}`, { method: 'PUT' }, 'finish upload', [201]);

@@ -10,6 +10,8 @@ import { clockSpecs } from './specs/clock-specs.ts';
 import { historySpecs } from './specs/history-specs.ts';
 import { imageSpecs } from './specs/image-specs.ts';
 import { lifecycleSpecs } from './specs/lifecycle-specs.ts';
+import { pullThroughSpecs } from './specs/pull-through-specs.ts';
+import { replicationSpecs } from './specs/replication-specs.ts';
 import { repositorySpecs } from './specs/repository-specs.ts';
 import { scanningSpecs } from './specs/scanning-specs.ts';
 import { settingsSpecs } from './specs/settings-specs.ts';
@@ -26,6 +28,8 @@ const SPECS: { readonly [K in Command['type']]: Readonly<Record<string, Spec>> }
   ...lifecycleSpecs,
   ...clockSpecs,
   ...scanningSpecs,
+  ...replicationSpecs,
+  ...pullThroughSpecs,
 };
 
 // A spec is synchronous: the commands `when` decides while it runs are its own.

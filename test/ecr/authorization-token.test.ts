@@ -17,7 +17,7 @@ test('GetAuthorizationToken: base64 AWS:<token>, 12 h expiry on the clock, proxy
   const decoded = Buffer.from(data!.authorizationToken!, 'base64').toString();
   t.regex(decoded, /^AWS:ecrr1\./);
   t.deepEqual(data?.expiresAt, new Date(1_700_000_000_000 + 12 * 3600 * 1000));
-  t.is(data?.proxyEndpoint, `http://localhost:${f.emu.port}`);
+  t.is(data?.proxyEndpoint, `http://127.0.0.1:${f.emu.port}`);
   const many = await f.ecr.send(new GetAuthorizationTokenCommand({ registryIds: ['111111111111', '222222222222'] }));
   t.is(many.authorizationData?.length, 2);
 });

@@ -30,7 +30,7 @@ test('aws ecr: repository, images, tags, immutability and forced delete', async 
       '--tags',
       'Key=team,Value=cli',
     ]);
-    t.is(created.repository.repositoryUri, `localhost:${f.emu.port}/cli/app`);
+    t.is(created.repository.repositoryUri, `127.0.0.1:${f.emu.port}/cli/app`);
     const described = await cli.awsJson<{ repositories: { repositoryName: string }[] }>(['ecr', 'describe-repositories']);
     t.deepEqual(
       described.repositories.map((r) => r.repositoryName),

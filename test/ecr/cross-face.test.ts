@@ -103,7 +103,8 @@ skopeoTest('SDK layer upload + PutImage -> skopeo reads the same bytes; the down
     const layerDigest = image.layers[0]!.digest;
     const copied = await readFile(join(dest, 'blobs', 'sha256', layerDigest.slice(7)));
     const { downloadUrl } = await f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'cross/skopeo', layerDigest }));
-    const res = await fetch(downloadUrl!.replace(`localhost:${f.emu.port}`, host));
+    t.true(downloadUrl!.startsWith(`http://${host}/`), 'the download URL is on the one registry host');
+    const res = await fetch(downloadUrl!);
     t.deepEqual(Buffer.from(await res.arrayBuffer()), copied);
   } finally {
     await removeDir(dest);

@@ -29,7 +29,7 @@ test('CreateRepository returns the repository with its URI on the advertised reg
     registryId: '000000000000',
     repositoryName: 'team/web',
     repositoryArn: 'arn:aws:ecr:us-east-1:000000000000:repository/team/web',
-    repositoryUri: `localhost:${f.emu.port}/team/web`,
+    repositoryUri: `127.0.0.1:${f.emu.port}/team/web`,
     imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
     imageScanningConfiguration: { scanOnPush: true },
     encryptionConfiguration: { encryptionType: 'KMS', kmsKey: 'arn:aws:kms:us-east-1:000000000000:key/abc' },

@@ -1,22 +1,13 @@
 // The journal tools as users run them: `ecr-rewind <command>` with its documented exit codes
 // (0 ok, 2 usage, 3 not found, 4 corrupt).
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
+import { ecrRewind } from '../support/bin.ts';
 import { copyScenario, replayed, scenarioDir, scenarioFacts, tempDir } from './rewind-support.ts';
 
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (...args: string[]) => ecrRewind(args);
 
 test('log --json prints one event per line; --limit pages with a hint to continue', async (t) => {
   const facts = await scenarioFacts('docker-image');

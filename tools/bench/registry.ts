@@ -11,6 +11,7 @@
  *   manifest PUT        8 concurrent, distinct manifests by tag
  *   manifest GET / HEAD 16 concurrent, GET by digest, HEAD by tag (what `docker pull` sends first)
  *   tags/list           latency of listing a repository with 10,000 tags
+ *   pull through cache  a 64 MiB image pulled through the cache cold and warm vs straight (pull-through.ts)
  *
  * Beside each figure: the server CPU time per unit (from /proc), which a busy machine
  * does not distort the way it distorts throughput. And a calibration row per push workload:
@@ -23,6 +24,7 @@
  * `--rounds N` sets the rounds (default 3).
  */
 import { performance } from 'node:perf_hooks';
+import { runPullThroughRow } from './pull-through.ts';
 import { cpuMs } from './support/proc.ts';
 import {
   blobOf,
@@ -367,5 +369,6 @@ export async function run(args: string[]): Promise<void> {
   console.log(describeMachine(machine));
   const compared = await compare(sizes, rounds);
   printTable(compared, rounds);
+  await runPullThroughRow(quick ? 2 : 5);
   saveResults('registry', args, machine, figuresOf(compared));
 }

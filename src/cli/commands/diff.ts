@@ -1,7 +1,7 @@
 /** `ecr-rewind diff JOURNAL A B`: what changed between two positions. */
 import { openHistory } from '../../replay/journal-history.ts';
 import { marksOf, resolvePosition } from '../../replay/positions.ts';
-import { diffStates } from '../../replay/state-diff.ts';
+import { diffStates, type RepositoryChange } from '../../replay/state-diff.ts';
 import { stateAtSeq } from '../../replay/time-travel.ts';
 import type { ToolIO } from '../io.ts';
 
@@ -18,10 +18,7 @@ export async function diffTool(dir: string, a: string, b: string, opts: { json?:
     return 0;
   }
   io.out(`diff ${pa.label} (seq ${pa.seq}) -> ${pb.label} (seq ${pb.seq})${d.same ? ': no change' : ''}`);
-  for (const r of d.repositoriesCreated) io.out(`+ repository ${r}`);
-  for (const r of d.repositoriesDeleted) io.out(`- repository ${r}`);
-  for (const c of d.repositoriesChanged) {
-    io.out(`~ repository ${c.repository}`);
+  const lines = (c: RepositoryChange): void => {
     for (const i of c.imagesAdded) io.out(`    + image ${short(i)}`);
     for (const i of c.imagesRemoved) io.out(`    - image ${short(i)}`);
     for (const t of c.tagsAdded) io.out(`    + tag ${t.tag} -> ${short(t.digest)}`);
@@ -29,6 +26,18 @@ export async function diffTool(dir: string, a: string, b: string, opts: { json?:
     for (const t of c.tagsMoved) io.out(`    ~ tag ${t.tag}: ${short(t.from)} -> ${short(t.to)}`);
     for (const s of c.settingsChanged) io.out(`    ~ ${s.setting}: ${JSON.stringify(s.from)} -> ${JSON.stringify(s.to)}`);
     if (c.blobsLinked || c.blobsUnlinked) io.out(`    blobs: +${c.blobsLinked} -${c.blobsUnlinked}`);
+  };
+  for (const c of d.contentOfCreated) {
+    io.out(`+ repository ${c.repository}`);
+    lines(c);
+  }
+  for (const c of d.contentOfDeleted) {
+    io.out(`- repository ${c.repository}`);
+    lines(c);
+  }
+  for (const c of d.repositoriesChanged) {
+    io.out(`~ repository ${c.repository}`);
+    lines(c);
   }
   if (d.blobsAdded) io.out(`blobs committed: ${d.blobsAdded}`);
   if (d.uploadsStarted.length || d.uploadsEnded.length)

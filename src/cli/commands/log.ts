@@ -1,4 +1,5 @@
 /** `ecr-rewind log JOURNAL`: the history as a table or as JSON lines, filtered and paged. */
+import { EVENT_VERSIONS } from '../../domain/versions.ts';
 import { pageEvents, type EventFilter } from '../../replay/event-filter.ts';
 import { eventJson, eventRow } from '../../replay/event-summary.ts';
 import { openHistory } from '../../replay/journal-history.ts';
@@ -17,17 +18,23 @@ export interface LogOptions {
   json?: boolean;
 }
 
-const time = (name: string, text: string | undefined): number | undefined => {
-  if (text === undefined) return undefined;
-  const t = Date.parse(text);
-  if (!Number.isFinite(t)) throw new UsageError(`--${name} must be an ISO time, got '${text}'`);
-  return t;
-};
+const time = (text: string | undefined): number | undefined => (text === undefined ? undefined : Date.parse(text));
+
+/** Unknown event types are a usage error that lists the known ones. */
+function checkTypes(types: readonly string[] | undefined): void {
+  const known = Object.keys(EVENT_VERSIONS);
+  const unknown = (types ?? []).filter((t) => !known.includes(t));
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--type: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the types are ${known.join(', ')}`,
+    );
+}
 
 export async function logTool(dir: string, opts: LogOptions, io: ToolIO): Promise<number> {
+  checkTypes(opts.type);
   const history = await openHistory(dir);
-  const since = time('since', opts.since);
-  const until = time('until', opts.until);
+  const since = time(opts.since);
+  const until = time(opts.until);
   const filter: EventFilter = {
     from: opts.from ?? history.firstSeq,
     ...(opts.to === undefined ? {} : { to: opts.to }),

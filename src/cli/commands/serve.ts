@@ -1,72 +1,96 @@
-/** `ecr-rewind serve`: the emulator, configured by flags > environment > defaults, stopped cleanly on SIGINT/SIGTERM. */
+/**
+ * `ecr-rewind serve`: the emulator, configured by flags > environment > defaults,
+ * stopped cleanly on SIGINT/SIGTERM. The emulator itself is loaded only when the
+ * command runs, so that the journal tools start without the HTTP faces.
+ */
 import { type Command, Option } from 'commander';
-import { type Config, DEFAULTS, parseDuration } from '../../config.ts';
-import { startEmulator } from '../../emulator.ts';
-import { envOf, wholeNumber } from '../options.ts';
+import { AUTH_MODES, type Config, FSYNC_MODES, LOG_FORMATS, LOG_LEVELS, parserOf } from '../../config.ts';
+import { checked, envOf, settingOption } from '../options.ts';
+
+/** A repeatable flag of a setting that maps names to values: each use (and the variable) adds its entries. */
+function repeatableOption(flags: string, key: 'upstreams' | 'upstreamCredentials', description: string): Option {
+  const parse = checked(parserOf(key));
+  return new Option(flags, description)
+    .env(envOf(key))
+    .argParser((value: string, previous: Record<string, unknown> | undefined) => ({ ...previous, ...parse(value) }));
+}
+
+type ServeFlags = Partial<Config> & {
+  at?: string;
+  fromSnapshot?: string;
+  upstream?: Config['upstreams'];
+  upstreamCredentials?: Config['upstreamCredentials'];
+};
 
 export function addServeCommand(program: Command): void {
   program
     .command('serve')
     .description('start the emulator (ECR JSON API and OCI registry on one port)')
-    .addOption(new Option('--host <host>', 'address to listen on').env(envOf('host')).default(DEFAULTS.host))
-    .addOption(new Option('--port <port>', 'port to listen on').env(envOf('port')).default(DEFAULTS.port).argParser(wholeNumber))
-    .addOption(new Option('--journal <dir>', 'journal folder').env(envOf('journal')).default(DEFAULTS.journal))
+    .addOption(settingOption('--host <host>', 'host', 'address to listen on'))
+    .addOption(settingOption('--port <port>', 'port', 'port of both faces (0: any free port)'))
+    .addOption(settingOption('--journal <dir>', 'journal', 'journal folder (created when missing)'))
+    .addOption(settingOption('--fsync <mode>', 'fsync', 'durability of each acknowledged mutation', FSYNC_MODES))
+    .addOption(settingOption('--fsync-interval-ms <ms>', 'fsyncIntervalMs', 'fsync period in interval mode'))
+    .addOption(settingOption('--account <id>', 'account', 'AWS account of requests that name none (12 digits)'))
+    .addOption(settingOption('--region <region>', 'region', 'default AWS region'))
     .addOption(
-      new Option('--fsync <mode>', 'durability of each acknowledged mutation')
-        .choices(['always', 'interval', 'never'])
-        .env(envOf('fsync'))
-        .default(DEFAULTS.fsync),
+      settingOption(
+        '--advertised-host <host:port>',
+        'advertisedHost',
+        'registry host in repositoryUri and proxyEndpoint (default: the listening address, 127.0.0.1:<port> for a loopback or wildcard one)',
+      ),
     )
+    .addOption(settingOption('--auth <mode>', 'auth', '/v2 auth: token (ECR tokens), any (any credentials), none (anonymous)', AUTH_MODES))
+    .addOption(settingOption('--seed <n>', 'seed', 'deterministic ids from this seed'))
+    .addOption(settingOption('--clock <start[,step]>', 'clock', 'deterministic clock: ISO time or epoch ms, step in ms'))
     .addOption(
-      new Option('--fsync-interval-ms <ms>', 'fsync period in interval mode')
-        .env(envOf('fsyncIntervalMs'))
-        .default(DEFAULTS.fsyncIntervalMs)
-        .argParser(wholeNumber),
-    )
-    .addOption(new Option('--account <id>', 'default AWS account id').env(envOf('account')).default(DEFAULTS.account))
-    .addOption(new Option('--region <region>', 'default AWS region').env(envOf('region')).default(DEFAULTS.region))
-    .addOption(
-      new Option('--advertised-host <host:port>', 'registry host in repository URIs (default localhost:<port>)').env(
-        envOf('advertisedHost'),
+      settingOption(
+        '--lifecycle-interval <duration>',
+        'lifecycleInterval',
+        'how often lifecycle policies run, in emulator time (ms, or 90m, 24h, 1d)',
+        undefined,
+        '24h',
       ),
     )
     .addOption(
-      new Option('--auth <mode>', '/v2 auth: token (ECR tokens), any (any credentials), none (anonymous)')
-        .choices(['token', 'any', 'none'])
-        .env(envOf('auth'))
-        .default(DEFAULTS.auth),
-    )
-    .addOption(new Option('--seed <n>', 'deterministic ids from this seed').env(envOf('seed')).argParser(wholeNumber))
-    .addOption(new Option('--clock <start[,step]>', 'deterministic clock: ISO time or epoch ms, step in ms').env(envOf('clock')))
-    .addOption(
-      new Option('--lifecycle-interval <duration>', 'how often lifecycle policies run, in emulator time (ms, or 90m, 24h, 1d)')
-        .env(envOf('lifecycleInterval'))
-        .argParser((t: string) => parseDuration('--lifecycle-interval', t))
-        .default(DEFAULTS.lifecycleInterval, '24h'),
-    )
-    .addOption(new Option('--log-level <level>', 'pino log level').env(envOf('logLevel')).default(DEFAULTS.logLevel))
-    .addOption(
-      new Option('--event-webhook <url>', 'POST each EventBridge-shaped event to this URL (at least once, in journal order)').env(
-        envOf('eventWebhook'),
+      settingOption(
+        '--event-webhook <url>',
+        'eventWebhook',
+        'POST each EventBridge-shaped event to this URL (at least once, in journal order)',
       ),
     )
     .addOption(
-      new Option('--advisories <file>', 'JSON advisory list image scans match against (journaled when it changes)').env(
-        envOf('advisories'),
+      settingOption('--advisories <file>', 'advisories', 'JSON advisory list image scans match against (journaled when it changes)'),
+    )
+    .addOption(settingOption('--log-level <level>', 'logLevel', 'log level', LOG_LEVELS))
+    .addOption(
+      settingOption('--log-format <format>', 'logFormat', 'pretty lines (local time) or JSON; auto: pretty on a terminal', LOG_FORMATS),
+    )
+    .addOption(settingOption('--log-requests <level>', 'logRequests', 'level of the one line logged per request', ['info', 'debug']))
+    .addOption(
+      repeatableOption(
+        '--upstream <name=url>',
+        'upstreams',
+        'pull through cache: reach upstream registry NAME (e.g. registry-1.docker.io) at URL (repeatable)',
+      ),
+    )
+    .addOption(
+      repeatableOption(
+        '--upstream-credentials <arn=user:pass>',
+        'upstreamCredentials',
+        "pull through cache: the credentials of a rule's credentialArn (repeatable; never journaled)",
       ),
     )
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
-    .action(async (opts: Record<string, unknown>) => {
-      const emulator = await startEmulator(emulatorOptionsOf(opts));
-      process.stderr.write(
-        `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
-      );
+    .action(async ({ upstream, ...opts }: ServeFlags) => {
+      const { startEmulator } = await import('../../emulator.ts');
+      const emulator = await startEmulator({ ...opts, ...(upstream === undefined ? {} : { upstreams: upstream }) });
       const shutdown = (): void => {
         emulator.stop().then(
           () => process.exit(0),
           (err: unknown) => {
-            process.stderr.write(`stop failed: ${String(err)}\n`);
+            process.stderr.write(`ecr-rewind: stop failed: ${err instanceof Error ? err.message : String(err)}\n`);
             process.exit(1);
           },
         );
@@ -74,27 +98,4 @@ export function addServeCommand(program: Command): void {
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
     });
-}
-
-/** The emulator's options from the parsed flags (commander has applied the environment and defaults). */
-function emulatorOptionsOf(opts: Record<string, unknown>): Parameters<typeof startEmulator>[0] {
-  return {
-    ...(opts.at === undefined ? {} : { at: opts.at as string }),
-    ...(opts.fromSnapshot === undefined ? {} : { fromSnapshot: opts.fromSnapshot as string }),
-    host: opts.host as string,
-    port: opts.port as number,
-    journal: opts.journal as string,
-    fsync: opts.fsync as Config['fsync'],
-    fsyncIntervalMs: opts.fsyncIntervalMs as number,
-    account: opts.account as string,
-    region: opts.region as string,
-    advertisedHost: opts.advertisedHost as string | undefined,
-    auth: opts.auth as Config['auth'],
-    seed: opts.seed as number | undefined,
-    clock: opts.clock as string | undefined,
-    lifecycleInterval: opts.lifecycleInterval as number,
-    logLevel: opts.logLevel as string,
-    eventWebhook: opts.eventWebhook as string | undefined,
-    advisories: opts.advisories as string | undefined,
-  };
 }

@@ -1,7 +1,7 @@
 /** `ecr-rewind snapshot JOURNAL FILE [--at POS]` and `ecr-rewind restore FILE DIR`. */
 import { openHistory } from '../../replay/journal-history.ts';
 import { restoreSnapshotFile } from '../../snapshot-file/restore.ts';
-import { prepareSnapshotFile, writeSnapshotFile } from '../../snapshot-file/write.ts';
+import { checkSnapshotTarget, prepareSnapshotFile, writeSnapshotFile } from '../../snapshot-file/write.ts';
 import { resolvePosition } from '../../replay/positions.ts';
 import { replayTo } from '../../replay/time-travel.ts';
 import { bytesText } from '../text-table.ts';
@@ -9,6 +9,7 @@ import type { ToolIO } from '../io.ts';
 
 export async function snapshotTool(dir: string, file: string, opts: { at?: string }, io: ToolIO): Promise<number> {
   const history = await openHistory(dir);
+  await checkSnapshotTarget(file); // before the replay, not after it
   const pos = resolvePosition(opts.at ?? 'end', history);
   const { state, marks } = await replayTo(history, pos.seq, { progress: io.progress });
   const pack = await prepareSnapshotFile({ state, marks }, dir);

@@ -2,8 +2,9 @@
 import type { CoreCommand, DecideContext } from '../commands.ts';
 import { findRepository, isError, no, ok, refOf, repositoryNotFound, type DeciderTable, type Decision } from '../decision.ts';
 import { domainError } from '../errors.ts';
-import { coreEvents as ev, type DomainEvent } from '../events.ts';
-import { isForeign } from '../manifest.ts';
+import { coreEvents as ev, type DomainEvent, type RepoRef } from '../events.ts';
+import { isForeign, type ParsedManifest } from '../manifest.ts';
+import { replicationOnPush } from '../replication/replication-rules.ts';
 import { tagsOf } from '../repository-tags.ts';
 import { pushTarget } from '../settings/create-on-push.ts';
 import { settingsEvents } from '../settings/settings-event-factories.ts';
@@ -92,24 +93,9 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
         ),
       );
   }
-  if (!exists) {
-    const size = m.isIndex ? c.bytes.byteLength : m.blobs.reduce((sum, b) => sum + b.size, 0);
-    events.push(
-      ev.ManifestPut({
-        digest: c.digest,
-        mediaType: m.mediaType,
-        bytes: c.bytes,
-        size,
-        blobs: m.blobs.map((b) => b.digest),
-        manifests: m.manifests.map((d) => d.digest),
-        subject: m.subject?.digest ?? null,
-        artifactType: m.artifactType ?? m.config?.mediaType ?? null,
-        configMediaType: m.config?.mediaType ?? null,
-        ...ref,
-      }),
-    );
-  }
-  if (c.tag !== null && current !== c.digest) events.push(ev.TagPut({ tag: c.tag, digest: c.digest, previous: current ?? null, ...ref }));
+  if (!exists) events.push(manifestPut(ref, c.digest, c.bytes, m));
+  const tagged = c.tag !== null && current !== c.digest;
+  if (tagged) events.push(ev.TagPut({ tag: c.tag!, digest: c.digest, previous: current ?? null, ...ref }));
   if (!exists) events.push(...signingOnPush(state, ref, c.digest, m));
   // a new image is scanned on push where the scanning configuration says so (after the tag:
   // a push's ManifestPut and TagPut stay next to each other, as the EventBridge mapping pairs them)
@@ -117,7 +103,25 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
     events.push(
       ...scansOnPush(state, c.scope, c.repository, repo?.settings.scanOnPush ?? false, { digest: c.digest, mediaType: m.mediaType }),
     );
+  if (!exists || tagged) events.push(...replicationOnPush(state, ref, c.digest, tagged ? [c.tag!] : []));
   return ok(...events);
+}
+
+/** ManifestPut of a parsed manifest (its size: the sum of its blobs, or an index's own bytes). */
+export function manifestPut(ref: RepoRef, digest: string, bytes: Uint8Array, m: ParsedManifest): DomainEvent {
+  const size = m.isIndex ? bytes.byteLength : m.blobs.reduce((sum, b) => sum + b.size, 0);
+  return ev.ManifestPut({
+    digest,
+    mediaType: m.mediaType,
+    bytes,
+    size,
+    blobs: m.blobs.map((b) => b.digest),
+    manifests: m.manifests.map((d) => d.digest),
+    subject: m.subject?.digest ?? null,
+    artifactType: m.artifactType ?? m.config?.mediaType ?? null,
+    configMediaType: m.config?.mediaType ?? null,
+    ...ref,
+  });
 }
 
 export const imageDeciders: DeciderTable<ImageCommand> = {

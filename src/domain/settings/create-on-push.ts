@@ -9,13 +9,13 @@
 import type { DecideContext } from '../commands.ts';
 import { findRepository, repositoryNotFound } from '../decision.ts';
 import { domainError, type DomainError } from '../errors.ts';
-import { repositoryCreated, type DomainEvent } from '../events.ts';
+import { repositoryCreated, type DomainEvent, type RepositoryCause } from '../events.ts';
 import { isRepositoryName } from '../names.ts';
 import { scopeKey, type RegistryScope } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import { settingsEvents } from './settings-event-factories.ts';
 import { lifecycleEvents } from '../lifecycle/lifecycle-event-factories.ts';
-import type { StoredTemplate } from './settings-state.ts';
+import { defaultRepoSettings, type StoredTemplate } from './settings-state.ts';
 
 export const ROOT_PREFIX = 'ROOT';
 
@@ -38,16 +38,31 @@ export function templateFor(state: RegistryState, scope: RegistryScope, name: st
   return best;
 }
 
-/** The events a push to missing `name` causes (RepositoryCreated first), or undefined when no template applies. */
-function createOnPush(state: RegistryState, scope: RegistryScope, name: string): DomainEvent[] | undefined {
-  const t = templateFor(state, scope, name, 'CREATE_ON_PUSH');
-  if (!t) return undefined;
+/**
+ * The events that create repository `name` on ECR's behalf (RepositoryCreated first) with the
+ * settings of the template applied for `appliedFor` (CREATE_ON_PUSH, REPLICATION, PULL_THROUGH_CACHE),
+ * or, when none applies, with ECR's defaults if `orDefaults`, else undefined.
+ */
+export function createdByTemplate(
+  state: RegistryState,
+  scope: RegistryScope,
+  name: string,
+  appliedFor: string,
+  cause: RepositoryCause,
+  orDefaults = false,
+): DomainEvent[] | undefined {
+  const t = templateFor(state, scope, name, appliedFor);
   const ref = { account: scope.account, region: scope.region, repository: name };
-  const events: DomainEvent[] = [repositoryCreated(ref, { ...t, scanOnPush: false }, 'push')];
+  if (!t) return orDefaults ? [repositoryCreated(ref, { ...defaultRepoSettings() }, cause)] : undefined;
+  const events: DomainEvent[] = [repositoryCreated(ref, { ...t, scanOnPush: false }, cause)];
   if (t.repositoryPolicy !== undefined) events.push(settingsEvents.RepositoryPolicySet({ policyText: t.repositoryPolicy, ...ref }));
   if (t.lifecyclePolicy) events.push(lifecycleEvents.LifecyclePolicyPut({ policyText: t.lifecyclePolicy, ...ref }));
   return events;
 }
+
+/** The events a push to missing `name` causes (RepositoryCreated first), or undefined when no template applies. */
+const createOnPush = (state: RegistryState, scope: RegistryScope, name: string): DomainEvent[] | undefined =>
+  createdByTemplate(state, scope, name, 'CREATE_ON_PUSH', 'push');
 
 /** Where a push writes: an existing repository, or one a template creates (its events come first). */
 export interface PushTarget {

@@ -4,6 +4,8 @@
  * optional so that an empty object is the default registry.
  */
 import type { RepoLifecycle } from '../lifecycle/lifecycle-state.ts';
+import type { CachedRepository, PullThroughCacheRule } from '../pull-through/pull-through-state.ts';
+import type { ReplicationBackfill, ReplicationRule } from '../replication/replication-state.ts';
 
 export interface ResourceTag {
   Key: string;
@@ -26,6 +28,8 @@ export interface RepoSettings {
   lifecyclePolicyText?: string;
   /** Lifecycle bookkeeping: when the policy was put and last ran, the latest preview. */
   lifecycle?: RepoLifecycle;
+  /** A repository a pull through cache rule created: what it mirrors (../pull-through/pull-through-state.ts). */
+  pullThrough?: CachedRepository;
 }
 
 export interface RepositoryFilter {
@@ -75,6 +79,12 @@ export interface RegistrySettings {
   pullTimeUpdateExclusions?: string[];
   /** Repository creation templates by prefix. */
   templates?: Record<string, StoredTemplate>;
+  /** PutReplicationConfiguration (../replication/replication-state.ts). */
+  replication?: { rules: ReplicationRule[] };
+  /** Replication backfills by id. */
+  replicationBackfills?: Record<string, ReplicationBackfill>;
+  /** Pull through cache rules by ECR repository prefix. */
+  pullThroughRules?: Record<string, PullThroughCacheRule>;
 }
 
 export const defaultRepoSettings = (): RepoSettings => ({

@@ -7,6 +7,7 @@
 import { PassThrough } from 'node:stream';
 import type Router from '@koa/router';
 import type { RecordedEvent } from '../../domain/events.ts';
+import { EVENT_VERSIONS } from '../../domain/versions.ts';
 import { eventJson, pageEvents, type EventFilter } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
 
@@ -28,6 +29,9 @@ export function addEventRoutes(router: Router, deps: FaceDeps): void {
     const q = ctx.query;
     const from = wholeNumber('from', one(q.from), 1);
     const types = one(q.type)?.split(',').filter(Boolean);
+    const unknown = types?.filter((t) => !(t in EVENT_VERSIONS)) ?? [];
+    if (unknown.length > 0)
+      throw new QueryError(`unknown event type ${unknown.join(', ')}; the types are ${Object.keys(EVENT_VERSIONS).join(', ')}`);
     const repository = one(q.repository);
     const filter: EventFilter = { from, ...(types ? { types } : {}), ...(repository ? { repository } : {}) };
     const source = (a: number, b: number) => engine.events(a, b);

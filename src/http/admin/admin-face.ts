@@ -6,10 +6,11 @@
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { DomainFailure } from '../../domain/errors.ts';
+import { DomainFailure, type DomainErrorCode } from '../../domain/errors.ts';
 import { errorKind } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../request-body.ts';
+import { noteRequest } from '../request-log.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
 import { addEventBridgeRoutes } from './admin-eventbridge.ts';
 import { addInspectRoutes } from './admin-inspect.ts';
@@ -18,8 +19,13 @@ import { addSigningRoutes } from './admin-signing.ts';
 import { addScanningRoutes } from './admin-scanning.ts';
 import { addStateRoutes } from './admin-state.ts';
 import { addUiRoutes } from './admin-ui.ts';
+import { addClockReadRoute } from './admin-clock.ts';
+import { addUpstreamRoutes } from './admin-upstreams.ts';
 
 const LIMIT = 64 * 1024;
+
+/** Domain refusals answered with another status than 400. */
+const ADMIN_STATUS: Partial<Record<DomainErrorCode, number>> = { ReadOnly: 409, MarkAlreadyExists: 409, PositionNotFound: 404 };
 
 export function createAdminFace(deps: FaceDeps): Middleware {
   const { engine } = deps;
@@ -31,7 +37,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     } catch (err) {
       const kind = errorKind(err);
       if (err instanceof DomainFailure) {
-        ctx.status = err.error.code === 'ReadOnly' ? 409 : err.error.code === 'PositionNotFound' ? 404 : 400;
+        ctx.status = ADMIN_STATUS[err.error.code] ?? 400;
         ctx.body = { error: err.error.code, message: err.error.message };
       } else if (kind !== undefined) {
         ctx.status = kind === 'not-found' ? 404 : kind === 'usage' ? 400 : 500;
@@ -50,6 +56,8 @@ export function createAdminFace(deps: FaceDeps): Middleware {
         ctx.status = 500;
         ctx.body = { error: 'InternalError', message: 'internal error' };
       }
+      const answered = ctx.body as { error: string; message: string };
+      noteRequest(ctx, { error: answered.error, reason: answered.message });
     }
   });
 
@@ -68,10 +76,10 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/marks', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown; at?: unknown };
-    if (typeof body.name !== 'string' || body.name.length === 0 || body.name.length > 256) {
+    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown; at?: unknown; move?: unknown } | null;
+    if (typeof body?.name !== 'string' || (body.move !== undefined && typeof body.move !== 'boolean')) {
       ctx.status = 400;
-      ctx.body = { error: 'BadRequest', message: 'name must be a non-empty string of at most 256 characters' };
+      ctx.body = { error: 'BadRequest', message: 'send {"name": "<mark>"} (and "move": true to move an existing mark)' };
       return;
     }
     if (body.at !== undefined && (typeof body.at !== 'number' || !Number.isSafeInteger(body.at) || body.at < 0)) {
@@ -79,9 +87,10 @@ export function createAdminFace(deps: FaceDeps): Middleware {
       ctx.body = { error: 'BadRequest', message: 'at must be a sequence number (default: the current one)' };
       return;
     }
-    const seq = await engine.mark(body.name, body.at);
-    ctx.status = 201;
-    ctx.body = { name: body.name, seq };
+    const moved = engine.marks.get(body.name);
+    const seq = await engine.mark(body.name, { move: body.move === true, ...(body.at === undefined ? {} : { at: body.at }) });
+    ctx.status = moved === undefined ? 201 : 200;
+    ctx.body = { name: body.name, seq, ...(moved === undefined ? {} : { movedFrom: moved }) };
   });
 
   router.post('/reset', async (ctx) => {
@@ -108,7 +117,9 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   addEventBridgeRoutes(router, deps);
   addInspectRoutes(router, deps);
   addUiRoutes(router, deps);
+  addClockReadRoute(router, deps);
   addScanningRoutes(router, deps);
+  addUpstreamRoutes(router, deps);
 
   return router.routes() as unknown as Middleware;
 }

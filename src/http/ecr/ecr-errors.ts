@@ -41,6 +41,18 @@ export type EcrErrorName =
   | 'UnsupportedImageTypeException'
   | 'ScanNotFoundException'
   | 'ImageArchivedException'
+  | 'ReplicationBackfillNotFoundException'
+  | 'ReplicationBackfillInProgressException'
+  | 'ReplicationBackfillInvalidStatusException'
+  | 'PullThroughCacheRuleNotFoundException'
+  | 'PullThroughCacheRuleAlreadyExistsException'
+  | 'UnsupportedUpstreamRegistryException'
+  | 'SecretNotFoundException'
+  | 'UnableToGetUpstreamImageException'
+  | 'UnableToGetUpstreamLayerException'
+  // AWS's answer to a call the caller may not make (IAM): a read-only server refuses writes with it,
+  // a 400 that the SDKs do not retry
+  | 'AccessDeniedException'
   // protocol-level errors (no domain code)
   | 'UnknownOperationException'
   | 'SerializationException'
@@ -71,8 +83,9 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ImageAlreadyExists: 'ImageAlreadyExistsException',
   ImageTagAlreadyExists: 'ImageTagAlreadyExistsException',
   ImageDigestDoesNotMatch: 'ImageDigestDoesNotMatchException',
-  ReadOnly: 'ServerException',
+  ReadOnly: 'AccessDeniedException',
   PositionNotFound: 'InvalidParameterException',
+  MarkAlreadyExists: 'InvalidParameterException',
   Unsupported: 'UnsupportedImageTypeException',
   RepositoryPolicyNotFound: 'RepositoryPolicyNotFoundException',
   RegistryPolicyNotFound: 'RegistryPolicyNotFoundException',
@@ -92,6 +105,15 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ScanNotFound: 'ScanNotFoundException',
   UnsupportedImageType: 'UnsupportedImageTypeException',
   ImageArchived: 'ImageArchivedException',
+  ReplicationBackfillNotFound: 'ReplicationBackfillNotFoundException',
+  ReplicationBackfillInProgress: 'ReplicationBackfillInProgressException',
+  ReplicationBackfillInvalidStatus: 'ReplicationBackfillInvalidStatusException',
+  PullThroughCacheRuleNotFound: 'PullThroughCacheRuleNotFoundException',
+  PullThroughCacheRuleAlreadyExists: 'PullThroughCacheRuleAlreadyExistsException',
+  UnsupportedUpstreamRegistry: 'UnsupportedUpstreamRegistryException',
+  SecretNotFound: 'SecretNotFoundException',
+  UnableToGetUpstreamImage: 'UnableToGetUpstreamImageException',
+  UnableToGetUpstreamLayer: 'UnableToGetUpstreamLayerException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {

@@ -14,11 +14,10 @@ import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../request-body.ts';
 import { createPullConversions } from '../pull-conversions.ts';
 import { createPullRecorder } from '../pull-recorder.ts';
+import { noteRequest } from '../request-log.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
-import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
 import { LAYER_URL_PREFIX, serveLayer } from './layer-download.ts';
-import { inputViolations, modelValidationError } from './model/model-validation.ts';
 import { parseInput, type Call } from './operation.ts';
 import { callerOf } from './sigv4-scope.ts';
 
@@ -28,19 +27,37 @@ const CONTENT_TYPE = 'application/x-amz-json-1.1';
 const BODY_LIMIT = 64 * 1024 * 1024;
 
 function answerError(ctx: Context, err: EcrError): void {
+  noteRequest(ctx, { error: err.type, reason: err.message });
   ctx.status = err.status;
   ctx.set('x-amzn-ErrorType', err.type);
   ctx.type = CONTENT_TYPE;
   ctx.body = JSON.stringify({ __type: err.type, message: err.message, ...err.fields });
 }
 
+interface Operations {
+  service: typeof import('./ecr-service.ts');
+  model: typeof import('./model/model-validation.ts');
+}
+
 export function createEcrFace(deps: FaceDeps): Middleware {
   const { signer } = deps;
+  // The operations and their validation (AWS's model, zod) load right after the server starts,
+  // off the start-up path: a start answers /_rewind/health without waiting for them, and an
+  // ECR request that comes first waits for the load.
+  let operations: Promise<Operations> | undefined;
+  const loadOperations = (): Promise<Operations> =>
+    (operations ??= Promise.all([import('./ecr-service.ts'), import('./model/model-validation.ts')]).then(([service, model]) => ({
+      service,
+      model,
+    })));
+  setTimeout(() => void loadOperations(), 20).unref();
   const recordPull = createPullRecorder(deps.engine, deps.clock, deps.log);
   const conversions = createPullConversions(deps);
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
-    ctx.set('x-amzn-RequestId', randomUUID());
+    const requestId = randomUUID();
+    ctx.set('x-amzn-RequestId', requestId);
+    noteRequest(ctx, { operation: target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target, requestId });
     try {
       if (!target.startsWith(TARGET_PREFIX)) throw new EcrError('UnknownOperationException', `Unknown operation ${target}`);
       const name = target.slice(TARGET_PREFIX.length);
@@ -58,13 +75,17 @@ export function createEcrFace(deps: FaceDeps): Middleware {
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new EcrError('SerializationException', 'Start of structure or map found where not expected.');
+      const repositoryName = (body as { repositoryName?: unknown }).repositoryName;
+      if (typeof repositoryName === 'string') noteRequest(ctx, { repository: repositoryName });
+      const { service, model } = await loadOperations();
+      const { ecrService, isImplemented, NOT_YET_IMPLEMENTED } = service;
       if (!isImplemented(name)) {
         if (NOT_YET_IMPLEMENTED.includes(name)) throw new EcrError('ServerException', `not implemented in ecr-rewind: ${name}`);
         throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
       }
       const operation = ecrService[name];
-      const violations = inputViolations(name, body);
-      if (violations.length > 0) throw modelValidationError(name, violations);
+      const violations = model.inputViolations(name, body);
+      if (violations.length > 0) throw model.modelValidationError(name, violations);
       const input = parseInput(operation.input, body);
       const call: Call = { deps, caller, signer, recordPull, conversions };
       const result = await operation.handle(input as never, call);

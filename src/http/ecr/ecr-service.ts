@@ -14,6 +14,8 @@ import { repositoryOperations } from './operations/repositories.ts';
 import { signingOperations } from './operations/signing.ts';
 import { scanningOperations } from './operations/scanning.ts';
 import { templateOperations } from './operations/templates.ts';
+import { replicationOperations } from './operations/replication.ts';
+import { pullThroughOperations } from './operations/pull-through.ts';
 import type { Wire } from './wire.ts';
 
 interface Outputs {
@@ -68,6 +70,17 @@ interface Outputs {
   GetLifecyclePolicyPreview: Sdk.GetLifecyclePolicyPreviewResponse;
   StartImageScan: Sdk.StartImageScanResponse;
   DescribeImageScanFindings: Sdk.DescribeImageScanFindingsResponse;
+  PutReplicationConfiguration: Sdk.PutReplicationConfigurationResponse;
+  DescribeImageReplicationStatus: Sdk.DescribeImageReplicationStatusResponse;
+  StartReplicationBackfill: Sdk.StartReplicationBackfillResponse;
+  StopReplicationBackfill: Sdk.StopReplicationBackfillResponse;
+  ListReplicationBackfills: Sdk.ListReplicationBackfillsResponse;
+  DescribeReplicationBackfillResults: Sdk.DescribeReplicationBackfillResultsResponse;
+  CreatePullThroughCacheRule: Sdk.CreatePullThroughCacheRuleResponse;
+  DescribePullThroughCacheRules: Sdk.DescribePullThroughCacheRulesResponse;
+  UpdatePullThroughCacheRule: Sdk.UpdatePullThroughCacheRuleResponse;
+  ValidatePullThroughCacheRule: Sdk.ValidatePullThroughCacheRuleResponse;
+  DeletePullThroughCacheRule: Sdk.DeletePullThroughCacheRuleResponse;
 }
 
 export type EcrOperationName = keyof Outputs;
@@ -83,25 +96,14 @@ export const ecrService: EcrService = {
   ...signingOperations,
   ...lifecycleOperations,
   ...scanningOperations,
+  ...replicationOperations,
+  ...pullThroughOperations,
 };
 
 /**
- * ECR operations that a later issue brings (lifecycle policies, scans,
- * replication, pull-through cache, ...): they answer a ServerException that
- * names them instead of faking a result.
+ * ECR operations that answer a ServerException naming them instead of faking a result:
+ * none now (test/ecr/all-operations.test.ts calls every operation of the SDK).
  */
-export const NOT_YET_IMPLEMENTED: readonly string[] = [
-  'CreatePullThroughCacheRule',
-  'DeletePullThroughCacheRule',
-  'DescribePullThroughCacheRules',
-  'UpdatePullThroughCacheRule',
-  'ValidatePullThroughCacheRule',
-  'DescribeImageReplicationStatus',
-  'PutReplicationConfiguration',
-  'DescribeReplicationBackfillResults',
-  'ListReplicationBackfills',
-  'StartReplicationBackfill',
-  'StopReplicationBackfill',
-];
+export const NOT_YET_IMPLEMENTED: readonly string[] = [];
 
 export const isImplemented = (name: string): name is EcrOperationName => Object.hasOwn(ecrService, name);

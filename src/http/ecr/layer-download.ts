@@ -14,6 +14,7 @@ import type { BlobBytes } from '../../engine/blob-reads.ts';
 import { repoKey } from '../../domain/scope.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import type { TokenSigner } from '../token-auth.ts';
+import { noteRequest } from '../request-log.ts';
 
 export const LAYER_URL_PREFIX = '/_ecr/layers/';
 export const LAYER_URL_TTL_MS = 60 * 60 * 1000;
@@ -49,12 +50,14 @@ function readTicket(signer: TokenSigner, text: string): Ticket | undefined {
 /** Answers GET/HEAD <LAYER_URL_PREFIX><ticket> with the layer's bytes, or an S3-like XML error. */
 export async function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSigner): Promise<void> {
   const deny = (status: number, code: string, message: string) => {
+    noteRequest(ctx, { error: code, reason: message });
     ctx.status = status;
     ctx.type = 'application/xml';
     ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   };
   const ticket = readTicket(signer, ctx.path.slice(LAYER_URL_PREFIX.length));
   if (!ticket) return deny(403, 'SignatureDoesNotMatch', 'The request signature is not valid');
+  noteRequest(ctx, { operation: 'layer download', repository: ticket.n });
   if (ticket.e <= deps.clock.now()) return deny(403, 'AccessDenied', 'Request has expired');
   const size = deps.engine.state.repos.get(repoKey({ account: ticket.a, region: ticket.r }, ticket.n))?.blobs.get(ticket.d);
   if (size === undefined) return deny(404, 'NoSuchKey', 'The specified key does not exist.');

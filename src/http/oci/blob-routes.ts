@@ -7,14 +7,46 @@ import type { FaceDeps } from '../face-deps.ts';
 import type { OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
 import { parseRange } from './ranges.ts';
-import { getRepository } from '../../queries/repository.ts';
+import { findRepository, getRepository } from '../../queries/repository.ts';
+import type { PendingBlob } from '../../pull-through/pull-through-cache.ts';
+import type { Context } from 'koa';
+
+/** A blob still arriving from a pull through cache's upstream, sent as it comes. */
+async function sendPending(ctx: Context, pending: PendingBlob, digest: string): Promise<void> {
+  const size = pending.size;
+  const range = parseRange(ctx.get('range') || undefined, size);
+  if (range === 'unsatisfiable') {
+    ctx.set('Content-Range', `bytes */${size}`);
+    throw new OciError(416, 'BLOB_UNKNOWN', `range ${ctx.get('range')} cannot be served from ${size} bytes`);
+  }
+  ctx.set('Docker-Content-Digest', digest);
+  ctx.set('Accept-Ranges', 'bytes');
+  ctx.set('ETag', `"${digest}"`);
+  ctx.type = 'application/octet-stream';
+  if (range) ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+  ctx.status = range ? 206 : 200;
+  const length = range ? range.end - range.start + 1 : size;
+  if (ctx.method === 'HEAD' || length === 0) {
+    ctx.body = '';
+    ctx.length = length;
+    return;
+  }
+  ctx.length = length;
+  ctx.respond = false;
+  await pending.send(ctx.res, range?.start ?? 0, range ? range.end : size - 1);
+}
 
 export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
   const { engine } = deps;
 
   router.get('/*name/blobs/:digest', async (ctx) => {
-    const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
+    const name = ctx.params.name ?? '';
     const digest = ctx.params.digest ?? '';
+    if (!findRepository(engine.state, ctx.state.scope, name)?.blobs.has(digest)) {
+      const pending = deps.pullThrough?.blob(ctx.state.scope, name, digest);
+      if (pending) return sendPending(ctx, pending, digest);
+    }
+    const repo = getRepository(engine.state, ctx.state.scope, name);
     let size = repo.blobs.get(digest);
     // A manifest is content too: distribution serves it through the blob route. So is the gzipped
     // empty tar that schema 1 manifests converted on pull name for layer-less history entries.

@@ -31,6 +31,7 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   ImageDigestDoesNotMatch: { status: 400, code: 'DIGEST_INVALID' },
   ReadOnly: { status: 405, code: 'UNSUPPORTED' },
   PositionNotFound: { status: 404, code: 'UNSUPPORTED' },
+  MarkAlreadyExists: { status: 409, code: 'DENIED' },
   Unsupported: { status: 405, code: 'UNSUPPORTED' },
   RepositoryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
   RegistryPolicyNotFound: { status: 404, code: 'UNSUPPORTED' },
@@ -51,6 +52,16 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   ScanNotFound: { status: 404, code: 'UNSUPPORTED' },
   UnsupportedImageType: { status: 400, code: 'UNSUPPORTED' },
   ImageArchived: { status: 400, code: 'UNSUPPORTED' },
+  ReplicationBackfillNotFound: { status: 404, code: 'UNSUPPORTED' },
+  ReplicationBackfillInProgress: { status: 409, code: 'UNSUPPORTED' },
+  ReplicationBackfillInvalidStatus: { status: 409, code: 'UNSUPPORTED' },
+  PullThroughCacheRuleNotFound: { status: 404, code: 'UNSUPPORTED' },
+  PullThroughCacheRuleAlreadyExists: { status: 409, code: 'UNSUPPORTED' },
+  UnsupportedUpstreamRegistry: { status: 400, code: 'UNSUPPORTED' },
+  SecretNotFound: { status: 400, code: 'UNSUPPORTED' },
+  // the upstream of a pull through cache rule did not give it: the registry answers as for any image it does not have
+  UnableToGetUpstreamImage: { status: 404, code: 'MANIFEST_UNKNOWN' },
+  UnableToGetUpstreamLayer: { status: 404, code: 'BLOB_UNKNOWN' },
 };
 
 export function ociErrorOf(error: DomainError): OciError {

@@ -8,6 +8,7 @@ import type { Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { Logger } from '../../support/logger.ts';
 import { BodyError } from '../request-body.ts';
+import { noteRequest } from '../request-log.ts';
 import { ociErrorOf } from './domain-error-map.ts';
 import { OciError, ociErrorBody } from './oci-error.ts';
 
@@ -36,6 +37,7 @@ export function ociErrors(log: Logger): Middleware {
         log.error({ err, method: ctx.method, path: ctx.path }, '/v2 request failed');
         e = new OciError(500, 'UNKNOWN', 'internal error');
       }
+      noteRequest(ctx, { error: e.code, reason: e.message });
       ctx.status = e.status;
       for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
       ctx.set(API_VERSION_HEADER, 'registry/2.0');

@@ -63,8 +63,21 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
   const conversions = createPullConversions(deps);
 
   router.get('/*name/manifests/:reference', async (ctx) => {
-    const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const reference = ctx.params.reference ?? '';
+    // an image a pull through cache rule covers and the registry does not hold: served as fetched
+    const fetched = await deps.pullThrough?.manifest(ctx.state.scope, ctx.params.name ?? '', reference);
+    if (fetched) {
+      ctx.status = 200;
+      ctx.type = fetched.mediaType;
+      ctx.set('Docker-Content-Digest', fetched.digest);
+      ctx.set('ETag', `"${fetched.digest}"`);
+      if (ctx.method === 'HEAD') {
+        ctx.body = '';
+        ctx.length = fetched.bytes.byteLength;
+      } else ctx.body = fetched.bytes;
+      return;
+    }
+    const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const ref = parseReference(reference);
     const { served, pulled } = await chooseManifest(repo, ref, reference, ctx.get('accept'), conversions);
     ctx.status = 200;

@@ -82,10 +82,11 @@ export const putManifest = (m: Manifest, tag: string | null, via: 'oci' | 'ecr' 
   ...m,
 });
 
-/** The ManifestPut event `putManifest(m, ...)` causes for an image manifest in team/app. */
-export const manifestPut = (m: Manifest, size: number, repository = 'team/app'): EventOf<'ManifestPut'> =>
+/** The ManifestPut event `putManifest(m, ...)` causes for an image manifest in team/app (or `repository` of `where`). */
+export const manifestPut = (m: Manifest, size: number, repository = 'team/app', where: RegistryScope = scope): EventOf<'ManifestPut'> =>
   ev.ManifestPut({
-    ...at,
+    account: where.account,
+    region: where.region,
     repository,
     digest: m.digest,
     mediaType: m.manifest.mediaType,

@@ -160,6 +160,13 @@ export const imageOperations = {
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
+      // images a pull through cache rule covers and the registry does not hold are fetched first
+      const pullThrough = call.deps.pullThrough;
+      if (pullThrough)
+        for (const id of i.imageIds) {
+          const reference = id.imageDigest ?? id.imageTag;
+          if (reference !== undefined) await pullThrough.cache(scope, i.repositoryName, reference);
+        }
       const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       // BatchGetImage API reference: the valid values of acceptedMediaTypes are manifest media types
       const unknown = i.acceptedMediaTypes?.find((t) => !PULLABLE_MEDIA_TYPES.includes(t));

@@ -116,8 +116,10 @@ export const layerOperations = {
     return { layers, failures };
   }),
 
-  GetDownloadUrlForLayer: op(z.object({ registryId, repositoryName, layerDigest: z.string() }), (i, call) => {
+  GetDownloadUrlForLayer: op(z.object({ registryId, repositoryName, layerDigest: z.string() }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
+    // a layer of an image being fetched by the pull through cache: once it is in (UnableToGetUpstreamLayer if not)
+    await call.deps.pullThrough?.layer(scope, i.repositoryName, i.layerDigest);
     const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     if (!isDigest(i.layerDigest))
       throw new EcrError(

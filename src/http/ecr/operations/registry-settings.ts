@@ -39,10 +39,21 @@ const principalArn = z.string();
 const DEFAULT_SCANNING = { scanType: 'BASIC', rules: [] } as const;
 
 export const registryOperations = {
-  DescribeRegistry: op(z.object({}), (_i, call) => ({
-    registryId: scopeOf(call).account,
-    replicationConfiguration: { rules: [] },
-  })),
+  DescribeRegistry: op(z.object({}), (_i, call) => {
+    const scope = scopeOf(call);
+    const rules = registry(call, scope).replication?.rules ?? [];
+    return {
+      registryId: scope.account,
+      replicationConfiguration: {
+        rules: rules.map((r) => ({
+          destinations: r.destinations.map((d) => ({ ...d })),
+          ...(r.repositoryFilters === undefined
+            ? {}
+            : { repositoryFilters: r.repositoryFilters.map((f) => ({ filter: f.filter, filterType: f.filterType as 'PREFIX_MATCH' })) }),
+        })),
+      },
+    };
+  }),
 
   GetAccountSetting: op(z.object({ name: settingName }), (i, call) => ({
     name: i.name,

@@ -1,0 +1,266 @@
+// The package as another project gets it: `npm pack` (dist/ as `npm test` built it), installed
+// from the tarball into an empty project with only the AWS SDK (the version this project pins),
+// TypeScript 5 and @types/node beside it; then plain ESM, require() (Node 20.19+), a strict
+// TypeScript 5 check of every exported name (NodeNext and Bundler), the bin, and README's
+// test-runner recipe under `node --test`. The install happens once, in this file's temp dir;
+// npm's own cache makes a second run quick, and a clean machine fetches from the registry.
+import { readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import test from 'ava';
+import { run, type RunResult } from '../../src/testkit/commands.ts';
+import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
+import { assertBuilt, ROOT } from '../support/bin.ts';
+import { readmeBlock } from '../readme/readme-blocks.ts';
+
+const TYPESCRIPT_5 = '5.9.3';
+
+interface Packed {
+  dir: string;
+  project: string;
+  files: string[];
+}
+
+let packed: Promise<Packed> | undefined;
+
+const npm = (args: string[], cwd: string): Promise<RunResult> =>
+  run('npm', args, {
+    cwd,
+    timeoutMs: 240_000,
+    env: { npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+  });
+
+async function ok(r: Promise<RunResult>): Promise<RunResult> {
+  const done = await r;
+  if (done.code !== 0) throw new Error(`${done.commandLine} exited ${done.code}:\n${done.stdout}\n${done.stderr}`);
+  return done;
+}
+
+/** Packs the tarball and installs it into a new project, once for the whole file. */
+function packAndInstall(): Promise<Packed> {
+  packed ??= (async () => {
+    assertBuilt();
+    const dir = await makeTempDir('pack-install');
+    // dist/ is built already (npm test builds it; assertBuilt checks): no prepare run here,
+    // so that tests running the bin meanwhile never see dist/ half rewritten
+    const pack = await ok(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT));
+    const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
+    const project = join(dir, 'project');
+    await ok(run('mkdir', [project]));
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
+    const own = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    await ok(
+      npm(
+        [
+          'install',
+          '--prefer-offline',
+          join(dir, info!.filename),
+          `@aws-sdk/client-ecr@${own.devDependencies['@aws-sdk/client-ecr']}`,
+          `@types/node@${own.devDependencies['@types/node']}`,
+          `typescript@${TYPESCRIPT_5}`,
+        ],
+        project,
+      ),
+    );
+    return { dir, project, files: info!.files.map((f) => f.path) };
+  })();
+  return packed;
+}
+
+test.after.always(async () => {
+  if (packed !== undefined) await removeDir((await packed).dir);
+});
+
+test('the tarball holds the compiled code, its declarations and the bin; no sources, tests or CI files', async (t) => {
+  const { files, project } = await packAndInstall();
+  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'tools/ecr-rewind.js'])
+    t.true(files.includes(f), f);
+  const unwanted = files.filter(
+    (f) =>
+      /^(src|test|\.ci|journal\/(?!README))/.test(f) ||
+      f.startsWith('dist/testkit/') ||
+      f.startsWith('tools/bench') ||
+      /(?<!\.d)\.ts$/.test(f),
+  );
+  t.deepEqual(unwanted, []);
+  const installed = JSON.parse(await readFile(join(project, 'node_modules', 'ecr-rewind', 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  t.false('tsx' in installed.dependencies, 'no TypeScript loader at run time');
+});
+
+test('plain ESM: start, CreateRepository with the AWS SDK, stop', async (t) => {
+  const { project } = await packAndInstall();
+  await writeFile(
+    join(project, 'start.mjs'),
+    `import { CreateRepositoryCommand, ECRClient } from '@aws-sdk/client-ecr';
+import { startEmulator } from 'ecr-rewind';
+
+const emu = await startEmulator({ port: 0, fsync: 'never', logger: false });
+const ecr = new ECRClient({ endpoint: emu.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const { repository } = await ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/app' }));
+ecr.destroy();
+await emu.stop();
+console.log(JSON.stringify({ uri: repository.repositoryUri, host: emu.registryHost }));
+`,
+  );
+  const r = await run(process.execPath, ['start.mjs'], { cwd: project, timeoutMs: 60_000 });
+  t.is(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { uri: string; host: string };
+  t.is(out.uri, `${out.host}/team/app`);
+});
+
+test('require() from CommonJS (Node 20.19 and later load the ES module)', async (t) => {
+  const { project } = await packAndInstall();
+  await writeFile(
+    join(project, 'require.cjs'),
+    `const { startEmulator, DEFAULTS } = require('ecr-rewind');
+startEmulator({ port: 0, fsync: 'never', logger: false })
+  .then(async (emu) => {
+    const health = await (await fetch(emu.endpoint + '/_rewind/health')).json();
+    await emu.stop();
+    console.log(JSON.stringify({ port: DEFAULTS.port, status: health.status }));
+  });
+`,
+  );
+  const r = await run(process.execPath, ['require.cjs'], { cwd: project, timeoutMs: 60_000 });
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(JSON.parse(r.stdout.trim()), { port: 4566, status: 'ok' });
+});
+
+test('TypeScript 5, strict, NodeNext and Bundler, no allowImportingTsExtensions: every exported name type-checks', async (t) => {
+  const { project } = await packAndInstall();
+  const consumer = `import {
+  ConfigError,
+  DEFAULTS,
+  DomainFailure,
+  registryHostOf,
+  resolveConfig,
+  startEmulator,
+  type AuthMode,
+  type Config,
+  type DomainError,
+  type DomainErrorCode,
+  type DomainEvent,
+  type Emulator,
+  type EmulatorOptions,
+  type EventType,
+  type FsyncMode,
+  type LogFormat,
+  type LogLevel,
+  type RecordedEvent,
+} from 'ecr-rewind';
+
+const options: EmulatorOptions = { port: 0, fsync: 'never' satisfies FsyncMode, auth: 'none' satisfies AuthMode, logger: false };
+const level: LogLevel = 'warn';
+const format: LogFormat = 'json';
+const config: Config = resolveConfig({ ...options, logLevel: level, logFormat: format }, {});
+export async function use(): Promise<string> {
+  await using emu: Emulator = await startEmulator(options);
+  await emu.mark('clean', { move: true });
+  const types: EventType[] = [];
+  for (const e of emu.events()) {
+    const recorded: RecordedEvent = e;
+    const domain: DomainEvent = { type: recorded.type, data: recorded.data } as DomainEvent;
+    types.push(domain.type);
+  }
+  try {
+    await emu.reset('nowhere');
+  } catch (err) {
+    if (err instanceof DomainFailure) {
+      const e: DomainError = err.error;
+      const code: DomainErrorCode = e.code;
+      types.length = code.length;
+    }
+    if (err instanceof ConfigError) throw err;
+  }
+  return \`\${registryHostOf(config.host, DEFAULTS.port)} \${emu.registryHost} \${types.length}\`;
+}
+`;
+  await writeFile(join(project, 'consumer.mts'), consumer);
+  // every name the package exports is used above
+  const index = await readFile(join(project, 'node_modules', 'ecr-rewind', 'dist', 'index.d.ts'), 'utf8');
+  const exported = [...index.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) =>
+    m[1]!
+      .split(',')
+      .map((n) => n.trim().replace(/^type /, ''))
+      .filter(Boolean),
+  );
+  t.true(exported.length >= 15);
+  for (const name of exported) t.regex(consumer, new RegExp(`\\b${name}\\b`), `${name} is checked`);
+
+  for (const [name, module, resolution] of [
+    ['nodenext', 'NodeNext', 'NodeNext'],
+    ['bundler', 'ESNext', 'Bundler'],
+  ] as const) {
+    const tsconfig = {
+      compilerOptions: {
+        target: 'ES2022',
+        module,
+        moduleResolution: resolution,
+        strict: true,
+        noEmit: true,
+        types: ['node'],
+        skipLibCheck: false,
+      },
+      files: ['consumer.mts'],
+    };
+    await writeFile(join(project, `tsconfig.${name}.json`), JSON.stringify(tsconfig, null, 2));
+    const r = await run(join(project, 'node_modules', '.bin', 'tsc'), ['-p', `tsconfig.${name}.json`], {
+      cwd: project,
+      timeoutMs: 120_000,
+    });
+    t.is(r.code, 0, `${name}: ${r.stdout}${r.stderr}`);
+  }
+  const version = await run(join(project, 'node_modules', '.bin', 'tsc'), ['--version'], { cwd: project });
+  t.regex(version.stdout, /^Version 5\./);
+});
+
+test('the bin runs from the installed package: ecr-rewind --help', async (t) => {
+  const { project } = await packAndInstall();
+  const r = await run('npx', ['--no-install', 'ecr-rewind', '--help'], {
+    cwd: project,
+    env: { npm_config_offline: 'true' },
+    timeoutMs: 60_000,
+  });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /Usage: ecr-rewind \[options\] \[command\]/);
+  t.regex(r.stdout, /serve \[options\]/);
+});
+
+test("README's test-runner recipe passes under node --test against the installed package", async (t) => {
+  const { project } = await packAndInstall();
+  await writeFile(join(project, 'registry.test.mjs'), readmeBlock('test-runner'));
+  const r = await run(process.execPath, ['--test', 'registry.test.mjs'], { cwd: project, timeoutMs: 120_000 });
+  t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  t.regex(r.stdout, /# pass 2/);
+  t.regex(r.stdout, /# fail 0/);
+});
+
+test('ava loads the installed package as it is (a test file of the consumer, run by ava 7)', async (t) => {
+  const { project } = await packAndInstall();
+  await writeFile(
+    join(project, 'emulator.test.mjs'),
+    `import test from 'ava';
+import { startEmulator } from 'ecr-rewind';
+
+test('marks and resets', async (t) => {
+  const emu = await startEmulator({ port: 0, fsync: 'never', logger: false });
+  t.teardown(() => emu.stop());
+  t.is(await emu.mark('clean'), 0);
+  await emu.reset('clean');
+  t.regex(emu.endpoint, /^http:\\/\\/127\\.0\\.0\\.1:\\d+$/);
+});
+`,
+  );
+  // the consumer's ava: this project's copy, linked in rather than installed again
+  await symlink(join(ROOT, 'node_modules', 'ava'), join(project, 'node_modules', 'ava')).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  const r = await run(process.execPath, [join(project, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), 'emulator.test.mjs'], {
+    cwd: project,
+    timeoutMs: 120_000,
+    env: { CI: undefined },
+  });
+  t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
+  t.regex(r.stdout + r.stderr, /1 test passed/);
+});

@@ -1,0 +1,141 @@
+/**
+ * Start-up benchmark (`npm run bench -- startup [--quick]`): how long `ecr-rewind serve`
+ * takes from process spawn to the first 200 on GET /_rewind/health, as a user (or a CI
+ * job polling the health endpoint) sees it. Target: < 300 ms.
+ *
+ *   bin           the `ecr-rewind` bin (compiled code in dist/), a new journal folder
+ *   from-snapshot the same with `--from-snapshot` of a snapshot file of 10,000 images
+ *   first ECR     for comparison: spawn to the first answer of the ECR API (DescribeRepositories)
+ *   tsx           for comparison: the TypeScript sources run through tsx (`npm run serve`)
+ *   node -e 0     for comparison: spawn to exit of a node that does nothing (the floor)
+ *
+ * Beside the wall time, the CPU time the server process used until its first 200 (Linux
+ * /proc, 10 ms ticks): the machine may be shared, and CPU time says what the start costs.
+ *
+ * The child prints its listening line on stderr (JSON, not a terminal); the health request
+ * is sent as soon as that line arrives. Run `npm run build` first: the bin runs dist/.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { openHistory } from '../../src/replay/journal-history.ts';
+import { replay } from '../../src/replay/replay.ts';
+import { prepareSnapshotFile, writeSnapshotFile } from '../../src/snapshot-file/write.ts';
+import { buildRegistry } from './rewind.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(root, 'tools', 'ecr-rewind.js');
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+interface Timing {
+  health: number;
+  ecr: number;
+  /** CPU ms of the server process until its first 200, or NaN where /proc is missing. */
+  cpu: number;
+}
+
+/** user + system CPU time of a process so far, in ms (Linux; clock ticks of 10 ms). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Spawns `node <entry> serve ...`, waits for the listening line, then times health and one ECR call. */
+async function timeStart(nodeArgs: string[], serveArgs: string[]): Promise<Timing> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, 'serve', '--port', '0', '--fsync', 'never', ...serveArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ECR_REWIND_LOG_LEVEL: 'info' },
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let text = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => {
+        text += chunk;
+        const m = /"port":(\d+)/.exec(text);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening:\n${text}`)));
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const res = await fetch(`${base}/_rewind/health`);
+    if (res.status !== 200) throw new Error(`health answered ${res.status}`);
+    await res.arrayBuffer();
+    const health = performance.now() - t0;
+    const cpu = cpuMs(child.pid);
+    const ecr = await fetch(base, {
+      method: 'POST',
+      headers: {
+        'x-amz-target': 'AmazonEC2ContainerRegistry_V20150921.DescribeRepositories',
+        'content-type': 'application/x-amz-json-1.1',
+        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: '{}',
+    });
+    if (ecr.status !== 200) throw new Error(`DescribeRepositories answered ${ecr.status}`);
+    await ecr.arrayBuffer();
+    return { health, ecr: performance.now() - t0, cpu };
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    await exited;
+  }
+}
+
+async function series(rounds: number, nodeArgs: string[], serveArgs: (r: number) => string[]): Promise<Timing> {
+  const all: Timing[] = [];
+  for (let r = 0; r < rounds; r++) all.push(await timeStart(nodeArgs, serveArgs(r)));
+  return { health: median(all.map((t) => t.health)), ecr: median(all.map((t) => t.ecr)), cpu: median(all.map((t) => t.cpu)) };
+}
+
+/** Spawn to exit of `node -e 0`: what any start of node costs on this machine now. */
+async function nodeFloor(rounds: number): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).once('exit', resolve));
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const rounds = quick ? 3 : 9;
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-startup-'));
+  try {
+    const source = join(dir, 'source');
+    await buildRegistry(source, 10_000);
+    const { state, marks } = replay((await openHistory(source)).source);
+    const snapshot = join(dir, 'start.snapshot');
+    await writeSnapshotFile(snapshot, await prepareSnapshotFile({ state, marks }, source));
+
+    const fresh = await series(rounds, [BIN], (r) => ['--journal', join(dir, `fresh-${r}`)]);
+    const fromSnapshot = await series(rounds, [BIN], (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot]);
+    const tsx = await series(quick ? 1 : 3, ['--import', 'tsx', join(root, 'src', 'cli.ts')], (r) => ['--journal', join(dir, `tsx-${r}`)]);
+    const floor = await nodeFloor(rounds);
+    const row = (name: string, t: Timing, target = ''): void =>
+      console.log(
+        `${name.padEnd(56)} ${t.health.toFixed(0).padStart(5)} ms (CPU ${t.cpu.toFixed(0).padStart(4)} ms)   first ECR answer ${t.ecr.toFixed(0).padStart(5)} ms${target}`,
+      );
+    console.log(
+      `spawn -> first 200 on GET /_rewind/health (median of ${rounds}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs):`,
+    );
+    row('  ecr-rewind serve (bin, compiled), new journal folder', fresh, '   (target < 300 ms)');
+    row('  ecr-rewind serve --from-snapshot (10,000 images)', fromSnapshot, '   (target < 300 ms)');
+    row('  for comparison: the sources through tsx', tsx);
+    console.log(`  for comparison: spawn -> exit of \`node -e 0\`                ${floor.toFixed(0).padStart(5)} ms`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
