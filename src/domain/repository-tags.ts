@@ -5,8 +5,9 @@
  * image has" cost one lookup instead of a walk over every tag of the repository (a repository
  * of 1,000 images with 10 tags each answers DescribeImages without reading 10,000 tags).
  *
- * The index's arrays are never changed in place (a change puts a new array), so a copy of a
- * repository (a kept state, the inspector's ladder) shares them safely with a shallow Map copy.
+ * A tag put on an image is pushed onto its array in place (a replay puts millions of tags: a new
+ * array per put cost more than the Map itself); a removal replaces the array. So a copy of a
+ * repository (a kept state, the inspector's ladder) copies the arrays too (copyTagIndex).
  * Every evolver that changes `tags` goes through here.
  */
 import type { Repository } from './state.ts';
@@ -47,8 +48,9 @@ export function putTag(repo: Repository, tag: string, digest: string): void {
   if (old !== undefined) unindex(repo, tag, old);
   else namesChanged(repo);
   repo.tags.set(tag, digest);
-  const list = repo.tagsByDigest.get(digest);
-  repo.tagsByDigest.set(digest, list === undefined ? [tag] : [...list, tag]);
+  const list = repo.tagsByDigest.get(digest) as string[] | undefined;
+  if (list === undefined) repo.tagsByDigest.set(digest, [tag]);
+  else list.push(tag);
 }
 
 /** Removes `tag` (nothing when the repository has no such tag). */
@@ -67,6 +69,13 @@ export function deleteTagsOf(repo: Repository, digest: string): void {
   for (const tag of list) repo.tags.delete(tag);
   namesChanged(repo);
   repo.tagsByDigest.delete(digest);
+}
+
+/** A copy of a repository's index that later puts on either do not change. */
+export function copyTagIndex(index: ReadonlyMap<string, readonly string[]>): Map<string, readonly string[]> {
+  const copy = new Map<string, readonly string[]>();
+  for (const [digest, list] of index) copy.set(digest, [...list]);
+  return copy;
 }
 
 /** The index of a tags Map, in the Map's order (a state decoded from a checkpoint). */

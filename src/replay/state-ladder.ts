@@ -21,6 +21,7 @@
  */
 import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
+import { copyTagIndex } from '../domain/repository-tags.ts';
 import { repoKey } from '../domain/scope.ts';
 import { emptyState, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
 
@@ -52,8 +53,7 @@ function copyRepository(r: Repository): Repository {
     blobs: new Map(r.blobs),
     images: new Map(r.images),
     tags: new Map(r.tags),
-    // the index's arrays are never changed in place (domain/repository-tags.ts)
-    tagsByDigest: new Map(r.tagsByDigest),
+    tagsByDigest: copyTagIndex(r.tagsByDigest),
     referrers,
     // evolve replaces the settings' fields and arrays, never changes them in place
     settings: { ...r.settings },

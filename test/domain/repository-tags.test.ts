@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import test from 'ava';
 import fc from 'fast-check';
-import { deleteTag, deleteTagsOf, indexTags, putTag, tagNamesVersion, tagsOf } from '../../src/domain/repository-tags.ts';
+import { copyTagIndex, deleteTag, deleteTagsOf, indexTags, putTag, tagNamesVersion, tagsOf } from '../../src/domain/repository-tags.ts';
 import type { Repository } from '../../src/domain/state.ts';
 
 const emptyRepo = (): Repository => ({
@@ -70,10 +70,10 @@ test('the index holds exactly the tags of each digest, in the order they were pu
   );
 });
 
-test('a copy of the index is not changed by later puts (its arrays are replaced, never changed)', (t) => {
+test('a copy of the index (copyTagIndex) is not changed by later puts', (t) => {
   const repo = emptyRepo();
   putTag(repo, 'v1', 'd1');
-  const copy = new Map(repo.tagsByDigest);
+  const copy = copyTagIndex(repo.tagsByDigest);
   putTag(repo, 'latest', 'd1');
   putTag(repo, 'v1', 'd2');
   t.deepEqual(copy.get('d1'), ['v1']);
