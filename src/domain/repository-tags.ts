@@ -16,16 +16,20 @@ const NONE: readonly string[] = Object.freeze([]);
 
 /**
  * How often the set of tag names of a tags Map changed (a tag added or removed; a tag moved to
- * another image does not change it): what a cache of sorted tag names (tags/list) checks.
- * Kept beside the state, by the Map's identity: a copied or decoded Map starts afresh.
+ * another image does not change it): what a cache of sorted tag names (tags/list) checks. Kept
+ * on the Map object itself under a symbol (not an entry, not state: a copied or decoded Map
+ * starts afresh, and a cache keyed by the Map is dropped with it); cheaper than a WeakMap on
+ * every tag a replay puts.
  */
-const nameChanges = new WeakMap<ReadonlyMap<string, string>, number>();
+const NAME_CHANGES = Symbol('tag name changes');
+type Counted = { [NAME_CHANGES]?: number };
 const namesChanged = (repo: Repository): void => {
-  nameChanges.set(repo.tags, (nameChanges.get(repo.tags) ?? 0) + 1);
+  const tags = repo.tags as Counted;
+  tags[NAME_CHANGES] = (tags[NAME_CHANGES] ?? 0) + 1;
 };
 
 /** A number that changes whenever a tag of `repo` is added or removed (for caches of its tag names). */
-export const tagNamesVersion = (repo: Repository): number => nameChanges.get(repo.tags) ?? 0;
+export const tagNamesVersion = (repo: Repository): number => (repo.tags as Counted)[NAME_CHANGES] ?? 0;
 
 /** The tags of `digest` in `repo`, in the order they were put on it. */
 export const tagsOf = (repo: Repository, digest: string): readonly string[] => repo.tagsByDigest.get(digest) ?? NONE;
