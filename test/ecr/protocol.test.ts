@@ -1,9 +1,6 @@
-/** The JSON 1.1 protocol: targets, bodies, credentials, not-yet-implemented operations, accounts and regions. */
+/** The JSON 1.1 protocol: targets, bodies, credentials, accounts and regions. */
 import test from 'ava';
-import {
-  CreateRepositoryCommand,
-  DescribeRepositoriesCommand,
-} from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { journaledSeq, startEcr } from './ecr-fixture.ts';
 
 const SIGV4 = 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=abcdef0123';
