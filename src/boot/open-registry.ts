@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UPCASTERS } from '../domain/upcasters.ts';
+import { EVENT_TYPES } from '../domain/versions.ts';
 import { Journal, ReadOnlyJournal, type FsyncMode, type JournalHandle } from '../journal/index.ts';
 import { loadLatest, loadLatestSync, saveCheckpoint, type Checkpoint } from '../projections/checkpoint.ts';
 import type { Views } from '../projections/views.ts';
@@ -72,8 +73,14 @@ async function prepareFolder(dir: string, opts: OpenOptions): Promise<AdoptedSna
 
 function openJournal(dir: string, opts: OpenOptions): Promise<JournalHandle> | JournalHandle {
   // A view of the past only reads the journal: no lock, so it may run beside the writer.
-  if (opts.at !== undefined) return ReadOnlyJournal.open(dir, { upcasters: UPCASTERS });
-  return Journal.open(dir, { fsync: opts.fsync, intervalMs: opts.fsyncIntervalMs, upcasters: UPCASTERS, warn: opts.warn });
+  if (opts.at !== undefined) return ReadOnlyJournal.open(dir, { upcasters: UPCASTERS, eventTypes: EVENT_TYPES });
+  return Journal.open(dir, {
+    fsync: opts.fsync,
+    intervalMs: opts.fsyncIntervalMs,
+    upcasters: UPCASTERS,
+    eventTypes: EVENT_TYPES,
+    warn: opts.warn,
+  });
 }
 
 /** The views at the end of the journal: from the adopted or newest checkpoint, then the tail. */
@@ -123,7 +130,7 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
       readOnly,
       packs,
       recover() {
-        const reader = ReadOnlyJournal.open(dir, { upcasters: UPCASTERS });
+        const reader = ReadOnlyJournal.open(dir, { upcasters: UPCASTERS, eventTypes: EVENT_TYPES });
         try {
           const history = liveHistory(reader);
           const base = loadLatestSync(dir);

@@ -9,6 +9,7 @@ import { diffTool } from './commands/diff.ts';
 import { forkTool } from './commands/fork.ts';
 import { logTool } from './commands/log.ts';
 import { addServeCommand } from './commands/serve.ts';
+import { repairTool } from './commands/repair.ts';
 import { restoreTool, snapshotTool } from './commands/snapshot.ts';
 import { stateTool } from './commands/state.ts';
 import { verifyTool } from './commands/verify.ts';
@@ -110,6 +111,13 @@ export function buildCli(): Command {
     .argument('<journal>', 'journal folder')
     .option('--json', 'the report as JSON')
     .action(tool((journal: string, opts: { json?: boolean }) => verifyTool(journal, opts, io)));
+
+  program
+    .command('repair')
+    .description('cut a damaged journal at its first bad frame (the bytes are kept aside) and say how many events that drops')
+    .argument('<journal>', 'journal folder')
+    .option('--dry-run', 'only say what would be cut')
+    .action(tool((journal: string, opts: { dryRun?: boolean }) => repairTool(journal, opts, io)));
 
   program
     .command('compact')

@@ -21,3 +21,6 @@ const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
 };
 
 export const EVENT_VERSIONS: { readonly [K in EventType]: number } = { ...CORE_EVENT_VERSIONS, ...SETTINGS_EVENT_VERSIONS };
+
+/** Every event type this build knows: journal readers refuse others, naming where they are. */
+export const EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(EVENT_VERSIONS));

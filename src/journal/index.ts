@@ -1,8 +1,8 @@
 /** The journal: an append-only, checksummed msgpack event log with checkpoints (format: journal/README.md). */
 export type { Envelope, NewRecord } from './envelope.ts';
 export { CheckpointError, FolderNotEmptyError, JournalCorruptError, JournalLockedError, JournalNotFoundError } from './errors.ts';
-export { Journal } from './journal.ts';
-export type { FsyncMode, JournalOptions } from './journal.ts';
+export { HISTORY_FRAMES, Journal } from './journal.ts';
+export type { FrameBounds, FsyncMode, JournalOptions } from './journal.ts';
 export { JournalReader } from './reader.ts';
 export { ReadOnlyJournal, type JournalHandle } from './read-only-journal.ts';
 export {
@@ -25,3 +25,4 @@ export type { UpcastTable, Upcaster } from './upcast.ts';
 export { encodePayload, decodePayload } from './codec.ts';
 export { listSegments, segmentFileName } from './segment-format.ts';
 export type { SegmentFile } from './segment-format.ts';
+export { repairJournal, type RepairReport } from './repair.ts';

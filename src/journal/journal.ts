@@ -6,6 +6,7 @@ import { EventEmitter } from 'eventemitter3';
 import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
 import { checkRecord, toError, type Envelope, type NewRecord } from './envelope.ts';
 import { FRAME_OVERHEAD, FrameBuffer } from './frame-buffer.ts';
+import { listCheckpoints } from './checkpoints.ts';
 import { acquireLock } from './lock.ts';
 import type { DirLock } from './lock.ts';
 import { recoverJournal } from './recovery.ts';
@@ -31,9 +32,21 @@ export interface JournalOptions {
   /** a segment rolls over before it would grow past this many bytes (default 64 MiB) */
   segmentBytes?: number;
   upcasters?: UpcastTable;
+  /** the event types readers know (see segment-reader.ts); undefined: any */
+  eventTypes?: ReadonlySet<string>;
   /** told about recovered torn tails and misbehaving listeners (default: process.emitWarning) */
   warn?: (msg: string) => void;
 }
+
+/** How large the frames of one append may be (tools writing a whole history). */
+export interface FrameBounds {
+  records: number;
+  /** payload bytes of envelopes per frame */
+  bytes: number;
+}
+
+/** The bounds fork, compact and other writers of a whole history use. */
+export const HISTORY_FRAMES: FrameBounds = Object.freeze({ records: 1000, bytes: 1024 * 1024 });
 
 interface Waiter {
   envs: Envelope[];
@@ -96,6 +109,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
   private readonly intervalMs: number;
   private readonly segmentBytes: number;
   private readonly upcasters: UpcastTable | undefined;
+  private readonly eventTypes: ReadonlySet<string> | undefined;
   private readonly warn: (msg: string) => void;
 
   /** Opens (creating if needed) a journal directory for writing: takes the lock, then recovers a torn tail. */
@@ -104,7 +118,8 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const lock = acquireLock(dir);
     try {
       const warn = opts.warn ?? ((msg: string) => process.emitWarning(msg, 'JournalWarning'));
-      const rec = recoverJournal(dir, warn);
+      // the journal never starts below a checkpoint: the events it covers were acknowledged
+      const rec = recoverJournal(dir, warn, listCheckpoints(dir).at(-1) ?? 0);
       const last = rec.segments.at(-1);
       const current = last ? { fh: await open(last.path, 'r+'), firstSeq: last.firstSeq, size: rec.lastSize } : undefined;
       return new Journal(dir, { ...opts, warn }, lock, rec.segments, rec.lastSeq, current, rec.verified);
@@ -129,6 +144,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     this.intervalMs = opts.intervalMs ?? 100;
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.upcasters = isEmptyTable(opts.upcasters) ? undefined : opts.upcasters;
+    this.eventTypes = opts.eventTypes;
     this.warn = opts.warn;
     this.seq = lastSeq;
     this.segments = segments;
@@ -141,7 +157,13 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     return this.seq;
   }
 
-  append(records: NewRecord[]): Promise<Envelope[]> {
+  /**
+   * Appends `records` as one frame (a command's events: recovered all or none), or, with
+   * `frames`, as consecutive frames of at most `frames.records` records and `frames.bytes`
+   * payload bytes each (a single larger record gets a frame to itself): what the tools that
+   * write a whole history use, so one damaged frame never costs more than a bounded part of it.
+   */
+  append(records: NewRecord[], frames?: FrameBounds): Promise<Envelope[]> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closing !== undefined) return Promise.reject(new Error(`journal ${this.dir} is closed`));
     if (records.length === 0) return Promise.resolve([]);
@@ -155,7 +177,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         checkRecord(r);
         const e: Envelope = { seq: this.seq + 1 + i, type: r.type, v: r.v, time: r.time, data: r.data };
         const payload = encodePayload(e);
-        total += payload.length;
+        total = frames && total > 0 && total + payload.length > frames.bytes ? payload.length : total + payload.length;
         if (total + BATCH_HEADER_SIZE > MAX_PAYLOAD)
           throw new RangeError(`record ${r.type} makes this append ${total} bytes, more than a frame holds (${MAX_PAYLOAD})`);
         envs[i] = e;
@@ -165,26 +187,21 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
       return Promise.reject(err);
     }
     this.seq += records.length;
-    // The records of one append call make one frame: one checksum, recovered all or none, and a
-    // layout that depends only on the append calls (not on how a group commit happened to gather
-    // them), so the same calls always give the same bytes. A new segment starts when the frame
-    // would not fit in the current one.
-    let bytes = 0;
-    for (const p of payloads) bytes += p.length;
-    const at = this.pend.startFrame();
-    if (
-      this.plannedSegBytes < 0 ||
-      (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)
-    ) {
-      this.pendRolls.push({ at, firstSeq: envs[0]!.seq });
-      this.plannedSegBytes = HEADER_SIZE;
+    // The records of one append call make one frame (or, with `frames`, consecutive bounded
+    // frames): one checksum, recovered all or none, and a layout that depends only on the append
+    // calls (not on how a group commit happened to gather them), so the same calls always give
+    // the same bytes. A new segment starts when a frame would not fit in the current one.
+    for (let i = 0; i < payloads.length; ) {
+      let bytes = 0;
+      let end = i;
+      do bytes += payloads[end++]!.length;
+      while (
+        end < payloads.length &&
+        (frames === undefined || (end - i < frames.records && bytes + payloads[end]!.length <= frames.bytes))
+      );
+      this.addFrame(payloads, envs, i, end, bytes);
+      i = end;
     }
-    this.plannedSegBytes += FRAME_OVERHEAD;
-    for (let i = 0; i < payloads.length; i++) {
-      this.pend.appendEnvelope(payloads[i]!);
-      this.pendEnvs.push(envs[i]!);
-    }
-    this.plannedSegBytes += bytes;
     if (this.mode === 'never' && this.pendWaiters.length === 0 && this.pend.length < NEVER_BACKLOG_BYTES) {
       this.kick(this.pend.length >= NEVER_BATCH_BYTES);
       return Promise.resolve().then(() => {
@@ -198,6 +215,23 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     });
   }
 
+  /** Puts records [from, to) into one new frame of the pending bytes. */
+  private addFrame(payloads: Buffer[], envs: Envelope[], from: number, to: number, bytes: number): void {
+    const at = this.pend.startFrame();
+    if (
+      this.plannedSegBytes < 0 ||
+      (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)
+    ) {
+      this.pendRolls.push({ at, firstSeq: envs[from]!.seq });
+      this.plannedSegBytes = HEADER_SIZE;
+    }
+    this.plannedSegBytes += FRAME_OVERHEAD + bytes;
+    for (let i = from; i < to; i++) {
+      this.pend.appendEnvelope(payloads[i]!);
+      this.pendEnvs.push(envs[i]!);
+    }
+  }
+
   /**
    * Every envelope with fromSeq <= seq <= toSeq appended so far, in order, upcast. Synchronous:
    * written frames are read from the segments (checksums verified), frames still on their way to
@@ -209,6 +243,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const pend = this.pendEnvs;
     const pendLen = pend.length;
     const table = this.upcasters;
+    const eventTypes = this.eventTypes;
     const lift = (e: Envelope): Envelope => (table === undefined ? e : upcast(e, table));
     const verified = this.verified;
     return (function* () {
@@ -218,6 +253,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         lastEnd: view.lastEnd,
         tolerateTail: false,
         upcasters: table,
+        eventTypes,
         verified,
       });
       for (const e of inflight) if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);

@@ -31,7 +31,7 @@ export class ReadOnlyJournal implements JournalHandle {
   }
 
   /** Opens the journal folder `dir`, which must exist (it is not created). */
-  static open(dir: string, opts: { upcasters?: UpcastTable } = {}): ReadOnlyJournal {
+  static open(dir: string, opts: { upcasters?: UpcastTable; eventTypes?: ReadonlySet<string> } = {}): ReadOnlyJournal {
     if (!existsSync(segmentsDir(dir))) throw new Error(`no journal at ${dir}: a read-only view needs an existing journal folder`);
     return new ReadOnlyJournal(dir, JournalReader.open(dir, opts));
   }
