@@ -62,6 +62,9 @@ export interface Emulator extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
+/** How often open uploads are checked for expiry (system clock). */
+const UPLOAD_SWEEP_MS = 60_000;
+
 function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -98,12 +101,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ? createTokenAuth({ config, clock, signer })
       : devAuth(config.auth, { account: config.account, region: config.region });
 
+  const uploads = new Uploads(engine, blobs, ids);
+  if (engine.readOnly === undefined) {
+    const { closed, leftovers } = await uploads.reconcile();
+    if (closed.length > 0 || leftovers > 0)
+      log.warn({ closed, leftovers }, 'uploads reconciled with the disk: closed those whose staged bytes are gone, removed leftovers');
+    // a deterministic clock moves only when read: its uploads expire on access and when it is advanced
+    if (!config.clock && !clockSource) uploads.startExpiry(UPLOAD_SWEEP_MS, (err) => log.warn({ err }, 'upload expiry failed'));
+  }
+
   let port = config.port;
   const deps: FaceDeps = {
     config,
     engine,
     blobReads: new BlobReads(blobs),
-    uploads: new Uploads(engine, blobs, ids),
+    uploads,
     snapshots,
     clock,
     ids,
@@ -133,6 +145,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      uploads.stop();
       await extraction.stop();
       await blobs.close();
       await registry.close(engine);

@@ -45,6 +45,8 @@ export const DOMAIN_ERROR_CODES = [
   'ExclusionNotFound',
   'LimitExceeded',
   'Validation',
+  /** The registry cannot store anything now (a full disk, a journal that failed to append): retry later. */
+  'Unavailable',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -9,6 +9,7 @@ const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
   ChunkAppended: 1,
   UploadCompleted: 1,
   UploadCancelled: 1,
+  UploadExpired: 1,
   BlobMounted: 1,
   BlobDeleted: 1,
   ManifestPut: 1,

@@ -13,6 +13,7 @@ type RepositoryEvent = Extract<
       | 'ChunkAppended'
       | 'UploadCompleted'
       | 'UploadCancelled'
+      | 'UploadExpired'
       | 'BlobMounted'
       | 'BlobDeleted';
   }
@@ -77,6 +78,10 @@ export const repositoryEvolvers: EvolverTable<RepositoryEvent> = {
   },
 
   UploadCancelled(state, e) {
+    state.uploads.delete(e.data.uploadId);
+  },
+
+  UploadExpired(state, e) {
     state.uploads.delete(e.data.uploadId);
   },
 

@@ -99,7 +99,9 @@ export function createAdminFace(deps: FaceDeps): Middleware {
       return;
     }
     deps.clock.advance(ms);
-    ctx.body = { now: new Date(deps.clock.now()).toISOString() };
+    // time moved: uploads now past their time are closed (recorded), as the background sweep would
+    const { expired } = await deps.uploads.expireDue();
+    ctx.body = { now: new Date(deps.clock.now()).toISOString(), uploadsExpired: expired.length };
   });
 
   addEventRoutes(router, deps);

@@ -81,6 +81,7 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   ExclusionNotFound: 'ExclusionNotFoundException',
   LimitExceeded: 'LimitExceededException',
   Validation: 'ValidationException',
+  Unavailable: 'ServerException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {

@@ -44,6 +44,7 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   ExclusionNotFound: { status: 404, code: 'UNSUPPORTED' },
   LimitExceeded: { status: 429, code: 'TOOMANYREQUESTS' },
   Validation: { status: 400, code: 'UNSUPPORTED' },
+  Unavailable: { status: 503, code: 'UNAVAILABLE' },
 };
 
 export function ociErrorOf(error: DomainError): OciError {
@@ -51,5 +52,7 @@ export function ociErrorOf(error: DomainError): OciError {
   const headers: Record<string, string> = {};
   const last = error.detail?.lastValidByteReceived;
   if (status === 416 && typeof last === 'number') headers.Range = `0-${Math.max(0, last)}`;
+  const retry = error.detail?.retryAfterSeconds;
+  if (status === 503 && typeof retry === 'number') headers['Retry-After'] = String(retry);
   return new OciError(status, code, error.message, error.detail ?? null, headers);
 }
