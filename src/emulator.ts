@@ -89,7 +89,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ids = idSource ?? (config.seed !== undefined ? seededIds(config.seed) : randomIds());
   const engine = new Engine(registry.journal, clock, registry.views, {
     ...(registry.readOnly === undefined ? {} : { readOnly: registry.readOnly }),
-    onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes, serving what the journal holds'),
+    onFatal: (err) => log.error({ err }, 'journal append failed: writes are refused until it can be written, serving what it holds'),
+    onResume: () => log.warn('the journal has room again: writes are accepted'),
     recover: () => registry.recover(),
   });
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });

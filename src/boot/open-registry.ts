@@ -140,13 +140,19 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
         }
       },
       async close(now: Checkpoint) {
-        await open.flush();
-        if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {
-          await saveCheckpoint(dir, now);
-          checkpointSeq = now.state.seq;
+        try {
+          await open.flush();
+          if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {
+            await saveCheckpoint(dir, now);
+            checkpointSeq = now.state.seq;
+          }
+        } catch (err) {
+          // a journal that cannot be written (a full disk): nothing more to save; the lock is still released
+          opts.warn(`closing ${dir}: ${(err as Error).message}; the journal keeps what it held, no checkpoint was written`);
+        } finally {
+          await open.close();
+          await discard();
         }
-        await open.close();
-        await discard();
       },
     };
   } catch (err) {

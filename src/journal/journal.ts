@@ -1,4 +1,9 @@
-import { mkdir, open } from 'node:fs/promises';
+/**
+ * The single writer of a journal folder (format: journal/README.md).
+ * It is over 400 lines because the writer's state (pending frames, group commit, segment
+ * rollover, failure and its revival) is one object whose invariants hold only if one class owns it.
+ */
+import { mkdir, open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../support/durable-file.ts';
@@ -275,12 +280,58 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     }
   }
 
-  /** Flushes, fdatasyncs, closes the current segment and releases the lock. Appends after this are refused. */
+  /**
+   * After a failed write (a full disk): waits for the writer to stop, cuts the journal back to the
+   * frames on disk before the failure (every acknowledged append is in them; a restart would read
+   * the same), drops the appends that failed, and accepts appends again. Throws when the cut fails
+   * too (the journal then stays failed). A journal that has not failed is left as it is.
+   */
+  async revive(): Promise<void> {
+    await this.loopDone;
+    if (!this.failed || this.closing !== undefined) return;
+    const view = this.disk;
+    const keep = new Set(view.segments.map((s) => s.path));
+    if (this.current) {
+      await this.current.fh.close().catch(() => undefined);
+      this.current = undefined;
+    }
+    for (const seg of this.segments) if (!keep.has(seg.path)) await unlink(seg.path).catch(() => undefined);
+    await syncDir(segmentsDir(this.dir));
+    const last = view.segments.at(-1);
+    if (last) {
+      const fh = await open(last.path, 'r+');
+      try {
+        await fh.truncate(view.lastEnd);
+        await fh.datasync();
+      } catch (err) {
+        await fh.close();
+        throw err;
+      }
+      this.current = { fh, firstSeq: last.firstSeq, size: view.lastEnd };
+    }
+    this.segments = view.segments;
+    this.seq = view.lastSeq;
+    this.pend.clear();
+    this.spare.clear();
+    this.pendRolls = [];
+    this.pendWaiters = [];
+    this.pendEnvs = [];
+    this.inflightEnvs = [];
+    this.plannedSegBytes = this.current ? view.lastEnd : -1;
+    this.unsynced = false;
+    this.syncDue = false;
+    this.failed = undefined;
+  }
+
+  /**
+   * Flushes, fdatasyncs, closes the current segment and releases the lock. Appends after this are
+   * refused. A journal that failed is closed without a flush (nothing more can be written to it).
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.syncTimer) clearTimeout(this.syncTimer);
       try {
-        await this.flush();
+        if (!this.failed) await this.flush();
       } finally {
         if (this.syncTimer) clearTimeout(this.syncTimer);
         await this.current?.fh.close();

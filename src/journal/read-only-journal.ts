@@ -18,6 +18,8 @@ export interface JournalHandle {
   append(records: NewRecord[]): Promise<Envelope[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** After a failed append: back to what is on disk, accepting appends again (the writer only). */
+  revive?(): Promise<void>;
 }
 
 export class ReadOnlyJournal implements JournalHandle {

@@ -46,10 +46,15 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     }
   });
 
+  // 200 while writes are accepted (or refused by design, read-only); 503 while degraded (a journal
+  // that could not be written: `problem` says why, and writes resume once it can be)
   router.get('/health', (ctx) => {
     const s = engine.state;
+    const health = engine.health();
+    if (health.status === 'degraded') ctx.status = 503;
     ctx.body = {
-      status: engine.readOnly === undefined ? 'ok' : 'read-only',
+      status: health.status,
+      ...(health.status === 'degraded' ? { problem: health.reason, since: health.since } : {}),
       journal: { dir: engine.journalDir, lastSeq: engine.lastSeq, fsync: deps.config.fsync },
       state: { seq: s.seq, repositories: s.repos.size, uploads: s.uploads.size, blobs: s.blobs.size },
       clock: new Date(deps.clock.now()).toISOString(),
