@@ -1,7 +1,7 @@
 /**
  * The admin API under /_rewind/: health, marks, reset, clock, the event log
  * (admin-events.ts), past states and snapshot downloads (admin-state.ts).
- * JSON in, JSON out.
+ * JSON in, JSON out; who may call it is admin-guard.ts's business.
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
@@ -9,6 +9,7 @@ import { DomainFailure } from '../../domain/errors.ts';
 import { errorKind } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readJsonBody } from '../request-body.ts';
+import { adminGuard } from './admin-guard.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
 import { addStateRoutes } from './admin-state.ts';
 
@@ -17,6 +18,15 @@ const LIMIT = 64 * 1024;
 export function createAdminFace(deps: FaceDeps): Middleware {
   const { engine } = deps;
   const router = new Router({ prefix: '/_rewind' });
+  router.use(adminGuard(deps));
+
+  /** The request's JSON body, which must be an object (`{}` when empty). */
+  const readObject = async (req: Parameters<typeof readJsonBody>[0]): Promise<Record<string, unknown>> => {
+    const body = await readJsonBody(req, LIMIT);
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new BodyError('malformed', 'the body must be a JSON object');
+    return body as Record<string, unknown>;
+  };
 
   router.use(async (ctx, next) => {
     try {
@@ -66,7 +76,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/marks', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown };
+    const body = await readObject(ctx.req);
     if (typeof body.name !== 'string' || body.name.length === 0 || body.name.length > 256) {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message: 'name must be a non-empty string of at most 256 characters' };
@@ -78,8 +88,8 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/reset', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { to?: unknown } | null;
-    const to = body?.to;
+    const body = await readObject(ctx.req);
+    const to = body.to;
     if (typeof to !== 'number' && (typeof to !== 'string' || to === '')) {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message: 'to must be a mark name or a sequence number' };
@@ -95,7 +105,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/clock', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { advanceMs?: unknown; advanceSeconds?: unknown };
+    const body = await readObject(ctx.req);
     const ms =
       typeof body.advanceMs === 'number' ? body.advanceMs : typeof body.advanceSeconds === 'number' ? body.advanceSeconds * 1000 : NaN;
     if (!Number.isFinite(ms) || ms < 0) {
