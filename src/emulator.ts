@@ -4,8 +4,6 @@
  * and serves the faces over one HTTP server. Only wiring lives here; nothing
  * below imports this file.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BlobStore } from './blobs/blob-store.ts';
 import { openRegistry } from './boot/open-registry.ts';
 import { extractPacks } from './boot/pack-extraction.ts';
@@ -17,6 +15,8 @@ import { liveSnapshots } from './engine/snapshots.ts';
 import { Uploads } from './engine/uploads.ts';
 import { createApp } from './http/app.ts';
 import type { FaceDeps } from './http/face-deps.ts';
+import { httpServer } from './http/http-server.ts';
+import { DEFAULT_LIMITS, type ServerLimits } from './http/server-limits.ts';
 import { devAuth, type RegistryAuth } from './http/registry-auth.ts';
 import { createTokenAuth, createTokenSigner } from './http/token-auth.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
@@ -35,6 +35,10 @@ export interface EmulatorOptions extends Partial<Config> {
   fork?: string | { journal: string; at?: string | number };
   /** Serve a read-only view of the state at this position (seq, mark or ISO time). */
   at?: string | number;
+  /** Timeouts, body caps and the connection cap (defaults: DEFAULT_LIMITS in http/server-limits.ts). */
+  limits?: Partial<ServerLimits>;
+  /** How long stop() lets requests in flight finish before it closes their connections (default 10 s). */
+  drainMs?: number;
 }
 
 export interface Emulator extends AsyncDisposable {
@@ -65,15 +69,25 @@ export interface Emulator extends AsyncDisposable {
 /** How often open uploads are checked for expiry (system clock). */
 const UPLOAD_SWEEP_MS = 60_000;
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
+/** How long stop() waits for requests in flight by default. */
+const DRAIN_MS = 10_000;
+
+/** The upload service, reconciled with the disk, expiring uploads in the background on the system clock. */
+async function startUploads(engine: Engine, blobs: BlobStore, ids: IdSource, log: Logger, background: boolean): Promise<Uploads> {
+  const uploads = new Uploads(engine, blobs, ids);
+  if (engine.readOnly !== undefined) return uploads;
+  const { closed, leftovers } = await uploads.reconcile();
+  if (closed.length > 0 || leftovers > 0)
+    log.warn({ closed, leftovers }, 'uploads reconciled with the disk: closed those whose staged bytes are gone, removed leftovers');
+  // a deterministic clock moves only when read: its uploads expire on access and when it is advanced
+  if (background) uploads.startExpiry(UPLOAD_SWEEP_MS, (err) => log.warn({ err }, 'upload expiry failed'));
+  return uploads;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { logger, clockSource, idSource, fromSnapshot, fork, at, ...flags } = options;
+  const { logger, clockSource, idSource, fromSnapshot, fork, at, limits: limitOptions, drainMs = DRAIN_MS, ...flags } = options;
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...limitOptions };
+  const stopping = new AbortController();
   const log = logger === false ? createLogger('silent') : (logger ?? createLogger(flags.logLevel ?? 'info'));
   const registry = await openRegistry({
     dir: flags.journal,
@@ -102,14 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ? createTokenAuth({ config, clock, signer })
       : devAuth(config.auth, { account: config.account, region: config.region });
 
-  const uploads = new Uploads(engine, blobs, ids);
-  if (engine.readOnly === undefined) {
-    const { closed, leftovers } = await uploads.reconcile();
-    if (closed.length > 0 || leftovers > 0)
-      log.warn({ closed, leftovers }, 'uploads reconciled with the disk: closed those whose staged bytes are gone, removed leftovers');
-    // a deterministic clock moves only when read: its uploads expire on access and when it is advanced
-    if (!config.clock && !clockSource) uploads.startExpiry(UPLOAD_SWEEP_MS, (err) => log.warn({ err }, 'upload expiry failed'));
-  }
+  const uploads = await startUploads(engine, blobs, ids, log, !config.clock && !clockSource);
 
   let port = config.port;
   const deps: FaceDeps = {
@@ -123,12 +130,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
     auth,
     signer,
+    limits,
+    stopping: stopping.signal,
     registryHost: () => config.advertisedHost ?? `localhost:${port}`,
   };
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
+  const server = httpServer(createApp(deps).callback(), limits, log);
   try {
-    port = await listen(server, config.port, config.host);
+    port = await server.listen(config.port, config.host);
   } catch (err) {
+    uploads.stop();
     await extraction.stop();
     await registry.close(engine);
     throw err;
@@ -142,10 +152,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // stop taking connections, let the requests in flight finish (bounded), then close the rest
+      stopping.abort();
+      await server.close(drainMs);
       uploads.stop();
       await extraction.stop();
       await blobs.close();

@@ -8,6 +8,7 @@ import type { Clock } from '../support/clock.ts';
 import type { IdSource } from '../support/ids.ts';
 import type { Logger } from '../support/logger.ts';
 import type { RegistryAuth } from './registry-auth.ts';
+import type { ServerLimits } from './server-limits.ts';
 import type { TokenSigner } from './token-auth.ts';
 
 export interface FaceDeps {
@@ -25,6 +26,10 @@ export interface FaceDeps {
   readonly signer: TokenSigner;
   /** Snapshot files of the live registry. */
   readonly snapshots: LiveSnapshots;
+  /** Timeouts, body caps and connection limits (server-limits.ts). */
+  readonly limits: ServerLimits;
+  /** Aborted when the emulator stops: long-lived answers (event streams) end. */
+  readonly stopping: AbortSignal;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

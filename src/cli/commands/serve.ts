@@ -61,7 +61,10 @@ export function addServeCommand(program: Command): void {
       process.stderr.write(
         `ecr-rewind serving ${emulator.endpoint} (journal ${emulator.config.journal}, fsync ${emulator.config.fsync}, auth ${emulator.config.auth}${emulator.engine.readOnly === undefined ? '' : ', read-only'})\n`,
       );
+      // a signal lets the requests in flight finish (up to 10 s), then flushes and releases the journal;
+      // a second signal ends the process at once
       const shutdown = (): void => {
+        process.stderr.write('ecr-rewind stopping: finishing the requests in flight\n');
         emulator.stop().then(
           () => process.exit(0),
           (err: unknown) => {

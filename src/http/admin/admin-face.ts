@@ -22,7 +22,7 @@ export function createAdminFace(deps: FaceDeps): Middleware {
 
   /** The request's JSON body, which must be an object (`{}` when empty). */
   const readObject = async (req: Parameters<typeof readJsonBody>[0]): Promise<Record<string, unknown>> => {
-    const body = await readJsonBody(req, LIMIT);
+    const body = await readJsonBody(req, LIMIT, { timeoutMs: deps.limits.bodyTimeoutMs });
     if (typeof body !== 'object' || body === null || Array.isArray(body))
       throw new BodyError('malformed', 'the body must be a JSON object');
     return body as Record<string, unknown>;
@@ -46,7 +46,8 @@ export function createAdminFace(deps: FaceDeps): Middleware {
         ctx.status = 400;
         ctx.body = { error: 'BadRequest', message: err.message };
       } else if (err instanceof BodyError) {
-        ctx.status = err.kind === 'too-large' ? 413 : 400;
+        ctx.status = err.kind === 'too-large' ? 413 : err.kind === 'timeout' ? 408 : 400;
+        if (err.kind !== 'malformed') ctx.set('Connection', 'close');
         ctx.body = { error: 'BadRequest', message: err.message };
       } else {
         deps.log.error({ err }, 'admin request failed');

@@ -40,7 +40,9 @@ export type EcrErrorName =
   | 'UnknownOperationException'
   | 'SerializationException'
   | 'MissingAuthenticationTokenException'
-  | 'IncompleteSignatureException';
+  | 'IncompleteSignatureException'
+  | 'ThrottlingException'
+  | 'RequestTimeoutException';
 
 export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   RepositoryNotFound: 'RepositoryNotFoundException',
@@ -88,6 +90,7 @@ const STATUS: Partial<Record<EcrErrorName, number>> = {
   ServerException: 500,
   MissingAuthenticationTokenException: 403,
   IncompleteSignatureException: 403,
+  RequestTimeoutException: 408,
 };
 
 /** An error answered to the client as it is. */

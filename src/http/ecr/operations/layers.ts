@@ -17,6 +17,9 @@ async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
+/** The largest layer part ECR takes (UploadLayerPart's layerPartBlob, decoded). */
+export const MAX_LAYER_PART_BYTES = 20_971_520;
+
 /** What InitiateLayerUpload tells clients to send per part. */
 export const ECR_PART_SIZE = 10 * 1024 * 1024;
 
@@ -37,12 +40,20 @@ export const layerOperations = {
       uploadId,
       partFirstByte: z.number().int().min(0),
       partLastByte: z.number().int().min(0),
-      layerPartBlob: z.string().min(1),
+      layerPartBlob: z
+        .string()
+        .min(1)
+        .max(Math.ceil(MAX_LAYER_PART_BYTES / 3) * 4, `Member must have length less than or equal to ${MAX_LAYER_PART_BYTES}`),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
       const blob = Buffer.from(i.layerPartBlob, 'base64');
+      if (blob.length > MAX_LAYER_PART_BYTES)
+        throw new EcrError(
+          'InvalidParameterException',
+          `Invalid parameter at 'layerPartBlob' failed to satisfy constraint: 'Member must have length less than or equal to ${MAX_LAYER_PART_BYTES}'`,
+        );
       const ref = { scope, repository: i.repositoryName, uploadId: i.uploadId, via: 'ecr' as const };
       // the request must hold what it announces (ECR checks this before the part rules)
       const announced = i.partLastByte - i.partFirstByte + 1;
