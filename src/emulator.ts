@@ -122,7 +122,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const deps: FaceDeps = {
     config,
     engine,
-    blobReads: new BlobReads(blobs),
+    blobReads: new BlobReads(blobs, (message) => log.error(message)),
     uploads,
     snapshots,
     clock,

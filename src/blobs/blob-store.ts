@@ -173,6 +173,19 @@ export class BlobStore {
     if (this.durable) await this.#syncDir(dir);
   }
 
+  /**
+   * Sets a blob's file aside (renamed `<file>.corrupt-<ms>`) when its bytes were found not to
+   * match its digest: reads then refuse it, and a push of the blob stores it again. Returns the new name.
+   */
+  async quarantine(digest: string): Promise<string> {
+    const target = this.path(digest);
+    const aside = `${target}.corrupt-${Date.now()}`;
+    await rename(target, aside).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return aside;
+  }
+
   /** fsyncs the folder of staged uploads (after a staged file was created in it). */
   async syncUploads(): Promise<void> {
     if (this.durable) await this.#syncDir(join(this.root, 'uploads'));

@@ -27,7 +27,7 @@ function image(layers: string[] = [layer]): { bytes: Uint8Array; digest: string;
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 6 },
-      layers: layers.map((d) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d, size: 5 })),
+      layers: layers.map((d) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d, size: d === config ? 6 : 5 })),
     }),
   );
   const parsed = parseManifest(bytes);
