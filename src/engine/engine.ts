@@ -240,8 +240,10 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.emit('events', recorded);
         return recorded;
       },
-      (err: unknown) => {
+      async (err: unknown) => {
+        // the refusal is answered once the views are back to what the journal holds
         this.#fail(err);
+        await this.settled();
         throw err instanceof DomainFailure ? err : this.#unavailable(err instanceof Error ? err : new Error(String(err)));
       },
     );
