@@ -22,6 +22,7 @@ import { compactJournal } from '../../src/replay/compact.ts';
 import { forkJournal } from '../../src/replay/fork.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
+import { restoreSnapshotFile } from '../../src/snapshot-file/restore.ts';
 import { emptyState } from '../../src/domain/state.ts';
 import { RegistryDriver, sha256 } from '../../src/testkit/registry-driver.ts';
 import { tempDir, thing, warnings } from './helpers.ts';
@@ -142,7 +143,7 @@ function frames(dir: string): { bytes: number; events: number }[] {
   return out;
 }
 
-test('fork and compact write a history in frames of bounded size (1000 events, 1 MiB)', async (t) => {
+test('fork and compact write a history in frames of bounded size (1000 events, 1 MiB); restore and a start from a snapshot file write none', async (t) => {
   t.timeout(120_000);
   const dir = await tempDir(t);
   const source = join(dir, 'source');
@@ -166,7 +167,15 @@ test('fork and compact write a history in frames of bounded size (1000 events, 1
       await r.putManifest('big', `v${i}`, manifest, 'application/vnd.oci.image.manifest.v1+json');
     }
     await Promise.all(Array.from({ length: 1100 }, (_, i) => emu.mark(`m${i}`)));
+    await emu.snapshot(join(dir, 'all.snapshot'));
   }
+  // restore and a start from a snapshot file write the checkpoint and an empty segment: no frame at all
+  await restoreSnapshotFile(join(dir, 'all.snapshot'), join(dir, 'restored'));
+  await (
+    await startEmulator({ fromSnapshot: join(dir, 'all.snapshot'), journal: join(dir, 'adopted'), auth: 'none', logger: false })
+  ).stop();
+  t.deepEqual(frames(join(dir, 'restored')), []);
+  t.deepEqual(frames(join(dir, 'adopted')), []);
   const history = await openHistory(source);
   await forkJournal(history, history.lastSeq, join(dir, 'fork'));
   await compactJournal(await openHistory(source), join(dir, 'compact'));

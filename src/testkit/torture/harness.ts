@@ -115,9 +115,19 @@ async function checkState(w: Wire, opts: TortureOptions, report: TortureReport, 
     return;
   }
   const served = (await res.json()) as { seq: number; hash: string };
-  const replayed = await opts.replayHash(opts.dir, served.seq);
+  // the served state may be a few events (pull bookkeeping) ahead of what is on disk yet
+  let replayed: string | undefined;
+  let problem: unknown;
+  for (let tries = 0; replayed === undefined && tries < 100; tries++) {
+    try {
+      replayed = await opts.replayHash(opts.dir, served.seq);
+    } catch (err) {
+      problem = err;
+      await sleep(50);
+    }
+  }
   if (replayed !== served.hash)
-    report.stateMismatches.push(`restart ${round}: seq ${served.seq}: served ${served.hash}, replayed ${replayed}`);
+    report.stateMismatches.push(`restart ${round}: seq ${served.seq}: served ${served.hash}, replayed ${replayed ?? String(problem)}`);
 }
 
 /** Traffic until the kill; resolves once every client has stopped. */
