@@ -4,8 +4,6 @@
  * and serves the faces over one HTTP server. Only wiring lives here; nothing
  * below imports this file.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { BlobStore } from './blobs/blob-store.ts';
 import { openRegistry, type OpenRegistry } from './boot/open-registry.ts';
 import { type BlobExtraction, extractPacks } from './boot/pack-extraction.ts';
@@ -20,8 +18,10 @@ import { EventWebhook } from './eventbridge/event-webhook.ts';
 import { EventBridgeFeed } from './eventbridge/eventbridge-feed.ts';
 import { createApp } from './http/app.ts';
 import type { FaceDeps } from './http/face-deps.ts';
+import { type HttpServer, httpServer } from './http/http-server.ts';
+import { DEFAULT_LIMITS, type ServerLimits } from './http/server-limits.ts';
 import { devAuth, type RegistryAuth } from './http/registry-auth.ts';
-import { createTokenAuth, createTokenSigner } from './http/token-auth.ts';
+import { createTokenAuth, createTokenSigner, type TokenSigner } from './http/token-auth.ts';
 import { AdvisoryService } from './scanning/advisory-service.ts';
 import { Scanner } from './scanning/scanner.ts';
 import { SigningKeys } from './signing/signing-keys.ts';
@@ -46,6 +46,10 @@ export interface EmulatorOptions extends Partial<Config> {
   fork?: string | { journal: string; at?: string | number };
   /** Serve a read-only view of the state at this position (seq, mark or ISO time). */
   at?: string | number;
+  /** Timeouts, body caps and the connection cap (defaults: DEFAULT_LIMITS in http/server-limits.ts). */
+  limits?: Partial<ServerLimits>;
+  /** How long stop() lets requests in flight finish before it closes their connections (default 10 s). */
+  drainMs?: number;
 }
 
 export interface Emulator extends AsyncDisposable {
@@ -78,11 +82,21 @@ export interface Emulator extends AsyncDisposable {
   stop(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
+/** How often uploads past their time are looked for, with the system clock (a recording clock: on access). */
+const UPLOAD_SWEEP_MS = 60_000;
+/** How long stop() lets requests in flight finish, by default. */
+const DRAIN_MS = 10_000;
+
+/** The upload service, reconciled with the disk (uploads whose staged bytes are gone are closed) and expiring. */
+async function startUploads(engine: Engine, blobs: BlobStore, ids: IdSource, log: Logger, background: boolean): Promise<Uploads> {
+  const uploads = new Uploads(engine, blobs, ids);
+  if (engine.readOnly !== undefined) return uploads;
+  const { closed, leftovers } = await uploads.reconcile();
+  if (closed.length > 0 || leftovers > 0)
+    log.warn({ closed, leftovers }, 'uploads reconciled with the disk: closed those whose staged bytes are gone, removed leftovers');
+  // a deterministic clock moves only when read: its uploads expire on access and when it is advanced
+  if (background) uploads.startExpiry(UPLOAD_SWEEP_MS, (err) => log.warn({ err }, 'upload expiry failed'));
+  return uploads;
 }
 
 /** The start-up line: where to send requests, and the settings that matter (a read-only view has no fsync). */
@@ -165,7 +179,10 @@ interface Running {
   port: number;
   engine: Engine;
   clock: Clock;
-  server: Server;
+  server: HttpServer;
+  drainMs: number;
+  stopping: AbortController;
+  uploads: Uploads;
   background: { stop(): Promise<void> };
   timeline: { close(): void };
   extraction: BlobExtraction;
@@ -181,11 +198,11 @@ function handleOf(r: Running): Emulator {
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      // stop taking connections, let the requests in flight finish (bounded), then close the rest
+      r.stopping.abort();
+      await server.close(r.drainMs);
       await r.background.stop();
+      r.uploads.stop();
       r.timeline.close();
       await extraction.stop();
       await r.blobs.close();
@@ -229,28 +246,39 @@ async function openEngine(options: EmulatorOptions, log: Logger) {
   const engine = new Engine(registry.journal, clock, registry.views, {
     ...(registry.readOnly === undefined ? {} : { readOnly: registry.readOnly }),
     onFatal: (err) => log.fatal({ err }, 'journal append failed: refusing further writes, serving what the journal holds'),
+    onResume: () => log.warn('the journal has room again: writes are accepted'),
     recover: () => registry.recover(),
   });
   return { registry, config, clock, ids, engine };
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const { logger, clockSource: _c, idSource: _i, fromSnapshot: _s, fork: _f, at: _a, ...flags } = options;
-  // checked before anything is opened or created: a bad option changes nothing
+/** The logger of a start, from options checked before anything is opened or created (a bad option changes nothing). */
+function loggerFor(options: EmulatorOptions): Logger {
+  const { logger, clockSource: _c, idSource: _i, fromSnapshot: _s, fork: _f, at: _a, limits: _l, drainMs: _d, ...flags } = options;
   const checked = resolveConfig({ port: 0, ...flags }, {});
-  const log = logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
+  return logger === false ? createLogger('silent') : (logger ?? createLogger(checked.logLevel, { format: checked.logFormat }));
+}
+
+/** Who a /v2 request acts as: ECR tokens, or the dev modes. */
+const registryAuthOf = (config: Config, clock: Clock, signer: TokenSigner): RegistryAuth =>
+  config.auth === 'token'
+    ? createTokenAuth({ config, clock, signer })
+    : devAuth(config.auth, { account: config.account, region: config.region });
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const { clockSource, limits: limitOptions, drainMs = DRAIN_MS } = options;
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...limitOptions };
+  const stopping = new AbortController();
+  const log = loggerFor(options);
   const { registry, config, clock, ids, engine } = await openEngine(options, log);
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
   const snapshots = liveSnapshots(engine, blobs);
   const timeline = engineTimeline(engine);
   const signer = createTokenSigner(config);
-  const auth: RegistryAuth =
-    config.auth === 'token'
-      ? createTokenAuth({ config, clock, signer })
-      : devAuth(config.auth, { account: config.account, region: config.region });
+  const auth = registryAuthOf(config, clock, signer);
 
-  const uploads = new Uploads(engine, blobs, ids);
+  const uploads = await startUploads(engine, blobs, ids, log, !config.clock && !clockSource);
   const background = backgroundWork(engine, uploads, blobs, config, log);
   const { eventBridge, lifecycle, advisories, scanner, pullThrough, upstreamCredentials } = background;
 
@@ -258,7 +286,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const deps: FaceDeps = {
     config,
     engine,
-    blobReads: new BlobReads(blobs),
+    blobReads: new BlobReads(blobs, (message) => log.error(message)),
     uploads,
     eventBridge,
     snapshots,
@@ -272,14 +300,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     advisories,
     pullThrough,
     upstreamCredentials,
+    limits,
+    stopping: stopping.signal,
     registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
-  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, createApp(deps).callback());
+  const server = httpServer(createApp(deps).callback(), limits, log);
   try {
     await background.start();
-    port = await listen(server, config.port, config.host);
+    port = await server.listen(config.port, config.host);
   } catch (err) {
     await background.stop();
+    uploads.stop();
     await extraction.stop();
     await blobs.close();
     await registry.abandon();
@@ -308,6 +339,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     engine,
     clock,
     server,
+    drainMs,
+    stopping,
+    uploads,
     background,
     timeline,
     extraction,

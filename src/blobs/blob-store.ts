@@ -9,6 +9,10 @@
  *
  * A blob file is complete and flushed before the event that makes it visible is
  * appended (verify, then move, then record); it is never changed afterwards.
+ * An upload's staged file is hard-linked into the store (`linkIn`), not renamed, and
+ * unlinked only after its completion is recorded: a crash in between leaves the upload
+ * with its bytes, so it completes when the client retries (upload-staging.ts).
+ * Files in uploads/ that belong to no open upload are leftovers of such a crash.
  * Deleting a blob is an event: files are reclaimed only by compaction, so every
  * earlier point of the journal stays replayable.
  *
@@ -22,7 +26,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fsync, openSync } from 'node:fs';
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { syncDir, syncFile } from '../support/durable-file.ts';
 
@@ -140,6 +144,55 @@ export class BlobStore {
     }
     // `flushed`: the caller fdatasync'ed the whole file since its last change
     if (this.durable && !opts.flushed) await syncFile(stagedFile);
+    const dir = await this.#folder(target);
+    await rename(stagedFile, target);
+    if (this.durable) await this.#syncDir(dir);
+  }
+
+  /**
+   * Links a verified staged file into the store under `digest` (a copy where the file system
+   * has no hard links), flushed (unless the caller says it is) and with its folder fsynced;
+   * the staged file stays where it is. Nothing happens when the blob is stored already.
+   */
+  async linkIn(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<void> {
+    if ((await this.#casSize(digest)) !== undefined) return;
+    if (this.durable && !opts.flushed) await syncFile(stagedFile);
+    const target = this.path(digest);
+    const dir = await this.#folder(target);
+    try {
+      await link(stagedFile, target);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw err;
+      const tmp = `${target}.tmp-${process.pid}`;
+      await copyFile(stagedFile, tmp);
+      if (this.durable) await syncFile(tmp);
+      await rename(tmp, target);
+    }
+    if (this.durable) await this.#syncDir(dir);
+  }
+
+  /**
+   * Sets a blob's file aside (renamed `<file>.corrupt-<ms>`) when its bytes were found not to
+   * match its digest: reads then refuse it, and a push of the blob stores it again. Returns the new name.
+   */
+  async quarantine(digest: string): Promise<string> {
+    const target = this.path(digest);
+    const aside = `${target}.corrupt-${Date.now()}`;
+    await rename(target, aside).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+    return aside;
+  }
+
+  /** fsyncs the folder of staged uploads (after a staged file was created in it). */
+  async syncUploads(): Promise<void> {
+    if (this.durable) await this.#syncDir(join(this.root, 'uploads'));
+  }
+
+  /** The blob's folder, made (and recorded in its parents) when new. */
+  async #folder(target: string): Promise<string> {
     const dir = dirname(target);
     if (!this.#dirs.has(dir)) {
       // a folder made here is recorded in its parent: fsync each parent of a new folder
@@ -152,8 +205,7 @@ export class BlobStore {
       }
       this.#dirs.add(dir);
     }
-    await rename(stagedFile, target);
-    if (this.durable) await this.#syncDir(dir);
+    return dir;
   }
 
   /**

@@ -6,6 +6,7 @@
  * the socket still holds it. Measured here, this costs ~20% less CPU per byte
  * than fs.createReadStream piped to the response; Node has no sendfile(2).
  */
+import type { Hash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { BlobLocation } from './blob-store.ts';
@@ -20,11 +21,20 @@ const give = (b: Buffer): void => {
   if (pool.length < POOL_LIMIT) pool.push(b);
 };
 
+/** A digest to check while a whole blob is sent: the last chunk goes out only when it holds. */
+export interface SendCheck {
+  hash: Hash;
+  /** the expected digest, hex */
+  hex: string;
+  onMismatch(): void;
+}
+
 /**
  * Writes bytes `start..end` (inclusive) of the blob at `at` (BlobStore.locate) to `res` and ends it.
- * Headers must be set already. Resolves when done or when the client went away.
+ * Headers must be set already. Resolves when done or when the client went away. With `check`, the
+ * bytes are hashed as they go and a mismatch cuts the answer short before its last chunk.
  */
-export async function sendBlob(res: ServerResponse, at: BlobLocation, start: number, end: number): Promise<void> {
+export async function sendBlob(res: ServerResponse, at: BlobLocation, start: number, end: number, check?: SendCheck): Promise<void> {
   const { file, offset } = at;
   const fh = await open(file, 'r');
   const buffers = [take(), take()] as const;
@@ -48,6 +58,13 @@ export async function sendBlob(res: ServerResponse, at: BlobLocation, start: num
       await Promise.race([flushed, gone]);
       if (closed) break;
       const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      if (check) {
+        check.hash.update(chunk);
+        if (pos > end && check.hash.digest('hex') !== check.hex) {
+          check.onMismatch();
+          throw new Error(`blob file ${file} does not match its digest: the answer is cut short`);
+        }
+      }
       flushed = new Promise<unknown>((resolve) => res.write(chunk, resolve));
     }
     await Promise.race([flushed, gone]);

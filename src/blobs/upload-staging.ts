@@ -6,9 +6,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, truncate, unlink } from 'node:fs/promises';
+import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
+import { syncFile } from '../support/durable-file.ts';
 import { hashFile, type BlobStore } from './blob-store.ts';
 
 interface Live {
@@ -26,6 +27,46 @@ const WRITE_BATCH = 1024 * 1024;
 
 export type CommitResult = { ok: true; digest: string; size: number } | { ok: false; actual: string; size: number };
 
+/** The staged bytes the journal vouches for are not there (a crash lost them, or someone removed them). */
+export class StagedBytesMissing extends Error {
+  override readonly name = 'StagedBytesMissing';
+  constructor(
+    readonly uploadId: string,
+    readonly expected: number,
+    readonly found: number,
+  ) {
+    super(`upload ${uploadId}: ${expected} bytes should be staged, ${found} are`);
+  }
+}
+
+/** Whether an error says the disk (or quota) is full. */
+export const isStorageFull = (err: unknown): boolean => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+};
+
+/** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
+async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
+  let done = 0;
+  let rest = chunks;
+  while (done < total) {
+    const { bytesWritten } = await fh.writev(rest, position + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error('no byte could be written (disk full?)'), { code: 'ENOSPC' });
+    done += bytesWritten;
+    // drop what was written from the front of the list
+    let skip = bytesWritten;
+    const next: Uint8Array[] = [];
+    for (const c of rest) {
+      if (skip >= c.byteLength) skip -= c.byteLength;
+      else {
+        next.push(skip > 0 ? c.subarray(skip) : c);
+        skip = 0;
+      }
+    }
+    rest = next;
+  }
+}
+
 export class UploadStaging {
   readonly #store: BlobStore;
   readonly #live = new Map<string, Live>();
@@ -42,6 +83,8 @@ export class UploadStaging {
     if (held && held.length === length) return held;
     const hash = createHash('sha256');
     if (length > 0) {
+      const have = await this.#stagedSize(uploadId);
+      if (have < length) throw new StagedBytesMissing(uploadId, length, Math.max(0, have));
       for await (const chunk of createReadStream(this.#store.stagingPath(uploadId), { start: 0, end: length - 1 }))
         hash.update(chunk as Buffer);
     }
@@ -50,11 +93,22 @@ export class UploadStaging {
     return live;
   }
 
+  /** Bytes in an upload's staged file (-1: no file). */
+  async #stagedSize(uploadId: string): Promise<number> {
+    try {
+      return (await stat(this.#store.stagingPath(uploadId))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+      throw err;
+    }
+  }
+
   /**
    * Writes `body` at `offset` (the upload's length as the journal knows it),
    * cutting anything staged past it, and returns how many bytes were written.
    * `limit` caps the bytes accepted (more is an error, nothing is kept). `onWritten` hears the
    * staged length after each write (readers of a blob still arriving follow it).
+   * Throws StagedBytesMissing when fewer than `offset` bytes are staged.
    */
   async append(
     uploadId: string,
@@ -70,7 +124,14 @@ export class UploadStaging {
       this.#uploadsDirReady = true;
     }
     const live = await this.#hashAt(uploadId, offset);
-    const fh = await open(file, offset === 0 ? 'w' : 'r+');
+    await this.#ownInode(uploadId, offset);
+    let fh: FileHandle;
+    try {
+      fh = await open(file, offset === 0 ? 'w' : 'r+');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StagedBytesMissing(uploadId, offset, 0);
+      throw err;
+    }
     let written = 0;
     try {
       if (offset > 0) await fh.truncate(offset);
@@ -80,7 +141,7 @@ export class UploadStaging {
       let batched = 0;
       const flush = async (): Promise<void> => {
         if (batched === 0) return;
-        await fh.writev(batch, offset + written);
+        await writeAll(fh, batch, offset + written, batched);
         written += batched;
         onWritten?.(offset + written);
         batch = [];
@@ -95,8 +156,12 @@ export class UploadStaging {
       }
       await flush();
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
-      // so a restart resumes the upload from bytes that are really there.
-      if (this.#store.durable && written > 0) await fh.datasync();
+      // so a restart resumes the upload from bytes that are really there; a new staged
+      // file's folder entry too.
+      if (this.#store.durable && written > 0) {
+        await fh.datasync();
+        if (offset === 0) await this.#store.syncUploads();
+      }
       live.length = offset + written;
       live.exact = true;
       // fdatasync flushed the whole file; an empty append leaves it as it was
@@ -112,33 +177,83 @@ export class UploadStaging {
   }
 
   /**
+   * A staged file is hard-linked into the store when its upload is committed. If recording that
+   * failed (a crash, a full disk) and the upload goes on, its file must not be written in place:
+   * that would change the stored blob. It gets a copy of its first `offset` bytes of its own (or
+   * none at all when it starts again from 0).
+   */
+  async #ownInode(uploadId: string, offset: number): Promise<void> {
+    const file = this.#store.stagingPath(uploadId);
+    let links: number;
+    try {
+      links = (await stat(file)).nlink;
+    } catch {
+      return; // no file: append reports it
+    }
+    if (links <= 1) return;
+    if (offset === 0) {
+      await unlink(file);
+      return;
+    }
+    const copy = `${file}.copy-${process.pid}`;
+    await copyFile(file, copy);
+    await truncate(copy, offset);
+    if (this.#store.durable) await syncFile(copy);
+    await rename(copy, file);
+    const live = this.#live.get(uploadId);
+    if (live) live.flushed = this.#store.durable;
+  }
+
+  /**
    * Verifies the staged `size` bytes against `expected` (sha256 from the live hash, sha512 by
-   * reading them back); on success they move into the store.
+   * reading them back) and their length on disk; on success they are linked into the store. The
+   * staged file stays until `release` (after the completion is recorded). Throws
+   * StagedBytesMissing when fewer than `size` bytes are staged.
    */
   async commit(uploadId: string, size: number, expected: string): Promise<CommitResult> {
     const live = await this.#hashAt(uploadId, size);
+    const file = this.#store.stagingPath(uploadId);
     const algorithm = digestAlgorithm(expected);
     const actual =
-      algorithm === 'sha256'
-        ? `sha256:${live.hash.copy().digest('hex')}`
-        : `${algorithm}:${await hashFile(this.#store.stagingPath(uploadId), size, algorithm)}`;
+      algorithm === 'sha256' ? `sha256:${live.hash.copy().digest('hex')}` : `${algorithm}:${await hashFile(file, size, algorithm)}`;
     if (actual !== expected) return { ok: false, actual, size };
     if (size === 0) {
-      await mkdir(dirname(this.#store.stagingPath(uploadId)), { recursive: true });
-      const fh = await open(this.#store.stagingPath(uploadId), 'a');
+      await mkdir(dirname(file), { recursive: true });
+      const fh = await open(file, 'a');
       await fh.close();
-    } else if (!live.exact) {
-      await truncate(this.#store.stagingPath(uploadId), size);
+    } else {
+      const have = await this.#stagedSize(uploadId);
+      if (have < size) throw new StagedBytesMissing(uploadId, size, Math.max(0, have));
+      if (have > size) await truncate(file, size);
     }
-    await this.#store.adopt(this.#store.stagingPath(uploadId), expected, { flushed: size > 0 && live.exact && live.flushed });
-    this.#live.delete(uploadId);
+    await this.#store.linkIn(file, expected, { flushed: size > 0 && live.exact && live.flushed });
     return { ok: true, digest: actual, size };
   }
 
-  /** Drops an upload's staged bytes (cancel, or after its events were refused). */
+  /** Drops a committed upload's staged file, once its completion is recorded. */
+  async release(uploadId: string): Promise<void> {
+    await this.discard(uploadId);
+  }
+
+  /** Drops an upload's staged bytes (cancel, expiry, or after its events were refused). */
   async discard(uploadId: string): Promise<void> {
     this.#live.delete(uploadId);
     await this.#store.uploadReady(uploadId).catch(() => undefined);
     await unlink(this.#store.stagingPath(uploadId)).catch(() => undefined);
+  }
+
+  /** Bytes staged for an upload (-1: none), after any pack extraction. */
+  async stagedSize(uploadId: string): Promise<number> {
+    await this.#store.uploadReady(uploadId).catch(() => undefined);
+    return this.#stagedSize(uploadId);
+  }
+
+  /** Names of the files in uploads/ (leftovers are those of no open upload). */
+  async stagedFiles(): Promise<string[]> {
+    try {
+      return await readdir(dirname(this.#store.stagingPath('x')));
+    } catch {
+      return [];
+    }
   }
 }

@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UPCASTERS } from '../domain/upcasters.ts';
+import { EVENT_TYPES } from '../domain/versions.ts';
 import { Journal, ReadOnlyJournal, type FsyncMode, type JournalHandle } from '../journal/index.ts';
 import { loadLatest, loadLatestSync, saveCheckpoint, type Checkpoint } from '../projections/checkpoint.ts';
 import type { Views } from '../projections/views.ts';
@@ -95,8 +96,14 @@ async function prepareFolder(dir: string, opts: OpenOptions): Promise<AdoptedSna
 
 function openJournal(dir: string, opts: OpenOptions): Promise<JournalHandle> | JournalHandle {
   // A view of the past only reads the journal: no lock, so it may run beside the writer.
-  if (opts.at !== undefined) return ReadOnlyJournal.open(dir, { upcasters: UPCASTERS });
-  return Journal.open(dir, { fsync: opts.fsync, intervalMs: opts.fsyncIntervalMs, upcasters: UPCASTERS, warn: opts.warn });
+  if (opts.at !== undefined) return ReadOnlyJournal.open(dir, { upcasters: UPCASTERS, eventTypes: EVENT_TYPES });
+  return Journal.open(dir, {
+    fsync: opts.fsync,
+    intervalMs: opts.fsyncIntervalMs,
+    upcasters: UPCASTERS,
+    eventTypes: EVENT_TYPES,
+    warn: opts.warn,
+  });
 }
 
 /** The views at the end of the journal: from the adopted or newest checkpoint, then the tail. */
@@ -147,7 +154,7 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
       readOnly,
       packs,
       recover() {
-        const reader = ReadOnlyJournal.open(dir, { upcasters: UPCASTERS });
+        const reader = ReadOnlyJournal.open(dir, { upcasters: UPCASTERS, eventTypes: EVENT_TYPES });
         try {
           const history = liveHistory(reader);
           const base = loadLatestSync(dir);
@@ -157,13 +164,19 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
         }
       },
       async close(now: Checkpoint) {
-        await open.flush();
-        if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {
-          await saveCheckpoint(dir, now);
-          checkpointSeq = now.state.seq;
+        try {
+          await open.flush();
+          if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {
+            await saveCheckpoint(dir, now);
+            checkpointSeq = now.state.seq;
+          }
+        } catch (err) {
+          // a journal that cannot be written (a full disk): nothing more to save; the lock is still released
+          opts.warn(`closing ${dir}: ${(err as Error).message}; the journal keeps what it held, no checkpoint was written`);
+        } finally {
+          await open.close();
+          await discard();
         }
-        await open.close();
-        await discard();
       },
       async abandon() {
         await open.close();

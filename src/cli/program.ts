@@ -155,6 +155,15 @@ function addFileTools(program: Command): void {
     );
 
   program
+    .command('repair')
+    .description('cut a damaged journal at its first bad frame (the bytes are kept aside) and say how many events that drops')
+    .argument('<journal>', 'journal folder')
+    .option('--dry-run', 'only say what would be cut')
+    .action(
+      tool(async (journal: string, opts: { dryRun?: boolean }) => (await import('./commands/repair.ts')).repairTool(journal, opts, io)),
+    );
+
+  program
     .command('compact')
     .description('a new journal with the same final state, the shortest history and only referenced blobs')
     .argument('<journal>', 'journal folder')

@@ -28,6 +28,8 @@ export type CoreCommand =
   /** The bytes are verified and in the blob store already; `chunk` records a final chunk sent with the PUT. */
   | { type: 'CompleteUpload'; uploadId: string; digest: string; size: number; chunk: { offset: number; length: number } | null }
   | { type: 'CancelUpload'; uploadId: string }
+  /** Closes an upload the registry gives up on: too old on its clock (`ttl`), or its staged bytes are gone. */
+  | { type: 'ExpireUpload'; uploadId: string; reason: 'ttl' | 'staged-bytes-missing' }
   /** A whole blob in one request (POST ?digest=): started, appended and completed at once. */
   | ({ type: 'PushBlob'; uploadId: string; digest: string; size: number } & InRepo)
   | ({ type: 'MountBlob'; digest: string; from: string | null } & InRepo)

@@ -67,6 +67,8 @@ export const DOMAIN_ERROR_CODES = [
   /** The upstream registry of a pull through cache rule did not give the image (or a layer). */
   'UnableToGetUpstreamImage',
   'UnableToGetUpstreamLayer',
+  /** The registry cannot store anything now (a full disk, a journal that failed to append): retry later. */
+  'Unavailable',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

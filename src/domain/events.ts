@@ -43,6 +43,12 @@ export interface CoreEventMap {
   /** The staged bytes were verified and moved into the blob store, and linked into the upload's repository. */
   UploadCompleted: { uploadId: string; digest: string; size: number };
   UploadCancelled: { uploadId: string };
+  /**
+   * An open upload was closed by the registry, its staged bytes dropped: `ttl` when it was older
+   * than UPLOAD_TTL_MS on the registry's clock, `staged-bytes-missing` when the bytes the journal
+   * vouches for were no longer staged (found at start-up or on access). Clients start again.
+   */
+  UploadExpired: { uploadId: string; reason: 'ttl' | 'staged-bytes-missing' };
   /** A blob already in the store was linked into a repository (cross-repository mount). */
   BlobMounted: RepoRef & { digest: string; size: number; from: string | null };
   BlobDeleted: RepoRef & { digest: string };
@@ -126,6 +132,10 @@ export const coreEvents = {
   UploadCancelled: (d: EventMap['UploadCancelled']): EventOf<'UploadCancelled'> => ({
     type: 'UploadCancelled',
     data: { uploadId: d.uploadId },
+  }),
+  UploadExpired: (d: EventMap['UploadExpired']): EventOf<'UploadExpired'> => ({
+    type: 'UploadExpired',
+    data: { uploadId: d.uploadId, reason: d.reason },
   }),
   BlobMounted: (d: EventMap['BlobMounted']): EventOf<'BlobMounted'> => ({
     type: 'BlobMounted',

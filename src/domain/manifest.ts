@@ -70,14 +70,37 @@ function descriptors(value: unknown, where: string): Descriptor[] | string {
   return out;
 }
 
+/** How deep a manifest's JSON may nest: real manifests go 4 or 5 levels deep (annotations, platforms). */
+export const MAX_MANIFEST_DEPTH = 64;
+
+/** Whether JSON text nests arrays and objects deeper than `max` (strings are skipped). */
+function nestsDeeper(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /**
  * @param bytes the manifest exactly as received
  * @param contentType the Content-Type it came with, if any (may be omitted for ECR PutImage)
  */
 export function parseManifest(bytes: Uint8Array, contentType?: string): ParseResult {
   let doc: unknown;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (nestsDeeper(text, MAX_MANIFEST_DEPTH)) return fail(`manifest nests arrays and objects deeper than ${MAX_MANIFEST_DEPTH} levels`);
   try {
-    doc = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    doc = JSON.parse(text);
   } catch {
     return fail('manifest is not valid JSON');
   }

@@ -15,6 +15,7 @@ const CORE_EVENT_VERSIONS: { [K in keyof CoreEventMap]: number } = {
   ChunkAppended: 1,
   UploadCompleted: 1,
   UploadCancelled: 1,
+  UploadExpired: 1,
   BlobMounted: 1,
   BlobDeleted: 1,
   ManifestPut: 1,
@@ -36,3 +37,6 @@ export const EVENT_VERSIONS: { readonly [K in EventType]: number } = {
   ...REPLICATION_EVENT_VERSIONS,
   ...PULL_THROUGH_EVENT_VERSIONS,
 };
+
+/** Every event type this build knows: journal readers refuse others, naming where they are. */
+export const EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(EVENT_VERSIONS));

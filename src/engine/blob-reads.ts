@@ -4,20 +4,30 @@
  * first), sent as a whole or as a byte range. A blob whose only copy is corrupt
  * or missing is refused with BlobUnreadable, never served.
  *
- * Small blobs (image configs, small layers: what every pull asks for first) are
- * read whole, in one read of their own size, and kept in a bounded cache (least
- * recently used first out): a blob file never changes once it is in the store, so
- * a cached copy is the file. A cache hit costs no file system call at all; large
- * blobs are streamed from their file (send-blob.ts) and never cached.
+ * Blob files are checked on read as well: one of up to VERIFY_WHOLE_BYTES is read,
+ * hashed and compared before anything is sent; a larger one is hashed as it is sent
+ * whole, and its last chunk is held back until the digest holds (a mismatch cuts the
+ * answer short, so no client takes it for the blob). A file found corrupt is set
+ * aside (`<file>.corrupt-<time>`): later reads refuse it, and a push of the same
+ * blob stores it again.
+ *
+ * Small blobs (image configs, small layers: what every pull asks for first), once read
+ * and checked, are kept in a bounded cache (least recently used first out): a hit is
+ * served from memory with no file system call and no second hash (the bytes were
+ * checked against their digest when they were read, and cannot change in memory).
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { BlobCorruptError, type BlobLocation, type BlobStore } from '../blobs/blob-store.ts';
 import { readBlobPrefix } from '../blobs/read-blob.ts';
 import { sendBlob } from '../blobs/send-blob.ts';
+import { digestAlgorithm } from '../domain/names.ts';
 import { domainError, DomainFailure } from '../domain/errors.ts';
 
-/** Blobs up to this size are read whole and cached. */
+/** Blobs up to this size are read and checked whole before they are sent. */
+export const VERIFY_WHOLE_BYTES = 4 * 1024 * 1024;
+/** Blobs up to this size are kept in the cache once read and checked. */
 export const SMALL_BLOB = 256 * 1024;
 /** The cache's bound (bytes of blobs held). */
 const CACHE_BYTES = 64 * 1024 * 1024;
@@ -27,7 +37,7 @@ export interface BlobBytes {
   send(res: ServerResponse, start: number, end: number): Promise<void>;
   /** The whole blob in memory (small blobs: an image config). */
   read(): Promise<Buffer>;
-  /** The whole blob, when it is small (SMALL_BLOB): a face answers with it as the body. */
+  /** The whole blob, checked, when it was read whole (up to VERIFY_WHOLE_BYTES): a face answers with it as the body. */
   readonly whole?: Buffer;
 }
 
@@ -36,17 +46,19 @@ const unreadable = (digest: string, message: string): DomainFailure =>
 
 export class BlobReads {
   readonly #store: BlobStore;
-  /** digest -> bytes; Map order is recency (a hit moves its entry to the end). */
+  readonly #warn: (message: string) => void;
+  /** digest -> checked bytes; Map order is recency (a hit moves its entry to the end). */
   readonly #cache = new Map<string, Buffer>();
   #cached = 0;
 
-  constructor(store: BlobStore) {
+  constructor(store: BlobStore, warn: (message: string) => void = () => undefined) {
     this.#store = store;
+    this.#warn = warn;
   }
 
   /**
    * The bytes of `digest`, ready to send; throws DomainFailure (BlobUnreadable) when they cannot be
-   * served. `size`, the blob's size as the registry knows it, lets a small blob be read whole.
+   * served. `size`, the blob's size as the registry knows it, saves asking the store for it.
    */
   async open(digest: string, size?: number): Promise<BlobBytes> {
     const hit = this.#cache.get(digest);
@@ -56,14 +68,26 @@ export class BlobReads {
       return wholeBytes(hit);
     }
     const location = await this.#locate(digest);
-    if (size !== undefined && size <= SMALL_BLOB) {
-      const bytes = await readFile(location.file).catch(() => undefined);
-      if (bytes?.length !== size) throw unreadable(digest, `blob ${digest} is known to the registry but its bytes are missing`);
-      this.#remember(digest, bytes);
+    const algorithm = digestAlgorithm(digest);
+    const hex = digest.slice(algorithm.length + 1);
+    const length = size ?? (await this.#store.size(digest)) ?? 0;
+    if (length <= VERIFY_WHOLE_BYTES) {
+      const bytes = await readFile(location.file);
+      if (createHash(algorithm).update(bytes).digest('hex') !== hex) throw await this.#corrupt(digest);
+      if (bytes.length <= SMALL_BLOB) this.#remember(digest, bytes);
       return wholeBytes(bytes);
     }
     return {
-      send: (res, start, end) => sendBlob(res, location, start, end),
+      send: (res, start, end) =>
+        sendBlob(
+          res,
+          location,
+          start,
+          end,
+          start === 0 && end === length - 1
+            ? { hash: createHash(algorithm), hex, onMismatch: () => void this.#corrupt(digest).catch(() => undefined) }
+            : undefined,
+        ),
       // locate() answers the blob's own file in the store (packed blobs are extracted first)
       read: () => readFile(location.file),
     };
@@ -77,7 +101,7 @@ export class BlobReads {
       if (err instanceof BlobCorruptError) throw unreadable(digest, err.message);
       throw err;
     }
-    if (!at) throw unreadable(digest, `blob ${digest} is known to the registry but its bytes are missing`);
+    if (!at) throw unreadable(digest, `blob ${digest} is known to the registry but its bytes are missing; push it again`);
     return at;
   }
 
@@ -96,6 +120,12 @@ export class BlobReads {
   head(digest: string, max: number): Promise<Uint8Array | undefined> {
     return readBlobPrefix(this.#store, digest, max);
   }
+
+  async #corrupt(digest: string): Promise<DomainFailure> {
+    const aside = await this.#store.quarantine(digest);
+    this.#warn(`blob ${digest}: its file does not match its digest; set aside as ${aside}`);
+    return unreadable(digest, `blob ${digest} is stored with bytes that do not match its digest; it is not served: push it again`);
+  }
 }
 
 function wholeBytes(bytes: Buffer): BlobBytes {
@@ -104,8 +134,8 @@ function wholeBytes(bytes: Buffer): BlobBytes {
     // resolves when the answer is written, or when the client went away before that
     send: (res, start, end) =>
       new Promise<void>((resolve) => {
-        res.once('close', resolve);
-        res.end(bytes.subarray(start, end + 1));
+        res.once('close', () => resolve());
+        res.end(bytes.subarray(start, end + 1), () => resolve());
       }),
     read: () => Promise.resolve(bytes),
   };

@@ -6,6 +6,12 @@
  * assigns sequence numbers in that same order. The command is acknowledged (the
  * returned promise resolves) only once its events are durable under the
  * journal's fsync mode; concurrent commands share one write and one fsync.
+ *
+ * When an append fails (a full disk), the engine is degraded: the journal is cut
+ * back to what it held before, the views are rebuilt from it (what failed to be
+ * journaled is no longer visible), and writes are refused with the domain's
+ * Unavailable error. At most once a second a write (or a health check) probes the
+ * journal's file system; once it has room again, writes are accepted again.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { Command } from '../domain/commands.ts';
@@ -20,6 +26,7 @@ import type { Marks } from '../projections/marks-projection.ts';
 import { fold, type Views } from '../projections/views.ts';
 import { liveHistory, type JournalHistory } from '../replay/journal-history.ts';
 import { replayTo } from '../replay/time-travel.ts';
+import { statfsSync } from 'node:fs';
 import type { Clock } from '../support/clock.ts';
 
 export interface EngineEvents {
@@ -27,11 +34,32 @@ export interface EngineEvents {
   events: [RecordedEvent[]];
 }
 
+/** Whether the engine accepts writes, and why not. */
+export type EngineHealth =
+  | { status: 'ok' }
+  | { status: 'read-only'; reason: string }
+  | { status: 'degraded'; reason: string; since: string };
+
+/** Free bytes the journal's file system needs before writes are tried again after a failure. */
+const RESUME_FREE_BYTES = 1024 * 1024;
+/** How often (wall clock) a degraded engine looks at the file system again. */
+const PROBE_EVERY_MS = 1000;
+
+interface Degraded {
+  cause: Error;
+  since: number;
+  /** The journal was cut back and the views rebuilt from it: a probe may resume writes. */
+  recovered: boolean;
+  recovering?: Promise<void>;
+}
+
 export interface EngineOptions {
   /** Why mutations are refused (a read-only view of the past), or undefined when writable. */
   readOnly?: string;
-  /** Fires once when an append fails. */
+  /** Told when an append fails (and when a recovery fails). */
   onFatal?: (err: unknown) => void;
+  /** Told when writes are accepted again after a failure. */
+  onResume?: () => void;
   /**
    * The views as the journal holds them durably (what a restart would see). After a failed
    * append the engine serves these, so that nothing it could not journal stays visible.
@@ -44,8 +72,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly #journal: JournalHandle;
   #views: Views;
   #readOnly: string | undefined;
-  #broken: unknown;
+  /** Set while writes are refused after a failed append. */
+  #degraded: Degraded | undefined;
+  #lastProbe = 0;
   readonly #onFatal: ((err: unknown) => void) | undefined;
+  readonly #onResume: (() => void) | undefined;
   readonly #recover: (() => Views) | undefined;
 
   constructor(journal: JournalHandle, clock: Clock, start: Views, opts: EngineOptions = {}) {
@@ -55,6 +86,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#views = start;
     this.#readOnly = opts.readOnly;
     this.#onFatal = opts.onFatal;
+    this.#onResume = opts.onResume;
     this.#recover = opts.recover;
     this.#syncClock();
   }
@@ -75,6 +107,15 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   get readOnly(): string | undefined {
     return this.#readOnly;
+  }
+
+  /** Whether writes are accepted (probing a degraded engine's file system, at most once a second). */
+  health(): EngineHealth {
+    if (this.#readOnly !== undefined) return { status: 'read-only', reason: this.#readOnly };
+    this.#probe();
+    const d = this.#degraded;
+    if (d === undefined) return { status: 'ok' };
+    return { status: 'degraded', reason: this.#unavailableMessage(d.cause), since: new Date(d.since).toISOString() };
   }
 
   /** The last sequence number in the journal. */
@@ -172,9 +213,33 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   #assertWritable(): void {
-    if (this.#broken !== undefined)
-      throw new DomainFailure(domainError('ReadOnly', 'the journal failed to append; the emulator refuses further writes'));
     if (this.#readOnly !== undefined) throw new DomainFailure(domainError('ReadOnly', this.#readOnly));
+    if (this.#degraded === undefined) return;
+    this.#probe();
+    if (this.#degraded !== undefined) throw this.#unavailable(this.#degraded.cause);
+  }
+
+  #unavailableMessage(cause: Error): string {
+    return `the journal could not be written (${cause.message}); writes are refused until it can be: free space, then retry`;
+  }
+
+  #unavailable(cause: Error): DomainFailure {
+    return new DomainFailure(domainError('Unavailable', this.#unavailableMessage(cause), { retryAfterSeconds: 5 }));
+  }
+
+  /** A degraded engine whose journal was cut back resumes once the journal's file system has room again. */
+  #probe(): void {
+    const d = this.#degraded;
+    if (d === undefined || !d.recovered || Date.now() - this.#lastProbe < PROBE_EVERY_MS) return;
+    this.#lastProbe = Date.now();
+    try {
+      const fs = statfsSync(this.#journal.dir);
+      if (fs.bavail * fs.bsize < RESUME_FREE_BYTES) return;
+    } catch {
+      return;
+    }
+    this.#degraded = undefined;
+    this.#onResume?.();
   }
 
   #record(events: DomainEvent[], time: number, rewindTo?: RegistryState): Promise<RecordedEvent[]> {
@@ -196,26 +261,39 @@ export class Engine extends EventEmitter<EngineEvents> {
         this.emit('events', recorded);
         return recorded;
       },
-      (err: unknown) => {
+      async (err: unknown) => {
+        // the refusal is answered once the views are back to what the journal holds
         this.#fail(err);
-        throw err;
+        await this.settled();
+        throw err instanceof DomainFailure ? err : this.#unavailable(err instanceof Error ? err : new Error(String(err)));
       },
     );
   }
 
   /**
    * An append failed: the events folded in since the last durable one are not in the
-   * journal. Refuse writes from now on, and go back to what the journal holds.
+   * journal. Refuse writes, cut the journal back to what it holds, and serve that.
    */
   #fail(err: unknown): void {
-    if (this.#broken !== undefined) return;
-    this.#broken = err;
-    try {
-      if (this.#recover) this.#views = this.#recover();
-      this.#syncClock();
-    } catch (recoverErr) {
-      this.#onFatal?.(recoverErr);
-    }
+    if (this.#degraded !== undefined) return;
+    const cause = err instanceof Error ? err : new Error(String(err));
+    const degraded: Degraded = { cause, since: Date.now(), recovered: false };
+    this.#degraded = degraded;
     this.#onFatal?.(err);
+    degraded.recovering = (async () => {
+      try {
+        await this.#journal.revive?.();
+        if (this.#recover) this.#views = this.#recover();
+        this.#syncClock();
+        degraded.recovered = this.#journal.revive !== undefined;
+      } catch (recoverErr) {
+        this.#onFatal?.(recoverErr);
+      }
+    })();
+  }
+
+  /** Resolves once the recovery after a failed append has run (at once when none is running). */
+  async settled(): Promise<void> {
+    await this.#degraded?.recovering;
   }
 }

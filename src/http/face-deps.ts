@@ -12,6 +12,7 @@ import type { LifecycleScheduler } from '../lifecycle/lifecycle-scheduler.ts';
 import type { PullThroughCache } from '../pull-through/pull-through-cache.ts';
 import type { UpstreamCredentials } from '../pull-through/upstream-credentials.ts';
 import type { RegistryAuth } from './registry-auth.ts';
+import type { ServerLimits } from './server-limits.ts';
 import type { TokenSigner } from './token-auth.ts';
 
 /** What the admin face reads of the EventBridge feed (src/eventbridge/eventbridge-feed.ts). */
@@ -47,6 +48,10 @@ export interface FaceDeps {
   readonly pullThrough?: PullThroughCache | undefined;
   /** Upstream registry credentials by secret ARN (in memory only). */
   readonly upstreamCredentials: UpstreamCredentials;
+  /** Timeouts, body caps and connection limits (server-limits.ts). */
+  readonly limits: ServerLimits;
+  /** Aborted when the emulator stops: long-lived answers (event streams) end. */
+  readonly stopping: AbortSignal;
   /** host[:port] clients push to: repository URIs and proxyEndpoint use it. */
   registryHost(): string;
 }

@@ -14,10 +14,16 @@ export class JournalCorruptError extends Error {
     /** the sequence number the bad frame should have carried */
     readonly seq: number,
     readonly reason: string,
+    /** What the user can do about it (the writer names the repair command). */
+    hint?: string,
   ) {
-    super(`journal corrupt: segment ${segment} at byte offset ${offset} (expected seq ${seq}): ${reason}`);
+    super(`journal corrupt: segment ${segment} at byte offset ${offset} (expected seq ${seq}): ${reason}${hint ? `. ${hint}` : ''}`);
   }
 }
+
+/** The hint of a journal the writer refuses to open: the command that cuts the damage explicitly. */
+export const repairHint = (dir: string): string =>
+  `Nothing was changed. \`ecr-rewind repair ${dir}\` cuts the journal at this point and says how many events that drops (--dry-run only says it)`;
 
 /** A second writer tried to open a journal directory that another writer holds. */
 export class JournalLockedError extends Error {

@@ -19,8 +19,11 @@ export interface ScanResult {
  * Walks the frames of an open segment from `start`, checking each length, CRC and first seq
  * (first seq and count are peeked from the payload, the rest is not decoded; readers check every
  * envelope's seq when they decode). Stops at the first bad frame.
- * `certain` marks damage that cannot be a torn write: a frame whose checksum holds but whose
- * seq is wrong or whose payload does not decode.
+ * `certain` marks damage that cannot be a torn write. A write cut short by a crash leaves an
+ * incomplete last frame (a header or payload running past the end of the file), or zeros where
+ * the file was extended but never written; anything else is damage: a whole frame whose checksum
+ * fails, an impossible length that is not zeros, a frame whose checksum holds but whose seq is
+ * wrong or whose payload does not decode.
  */
 export function scanFrames(fd: number, start: number, firstSeq: number, limit?: number): ScanResult {
   const r = new ChunkReader(fd, limit);
@@ -34,8 +37,14 @@ export function scanFrames(fd: number, start: number, firstSeq: number, limit?: 
     let p = off - r.bufStart;
     const len = r.buf.readUInt32LE(p);
     const sum = r.buf.readUInt32LE(p + 4);
-    if (len === 0 || len > MAX_PAYLOAD)
-      return { end: off, nextSeq: seq, bad: { offset: off, reason: `impossible frame length ${len}`, certain: false } };
+    if (len === 0 || len > MAX_PAYLOAD) {
+      const zeros = len === 0 && zerosToEnd(r, off);
+      return {
+        end: off,
+        nextSeq: seq,
+        bad: { offset: off, reason: zeros ? 'zeros to the end of the file' : `impossible frame length ${len}`, certain: !zeros },
+      };
+    }
     const got = r.fill(off, FRAME_HEADER_SIZE + len);
     if (got < FRAME_HEADER_SIZE + len)
       return {
@@ -47,7 +56,7 @@ export function scanFrames(fd: number, start: number, firstSeq: number, limit?: 
     const ps = p + FRAME_HEADER_SIZE;
     const pe = ps + len;
     if (crc32(new Uint8Array(r.buf.buffer, r.buf.byteOffset + ps, len)) !== sum)
-      return { end: off, nextSeq: seq, bad: { offset: off, reason: 'checksum mismatch', certain: false } };
+      return { end: off, nextSeq: seq, bad: { offset: off, reason: 'checksum mismatch in a whole frame', certain: true } };
     let s = peekSeq(r.buf, ps, pe);
     let count = peekCount(r.buf, ps, pe);
     if (s < 0 || count < 1) {
@@ -62,6 +71,17 @@ export function scanFrames(fd: number, start: number, firstSeq: number, limit?: 
     if (s !== seq) return { end: off, nextSeq: seq, bad: { offset: off, reason: `sequence gap: frame carries seq ${s}`, certain: true } };
     off += FRAME_HEADER_SIZE + len;
     seq += count;
+  }
+}
+
+/** Whether every byte from `off` to the end of the file (or limit) is zero: space a crash left unwritten. */
+function zerosToEnd(r: ChunkReader, off: number): boolean {
+  const CHUNK = 1024 * 1024;
+  for (let at = off; ; at += CHUNK) {
+    const got = r.fill(at, CHUNK);
+    const p = at - r.bufStart;
+    for (let i = 0; i < got; i++) if (r.buf[p + i] !== 0) return false;
+    if (got < CHUNK) return true;
   }
 }
 

@@ -8,9 +8,9 @@ export {
   JournalNotFoundError,
   JournalVersionError,
 } from './errors.ts';
-export { Journal } from './journal.ts';
+export { HISTORY_FRAMES, Journal } from './journal.ts';
 export { checkNewFolder } from './new-folder.ts';
-export type { FsyncMode, JournalOptions } from './journal.ts';
+export type { FrameBounds, FsyncMode, JournalOptions } from './journal.ts';
 export { JournalReader } from './reader.ts';
 export { ReadOnlyJournal, type JournalHandle } from './read-only-journal.ts';
 export {
@@ -33,3 +33,4 @@ export type { UpcastTable, Upcaster } from './upcast.ts';
 export { encodePayload, decodePayload } from './codec.ts';
 export { listSegments, segmentFileName } from './segment-format.ts';
 export type { SegmentFile } from './segment-format.ts';
+export { repairJournal, type RepairReport } from './repair.ts';

@@ -1,4 +1,9 @@
-import { mkdir, open } from 'node:fs/promises';
+/**
+ * The single writer of a journal folder (format: journal/README.md).
+ * It is over 400 lines because the writer's state (pending frames, group commit, segment
+ * rollover, failure and its revival) is one object whose invariants hold only if one class owns it.
+ */
+import { mkdir, open, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDir } from '../support/durable-file.ts';
@@ -6,6 +11,7 @@ import { EventEmitter } from 'eventemitter3';
 import { BATCH_HEADER_SIZE, encodePayload } from './codec.ts';
 import { checkRecord, toError, type Envelope, type NewRecord } from './envelope.ts';
 import { FRAME_OVERHEAD, FrameBuffer } from './frame-buffer.ts';
+import { listCheckpoints } from './checkpoints.ts';
 import { JournalNotFoundError } from './errors.ts';
 import { acquireLock } from './lock.ts';
 import type { DirLock } from './lock.ts';
@@ -32,9 +38,21 @@ export interface JournalOptions {
   /** a segment rolls over before it would grow past this many bytes (default 64 MiB) */
   segmentBytes?: number;
   upcasters?: UpcastTable;
+  /** the event types readers know (see segment-reader.ts); undefined: any */
+  eventTypes?: ReadonlySet<string>;
   /** told about recovered torn tails and misbehaving listeners (default: process.emitWarning) */
   warn?: (msg: string) => void;
 }
+
+/** How large the frames of one append may be (tools writing a whole history). */
+export interface FrameBounds {
+  records: number;
+  /** payload bytes of envelopes per frame */
+  bytes: number;
+}
+
+/** The bounds fork, compact and other writers of a whole history use. */
+export const HISTORY_FRAMES: FrameBounds = Object.freeze({ records: 1000, bytes: 1024 * 1024 });
 
 interface Waiter {
   envs: Envelope[];
@@ -97,6 +115,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
   private readonly intervalMs: number;
   private readonly segmentBytes: number;
   private readonly upcasters: UpcastTable | undefined;
+  private readonly eventTypes: ReadonlySet<string> | undefined;
   private readonly warn: (msg: string) => void;
 
   /** Opens (creating if needed) a journal directory for writing: takes the lock, then recovers a torn tail. */
@@ -108,7 +127,8 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const lock = acquireLock(dir);
     try {
       const warn = opts.warn ?? ((msg: string) => process.emitWarning(msg, 'JournalWarning'));
-      const rec = recoverJournal(dir, warn);
+      // the journal never starts below a checkpoint: the events it covers were acknowledged
+      const rec = recoverJournal(dir, warn, listCheckpoints(dir).at(-1) ?? 0);
       const last = rec.segments.at(-1);
       const current = last ? { fh: await open(last.path, 'r+'), firstSeq: last.firstSeq, size: rec.lastSize } : undefined;
       return new Journal(dir, { ...opts, warn }, lock, rec.segments, rec.lastSeq, current, rec.verified);
@@ -133,6 +153,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     this.intervalMs = opts.intervalMs ?? 100;
     this.segmentBytes = opts.segmentBytes ?? 64 * 1024 * 1024;
     this.upcasters = isEmptyTable(opts.upcasters) ? undefined : opts.upcasters;
+    this.eventTypes = opts.eventTypes;
     this.warn = opts.warn;
     this.seq = lastSeq;
     this.segments = segments;
@@ -145,7 +166,13 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     return this.seq;
   }
 
-  append(records: NewRecord[]): Promise<Envelope[]> {
+  /**
+   * Appends `records` as one frame (a command's events: recovered all or none), or, with
+   * `frames`, as consecutive frames of at most `frames.records` records and `frames.bytes`
+   * payload bytes each (a single larger record gets a frame to itself): what the tools that
+   * write a whole history use, so one damaged frame never costs more than a bounded part of it.
+   */
+  append(records: NewRecord[], frames?: FrameBounds): Promise<Envelope[]> {
     if (this.failed) return Promise.reject(this.failed);
     if (this.closing !== undefined) return Promise.reject(new Error(`journal ${this.dir} is closed`));
     if (records.length === 0) return Promise.resolve([]);
@@ -159,7 +186,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         checkRecord(r);
         const e: Envelope = { seq: this.seq + 1 + i, type: r.type, v: r.v, time: r.time, data: r.data };
         const payload = encodePayload(e);
-        total += payload.length;
+        total = frames && total > 0 && total + payload.length > frames.bytes ? payload.length : total + payload.length;
         if (total + BATCH_HEADER_SIZE > MAX_PAYLOAD)
           throw new RangeError(`record ${r.type} makes this append ${total} bytes, more than a frame holds (${MAX_PAYLOAD})`);
         envs[i] = e;
@@ -169,26 +196,21 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
       return Promise.reject(err);
     }
     this.seq += records.length;
-    // The records of one append call make one frame: one checksum, recovered all or none, and a
-    // layout that depends only on the append calls (not on how a group commit happened to gather
-    // them), so the same calls always give the same bytes. A new segment starts when the frame
-    // would not fit in the current one.
-    let bytes = 0;
-    for (const p of payloads) bytes += p.length;
-    const at = this.pend.startFrame();
-    if (
-      this.plannedSegBytes < 0 ||
-      (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)
-    ) {
-      this.pendRolls.push({ at, firstSeq: envs[0]!.seq });
-      this.plannedSegBytes = HEADER_SIZE;
+    // The records of one append call make one frame (or, with `frames`, consecutive bounded
+    // frames): one checksum, recovered all or none, and a layout that depends only on the append
+    // calls (not on how a group commit happened to gather them), so the same calls always give
+    // the same bytes. A new segment starts when a frame would not fit in the current one.
+    for (let i = 0; i < payloads.length; ) {
+      let bytes = 0;
+      let end = i;
+      do bytes += payloads[end++]!.length;
+      while (
+        end < payloads.length &&
+        (frames === undefined || (end - i < frames.records && bytes + payloads[end]!.length <= frames.bytes))
+      );
+      this.addFrame(payloads, envs, i, end, bytes);
+      i = end;
     }
-    this.plannedSegBytes += FRAME_OVERHEAD;
-    for (let i = 0; i < payloads.length; i++) {
-      this.pend.appendEnvelope(payloads[i]!);
-      this.pendEnvs.push(envs[i]!);
-    }
-    this.plannedSegBytes += bytes;
     if (this.mode === 'never' && this.pendWaiters.length === 0 && this.pend.length < NEVER_BACKLOG_BYTES) {
       this.kick(this.pend.length >= NEVER_BATCH_BYTES);
       return Promise.resolve().then(() => {
@@ -202,6 +224,23 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     });
   }
 
+  /** Puts records [from, to) into one new frame of the pending bytes. */
+  private addFrame(payloads: Buffer[], envs: Envelope[], from: number, to: number, bytes: number): void {
+    const at = this.pend.startFrame();
+    if (
+      this.plannedSegBytes < 0 ||
+      (this.plannedSegBytes > HEADER_SIZE && this.plannedSegBytes + FRAME_OVERHEAD + bytes > this.segmentBytes)
+    ) {
+      this.pendRolls.push({ at, firstSeq: envs[from]!.seq });
+      this.plannedSegBytes = HEADER_SIZE;
+    }
+    this.plannedSegBytes += FRAME_OVERHEAD + bytes;
+    for (let i = from; i < to; i++) {
+      this.pend.appendEnvelope(payloads[i]!);
+      this.pendEnvs.push(envs[i]!);
+    }
+  }
+
   /**
    * Every envelope with fromSeq <= seq <= toSeq appended so far, in order, upcast. Synchronous:
    * written frames are read from the segments (checksums verified), frames still on their way to
@@ -213,6 +252,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const pend = this.pendEnvs;
     const pendLen = pend.length;
     const table = this.upcasters;
+    const eventTypes = this.eventTypes;
     const lift = (e: Envelope): Envelope => (table === undefined ? e : upcast(e, table));
     const verified = this.verified;
     return (function* () {
@@ -222,6 +262,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         lastEnd: view.lastEnd,
         tolerateTail: false,
         upcasters: table,
+        eventTypes,
         verified,
       });
       for (const e of inflight) if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);
@@ -243,12 +284,58 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     }
   }
 
-  /** Flushes, fdatasyncs, closes the current segment and releases the lock. Appends after this are refused. */
+  /**
+   * After a failed write (a full disk): waits for the writer to stop, cuts the journal back to the
+   * frames on disk before the failure (every acknowledged append is in them; a restart would read
+   * the same), drops the appends that failed, and accepts appends again. Throws when the cut fails
+   * too (the journal then stays failed). A journal that has not failed is left as it is.
+   */
+  async revive(): Promise<void> {
+    await this.loopDone;
+    if (!this.failed || this.closing !== undefined) return;
+    const view = this.disk;
+    const keep = new Set(view.segments.map((s) => s.path));
+    if (this.current) {
+      await this.current.fh.close().catch(() => undefined);
+      this.current = undefined;
+    }
+    for (const seg of this.segments) if (!keep.has(seg.path)) await unlink(seg.path).catch(() => undefined);
+    await syncDir(segmentsDir(this.dir));
+    const last = view.segments.at(-1);
+    if (last) {
+      const fh = await open(last.path, 'r+');
+      try {
+        await fh.truncate(view.lastEnd);
+        await fh.datasync();
+      } catch (err) {
+        await fh.close();
+        throw err;
+      }
+      this.current = { fh, firstSeq: last.firstSeq, size: view.lastEnd };
+    }
+    this.segments = view.segments;
+    this.seq = view.lastSeq;
+    this.pend.clear();
+    this.spare.clear();
+    this.pendRolls = [];
+    this.pendWaiters = [];
+    this.pendEnvs = [];
+    this.inflightEnvs = [];
+    this.plannedSegBytes = this.current ? view.lastEnd : -1;
+    this.unsynced = false;
+    this.syncDue = false;
+    this.failed = undefined;
+  }
+
+  /**
+   * Flushes, fdatasyncs, closes the current segment and releases the lock. Appends after this are
+   * refused. A journal that failed is closed without a flush (nothing more can be written to it).
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.syncTimer) clearTimeout(this.syncTimer);
       try {
-        await this.flush();
+        if (!this.failed) await this.flush();
       } finally {
         if (this.syncTimer) clearTimeout(this.syncTimer);
         await this.current?.fh.close();

@@ -19,6 +19,8 @@ export interface JournalHandle {
   append(records: NewRecord[]): Promise<Envelope[]>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** After a failed append: back to what is on disk, accepting appends again (the writer only). */
+  revive?(): Promise<void>;
 }
 
 export class ReadOnlyJournal implements JournalHandle {
@@ -32,7 +34,7 @@ export class ReadOnlyJournal implements JournalHandle {
   }
 
   /** Opens the journal folder `dir`, which must exist (it is not created). */
-  static open(dir: string, opts: { upcasters?: UpcastTable } = {}): ReadOnlyJournal {
+  static open(dir: string, opts: { upcasters?: UpcastTable; eventTypes?: ReadonlySet<string> } = {}): ReadOnlyJournal {
     if (!existsSync(segmentsDir(dir)))
       throw new JournalNotFoundError(dir, `no journal at ${dir}: a read-only view (--at) needs an existing journal folder`);
     return new ReadOnlyJournal(dir, JournalReader.open(dir, opts));

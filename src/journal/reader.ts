@@ -19,16 +19,23 @@ export class JournalReader {
   private constructor(
     readonly dir: string,
     private readonly upcasters: UpcastTable | undefined,
+    private readonly eventTypes: ReadonlySet<string> | undefined,
   ) {}
 
-  static open(dir: string, opts?: { upcasters?: UpcastTable }): JournalReader {
-    return new JournalReader(dir, opts?.upcasters);
+  static open(dir: string, opts?: { upcasters?: UpcastTable; eventTypes?: ReadonlySet<string> }): JournalReader {
+    return new JournalReader(dir, opts?.upcasters, opts?.eventTypes);
   }
 
   /** Envelopes from fromSeq to toSeq (inclusive), as far as they are whole on disk now. */
   read(fromSeq = 1, toSeq = Number.POSITIVE_INFINITY): Iterable<Envelope> {
     this.checkOpen();
-    return readSegments(listSegments(this.dir), { from: fromSeq, to: toSeq, tolerateTail: true, upcasters: this.upcasters });
+    return readSegments(listSegments(this.dir), {
+      from: fromSeq,
+      to: toSeq,
+      tolerateTail: true,
+      upcasters: this.upcasters,
+      eventTypes: this.eventTypes,
+    });
   }
 
   /** The last seq whose frame is whole on disk (0 when empty). */

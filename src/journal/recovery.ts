@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
-import { JournalCorruptError } from './errors.ts';
+import { JournalCorruptError, repairHint } from './errors.ts';
 import { findGoodFrameAfter, scanFrames } from './frame-scan.ts';
 import { HEADER_SIZE, headerProblem, listSegments } from './segment-format.ts';
 import type { SegmentFile } from './segment-format.ts';
@@ -21,12 +21,16 @@ export interface RecoveredJournal {
  * Rules (journal/README.md, "Recovery"):
  * - every segment but the last must be whole: any bad frame or header there is corruption;
  * - segment names continue the sequence (each starts at the previous one's last seq + 1);
- * - in the last segment, a bad frame with no good frame anywhere after it is a torn tail: the
- *   bytes from it to the end are copied to `<segment>.torn-<offset>`, the segment is truncated
- *   to the last good frame, and `warn` says so; a bad frame followed by a good one is corruption;
- * - a last segment shorter than its header (a crash while it was being created) is set aside whole.
+ * - in the last segment, only what a write cut short by a crash leaves is a torn tail: an
+ *   incomplete final frame (or zeros to the end of the file) with no good frame anywhere after
+ *   it. Its bytes are copied to `<segment>.torn-<offset>`, the segment is truncated to the last
+ *   good frame, and `warn` says so. A whole frame whose checksum fails is corruption, wherever it is;
+ * - a last segment shorter than its header (a crash while it was being created) is set aside whole;
+ * - the journal never ends below `floor` (the newest checkpoint's seq): events a checkpoint covers
+ *   are never cut, and a journal that holds fewer is corruption.
+ * Corruption names the segment and offset and points at `ecr-rewind repair`; nothing is cut.
  */
-export function recoverJournal(dir: string, warn: (msg: string) => void): RecoveredJournal {
+export function recoverJournal(dir: string, warn: (msg: string) => void, floor = 0): RecoveredJournal {
   const segments = listSegments(dir);
   let lastSize = 0;
   let expected: number | undefined;
@@ -51,19 +55,33 @@ export function recoverJournal(dir: string, warn: (msg: string) => void): Recove
         warn(`journal: segment ${seg.path} was cut short while being created (${size} bytes); moved aside to ${basename(aside)}`);
         segments.pop();
         // the previous segment is now the last one: check it again under the last-segment rules
-        if (i > 0) return recoverJournal(dir, warn);
+        if (i > 0) return recoverJournal(dir, warn, floor);
         return { segments, lastSize: 0, lastSeq: seg.firstSeq - 1, verified };
       }
       const problem = headerProblem(head, seg.firstSeq, seg.path);
-      if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem);
+      if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem, repairHint(dir));
       const scan = scanFrames(fd, HEADER_SIZE, seg.firstSeq);
       if (scan.bad) {
         const { offset, reason, certain } = scan.bad;
-        if (!last || certain) throw new JournalCorruptError(seg.path, offset, scan.nextSeq, reason);
+        if (!last || certain) throw new JournalCorruptError(seg.path, offset, scan.nextSeq, reason, repairHint(dir));
         const good = findGoodFrameAfter(fd, offset, scan.nextSeq);
         if (good >= 0) {
-          throw new JournalCorruptError(seg.path, offset, scan.nextSeq, `${reason}; a good frame follows at offset ${good}`);
+          throw new JournalCorruptError(
+            seg.path,
+            offset,
+            scan.nextSeq,
+            `${reason}; a good frame follows at offset ${good}`,
+            repairHint(dir),
+          );
         }
+        if (scan.nextSeq - 1 < floor)
+          throw new JournalCorruptError(
+            seg.path,
+            offset,
+            scan.nextSeq,
+            `${reason}, but the checkpoint at seq ${floor} covers the events there: they were acknowledged, this is not a torn write`,
+            repairHint(dir),
+          );
         cutTail(fd, seg.path, offset, size, reason, warn);
         lastSize = offset;
       } else {
@@ -75,7 +93,18 @@ export function recoverJournal(dir: string, warn: (msg: string) => void): Recove
       if (open) closeSync(fd);
     }
   }
-  return { segments, lastSize, lastSeq: expected === undefined ? 0 : expected - 1, verified };
+  const lastSeq = expected === undefined ? 0 : expected - 1;
+  if (lastSeq < floor) {
+    const seg = segments.at(-1);
+    throw new JournalCorruptError(
+      seg?.path ?? dir,
+      lastSize,
+      lastSeq + 1,
+      `the journal ends at seq ${lastSeq}, but a checkpoint covers events up to seq ${floor}: events ${lastSeq + 1}..${floor} are missing`,
+      repairHint(dir),
+    );
+  }
+  return { segments, lastSize, lastSeq, verified };
 }
 
 function cutTail(fd: number, path: string, offset: number, size: number, reason: string, warn: (msg: string) => void): void {

@@ -22,6 +22,11 @@ export interface ReadRange {
   tolerateTail: boolean;
   upcasters?: UpcastTable | undefined;
   /**
+   * The event types readers know: an envelope of another type (a newer writer, or damage the
+   * checksum did not catch) is refused with the segment and offset of its frame.
+   */
+  eventTypes?: ReadonlySet<string> | undefined;
+  /**
    * Per segment path, the byte offset up to which this process has already verified every frame's
    * checksum (the writer's recovery scan at open): those frames are not checksummed again.
    */
@@ -147,10 +152,18 @@ class SegmentCursor {
       } catch (err) {
         throw new JournalCorruptError(this.seg.path, off, this.expected, `undecodable payload: ${(err as Error).message}`);
       }
+      const types = this.range.eventTypes;
       for (let k = 0; k < n; k++) {
-        const s = out[k]!.seq;
-        if (s !== this.expected + k)
-          throw new JournalCorruptError(this.seg.path, off, this.expected, `sequence gap: frame carries seq ${s} at item ${k}`);
+        const e = out[k]!;
+        if (e.seq !== this.expected + k)
+          throw new JournalCorruptError(this.seg.path, off, this.expected, `sequence gap: frame carries seq ${e.seq} at item ${k}`);
+        if (types !== undefined && !types.has(e.type))
+          throw new JournalCorruptError(
+            this.seg.path,
+            off,
+            e.seq,
+            `event ${e.seq} has a type this build does not know: '${String(e.type).slice(0, 100)}' (written by a newer ecr-rewind, or damaged)`,
+          );
       }
       this.off += FRAME_HEADER_SIZE + len;
       this.expected += n;

@@ -18,7 +18,7 @@ import { evolve } from '../domain/evolve.ts';
 import { repoKey } from '../domain/scope.ts';
 import { cloneState, emptyState, type RegistryState } from '../domain/state.ts';
 import { EVENT_VERSIONS } from '../domain/versions.ts';
-import { Journal } from '../journal/index.ts';
+import { HISTORY_FRAMES, Journal } from '../journal/index.ts';
 import { BlobStore } from '../blobs/blob-store.ts';
 import { settlePacks } from '../snapshot-file/settle.ts';
 import { copyPrefix, shareBlobs } from './blob-links.ts';
@@ -148,6 +148,7 @@ export async function compactJournal(history: JournalHistory, target: string): P
       appended.push(
         journal.append(
           events.slice(i, i + 1000).map((t) => ({ type: t.event.type, v: EVENT_VERSIONS[t.event.type], time: t.time, data: t.event.data })),
+          HISTORY_FRAMES,
         ),
       );
     await Promise.all(appended);

@@ -70,6 +70,8 @@ function summarize(e: RecordedEvent): { ref: string; summary: string } {
       return { ref: short(e.data.digest), summary: `blob committed, ${sizeText(e.data.size)}` };
     case 'UploadCancelled':
       return { ref: e.data.uploadId, summary: 'upload cancelled' };
+    case 'UploadExpired':
+      return { ref: e.data.uploadId, summary: e.data.reason === 'ttl' ? 'upload expired' : 'upload closed: staged bytes missing' };
     case 'BlobMounted':
       return { ref: short(e.data.digest), summary: `blob mounted${e.data.from ? ` from ${e.data.from}` : ''}` };
     case 'BlobDeleted':

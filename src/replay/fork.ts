@@ -8,7 +8,7 @@
  */
 import { BlobStore } from '../blobs/blob-store.ts';
 import { settlePacks } from '../snapshot-file/settle.ts';
-import { Journal, type NewRecord } from '../journal/index.ts';
+import { HISTORY_FRAMES, Journal, type NewRecord } from '../journal/index.ts';
 import { copyPrefix, shareBlobs } from './blob-links.ts';
 import { startJournalAt } from '../projections/checkpoint.ts';
 import { assertNewFolder } from './new-folder.ts';
@@ -35,11 +35,11 @@ export async function forkJournal(history: JournalHistory, at: number, target: s
     for (const e of history.read(history.firstSeq, at)) {
       batch.push({ type: e.type, v: e.v, time: e.time, data: e.data });
       if (batch.length === 1000) {
-        appended.push(journal.append(batch));
+        appended.push(journal.append(batch, HISTORY_FRAMES));
         batch = [];
       }
     }
-    appended.push(journal.append(batch));
+    appended.push(journal.append(batch, HISTORY_FRAMES));
     await Promise.all(appended);
     await journal.flush();
   } finally {

@@ -7,6 +7,7 @@
 import { existsSync, statSync } from 'node:fs';
 import type { RecordedEvent } from '../domain/events.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
+import { EVENT_TYPES } from '../domain/versions.ts';
 import { JournalCorruptError, JournalNotFoundError, JournalReader, listSegments } from '../journal/index.ts';
 import { loadCheckpoint } from '../projections/checkpoint.ts';
 import type { Checkpoint, EventSource } from './replay.ts';
@@ -29,7 +30,7 @@ export async function openHistory(dir: string): Promise<JournalHistory> {
   const segments = listSegments(dir);
   if (segments.length === 0 && !existsSync(`${dir}/segments`))
     throw new JournalNotFoundError(dir, `${dir} is not a journal folder (no segments/)`);
-  const reader = JournalReader.open(dir, { upcasters: UPCASTERS });
+  const reader = JournalReader.open(dir, { upcasters: UPCASTERS, eventTypes: EVENT_TYPES });
   const firstSeq = segments[0]?.firstSeq ?? 1;
   const read = (from = 1, to = Number.MAX_SAFE_INTEGER): Iterable<RecordedEvent> => reader.read(from, to) as Iterable<RecordedEvent>;
   let lastSeq: number;

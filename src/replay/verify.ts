@@ -1,11 +1,14 @@
 /**
  * `ecr-rewind verify JOURNAL`: checks everything a journal folder promises.
  *
- * - frames: every segment header, frame length and CRC-32, every payload decodes;
+ * - frames: every segment header, frame length and CRC-32, every payload decodes, every event
+ *   is of a type this build knows;
+ * - events: every ManifestPut's digest is the digest of its bytes;
  * - sequence: frames carry gap-free sequence numbers and segments continue each other;
  * - blobs: every blob an event committed or mounted (and every blob of the
  *   history's origin checkpoint) is in the store, with the right size and sha256;
- * - uploads: the staged bytes of uploads still open at the end are there;
+ * - uploads: the staged bytes of uploads still open at the end are there (an upload with no
+ *   bytes yet needs no file);
  * - projections: every checkpoint in snapshots/ equals a fresh replay to its seq.
  *
  * It reports every fault it finds rather than stopping at the first one; the
@@ -18,6 +21,8 @@ import type { RecordedEvent } from '../domain/events.ts';
 import type { RegistryState } from '../domain/state.ts';
 import { digestAlgorithm } from '../domain/names.ts';
 import { UPCASTERS } from '../domain/upcasters.ts';
+import { EVENT_TYPES } from '../domain/versions.ts';
+import { createHash } from 'node:crypto';
 import { listCheckpoints, listSegments, walkFrames } from '../journal/index.ts';
 import { stateHash } from '../projections/canonical-state.ts';
 import { loadCheckpoint } from '../projections/checkpoint.ts';
@@ -25,7 +30,7 @@ import type { JournalHistory } from './journal-history.ts';
 import type { ProgressFactory } from '../support/progress.ts';
 import { replay } from './replay.ts';
 
-export type FaultKind = 'frame' | 'sequence' | 'blob-missing' | 'blob-size' | 'blob-digest' | 'upload' | 'checkpoint';
+export type FaultKind = 'frame' | 'sequence' | 'event' | 'blob-missing' | 'blob-size' | 'blob-digest' | 'upload' | 'checkpoint';
 
 export interface Fault {
   kind: FaultKind;
@@ -85,6 +90,11 @@ function scanFrames(history: JournalHistory, faults: Fault[], progress?: Progres
       const e = s.event as RecordedEvent;
       scan.events++;
       scan.expected = e.seq + 1;
+      const problem = eventProblem(e);
+      if (problem !== undefined) {
+        faults.push({ kind: 'event', where: `${seg.path}@${s.offset}`, message: `${problem} (frame at byte ${s.offset} of ${seg.path})` });
+        broken = true;
+      }
       if (!broken) scan.lastGood = e.seq;
       if (e.type === 'UploadCompleted' || e.type === 'BlobMounted') scan.digests.set(e.data.digest, e.data.size);
       if (scan.events % 65536 === 0) bar?.update(scan.events);
@@ -92,6 +102,20 @@ function scanFrames(history: JournalHistory, faults: Fault[], progress?: Progres
   }
   bar?.finish();
   return scan;
+}
+
+/** What is wrong with an event whose frame is sound, if anything: an unknown type, a manifest not matching its digest. */
+function eventProblem(e: RecordedEvent): string | undefined {
+  if (!EVENT_TYPES.has(e.type)) return `event ${e.seq} has a type this build does not know: '${String(e.type).slice(0, 100)}'`;
+  if (e.type === 'ManifestPut') {
+    const { digest, bytes } = e.data;
+    const algorithm = typeof digest === 'string' ? digest.split(':')[0] : undefined;
+    if (!(bytes instanceof Uint8Array) || (algorithm !== 'sha256' && algorithm !== 'sha512'))
+      return `event ${e.seq} (ManifestPut) has no manifest bytes or digest`;
+    const actual = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
+    if (actual !== digest) return `event ${e.seq} (ManifestPut) names digest ${digest}, its manifest bytes hash to ${actual}`;
+  }
+  return undefined;
 }
 
 /** Blobs: present, right size, right digest. */
@@ -160,7 +184,7 @@ async function checkUploads(store: BlobStore, final: RegistryState, faults: Faul
       (s) => s.size,
       () => -1,
     );
-    if (have < u.offset)
+    if (u.offset > 0 && have < u.offset)
       faults.push({
         kind: 'upload',
         where: store.stagingPath(u.id),

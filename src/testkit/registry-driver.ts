@@ -90,7 +90,7 @@ export class RegistryDriver {
 
   async #fetch(path: string, init: RequestInit, what: string, ok: number[]): Promise<Response> {
     const headers = new Headers(init.headers);
-    if (this.#basic && path.startsWith('/v2')) headers.set('Authorization', this.#basic);
+    if (this.#basic && (path.startsWith('/v2') || path.startsWith('/_rewind'))) headers.set('Authorization', this.#basic);
     const res = await fetch(`${this.endpoint}${path}`, { ...init, headers });
     if (!ok.includes(res.status)) throw new HttpError(res.status, await res.text(), what);
     return res;

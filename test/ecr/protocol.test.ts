@@ -1,11 +1,6 @@
-/** The JSON 1.1 protocol: targets, bodies, credentials, not-yet-implemented operations, accounts and regions. */
+/** The JSON 1.1 protocol: targets, bodies, credentials, accounts and regions. */
 import test from 'ava';
-import {
-  CreateRepositoryCommand,
-  DescribeRepositoriesCommand,
-  DescribeImageReplicationStatusCommand,
-  PutReplicationConfigurationCommand,
-} from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, DescribeRepositoriesCommand } from '@aws-sdk/client-ecr';
 import { journaledSeq, startEcr } from './ecr-fixture.ts';
 
 const SIGV4 = 'AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=abcdef0123';
@@ -63,17 +58,6 @@ test('wrong input types answer InvalidParameterException naming the member', asy
   const r = await raw(f.emu.endpoint, 'AmazonEC2ContainerRegistry_V20150921.CreateRepository', '{"repositoryName": 7}');
   t.is(r.body.__type, 'InvalidParameterException');
   t.regex(r.body.message ?? '', /repositoryName/);
-});
-
-test('operations of a later issue answer ServerException naming the operation', async (t) => {
-  await using f = await startEcr();
-  const e1 = await t.throwsAsync(
-    f.ecr.send(new DescribeImageReplicationStatusCommand({ repositoryName: 'x1', imageId: { imageTag: 'a' } })),
-  );
-  t.is(e1?.name, 'ServerException');
-  t.is(e1?.message, 'not implemented in ecr-rewind: DescribeImageReplicationStatus');
-  const e2 = await t.throwsAsync(f.ecr.send(new PutReplicationConfigurationCommand({ replicationConfiguration: { rules: [] } })));
-  t.is(e2?.message, 'not implemented in ecr-rewind: PutReplicationConfiguration');
 });
 
 test('each account and region is its own registry; a 12-digit access key names the account', async (t) => {

@@ -1,6 +1,6 @@
-// BlobReads: a small blob is read whole in one read and then served from memory (a blob file
-// never changes); a large one is streamed from its file; bytes that are missing or of another
-// size than the registry knows are BlobUnreadable, never served.
+// BlobReads' cache: a small blob, once read and checked, is served from memory (a blob file never
+// changes); a larger one is read (and checked) again each time; bytes that are missing or do not
+// match their digest are BlobUnreadable, never served, and never cached.
 import { unlink } from 'node:fs/promises';
 import test from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
@@ -26,23 +26,26 @@ test('a small blob is read whole, and served from memory once read (its file is 
   t.deepEqual(await again.read(), config);
 });
 
-test('a blob larger than SMALL_BLOB is not held in memory: it is sent from its file', async (t) => {
+test('a blob larger than SMALL_BLOB is not held in memory: each read reads its file', async (t) => {
   const layer = patterned(SMALL_BLOB + 1);
   const store = await storeWith(t, layer);
-  const bytes = await new BlobReads(store).open(sha256(layer), layer.length);
-  t.is(bytes.whole, undefined);
-  t.deepEqual(await bytes.read(), layer);
+  const reads = new BlobReads(store);
+  t.deepEqual(await (await reads.open(sha256(layer), layer.length)).read(), layer);
+  await unlink(store.path(sha256(layer)));
+  const gone = await reads.open(sha256(layer), layer.length).catch((err: unknown) => err);
+  t.true(gone instanceof DomainFailure && gone.error.code === 'BlobUnreadable');
 });
 
-test('missing bytes, or bytes of another size than the registry knows, are BlobUnreadable', async (t) => {
+test('missing bytes, or bytes that do not match their digest, are BlobUnreadable and never cached', async (t) => {
   const blob = patterned(100);
+  const other = patterned(100, 7);
   const store = await storeWith(t, blob);
   const reads = new BlobReads(store);
   const isUnreadable = (err: unknown): boolean => err instanceof DomainFailure && err.error.code === 'BlobUnreadable';
-  const wrongSize = await reads.open(sha256(blob), 99).catch((err: unknown) => err);
-  t.true(isUnreadable(wrongSize));
-  const missing = await reads.open(sha256(patterned(100, 7)), 100).catch((err: unknown) => err);
-  t.true(isUnreadable(missing));
-  // the refused read cached nothing: the right size is served
+  t.true(isUnreadable(await reads.open(sha256(other), 100).catch((err: unknown) => err)));
+  // another blob's bytes under this digest
+  await put(store.path(sha256(other)), blob);
+  t.true(isUnreadable(await reads.open(sha256(other), 100).catch((err: unknown) => err)));
+  t.true(isUnreadable(await reads.open(sha256(other), 100).catch((err: unknown) => err)));
   t.deepEqual((await reads.open(sha256(blob), 100)).whole, blob);
 });

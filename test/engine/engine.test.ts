@@ -120,13 +120,14 @@ test('a failed append: the command is not acknowledged, later writes are refused
     );
     await engine.execute({ type: 'CreateRepository', scope, repository: 'kept', settings: {} });
     await t.throwsAsync(engine.execute({ type: 'CreateRepository', scope, repository: 'lost', settings: {} }), { message: /ENOSPC/ });
+    await engine.settled();
     t.deepEqual(names(engine), ['kept'], 'the repository whose event was not journaled is not served');
     t.is(fatal.length, 1);
     const refused = await t.throwsAsync(engine.execute({ type: 'CreateRepository', scope, repository: 'later', settings: {} }), {
       instanceOf: DomainFailure,
     });
-    t.is((refused as DomainFailure).error.code, 'ReadOnly');
-    t.regex(refused!.message, /failed to append/);
+    t.is((refused as DomainFailure).error.code, 'Unavailable');
+    t.regex(refused!.message, /could not be written \(ENOSPC/);
     t.deepEqual(
       [...journal.read(1)].map((e) => (e.data as { repository: string }).repository),
       ['kept'],

@@ -163,7 +163,7 @@ testProp(
 );
 
 testProp(
-  'a flipped bit is detected: in the last frame it is cut with a warning, elsewhere opening is refused with its location',
+  'a flipped bit is detected: opening is refused with its location, unless it makes the last frame look incomplete (a torn tail: cut with a warning)',
   [
     fc.integer({ min: 2, max: 6 }),
     fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 6 }),
@@ -184,7 +184,7 @@ testProp(
       if (at < HEADER_SIZE) {
         const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never', warn: w.warn }), { instanceOf: JournalCorruptError });
         t.is(err?.offset, 0);
-      } else if (frame === sizes.length - 1) {
+      } else if (frame === sizes.length - 1 && at < frameStart + 4 && frameStart + 8 + damaged.readUInt32LE(frameStart) > damaged.length) {
         const j = await Journal.open(dir, { fsync: 'never', warn: w.warn });
         t.deepEqual([...j.read()], events.slice(0, firsts[frame]));
         await j.close();

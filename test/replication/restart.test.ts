@@ -1,29 +1,18 @@
 // A kill -9 of a real `ecr-rewind serve` while replication is under way, then a restart on the
 // same journal: every copy is made, and made once.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import test from 'ava';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
+import { serveBin } from '../support/bin.ts';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const DESTINATIONS = ['eu-west-1', 'eu-central-1', 'ap-south-1'];
 const IMAGES = 150;
 
-/** `ecr-rewind serve` as a child process; resolves with its endpoint once it listens. */
+/** `ecr-rewind serve` (the real bin) as a child process; resolves with its endpoint once it listens. */
 async function serve(journal: string, extra: string[] = []): Promise<{ child: ChildProcess; endpoint: string }> {
-  const args = ['--import=tsx', CLI, 'serve', '--port', '0', '--journal', journal, '--auth', 'none', '--log-level', 'warn', ...extra];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      const m = /serving (http:\/\/\S+)/.exec(err);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err}`)));
-  });
-  return { child, endpoint };
+  const served = await serveBin(['--journal', journal, '--auth', 'none', ...extra]);
+  return { child: served.child, endpoint: served.endpoint };
 }
 
 interface Envelope {

@@ -127,7 +127,11 @@ test('at: a read-only view of the past serves it and refuses mutations on /v2, E
   t.regex(push!.message, /read-only/);
   const ecr = await t.throwsAsync(r.createRepository('another'));
   t.regex(ecr!.message, /read-only/);
-  const mark = await fetch(`${emu.endpoint}/_rewind/marks`, { method: 'POST', body: JSON.stringify({ name: 'x' }) });
+  const mark = await fetch(`${emu.endpoint}/_rewind/marks`, {
+    method: 'POST',
+    body: JSON.stringify({ name: 'x' }),
+    headers: { 'Content-Type': 'application/json' },
+  });
   t.is(mark.status, 409);
   const journaled = ((await r.admin('GET', '/health')) as { journal: { lastSeq: number } }).journal.lastSeq;
   t.is(journaled, (await scenarioFacts('rewound-history')).lastSeq, 'nothing was journaled');

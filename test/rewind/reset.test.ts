@@ -108,7 +108,8 @@ test('POST /_rewind/reset accepts a mark name or a sequence number and refuses u
     repositories.map((x) => x.repositoryName),
     ['aa'],
   );
-  const post = (body: unknown) => fetch(`${emu.endpoint}/_rewind/reset`, { method: 'POST', body: JSON.stringify(body) });
+  const post = (body: unknown) =>
+    fetch(`${emu.endpoint}/_rewind/reset`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
   t.is((await post({ to: 'nope' })).status, 404);
   t.is((await post({ to: 999 })).status, 404);
   t.is((await post({})).status, 400);

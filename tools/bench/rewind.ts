@@ -114,7 +114,11 @@ async function benchReset(root: string, rounds: number): Promise<number> {
     // change something after the mark, then reset to it over HTTP
     await emu.engine.execute({ type: 'DeleteTag', scope, repository: 'bench/app', tag: `build-${r}`, deleteImageIfUntagged: true });
     const t0 = performance.now();
-    const res = await fetch(`${emu.endpoint}/_rewind/reset`, { method: 'POST', body: JSON.stringify({ to: 'base' }) });
+    const res = await fetch(`${emu.endpoint}/_rewind/reset`, {
+      method: 'POST',
+      body: JSON.stringify({ to: 'base' }),
+      headers: { 'Content-Type': 'application/json' },
+    });
     await res.json();
     times.push(ms(t0));
     if (emu.engine.state.repos.get('000000000000:us-east-1:bench/app')?.images.size !== 1000)

@@ -87,6 +87,7 @@ export function addServeCommand(program: Command): void {
       const { startEmulator } = await import('../../emulator.ts');
       const emulator = await startEmulator({ ...opts, ...(upstream === undefined ? {} : { upstreams: upstream }) });
       const shutdown = (): void => {
+        process.stderr.write('ecr-rewind stopping: finishing the requests in flight\n');
         emulator.stop().then(
           () => process.exit(0),
           (err: unknown) => {

@@ -32,6 +32,16 @@ function missingReferences(c: PutManifest, repo: Repository | undefined): Decisi
         { digests: missingBlobs },
       ),
     );
+  // a descriptor's size is the size of what it names, as registries check
+  for (const b of m.blobs) {
+    const size = isForeign(b) ? undefined : repo?.blobs.get(b.digest);
+    if (size !== undefined && size !== b.size)
+      return no(
+        domainError('ManifestInvalid', `the manifest says blob ${b.digest} is ${b.size} bytes; it is ${size} bytes`, {
+          digest: b.digest,
+        }),
+      );
+  }
   const missingChildren = m.manifests.filter((d) => !repo?.images.has(d.digest)).map((d) => d.digest);
   if (missingChildren.length > 0)
     return no(
@@ -41,6 +51,13 @@ function missingReferences(c: PutManifest, repo: Repository | undefined): Decisi
         { digests: missingChildren },
       ),
     );
+  for (const d of m.manifests) {
+    const size = repo?.images.get(d.digest)?.bytes.byteLength;
+    if (size !== undefined && size !== d.size)
+      return no(
+        domainError('ManifestInvalid', `the index says manifest ${d.digest} is ${d.size} bytes; it is ${size} bytes`, { digest: d.digest }),
+      );
+  }
   return undefined;
 }
 

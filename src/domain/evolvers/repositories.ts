@@ -14,6 +14,7 @@ type RepositoryEvent = Extract<
       | 'ChunkAppended'
       | 'UploadCompleted'
       | 'UploadCancelled'
+      | 'UploadExpired'
       | 'BlobMounted'
       | 'BlobDeleted';
   }
@@ -82,6 +83,10 @@ export const repositoryEvolvers: EvolverTable<RepositoryEvent> = {
   },
 
   UploadCancelled(state, e) {
+    state.uploads.delete(e.data.uploadId);
+  },
+
+  UploadExpired(state, e) {
     state.uploads.delete(e.data.uploadId);
   },
 

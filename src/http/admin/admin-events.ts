@@ -58,13 +58,19 @@ export function addEventRoutes(router: Router, deps: FaceDeps): void {
       engine.on('events', onEvents);
       const stop = (): void => {
         engine.off('events', onEvents);
+        deps.stopping.removeEventListener('abort', stop);
         out.end();
       };
       ctx.req.on('close', stop);
+      // the stream ends when the emulator stops; until then it may be quiet for long (no idle timeout)
+      deps.stopping.addEventListener('abort', stop);
+      ctx.req.socket.setTimeout(0);
       ctx.status = 200;
       ctx.type = 'application/x-ndjson';
       ctx.set('Cache-Control', 'no-store');
       ctx.body = out;
+      // the answer starts now, even when there is no event to send yet
+      ctx.flushHeaders();
       send(pageEvents(source, { from }).events);
       for (const batch of queued) send(batch);
       live = true;

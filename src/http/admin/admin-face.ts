@@ -2,15 +2,17 @@
  * The admin API under /_rewind/: health, marks, reset, clock and lifecycle runs
  * (admin-lifecycle.ts), the event log
  * (admin-events.ts), past states and snapshot downloads (admin-state.ts).
- * JSON in, JSON out.
+ * JSON in, JSON out; who may call it is admin-guard.ts's business.
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { DomainFailure, type DomainErrorCode } from '../../domain/errors.ts';
 import { errorKind } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
-import { BodyError, readJsonBody } from '../request-body.ts';
+import { BodyError } from '../request-body.ts';
 import { noteRequest } from '../request-log.ts';
+import { adminGuard } from './admin-guard.ts';
+import { readObject as readObjectOf } from './admin-body.ts';
 import { addEventRoutes, QueryError } from './admin-events.ts';
 import { addEventBridgeRoutes } from './admin-eventbridge.ts';
 import { addInspectRoutes } from './admin-inspect.ts';
@@ -22,14 +24,15 @@ import { addUiRoutes } from './admin-ui.ts';
 import { addClockReadRoute } from './admin-clock.ts';
 import { addUpstreamRoutes } from './admin-upstreams.ts';
 
-const LIMIT = 64 * 1024;
-
 /** Domain refusals answered with another status than 400. */
 const ADMIN_STATUS: Partial<Record<DomainErrorCode, number>> = { ReadOnly: 409, MarkAlreadyExists: 409, PositionNotFound: 404 };
 
 export function createAdminFace(deps: FaceDeps): Middleware {
   const { engine } = deps;
   const router = new Router({ prefix: '/_rewind' });
+  router.use(adminGuard(deps));
+
+  const readObject = (req: Parameters<typeof readObjectOf>[0]) => readObjectOf(req, deps.limits.bodyTimeoutMs);
 
   router.use(async (ctx, next) => {
     try {
@@ -49,7 +52,8 @@ export function createAdminFace(deps: FaceDeps): Middleware {
         ctx.status = 400;
         ctx.body = { error: 'BadRequest', message: err.message };
       } else if (err instanceof BodyError) {
-        ctx.status = err.kind === 'too-large' ? 413 : 400;
+        ctx.status = err.kind === 'too-large' ? 413 : err.kind === 'timeout' ? 408 : 400;
+        if (err.kind !== 'malformed') ctx.set('Connection', 'close');
         ctx.body = { error: 'BadRequest', message: err.message };
       } else {
         deps.log.error({ err }, 'admin request failed');
@@ -61,10 +65,15 @@ export function createAdminFace(deps: FaceDeps): Middleware {
     }
   });
 
+  // 200 while writes are accepted (or refused by design, read-only); 503 while degraded (a journal
+  // that could not be written: `problem` says why, and writes resume once it can be)
   router.get('/health', (ctx) => {
     const s = engine.state;
+    const health = engine.health();
+    if (health.status === 'degraded') ctx.status = 503;
     ctx.body = {
-      status: engine.readOnly === undefined ? 'ok' : 'read-only',
+      status: health.status,
+      ...(health.status === 'degraded' ? { problem: health.reason, since: health.since } : {}),
       journal: { dir: engine.journalDir, lastSeq: engine.lastSeq, fsync: deps.config.fsync },
       state: { seq: s.seq, repositories: s.repos.size, uploads: s.uploads.size, blobs: s.blobs.size },
       clock: new Date(deps.clock.now()).toISOString(),
@@ -76,8 +85,8 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/marks', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { name?: unknown; at?: unknown; move?: unknown } | null;
-    if (typeof body?.name !== 'string' || (body.move !== undefined && typeof body.move !== 'boolean')) {
+    const body = await readObject(ctx.req);
+    if (typeof body.name !== 'string' || (body.move !== undefined && typeof body.move !== 'boolean')) {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message: 'send {"name": "<mark>"} (and "move": true to move an existing mark)' };
       return;
@@ -94,8 +103,8 @@ export function createAdminFace(deps: FaceDeps): Middleware {
   });
 
   router.post('/reset', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { to?: unknown } | null;
-    const to = body?.to;
+    const body = await readObject(ctx.req);
+    const to = body.to;
     if (typeof to !== 'number' && (typeof to !== 'string' || to === '')) {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message: 'to must be a mark name or a sequence number' };

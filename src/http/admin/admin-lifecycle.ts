@@ -11,15 +11,13 @@ import type Router from '@koa/router';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { LifecycleRun } from '../../lifecycle/lifecycle-scheduler.ts';
 import type { FaceDeps } from '../face-deps.ts';
-import { readJsonBody } from '../request-body.ts';
-
-const LIMIT = 64 * 1024;
+import { readObject } from './admin-body.ts';
 
 export function addLifecycleRoutes(router: Router, deps: FaceDeps): void {
   const { engine } = deps;
 
   router.post('/clock', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { advanceMs?: unknown; advanceSeconds?: unknown };
+    const body = await readObject(ctx.req, deps.limits.bodyTimeoutMs);
     const ms =
       typeof body.advanceMs === 'number' ? body.advanceMs : typeof body.advanceSeconds === 'number' ? body.advanceSeconds * 1000 : NaN;
     if (!Number.isFinite(ms) || ms < 0) {
@@ -29,11 +27,13 @@ export function addLifecycleRoutes(router: Router, deps: FaceDeps): void {
     }
     await engine.execute({ type: 'AdvanceClock', ms: Math.round(ms) });
     await deps.lifecycle?.idle();
-    ctx.body = { now: new Date(deps.clock.now()).toISOString(), offsetMs: engine.state.clockOffsetMs ?? 0 };
+    // time moved: uploads now past their time are closed (recorded), as the background sweep would
+    const { expired } = await deps.uploads.expireDue();
+    ctx.body = { now: new Date(deps.clock.now()).toISOString(), offsetMs: engine.state.clockOffsetMs ?? 0, uploadsExpired: expired.length };
   });
 
   router.post('/lifecycle/evaluate', async (ctx) => {
-    const body = (await readJsonBody(ctx.req, LIMIT)) as { repository?: unknown; registryId?: unknown; region?: unknown };
+    const body = await readObject(ctx.req, deps.limits.bodyTimeoutMs);
     const bad = (message: string) => {
       ctx.status = 400;
       ctx.body = { error: 'BadRequest', message };

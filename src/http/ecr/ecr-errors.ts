@@ -57,7 +57,9 @@ export type EcrErrorName =
   | 'UnknownOperationException'
   | 'SerializationException'
   | 'MissingAuthenticationTokenException'
-  | 'IncompleteSignatureException';
+  | 'IncompleteSignatureException'
+  | 'ThrottlingException'
+  | 'RequestTimeoutException';
 
 export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   RepositoryNotFound: 'RepositoryNotFoundException',
@@ -114,12 +116,14 @@ export const DOMAIN_TO_ECR: Record<DomainErrorCode, EcrErrorName> = {
   SecretNotFound: 'SecretNotFoundException',
   UnableToGetUpstreamImage: 'UnableToGetUpstreamImageException',
   UnableToGetUpstreamLayer: 'UnableToGetUpstreamLayerException',
+  Unavailable: 'ServerException',
 };
 
 const STATUS: Partial<Record<EcrErrorName, number>> = {
   ServerException: 500,
   MissingAuthenticationTokenException: 403,
   IncompleteSignatureException: 403,
+  RequestTimeoutException: 408,
 };
 
 /** An error answered to the client as it is. */

@@ -18,13 +18,25 @@ import { noteRequest } from '../request-log.ts';
 import { InvalidNextToken } from '../../queries/ecr-pagination.ts';
 import { EcrError } from './ecr-errors.ts';
 import { LAYER_URL_PREFIX, serveLayer } from './layer-download.ts';
+import { MAX_LAYER_PART_BYTES } from './body-limits.ts';
+import { BodyBudget } from '../body-budget.ts';
 import { parseInput, type Call } from './operation.ts';
 import { callerOf } from './sigv4-scope.ts';
 
 export const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
-/** Layer parts arrive base64 in JSON: room for a 20 MiB part and then some. */
-const BODY_LIMIT = 64 * 1024 * 1024;
+/** JSON around the largest member, and every other request. */
+const JSON_ROOM = 64 * 1024;
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/**
+ * Request bodies as AWS bounds their members: UploadLayerPart's layerPartBlob is at most
+ * 20,971,520 bytes (base64 in JSON), PutImage's imageManifest at most 4,194,304 characters
+ * (each of which JSON may spell with up to 6). Every other operation's input is small.
+ */
+const BODY_LIMITS: Readonly<Record<string, number>> = {
+  UploadLayerPart: Math.ceil(MAX_LAYER_PART_BYTES / 3) * 4 + JSON_ROOM,
+  PutImage: 4_194_304 * 6 + JSON_ROOM,
+};
 
 function answerError(ctx: Context, err: EcrError): void {
   noteRequest(ctx, { error: err.type, reason: err.message });
@@ -37,6 +49,26 @@ function answerError(ctx: Context, err: EcrError): void {
 interface Operations {
   service: typeof import('./ecr-service.ts');
   model: typeof import('./model/model-validation.ts');
+}
+
+/** The request body as JSON, within its operation's cap, the memory budget and the body deadline. */
+async function readInput(ctx: Context, name: string, deps: FaceDeps, budget: BodyBudget): Promise<{ body: unknown; release: () => void }> {
+  const limit = BODY_LIMITS[name] ?? DEFAULT_BODY_LIMIT;
+  const declared = Number(ctx.get('content-length') || NaN);
+  const release = await budget.take(Number.isFinite(declared) ? Math.min(declared, limit) : limit, deps.limits.ecrBodyWaitMs);
+  if (!release) throw new EcrError('ThrottlingException', 'Rate exceeded: too many large requests at once; retry');
+  try {
+    return { body: await readJsonBody(ctx.req, limit, { timeoutMs: deps.limits.bodyTimeoutMs }), release };
+  } catch (err) {
+    release();
+    if (!(err instanceof BodyError)) throw err;
+    // the rest of such a body is not worth reading: the connection closes after the answer
+    ctx.set('Connection', 'close');
+    if (err.kind === 'timeout') throw new EcrError('RequestTimeoutException', err.message);
+    throw err.kind === 'too-large'
+      ? new EcrError('InvalidParameterException', `the ${name} request is larger than ECR accepts (${limit} bytes): ${err.message}`)
+      : new EcrError('SerializationException', 'Start of structure or map found where not expected.');
+  }
 }
 
 export function createEcrFace(deps: FaceDeps): Middleware {
@@ -53,26 +85,20 @@ export function createEcrFace(deps: FaceDeps): Middleware {
   setTimeout(() => void loadOperations(), 20).unref();
   const recordPull = createPullRecorder(deps.engine, deps.clock, deps.log);
   const conversions = createPullConversions(deps);
+  const budget = new BodyBudget(deps.limits.ecrBodyBudgetBytes);
   async function handle(ctx: Context, target: string): Promise<void> {
     // Not from the IdSource: request ids are not state, and reads must not shift a seeded recording's ids.
     const requestId = randomUUID();
     ctx.set('x-amzn-RequestId', requestId);
     noteRequest(ctx, { operation: target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target, requestId });
+    let release: (() => void) | undefined;
     try {
       if (!target.startsWith(TARGET_PREFIX)) throw new EcrError('UnknownOperationException', `Unknown operation ${target}`);
       const name = target.slice(TARGET_PREFIX.length);
       const caller = callerOf(ctx.get('authorization') || undefined, deps.config.account);
-      let body: unknown;
-      try {
-        body = await readJsonBody(ctx.req, BODY_LIMIT);
-      } catch (err) {
-        if (err instanceof BodyError)
-          throw new EcrError(
-            'SerializationException',
-            err.kind === 'too-large' ? err.message : 'Start of structure or map found where not expected.',
-          );
-        throw err;
-      }
+      const read = await readInput(ctx, name, deps, budget);
+      release = read.release;
+      const body = read.body;
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new EcrError('SerializationException', 'Start of structure or map found where not expected.');
       const repositoryName = (body as { repositoryName?: unknown }).repositoryName;
@@ -98,6 +124,8 @@ export function createEcrFace(deps: FaceDeps): Middleware {
       if (err instanceof InvalidNextToken) return answerError(ctx, new EcrError('InvalidParameterException', err.message));
       deps.log.error({ err, target }, 'ECR request failed');
       answerError(ctx, new EcrError('ServerException', 'An internal error occurred in ecr-rewind'));
+    } finally {
+      release?.();
     }
   }
 

@@ -62,6 +62,7 @@ export const OCI_ERRORS: Record<DomainErrorCode, { status: number; code: OciErro
   // the upstream of a pull through cache rule did not give it: the registry answers as for any image it does not have
   UnableToGetUpstreamImage: { status: 404, code: 'MANIFEST_UNKNOWN' },
   UnableToGetUpstreamLayer: { status: 404, code: 'BLOB_UNKNOWN' },
+  Unavailable: { status: 503, code: 'UNAVAILABLE' },
 };
 
 export function ociErrorOf(error: DomainError): OciError {
@@ -69,5 +70,7 @@ export function ociErrorOf(error: DomainError): OciError {
   const headers: Record<string, string> = {};
   const last = error.detail?.lastValidByteReceived;
   if (status === 416 && typeof last === 'number') headers.Range = `0-${Math.max(0, last)}`;
+  const retry = error.detail?.retryAfterSeconds;
+  if (status === 503 && typeof retry === 'number') headers['Retry-After'] = String(retry);
   return new OciError(status, code, error.message, error.detail ?? null, headers);
 }

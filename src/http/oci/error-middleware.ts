@@ -29,8 +29,15 @@ export function ociErrors(log: Logger): Middleware {
       if (err instanceof OciError) e = err;
       else if (err instanceof DomainFailure) e = ociErrorOf(err.error);
       else if (err instanceof BodyError)
-        e = err.kind === 'too-large' ? new OciError(413, 'SIZE_INVALID', err.message) : new OciError(400, 'MANIFEST_INVALID', err.message);
-      else if (isClientGone(err) || ctx.req.destroyed) {
+        e =
+          err.kind === 'too-large'
+            ? new OciError(413, 'SIZE_INVALID', err.message)
+            : err.kind === 'timeout'
+              ? new OciError(408, 'UNKNOWN', err.message, null, { Connection: 'close' })
+              : new OciError(400, 'MANIFEST_INVALID', err.message);
+      // Node marks a request destroyed after its body was read whole too: only a body that
+      // ended before it was complete means the client went away; anything else is our fault.
+      else if (isClientGone(err) || (!ctx.req.complete && (ctx.req.destroyed || ctx.req.readableAborted))) {
         log.debug({ err, path: ctx.path }, 'client went away');
         e = new OciError(400, 'BLOB_UPLOAD_INVALID', 'the request body ended early');
       } else {

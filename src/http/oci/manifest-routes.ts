@@ -103,7 +103,7 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
     for (const tag of extraTags) if (!isTag(tag)) throw new OciError(400, 'TAG_INVALID', `invalid tag '${tag.slice(0, 200)}'`);
     let bytes: Buffer;
     try {
-      bytes = await readBody(ctx.req, MANIFEST_LIMIT);
+      bytes = await readBody(ctx.req, MANIFEST_LIMIT, { timeoutMs: deps.limits.bodyTimeoutMs });
     } catch (err) {
       if (err instanceof BodyError && err.kind === 'too-large')
         throw new OciError(413, 'MANIFEST_INVALID', `manifest exceeds the limit of ${MANIFEST_LIMIT} bytes`);

@@ -19,7 +19,9 @@ export type OciErrorCode =
   | 'DENIED'
   | 'UNSUPPORTED'
   | 'TOOMANYREQUESTS'
-  | 'UNKNOWN';
+  | 'UNKNOWN'
+  /** distribution's code for 503: the registry cannot serve the request now. */
+  | 'UNAVAILABLE';
 
 /** An error a /v2 handler answers with; the error middleware writes it. */
 export class OciError extends Error {

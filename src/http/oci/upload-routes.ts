@@ -99,8 +99,8 @@ export function registerUploadRoutes(router: OciRouter, deps: FaceDeps): void {
   });
 
   // end-13
-  router.get('/*name/blobs/uploads/:uuid', (ctx) => {
-    const upload = uploads.get(refOf(ctx));
+  router.get('/*name/blobs/uploads/:uuid', async (ctx) => {
+    const upload = await uploads.status(refOf(ctx));
     accepted(ctx, ctx.params.name ?? '', upload.id, upload.offset);
     ctx.status = 204;
   });

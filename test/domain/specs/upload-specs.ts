@@ -1,9 +1,10 @@
 /** Uploads, whole-blob pushes, mounts and blob deletes (src/domain/deciders/uploads.ts). */
-import { MIN_ECR_LAYER_PART, type uploadDeciders } from '../../../src/domain/deciders/uploads.ts';
+import { decide } from '../../../src/domain/decide.ts';
+import { MIN_ECR_LAYER_PART, UPLOAD_TTL_MS, type uploadDeciders } from '../../../src/domain/deciders/uploads.ts';
 import { coreEvents as ev } from '../../../src/domain/events.ts';
 import { lifecycleEvents } from '../../../src/domain/lifecycle/lifecycle-event-factories.ts';
 import { settingsEvents } from '../../../src/domain/settings/settings-event-factories.ts';
-import { given, then, when, type SpecsFor } from '../given-when-then.ts';
+import { given, NOW, then, when, type SpecsFor } from '../given-when-then.ts';
 import { at, created, digestOf, inRepo, layer, scope, template, templateCreated, withBlobs } from './decider-fixtures.ts';
 
 const other = { ...at, repository: 'team/other' };
@@ -153,6 +154,24 @@ export const uploadSpecs: SpecsFor<typeof uploadDeciders> = {
     'a completed or unknown upload is UploadNotFound': (t) => {
       then(t, when(given(withBlobs), { type: 'CancelUpload', uploadId: 'u1' }), 'UploadNotFound');
       then(t, when(given([created()]), { type: 'CancelUpload', uploadId: 'x' }), 'UploadNotFound');
+    },
+  },
+
+  ExpireUpload: {
+    'an upload whose staged bytes are gone is UploadExpired at once (start-up reconciles them)': (t) =>
+      then(t, when(given(openUpload), { type: 'ExpireUpload', uploadId: 'u', reason: 'staged-bytes-missing' }), [
+        ev.UploadExpired({ uploadId: 'u', reason: 'staged-bytes-missing' }),
+      ]),
+    'an upload is kept open for 24 hours of the registry clock: before that a ttl expiry is InvalidParameter, after it UploadExpired': (
+      t,
+    ) => {
+      then(t, when(given(openUpload), { type: 'ExpireUpload', uploadId: 'u', reason: 'ttl' }), 'InvalidParameter');
+      const later = decide(given(openUpload), { type: 'ExpireUpload', uploadId: 'u', reason: 'ttl' }, { now: NOW + UPLOAD_TTL_MS + 1 });
+      then(t, later, [ev.UploadExpired({ uploadId: 'u', reason: 'ttl' })]);
+    },
+    'a completed or unknown upload is UploadNotFound': (t) => {
+      then(t, when(given(withBlobs), { type: 'ExpireUpload', uploadId: 'u1', reason: 'ttl' }), 'UploadNotFound');
+      then(t, when(given([created()]), { type: 'ExpireUpload', uploadId: 'x', reason: 'staged-bytes-missing' }), 'UploadNotFound');
     },
   },
 

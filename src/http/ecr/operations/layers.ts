@@ -14,6 +14,7 @@ import { EcrError } from '../ecr-errors.ts';
 import { LAYER_URL_TTL_MS, layerDownloadUrl } from '../layer-download.ts';
 import { op, scopeOf, withFields, withFieldsError } from '../operation.ts';
 import { registryId, repositoryName } from '../shapes.ts';
+import { MAX_LAYER_PART_BYTES } from '../body-limits.ts';
 
 /** A layer that images use, all of them archived: archived images cannot be pulled. */
 function onlyInArchivedImages(repo: Repository, digest: string): boolean {
@@ -54,6 +55,11 @@ export const layerOperations = {
       const scope = scopeOf(call, i.registryId);
       const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
       const blob = Buffer.from(i.layerPartBlob, 'base64');
+      if (blob.length > MAX_LAYER_PART_BYTES)
+        throw new EcrError(
+          'InvalidParameterException',
+          `Invalid parameter at 'layerPartBlob' failed to satisfy constraint: 'Member must have length less than or equal to ${MAX_LAYER_PART_BYTES}'`,
+        );
       const ref = { scope, repository: i.repositoryName, uploadId: i.uploadId, via: 'ecr' as const };
       // the request must hold what it announces (ECR checks this before the part rules)
       const announced = i.partLastByte - i.partFirstByte + 1;
