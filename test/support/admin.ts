@@ -15,8 +15,14 @@ export async function adminToken(endpoint: string): Promise<string> {
 }
 
 /** `method` on `/_rewind<path>` with `body` as JSON (when given) and the registry's credentials. */
-export async function adminRequest(endpoint: string, method: string, path: string, body?: unknown): Promise<Response> {
+export async function adminRequest(
+  endpoint: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: { signal?: AbortSignal } = {},
+): Promise<Response> {
   const headers: Record<string, string> = { Authorization: `Bearer ${await adminToken(endpoint)}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  return fetch(`${endpoint}/_rewind${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return fetch(`${endpoint}/_rewind${path}`, { method, headers, ...opts, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 }
