@@ -46,12 +46,20 @@ export async function descriptorsOn(dir: string): Promise<number> {
   return n;
 }
 
-/** A BlobStore that notes the `flushed` promise each adopt was given (true: the caller says it fdatasync'ed the file). */
+/**
+ * A BlobStore that notes the `flushed` promise each adopt or linkIn was given (true: the caller
+ * says it fdatasync'ed the file).
+ */
 export class RecordingStore extends BlobStore {
   readonly flushed: (boolean | undefined)[] = [];
 
   override adopt(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<void> {
     this.flushed.push(opts.flushed);
     return super.adopt(stagedFile, digest, opts);
+  }
+
+  override linkIn(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<void> {
+    this.flushed.push(opts.flushed);
+    return super.linkIn(stagedFile, digest, opts);
   }
 }

@@ -1,6 +1,7 @@
 // Upload staging: chunks written at the offset the journal knows, a failed append cut back to
 // where it started, commit verifying the digest (a live sha256, sha512 read back) before the
-// bytes move into the store, and the hash rebuilt from the staged file after a restart.
+// bytes are linked into the store (the staged file dropped on release), and the hash rebuilt
+// from the staged file after a restart.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import test from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
@@ -19,14 +20,17 @@ async function* failingAfter(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 
 const stagedSize = async (store: BlobStore, id: string): Promise<number> => (await stat(store.stagingPath(id))).size;
 
-test('chunks appended at their offsets are committed as one blob; the staged file moves into the store', async (t) => {
+test('chunks appended at their offsets are committed as one blob; the staged file is linked into the store and dropped on release', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: false });
   const staging = new UploadStaging(store);
   t.is(await staging.append('u', 0, chunks('hello', ' ')), 6);
   t.is(await staging.append('u', 6, chunks('wor', 'ld')), 5);
   t.deepEqual(await staging.commit('u', 11, sha256('hello world')), { ok: true, digest: sha256('hello world'), size: 11 });
   t.is(await readFile(store.path(sha256('hello world')), 'utf8'), 'hello world');
+  t.true(await exists(store.stagingPath('u')), 'the staged file stays until the completion is recorded');
+  await staging.release('u');
   t.false(await exists(store.stagingPath('u')));
+  t.is(await readFile(store.path(sha256('hello world')), 'utf8'), 'hello world', 'the stored blob outlives the staged file');
 });
 
 test('an append at an offset cuts what was staged past it (a chunk sent again after an unacknowledged one)', async (t) => {

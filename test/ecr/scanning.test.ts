@@ -31,17 +31,21 @@ import {
   ALPINE_OS_RELEASE,
   sha256,
 } from '../scanning/scan-fixtures.ts';
+import { adminRequest } from '../support/admin.ts';
 
 const DAY = 24 * 3600 * 1000;
 
 /** Moves the emulator's clock forward the way a test does (POST /_rewind/clock: a journaled ClockAdvanced). */
 async function advanceClock(f: EcrFixture, advanceMs: number): Promise<void> {
-  const res = await fetch(`${f.emu.endpoint}/_rewind/clock`, { method: 'POST', body: JSON.stringify({ advanceMs }) });
+  const res = await adminRequest(f.emu.endpoint, 'POST', '/clock', { advanceMs });
   if (res.status !== 200) throw new Error(`clock answered ${res.status}: ${await res.text()}`);
 }
 
+/** PUT /_rewind/scanning/advisories; throws unless it is accepted (200). */
 async function putAdvisories(f: EcrFixture, advisories: unknown): Promise<Response> {
-  return fetch(`${f.emu.endpoint}/_rewind/scanning/advisories`, { method: 'PUT', body: JSON.stringify(advisories) });
+  const res = await adminRequest(f.emu.endpoint, 'PUT', '/scanning/advisories', advisories);
+  if (res.status !== 200) throw new Error(`advisories answered ${res.status}: ${await res.text()}`);
+  return res;
 }
 
 /** The layers of the two test images: a Debian one (dpkg status) and an Alpine one (apk database). */
@@ -77,9 +81,19 @@ async function pushImage(
   await ecr.send(new CreateRepositoryCommand({ repositoryName, imageScanningConfiguration: { scanOnPush } })).catch((err: Error) => {
     if (err.name !== 'RepositoryAlreadyExistsException') throw err;
   });
+  return sha256(await pushManifest(ecr, repositoryName, tag, layers));
+}
+
+/** Uploads the layers and puts the image's manifest under `tag`; returns the manifest. */
+async function pushManifest(
+  ecr: ECRClient,
+  repositoryName: string,
+  tag: string,
+  layers: Awaited<ReturnType<typeof debianLayer>>[],
+): Promise<string> {
   const manifest = await uploadImage(ecr, repositoryName, layers);
   await ecr.send(new PutImageCommand({ repositoryName, imageManifest: manifest, imageTag: tag }));
-  return sha256(manifest);
+  return manifest;
 }
 
 const waiter = (ecr: ECRClient) => ({ client: ecr, maxWaitTime: 60, minDelay: 1, maxDelay: 1 });
@@ -177,7 +191,9 @@ test('DescribeImageScanFindings pages with maxResults and nextToken', async (t) 
 
 test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, UnsupportedImageType, ImageNotFound, RepositoryNotFound, ImageArchived', async (t) => {
   await using f = await startEcr();
-  const digest = await pushImage(f.ecr, 'errs', 'v1', [await debianLayer()]);
+  await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'errs' }));
+  const manifest = await pushManifest(f.ecr, 'errs', 'v1', [await debianLayer()]);
+  const digest = sha256(manifest);
   const notScanned = await t.throwsAsync(
     f.ecr.send(new DescribeImageScanFindingsCommand({ repositoryName: 'errs', imageId: { imageTag: 'v1' } })),
   );
@@ -202,7 +218,12 @@ test('errors: ScanNotFound, LimitExceeded within 24 hours of the clock, Unsuppor
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
     manifests: [
-      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 10, platform: { os: 'linux', architecture: 'amd64' } },
+      {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest,
+        size: Buffer.byteLength(manifest),
+        platform: { os: 'linux', architecture: 'amd64' },
+      },
     ],
   });
   await f.ecr.send(new PutImageCommand({ repositoryName: 'errs', imageManifest: index, imageTag: 'list' }));

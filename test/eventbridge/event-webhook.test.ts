@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { webhookCursorPath } from '../../src/eventbridge/event-webhook.ts';
 import type { EventBridgeEvent } from '../../src/eventbridge/eventbridge-event.ts';
 import { prepareImage, startEcr } from '../ecr/ecr-fixture.ts';
+import { adminRequest } from '../support/admin.ts';
 
 interface Receiver {
   got: EventBridgeEvent[];
@@ -89,7 +90,7 @@ test('the webhook receiver gets each event at least once, in journal order, acro
     await f.ecr.send(new BatchDeleteImageCommand({ repositoryName: 'team/app', imageIds: [{ imageTag: 'one' }] }));
     t.true(Date.now() - started < 5000, 'a dead receiver does not hold up the registry');
     await new Promise((r) => setTimeout(r, 300)); // a few failed attempts
-    expected = (await (await fetch(`${f.emu.endpoint}/_rewind/eventbridge`)).text())
+    expected = (await (await adminRequest(f.emu.endpoint, 'GET', '/eventbridge')).text())
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as EventBridgeEvent);

@@ -8,14 +8,15 @@ import type { EventBridgeEvent } from '../../src/eventbridge/eventbridge-event.t
 import { positionOfId } from '../../src/eventbridge/eventbridge-event.ts';
 import { prepareImage, startEcr } from '../ecr/ecr-fixture.ts';
 import { NOTARY, PROFILE, signingSettled } from '../signing/signing-support.ts';
+import { adminRequest } from '../support/admin.ts';
 
-/** Follows the NDJSON stream, collecting events until `stop()`. */
-function follow(url: string): { events: EventBridgeEvent[]; until(n: number): Promise<void>; stop(): void } {
+/** Follows the NDJSON stream at `/_rewind<path>` of `endpoint`, collecting events until `stop()`. */
+function follow(endpoint: string, path: string): { events: EventBridgeEvent[]; until(n: number): Promise<void>; stop(): void } {
   const events: EventBridgeEvent[] = [];
   const abort = new AbortController();
   let wake: () => void = () => undefined;
   void (async () => {
-    const res = await fetch(url, { signal: abort.signal });
+    const res = await adminRequest(endpoint, 'GET', path, undefined, { signal: abort.signal });
     const reader = res.body!.getReader();
     let text = '';
     for (;;) {
@@ -58,7 +59,7 @@ test('a push, a signing and a delete: the documented events, in journal order, t
   let all: EventBridgeEvent[];
   {
     await using f = await startEcr({ journal });
-    const live = follow(`${f.emu.endpoint}/_rewind/eventbridge?from=1&follow=1`);
+    const live = follow(f.emu.endpoint, '/eventbridge?from=1&follow=1');
     t.teardown(() => live.stop());
     await f.ecr.send(
       new PutSigningConfigurationCommand({
@@ -126,11 +127,11 @@ test('a push, a signing and a delete: the documented events, in journal order, t
     );
 
     // A consumer starting at any position sees what a live one saw from there on.
-    const replayed = await ndjson(await fetch(`${f.emu.endpoint}/_rewind/eventbridge?from=0`));
+    const replayed = await ndjson(await adminRequest(f.emu.endpoint, 'GET', '/eventbridge?from=0'));
     t.deepEqual(replayed, live.events);
     for (const from of [seqs[1]!, seqs[1]! + 1, seqs[3]!])
       t.deepEqual(
-        await ndjson(await fetch(`${f.emu.endpoint}/_rewind/eventbridge?from=${from}`)),
+        await ndjson(await adminRequest(f.emu.endpoint, 'GET', `/eventbridge?from=${from}`)),
         live.events.filter((e) => positionOfId(e.id)!.seq >= from),
         `from=${from}`,
       );
@@ -139,7 +140,7 @@ test('a push, a signing and a delete: the documented events, in journal order, t
   }
   // The same journal served again gives the same events with the same ids.
   await using g = await startEcr({ journal });
-  t.deepEqual(await ndjson(await fetch(`${g.emu.endpoint}/_rewind/eventbridge`)), all);
-  const bad = await fetch(`${g.emu.endpoint}/_rewind/eventbridge?from=x`);
+  t.deepEqual(await ndjson(await adminRequest(g.emu.endpoint, 'GET', '/eventbridge')), all);
+  const bad = await adminRequest(g.emu.endpoint, 'GET', '/eventbridge?from=x');
   t.is(bad.status, 400);
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
 import { scenarioDir, scenarioFacts, tempDir } from '../rewind/rewind-support.ts';
+import { adminRequest } from '../support/admin.ts';
 
 interface Row {
   seq: number;
@@ -220,7 +221,7 @@ test("GET /_rewind/image tells an image's story with its manifest and config", a
 
 test('POST /_rewind/marks {at} marks a past position, and a reset to that mark brings it back', async (t) => {
   await using emu = await startEmulator({ fork: scenarioDir('rewound-history'), auth: 'none', fsync: 'never', logger: false });
-  const post = (p: string, body: unknown) => fetch(`${emu.endpoint}/_rewind/${p}`, { method: 'POST', body: JSON.stringify(body) });
+  const post = (p: string, body: unknown) => adminRequest(emu.endpoint, 'POST', `/${p}`, body);
   const marked = await post('marks', { name: 'before-v3', at: 30 });
   t.is(marked.status, 201);
   t.deepEqual(await marked.json(), { name: 'before-v3', seq: 30 });
@@ -288,7 +289,12 @@ test('ecr-rewind inspect serves the page on a read-only view of a journal folder
   t.is(health.status, 'read-only');
   t.is(health.state.seq, 42);
   t.is((await getter(url)<Page>('timeline?limit=0')).total, 42);
-  t.is((await fetch(`${url}/_rewind/reset`, { method: 'POST', body: '{"to":"v1"}' })).status, 409);
+  const reset = await fetch(`${url}/_rewind/reset`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{"to":"v1"}',
+  });
+  t.is(reset.status, 409);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;

@@ -20,6 +20,7 @@ import { skipUnless } from '../support/clients/client-test.ts';
 import { startEcr } from '../ecr/ecr-fixture.ts';
 import { startUpstreamProxy } from './upstream-proxy.ts';
 import { eventually } from '../replication/replication-support.ts';
+import { adminRequest } from '../support/admin.ts';
 
 const SECRET = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:ecr-pullthroughcache/hub';
 const DAY = 24 * 60 * 60 * 1000;
@@ -204,7 +205,7 @@ test('a moved upstream tag is seen once the clock passes 24 hours, not before', 
   const emu = new RegistryDriver(f.emu.endpoint);
   t.is((await emu.getManifest('ecr-public/team/app', 'latest'))?.digest, first.digest);
   const second = await pushUpstream(up, 'team/app', 'latest', 'second');
-  const clock = (ms: number) => fetch(`${f.emu.endpoint}/_rewind/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: ms }) });
+  const clock = (ms: number) => adminRequest(f.emu.endpoint, 'POST', '/clock', { advanceMs: ms });
   await clock(DAY - 60_000);
   const before = proxy.count('HEAD', '/manifests/latest') + proxy.count('GET', '/manifests/latest');
   t.is((await emu.getManifest('ecr-public/team/app', 'latest'))?.digest, first.digest, 'within 24 hours: the cached tag');

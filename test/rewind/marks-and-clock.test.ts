@@ -8,9 +8,9 @@ import test from 'ava';
 import { DomainFailure } from '../../src/domain/errors.ts';
 import { startEmulator } from '../../src/index.ts';
 import { scenarioDir, tempDir } from './rewind-support.ts';
+import { adminRequest } from '../support/admin.ts';
 
-const post = (endpoint: string, path: string, body: unknown) =>
-  fetch(`${endpoint}/_rewind${path}`, { method: 'POST', body: JSON.stringify(body) });
+const post = (endpoint: string, path: string, body: unknown) => adminRequest(endpoint, 'POST', path, body);
 
 test('POST /_rewind/marks: a new name is 201, an existing one 409 unless "move": true', async (t) => {
   await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false });

@@ -8,6 +8,7 @@ import { verifyJournal } from '../../src/replay/verify.ts';
 import { eventRow } from '../../src/replay/event-summary.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { replayed, SCENARIO_NAMES, scenarioDir, scenarioFacts, tagsOf } from './rewind-support.ts';
+import { adminRequest } from '../support/admin.ts';
 
 const DAY = 24 * 3600 * 1000;
 
@@ -92,7 +93,7 @@ test('scenario lifecycle-expiry: the log names the rule of each expiry, the stat
   const { clock } = (await r.admin('GET', '/health')) as { clock: string };
   const ahead = Date.parse(clock) - Date.parse('2026-01-01T00:00:00.000Z');
   t.true(ahead >= 30 * DAY && ahead < 30 * DAY + 60_000, `the fork keeps the recorded clock offset (the clock reads ${clock})`);
-  const res = await fetch(`${emu.endpoint}/_rewind/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: 2 * DAY }) });
+  const res = await adminRequest(emu.endpoint, 'POST', '/clock', { advanceMs: 2 * DAY });
   t.is(res.status, 200);
   const { imageDetails } = (await r.ecr('DescribeImages', { repositoryName: 'lifecycle' })) as {
     imageDetails: { imageDigest: string; imageTags?: string[] }[];

@@ -17,6 +17,7 @@ import { Journal } from '../../src/journal/index.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
 import { replayed, tempDir } from '../rewind/rewind-support.ts';
 import { ADVISORIES, blob, DEBIAN_OS_RELEASE, DPKG_STATUS, gzip, sha256, tarOf, uploadImage } from './scan-fixtures.ts';
+import { adminRequest } from '../support/admin.ts';
 
 const client = (emu: Emulator) =>
   new ECRClient({
@@ -102,9 +103,8 @@ test('replay and time travel reproduce scan results without reading a layer; a r
   const dir = join(await tempDir(t), 'journal');
   await using emu = await startEmulator({ ...quiet, journal: dir });
   const ecr = client(emu);
-  const put = (advisories: unknown) =>
-    fetch(`${emu.endpoint}/_rewind/scanning/advisories`, { method: 'PUT', body: JSON.stringify(advisories) });
-  await put(ADVISORIES);
+  const put = (advisories: unknown) => adminRequest(emu.endpoint, 'PUT', '/scanning/advisories', advisories);
+  t.is((await put(ADVISORIES)).status, 200);
   await ecr.send(
     new PutRegistryScanningConfigurationCommand({
       scanType: 'ENHANCED',
@@ -119,13 +119,13 @@ test('replay and time travel reproduce scan results without reading a layer; a r
   const mark = await emu.mark('scanned');
 
   // new advisories: the openssl one withdrawn, a bash one added; the continuous scan follows
-  await put([...ADVISORIES.slice(1), { id: 'CVE-2024-0042', package: 'bash', ecosystem: 'debian', severity: 'HIGH' }]);
+  t.is((await put([...ADVISORIES.slice(1), { id: 'CVE-2024-0042', package: 'bash', ecosystem: 'debian', severity: 'HIGH' }])).status, 200);
   await emu.scansSettled();
   const after = await findingNames(ecr, 'live', 'v1');
   t.deepEqual(after, ['ACTIVE', 'CVE-2024-0003 - zlib1g', 'CVE-2024-0042 - bash']);
 
   // the past as the admin API shows it
-  const past = (await (await fetch(`${emu.endpoint}/_rewind/state?at=scanned`)).json()) as {
+  const past = (await (await adminRequest(emu.endpoint, 'GET', '/state?at=scanned')).json()) as {
     repositories: { images: { scans: { enhanced: { findings: { id: string }[] } } }[] }[];
   };
   t.deepEqual(past.repositories[0]!.images[0]!.scans.enhanced.findings.map((f) => f.id).sort(), [
@@ -146,7 +146,7 @@ test('replay and time travel reproduce scan results without reading a layer; a r
   await emu.reset('scanned');
   t.deepEqual(await findingNames(ecr, 'live', 'v1'), before, 'the old findings are back');
   t.is(
-    ((await (await fetch(`${emu.endpoint}/_rewind/scanning/advisories`)).json()) as { advisories: unknown[] }).advisories.length,
+    ((await (await adminRequest(emu.endpoint, 'GET', '/scanning/advisories')).json()) as { advisories: unknown[] }).advisories.length,
     ADVISORIES.length,
   );
 });
@@ -187,7 +187,7 @@ test('a basic scan gives the ECR Image Scan event after the push, from the journ
   const digest = await pushDebian(ecr, 'app', 'v1');
   await emu.scansSettled();
   const read = async () =>
-    (await (await fetch(`${emu.endpoint}/_rewind/eventbridge?from=0`)).text())
+    (await (await adminRequest(emu.endpoint, 'GET', '/eventbridge?from=0')).text())
       .split('\n')
       .filter(Boolean)
       .map((l) => JSON.parse(l) as { 'detail-type': string; resources: string[]; detail: Record<string, unknown> });

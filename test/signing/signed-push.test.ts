@@ -11,6 +11,7 @@ import { makeImageLayout } from '../support/clients/oci-layout.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
 import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { NOTARY, PROFILE, pemCertificates, signingSettled, verifyNotarySignature } from './signing-support.ts';
+import { adminRequest } from '../support/admin.ts';
 
 const test = testRequiring(['skopeo']);
 const creds = { username: 'AWS', password: 'dev-token' };
@@ -54,12 +55,12 @@ test('skopeo push -> Notary Project signature referrer that verifies with the pu
   );
 
   // The published certificate: the one the signature names by thumbprint.
-  const pem = await (await fetch(`${f.emu.endpoint}/_rewind/signing/certificates?format=pem`)).text();
+  const pem = await (await adminRequest(f.emu.endpoint, 'GET', '/signing/certificates?format=pem')).text();
   const [cert] = pemCertificates(pem);
   t.truthy(cert);
   const thumb = createHash('sha256').update(cert!).digest('hex');
   t.deepEqual(JSON.parse(index.manifests[0]!.annotations?.['io.cncf.notary.x509chain.thumbprint#S256'] ?? '[]'), [thumb]);
-  const listing = (await (await fetch(`${f.emu.endpoint}/_rewind/signing/certificates`)).json()) as {
+  const listing = (await (await adminRequest(f.emu.endpoint, 'GET', '/signing/certificates')).json()) as {
     certificates: { signingProfileArn: string; current: boolean; sha256: string }[];
   };
   t.deepEqual(

@@ -15,6 +15,7 @@ import { canonicalJson } from '../../src/projections/canonical-state.ts';
 import { keyFileName } from '../../src/signing/signing-keys.ts';
 import { prepareImage, startEcr, type EcrFixture } from '../ecr/ecr-fixture.ts';
 import { PROFILE, signingSettled, verifyNotarySignature } from './signing-support.ts';
+import { adminRequest } from '../support/admin.ts';
 
 async function signedImage(f: EcrFixture, repositoryName: string, seed: string): Promise<string> {
   const img = await prepareImage(f.ecr, repositoryName, seed);
@@ -30,7 +31,7 @@ async function recording(): Promise<{ events: string[]; pem: string }> {
   await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/app' }));
   await signedImage(f, 'team/app', 'one');
   await signedImage(f, 'team/app', 'two');
-  const pem = await (await fetch(`${f.emu.endpoint}/_rewind/signing/certificates?format=pem`)).text();
+  const pem = await (await adminRequest(f.emu.endpoint, 'GET', '/signing/certificates?format=pem')).text();
   return { events: [...f.emu.events()].map((e) => canonicalJson({ seq: e.seq, type: e.type, v: e.v, time: e.time, data: e.data })), pem };
 }
 
@@ -53,14 +54,14 @@ test('a snapshot file carries the signing key: the restored registry signs with 
     await f.ecr.send(new PutSigningConfigurationCommand({ signingConfiguration: { rules: [{ signingProfileArn: PROFILE }] } }));
     await f.ecr.send(new CreateRepositoryCommand({ repositoryName: 'team/app' }));
     await signedImage(f, 'team/app', 'before');
-    pem = await (await fetch(`${f.emu.endpoint}/_rewind/signing/certificates?format=pem`)).text();
+    pem = await (await adminRequest(f.emu.endpoint, 'GET', '/signing/certificates?format=pem')).text();
     await f.emu.snapshot(file);
   }
   const journal = join(dir, 'restored');
   await using g = await startEcr({ fromSnapshot: file, journal });
   t.deepEqual(await readdir(join(journal, 'signing', 'keys')), [keyFileName(PROFILE)]);
   const digest = await signedImage(g, 'team/app', 'after');
-  t.is(await (await fetch(`${g.emu.endpoint}/_rewind/signing/certificates?format=pem`)).text(), pem, 'no new certificate');
+  t.is(await (await adminRequest(g.emu.endpoint, 'GET', '/signing/certificates?format=pem')).text(), pem, 'no new certificate');
   t.false([...g.emu.events()].some((e) => e.type === 'SigningCertificateIssued'));
 
   // The new signature verifies with the certificate published before the snapshot.

@@ -53,23 +53,33 @@ function parsed(doc: unknown): Manifest {
   return { bytes, digest: digestOf(bytes), manifest: result.manifest };
 }
 
-/** An OCI image manifest over `config` (6 bytes) and layers of 5 bytes each. */
+/** The sizes of the blobs `withBlobs` uploads: a descriptor must say the size of what it names. */
+const blobSizes = new Map([
+  [layer, 5],
+  [config, 6],
+]);
+
+/** An OCI image manifest over `config` (6 bytes) and `layers` (their sizes in `withBlobs`, 5 bytes for others). */
 export function image(layers: string[] = [layer], extra: Record<string, unknown> = {}): Manifest {
   return parsed({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config, size: 6 },
-    layers: layers.map((d) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d, size: 5 })),
+    layers: layers.map((d) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: d, size: blobSizes.get(d) ?? 5 })),
     ...extra,
   });
 }
 
-/** An OCI index over the given child manifests. */
-export function index(children: string[]): Manifest {
+/** An OCI index over the given child manifests (each descriptor with its child's size). */
+export function index(children: Manifest[]): Manifest {
   return parsed({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: children.map((d) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: d, size: 100 })),
+    manifests: children.map((c) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: c.digest,
+      size: c.bytes.byteLength,
+    })),
   });
 }
 

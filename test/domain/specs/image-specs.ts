@@ -63,7 +63,7 @@ export const imageSpecs: SpecsFor<typeof imageDeciders> = {
     },
     'an index needs its child manifests in the repository (ReferencedImagesNotFound); its size is its own': (t) => {
       const child = image();
-      const missing = index([child.digest]);
+      const missing = index([child]);
       then(t, when(given(withBlobs), putManifest(missing, 'multi')), {
         code: 'ReferencedImagesNotFound',
         detail: { digests: [child.digest] },
@@ -85,7 +85,7 @@ export const imageSpecs: SpecsFor<typeof imageDeciders> = {
         ev.TagPut({ ...at, tag: 'v2', digest: a.digest, previous: null }),
       ]);
       then(t, when(given(withImage(['v1'])), putManifest(b, 'v1')), [
-        manifestPut(b, 11),
+        manifestPut(b, 12),
         ev.TagPut({ ...at, tag: 'v1', digest: b.digest, previous: a.digest }),
       ]);
     },
@@ -96,7 +96,7 @@ export const imageSpecs: SpecsFor<typeof imageDeciders> = {
       const pushedAs = (tag: string) => [...history, ...accepted(when(given(history), putManifest(a, tag)))];
       then(t, when(given(pushedAs('v1')), putManifest(b, 'v1')), 'ImageTagAlreadyExists');
       then(t, when(given(pushedAs('latest-dev')), putManifest(b, 'latest-dev')), [
-        manifestPut(b, 11),
+        manifestPut(b, 12),
         ev.TagPut({ ...at, tag: 'latest-dev', digest: b.digest, previous: a.digest }),
       ]);
     },

@@ -21,7 +21,7 @@ const ARCHIVE_UNPULLED = policy([
 const older = image();
 const newer = image([config]);
 /** team/app with two untagged images, `older` pushed before `newer`. */
-const twoUntagged = [...withBlobs, manifestPut(older, 11), manifestPut(newer, 11)];
+const twoUntagged = [...withBlobs, manifestPut(older, 11), manifestPut(newer, 12)];
 const put = (text: string) => ev.LifecyclePolicyPut({ ...at, policyText: text });
 
 export const lifecycleSpecs: SpecsFor<typeof lifecycleDeciders> = {

@@ -91,7 +91,7 @@ const itemReplicated = (index: number, item: BackfillItem, failureCode: string |
   });
 const item = (m: Manifest, tag: string | null): BackfillItem => ({ repository: 'team/app', digest: m.digest, tag });
 /** team/app with `a` tagged v1 and v2, and `b` untagged; a backfill to `west` started. */
-const toBackfill = [configured(west), ...withImage(['v1', 'v2']), manifestPut(b, 11), started()];
+const toBackfill = [configured(west), ...withImage(['v1', 'v2']), manifestPut(b, 12), started()];
 const itemsOfToBackfill = [item(a, 'v1'), item(a, 'v2'), item(b, null)];
 /** `toBackfill`, prepared: IN_PROGRESS with its three items. */
 const inProgress = [...toBackfill, prepared(itemsOfToBackfill)];
@@ -148,7 +148,7 @@ export const replicationSpecs: SpecsFor<typeof replicationDeciders> = {
     'an image IN_PROGRESS is copied (the repository created with the defaults, its blobs, manifest and tags), then ImageReplicated': (t) =>
       then(t, when(given(pending), replicate()), [...copiedAnew(west, ['v1']), ev.ImageReplicated({ ...outcome(west), tags: ['v1'] })]),
     "an index is copied with its children first (their blobs, then their manifests), then the index's own tag": (t) => {
-      const multi = index([a.digest]);
+      const multi = index([a]);
       const history = [
         configured(west),
         ...withImage([]),
@@ -202,7 +202,7 @@ export const replicationSpecs: SpecsFor<typeof replicationDeciders> = {
           ...pending,
           core.RepositoryCreated({ ...created('team/app', registryOf(west)).data, imageTagMutability: 'IMMUTABLE' }),
           core.BlobMounted({ ...inDestination(west), digest: config, size: 6, from: null }),
-          manifestPut(b, 11, 'team/app', registryOf(west)),
+          manifestPut(b, 12, 'team/app', registryOf(west)),
           core.TagPut({ ...inDestination(west), tag: 'v1', digest: b.digest, previous: null }),
         ];
         then(t, when(given(there), replicate()), [
@@ -282,7 +282,7 @@ export const replicationSpecs: SpecsFor<typeof replicationDeciders> = {
       then(t, when(given(history), prepare()), [prepared(itemsOfToBackfill)]);
     },
     "an index's untagged children are not items of their own (the index copies them)": (t) => {
-      const multi = index([a.digest]);
+      const multi = index([a]);
       const history = [configured(west), ...withImage([]), manifestPut(multi, multi.bytes.byteLength), started()];
       const tagged = [...history, core.TagPut({ ...at, tag: 'multi', digest: multi.digest, previous: null })];
       then(t, when(given(tagged), prepare()), [prepared([item(multi, 'multi')])]);

@@ -79,7 +79,7 @@ export const scanningSpecs: SpecsFor<typeof scanningDeciders> = {
       then(t, when(given([]), start), 'RepositoryNotFound');
     },
     'an image index is UnsupportedImageType': (t) => {
-      const list = index([digest]);
+      const list = index([scanned]);
       then(
         t,
         when(given([...withImage(), manifestPut(list, list.bytes.byteLength)]), { ...start, digest: list.digest }),
