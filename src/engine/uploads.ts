@@ -11,10 +11,7 @@
  * that are not where it says. The adapters only parse requests and render what
  * this returns or throws (DomainFailure, mapped by each face's error table).
  */
-import type { ServerResponse } from 'node:http';
 import type { BlobStore } from '../blobs/blob-store.ts';
-import { sendBlob } from '../blobs/send-blob.ts';
-import { sendGrowingBlob } from '../blobs/send-growing-blob.ts';
 import { isStorageFull, StagedBytesMissing, UploadStaging } from '../blobs/upload-staging.ts';
 import type { Command } from '../domain/commands.ts';
 import { findRepository, repositoryNotFound } from '../domain/decision.ts';
@@ -26,6 +23,9 @@ import type { Upload } from '../domain/state.ts';
 import type { IdSource } from '../support/ids.ts';
 import { KeyedMutex } from '../support/mutex.ts';
 import type { Engine } from './engine.ts';
+import { type IncomingBlob, receiveBlob } from './incoming-blob.ts';
+
+export type { IncomingBlob } from './incoming-blob.ts';
 
 /** An upload as a request names it: its id, in a repository of a registry, started by one face. */
 export interface UploadRef {
@@ -42,22 +42,6 @@ export interface ChunkClaim {
 }
 
 export type Bytes = AsyncIterable<Uint8Array>;
-
-/**
- * A whole blob arriving from elsewhere (a pull through cache's upstream), staged as it comes:
- * readable while it is written, then verified against its digest and moved into the store.
- * It is not recorded: whoever asked for it records it with the image that needs it.
- */
-export interface IncomingBlob {
-  readonly digest: string;
-  readonly uploadId: string;
-  /** Bytes staged so far. */
-  staged(): number;
-  /** Resolves with the size once verified and in the store; rejects when the source failed or the digest differs (nothing is kept). */
-  readonly done: Promise<{ size: number }>;
-  /** Sends bytes `start..end` (inclusive) to `res` as they arrive (then from the store); ends or destroys `res`. */
-  send(res: ServerResponse, start: number, end: number): Promise<void>;
-}
 
 const fail = (code: Parameters<typeof domainError>[0], message: string, detail?: Record<string, unknown>): never => {
   throw new DomainFailure(domainError(code, message, detail));
@@ -111,66 +95,9 @@ export class Uploads {
     const running = this.#incoming.get(digest);
     if (running) return running;
     const uploadId = this.#ids.uuid();
-    let staged = 0;
-    let failure: unknown;
-    let wake: (() => void)[] = [];
-    const notify = (): void => {
-      const waiting = wake;
-      wake = [];
-      for (const w of waiting) w();
-    };
-    const work = (async () => {
-      try {
-        const size = await this.#staging.append(uploadId, 0, await open(), Infinity, (length) => {
-          staged = length;
-          notify();
-        });
-        const verified = await this.#staging.commit(uploadId, size, digest);
-        if (!verified.ok)
-          fail('DigestMismatch', `the upstream's blob has digest ${verified.actual}, not ${digest}`, { digest, actual: verified.actual });
-        return { size };
-      } catch (err) {
-        failure = err;
-        await this.#staging.discard(uploadId);
-        throw err;
-      } finally {
-        if (this.#incoming.get(digest)?.uploadId === uploadId) this.#incoming.delete(digest);
-        notify();
-      }
-    })();
-    work.catch(() => undefined);
-    let finished = false;
-    void work.then(
-      () => (finished = true),
-      () => (finished = true),
-    );
-    const store = this.#store;
-    const incoming: IncomingBlob = {
-      digest,
-      uploadId,
-      staged: () => staged,
-      done: work,
-      async send(res, start, end) {
-        const growing = {
-          path: store.stagingPath(uploadId),
-          staged: () => staged,
-          more: () => {
-            if (failure !== undefined) return Promise.reject(failure);
-            if (finished) return work.then(() => undefined);
-            return new Promise<void>((resolve) => wake.push(resolve));
-          },
-        };
-        if (!finished && (await sendGrowingBlob(res, growing, start, end))) return;
-        try {
-          await work;
-          const at = await store.locate(digest);
-          if (!at) throw new Error(`blob ${digest} is not in the store after it was received`);
-          await sendBlob(res, at, start, end);
-        } catch (err) {
-          res.destroy(err as Error);
-        }
-      },
-    };
+    const incoming = receiveBlob(this.#staging, this.#store, { digest, uploadId, open }, () => {
+      if (this.#incoming.get(digest)?.uploadId === uploadId) this.#incoming.delete(digest);
+    });
     this.#incoming.set(digest, incoming);
     return incoming;
   }

@@ -5,7 +5,8 @@
  *   headers    the request line and headers must arrive within `headersTimeoutMs` (408) and fit
  *              in `maxHeaderBytes` (431: a 100k-character path is refused, not a reset)
  *   idle       a connection on which nothing moves for `idleTimeoutMs` is closed (408 when the
- *              request has no answer yet); between requests, keep-alive lasts `keepAliveMs`
+ *              request has no answer yet), unless the server is still working on a request that
+ *              has arrived; between requests, keep-alive lasts `keepAliveMs`
  *   request    a whole request (a blob upload too) must arrive within `requestTimeoutMs`
  *   connections at most `maxConnections` at once: the next one is answered 503 and closed
  *
@@ -83,6 +84,13 @@ export function applyServerLimits(server: Server, limits: ServerLimits, log: Log
 
   server.setTimeout(limits.idleTimeoutMs, (socket: Socket) => {
     const res = current.get(socket);
+    // Not answered yet, and the whole request arrived or bytes of it wait unread: the server is the
+    // one working (a first request loading its face, a long commit, a lock another request holds),
+    // not an idle client. The connection is watched again from now.
+    if (res && !res.headersSent && (res.req.complete || res.req.readableLength > 0)) {
+      socket.setTimeout(limits.idleTimeoutMs);
+      return;
+    }
     if (res && !res.headersSent) {
       const message = `nothing arrived for ${limits.idleTimeoutMs / 1000} s: the request is closed`;
       res.writeHead(408, { Connection: 'close', 'Content-Type': 'application/json' });

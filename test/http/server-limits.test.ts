@@ -1,16 +1,19 @@
 // Issue 10, points 9 and 12: timeouts for headers, idle connections and bodies, a connection cap,
 // ECR request sizes as AWS bounds them, 431 for a huge path, each with a clear error; and a stop
 // that lets the requests in flight finish (bounded) before it closes the journal.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { startEmulator, type EmulatorOptions } from '../../src/emulator.ts';
+import { applyServerLimits, DEFAULT_LIMITS, serverOptions } from '../../src/http/server-limits.ts';
+import { createLogger } from '../../src/support/logger.ts';
 import { RegistryDriver, sha256 } from '../../src/testkit/registry-driver.ts';
 import { tempDir } from '../rewind/rewind-support.ts';
+import { serveBin } from '../support/bin.ts';
 
 /** A syntactically valid SigV4 header: the ECR face reads the scope from it. */
 const SIGV4 =
@@ -56,6 +59,24 @@ test('a request whose body stops arriving is answered 408 after the idle timeout
   t.regex(c.received(), /nothing arrived for 0.4 s/);
   t.is(emu.engine.state.repos.size, 1);
   t.is(emu.engine.state.blobs.size, 0);
+});
+
+test('a request that has arrived is answered however long the server works on it: the idle timeout is for clients', async (t) => {
+  const limits = { ...DEFAULT_LIMITS, idleTimeoutMs: 300 };
+  const server = createServer(serverOptions(limits), (req, res) => {
+    // the body is read at once, the answer comes after three idle timeouts (a slow first request, a long commit)
+    req.resume();
+    req.on('end', () => setTimeout(() => res.end('done'), 1000));
+  });
+  applyServerLimits(server, limits, createLogger('silent'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const { port } = server.address() as AddressInfo;
+  const c = socketTo(port);
+  c.socket.write('POST /slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+  await c.closed;
+  t.regex(c.received(), /^HTTP\/1\.1 200 OK/);
+  t.regex(c.received(), /done$/);
 });
 
 test('a JSON body (ECR, admin) must arrive within the body deadline', async (t) => {
@@ -180,27 +201,17 @@ test('an event stream ends when the emulator stops, without holding the stop up'
   t.pass();
 });
 
-const cli = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
 test('serve: SIGTERM lets an upload in flight finish, then exits 0 and releases the journal', async (t) => {
   t.timeout(60_000);
   const dir = await tempDir(t);
   const journal = join(dir, 'j');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', cli, 'serve', '--port', '0', '--journal', journal, '--auth', 'none', '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let err = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  while (!/serving http:\/\/[\d.]+:(\d+)/.test(err)) {
-    if (child.exitCode !== null) throw new Error(err);
-    await sleep(50);
-  }
-  const port = Number(/serving http:\/\/[\d.]+:(\d+)/.exec(err)![1]);
+  const served = await serveBin(['--journal', journal, '--auth', 'none', '--log-requests', 'debug']);
+  const { child } = served;
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = Number(new URL(served.endpoint).port);
   await new RegistryDriver(`http://127.0.0.1:${port}`).createRepository('term');
   const body = Buffer.alloc(3000, 9);
   const c = socketTo(port);
@@ -210,8 +221,8 @@ test('serve: SIGTERM lets an upload in flight finish, then exits 0 and releases 
   child.kill('SIGTERM');
   await sleep(300);
   c.socket.write(body.subarray(100));
-  t.is(await exited, 0, err);
+  t.is(await exited, 0, served.stderr());
   t.regex(c.received(), /^HTTP\/1\.1 201 Created/);
   t.false(existsSync(join(journal, 'LOCK')));
-  t.regex(err, /finishing the requests in flight/);
+  t.regex(served.stderr(), /finishing the requests in flight/);
 });

@@ -235,7 +235,8 @@ skopeoTest('live follow shows a push made with skopeo while the page is open', a
   const dir = await makeTempDir('inspector-layout');
   t.teardown(() => removeDir(dir));
   const image = await makeImageLayout(path.join(dir, 'in'), { tag: 'v2', layers: 2 });
-  await using browser = await launchChromium();
+  // under --auth any the page's requests need credentials: the browser answers the admin API's Basic challenge
+  await using browser = await launchChromium({ httpCredentials: { username: 'AWS', password: 'any' } });
   const page = await browser.page();
   await openInspector(page, emu.endpoint);
   const before = (await (await fetch(`${emu.endpoint}/_rewind/health`)).json()) as { journal: { lastSeq: number } };

@@ -11,6 +11,8 @@ import {
   UpdatePullThroughCacheRuleCommand,
   ValidatePullThroughCacheRuleCommand,
 } from '@aws-sdk/client-ecr';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/emulator.ts';
 import { hasCommand } from '../../src/testkit/commands.ts';
@@ -174,6 +176,8 @@ test('an anonymous docker-registry upstream: fetched once, recorded as one push 
   ]);
   const created = events.find((e) => e.type === 'RepositoryCreated');
   t.is(created?.type === 'RepositoryCreated' ? created.data.cause : '', 'pull-through-cache');
+  const staged = await readdir(join(f.emu.config.journal, 'uploads')).catch(() => []);
+  t.deepEqual(staged, [], 'the fetched blobs are in the store: no staged copy is left behind');
 
   await proxy.close();
   await upstream.stop();
@@ -204,6 +208,10 @@ test('a moved upstream tag is seen once the clock passes 24 hours, not before', 
   await f.ecr.send(new CreatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'ecr-public', upstreamRegistryUrl: 'public.ecr.aws' }));
   const emu = new RegistryDriver(f.emu.endpoint);
   t.is((await emu.getManifest('ecr-public/team/app', 'latest'))?.digest, first.digest);
+  // the 24 hours count from when the fetch is recorded (in the background): wait for it before moving the clock
+  await eventually(async () =>
+    [...f.emu.events()].some((e) => e.type === 'UpstreamImageCached' && e.data.digest === first.digest) ? true : undefined,
+  );
   const second = await pushUpstream(up, 'team/app', 'latest', 'second');
   const clock = (ms: number) => adminRequest(f.emu.endpoint, 'POST', '/clock', { advanceMs: ms });
   await clock(DAY - 60_000);

@@ -8,6 +8,7 @@ import { run } from '../../src/testkit/commands.ts';
 import { awsCommand } from '../support/clients/aws-cli.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { dockerCliCommand, startDockerd } from '../support/clients/dockerd.ts';
+import { adminRequest } from '../support/admin.ts';
 import { serveBin } from '../support/bin.ts';
 import { readmeBlock } from './readme-blocks.ts';
 
@@ -50,7 +51,7 @@ test('the quick start runs as written: create-repository, docker login, push to 
   t.regex(r.stdout, new RegExp(`URI=127\\.0\\.0\\.1:${port}/team/app`));
   t.regex(r.stdout + r.stderr, /Login Succeeded/);
   t.regex(r.stdout, /1: digest: sha256:[0-9a-f]{64}/);
-  const tags = (await (await fetch(`${server.endpoint}/_rewind/state`)).json()) as {
+  const tags = (await (await adminRequest(server.endpoint, 'GET', '/state')).json()) as {
     repositories: { name: string; images: { tags: string[] }[] }[];
   };
   t.deepEqual(

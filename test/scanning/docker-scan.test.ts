@@ -15,6 +15,7 @@ import { testRequiring } from '../support/clients/client-test.ts';
 import { pushedDigest, startDockerd } from '../support/clients/dockerd.ts';
 import { startEcr } from '../ecr/ecr-fixture.ts';
 import { ADVISORIES, ALPINE_OS_RELEASE, APK_INSTALLED, DEBIAN_OS_RELEASE, DPKG_STATUS } from './scan-fixtures.ts';
+import { adminRequest } from '../support/admin.ts';
 
 const test = testRequiring(['dockerd', 'docker']);
 
@@ -87,10 +88,7 @@ test('docker-built images: exact findings, a continuous rescan on new advisories
     ...ADVISORIES.filter((a) => a.id !== 'CVE-2024-1003'),
     { id: 'CVE-2024-1004', package: 'busybox', ecosystem: 'alpine:3.19', fixed: '1.36.1-r16', severity: 'CRITICAL' },
   ];
-  const res = await fetch(`${f.emu.endpoint}/_rewind/scanning/advisories`, {
-    method: 'PUT',
-    body: JSON.stringify({ advisories: updated }),
-  });
+  const res = await adminRequest(f.emu.endpoint, 'PUT', '/scanning/advisories', { advisories: updated });
   t.is(res.status, 200);
   await f.emu.scansSettled();
   t.deepEqual(await findings(f.ecr, 'live/alpine', 'v1'), {

@@ -80,8 +80,11 @@ async function startServer(dir: string): Promise<Server> {
       'always',
       '--auth',
       'token',
-      '--log-level',
-      'warn',
+      // the start-up line is the logger's (info, JSON here: it names the port); requests log at debug, unseen
+      '--log-format',
+      'json',
+      '--log-requests',
+      'debug',
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -90,8 +93,8 @@ async function startServer(dir: string): Promise<Server> {
   const exit = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const m = /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-    if (m) return { child, endpoint: m[1]!, exit, output: () => err };
+    const m = /"serving":\{[^}]*"port":(\d+)/.exec(err);
+    if (m) return { child, endpoint: `http://127.0.0.1:${m[1]}`, exit, output: () => err };
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`ecr-rewind serve did not start:\n${err}`);

@@ -27,7 +27,11 @@ export interface Chromium extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<Chromium> {
+/**
+ * `httpCredentials`: what the browser answers a Basic challenge with (as a user types them into
+ * its login prompt), e.g. for the admin API of an emulator that is not `--auth none`.
+ */
+export async function launchChromium(opts: { httpCredentials?: { username: string; password: string } } = {}): Promise<Chromium> {
   const profile = await makeTempDir('chromium');
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumCommand(),
@@ -36,6 +40,7 @@ export async function launchChromium(): Promise<Chromium> {
     viewport: { width: 1280, height: 800 },
     // page.waitForFunction(string) evaluates its predicate in the page: a strict CSP forbids that
     bypassCSP: true,
+    ...(opts.httpCredentials ? { httpCredentials: opts.httpCredentials } : {}),
   });
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> =>

@@ -1,0 +1,100 @@
+/**
+ * A whole blob arriving from elsewhere (a pull through cache's upstream), staged as it comes:
+ * readable while it is written, then verified against its digest and moved into the store.
+ * The upload service hands these out (Uploads.receive), one per digest at a time.
+ */
+import type { ServerResponse } from 'node:http';
+import type { BlobStore } from '../blobs/blob-store.ts';
+import { sendBlob } from '../blobs/send-blob.ts';
+import { sendGrowingBlob } from '../blobs/send-growing-blob.ts';
+import type { UploadStaging } from '../blobs/upload-staging.ts';
+import { DomainFailure, domainError } from '../domain/errors.ts';
+
+/**
+ * It is not recorded: whoever asked for it records it with the image that needs it.
+ */
+export interface IncomingBlob {
+  readonly digest: string;
+  readonly uploadId: string;
+  /** Bytes staged so far. */
+  staged(): number;
+  /** Resolves with the size once verified and in the store; rejects when the source failed or the digest differs (nothing is kept). */
+  readonly done: Promise<{ size: number }>;
+  /** Sends bytes `start..end` (inclusive) to `res` as they arrive (then from the store); ends or destroys `res`. */
+  send(res: ServerResponse, start: number, end: number): Promise<void>;
+}
+
+/** What to receive: the digest the bytes must have, the staging id they go under, and how to open their stream. */
+export interface Receipt {
+  digest: string;
+  uploadId: string;
+  open: () => Promise<AsyncIterable<Uint8Array>>;
+}
+
+/** Starts staging the bytes of `receipt`; `settled` runs once they are in the store or dropped. */
+export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: Receipt, settled: () => void): IncomingBlob {
+  const { digest, uploadId } = receipt;
+  let staged = 0;
+  let failure: unknown;
+  let finished = false;
+  let wake: (() => void)[] = [];
+  const notify = (): void => {
+    const waiting = wake;
+    wake = [];
+    for (const w of waiting) w();
+  };
+  const work = (async () => {
+    try {
+      const size = await staging.append(uploadId, 0, await receipt.open(), Infinity, (length) => {
+        staged = length;
+        notify();
+      });
+      const verified = await staging.commit(uploadId, size, digest);
+      if (!verified.ok)
+        throw new DomainFailure(
+          domainError('DigestMismatch', `the upstream's blob has digest ${verified.actual}, not ${digest}`, {
+            digest,
+            actual: verified.actual,
+          }),
+        );
+      // the store holds it now: the staged name goes (a reader that opened it keeps reading)
+      await staging.release(uploadId);
+      return { size };
+    } catch (err) {
+      failure = err;
+      await staging.discard(uploadId);
+      throw err;
+    } finally {
+      finished = true;
+      settled();
+      notify();
+    }
+  })();
+  work.catch(() => undefined);
+  return {
+    digest,
+    uploadId,
+    staged: () => staged,
+    done: work,
+    async send(res, start, end) {
+      const growing = {
+        path: store.stagingPath(uploadId),
+        staged: () => staged,
+        more: () => {
+          if (failure !== undefined) return Promise.reject(failure);
+          if (finished) return work.then(() => undefined);
+          return new Promise<void>((resolve) => wake.push(resolve));
+        },
+      };
+      if (!finished && (await sendGrowingBlob(res, growing, start, end))) return;
+      try {
+        await work;
+        const at = await store.locate(digest);
+        if (!at) throw new Error(`blob ${digest} is not in the store after it was received`);
+        await sendBlob(res, at, start, end);
+      } catch (err) {
+        res.destroy(err as Error);
+      }
+    },
+  };
+}
