@@ -27,6 +27,8 @@ export interface SendCheck {
   /** the expected digest, hex */
   hex: string;
   onMismatch(): void;
+  /** Called when the whole blob was hashed and matched (before its last chunk is written). */
+  onMatch?(): void;
 }
 
 /**
@@ -60,9 +62,12 @@ export async function sendBlob(res: ServerResponse, at: BlobLocation, start: num
       const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
       if (check) {
         check.hash.update(chunk);
-        if (pos > end && check.hash.digest('hex') !== check.hex) {
-          check.onMismatch();
-          throw new Error(`blob file ${file} does not match its digest: the answer is cut short`);
+        if (pos > end) {
+          if (check.hash.digest('hex') !== check.hex) {
+            check.onMismatch();
+            throw new Error(`blob file ${file} does not match its digest: the answer is cut short`);
+          }
+          check.onMatch?.();
         }
       }
       flushed = new Promise<unknown>((resolve) => res.write(chunk, resolve));

@@ -1,8 +1,14 @@
 /**
  * evolve(state, event) -> state. Synchronous and deterministic; for replay
  * speed it updates the state it is given in place and returns it (the state
- * belongs to its projection; marks keep clones). Each event type has one
- * evolver; a feature brings its events as a table of its own, joined here.
+ * belongs to its projection). Each event type has one evolver; a feature brings
+ * its events as a table of its own, joined here.
+ *
+ * Marks keep states that share with the live one (projections/shared-state.ts),
+ * which copies what an event is about to change first. So an evolver changes
+ * only the repository its event's data names (account, region, repository, or
+ * its upload's), only images of it named by the event's `digest`, the blob table,
+ * the registries' settings and the uploads; `scanning` it replaces, never changes.
  */
 import type { EvolverTable } from './decision.ts';
 import type { RecordedEvent } from './events.ts';

@@ -41,8 +41,14 @@ export interface Repository {
   /** Blobs linked into this repository: digest -> size. */
   readonly blobs: Map<string, number>;
   readonly images: Map<string, Image>;
-  /** tag -> manifest digest */
+  /** tag -> manifest digest (changed only through domain/repository-tags.ts) */
   readonly tags: Map<string, string>;
+  /**
+   * digest -> its tags in the order they were put on it: derived from `tags` and kept in step
+   * with it (domain/repository-tags.ts); not in the checkpoint form (rebuilt when decoded) and
+   * not part of the canonical state.
+   */
+  readonly tagsByDigest: Map<string, readonly string[]>;
   /** subject digest -> digests of manifests that refer to it */
   readonly referrers: Map<string, string[]>;
   settings: RepoSettings;

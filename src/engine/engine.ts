@@ -25,7 +25,7 @@ import type { JournalHandle } from '../journal/index.ts';
 import type { Marks } from '../projections/marks-projection.ts';
 import { fold, type Views } from '../projections/views.ts';
 import { liveHistory, type JournalHistory } from '../replay/journal-history.ts';
-import { replay } from '../replay/replay.ts';
+import { replayTo } from '../replay/time-travel.ts';
 import { statfsSync } from 'node:fs';
 import type { Clock } from '../support/clock.ts';
 
@@ -185,7 +185,13 @@ export class Engine extends EventEmitter<EngineEvents> {
     const last = this.#journal.lastSeq;
     if (!Number.isSafeInteger(to) || to < 0 || to > last)
       throw new DomainFailure(domainError('PositionNotFound', `sequence ${to} is not in the journal (last is ${last})`));
-    const target = this.#views.atMarks.get(to) ?? replay((from, upTo) => this.events(from, upTo), to).state;
+    let target = this.#views.atMarks.get(to);
+    if (target === undefined) {
+      // from the nearest checkpoint at or before `to` (the journal's origin, or its start)
+      target = replayTo(this.history(), to).state;
+      // a mark's state (one set before this server started, so not kept) is kept from now on
+      if (mark !== null) this.#views.atMarks.set(to, target);
+    }
     return this.#record([coreEvents.Rewound({ to, mark })], this.clock.now(), target);
   }
 

@@ -25,7 +25,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { writeFileDurably } from '../support/durable-file.ts';
-import { packr, viewingPackr } from './codec.ts';
+import { packr, releaseDecodedBuffer, viewingPackr } from './codec.ts';
 import { CheckpointError } from './errors.ts';
 
 /** One projection's state in a checkpoint: its name, the version of its form, and the form. */
@@ -64,6 +64,8 @@ export function decodeCheckpoint(body: Uint8Array, where: string): CheckpointCon
     value = viewingPackr.unpack(body);
   } catch (err) {
     throw new CheckpointError(where, `the body does not decode: ${(err as Error).message}`);
+  } finally {
+    releaseDecodedBuffer();
   }
   if (!Array.isArray(value) || value.length !== 2 || typeof value[0] !== 'number' || !Array.isArray(value[1]))
     throw new CheckpointError(where, 'the body is not [seq, projections]');

@@ -24,6 +24,17 @@ export const packr = new Packr({ useRecords: false, copyBuffers: true });
  */
 export const viewingPackr = new Packr({ useRecords: false });
 
+const NIL = Buffer.from([0xc0]);
+
+/**
+ * msgpackr keeps the last buffer it decoded (and a DataView of it) in module variables until
+ * the next decode: after a checkpoint of hundreds of MiB, that would keep the whole file in
+ * memory for as long as the server runs. Decoding one nil byte lets it go.
+ */
+export function releaseDecodedBuffer(): void {
+  packr.unpack(NIL);
+}
+
 /** Bytes before the first envelope of a batch payload: `dd` and the u32 BE count. */
 export const BATCH_HEADER_SIZE = 5;
 

@@ -3,10 +3,15 @@
  * replay checks, resets, snapshots and compaction. Maps become entry lists
  * sorted by key, object keys are sorted, manifest bytes are replaced by their
  * sha256, and the sequence number is left out (two histories of different
- * lengths can reach the same state).
+ * lengths can reach the same state). Derived indexes (a repository's
+ * `tagsByDigest`, rebuilt from its tags) are left out too: the facts they are
+ * derived from are in, and states hashed before they existed keep their hash.
  */
 import { createHash } from 'node:crypto';
 import type { RegistryState } from '../domain/state.ts';
+
+/** Fields that are derived from others in the state (not facts of their own). */
+const DERIVED = new Set(['tagsByDigest']);
 
 function canonical(value: unknown): unknown {
   if (value instanceof Uint8Array) return { sha256: createHash('sha256').update(value).digest('hex') };
@@ -19,6 +24,7 @@ function canonical(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value).sort()) {
+      if (DERIVED.has(k)) continue;
       const v = (value as Record<string, unknown>)[k];
       if (v !== undefined) out[k] = canonical(v);
     }

@@ -24,16 +24,8 @@ export interface ImageDetailView {
   lastActivatedAt?: number;
 }
 
-/** digest -> its tags, in the order they were put. */
-export function tagsByDigest(repo: Repository): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [tag, digest] of repo.tags) {
-    const list = out.get(digest);
-    if (list) list.push(tag);
-    else out.set(digest, [tag]);
-  }
-  return out;
-}
+/** digest -> its tags, in the order they were put (the repository's index: no walk over its tags). */
+export const tagsByDigest = (repo: Repository): ReadonlyMap<string, readonly string[]> => repo.tagsByDigest;
 
 export const imageStatus = (image: Image): 'ACTIVE' | 'ARCHIVED' => (image.storageClass === 'ARCHIVE' ? 'ARCHIVED' : 'ACTIVE');
 
@@ -79,28 +71,42 @@ const tagMatches = (tags: readonly string[] | undefined, filter: TagStatus): boo
   filter === 'ANY' || (filter === 'TAGGED') === (tags !== undefined && tags.length > 0);
 
 /**
- * The images of the repository matching the filter, in push order, with their
- * tags. Cheap to skip through: details are built only for the page (imageDetail).
+ * The images of the repository matching the filter, in push order, with their tags, from the
+ * `start`-th match on. Cheap to skip through: details are built only for the page (imageDetail).
  */
 export function* matchingImages(
   repo: Repository,
   filter: { tagStatus: TagStatus; imageStatus: ImageStatusFilter },
-  tags: Map<string, string[]> = tagsByDigest(repo),
-): Iterable<{ image: Image; tags: string[] | undefined }> {
+  start = 0,
+): Iterable<{ image: Image; tags: readonly string[] | undefined }> {
+  const tags = tagsByDigest(repo);
+  let skip = start;
   for (const image of repo.images.values()) {
     const t = tags.get(image.digest);
-    if (tagMatches(t, filter.tagStatus) && statusMatches(image, filter.imageStatus)) yield { image, tags: t };
+    if (!tagMatches(t, filter.tagStatus) || !statusMatches(image, filter.imageStatus)) continue;
+    if (skip > 0) skip--;
+    else yield { image, tags: t };
   }
 }
 
-/** ListImages' entries: one per tag, and one per untagged image (digest only), in push order. */
-export function* listImageIds(repo: Repository, tagStatus: TagStatus): Iterable<{ imageDigest: string; imageTag?: string }> {
+/**
+ * ListImages' entries: one per tag, and one per untagged image (digest only), in push order,
+ * from entry `start` on (images before it are skipped whole, by their number of entries).
+ */
+export function* listImageIds(repo: Repository, tagStatus: TagStatus, start = 0): Iterable<{ imageDigest: string; imageTag?: string }> {
   const tags = tagsByDigest(repo);
+  let skip = start;
   for (const image of repo.images.values()) {
     const t = tags.get(image.digest);
-    if (t && t.length > 0) {
-      if (tagStatus !== 'UNTAGGED') for (const tag of t) yield { imageDigest: image.digest, imageTag: tag };
-    } else if (tagStatus !== 'TAGGED') yield { imageDigest: image.digest };
+    const tagged = t !== undefined && t.length > 0;
+    const entries = tagged ? (tagStatus === 'UNTAGGED' ? 0 : t.length) : tagStatus === 'TAGGED' ? 0 : 1;
+    if (skip >= entries) {
+      skip -= entries;
+      continue;
+    }
+    if (tagged) for (let k = skip; k < t.length; k++) yield { imageDigest: image.digest, imageTag: t[k]! };
+    else yield { imageDigest: image.digest };
+    skip = 0;
   }
 }
 

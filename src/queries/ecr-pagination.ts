@@ -35,17 +35,19 @@ export const encodeOffset = (offset: number, query: string): string =>
 /**
  * The page of `items` (any iterable, read lazily) starting at the token's offset.
  * Only the items up to the end of the page (plus one, to know whether more follow) are read.
+ * `items` may also be a function that gives the items from an offset on: a deep page then
+ * costs no walk over the items before it.
  */
 export function paginate<T>(
-  items: Iterable<T>,
+  items: Iterable<T> | ((start: number) => Iterable<T>),
   opts: { maxResults?: number | undefined; nextToken?: string | undefined; defaultMax: number; query?: string },
 ): Page<T> {
   const query = opts.query ?? '';
   const start = decodeOffset(opts.nextToken, query);
   const size = opts.maxResults ?? opts.defaultMax;
   const out: T[] = [];
-  let i = 0;
-  for (const item of items) {
+  let i = typeof items === 'function' ? start : 0;
+  for (const item of typeof items === 'function' ? items(start) : items) {
     if (i >= start) {
       if (out.length === size) return { items: out, nextToken: encodeOffset(start + size, query) };
       out.push(item);

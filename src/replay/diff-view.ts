@@ -50,6 +50,7 @@ const emptyLike = (r: Repository): Repository => ({
   blobs: new Map(),
   images: new Map(),
   tags: new Map(),
+  tagsByDigest: new Map(),
   referrers: new Map(),
   settings: r.settings,
 });

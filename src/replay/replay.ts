@@ -33,7 +33,7 @@ export interface ReplayOptions {
   each?: (state: RegistryState, e: RecordedEvent) => void;
 }
 
-const historyMissing = (wanted: number, found: number): DomainFailure =>
+export const historyMissing = (wanted: number, found: number): DomainFailure =>
   new DomainFailure(
     domainError(
       'PositionNotFound',

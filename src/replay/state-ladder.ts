@@ -12,17 +12,15 @@
  * A cursor remembers the last state asked for: stepping forward one event folds one.
  *
  * Rungs are cheap because they share: a kept state and the working state that
- * goes on from it share every repository until an event is about to change one,
- * which is then copied first (copy on write; the repository an event touches is
- * named in its data, or by its upload). Image objects are shared the same way
- * and copied before an event that names their digest. So a rung costs a Map of
- * repositories plus the blob and upload Maps, and a rewind (Rewound) to a mark
- * costs the same, not a replay.
+ * goes on from it share every repository and image until an event is about to
+ * change one, which is then copied first (projections/shared-state.ts, the copy
+ * on write the live engine's marks use too). So a rung costs a Map of
+ * repositories plus the settings and upload Maps, and a rewind (Rewound) to a
+ * mark costs the same, not a replay.
  */
 import type { RecordedEvent } from '../domain/events.ts';
-import { evolve } from '../domain/evolve.ts';
-import { repoKey } from '../domain/scope.ts';
-import { emptyState, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
+import { emptyState, type RegistryState } from '../domain/state.ts';
+import { foldShared, fork, keep, type Working } from '../projections/shared-state.ts';
 
 /** Events of depth between two rungs: at ~2 µs an event read and folded, a step folds at most ~16 ms. */
 export const RUNG_EVERY = 8192;
@@ -31,104 +29,6 @@ export type ReadEvents = (from: number, to: number) => Iterable<RecordedEvent>;
 
 /** A state that is never changed again (rungs, marks). */
 type Kept = RegistryState;
-
-/** A state being folded, with what it owns outright (safe to change in place). */
-interface Working {
-  state: RegistryState;
-  repos: Set<Repository>;
-  images: Set<object>;
-  /** Whether state.blobs is its own (else shared with a kept state: copied before UploadCompleted). */
-  blobs: boolean;
-}
-
-function copyRepository(r: Repository): Repository {
-  const referrers = new Map<string, string[]>();
-  for (const [d, list] of r.referrers) referrers.set(d, [...list]);
-  return {
-    account: r.account,
-    region: r.region,
-    name: r.name,
-    createdAt: r.createdAt,
-    blobs: new Map(r.blobs),
-    images: new Map(r.images),
-    tags: new Map(r.tags),
-    referrers,
-    // evolve replaces the settings' fields and arrays, never changes them in place
-    settings: { ...r.settings },
-  };
-}
-
-/** A kept copy of a working state; the working state goes on sharing its repositories and images. */
-function keep(w: Working): Kept {
-  const s = w.state;
-  w.repos.clear();
-  w.images.clear();
-  w.blobs = false;
-  const uploads = new Map<string, Upload>();
-  for (const [id, u] of s.uploads) uploads.set(id, { ...u });
-  return {
-    seq: s.seq,
-    registries: s.registries.size === 0 ? new Map() : structuredClone(s.registries),
-    repos: new Map(s.repos),
-    uploads,
-    blobs: s.blobs,
-  };
-}
-
-/** A working state that starts from a kept one (sharing everything it can). */
-function fork(k: Kept): Working {
-  const uploads = new Map<string, Upload>();
-  for (const [id, u] of k.uploads) uploads.set(id, { ...u });
-  return {
-    state: {
-      seq: k.seq,
-      registries: k.registries.size === 0 ? new Map() : structuredClone(k.registries),
-      repos: new Map(k.repos),
-      uploads,
-      blobs: k.blobs,
-    },
-    repos: new Set(),
-    images: new Set(),
-    blobs: false,
-  };
-}
-
-/** Folds one event (not Rewound) into a working state, copying first what it is about to change. */
-function foldInto(w: Working, e: RecordedEvent): void {
-  const s = w.state;
-  const d = e.data as { account?: unknown; region?: unknown; repository?: unknown; uploadId?: unknown; digest?: unknown };
-  let key: string | undefined;
-  if (typeof d.repository === 'string' && typeof d.account === 'string' && typeof d.region === 'string')
-    key = repoKey({ account: d.account, region: d.region }, d.repository);
-  else if (typeof d.uploadId === 'string') key = s.uploads.get(d.uploadId)?.repo;
-  let repo = key === undefined ? undefined : s.repos.get(key);
-  if (repo && !w.repos.has(repo)) {
-    repo = copyRepository(repo);
-    s.repos.set(key!, repo);
-    w.repos.add(repo);
-  }
-  if (repo && typeof d.digest === 'string') {
-    const image = repo.images.get(d.digest);
-    if (image && !w.images.has(image)) {
-      const copy = { ...image };
-      if (image.extra) copy.extra = structuredClone(image.extra);
-      repo.images.set(d.digest, copy);
-      w.images.add(copy);
-    }
-  }
-  if (e.type === 'UploadCompleted' && !w.blobs) {
-    (s as { blobs: Map<string, number> }).blobs = new Map(s.blobs);
-    w.blobs = true;
-  }
-  evolve(s, e);
-  if (e.type === 'RepositoryCreated' && key !== undefined) {
-    const created = s.repos.get(key);
-    if (created) w.repos.add(created);
-  } else if (e.type === 'ManifestPut' && repo) {
-    const put = repo.images.get(e.data.digest);
-    if (put) w.images.add(put);
-  }
-}
 
 /** A growable Int32Array. */
 class Ints {
@@ -266,7 +166,7 @@ export class StateLadder {
       for (const e of this.#read(from, to)) {
         const p = e.seq - this.#first;
         if (p !== path[k]) continue;
-        foldInto(w, e);
+        foldShared(w, e);
         if (this.#depth.data[p]! % this.#rungEvery === 0 && !this.#rungs.has(p)) this.#rungs.set(p, keep(w));
         k++;
         if (k > end) break;

@@ -8,7 +8,7 @@ import { listCheckpoints } from '../journal/index.ts';
 import { loadCheckpoint } from '../projections/checkpoint.ts';
 import type { JournalHistory } from './journal-history.ts';
 import type { ProgressFactory } from '../support/progress.ts';
-import { replay, type Checkpoint, type Replayed } from './replay.ts';
+import { historyMissing, replay, type Checkpoint, type Replayed } from './replay.ts';
 
 export interface TravelOptions {
   progress?: ProgressFactory;
@@ -17,6 +17,8 @@ export interface TravelOptions {
 }
 
 export function replayTo(history: JournalHistory, seq: number, opts: TravelOptions = {}): Replayed {
+  // a history that starts at a snapshot base holds nothing before it
+  if (seq < history.firstSeq - 1) throw historyMissing(seq, history.firstSeq);
   let base: Checkpoint | undefined = history.origin;
   if (!opts.ignoreCheckpoints) {
     const near = listCheckpoints(history.dir)

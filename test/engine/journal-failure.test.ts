@@ -13,6 +13,44 @@ import { jsonBytes, MEDIA, RegistryDriver, sha256 } from '../../src/testkit/regi
 import { tempDir } from '../rewind/rewind-support.ts';
 
 type WriteFn = (...args: unknown[]) => Promise<{ bytesWritten: number }>;
+type SyncWrite = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => number;
+
+/**
+ * The journal writes a small commit with fs.writeSync and a large one with FileHandle.write:
+ * `fault` decides for each positioned write of either kind whether it fails (throws), is cut
+ * short (writes half) or goes through. Undone by the test's teardown.
+ */
+function injectWriteFaults(
+  t: { teardown(fn: () => void): void },
+  proto: { write: WriteFn },
+  fault: () => 'fail' | 'half' | 'pass',
+  error = { code: 'ENOSPC', message: 'ENOSPC: no space left on device, write' },
+) {
+  const write = proto.write;
+  const writeSync = fs.writeSync as unknown as SyncWrite;
+  const outcome = (buffer: unknown, position: unknown) => (typeof buffer === 'object' && typeof position === 'number' ? fault() : 'pass');
+  proto.write = async function (this: unknown, ...args: unknown[]) {
+    const [buffer, offset, length, position] = args as [Buffer, number, number, number];
+    const o = outcome(buffer, position);
+    if (o === 'half') return write.call(this, buffer, offset, Math.max(1, length >> 1), position);
+    if (o === 'fail') throw Object.assign(new Error(error.message), { code: error.code });
+    return write.apply(this, args);
+  };
+  (fs as { writeSync: unknown }).writeSync = (fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+    const o = outcome(buffer, position);
+    if (o === 'half') return writeSync(fd, buffer, offset, Math.max(1, length >> 1), position);
+    if (o === 'fail') throw Object.assign(new Error(error.message), { code: error.code });
+    return writeSync(fd, buffer, offset, length, position);
+  };
+  syncBuiltinESMExports();
+  const undo = () => {
+    proto.write = write;
+    (fs as { writeSync: unknown }).writeSync = writeSync;
+    syncBuiltinESMExports();
+  };
+  t.teardown(undo);
+  return undo;
+}
 
 test.serial(
   'an append that fails on a full disk: rolled back, 503 / ServerException, degraded health, resumed once it can write',
@@ -55,11 +93,7 @@ test.serial(
     // the disk fills while the journal writes: part of the frame is written, then ENOSPC
     let calls = 0;
     full = true;
-    proto.write = async function (this: unknown, ...args: unknown[]) {
-      const [buffer, offset, length, position] = args as [Buffer, number, number, number];
-      if (typeof buffer === 'object' && calls++ === 0) return write.call(this, buffer, offset, Math.max(1, length >> 1), position);
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-    };
+    const heal = injectWriteFaults(t, proto, () => (calls++ === 0 ? 'half' : 'fail'));
     const put = await fetch(`${emu.endpoint}/v2/app/manifests/failed`, {
       method: 'PUT',
       body: manifest,
@@ -93,7 +127,7 @@ test.serial(
     t.deepEqual(await r.tags('app'), ['kept'], 'reads are served');
 
     // the disk has room again: the next write after the probe interval is accepted
-    proto.write = write;
+    heal();
     full = false;
     await new Promise((resolve) => setTimeout(resolve, 1100));
     t.is((await fetch(`${emu.endpoint}/_rewind/health`)).status, 200);
@@ -117,9 +151,8 @@ test.serial('a journal that fails for good still stops cleanly: the lock is rele
   const probe = await open(join(dir, 'probe'), 'w');
   const proto = Object.getPrototypeOf(probe) as { write: WriteFn; truncate: WriteFn };
   await probe.close();
-  const { write, truncate } = proto;
+  const { truncate } = proto;
   t.teardown(() => {
-    proto.write = write;
     proto.truncate = truncate;
   });
   const emu = await startEmulator({ journal, auth: 'none', fsync: 'always', logger: false });
@@ -129,11 +162,11 @@ test.serial('a journal that fails for good still stops cleanly: the lock is rele
   const eio = async () => {
     throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
   };
-  proto.write = eio;
+  const heal = injectWriteFaults(t, proto, () => 'fail', { code: 'EIO', message: 'EIO: i/o error' });
   proto.truncate = eio;
   await t.throwsAsync(r.createRepository('lost'));
   await emu.engine.settled();
-  proto.write = write;
+  heal();
   proto.truncate = truncate;
   await emu.stop();
   t.false(existsSync(join(journal, 'LOCK')));

@@ -1,5 +1,6 @@
-// The registry projection's snapshot forms: version 2 (written) round-trips every kind of
-// state a scenario holds, and version 1 checkpoints (snapshot files made before it) still decode.
+// The registry projection's snapshot forms: version 5 (written) round-trips every kind of
+// state a scenario holds, with the order of each image's tags; versions 1 to 4 (snapshot files
+// made before it) still decode.
 import test from 'ava';
 import { packr } from '../../src/journal/codec.ts';
 import type { RegistryState } from '../../src/domain/state.ts';
@@ -7,7 +8,8 @@ import { cloneState } from '../../src/domain/state.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
 import { decodeCheckpointBody } from '../../src/projections/checkpoint.ts';
 import { marksProjection } from '../../src/projections/marks-projection.ts';
-import { decodeRegistryState, encodeRegistryState, registryProjection } from '../../src/projections/registry-projection.ts';
+import { putTag, tagsOf } from '../../src/domain/repository-tags.ts';
+import { decodeRegistryState, encodeRegistryState, encodeVersion4, registryProjection } from '../../src/projections/registry-projection.ts';
 import { replayed, SCENARIO_NAMES, scenarioDir } from './rewind-support.ts';
 
 /** A scenario's final state with the image fields no scenario records set on its first images. */
@@ -53,6 +55,12 @@ for (const name of SCENARIO_NAMES) {
     t.is(stateHash(back), stateHash(state));
   });
 
+  test(`${name}: a version-4 checkpoint (a snapshot file made before version 5) decodes to the same state`, async (t) => {
+    const state = await richState(name);
+    const back = decodeRegistryState(packr.unpack(packr.pack(encodeVersion4(state))), 4);
+    t.is(stateHash(back), stateHash(state));
+  });
+
   // Version-1 snapshot files were made before image scanning: that form has no advisory list.
   if (name !== 'scanned-image')
     test(`${name}: a version-1 checkpoint (a snapshot file made before version 2) decodes to the same state`, async (t) => {
@@ -73,7 +81,7 @@ for (const name of SCENARIO_NAMES) {
 
 test('a version-2 checkpoint (made before the advisory list) decodes: the scans of its images come along', async (t) => {
   const state = await richState('scanned-image');
-  const { scanning: _advisories, ...v2 } = encodeRegistryState(state) as unknown as Record<string, unknown>;
+  const { scanning: _advisories, ...v2 } = encodeVersion4(state) as unknown as Record<string, unknown>;
   const back = decodeRegistryState(packr.unpack(packr.pack(v2)), 2);
   t.is(back.scanning, undefined);
   const { scanning: _gone, ...rest } = state;
@@ -82,7 +90,7 @@ test('a version-2 checkpoint (made before the advisory list) decodes: the scans 
 
 test('each digest is stored once in the version-2 form, however many images, tags and blob links name it', async (t) => {
   const state = await richState('multi-arch');
-  const { digests, ...rest } = encodeRegistryState(state) as unknown as { digests: string[] };
+  const { digests, ...rest } = encodeVersion4(state) as unknown as { digests: string[] };
   t.is(new Set(digests).size, digests.length);
   t.true(digests.length >= state.blobs.size);
   const inline: string[] = [];
@@ -98,6 +106,40 @@ test('each digest is stored once in the version-2 form, however many images, tag
 test('a checkpoint of a registry projection version this build does not know is refused', (t) => {
   const body = packr.pack([1, [[registryProjection.name, 99, {}]]]);
   t.throws(() => decodeCheckpointBody(body, 'future.snap'), {
-    message: /future\.snap: no registry projection of a version this build reads \(1, 2, 3, 4\)/,
+    message: /future\.snap: no registry projection of a version this build reads \(1, 2, 3, 4, 5\)/,
   });
+});
+
+test('version 5 keeps the order each image got its tags in (a tag moved onto an image comes last), and no view of the checkpoint', async (t) => {
+  const state = cloneState(await replayed(scenarioDir('multi-arch')));
+  const [key, repo] = [...state.repos].find(([, r]) => r.tags.size > 0)!;
+  const first = [...repo.images.keys()][0]!;
+  // a tag put on the first image, then a tag that already existed (so earlier in the tags Map) moved onto it
+  const older = [...repo.tags.keys()].find((tag) => repo.tags.get(tag) !== first)!;
+  putTag(repo, 'later', first);
+  putTag(repo, older, first);
+  const expected = [...tagsOf(repo, first)];
+  t.is(expected.at(-1), older);
+  const body = packr.pack(encodeRegistryState(state));
+  const back = decodeRegistryState(packr.unpack(body), 5);
+  t.deepEqual([...tagsOf(back.repos.get(key)!, first)], expected);
+  t.is(stateHash(back), stateHash(state));
+  for (const r of back.repos.values()) for (const i of r.images.values()) t.not(i.bytes.buffer, body.buffer);
+});
+
+test('version 5 stores each digest once: no digest appears anywhere but in its digests column', async (t) => {
+  const state = await richState('multi-arch');
+  const {
+    digests,
+    manifests: _bytes,
+    ...rest
+  } = encodeRegistryState(state) as unknown as { digests: [string, Uint8Array]; manifests: Buffer };
+  const walk = (v: unknown): number => {
+    if (typeof v === 'string') return v.includes('sha256:') ? 1 : 0;
+    if (Array.isArray(v)) return v.reduce((n: number, x) => n + walk(x), 0);
+    if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) return Object.values(v).reduce((n: number, x) => n + walk(x), 0);
+    return 0;
+  };
+  t.is(walk(rest), 0);
+  t.true(digests[0].split('sha256:').length - 1 >= state.blobs.size);
 });

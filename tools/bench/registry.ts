@@ -5,230 +5,137 @@
  * ecr-rewind / docker-registry (for latency: docker-registry / ecr-rewind, so > 1 is faster). The two run side by
  * side and the rounds alternate between them, so a busy machine slows both alike.
  *
- *   large push / pull   16 MiB blobs, 4 concurrent (POST, one PATCH, PUT ?digest=; GET by curl, see pullLarge)
- *   small push          4 KiB blobs, 16 concurrent (POST, PATCH, PUT ?digest=)
- *   manifest PUT / GET / HEAD   16 concurrent, distinct manifests by tag
+ *   large push / pull   16 MiB blobs, 4 concurrent (POST, one PATCH, PUT ?digest=; GET by curl)
+ *   chunked push        64 MiB blobs in 5 MiB PATCHes with Content-Range, 2 concurrent
+ *   small push / pull   4 KiB blobs, 16 concurrent (POST, PATCH, PUT ?digest=; GET)
+ *   manifest PUT        8 concurrent, distinct manifests by tag
+ *   manifest GET / HEAD 16 concurrent, GET by digest, HEAD by tag (what `docker pull` sends first)
  *   tags/list           latency of listing a repository with 10,000 tags
  *   pull through cache  a 64 MiB image pulled through the cache cold and warm vs straight (pull-through.ts)
  *
  * Beside each figure: the server CPU time per unit (from /proc), which a busy machine
- * does not distort the way it distorts throughput.
+ * does not distort the way it distorts throughput. And a calibration row per push workload:
+ * the same bodies hashed, written and fdatasync'ed by this process with no HTTP and no
+ * journal (support/registry-targets.ts), the machine's own limit for that work, with the
+ * share of it ecr-rewind reaches. The machine's load average is printed with the table, and
+ * the figures are written as JSON (support/results.ts; `npm run bench -- compare A B`).
  *
  * Each server first runs one unmeasured warm-up round. `--quick` runs one shorter round;
  * `--rounds N` sets the rounds (default 3).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 import { runPullThroughRow } from './pull-through.ts';
+import { cpuMs } from './support/proc.ts';
+import {
+  blobOf,
+  call,
+  expect,
+  largePullClient,
+  MiB,
+  pool,
+  pullLarge,
+  pushBlob,
+  pushChunked,
+  type Target,
+} from './support/registry-client.ts';
+import { calibrate, startDistribution, startEcrRewind } from './support/registry-targets.ts';
+import { describeMachine, machineNow, saveResults, type Figure } from './support/results.ts';
 
-const MiB = 1024 * 1024;
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const REPOS = ['bench/large', 'bench/small', 'bench/manifests', 'bench/tags'];
+const REPOS = ['bench/large', 'bench/chunked', 'bench/small', 'bench/manifests', 'bench/tags'];
 
 interface Sizes {
   largeBlobs: number;
+  chunkedBlobs: number;
   smallBlobs: number;
+  smallGets: number;
   manifests: number;
   gets: number;
   tags: number;
   listings: number;
 }
 
-interface Target {
-  name: string;
-  /** The server's process id: its CPU time is read from /proc. */
-  pid: number;
-  url: URL;
-  agent: Agent;
-  stop(): Promise<void>;
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  bytes: number;
-  body?: Buffer;
-}
-
-/** One HTTP exchange on a keep-alive agent; the answer body is counted, and kept when asked. */
-function call(
-  target: Target,
-  method: string,
-  path: string,
-  body?: Buffer,
-  headers: Record<string, string> = {},
-  keep = false,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, target.url),
-      { method, agent: target.agent, headers: { ...headers, 'content-length': String(body?.length ?? 0) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let bytes = 0;
-        res.on('data', (c: Buffer) => {
-          bytes += c.length;
-          if (keep) chunks.push(c);
-        });
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, ...(keep ? { body: Buffer.concat(chunks) } : {}) }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function expect(a: Answer, status: number, what: string): Answer {
-  if (a.status !== status)
-    throw new Error(`${what}: expected ${status}, got ${a.status}${a.body ? `: ${a.body.toString().slice(0, 200)}` : ''}`);
-  return a;
-}
-
-/** CPU time (user + system, ms) the process has used, from /proc/<pid>/stat (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-/** Runs `count` jobs on `concurrency` workers; each worker takes the next index after its await. */
-async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) await job(i);
-    }),
-  );
-  return (performance.now() - t0) / 1000;
-}
-
-async function pushBlob(target: Target, repo: string, bytes: Buffer): Promise<string> {
-  const digest = sha256(bytes);
-  const post = expect(await call(target, 'POST', `/v2/${repo}/blobs/uploads/`, undefined, {}, true), 202, 'POST upload');
-  const location = String(post.headers.location);
-  const patch = expect(
-    await call(
-      target,
-      'PATCH',
-      location,
-      bytes,
-      { 'content-type': 'application/octet-stream', 'content-range': `0-${bytes.length - 1}` },
-      true,
-    ),
-    202,
-    'PATCH',
-  );
-  const next = new URL(String(patch.headers.location), target.url);
-  next.searchParams.set('digest', digest);
-  expect(await call(target, 'PUT', next.pathname + next.search, undefined, {}, true), 201, 'PUT upload');
-  return digest;
-}
-
-/**
- * Large pulls run through curl (4 processes, each fetching its share of the blobs in turn
- * on one keep-alive connection): at ~700 MB/s a Node client saturates its core before either
- * server does (with it both measured alike, about 1.0x, while ecr-rewind used a third less
- * CPU per blob), and a registry is pulled from by clients written in Go or C anyway. Without
- * curl, the bench's Node client does it (and says so).
- */
-const curl = existsSync('/usr/bin/curl') ? '/usr/bin/curl' : undefined;
-export const largePullClient = curl ? 'curl, 4 processes' : 'node:http, 4 concurrent (no curl here)';
-
-async function pullLarge(target: Target, digests: string[]): Promise<{ secs: number; bytes: number }> {
-  if (!curl) {
-    let bytes = 0;
-    const secs = await pool(digests.length, 4, async (i) => {
-      const got = expect(await call(target, 'GET', `/v2/bench/large/blobs/${digests[i]}`), 200, 'GET blob');
-      bytes += got.bytes; // after the await: `x += await f()` would lose concurrent updates
-    });
-    return { secs, bytes };
-  }
-  const shares = [0, 1, 2, 3].map((k) => digests.filter((_, i) => i % 4 === k));
-  const t0 = performance.now();
-  const sizes = await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<number>((resolve, reject) => {
-          const args = ['--silent', '--show-error', '--fail'];
-          for (const d of share)
-            args.push('-o', '/dev/null', '-w', '%{size_download}\\n', new URL(`/v2/bench/large/blobs/${d}`, target.url).href);
-          const child = spawn(curl, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-          let out = '';
-          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-          child.once('error', reject);
-          child.once('exit', (code) =>
-            code === 0
-              ? resolve(out.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0))
-              : reject(new Error(`curl exited with ${code}`)),
-          );
-        }),
-    ),
-  );
-  return { secs: (performance.now() - t0) / 1000, bytes: sizes.reduce((a, b) => a + b, 0) };
-}
-
-function blobOf(size: number, tag: string): Buffer {
-  const b = Buffer.alloc(size, 0x5a);
-  b.write(`${tag}:${performance.now()}:${Math.random()}`);
-  return b;
-}
-
-interface Figures {
-  largePush: number;
-  largePull: number;
-  smallPush: number;
-  manifestPut: number;
-  manifestGet: number;
-  manifestHead: number;
-  tagsList: number;
-}
-
-/** Server CPU ms per unit of each workload (per 16 MiB blob, per small blob, per request, per listing). */
+const KEYS = [
+  'largePush',
+  'largePull',
+  'chunkedPush',
+  'smallPush',
+  'smallPull',
+  'manifestPut',
+  'manifestGet',
+  'manifestHead',
+  'tagsList',
+] as const;
+type Key = (typeof KEYS)[number];
+type Figures = Record<Key, number>;
+/** Server CPU ms per unit of each workload (per blob, per request, per listing). */
 type CpuFigures = Figures;
 
 /** Targets whose bench/tags repository holds its 10,000 tags (set up by their first round). */
 const tagged = new WeakSet<Target>();
 
-async function round(target: Target, sizes: Sizes, r: number): Promise<{ rate: Figures; cpu: CpuFigures }> {
+/** The bodies of one round (the same for both servers and the calibration). */
+interface Bodies {
+  large: Buffer[];
+  chunked: Buffer[];
+  small: Buffer[];
+}
+
+const bodiesOf = (sizes: Sizes, r: number): Bodies => ({
+  large: Array.from({ length: sizes.largeBlobs }, (_, i) => blobOf(16 * MiB, `large-${r}-${i}`)),
+  chunked: Array.from({ length: sizes.chunkedBlobs }, (_, i) => blobOf(64 * MiB, `chunked-${r}-${i}`)),
+  small: Array.from({ length: sizes.smallBlobs }, (_, i) => blobOf(4096, `small-${r}-${i}`)),
+});
+
+/** A meter of the target's CPU time: `spent(key, units)` charges what was used since the last call. */
+function cpuMeter(target: Target): { cpu: CpuFigures; reset(): void; spent(key: Key, units: number): void } {
   const cpu = {} as CpuFigures;
   let mark = cpuMs(target.pid);
-  const spent = (key: keyof Figures, units: number): void => {
-    const now = cpuMs(target.pid);
-    cpu[key] = (now - mark) / units;
-    mark = now;
+  return {
+    cpu,
+    reset: () => {
+      mark = cpuMs(target.pid);
+    },
+    spent: (key, units) => {
+      const now = cpuMs(target.pid);
+      cpu[key] = (now - mark) / units;
+      mark = now;
+    },
   };
-  // Large blobs: 16 MiB, 4 concurrent.
-  const large = Array.from({ length: sizes.largeBlobs }, (_, i) => blobOf(16 * MiB, `large-${r}-${i}`));
+}
+
+async function blobWork(target: Target, sizes: Sizes, bodies: Bodies, meter: ReturnType<typeof cpuMeter>, rate: Partial<Figures>) {
   const largeDigests: string[] = [];
-  mark = cpuMs(target.pid);
-  const pushSecs = await pool(large.length, 4, async (i) => {
-    largeDigests[i] = await pushBlob(target, 'bench/large', large[i] as Buffer);
+  meter.reset();
+  const pushSecs = await pool(bodies.large.length, 4, async (i) => {
+    largeDigests[i] = await pushBlob(target, 'bench/large', bodies.large[i]!);
   });
-  spent('largePush', large.length);
-  const { secs: pullSecs, bytes: pulled } = await pullLarge(target, largeDigests);
-  spent('largePull', largeDigests.length);
+  meter.spent('largePush', bodies.large.length);
+  const { secs: pullSecs, bytes: pulled } = await pullLarge(target, 'bench/large', largeDigests);
+  meter.spent('largePull', largeDigests.length);
   if (pulled !== sizes.largeBlobs * 16 * MiB) throw new Error(`short pull: ${pulled} bytes`);
-
-  // Small blobs: 4 KiB, 16 concurrent.
-  const small = Array.from({ length: sizes.smallBlobs }, (_, i) => blobOf(4096, `small-${r}-${i}`));
-  mark = cpuMs(target.pid);
-  const smallSecs = await pool(small.length, 16, async (i) => {
-    await pushBlob(target, 'bench/small', small[i] as Buffer);
+  const chunkedSecs = await pool(bodies.chunked.length, 2, async (i) => {
+    await pushChunked(target, 'bench/chunked', bodies.chunked[i]!, 5 * MiB);
   });
-  spent('smallPush', small.length);
+  meter.spent('chunkedPush', bodies.chunked.length);
+  const smallDigests: string[] = [];
+  const smallSecs = await pool(bodies.small.length, 16, async (i) => {
+    smallDigests[i] = await pushBlob(target, 'bench/small', bodies.small[i]!);
+  });
+  meter.spent('smallPush', bodies.small.length);
+  const smallPullSecs = await pool(sizes.smallGets, 16, async (i) => {
+    const got = expect(await call(target, 'GET', `/v2/bench/small/blobs/${smallDigests[i % smallDigests.length]}`), 200, 'GET blob');
+    if (got.bytes !== 4096) throw new Error(`small pull: ${got.bytes} bytes`);
+  });
+  meter.spent('smallPull', sizes.smallGets);
+  rate.largePush = (bodies.large.length * 16) / pushSecs;
+  rate.largePull = (bodies.large.length * 16) / pullSecs;
+  rate.chunkedPush = (bodies.chunked.length * 64) / chunkedSecs;
+  rate.smallPush = bodies.small.length / smallSecs;
+  rate.smallPull = sizes.smallGets / smallPullSecs;
+}
 
-  // Manifests: one config and layer, many distinct manifests (an annotation differs), by tag.
+async function manifestWork(target: Target, sizes: Sizes, r: number, meter: ReturnType<typeof cpuMeter>, rate: Partial<Figures>) {
+  // one config and layer, many distinct manifests (an annotation differs), by tag
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, r }));
   const layer = blobOf(1024, `layer-${r}`);
   const configDigest = await pushBlob(target, 'bench/manifests', config);
@@ -244,39 +151,46 @@ async function round(target: Target, sizes: Sizes, r: number): Promise<{ rate: F
       }),
     );
   const manifestHeaders = { 'content-type': 'application/vnd.oci.image.manifest.v1+json' };
-  mark = cpuMs(target.pid);
-  const putSecs = await pool(sizes.manifests, 16, async (i) => {
-    expect(await call(target, 'PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT manifest');
+  const digests: string[] = [];
+  meter.reset();
+  const putSecs = await pool(sizes.manifests, 8, async (i) => {
+    const a = expect(await call(target, 'PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT');
+    digests[i] = String(a.headers['docker-content-digest']);
   });
-  spent('manifestPut', sizes.manifests);
+  meter.spent('manifestPut', sizes.manifests);
   const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
   const getSecs = await pool(sizes.gets, 16, async (i) => {
-    expect(await call(target, 'GET', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'GET manifest');
+    expect(await call(target, 'GET', `/v2/bench/manifests/manifests/${digests[i % sizes.manifests]}`, undefined, accept), 200, 'GET');
   });
-  spent('manifestGet', sizes.gets);
+  meter.spent('manifestGet', sizes.gets);
   const headSecs = await pool(sizes.gets, 16, async (i) => {
-    expect(
-      await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept),
-      200,
-      'HEAD manifest',
-    );
+    expect(await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD');
   });
-
-  spent('manifestHead', sizes.gets);
-  // tags/list over 10,000 tags (set up once, in the first round).
+  meter.spent('manifestHead', sizes.gets);
+  rate.manifestPut = sizes.manifests / putSecs;
+  rate.manifestGet = sizes.gets / getSecs;
+  rate.manifestHead = sizes.gets / headSecs;
   if (!tagged.has(target)) {
+    // tags/list over 10,000 tags (set up once, in the first round)
     tagged.add(target);
-    const m = manifestOf(-1);
-    const tagRepoConfig = await pushBlob(target, 'bench/tags', config);
-    const tagRepoLayer = await pushBlob(target, 'bench/tags', layer);
-    void tagRepoConfig;
-    void tagRepoLayer;
+    await pushBlob(target, 'bench/tags', config);
+    await pushBlob(target, 'bench/tags', layer);
+    // 100 manifests with 100 tags each (ECR allows 1,000 tags per image)
+    const manifests = Array.from({ length: 100 }, (_, k) => manifestOf(-1 - k));
     await pool(sizes.tags, 16, async (i) => {
-      expect(await call(target, 'PUT', `/v2/bench/tags/manifests/tag-${String(i).padStart(5, '0')}`, m, manifestHeaders), 201, 'PUT tag');
+      const path = `/v2/bench/tags/manifests/tag-${String(i).padStart(5, '0')}`;
+      expect(await call(target, 'PUT', path, manifests[i % 100], manifestHeaders), 201, 'PUT tag');
     });
   }
+}
+
+async function round(target: Target, sizes: Sizes, r: number, bodies: Bodies): Promise<{ rate: Figures; cpu: CpuFigures }> {
+  const meter = cpuMeter(target);
+  const rate: Partial<Figures> = {};
+  await blobWork(target, sizes, bodies, meter, rate);
+  await manifestWork(target, sizes, r, meter, rate);
   const latencies: number[] = [];
-  mark = cpuMs(target.pid);
+  meter.reset();
   for (let i = 0; i < sizes.listings; i++) {
     const t0 = performance.now();
     const a = expect(await call(target, 'GET', '/v2/bench/tags/tags/list', undefined, {}, true), 200, 'tags/list');
@@ -284,19 +198,9 @@ async function round(target: Target, sizes: Sizes, r: number): Promise<{ rate: F
     if (i === 0 && (JSON.parse(a.body?.toString() ?? '{}') as { tags?: string[] }).tags?.length !== sizes.tags)
       throw new Error(`${target.name}: tags/list did not return ${sizes.tags} tags`);
   }
-
-  spent('tagsList', sizes.listings);
-  const mb = (n: number, secs: number): number => (n * 16) / secs;
-  const rate = {
-    largePush: mb(sizes.largeBlobs, pushSecs),
-    largePull: mb(sizes.largeBlobs, pullSecs),
-    smallPush: sizes.smallBlobs / smallSecs,
-    manifestPut: sizes.manifests / putSecs,
-    manifestGet: sizes.gets / getSecs,
-    manifestHead: sizes.gets / headSecs,
-    tagsList: median(latencies),
-  };
-  return { rate, cpu };
+  meter.spent('tagsList', sizes.listings);
+  rate.tagsList = median(latencies);
+  return { rate: rate as Figures, cpu: meter.cpu };
 }
 
 function median(xs: number[]): number {
@@ -305,70 +209,26 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** ecr-rewind in a child process of its own (fsync always), with the bench repositories created. */
-async function startEcrRewind(): Promise<Target> {
-  const script = `
-    const { startEmulator } = await import(${JSON.stringify(join(ROOT, 'src', 'emulator.ts'))});
-    const emu = await startEmulator({ port: 0, fsync: 'always', auth: 'none', logger: false });
-    const scope = { account: emu.config.account, region: emu.config.region };
-    for (const repository of ${JSON.stringify(REPOS)})
-      await emu.engine.execute({ type: 'CreateRepository', scope, repository, settings: {} });
-    process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
-    process.stdout.write('READY ' + emu.port + '\\n');
-  `;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`ecr-rewind exited with ${code} before it was ready`)));
-  });
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  return {
-    name: 'ecr-rewind',
-    pid: child.pid ?? -1,
-    url: new URL(`http://127.0.0.1:${port}`),
-    agent,
-    stop: async () => {
-      agent.destroy();
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+interface Compared {
+  ours: Figures;
+  theirs: Figures;
+  ratios: Figures;
+  oursCpu: CpuFigures;
+  theirsCpu: CpuFigures;
+  /** The machine's limit (MiB/s) for the large and the chunked pushes' bodies. */
+  calibration: { large: number; chunked: number };
 }
 
-async function startDistribution(): Promise<Target> {
-  const registry = await startReferenceRegistry();
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  return {
-    name: 'docker-registry',
-    pid: registry.pid,
-    url: new URL(registry.url),
-    agent,
-    stop: async () => {
-      agent.destroy();
-      await registry.stop();
-    },
-  };
-}
+const fold = (rows: Figures[], f: (row: Figures, i: number, k: Key) => number): Figures =>
+  Object.fromEntries(KEYS.map((k) => [k, median(rows.map((row, i) => f(row, i, k)))])) as Figures;
 
 /**
  * Both registries run side by side; each round runs the workload on one then the other
- * (alternating which goes first), so a busy machine slows both alike. Reported: the
- * median of each figure and the median of the per-round ratios.
+ * (alternating which goes first), then the calibration, so a busy machine slows all alike.
+ * Reported: the median of each figure and the median of the per-round ratios.
  */
-async function compare(
-  sizes: Sizes,
-  rounds: number,
-): Promise<{ ours: Figures; theirs: Figures; ratios: Figures; oursCpu: CpuFigures; theirsCpu: CpuFigures }> {
-  const ours = await startEcrRewind();
+async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
+  const ours = await startEcrRewind(REPOS);
   const theirs = await startDistribution().catch(async (err: unknown) => {
     await ours.stop();
     throw err;
@@ -378,37 +238,37 @@ async function compare(
     const b: Figures[] = [];
     const ac: CpuFigures[] = [];
     const bc: CpuFigures[] = [];
-    const one = async (target: Target, rates: Figures[], cpus: CpuFigures[], r: number): Promise<void> => {
-      const { rate, cpu } = await round(target, sizes, r);
-      rates.push(rate);
-      cpus.push(cpu);
-    };
+    const cal = { large: [] as number[], chunked: [] as number[] };
     // One unmeasured round each first: V8 needs a few thousand requests to optimise the
-    // upload path (a cold first round of small pushes costs ecr-rewind ~3.4 ms of CPU per blob,
-    // a warm one ~1.8 ms), and a benchmark compares servers in their steady state.
-    await round(ours, sizes, -1);
-    await round(theirs, sizes, -1);
+    // upload path, and a benchmark compares servers in their steady state.
+    const warm = bodiesOf(sizes, -1);
+    await round(ours, sizes, -1, warm);
+    await round(theirs, sizes, -1, warm);
     for (let r = 0; r < rounds; r++) {
+      const bodies = bodiesOf(sizes, r);
+      const one = async (target: Target, rates: Figures[], cpus: CpuFigures[]): Promise<void> => {
+        const { rate, cpu } = await round(target, sizes, r, bodies);
+        rates.push(rate);
+        cpus.push(cpu);
+      };
       if (r % 2 === 0) {
-        await one(ours, a, ac, r);
-        await one(theirs, b, bc, r);
+        await one(ours, a, ac);
+        await one(theirs, b, bc);
       } else {
-        await one(theirs, b, bc, r);
-        await one(ours, a, ac, r);
+        await one(theirs, b, bc);
+        await one(ours, a, ac);
       }
+      cal.large.push(await calibrate(bodies.large, 4));
+      cal.chunked.push(await calibrate(bodies.chunked, 2));
     }
-    const keys = Object.keys(a[0] as Figures) as (keyof Figures)[];
-    const fold = (f: (i: number, k: keyof Figures) => number): Figures =>
-      Object.fromEntries(keys.map((k) => [k, median(a.map((_, i) => f(i, k)))])) as unknown as Figures;
     return {
-      oursCpu: fold((i, k) => (ac[i] as Figures)[k]),
-      theirsCpu: fold((i, k) => (bc[i] as Figures)[k]),
-      ours: fold((i, k) => (a[i] as Figures)[k]),
-      theirs: fold((i, k) => (b[i] as Figures)[k]),
+      oursCpu: fold(ac, (row, _i, k) => row[k]),
+      theirsCpu: fold(bc, (row, _i, k) => row[k]),
+      ours: fold(a, (row, _i, k) => row[k]),
+      theirs: fold(b, (row, _i, k) => row[k]),
       // Latency: lower is better, so the ratio is theirs / ours there.
-      ratios: fold((i, k) =>
-        k === 'tagsList' ? (b[i] as Figures)[k] / (a[i] as Figures)[k] : (a[i] as Figures)[k] / (b[i] as Figures)[k],
-      ),
+      ratios: fold(a, (row, i, k) => (k === 'tagsList' ? b[i]![k] / row[k] : row[k] / b[i]![k])),
+      calibration: { large: median(cal.large), chunked: median(cal.chunked) },
     };
   } finally {
     await ours.stop();
@@ -416,37 +276,99 @@ async function compare(
   }
 }
 
-export async function run(args: string[]): Promise<void> {
-  const quick = args.includes('--quick');
-  const roundsArg = args.indexOf('--rounds');
-  const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : quick ? 1 : 3;
-  const sizes: Sizes = quick
-    ? { largeBlobs: 8, smallBlobs: 400, manifests: 1000, gets: 4000, tags: 10_000, listings: 10 }
-    : { largeBlobs: 16, smallBlobs: 800, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
+const ROWS: [string, Key, string, number][] = [
+  ['large blob push (16 MiB, 4 conc.)', 'largePush', 'MiB/s', 1.5],
+  ['large blob pull (16 MiB, 4 conc.)', 'largePull', 'MiB/s', 1.4],
+  ['chunked push (64 MiB in 5 MiB PATCHes, 2 conc.)', 'chunkedPush', 'MiB/s', 1.5],
+  ['small blob push (4 KiB, 16 conc.)', 'smallPush', 'blobs/s', 3],
+  ['small blob pull (4 KiB, 16 conc.)', 'smallPull', 'blobs/s', 5],
+  ['manifest PUT (8 conc.)', 'manifestPut', 'req/s', 10],
+  ['manifest GET by digest (16 conc.)', 'manifestGet', 'req/s', 10],
+  ['manifest HEAD by tag (16 conc.)', 'manifestHead', 'req/s', 10],
+  ['tags/list, 10,000 tags', 'tagsList', 'ms', 5],
+];
 
-  const { ours, theirs, ratios, oursCpu, theirsCpu } = await compare(sizes, rounds);
-
-  const rows: [string, keyof Figures, string, number][] = [
-    ['large blob push (16 MiB, 4 conc.)', 'largePush', 'MB/s', 1],
-    ['large blob pull (16 MiB, 4 conc.)', 'largePull', 'MB/s', 1],
-    ['small blob push (4 KiB, 16 conc.)', 'smallPush', 'blobs/s', 3],
-    ['manifest PUT (16 conc.)', 'manifestPut', 'req/s', 5],
-    ['manifest GET (16 conc.)', 'manifestGet', 'req/s', 5],
-    ['manifest HEAD (16 conc.)', 'manifestHead', 'req/s', 5],
-    ['tags/list, 10,000 tags', 'tagsList', 'ms', 5],
-  ];
+function printTable(c: Compared, rounds: number): void {
   console.log(
     `rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster); large pulls by ${largePullClient}`,
   );
   console.log('| workload | ecr-rewind | docker-registry | ratio | target | server CPU ms/unit (ours / theirs) |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const [label, key, unit, target] of rows) {
-    const ratio = ratios[key];
+  for (const [label, key, unit, target] of ROWS) {
+    const ratio = c.ratios[key];
     const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
-    const cpu = `${oursCpu[key].toFixed(2)} / ${theirsCpu[key].toFixed(2)}`;
+    const cpu = `${c.oursCpu[key].toFixed(2)} / ${c.theirsCpu[key].toFixed(2)}`;
     console.log(
-      `| ${label} | ${fmt(ours[key])} | ${fmt(theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} |`,
+      `| ${label} | ${fmt(c.ours[key])} | ${fmt(c.theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} |`,
     );
   }
+  const share = (ours: number, limit: number): string => `${(ours / limit).toFixed(2)} of it (target >= 0.8)`;
+  console.log(
+    `calibration, large push bodies hashed + written + fdatasync'ed, 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
+  );
+  console.log(
+    `calibration, chunked push bodies, 2 conc.: ${c.calibration.chunked.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.chunkedPush, c.calibration.chunked)}`,
+  );
+}
+
+function figuresOf(c: Compared): Figure[] {
+  const out: Figure[] = [];
+  for (const [label, key, unit] of ROWS) {
+    const better = key === 'tagsList' ? 'lower' : 'higher';
+    out.push({ key: `${key}.ours`, label: `${label}, ecr-rewind`, unit, value: c.ours[key], better });
+    out.push({ key: `${key}.theirs`, label: `${label}, docker-registry`, unit, value: c.theirs[key], better });
+    out.push({ key: `${key}.ratio`, label: `${label}, ratio`, unit: 'x', value: c.ratios[key], better: 'higher' });
+    out.push({ key: `${key}.cpu`, label: `${label}, ecr-rewind server CPU per unit`, unit: 'ms', value: c.oursCpu[key], better: 'lower' });
+    out.push({
+      key: `${key}.theirsCpu`,
+      label: `${label}, docker-registry server CPU per unit`,
+      unit: 'ms',
+      value: c.theirsCpu[key],
+      better: 'lower',
+    });
+  }
+  out.push({
+    key: 'calibration.large',
+    label: 'calibration, large push bodies',
+    unit: 'MiB/s',
+    value: c.calibration.large,
+    better: 'higher',
+  });
+  out.push({
+    key: 'calibration.chunked',
+    label: 'calibration, chunked push bodies',
+    unit: 'MiB/s',
+    value: c.calibration.chunked,
+    better: 'higher',
+  });
+  out.push({
+    key: 'largePush.share',
+    label: 'large push, share of the calibration',
+    unit: 'x',
+    value: c.ours.largePush / c.calibration.large,
+    better: 'higher',
+  });
+  out.push({
+    key: 'chunkedPush.share',
+    label: 'chunked push, share of the calibration',
+    unit: 'x',
+    value: c.ours.chunkedPush / c.calibration.chunked,
+    better: 'higher',
+  });
+  return out;
+}
+
+export async function run(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const roundsArg = args.indexOf('--rounds');
+  const rounds = roundsArg >= 0 ? Number(args[roundsArg + 1]) : quick ? 1 : 3;
+  const sizes: Sizes = quick
+    ? { largeBlobs: 8, chunkedBlobs: 2, smallBlobs: 400, smallGets: 4000, manifests: 1000, gets: 4000, tags: 10_000, listings: 10 }
+    : { largeBlobs: 16, chunkedBlobs: 4, smallBlobs: 800, smallGets: 8000, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
+  const machine = machineNow();
+  console.log(describeMachine(machine));
+  const compared = await compare(sizes, rounds);
+  printTable(compared, rounds);
   await runPullThroughRow(quick ? 2 : 5);
+  saveResults('registry', args, machine, figuresOf(compared));
 }

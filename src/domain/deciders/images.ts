@@ -5,6 +5,7 @@ import { domainError } from '../errors.ts';
 import { coreEvents as ev, type DomainEvent, type RepoRef } from '../events.ts';
 import { isForeign, type ParsedManifest } from '../manifest.ts';
 import { replicationOnPush } from '../replication/replication-rules.ts';
+import { tagsOf } from '../repository-tags.ts';
 import { pushTarget } from '../settings/create-on-push.ts';
 import { settingsEvents } from '../settings/settings-event-factories.ts';
 import { defaultRepoSettings } from '../settings/settings-state.ts';
@@ -101,9 +102,7 @@ function putManifest(state: RegistryState, c: PutManifest, ctx: DecideContext): 
       );
   }
   if (c.tag !== null && current !== c.digest && repo) {
-    let tags = 0;
-    for (const d of repo.tags.values()) if (d === c.digest) tags++;
-    if (tags >= MAX_TAGS_PER_IMAGE)
+    if (tagsOf(repo, c.digest).length >= MAX_TAGS_PER_IMAGE)
       return no(
         domainError(
           'ImageTagLimitExceeded',
@@ -153,9 +152,7 @@ export const imageDeciders: DeciderTable<ImageCommand> = {
       return no(domainError('ImageNotFound', `Requested image not found: tag '${c.tag}' in repository '${c.repository}'`));
     const events: DomainEvent[] = [ev.TagDeleted({ tag: c.tag, digest, ...refOf(c.scope, c.repository) })];
     if (c.deleteImageIfUntagged) {
-      let others = 0;
-      for (const d of repo.tags.values()) if (d === digest) others++;
-      if (others === 1) events.push(ev.ImageDeleted({ digest, ...refOf(c.scope, c.repository) }));
+      if (tagsOf(repo, digest).length === 1) events.push(ev.ImageDeleted({ digest, ...refOf(c.scope, c.repository) }));
     }
     return ok(...events);
   },

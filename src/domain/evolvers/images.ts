@@ -1,6 +1,7 @@
 /** Folds manifest, tag and pull events into the registry state (in place). */
 import type { EvolverTable } from '../decision.ts';
 import type { RecordedEvent, RepoRef } from '../events.ts';
+import { deleteTag, deleteTagsOf, putTag } from '../repository-tags.ts';
 import { repoKey } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 
@@ -47,11 +48,13 @@ export const imageEvolvers: EvolverTable<ImageEvent> = {
   },
 
   TagPut(state, e) {
-    repoOf(state, e.data)?.tags.set(e.data.tag, e.data.digest);
+    const repo = repoOf(state, e.data);
+    if (repo) putTag(repo, e.data.tag, e.data.digest);
   },
 
   TagDeleted(state, e) {
-    repoOf(state, e.data)?.tags.delete(e.data.tag);
+    const repo = repoOf(state, e.data);
+    if (repo) deleteTag(repo, e.data.tag);
   },
 
   ImageDeleted(state, e) {
@@ -59,7 +62,7 @@ export const imageEvolvers: EvolverTable<ImageEvent> = {
     if (!repo) return;
     const image = repo.images.get(e.data.digest);
     repo.images.delete(e.data.digest);
-    for (const [tag, digest] of repo.tags) if (digest === e.data.digest) repo.tags.delete(tag);
+    deleteTagsOf(repo, e.data.digest);
     unlinkReferrer(repo, image?.subject, e.data.digest);
   },
 

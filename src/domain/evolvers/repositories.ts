@@ -31,6 +31,7 @@ export const repositoryEvolvers: EvolverTable<RepositoryEvent> = {
       blobs: new Map(),
       images: new Map(),
       tags: new Map(),
+      tagsByDigest: new Map(),
       referrers: new Map(),
       settings: {
         imageTagMutability: d.imageTagMutability,

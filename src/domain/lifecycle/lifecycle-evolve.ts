@@ -1,6 +1,7 @@
 /** Folds lifecycle events into the registry state (in place, like ../evolve.ts), as a record keyed by event type. */
 import type { EvolverTable } from '../decision.ts';
 import type { RecordedEvent } from '../events.ts';
+import { deleteTag } from '../repository-tags.ts';
 import { repoKey } from '../scope.ts';
 import type { RegistryState, Repository } from '../state.ts';
 import type { LifecycleEventMap } from './lifecycle-events.ts';
@@ -39,7 +40,7 @@ export const lifecycleEvolvers: EvolverTable<LifecycleRecordedEvent> = {
     const image = repo?.images.get(e.data.digest);
     if (!repo || !image) return;
     repo.images.delete(e.data.digest);
-    for (const tag of e.data.tags) if (repo.tags.get(tag) === e.data.digest) repo.tags.delete(tag);
+    for (const tag of e.data.tags) if (repo.tags.get(tag) === e.data.digest) deleteTag(repo, tag);
     if (image.subject !== undefined) {
       const list = repo.referrers.get(image.subject);
       if (list) {

@@ -73,7 +73,7 @@ export async function serveLayer(ctx: Context, deps: FaceDeps, signer: TokenSign
   // a layer still in a snapshot pack is verified and extracted first; a corrupt one is refused
   let bytes: BlobBytes;
   try {
-    bytes = await deps.blobReads.open(ticket.d);
+    bytes = await deps.blobReads.open(ticket.d, size);
   } catch (err) {
     if (err instanceof DomainFailure) return deny(500, 'InternalError', err.error.message);
     throw err;

@@ -59,7 +59,7 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
 
     // a blob still in a snapshot pack is verified and extracted first (HEAD too:
     // a client must not skip pushing a blob whose only copy is corrupt); a corrupt one is refused
-    const bytes = manifest ? undefined : await deps.blobReads.open(digest);
+    const bytes = manifest ? undefined : await deps.blobReads.open(digest, size);
     const range = parseRange(ctx.get('range') || undefined, size);
     if (range === 'unsatisfiable') {
       ctx.set('Content-Range', `bytes */${size}`);
@@ -83,6 +83,12 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     if (manifest) {
       const bytes = Buffer.from(manifest.bytes.buffer, manifest.bytes.byteOffset, manifest.bytes.byteLength);
       ctx.body = range ? bytes.subarray(range.start, range.end + 1) : bytes;
+      return;
+    }
+    const whole = bytes!.whole;
+    if (whole) {
+      // a small blob, read whole (or cached): Koa writes it
+      ctx.body = range ? whole.subarray(range.start, range.end + 1) : whole;
       return;
     }
     ctx.length = length;

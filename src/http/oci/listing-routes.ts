@@ -47,7 +47,7 @@ export function registerListingRoutes(router: OciRouter, deps: FaceDeps): void {
   router.get('/*name/tags/list', (ctx) => {
     const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const req = pageRequest(ctx);
-    const result = listTags(repo, engine.state.seq, req);
+    const result = listTags(repo, req);
     linkNext(ctx, `/v2/${repo.name}/tags/list`, result, req.n ?? result.items.length);
     ctx.body = { name: repo.name, tags: result.items };
   });

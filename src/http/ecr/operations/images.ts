@@ -270,7 +270,7 @@ export const imageOperations = {
         return { imageDetails };
       }
       const filter = { tagStatus: i.filter?.tagStatus ?? 'ANY', imageStatus: i.filter?.imageStatus ?? 'ANY' } as const;
-      const page = paginate(matchingImages(repo, filter), {
+      const page = paginate((start) => matchingImages(repo, filter, start), {
         ...i,
         defaultMax: 100,
         query: `images:${filter.tagStatus}:${filter.imageStatus}`,
@@ -297,7 +297,7 @@ export const imageOperations = {
       const scope = scopeOf(call, i.registryId);
       const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
       const status = i.filter?.tagStatus ?? 'ANY';
-      const page = paginate(listImageIds(repo, status), { ...i, defaultMax: 100, query: `list:${status}` });
+      const page = paginate((start) => listImageIds(repo, status, start), { ...i, defaultMax: 100, query: `list:${status}` });
       return { imageIds: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
   ),

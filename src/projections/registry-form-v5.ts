@@ -1,0 +1,384 @@
+/**
+ * Version 5 of the registry projection's checkpoint form: columns (projections/columns.ts).
+ *
+ *   seq, registries, uploads, clockOffsetMs?, scanning?   as in version 4
+ *   digests     every digest once, as a text column; everywhere else a digest is its index there
+ *   strings     the other repeated strings (media types, artifact types, storage classes), once each
+ *   manifests   every image's manifest bytes, back to back (an image names its start and length)
+ *   blobs       the registry's blob table: [u32 digest, f64 size] columns
+ *   repos       per repository: account, region, name, createdAt, settings, as they are;
+ *               blobs   [u32 digest, f64 size]
+ *               images  one column per image field, in the repository's image order: digest,
+ *                       mediaType (a string index), start and length in `manifests`, pushedAt, size,
+ *                       blob and child manifest digests (a count column and a flat column each),
+ *                       subject, artifactType, configMediaType (-1: none), storageClass, and `rest`:
+ *                       [image position, the image's other fields] for images that have any
+ *               tags    [text column of tag names, u32 digest per tag], in the tags Map's order
+ *               tagOrder  [digest, its tags] for each image whose tags were put in another order
+ *                       than the tags Map lists them (a tag moved onto it): the order DescribeImages
+ *                       answers with, which the tag index (tagsByDigest) keeps
+ *               referrers  [subject, [referrer digests], ...] as in version 4
+ *
+ * Decoding makes no msgpack value per tag, digest or image field, copies the manifest bytes into
+ * one buffer of their own (the checkpoint's buffer is not kept alive by them) and builds the tag
+ * index on the way: 100,000 images decode in about a third of the time version 4 took.
+ */
+import type { ScanningState } from '../domain/scanning/scanning-state.ts';
+import { repoKey } from '../domain/scope.ts';
+import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
+import { f64Column, i32Column, readF64, readI32, readText, readU32, textColumn, u32Column, type TextColumn } from './columns.ts';
+
+/** The image fields the columns hold; any other field travels in `rest`. */
+const COLUMN_FIELDS = new Set([
+  'digest',
+  'mediaType',
+  'bytes',
+  'pushedAt',
+  'size',
+  'blobs',
+  'manifests',
+  'subject',
+  'artifactType',
+  'configMediaType',
+  'storageClass',
+]);
+
+type ImageRest = Record<string, unknown>;
+
+interface ImagesV5 {
+  digest: Buffer;
+  mediaType: Buffer;
+  start: Buffer;
+  length: Buffer;
+  pushedAt: Buffer;
+  size: Buffer;
+  blobCounts: Buffer;
+  blobs: Buffer;
+  manifestCounts: Buffer;
+  manifests: Buffer;
+  subject: Buffer;
+  artifactType: Buffer;
+  configMediaType: Buffer;
+  storageClass: Buffer;
+  rest: [number, ImageRest][];
+}
+
+interface RepositoryV5 {
+  account: string;
+  region: string;
+  name: string;
+  createdAt: number;
+  settings: Repository['settings'];
+  blobs: [Buffer, Buffer];
+  images: ImagesV5;
+  tags: [TextColumn, Buffer];
+  tagOrder: [number, string[]][];
+  referrers: (number | number[])[];
+}
+
+export interface RegistryFormV5 {
+  seq: number;
+  digests: TextColumn;
+  strings: string[];
+  manifests: Buffer;
+  registries: [string, RegistrySettings][];
+  repos: RepositoryV5[];
+  uploads: Upload[];
+  blobs: [Buffer, Buffer];
+  clockOffsetMs?: number;
+  scanning?: ScanningState;
+}
+
+/** Interns strings into a table: the index of each. */
+function table(): { list: string[]; of(s: string): number } {
+  const list: string[] = [];
+  const index = new Map<string, number>();
+  return {
+    list,
+    of(s) {
+      let i = index.get(s);
+      if (i === undefined) index.set(s, (i = list.push(s) - 1));
+      return i;
+    },
+  };
+}
+
+function sizesColumns(m: ReadonlyMap<string, number>, d: (digest: string) => number): [Buffer, Buffer] {
+  const digests: number[] = [];
+  const sizes: number[] = [];
+  for (const [digest, size] of m) {
+    digests.push(d(digest));
+    sizes.push(size);
+  }
+  return [u32Column(digests), f64Column(sizes)];
+}
+
+/** Images whose tag index lists their tags in another order than the tags Map does. */
+function tagOrderOf(repo: Repository, d: (digest: string) => number): [number, string[]][] {
+  const byMap = new Map<string, string[]>();
+  for (const [tag, digest] of repo.tags) {
+    const list = byMap.get(digest);
+    if (list) list.push(tag);
+    else byMap.set(digest, [tag]);
+  }
+  const out: [number, string[]][] = [];
+  for (const [digest, list] of repo.tagsByDigest) {
+    const mapped = byMap.get(digest);
+    if (mapped === undefined || mapped.length !== list.length || mapped.some((t, i) => t !== list[i])) out.push([d(digest), [...list]]);
+  }
+  return out;
+}
+
+interface Encoder {
+  d(digest: string): number;
+  s(text: string): number;
+  /** Appends manifest bytes; returns where they start. */
+  bytes(b: Uint8Array): number;
+}
+
+function encodeImages(images: Iterable<Image>, e: Encoder): ImagesV5 {
+  const c = {
+    digest: [] as number[],
+    mediaType: [] as number[],
+    start: [] as number[],
+    length: [] as number[],
+    pushedAt: [] as number[],
+    size: [] as number[],
+    blobCounts: [] as number[],
+    blobs: [] as number[],
+    manifestCounts: [] as number[],
+    manifests: [] as number[],
+    subject: [] as number[],
+    artifactType: [] as number[],
+    configMediaType: [] as number[],
+    storageClass: [] as number[],
+  };
+  const rest: [number, ImageRest][] = [];
+  let k = 0;
+  for (const i of images) {
+    c.digest.push(e.d(i.digest));
+    c.mediaType.push(e.s(i.mediaType));
+    c.start.push(e.bytes(i.bytes));
+    c.length.push(i.bytes.byteLength);
+    c.pushedAt.push(i.pushedAt);
+    c.size.push(i.size);
+    c.blobCounts.push(i.blobs.length);
+    for (const b of i.blobs) c.blobs.push(e.d(b));
+    c.manifestCounts.push(i.manifests.length);
+    for (const m of i.manifests) c.manifests.push(e.d(m));
+    c.subject.push(i.subject === undefined ? -1 : e.d(i.subject));
+    c.artifactType.push(i.artifactType === undefined ? -1 : e.s(i.artifactType));
+    c.configMediaType.push(i.configMediaType === undefined ? -1 : e.s(i.configMediaType));
+    c.storageClass.push(e.s(i.storageClass));
+    let extra: ImageRest | undefined;
+    for (const key in i) {
+      const value = (i as unknown as ImageRest)[key];
+      if (value === undefined || COLUMN_FIELDS.has(key)) continue;
+      (extra ??= {})[key] = value;
+    }
+    if (extra) rest.push([k, extra]);
+    k++;
+  }
+  return {
+    digest: u32Column(c.digest),
+    mediaType: u32Column(c.mediaType),
+    start: f64Column(c.start),
+    length: u32Column(c.length),
+    pushedAt: f64Column(c.pushedAt),
+    size: f64Column(c.size),
+    blobCounts: u32Column(c.blobCounts),
+    blobs: u32Column(c.blobs),
+    manifestCounts: u32Column(c.manifestCounts),
+    manifests: u32Column(c.manifests),
+    subject: i32Column(c.subject),
+    artifactType: i32Column(c.artifactType),
+    configMediaType: i32Column(c.configMediaType),
+    storageClass: u32Column(c.storageClass),
+    rest,
+  };
+}
+
+function encodeRepository(r: Repository, e: Encoder): RepositoryV5 {
+  const names: string[] = [];
+  const tagDigests: number[] = [];
+  for (const [tag, digest] of r.tags) {
+    names.push(tag);
+    tagDigests.push(e.d(digest));
+  }
+  const referrers: (number | number[])[] = [];
+  for (const [subject, list] of r.referrers) referrers.push(e.d(subject), list.map(e.d));
+  return {
+    account: r.account,
+    region: r.region,
+    name: r.name,
+    createdAt: r.createdAt,
+    settings: r.settings,
+    blobs: sizesColumns(r.blobs, e.d),
+    images: encodeImages(r.images.values(), e),
+    tags: [textColumn(names), u32Column(tagDigests)],
+    tagOrder: tagOrderOf(r, e.d),
+    referrers,
+  };
+}
+
+export function encodeVersion5(s: RegistryState): RegistryFormV5 {
+  const digests = table();
+  const strings = table();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const e: Encoder = {
+    d: digests.of,
+    s: strings.of,
+    bytes(b) {
+      chunks.push(b);
+      total += b.byteLength;
+      return total - b.byteLength;
+    },
+  };
+  const repos = [...s.repos.values()].map((r) => encodeRepository(r, e));
+  const blobs = sizesColumns(s.blobs, e.d);
+  const manifests = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const c of chunks) {
+    manifests.set(c, at);
+    at += c.byteLength;
+  }
+  return {
+    seq: s.seq,
+    digests: textColumn(digests.list),
+    strings: strings.list,
+    manifests,
+    registries: [...s.registries],
+    repos,
+    uploads: [...s.uploads.values()],
+    blobs,
+    ...(s.clockOffsetMs !== undefined ? { clockOffsetMs: s.clockOffsetMs } : {}),
+    ...(s.scanning !== undefined ? { scanning: s.scanning } : {}),
+  };
+}
+
+interface Decoder {
+  digests: string[];
+  strings: string[];
+  /** The manifest bytes, copied out of the checkpoint's buffer. */
+  manifests: ArrayBuffer;
+}
+
+/** One shared empty list for the child manifests of every image manifest (an image's lists are never changed). */
+const NO_CHILDREN: readonly string[] = Object.freeze([]);
+
+function decodeSizes(cols: [Buffer, Buffer], digests: string[], what: string): Map<string, number> {
+  const ds = readU32(cols[0], `${what} digests`);
+  const sizes = readF64(cols[1], `${what} sizes`);
+  const m = new Map<string, number>();
+  for (let k = 0; k < ds.length; k++) m.set(digests[ds[k]!]!, sizes[k]!);
+  return m;
+}
+
+/** The images of a repository, with the keys in the order evolve() gives them (one hidden class for both). */
+function decodeImages(c: ImagesV5, x: Decoder): Map<string, Image> {
+  const digest = readU32(c.digest, 'image digest');
+  const mediaType = readU32(c.mediaType, 'mediaType');
+  const start = readF64(c.start, 'start');
+  const length = readU32(c.length, 'length');
+  const pushedAt = readF64(c.pushedAt, 'pushedAt');
+  const size = readF64(c.size, 'size');
+  const blobCounts = readU32(c.blobCounts, 'blobCounts');
+  const blobs = readU32(c.blobs, 'blobs');
+  const manifestCounts = readU32(c.manifestCounts, 'manifestCounts');
+  const manifests = readU32(c.manifests, 'manifests');
+  const subject = readI32(c.subject, 'subject');
+  const artifactType = readI32(c.artifactType, 'artifactType');
+  const configMediaType = readI32(c.configMediaType, 'configMediaType');
+  const storageClass = readU32(c.storageClass, 'storageClass');
+  const { digests, strings } = x;
+  const rest = new Map(c.rest);
+  const images = new Map<string, Image>();
+  let b = 0;
+  let m = 0;
+  for (let k = 0; k < digest.length; k++) {
+    const blobList = new Array<string>(blobCounts[k]!);
+    for (let j = 0; j < blobList.length; j++) blobList[j] = digests[blobs[b++]!]!;
+    const children = manifestCounts[k]!;
+    let childList = NO_CHILDREN;
+    if (children > 0) {
+      const list = new Array<string>(children);
+      for (let j = 0; j < children; j++) list[j] = digests[manifests[m++]!]!;
+      childList = list;
+    }
+    const image: Image = {
+      digest: digests[digest[k]!]!,
+      mediaType: strings[mediaType[k]!]!,
+      bytes: new Uint8Array(x.manifests, start[k]!, length[k]!),
+      pushedAt: pushedAt[k]!,
+      size: size[k]!,
+      blobs: blobList,
+      manifests: childList,
+      storageClass: strings[storageClass[k]!] as Image['storageClass'],
+      ...(subject[k]! < 0 ? {} : { subject: digests[subject[k]!]! }),
+      ...(artifactType[k]! < 0 ? {} : { artifactType: strings[artifactType[k]!]! }),
+      ...(configMediaType[k]! < 0 ? {} : { configMediaType: strings[configMediaType[k]!]! }),
+    };
+    const extra = rest.get(k);
+    images.set(image.digest, extra === undefined ? image : Object.assign(image, extra));
+  }
+  return images;
+}
+
+/** The tags Map and the tag index (the index in the order `tagOrder` gives, else the Map's). */
+function decodeTags(r: RepositoryV5, digests: string[]): { tags: Map<string, string>; tagsByDigest: Map<string, string[]> } {
+  const names = readText(r.tags[0], 'tag names');
+  const tagDigests = readU32(r.tags[1], 'tag digests');
+  if (names.length !== tagDigests.length) throw new Error(`repository ${r.name}: ${names.length} tag names, ${tagDigests.length} digests`);
+  const tags = new Map<string, string>();
+  const tagsByDigest = new Map<string, string[]>();
+  for (let k = 0; k < names.length; k++) {
+    const digest = digests[tagDigests[k]!]!;
+    tags.set(names[k]!, digest);
+    const list = tagsByDigest.get(digest);
+    if (list) list.push(names[k]!);
+    else tagsByDigest.set(digest, [names[k]!]);
+  }
+  for (const [d, order] of r.tagOrder) tagsByDigest.set(digests[d]!, order);
+  return { tags, tagsByDigest };
+}
+
+function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
+  const { digests } = x;
+  const { tags, tagsByDigest } = decodeTags(r, digests);
+  const referrers = new Map<string, string[]>();
+  for (let k = 0; k < r.referrers.length; k += 2)
+    referrers.set(
+      digests[r.referrers[k] as number]!,
+      (r.referrers[k + 1] as number[]).map((i) => digests[i]!),
+    );
+  return {
+    account: r.account,
+    region: r.region,
+    name: r.name,
+    createdAt: r.createdAt,
+    blobs: decodeSizes(r.blobs, digests, 'repository blobs'),
+    images: decodeImages(r.images, x),
+    tags,
+    tagsByDigest,
+    referrers,
+    settings: r.settings,
+  };
+}
+
+export function decodeVersion5(f: RegistryFormV5): RegistryState {
+  const manifests = new Uint8Array(f.manifests.byteLength);
+  manifests.set(f.manifests);
+  const x: Decoder = { digests: readText(f.digests, 'digests'), strings: f.strings, manifests: manifests.buffer };
+  const repos = new Map<string, Repository>();
+  for (const r of f.repos) repos.set(repoKey(r, r.name), decodeRepository(r, x));
+  return {
+    seq: f.seq,
+    registries: new Map(f.registries),
+    repos,
+    uploads: new Map(f.uploads.map((u) => [u.id, u])),
+    blobs: decodeSizes(f.blobs, x.digests, 'blobs'),
+    ...(f.clockOffsetMs !== undefined ? { clockOffsetMs: f.clockOffsetMs } : {}),
+    ...(f.scanning !== undefined ? { scanning: f.scanning } : {}),
+  };
+}

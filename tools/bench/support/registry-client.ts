@@ -1,0 +1,149 @@
+/**
+ * The registry benchmark's client side: plain HTTP/1.1 exchanges on keep-alive agents,
+ * a worker pool, and the /v2 pushes and pulls it times (whole, chunked, large pulls by curl).
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { type Agent, request } from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+export const MiB = 1024 * 1024;
+
+export interface Target {
+  name: string;
+  /** The server's process id: its CPU time is read from /proc. */
+  pid: number;
+  url: URL;
+  agent: Agent;
+  stop(): Promise<void>;
+}
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  bytes: number;
+  body?: Buffer;
+}
+
+/** One HTTP exchange on a keep-alive agent; the answer body is counted, and kept when asked. */
+export function call(
+  target: Target,
+  method: string,
+  path: string,
+  body?: Buffer,
+  headers: Record<string, string> = {},
+  keep = false,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, target.url),
+      { method, agent: target.agent, headers: { ...headers, 'content-length': String(body?.length ?? 0) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+          if (keep) chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, ...(keep ? { body: Buffer.concat(chunks) } : {}) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export function expect(a: Answer, status: number, what: string): Answer {
+  if (a.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${a.status}${a.body ? `: ${a.body.toString().slice(0, 200)}` : ''}`);
+  return a;
+}
+
+export const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** Runs `count` jobs on `concurrency` workers; each worker takes the next index after its await. Returns seconds. */
+export async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) await job(i);
+    }),
+  );
+  return (performance.now() - t0) / 1000;
+}
+
+/** POST, one PATCH with the whole body, PUT ?digest=. */
+export async function pushBlob(target: Target, repo: string, bytes: Buffer): Promise<string> {
+  return pushChunked(target, repo, bytes, bytes.length);
+}
+
+/** POST, PATCHes of `chunk` bytes (with Content-Range), PUT ?digest=. */
+export async function pushChunked(target: Target, repo: string, bytes: Buffer, chunk: number): Promise<string> {
+  const digest = sha256(bytes);
+  const post = expect(await call(target, 'POST', `/v2/${repo}/blobs/uploads/`, undefined, {}, true), 202, 'POST upload');
+  let location = String(post.headers.location);
+  for (let at = 0; at < bytes.length; at += chunk) {
+    const part = bytes.subarray(at, Math.min(bytes.length, at + chunk));
+    const headers = { 'content-type': 'application/octet-stream', 'content-range': `${at}-${at + part.length - 1}` };
+    const patch = expect(await call(target, 'PATCH', location, part, headers, true), 202, 'PATCH');
+    location = String(patch.headers.location);
+  }
+  const next = new URL(location, target.url);
+  next.searchParams.set('digest', digest);
+  expect(await call(target, 'PUT', next.pathname + next.search, undefined, {}, true), 201, 'PUT upload');
+  return digest;
+}
+
+export function blobOf(size: number, tag: string): Buffer {
+  const b = Buffer.alloc(size, 0x5a);
+  b.write(`${tag}:${performance.now()}:${Math.random()}`);
+  return b;
+}
+
+/**
+ * Large pulls run through curl (4 processes, each fetching its share of the blobs in turn
+ * on one keep-alive connection): at ~700 MB/s a Node client saturates its core before either
+ * server does (with it both measured alike, about 1.0x, while ecr-rewind used a third less
+ * CPU per blob), and a registry is pulled from by clients written in Go or C anyway. Without
+ * curl, the bench's Node client does it (and says so).
+ */
+const curl = existsSync('/usr/bin/curl') ? '/usr/bin/curl' : undefined;
+export const largePullClient = curl ? 'curl, 4 processes' : 'node:http, 4 concurrent (no curl here)';
+
+export async function pullLarge(target: Target, repo: string, digests: string[]): Promise<{ secs: number; bytes: number }> {
+  if (!curl) {
+    let bytes = 0;
+    const secs = await pool(digests.length, 4, async (i) => {
+      const got = expect(await call(target, 'GET', `/v2/${repo}/blobs/${digests[i]}`), 200, 'GET blob');
+      bytes += got.bytes; // after the await: `x += await f()` would lose concurrent updates
+    });
+    return { secs, bytes };
+  }
+  const shares = [0, 1, 2, 3].map((k) => digests.filter((_, i) => i % 4 === k));
+  const t0 = performance.now();
+  const sizes = await Promise.all(
+    shares.map(
+      (share) =>
+        new Promise<number>((resolve, reject) => {
+          const args = ['--silent', '--show-error', '--fail'];
+          for (const d of share)
+            args.push('-o', '/dev/null', '-w', '%{size_download}\\n', new URL(`/v2/${repo}/blobs/${d}`, target.url).href);
+          const child = spawn(curl, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+          child.once('error', reject);
+          child.once('exit', (code) =>
+            code === 0
+              ? resolve(out.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0))
+              : reject(new Error(`curl exited with ${code}`)),
+          );
+        }),
+    ),
+  );
+  return { secs: (performance.now() - t0) / 1000, bytes: sizes.reduce((a, b) => a + b, 0) };
+}

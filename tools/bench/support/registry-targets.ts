@@ -1,0 +1,105 @@
+/**
+ * The servers the registry benchmark compares, each in a process of its own: ecr-rewind
+ * (journal fsync `always`, the bench repositories created) and Debian's docker-registry
+ * (CNCF distribution 2.8). And the machine's own limit for a push: the same bodies hashed,
+ * written and fdatasync'ed with no HTTP and no journal (the calibration row).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, rename, rm } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startReferenceRegistry } from '../../../src/testkit/reference-registry.ts';
+import { pool, type Target } from './registry-client.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** ecr-rewind in a child process of its own (fsync always), with `repos` created. */
+export async function startEcrRewind(repos: string[]): Promise<Target> {
+  const script = `
+    const { startEmulator } = await import(${JSON.stringify(join(ROOT, 'src', 'emulator.ts'))});
+    const emu = await startEmulator({ port: 0, fsync: 'always', auth: 'none', logger: false });
+    const scope = { account: emu.config.account, region: emu.config.region };
+    for (const repository of ${JSON.stringify(repos)})
+      await emu.engine.execute({ type: 'CreateRepository', scope, repository, settings: {} });
+    process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
+    process.stdout.write('READY ' + emu.port + '\\n');
+  `;
+  // e.g. ECR_REWIND_BENCH_SERVER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server
+  const extra = process.env.ECR_REWIND_BENCH_SERVER_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`ecr-rewind exited with ${code} before it was ready`)));
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  return {
+    name: 'ecr-rewind',
+    pid: child.pid ?? -1,
+    url: new URL(`http://127.0.0.1:${port}`),
+    agent,
+    stop: async () => {
+      agent.destroy();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function startDistribution(): Promise<Target> {
+  const registry = await startReferenceRegistry();
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  return {
+    name: 'docker-registry',
+    pid: registry.pid,
+    url: new URL(registry.url),
+    agent,
+    stop: async () => {
+      agent.destroy();
+      await registry.stop();
+    },
+  };
+}
+
+/**
+ * The machine's limit for storing pushed bodies: each body hashed (sha256, in 1 MiB slices as
+ * a stream would arrive), written to a new file, fdatasync'ed and renamed, `concurrency` at a
+ * time, in this process. No HTTP, no journal: what a registry cannot beat. Returns MiB/s.
+ */
+export async function calibrate(bodies: Buffer[], concurrency: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-calibration-'));
+  try {
+    const secs = await pool(bodies.length, concurrency, async (i) => {
+      const body = bodies[i]!;
+      const hash = createHash('sha256');
+      const file = join(dir, `staged-${i}`);
+      const fh = await open(file, 'w');
+      try {
+        for (let at = 0; at < body.length; at += 1024 * 1024) {
+          const slice = body.subarray(at, Math.min(body.length, at + 1024 * 1024));
+          hash.update(slice);
+          await fh.write(slice);
+        }
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await rename(file, join(dir, hash.digest('hex')));
+    });
+    const bytes = bodies.reduce((s, b) => s + b.length, 0);
+    return bytes / (1024 * 1024) / secs;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
