@@ -157,8 +157,10 @@ test('the timeline lists the scenario, the keyboard steps through it and the reg
   // search narrows the timeline
   await page.fill('[data-testid=search]', 'scratch');
   await page.waitForFunction(`document.querySelector('[data-testid=count]')?.textContent?.includes('match')`);
-  // the rows of the filtered page arrive a moment after its count (placeholders have seq 0)
-  const matched = await settledRows(page, (rows) => rows.length > 0 && rows.every((r) => r.seq > 0));
+  // the rows of the filtered page arrive a moment after its count (placeholders have seq 0): wait for as many as it says
+  const count = Number.parseInt(((await page.textContent('[data-testid=count]')) ?? '').replace(/,/g, ''), 10);
+  const matched = await settledRows(page, (rows) => rows.length === count && rows.every((r) => r.seq > 0));
+  t.true(count > 0, `the search matched ${count} events`);
   t.true(matched.length > 0 && matched.every((r) => r.seq >= 33), JSON.stringify(matched));
   t.log(`screenshots in ${shots}`);
 });

@@ -23,8 +23,8 @@ test('positions: a mark, a sequence number and an ISO time name the same state',
   const history = await openHistory(scenarioDir(SCENARIO));
   t.is(resolvePosition('v1', history).seq, 10);
   t.is(resolvePosition('22', history).seq, 22);
-  // event 10 was recorded at 00:00:06 and event 11 at 00:00:07
-  t.is(resolvePosition('2026-01-01T00:00:06.500Z', history).seq, 10);
+  // event 10 was recorded at 00:00:04 and event 11 at 00:00:05
+  t.is(resolvePosition('2026-01-01T00:00:04.500Z', history).seq, 10);
   t.throws(() => resolvePosition('no-such-mark', history), { message: /neither a sequence number, a mark/ });
   t.throws(() => resolvePosition('999', history), { message: /outside the journal/ });
 });
