@@ -1,5 +1,5 @@
 /** The registry right after the selected seq (GET /_rewind/registry), and more images of a repository on demand. */
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useLayoutEffect, useState } from 'preact/hooks';
 import { getJson, type RegistryView } from './api.ts';
 
 /** Images per repository asked for at a time. */
@@ -12,7 +12,9 @@ export function useRegistry(seq: number | undefined): {
 } {
   const [view, setView] = useState<RegistryView>();
   const [error, setError] = useState<string>();
-  useEffect(() => {
+  // a layout effect: the request leaves as soon as the new selection is rendered, not a frame later;
+  // a newer selection aborts it (the page never waits for a state it no longer shows)
+  useLayoutEffect(() => {
     if (seq === undefined) return;
     const controller = new AbortController();
     getJson<RegistryView>(`/registry?at=${seq}&limit=${IMAGES}`, controller.signal).then(
