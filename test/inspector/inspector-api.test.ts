@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
+import { buildInspectorJournal } from '../../tools/bench/inspector.ts';
 import { scenarioDir, scenarioFacts, tempDir } from '../rewind/rewind-support.ts';
 import { adminRequest } from '../support/admin.ts';
 
@@ -149,6 +150,34 @@ test('GET /_rewind/registry: an index with its platforms, referrers under their 
   t.is((await get<Registry>('registry?at=2026-01-01T00:00:04.500Z')).seq, 10);
   await get('registry?at=999', 404);
   await get('registry?at=nowhere', 404);
+});
+
+test('GET /_rewind/registry?images=: images only of the repositories named and of the one the event is about, counts of all', async (t) => {
+  const dir = path.join(await tempDir(t), 'journal');
+  await buildInspectorJournal(dir, 1500, { baseImages: 60 });
+  await using emu = await startEmulator({ journal: dir, auth: 'none', logger: false });
+  const get = getter(emu.endpoint);
+  type Row = { seq: number; type: string; repository: string };
+  const rows = (await get<{ rows: Row[] }>('timeline?offset=0&limit=1000')).rows;
+  const push = rows.findLast((r) => r.type === 'ManifestPut')!;
+  const mark = rows.find((r) => r.type === 'MarkSet')!;
+  const withImages = (v: Registry) => v.repositories.filter((r) => r.images.length > 0).map((r) => r.name);
+  const whole = await get<Registry>(`registry?at=${push.seq}`);
+  t.is(whole.repositories.length, 20);
+  t.is(withImages(whole).length, 20, 'without images=, every repository lists its images');
+  const some = await get<Registry>(`registry?at=${push.seq}&images=team-03/service,nowhere`);
+  t.deepEqual(withImages(some), [...new Set(['team-03/service', push.repository])].sort());
+  t.deepEqual(
+    some.repositories.map((r) => [r.name, r.imageCount, r.total]),
+    whole.repositories.map((r) => [r.name, r.imageCount, r.total]),
+    'the others keep their counts',
+  );
+  t.deepEqual(
+    some.repositories.find((r) => r.name === push.repository)!.images,
+    whole.repositories.find((r) => r.name === push.repository)!.images,
+  );
+  t.deepEqual(withImages(await get<Registry>(`registry?at=${push.seq}&images=`)), [push.repository]);
+  t.deepEqual(withImages(await get<Registry>(`registry?at=${mark.seq}&images=`)), [], 'a mark is about no repository');
 });
 
 test('GET /_rewind/diff names what appeared, vanished and moved; a new repository lists its images and tags', async (t) => {
