@@ -221,6 +221,42 @@ function inPageTimer(page: Page, seq: number): Promise<void> {
 }
 const seen = (page: Page): Promise<number> => page.evaluate<number>('globalThis.__shown');
 
+/**
+ * The server's part alone (no browser): GET /_rewind/registry at random positions (a jump) and
+ * at the next seq (a step), as the page asks for them (`images=`: the repositories it shows open)
+ * and whole; wall time per request, and CPU time of this process per request (less disturbed by
+ * other load than wall time; the client's part, one fetch, is in it).
+ */
+async function serverOnly(endpoint: string, last: number, rounds: number): Promise<void> {
+  const rand = lcg(7);
+  for (const [label, extra] of [
+    ['as the page asks (images=)', '&images='],
+    ['whole (25 images of every repository)', ''],
+  ] as const) {
+    const jumps: number[] = [];
+    const steps: number[] = [];
+    const cpu = process.cpuUsage();
+    for (let r = 0; r < rounds; r++) {
+      const seq = 1 + Math.floor(rand() * (last - 2));
+      for (const [at, into] of [
+        [seq, jumps],
+        [seq + 1, steps],
+      ] as const) {
+        const t0 = performance.now();
+        const res = await fetch(`${endpoint}/_rewind/registry?at=${at}&limit=25${extra}`);
+        await res.arrayBuffer();
+        into.push(performance.now() - t0);
+      }
+    }
+    const used = process.cpuUsage(cpu);
+    const perRequest = (used.user + used.system) / 1000 / (2 * rounds);
+    const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, worst ${Math.max(...xs).toFixed(1)} ms`;
+    console.log(
+      `server alone, ${label}: jump ${fmt(jumps)}; step ${fmt(steps)}; CPU ${perRequest.toFixed(1)} ms per request (${rounds} positions)`,
+    );
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const n = args.indexOf('--events');
@@ -296,6 +332,7 @@ export async function run(args: string[]): Promise<void> {
       console.log(`keyboard step (j) -> the next state shown: ${fmt(steps)}   (target < 200 ms)`);
       console.log(`  the same in the page (j pressed -> the frame showing it): ${fmt(stepsInPage)}`);
       console.log('  (wall times: measured by the driver, with its round trips to the browser; in the page: its own clock)');
+      await serverOnly(emu.endpoint, last, quick ? 20 : 60);
     } finally {
       await context.close();
     }
