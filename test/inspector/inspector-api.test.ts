@@ -6,7 +6,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
-import { buildInspectorJournal } from '../../tools/bench/inspector.ts';
+import { createHash } from 'node:crypto';
+import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
+import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
+import { Journal } from '../../src/journal/index.ts';
 import { scenarioDir, scenarioFacts, tempDir } from '../rewind/rewind-support.ts';
 import { adminRequest } from '../support/admin.ts';
 
@@ -152,9 +155,73 @@ test('GET /_rewind/registry: an index with its platforms, referrers under their 
   await get('registry?at=nowhere', 404);
 });
 
+/** A journal of `repos` repositories with `images` images each (pushed round robin), then a mark. */
+async function manyRepositories(dir: string, repos: number, images: number): Promise<void> {
+  const scope = { account: '000000000000', region: 'us-east-1' };
+  const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const OCI = 'application/vnd.oci.image.manifest.v1+json';
+  const CONFIG = 'application/vnd.oci.image.config.v1+json';
+  const layer = sha('layer');
+  const events: DomainEvent[] = [];
+  const names = Array.from({ length: repos }, (_, i) => `team-${String(i).padStart(2, '0')}/service`);
+  for (const repository of names) {
+    const ref = { ...scope, repository };
+    events.push(
+      ev.RepositoryCreated({
+        ...ref,
+        imageTagMutability: 'MUTABLE',
+        imageTagMutabilityExclusionFilters: [],
+        scanOnPush: false,
+        encryptionType: 'AES256',
+        kmsKey: null,
+        resourceTags: [],
+        cause: 'api',
+      }),
+      ev.BlobMounted({ ...ref, digest: layer, size: 100, from: null }),
+    );
+  }
+  for (let n = 0; n < repos * images; n++) {
+    const ref = { ...scope, repository: names[n % repos]! };
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', build: n }));
+    const uploadId = `upload-${n}`;
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI,
+        config: { mediaType: CONFIG, digest: sha(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 100 }],
+      }),
+    );
+    const digest = sha(manifest);
+    events.push(
+      ev.UploadStarted({ ...ref, uploadId, via: 'oci' }),
+      ev.ChunkAppended({ uploadId, offset: 0, length: config.length, part: 0 }),
+      ev.UploadCompleted({ uploadId, digest: sha(config), size: config.length }),
+      ev.ManifestPut({
+        ...ref,
+        digest,
+        mediaType: OCI,
+        bytes: manifest,
+        size: config.length + 100,
+        blobs: [sha(config), layer],
+        manifests: [],
+        subject: null,
+        artifactType: null,
+        configMediaType: CONFIG,
+      }),
+      ev.TagPut({ ...ref, tag: `build-${n}`, digest, previous: null }),
+    );
+  }
+  events.push(ev.MarkSet({ name: 'all', at: events.length }));
+  const journal = await Journal.open(dir, { fsync: 'never' });
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  await journal.append(events.map((e, i) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: start + i * 1000, data: e.data })));
+  await journal.close();
+}
+
 test('GET /_rewind/registry?images=: images only of the repositories named and of the one the event is about, counts of all', async (t) => {
   const dir = path.join(await tempDir(t), 'journal');
-  await buildInspectorJournal(dir, 1500, { baseImages: 60 });
+  await manyRepositories(dir, 20, 3);
   await using emu = await startEmulator({ journal: dir, auth: 'none', logger: false });
   const get = getter(emu.endpoint);
   type Row = { seq: number; type: string; repository: string };
