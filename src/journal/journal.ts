@@ -17,6 +17,7 @@ import { JournalNotFoundError } from './errors.ts';
 import { acquireLock } from './lock.ts';
 import type { DirLock } from './lock.ts';
 import { recoverJournal } from './recovery.ts';
+import { SeekIndex } from './seek-index.ts';
 import { readSegments } from './segment-reader.ts';
 import { HEADER_SIZE, MAX_PAYLOAD, encodeHeader, segmentFileName, segmentsDir } from './segment-format.ts';
 import type { SegmentFile } from './segment-format.ts';
@@ -105,6 +106,8 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
   private plannedSegBytes: number;
   private segments: SegmentFile[];
   private disk: DiskView;
+  /** where frames start in the segments read so far (reads from a seq deep in a segment start near it) */
+  private readonly seek = new SeekIndex();
   private scheduled: NodeJS.Immediate | undefined;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -258,6 +261,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
     const eventTypes = this.eventTypes;
     const lift = (e: Envelope): Envelope => (table === undefined ? e : upcast(e, table));
     const verified = this.verified;
+    const seek = this.seek;
     return (function* () {
       yield* readSegments(view.segments, {
         from: fromSeq,
@@ -267,6 +271,7 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
         upcasters: table,
         eventTypes,
         verified,
+        seek,
       });
       for (const e of inflight) if (e.seq >= fromSeq && e.seq <= toSeq) yield lift(e);
       for (let i = 0; i < pendLen; i++) {
@@ -317,6 +322,8 @@ export class Journal extends EventEmitter<{ appended: [Envelope[]] }> {
       this.current = { fh, firstSeq: last.firstSeq, size: view.lastEnd };
     }
     this.segments = view.segments;
+    // frames past the cut are gone; new ones will start where they started
+    this.seek.forget();
     this.seq = view.lastSeq;
     this.pend.clear();
     this.spare.clear();

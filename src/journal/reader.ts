@@ -3,6 +3,7 @@ import type { Envelope } from './envelope.ts';
 import { JournalCorruptError } from './errors.ts';
 import { findGoodFrameAfter, scanFrames } from './frame-scan.ts';
 import { HEADER_SIZE, listSegments } from './segment-format.ts';
+import { SeekIndex } from './seek-index.ts';
 import { readSegments } from './segment-reader.ts';
 import type { UpcastTable } from './upcast.ts';
 
@@ -15,6 +16,8 @@ export class JournalReader {
   private closed = false;
   /** where the tail scan of `lastSeq` left off, so polling it stays cheap */
   private tail: { firstSeq: number; end: number; nextSeq: number } | undefined;
+  /** where frames start in the segments read so far (a read from a seq deep in a segment starts near it) */
+  private readonly seek = new SeekIndex();
 
   private constructor(
     readonly dir: string,
@@ -35,6 +38,7 @@ export class JournalReader {
       tolerateTail: true,
       upcasters: this.upcasters,
       eventTypes: this.eventTypes,
+      seek: this.seek,
     });
   }
 

@@ -7,6 +7,7 @@ import { JournalCorruptError } from './errors.ts';
 import { findGoodFrameAfter } from './frame-scan.ts';
 import { FRAME_HEADER_SIZE, HEADER_SIZE, MAX_PAYLOAD, headerProblem, segmentIndexFor } from './segment-format.ts';
 import type { SegmentFile } from './segment-format.ts';
+import type { SeekIndex } from './seek-index.ts';
 import { isEmptyTable, upcast } from './upcast.ts';
 import type { UpcastTable } from './upcast.ts';
 
@@ -31,6 +32,8 @@ export interface ReadRange {
    * checksum (the writer's recovery scan at open): those frames are not checksummed again.
    */
   verified?: ReadonlyMap<string, number> | undefined;
+  /** Frame starts found by earlier reads (filled by this one): a read starts near `from`, not at the segment's start. */
+  seek?: SeekIndex | undefined;
 }
 
 /**
@@ -95,6 +98,7 @@ class SegmentCursor {
       else {
         const problem = headerProblem(this.r.buf.subarray(0, head), seg.firstSeq, seg.path);
         if (problem !== undefined) throw new JournalCorruptError(seg.path, 0, seg.firstSeq, problem);
+        this.seekNear(range.from);
       }
     } catch (err) {
       closeSync(this.fd);
@@ -104,6 +108,23 @@ class SegmentCursor {
 
   close(): void {
     closeSync(this.fd);
+  }
+
+  /** Starts at the known frame start nearest before `from`, when the seek index has one that holds. */
+  private seekNear(from: number): void {
+    const seek = this.range.seek;
+    const hint = seek?.near(this.seg.path, from);
+    if (!seek || !hint || hint.seq <= this.expected) return;
+    const got = this.r.fill(hint.offset, FRAME_HEADER_SIZE + 16);
+    const p = hint.offset - this.r.bufStart;
+    const len = got >= FRAME_HEADER_SIZE ? this.r.buf.readUInt32LE(p) : 0;
+    const end = p + Math.min(got, FRAME_HEADER_SIZE + len);
+    if (got < FRAME_HEADER_SIZE + 2 || len === 0 || peekSeq(this.r.buf, p + FRAME_HEADER_SIZE, end) !== hint.seq) {
+      seek.forget(this.seg.path);
+      return;
+    }
+    this.off = hint.offset;
+    this.expected = hint.seq;
   }
 
   /**
@@ -135,6 +156,7 @@ class SegmentCursor {
         const count = peekCount(buf, ps, pe);
         if (count > 0 && this.expected + count <= from && peekSeq(buf, ps, pe) === this.expected) {
           // wholly before the wanted range: skip without checksum or decode
+          this.range.seek?.note(this.seg.path, off, this.expected);
           this.off += FRAME_HEADER_SIZE + len;
           this.expected += count;
           continue;
@@ -165,6 +187,7 @@ class SegmentCursor {
             `event ${e.seq} has a type this build does not know: '${String(e.type).slice(0, 100)}' (written by a newer ecr-rewind, or damaged)`,
           );
       }
+      this.range.seek?.note(this.seg.path, off, this.expected);
       this.off += FRAME_HEADER_SIZE + len;
       this.expected += n;
       return n;

@@ -63,6 +63,8 @@ export interface RegistryViewOptions {
   offset?: number;
   /** At most this many top-level images per repository (default 200). */
   limit?: number;
+  /** Images only for the repositories of these names (the others with their counts, no images); default: all. */
+  imagesOf?: ReadonlySet<string>;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -110,7 +112,32 @@ function inspectImage(
   };
 }
 
+/** A repository's settings and counts: an InspectedRepository without its images. */
+function repositorySummary(repo: Repository, offset: number, total: number): InspectedRepository {
+  return {
+    account: repo.account,
+    region: repo.region,
+    name: repo.name,
+    createdAt: iso(repo.createdAt),
+    settings: repo.settings,
+    imageCount: repo.images.size,
+    tagCount: repo.tags.size,
+    blobCount: repo.blobs.size,
+    images: [],
+    offset,
+    total,
+  };
+}
+
+/** Top-level images: a referrer is shown below its subject when the subject is here. */
+const isTopLevel = (repo: Repository, i: Image): boolean => i.subject === undefined || !repo.images.has(i.subject);
+
 export function inspectRepository(repo: Repository, offset = 0, limit = 200): InspectedRepository {
+  if (limit === 0) {
+    let total = 0;
+    for (const i of repo.images.values()) if (isTopLevel(repo, i)) total++;
+    return repositorySummary(repo, offset, total);
+  }
   const tagsOf = new Map<string, string[]>();
   for (const [tag, digest] of repo.tags) {
     const list = tagsOf.get(digest);
@@ -124,22 +151,12 @@ export function inspectRepository(repo: Repository, offset = 0, limit = 200): In
       if (list) list.push(image.digest);
       else partOf.set(child, [image.digest]);
     }
-  // a referrer is shown below its subject when the subject is here
   const top = [...repo.images.values()]
-    .filter((i) => i.subject === undefined || !repo.images.has(i.subject))
+    .filter((i) => isTopLevel(repo, i))
     .sort((a, b) => a.pushedAt - b.pushedAt || byText(a.digest, b.digest));
   return {
-    account: repo.account,
-    region: repo.region,
-    name: repo.name,
-    createdAt: iso(repo.createdAt),
-    settings: repo.settings,
-    imageCount: repo.images.size,
-    tagCount: repo.tags.size,
-    blobCount: repo.blobs.size,
+    ...repositorySummary(repo, offset, top.length),
     images: top.slice(offset, offset + limit).map((i) => inspectImage(repo, i, tagsOf, partOf)),
-    offset,
-    total: top.length,
   };
 }
 
@@ -147,7 +164,7 @@ export function registryView(state: RegistryState, opts: RegistryViewOptions = {
   const repositories = [...state.repos.values()]
     .filter((r) => opts.repository === undefined || r.name === opts.repository)
     .sort((a, b) => byText(a.name, b.name) || byText(a.account, b.account) || byText(a.region, b.region))
-    .map((r) => inspectRepository(r, opts.offset ?? 0, opts.limit ?? 200));
+    .map((r) => inspectRepository(r, opts.offset ?? 0, opts.imagesOf && !opts.imagesOf.has(r.name) ? 0 : (opts.limit ?? 200)));
   let bytes = 0;
   for (const size of state.blobs.values()) bytes += size;
   const names = new Map([...state.repos].map(([key, r]) => [key, r.name]));

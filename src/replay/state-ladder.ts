@@ -9,6 +9,9 @@
  * from the start to N's line head: no rewound-away event is read. States are kept
  * ("rungs") every RUNG_EVERY events of depth along the paths folded so far, so a
  * later position folds at most RUNG_EVERY events past the nearest rung on its path.
+ * A state some Rewound went back to (a mark a test suite resets to, over and over) is
+ * kept too when a fold passes it (up to MAX_REWIND_RUNGS of them): every line that
+ * starts there folds from it, not from a rung thousands of events before it.
  * A cursor remembers the last state asked for: stepping forward one event folds one.
  *
  * Rungs are cheap because they share: a kept state and the working state that
@@ -24,6 +27,12 @@ import { foldShared, fork, keep, type Working } from '../projections/shared-stat
 
 /** Events of depth between two rungs: at ~2 µs an event read and folded, a step folds at most ~16 ms. */
 export const RUNG_EVERY = 8192;
+/**
+ * Rungs kept at the targets of rewinds, at most: each costs what any rung costs (a Map of
+ * repositories, and the repositories changed after it, copied once), so a journal that rewinds
+ * to ever new positions does not grow them without bound; past it, depth rungs only.
+ */
+export const MAX_REWIND_RUNGS = 256;
 
 export type ReadEvents = (from: number, to: number) => Iterable<RecordedEvent>;
 
@@ -60,9 +69,13 @@ export class StateLadder {
   #line = BASE;
   /** kept states by position of their head event */
   readonly #rungs = new Map<number, Kept>();
+  /** positions of the heads rewinds went back to (their states are kept when folded) */
+  readonly #rewindTargets = new Set<number>();
   readonly #rungEvery: number;
   /** The last state folded: its head position, and the state. */
   #cursor: { head: number; w: Working } | undefined;
+  /** The fold warm() is part way through: towards `target`, `path[k..]` still to fold into `w`. */
+  #warming: { target: number; w: Working; path: number[]; k: number } | undefined;
 
   /** `base`: the state the history starts from (empty, or a journal's origin checkpoint); the ladder keeps it. */
   constructor(read: ReadEvents, base: RegistryState = emptyState(), opts: { rungEvery?: number } = {}) {
@@ -85,8 +98,10 @@ export class StateLadder {
   /** Records the next event of the journal (seq = this.seq + 1): where it stands in history. */
   add(e: RecordedEvent): void {
     const i = this.#count;
-    if (e.type === 'Rewound') this.#line = this.#headOf(e.data.to);
-    else if (e.type !== 'MarkSet') {
+    if (e.type === 'Rewound') {
+      this.#line = this.#headOf(e.data.to);
+      if (this.#line !== BASE && this.#rewindTargets.size < MAX_REWIND_RUNGS) this.#rewindTargets.add(this.#line);
+    } else if (e.type !== 'MarkSet') {
       this.#parent.set(i, this.#line);
       this.#depth.set(i, this.#line === BASE ? 1 : this.#depth.data[this.#line]! + 1);
       this.#line = i;
@@ -114,6 +129,38 @@ export class StateLadder {
     return kept;
   }
 
+  /**
+   * Folds, at most `events` events at a time, towards a state a rewind went back to that no rung
+   * keeps yet (from the nearest state kept on its path), and keeps it; false when none is left.
+   * Run while idle, it spares the first jump into each line that starts there a long fold.
+   */
+  warm(events: number): boolean {
+    if (!this.#warming) {
+      let target: number | undefined;
+      for (const t of this.#rewindTargets)
+        if (!this.#rungs.has(t)) {
+          target = t;
+          break;
+        }
+      if (target === undefined) return false;
+      this.#warming = { target, k: 0, ...this.#pathTo(target, false) };
+    }
+    const job = this.#warming;
+    const end = Math.min(job.path.length, job.k + events);
+    try {
+      this.#foldPath(job.w, job.path.slice(job.k, end));
+    } catch (err) {
+      this.#warming = undefined; // part folded: start again next time
+      throw err;
+    }
+    job.k = end;
+    if (end === job.path.length) {
+      if (!this.#rungs.has(job.target)) this.#rungs.set(job.target, keep(job.w));
+      this.#warming = undefined;
+    }
+    return true;
+  }
+
   #check(seq: number): void {
     if (!Number.isSafeInteger(seq) || seq < this.firstSeq || seq > this.seq)
       throw new RangeError(`seq ${seq} is outside ${this.firstSeq}..${this.seq}`);
@@ -130,7 +177,18 @@ export class StateLadder {
       if (asCursor) return c.w;
       return forkOf(c.w);
     }
-    // the path back to a state we have: the cursor, a rung or the base
+    const { w, path } = this.#pathTo(head, asCursor);
+    this.#foldPath(w, path);
+    if (asCursor) this.#cursor = { head, w };
+    return w;
+  }
+
+  /**
+   * The nearest state we have on the path to `head` (the cursor, a rung or the base; the cursor's
+   * own working state when `asCursor`, else a fork) and the positions to fold into it, ascending.
+   */
+  #pathTo(head: number, asCursor: boolean): { w: Working; path: number[] } {
+    const c = this.#cursor;
     const path: number[] = [];
     let node = head;
     let from: Working | undefined;
@@ -147,11 +205,7 @@ export class StateLadder {
       path.push(node);
       node = this.#parent.data[node]!;
     }
-    const w = from ?? fork(this.#base);
-    path.reverse();
-    this.#foldPath(w, path);
-    if (asCursor) this.#cursor = { head, w };
-    return w;
+    return { w: from ?? fork(this.#base), path: path.reverse() };
   }
 
   /** Folds the events at these positions (ascending, one line of history) into `w`, keeping rungs on the way. */
@@ -167,7 +221,8 @@ export class StateLadder {
         const p = e.seq - this.#first;
         if (p !== path[k]) continue;
         foldShared(w, e);
-        if (this.#depth.data[p]! % this.#rungEvery === 0 && !this.#rungs.has(p)) this.#rungs.set(p, keep(w));
+        if ((this.#depth.data[p]! % this.#rungEvery === 0 || this.#rewindTargets.has(p)) && !this.#rungs.has(p))
+          this.#rungs.set(p, keep(w));
         k++;
         if (k > end) break;
       }

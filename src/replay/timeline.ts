@@ -25,6 +25,8 @@ export interface TimelineSource {
 
 /** Work per slice before the event loop gets a turn. */
 const SLICE_MS = 12;
+/** Events folded per turn of the event loop while warming the ladder (a few milliseconds). */
+const WARM_EVENTS = 1024;
 /** A gap this small is folded at once, without a background pass. */
 const SYNC_GAP = 4096;
 
@@ -37,6 +39,7 @@ export class Timeline {
   #events: Iterator<RecordedEvent> | undefined;
   #closed = false;
   #failed: unknown;
+  #warming = false;
 
   constructor(source: TimelineSource, opts: { rungEvery?: number } = {}) {
     this.#source = source;
@@ -140,6 +143,27 @@ export class Timeline {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (this.#failed !== undefined) throw this.#failed;
+    this.#warm();
+  }
+
+  /**
+   * Once a pass is done: the states rewinds went back to, folded one per turn of the event
+   * loop (StateLadder.warm, a few milliseconds at a time), until none is left, a new pass starts or the timeline closes.
+   */
+  #warm(): void {
+    if (this.#warming) return;
+    this.#warming = true;
+    const step = (): void => {
+      let more = false;
+      try {
+        more = !this.#closed && this.#pass === undefined && this.#failed === undefined && this.#ladder.warm(WARM_EVENTS);
+      } catch {
+        // a read that fails here fails for the request that asks for that state, and is reported there
+      }
+      if (more) setImmediate(step);
+      else this.#warming = false;
+    };
+    setImmediate(step);
   }
 
   /** Folds events towards the target for at most `ms` milliseconds. */

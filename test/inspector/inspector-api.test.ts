@@ -6,6 +6,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
+import { createHash } from 'node:crypto';
+import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
+import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
+import { Journal } from '../../src/journal/index.ts';
 import { scenarioDir, scenarioFacts, tempDir } from '../rewind/rewind-support.ts';
 import { adminRequest } from '../support/admin.ts';
 
@@ -149,6 +153,98 @@ test('GET /_rewind/registry: an index with its platforms, referrers under their 
   t.is((await get<Registry>('registry?at=2026-01-01T00:00:04.500Z')).seq, 10);
   await get('registry?at=999', 404);
   await get('registry?at=nowhere', 404);
+});
+
+/** A journal of `repos` repositories with `images` images each (pushed round robin), then a mark. */
+async function manyRepositories(dir: string, repos: number, images: number): Promise<void> {
+  const scope = { account: '000000000000', region: 'us-east-1' };
+  const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+  const OCI = 'application/vnd.oci.image.manifest.v1+json';
+  const CONFIG = 'application/vnd.oci.image.config.v1+json';
+  const layer = sha('layer');
+  const events: DomainEvent[] = [];
+  const names = Array.from({ length: repos }, (_, i) => `team-${String(i).padStart(2, '0')}/service`);
+  for (const repository of names) {
+    const ref = { ...scope, repository };
+    events.push(
+      ev.RepositoryCreated({
+        ...ref,
+        imageTagMutability: 'MUTABLE',
+        imageTagMutabilityExclusionFilters: [],
+        scanOnPush: false,
+        encryptionType: 'AES256',
+        kmsKey: null,
+        resourceTags: [],
+        cause: 'api',
+      }),
+      ev.BlobMounted({ ...ref, digest: layer, size: 100, from: null }),
+    );
+  }
+  for (let n = 0; n < repos * images; n++) {
+    const ref = { ...scope, repository: names[n % repos]! };
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', build: n }));
+    const uploadId = `upload-${n}`;
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI,
+        config: { mediaType: CONFIG, digest: sha(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: layer, size: 100 }],
+      }),
+    );
+    const digest = sha(manifest);
+    events.push(
+      ev.UploadStarted({ ...ref, uploadId, via: 'oci' }),
+      ev.ChunkAppended({ uploadId, offset: 0, length: config.length, part: 0 }),
+      ev.UploadCompleted({ uploadId, digest: sha(config), size: config.length }),
+      ev.ManifestPut({
+        ...ref,
+        digest,
+        mediaType: OCI,
+        bytes: manifest,
+        size: config.length + 100,
+        blobs: [sha(config), layer],
+        manifests: [],
+        subject: null,
+        artifactType: null,
+        configMediaType: CONFIG,
+      }),
+      ev.TagPut({ ...ref, tag: `build-${n}`, digest, previous: null }),
+    );
+  }
+  events.push(ev.MarkSet({ name: 'all', at: events.length }));
+  const journal = await Journal.open(dir, { fsync: 'never' });
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  await journal.append(events.map((e, i) => ({ type: e.type, v: EVENT_VERSIONS[e.type], time: start + i * 1000, data: e.data })));
+  await journal.close();
+}
+
+test('GET /_rewind/registry?images=: images only of the repositories named and of the one the event is about, counts of all', async (t) => {
+  const dir = path.join(await tempDir(t), 'journal');
+  await manyRepositories(dir, 20, 3);
+  await using emu = await startEmulator({ journal: dir, auth: 'none', logger: false });
+  const get = getter(emu.endpoint);
+  type Row = { seq: number; type: string; repository: string };
+  const rows = (await get<{ rows: Row[] }>('timeline?offset=0&limit=1000')).rows;
+  const push = rows.findLast((r) => r.type === 'ManifestPut')!;
+  const mark = rows.find((r) => r.type === 'MarkSet')!;
+  const withImages = (v: Registry) => v.repositories.filter((r) => r.images.length > 0).map((r) => r.name);
+  const whole = await get<Registry>(`registry?at=${push.seq}`);
+  t.is(whole.repositories.length, 20);
+  t.is(withImages(whole).length, 20, 'without images=, every repository lists its images');
+  const some = await get<Registry>(`registry?at=${push.seq}&images=team-03/service,nowhere`);
+  t.deepEqual(withImages(some), [...new Set(['team-03/service', push.repository])].sort());
+  t.deepEqual(
+    some.repositories.map((r) => [r.name, r.imageCount, r.total]),
+    whole.repositories.map((r) => [r.name, r.imageCount, r.total]),
+    'the others keep their counts',
+  );
+  t.deepEqual(
+    some.repositories.find((r) => r.name === push.repository)!.images,
+    whole.repositories.find((r) => r.name === push.repository)!.images,
+  );
+  t.deepEqual(withImages(await get<Registry>(`registry?at=${push.seq}&images=`)), [push.repository]);
+  t.deepEqual(withImages(await get<Registry>(`registry?at=${mark.seq}&images=`)), [], 'a mark is about no repository');
 });
 
 test('GET /_rewind/diff names what appeared, vanished and moved; a new repository lists its images and tags', async (t) => {

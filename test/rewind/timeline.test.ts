@@ -13,6 +13,7 @@ import { stateHash } from '../../src/projections/canonical-state.ts';
 import { eventRow } from '../../src/replay/event-summary.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { stateAtSeq } from '../../src/replay/time-travel.ts';
+import { StateLadder } from '../../src/replay/state-ladder.ts';
 import { Timeline } from '../../src/replay/timeline.ts';
 import { steppingClock } from '../../src/support/clock.ts';
 import { SCENARIO_NAMES, scenarioDir, tempDir } from './rewind-support.ts';
@@ -169,6 +170,38 @@ test('the state ladder equals a replay from scratch at every seq, asked in any o
     { numRuns: 25 },
   );
   t.true(checked > 500, `only ${checked} positions checked`);
+});
+
+test('the states rewinds went back to, folded while idle (warm), change no answer of the ladder', async (t) => {
+  const root = await tempDir(t);
+  let run = 0;
+  let warmed = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(opArb, { minLength: 1, maxLength: 30 }),
+      fc.integer({ min: 1, max: 7 }),
+      fc.integer({ min: 1, max: 5 }),
+      async (ops, rungEvery, slice) => {
+        const dir = `${root}/run-${run++}`;
+        await record(dir, ops);
+        const history = await openHistory(dir);
+        const ladder = new StateLadder((a, b) => history.read(a, b), emptyState(), { rungEvery });
+        for (const e of history.read()) ladder.add(e as RecordedEvent);
+        const expected: string[] = [];
+        for (let s = 0; s <= history.lastSeq; s++) expected.push(stateHash(await stateAtSeq(history, s, { ignoreCheckpoints: true })));
+        // a few events of warming between any two answers, from the end backwards (the cursor moves about)
+        for (let s = history.lastSeq; s >= 0; s--) {
+          if (ladder.warm(slice)) warmed++;
+          if (stateHash(ladder.stateAt(s)) !== expected[s]) throw new Error(`state at seq ${s} differs from a replay while warming`);
+        }
+        while (ladder.warm(slice)) warmed++;
+        for (let s = 0; s <= history.lastSeq; s++)
+          if (stateHash(ladder.copyAt(s)) !== expected[s]) throw new Error(`state at seq ${s} differs from a replay once warm`);
+      },
+    ),
+    { numRuns: 25 },
+  );
+  t.true(warmed > 0, 'no run had a rewind to warm');
 });
 
 test('the timeline index: faces, jumps, marks, filters and search over a recorded scenario', async (t) => {

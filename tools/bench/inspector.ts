@@ -19,7 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { startEmulator } from '../../src/emulator.ts';
 import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
@@ -199,6 +199,64 @@ const CHROMIUM_ARGS = [
 ];
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
+/**
+ * Arms the page to time, on its own clock, the next key press until the registry at `seq` is
+ * in the document and the frame that shows it is drawn (read back with `seen()`). The wall time
+ * the benchmark also reports adds the round trips of the driver (a key press is three calls to
+ * the browser, the wait a fourth), which run in this process, beside the server.
+ */
+function inPageTimer(page: Page, seq: number): Promise<void> {
+  return page.evaluate(`(() => {
+    let key;
+    document.addEventListener('keydown', (e) => { key ??= e.timeStamp; }, { capture: true, once: true });
+    globalThis.__shown = new Promise((resolve) => {
+      const sel = '[data-testid=registry][data-seq="${seq}"]';
+      const done = () => requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - key), 0));
+      const seen = new MutationObserver(() => {
+        if (key !== undefined && document.querySelector(sel)) { seen.disconnect(); done(); }
+      });
+      seen.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-seq'] });
+    });
+  })()`);
+}
+const seen = (page: Page): Promise<number> => page.evaluate<number>('globalThis.__shown');
+
+/**
+ * The server's part alone (no browser): GET /_rewind/registry at random positions (a jump) and
+ * at the next seq (a step), as the page asks for them (`images=`: the repositories it shows open)
+ * and whole; wall time per request, and CPU time of this process per request (less disturbed by
+ * other load than wall time; the client's part, one fetch, is in it).
+ */
+async function serverOnly(endpoint: string, last: number, rounds: number): Promise<void> {
+  const rand = lcg(7);
+  for (const [label, extra] of [
+    ['as the page asks (images=)', '&images='],
+    ['whole (25 images of every repository)', ''],
+  ] as const) {
+    const jumps: number[] = [];
+    const steps: number[] = [];
+    const cpu = process.cpuUsage();
+    for (let r = 0; r < rounds; r++) {
+      const seq = 1 + Math.floor(rand() * (last - 2));
+      for (const [at, into] of [
+        [seq, jumps],
+        [seq + 1, steps],
+      ] as const) {
+        const t0 = performance.now();
+        const res = await fetch(`${endpoint}/_rewind/registry?at=${at}&limit=25${extra}`);
+        await res.arrayBuffer();
+        into.push(performance.now() - t0);
+      }
+    }
+    const used = process.cpuUsage(cpu);
+    const perRequest = (used.user + used.system) / 1000 / (2 * rounds);
+    const fmt = (xs: number[]) => `median ${median(xs).toFixed(1)} ms, worst ${Math.max(...xs).toFixed(1)} ms`;
+    console.log(
+      `server alone, ${label}: jump ${fmt(jumps)}; step ${fmt(steps)}; CPU ${perRequest.toFixed(1)} ms per request (${rounds} positions)`,
+    );
+  }
+}
+
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const n = args.indexOf('--events');
@@ -248,23 +306,33 @@ export async function run(args: string[]): Promise<void> {
       const rand = lcg(99);
       const jumps: number[] = [];
       const steps: number[] = [];
+      const jumpsInPage: number[] = [];
+      const stepsInPage: number[] = [];
       const rounds = quick ? 10 : 30;
       for (let r = 0; r < rounds; r++) {
         const seq = 1 + Math.floor(rand() * (last - 2));
         await page.fill('[data-testid=goto]', String(seq));
+        await inPageTimer(page, seq);
         t0 = performance.now();
         await page.press('[data-testid=goto]', 'Enter');
         await shown(seq);
         jumps.push(performance.now() - t0);
+        jumpsInPage.push(await seen(page));
         await page.focus('[data-testid=timeline]');
+        await inPageTimer(page, seq + 1);
         t0 = performance.now();
         await page.keyboard.press('j');
         await shown(seq + 1);
         steps.push(performance.now() - t0);
+        stepsInPage.push(await seen(page));
       }
       const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms, worst ${Math.max(...xs).toFixed(0)} ms`;
       console.log(`jump to a typed position -> its state shown (${rounds} positions): ${fmt(jumps)}   (target < 200 ms)`);
+      console.log(`  the same in the page (Enter pressed -> the frame showing it): ${fmt(jumpsInPage)}`);
       console.log(`keyboard step (j) -> the next state shown: ${fmt(steps)}   (target < 200 ms)`);
+      console.log(`  the same in the page (j pressed -> the frame showing it): ${fmt(stepsInPage)}`);
+      console.log('  (wall times: measured by the driver, with its round trips to the browser; in the page: its own clock)');
+      await serverOnly(emu.endpoint, last, quick ? 20 : 60);
     } finally {
       await context.close();
     }

@@ -5,8 +5,10 @@
  *       rows of the (filtered, searched) timeline by position, the total, the marks;
  *       `locate=SEQ`: also the position of the last row at or before SEQ
  *   GET /_rewind/timeline/facets      event types, repositories and faces to filter by
- *   GET /_rewind/registry?at=&repository=&offset=&limit=
- *       the registry right after a position: repositories, images, platforms, referrers
+ *   GET /_rewind/registry?at=&repository=&offset=&limit=&images=
+ *       the registry right after a position: repositories, images, platforms, referrers;
+ *       `images=NAME,...`: images only of these repositories and of the one the event at the
+ *       position is about (the others with their counts), what a page that shows those needs
  *   GET /_rewind/diff?from=&to=       what appeared, vanished and moved between two positions
  *   GET /_rewind/image?repository=&digest=
  *       an image's story: the events that touched it, its manifest and config
@@ -16,7 +18,7 @@
  */
 import type Router from '@koa/router';
 import { registryView } from '../../queries/registry-view.ts';
-import { diffView, FACES, type Face, imageStory, type TimelineFilter, timelinePage } from '../../replay/index.ts';
+import { diffView, FACES, type Face, imageStory, type Timeline, type TimelineFilter, timelinePage } from '../../replay/index.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { QueryError } from './admin-events.ts';
 
@@ -32,6 +34,14 @@ const wholeNumber = (name: string, text: string | undefined, fallback: number): 
   if (!/^\d+$/.test(text)) throw new QueryError(`${name} must be a whole number`);
   return Number(text);
 };
+
+/** `names` and the repository the event at `seq` is about (read from the index, or the journal before it is built). */
+function eventRepository(timeline: Timeline, seq: number, names: Set<string>): Set<string> {
+  if (seq < timeline.index.firstSeq) return names;
+  const row = seq <= timeline.indexedSeq ? timeline.index.row(seq - timeline.index.firstSeq) : timeline.rowsFromJournal(seq, seq)[0];
+  if (row?.repository) names.add(row.repository);
+  return names;
+}
 
 export function addInspectRoutes(router: Router, deps: FaceDeps): void {
   const { engine, timeline } = deps;
@@ -66,8 +76,11 @@ export function addInspectRoutes(router: Router, deps: FaceDeps): void {
     const direct = (atText === 'end' && own === timeline.lastSeq) || atText === String(own);
     if (!direct) await timeline.ready();
     const at = direct ? { seq: own, label: `seq ${own}` } : timeline.resolve(atText);
+    const images = one(q.images);
+    const imagesOf = images === undefined ? undefined : eventRepository(timeline, at.seq, new Set(listOf(images)));
     const view = registryView(direct ? engine.state : timeline.stateAt(at.seq), {
       ...(repository ? { repository } : {}),
+      ...(imagesOf ? { imagesOf } : {}),
       offset: wholeNumber('offset', one(q.offset), 0),
       limit: Math.min(wholeNumber('limit', one(q.limit), 200), MAX_ROWS),
     });

@@ -159,9 +159,21 @@ function Header({ health, tl, following, setFollowing, onGoto }: HeaderProps) {
 function Details({ health, tl, onJump }: { health: Health | undefined; tl: TimelineState; onJump: (seq: number) => void }) {
   const [tab, setTab] = useState<Tab>('state');
   const [note, setNote] = useState('');
-  const registry = useRegistry(tl.selectedSeq);
   const [openRepos, setOpenRepos] = useState<ReadonlyMap<string, boolean>>(new Map());
-  const toggleRepo = useCallback((name: string, isOpen: boolean): void => setOpenRepos((m) => new Map(m).set(name, isOpen)), []);
+  const registry = useRegistry(
+    tl.selectedSeq,
+    [...openRepos].filter(([, isOpen]) => isOpen).map(([name]) => name),
+  );
+  const { view, more } = registry;
+  const toggleRepo = useCallback(
+    (name: string, isOpen: boolean): void => {
+      setOpenRepos((m) => new Map(m).set(name, isOpen));
+      // opened where only its counts were asked for: its first images now
+      const repo = view?.repositories.find((r) => r.name === name);
+      if (isOpen && repo && repo.images.length === 0 && repo.total > 0) more(name, 0);
+    },
+    [view, more],
+  );
   const [story, setStory] = useState<ImageStory>();
   const [storyError, setStoryError] = useState<string>();
   const openImage = useCallback((repository: string, digest: string): void => {

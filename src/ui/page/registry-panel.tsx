@@ -1,6 +1,7 @@
 /** The registry right after the selected event: repositories, images, platforms, referrers. */
 import type { RegistryView, TimelineRow } from './api.ts';
 import { bytes, mediaTypeShort, shortDigest, time } from './format.ts';
+import { FEW_REPOSITORIES } from './use-registry.ts';
 
 type Repo = RegistryView['repositories'][number];
 type Img = Repo['images'][number];
@@ -100,7 +101,7 @@ export function RegistryPanel({ view, event, error, onImage, onMore, open, onTog
       </p>
       {view.repositories.length === 0 ? <p class="muted">The registry is empty here.</p> : null}
       {view.repositories.map((repo) => {
-        const isOpen = open.get(repo.name) ?? (view.repositories.length <= 3 || repo.name === event?.repository);
+        const isOpen = open.get(repo.name) ?? (view.repositories.length <= FEW_REPOSITORIES || repo.name === event?.repository);
         return (
           <details
             open={isOpen}

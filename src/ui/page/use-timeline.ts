@@ -44,12 +44,18 @@ export function useTimeline(query: string, onError: (message: string) => void): 
   const [selectedSeq, setSelectedSeq] = useState<number>();
   const [reveal, setReveal] = useState(0);
 
-  const setSelected = useCallback((i: number): void => {
-    selectedRef.current = i;
-    setSelectedState(i);
-  }, []);
-  const revealSelection = useCallback(() => setReveal((r) => r + 1), []);
   const rowAt = useCallback((i: number): TimelineRow | undefined => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE], []);
+  const setSelected = useCallback(
+    (i: number): void => {
+      selectedRef.current = i;
+      setSelectedState(i);
+      // a loaded row: its seq at once, in the same render (no effect and second render first)
+      const row = rowAt(i);
+      if (row) setSelectedSeq(row.seq);
+    },
+    [rowAt],
+  );
+  const revealSelection = useCallback(() => setReveal((r) => r + 1), []);
 
   const loadPage = useCallback(
     async (page: number): Promise<void> => {
