@@ -12,8 +12,11 @@
  *   own, loaded when first used, so that the server's start does not parse it.
  * - JSON files (mime-db, through koa) are emitted as `JSON.parse('...')`: V8 parses a JSON
  *   string much faster than the same object written as a JavaScript literal.
- * - Left outside: what is loaded with `createRequire` only on a terminal (pino-pretty,
- *   cli-progress) and esbuild itself (a development dependency, used only from sources).
+ * - Left outside, for Node's loader: what is loaded with `createRequire` only on a terminal
+ *   (pino-pretty, cli-progress), esbuild itself (a development dependency, used only from
+ *   sources), and the ASN.1 libraries of the signing certificates (loaded on first use; their
+ *   re-exports through tslib do not survive esbuild's CommonJS interop:
+ *   `x509.AlgorithmIdentifier is not a constructor`, test/cli/serve-first-requests.test.ts).
  * - `require` for the CommonJS dependencies inside an ES module bundle comes from
  *   `createRequire` (the banner); `import.meta.url` of every chunk is dist/bin/, two
  *   folders below package.json as src/support/version.ts expects.
@@ -43,7 +46,7 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   outdir: out,
-  external: ['pino-pretty', 'cli-progress', 'esbuild'],
+  external: ['pino-pretty', 'cli-progress', 'esbuild', '@peculiar/asn1-schema', '@peculiar/asn1-x509'],
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
   plugins: [jsonAsParse],
   metafile: true,
