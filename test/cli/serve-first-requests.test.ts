@@ -98,7 +98,9 @@ test('the first signature of a started bin (the P-384 curve loads on first use) 
   const token = (await ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData![0]!.authorizationToken!;
   const headers = { authorization: `Basic ${token}` };
   const v2 = `${served.endpoint}/v2/team/app`;
-  const sig = (await (await fetch(`${v2}/manifests/${refs.referrers![0]!.digest}`, { headers })).json()) as { layers: { digest: string }[] };
+  const sig = (await (await fetch(`${v2}/manifests/${refs.referrers![0]!.digest}`, { headers })).json()) as {
+    layers: { digest: string }[];
+  };
   const envelope = Buffer.from(await (await fetch(`${v2}/blobs/${sig.layers[0]!.digest}`, { headers })).arrayBuffer());
   const image = Buffer.from(await (await fetch(`${v2}/manifests/${img.digest}`, { headers })).arrayBuffer());
   t.like(verifyNotarySignature(envelope, image, pem), { ok: true });
