@@ -37,6 +37,23 @@ const jsonAsParse: Plugin = {
   },
 };
 
+/**
+ * koa needs mime-types 3 (and its mime-db), accepts 1.3 brings mime-types 2 with a second copy
+ * of mime-db; both load at start-up (~200 KiB of JSON, and the tables built from it). accepts
+ * asks mime-types only to turn a short name (`json`, `html`) into a type; the faces pass full
+ * media types to `ctx.accepts`, so one copy (koa's) serves both.
+ */
+const oneMimeTypes: Plugin = {
+  name: 'one-mime-types',
+  setup(b) {
+    b.onResolve({ filter: /^mime-types$/ }, async (args) => {
+      if (!/[\\/]accepts[\\/]/.test(args.importer) || args.pluginData === 'top') return undefined;
+      const top = await b.resolve('mime-types', { kind: args.kind, resolveDir: process.cwd(), pluginData: 'top' });
+      return { path: top.path };
+    });
+  },
+};
+
 await rm(out, { recursive: true, force: true });
 const result = await build({
   entryPoints: { cli: 'src/cli.ts' },
@@ -48,7 +65,9 @@ const result = await build({
   outdir: out,
   external: ['pino-pretty', 'cli-progress', 'esbuild', '@peculiar/asn1-schema', '@peculiar/asn1-x509'],
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
-  plugins: [jsonAsParse],
+  plugins: process.env.NO_MIME_DEDUPE ? [jsonAsParse] : [jsonAsParse, oneMimeTypes],
+  minifyWhitespace: process.env.MINIFY === '1',
+  minifySyntax: process.env.MINIFY === '1',
   metafile: true,
   logLevel: 'warning',
   legalComments: 'none',
