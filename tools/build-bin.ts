@@ -23,9 +23,11 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 
-const out = join(process.argv[2] ?? 'dist', 'bin');
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = join(process.argv[2] ?? join(root, 'dist'), 'bin');
 
 const jsonAsParse: Plugin = {
   name: 'json-as-parse',
@@ -48,7 +50,7 @@ const oneMimeTypes: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^mime-types$/ }, async (args) => {
       if (!/[\\/]accepts[\\/]/.test(args.importer) || args.pluginData === 'top') return undefined;
-      const top = await b.resolve('mime-types', { kind: args.kind, resolveDir: process.cwd(), pluginData: 'top' });
+      const top = await b.resolve('mime-types', { kind: args.kind, resolveDir: root, pluginData: 'top' });
       return { path: top.path };
     });
   },
@@ -56,7 +58,7 @@ const oneMimeTypes: Plugin = {
 
 await rm(out, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { cli: 'src/cli.ts' },
+  entryPoints: { cli: join(root, 'src', 'cli.ts') },
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -65,12 +67,10 @@ const result = await build({
   outdir: out,
   external: ['pino-pretty', 'cli-progress', 'esbuild', '@peculiar/asn1-schema', '@peculiar/asn1-x509'],
   banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
-  plugins: process.env.NO_MIME_DEDUPE ? [jsonAsParse] : [jsonAsParse, oneMimeTypes],
-  minifyWhitespace: process.env.MINIFY === '1',
-  minifySyntax: process.env.MINIFY === '1',
+  plugins: [jsonAsParse, oneMimeTypes],
   metafile: true,
   logLevel: 'warning',
-  legalComments: 'none',
+  legalComments: 'eof',
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 console.log(`bin bundle: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB -> ${out}`);
