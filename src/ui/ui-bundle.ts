@@ -18,8 +18,7 @@ export interface UiAssets {
 }
 
 const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
-/** Beside this file in dist/ui/; the bin's bundle (dist/bin/, tools/build-bin.ts) finds the same folder one up. */
-const staticDirs = ['./static/', '../ui/static/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+const staticDir = fileURLToPath(new URL('./static/', import.meta.url));
 
 /** Bundles the page (esbuild): app.js and app.css, minified, no source maps. */
 export async function bundleUi(): Promise<UiAssets> {
@@ -51,8 +50,7 @@ let assets: Promise<UiAssets> | undefined;
 /** The page's files: the built ones when the package was built, else bundled now (once). */
 export function uiAssets(): Promise<UiAssets> {
   assets ??= (async () => {
-    const staticDir = staticDirs.find((dir) => existsSync(`${dir}app.js`));
-    if (staticDir !== undefined) {
+    if (existsSync(`${staticDir}app.js`)) {
       const read = (name: string) => readFile(`${staticDir}${name}`);
       return { 'index.html': await read('index.html'), 'app.js': await read('app.js'), 'app.css': await read('app.css') };
     }

@@ -1,4 +1,4 @@
-// The first requests to a freshly started bin (the bundle in dist/bin/, tools/build-bin.ts):
+// The first requests to a freshly started bin (tools/ecr-rewind.js running dist/):
 // what a start leaves to load on first use (the ECR operations and their schemas, the P-384
 // signing curve, the inspector page's files, Node's fetch for a JSON answer) answers that
 // first request in full, exactly as a warm server does.
@@ -71,7 +71,7 @@ test('first request /v2/: the registry face answers with its API version header'
   t.regex(String(catalog.headers['content-type']), /^application\/json/);
 });
 
-test('the inspector page is served from the bundled bin (the built files beside dist/bin/)', async (t) => {
+test('the inspector page is served from the built bin (the page built into dist/ui/static/)', async (t) => {
   await using served = await serveBin(['--journal', `${await tempDir(t)}/j`, '--fsync', 'never', '--auth', 'none']);
   const page = await get(`${served.endpoint}/_rewind/ui/`);
   t.is(page.status, 200);
