@@ -3,6 +3,7 @@ import Koa from 'koa';
 import { createAdminFace } from './admin/admin-face.ts';
 import { createEcrFace } from './ecr/ecr-face.ts';
 import type { FaceDeps } from './face-deps.ts';
+import { jsonBodiesAsText } from './json-bodies.ts';
 import { createOciFace } from './oci/oci-face.ts';
 import { requestLog } from './request-log.ts';
 
@@ -17,6 +18,7 @@ export function createApp(deps: FaceDeps): Koa {
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
+  jsonBodiesAsText(app);
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
     if (clientWentAway(err, ctx)) deps.log.debug({ path: ctx?.path, code: (err as NodeJS.ErrnoException).code }, 'client went away');
     else deps.log.error({ err, path: ctx?.path }, 'unhandled request error');

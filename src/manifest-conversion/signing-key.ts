@@ -34,15 +34,20 @@ function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
   return result;
 }
 
-const SMALL_PRIMES: readonly bigint[] = (() => {
-  const out: bigint[] = [];
-  for (let n = 3; n < 2000; n += 2) if (out.every((p) => BigInt(n) % p !== 0n)) out.push(BigInt(n));
-  return out;
-})();
+/** The odd primes below 2000, for trial division: made on the first key derivation, not at start-up (~5 ms of BigInt work). */
+let smallPrimes: readonly bigint[] | undefined;
+function oddPrimesBelow2000(): readonly bigint[] {
+  if (smallPrimes === undefined) {
+    const out: bigint[] = [];
+    for (let n = 3; n < 2000; n += 2) if (out.every((p) => BigInt(n) % p !== 0n)) out.push(BigInt(n));
+    smallPrimes = out;
+  }
+  return smallPrimes;
+}
 const WITNESSES = [2n, 3n, 5n, 7n, 11n, 13n, 17n, 19n, 23n, 29n, 31n, 37n, 41n, 43n, 47n, 53n, 59n, 61n, 67n, 71n];
 
 function isProbablePrime(n: bigint): boolean {
-  for (const p of SMALL_PRIMES) if (n % p === 0n) return n === p;
+  for (const p of oddPrimesBelow2000()) if (n % p === 0n) return n === p;
   let d = n - 1n;
   let s = 0;
   while ((d & 1n) === 0n) {

@@ -31,9 +31,9 @@ const WARM_EVENTS = 1024;
 const SYNC_GAP = 4096;
 
 export class Timeline {
-  readonly index: TimelineIndex;
-  readonly #ladder: StateLadder;
   readonly #source: TimelineSource;
+  readonly #rungEvery: number | undefined;
+  #parts: { index: TimelineIndex; ladder: StateLadder } | undefined;
   #target = 0;
   #pass: Promise<void> | undefined;
   #events: Iterator<RecordedEvent> | undefined;
@@ -43,19 +43,39 @@ export class Timeline {
 
   constructor(source: TimelineSource, opts: { rungEvery?: number } = {}) {
     this.#source = source;
-    const origin = source.firstSeq > 1 ? source.origin() : undefined;
-    this.index = new TimelineIndex(source.firstSeq, origin?.marks);
-    this.#ladder = new StateLadder((from, to) => source.read(from, to), origin?.state, opts);
+    this.#rungEvery = opts.rungEvery;
+  }
+
+  /**
+   * The index and the ladder, made on first use: a journal that starts after a checkpoint (a
+   * start from a snapshot file) starts them from that checkpoint, read from disk (~100 ms to
+   * decode for 10,000 images), which a start of the server should not wait for.
+   */
+  #built(): { index: TimelineIndex; ladder: StateLadder } {
+    if (this.#parts === undefined) {
+      const source = this.#source;
+      const origin = source.firstSeq > 1 ? source.origin() : undefined;
+      const opts = this.#rungEvery === undefined ? {} : { rungEvery: this.#rungEvery };
+      this.#parts = {
+        index: new TimelineIndex(source.firstSeq, origin?.marks),
+        ladder: new StateLadder((from, to) => source.read(from, to), origin?.state, opts),
+      };
+    }
+    return this.#parts;
+  }
+
+  get index(): TimelineIndex {
+    return this.#built().index;
   }
 
   /** The lowest position with a state: firstSeq - 1. */
   get firstSeq(): number {
-    return this.#ladder.firstSeq;
+    return this.#built().ladder.firstSeq;
   }
 
   /** Events indexed so far. */
   get indexedSeq(): number {
-    return this.#ladder.seq;
+    return this.#built().ladder.seq;
   }
 
   get lastSeq(): number {
@@ -123,12 +143,12 @@ export class Timeline {
 
   /** The state right after `seq` (after ready(seq)); see StateLadder.stateAt: read it at once, never change it. */
   stateAt(seq: number): RegistryState {
-    return this.#ladder.stateAt(seq);
+    return this.#built().ladder.stateAt(seq);
   }
 
   /** A state of the caller's own right after `seq` (after ready(seq)). */
   copyAt(seq: number): RegistryState {
-    return this.#ladder.copyAt(seq);
+    return this.#built().ladder.copyAt(seq);
   }
 
   close(): void {
@@ -179,8 +199,9 @@ export class Timeline {
           if (this.indexedSeq < this.#target) throw new Error(`the journal ended at seq ${this.indexedSeq}, before ${this.#target}`);
           break;
         }
-        this.index.add(next.value);
-        this.#ladder.add(next.value);
+        const { index, ladder } = this.#built();
+        index.add(next.value);
+        ladder.add(next.value);
         if ((++n & 255) === 0 && performance.now() > until) return;
       }
       // the reader reached the target: a later target needs a new read

@@ -15,10 +15,10 @@
  * same image, key and signing time give the same bytes.
  */
 import { createHash } from 'node:crypto';
-import { p384 } from '@noble/curves/nist.js';
 import { MEDIA_TYPES } from '../domain/manifest.ts';
 import type { SigningKey } from './signing-keys.ts';
 import { thumbprint } from './test-certificate.ts';
+import { p384 } from './p384.ts';
 
 export const NOTARY_SIGNATURE_ARTIFACT_TYPE = 'application/vnd.cncf.notary.signature';
 export const JWS_MEDIA_TYPE = 'application/jose+json';
@@ -62,7 +62,7 @@ export function jwsEnvelope(target: SignedDescriptor, key: SigningKey, signingTi
     }),
   );
   // JWS ES384: the raw r || s of ECDSA P-384 over SHA-384 of "protected.payload".
-  const signature = p384.sign(Buffer.from(`${protectedHeader}.${payload}`, 'ascii'), key.secretKey);
+  const signature = p384().sign(Buffer.from(`${protectedHeader}.${payload}`, 'ascii'), key.secretKey);
   return Buffer.from(
     JSON.stringify({
       payload,

@@ -15,9 +15,9 @@
 import { createHash, createPrivateKey, hkdfSync } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { p384 } from '@noble/curves/nist.js';
 import { writeFileDurably } from '../support/durable-file.ts';
 import { certificatePem, publicJwk, testCertificate } from './test-certificate.ts';
+import { loadP384, p384 } from './p384.ts';
 
 /** The journal folder's subfolder of signing material (carried by snapshot files). */
 export const SIGNING_DIR = 'signing';
@@ -47,7 +47,7 @@ export function derivedSecretKey(seed: number, profileArn: string): Uint8Array {
     Buffer.from(profileArn),
     72,
   );
-  return p384.utils.randomSecretKey(new Uint8Array(material));
+  return p384().utils.randomSecretKey(new Uint8Array(material));
 }
 
 const pkcs8Pem = (secretKey: Uint8Array): string =>
@@ -88,6 +88,8 @@ export class SigningKeys {
   }
 
   async #load(profileArn: string): Promise<SigningKey> {
+    // the key signs (notary-signature.ts) with the curve loaded here
+    await loadP384();
     const file = join(this.dir, keyFileName(profileArn));
     const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
@@ -98,7 +100,7 @@ export class SigningKeys {
       if (k.signingProfileArn !== profileArn) throw new Error(`${file} holds the key of ${k.signingProfileArn}, not ${profileArn}`);
       return { profileArn, secretKey: secretOfPem(k.privateKey), certificate: derOfPem(k.certificate) };
     }
-    const secretKey = this.#seed === undefined ? p384.utils.randomSecretKey() : derivedSecretKey(this.#seed, profileArn);
+    const secretKey = this.#seed === undefined ? p384().utils.randomSecretKey() : derivedSecretKey(this.#seed, profileArn);
     const key: SigningKey = { profileArn, secretKey, certificate: await testCertificate(profileArn, secretKey) };
     const body: KeyFile = { signingProfileArn: profileArn, privateKey: pkcs8Pem(secretKey), certificate: certificatePem(key.certificate) };
     await mkdir(this.dir, { recursive: true });

@@ -12,9 +12,9 @@
  * a third of what a start would otherwise load.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { p384 } from '@noble/curves/nist.js';
 import type * as Asn1 from '@peculiar/asn1-schema';
 import type * as X509 from '@peculiar/asn1-x509';
+import { loadP384, p384 } from './p384.ts';
 
 type Libraries = { asn1: typeof Asn1; x509: typeof X509 };
 let libraries: Promise<Libraries> | undefined;
@@ -27,7 +27,7 @@ const NOT_AFTER = new Date('2099-12-31T23:59:59Z');
 
 /** The uncompressed public point of a P-384 secret key, as a node KeyObject-ready JWK. */
 export function publicJwk(secretKey: Uint8Array): { kty: 'EC'; crv: 'P-384'; x: string; y: string } {
-  const point = p384.getPublicKey(secretKey, false);
+  const point = p384().getPublicKey(secretKey, false);
   return {
     kty: 'EC',
     crv: 'P-384',
@@ -57,7 +57,7 @@ const arrayBuffer = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset,
 
 /** The DER bytes of the profile's self-signed certificate over `secretKey`. */
 export async function testCertificate(profileArn: string, secretKey: Uint8Array): Promise<Uint8Array> {
-  const libs = await loadLibraries();
+  const [libs] = await Promise.all([loadLibraries(), loadP384()]);
   const { AsnConvert, OctetString } = libs.asn1;
   const { x509 } = libs;
   const extension = (id: string, critical: boolean, value: unknown): X509.Extension =>
@@ -87,7 +87,7 @@ export async function testCertificate(profileArn: string, secretKey: Uint8Array)
       ),
     ]),
   });
-  const signature = p384.sign(new Uint8Array(AsnConvert.serialize(tbs)), secretKey, { format: 'der' });
+  const signature = p384().sign(new Uint8Array(AsnConvert.serialize(tbs)), secretKey, { format: 'der' });
   const cert = new x509.Certificate({ tbsCertificate: tbs, signatureAlgorithm: algorithm, signatureValue: arrayBuffer(signature) });
   return new Uint8Array(AsnConvert.serialize(cert));
 }

@@ -39,28 +39,29 @@ export function createAdminFace(deps: FaceDeps): Middleware {
       await next();
     } catch (err) {
       const kind = errorKind(err);
+      let answered: { error: string; message: string };
       if (err instanceof DomainFailure) {
         ctx.status = ADMIN_STATUS[err.error.code] ?? 400;
-        ctx.body = { error: err.error.code, message: err.error.message };
+        answered = { error: err.error.code, message: err.error.message };
       } else if (kind !== undefined) {
         ctx.status = kind === 'not-found' ? 404 : kind === 'usage' ? 400 : 500;
-        ctx.body = {
+        answered = {
           error: kind === 'not-found' ? 'NotFound' : kind === 'usage' ? 'BadRequest' : 'Corrupt',
           message: (err as Error).message,
         };
       } else if (err instanceof QueryError) {
         ctx.status = 400;
-        ctx.body = { error: 'BadRequest', message: err.message };
+        answered = { error: 'BadRequest', message: err.message };
       } else if (err instanceof BodyError) {
         ctx.status = err.kind === 'too-large' ? 413 : err.kind === 'timeout' ? 408 : 400;
         if (err.kind !== 'malformed') ctx.set('Connection', 'close');
-        ctx.body = { error: 'BadRequest', message: err.message };
+        answered = { error: 'BadRequest', message: err.message };
       } else {
         deps.log.error({ err }, 'admin request failed');
         ctx.status = 500;
-        ctx.body = { error: 'InternalError', message: 'internal error' };
+        answered = { error: 'InternalError', message: 'internal error' };
       }
-      const answered = ctx.body as { error: string; message: string };
+      ctx.body = answered;
       noteRequest(ctx, { error: answered.error, reason: answered.message });
     }
   });
