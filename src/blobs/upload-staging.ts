@@ -10,7 +10,7 @@ import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate
 import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
-import { hashFile, type BlobStore } from './blob-store.ts';
+import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
 
 interface Live {
   hash: Hash;
@@ -25,7 +25,11 @@ interface Live {
 /** Bytes gathered before one write to the staging file. */
 const WRITE_BATCH = 1024 * 1024;
 
-export type CommitResult = { ok: true; digest: string; size: number } | { ok: false; actual: string; size: number };
+/**
+ * `stored`: the identity (fileIdentity) of the store's file when it is the very file whose bytes
+ * were hashed here (hard-linked from staging); undefined when the store kept a file of its own.
+ */
+export type CommitResult = { ok: true; digest: string; size: number; stored?: string } | { ok: false; actual: string; size: number };
 
 /** The staged bytes the journal vouches for are not there (a crash lost them, or someone removed them). */
 export class StagedBytesMissing extends Error {
@@ -226,8 +230,10 @@ export class UploadStaging {
       if (have < size) throw new StagedBytesMissing(uploadId, size, Math.max(0, have));
       if (have > size) await truncate(file, size);
     }
-    await this.#store.linkIn(file, expected, { flushed: size > 0 && live.exact && live.flushed });
-    return { ok: true, digest: actual, size };
+    const linked = await this.#store.linkIn(file, expected, { flushed: size > 0 && live.exact && live.flushed });
+    // stat after the link: the staged name and the store's name are one inode now
+    const stored = linked ? fileIdentity(await stat(file)) : undefined;
+    return { ok: true, digest: actual, size, stored };
   }
 
   /** Drops a committed upload's staged file, once its completion is recorded. */

@@ -29,6 +29,8 @@ export interface Receipt {
   digest: string;
   uploadId: string;
   open: () => Promise<AsyncIterable<Uint8Array>>;
+  /** Hears the identity of the store's file when it is the file verified here (Uploads' StoredVerified). */
+  verified?: (digest: string, size: number, identity: string) => void;
 }
 
 /** Starts staging the bytes of `receipt`; `settled` runs once they are in the store or dropped. */
@@ -57,6 +59,7 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
             actual: verified.actual,
           }),
         );
+      if (verified.stored !== undefined) receipt.verified?.(digest, size, verified.stored);
       // the store holds it now: the staged name goes (a reader that opened it keeps reading)
       await staging.release(uploadId);
       return { size };
