@@ -88,8 +88,16 @@ const UPLOAD_SWEEP_MS = 60_000;
 const DRAIN_MS = 10_000;
 
 /** The upload service, reconciled with the disk (uploads whose staged bytes are gone are closed) and expiring. */
-async function startUploads(engine: Engine, blobs: BlobStore, ids: IdSource, log: Logger, background: boolean): Promise<Uploads> {
-  const uploads = new Uploads(engine, blobs, ids);
+async function startUploads(
+  engine: Engine,
+  blobs: BlobStore,
+  ids: IdSource,
+  log: Logger,
+  background: boolean,
+  reads: BlobReads,
+): Promise<Uploads> {
+  // the blob files it verified as it stored them are not hashed again on their first send
+  const uploads = new Uploads(engine, blobs, ids, (digest, size, identity) => reads.verified(digest, size, identity));
   if (engine.readOnly !== undefined) return uploads;
   const { closed, leftovers } = await uploads.reconcile();
   if (closed.length > 0 || leftovers > 0)
@@ -278,7 +286,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const signer = createTokenSigner(config);
   const auth = registryAuthOf(config, clock, signer);
 
-  const uploads = await startUploads(engine, blobs, ids, log, !config.clock && !clockSource);
+  const blobReads = new BlobReads(blobs, (message) => log.error(message));
+  const uploads = await startUploads(engine, blobs, ids, log, !config.clock && !clockSource, blobReads);
   const background = backgroundWork(engine, uploads, blobs, config, log);
   const { eventBridge, lifecycle, advisories, scanner, pullThrough, upstreamCredentials } = background;
 
@@ -286,7 +295,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const deps: FaceDeps = {
     config,
     engine,
-    blobReads: new BlobReads(blobs, (message) => log.error(message)),
+    blobReads,
     uploads,
     eventBridge,
     snapshots,

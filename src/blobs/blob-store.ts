@@ -25,7 +25,7 @@
  * upload it holds is extracted and flushed.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fsync, openSync } from 'node:fs';
+import { closeSync, createReadStream, fsync, openSync, type Stats } from 'node:fs';
 import { copyFile, link, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { syncDir, syncFile } from '../support/durable-file.ts';
@@ -35,6 +35,12 @@ export interface BlobLocation {
   file: string;
   offset: number;
 }
+
+/**
+ * A file's identity as readers of the store compare it (`ino:size:mtime`): a blob file is never
+ * changed once stored, so a file of the same identity holds the bytes it held when it was checked.
+ */
+export const fileIdentity = (st: Stats): string => `${st.ino}:${st.size}:${st.mtimeMs}`;
 
 /** A blob the journal knows whose only copy failed its digest check. */
 export class BlobCorruptError extends Error {
@@ -153,9 +159,11 @@ export class BlobStore {
    * Links a verified staged file into the store under `digest` (a copy where the file system
    * has no hard links), flushed (unless the caller says it is) and with its folder fsynced;
    * the staged file stays where it is. Nothing happens when the blob is stored already.
+   * Resolves true when the store's file is now the staged file itself (a hard link made here),
+   * false when it is another file (stored before, or a copy).
    */
-  async linkIn(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<void> {
-    if ((await this.#casSize(digest)) !== undefined) return;
+  async linkIn(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<boolean> {
+    if ((await this.#casSize(digest)) !== undefined) return false;
     if (this.durable && !opts.flushed) await syncFile(stagedFile);
     const target = this.path(digest);
     const dir = await this.#folder(target);
@@ -163,14 +171,17 @@ export class BlobStore {
       await link(stagedFile, target);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return;
+      if (code === 'EEXIST') return false;
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw err;
       const tmp = `${target}.tmp-${process.pid}`;
       await copyFile(stagedFile, tmp);
       if (this.durable) await syncFile(tmp);
       await rename(tmp, target);
+      if (this.durable) await this.#syncDir(dir);
+      return false;
     }
     if (this.durable) await this.#syncDir(dir);
+    return true;
   }
 
   /**

@@ -1,9 +1,13 @@
 /**
  * Sends a blob that is still arriving (a pull through cache fetching it from an upstream) to an
- * HTTP response as its bytes are staged: it reads the staged file up to the length written so
- * far, waits for more, and ends at `end`. Each reader goes at its own pace (the file is the
- * buffer, so a slow client holds no memory), and any number of readers share one fetch.
- * The staged file may be moved into the store meanwhile: the open descriptor keeps reading it.
+ * HTTP response as its bytes are staged: it sends up to the length written so far, waits for
+ * more, and ends at `end`. Any number of readers share one fetch, each at its own pace.
+ *
+ * A reader that keeps up is sent the staged chunks themselves, from a bounded window of the most
+ * recently written ones that the fetch keeps in memory (no read back, no copy; the chunks of one
+ * write go out corked, as one writev). A reader that fell behind the window reads the staged
+ * file (so a slow client holds no memory); the staged file may be moved into the store
+ * meanwhile: the open descriptor keeps reading it.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
@@ -14,9 +18,75 @@ export interface GrowingFile {
   staged(): number;
   /** Resolves when more bytes are staged or the blob is complete; rejects when it failed. */
   more(): Promise<void>;
+  /** The staged bytes from `pos` up to `until` (exclusive) still held in memory, in order; undefined when `pos` is not held. */
+  recent?(pos: number, until: number): Uint8Array[] | undefined;
 }
 
-const CHUNK = 1024 * 1024;
+/** Bytes read from the staged file at once, by a reader behind the window. */
+const CHUNK = 4 * 1024 * 1024;
+
+/**
+ * The recently staged chunks of a growing blob, up to `limit` bytes (the oldest dropped first): what
+ * `GrowingFile.recent` answers from. Chunks are kept as given and must not change afterwards.
+ */
+export class StagedWindow {
+  readonly #limit: number;
+  readonly #starts: number[] = [];
+  readonly #chunks: Uint8Array[] = [];
+  #first = 0;
+  #held = 0;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Adds chunks written at `start` (contiguous with the last ones added). */
+  add(start: number, chunks: readonly Uint8Array[]): void {
+    let at = start;
+    for (const c of chunks) {
+      this.#starts.push(at);
+      this.#chunks.push(c);
+      at += c.byteLength;
+      this.#held += c.byteLength;
+    }
+    let drop = 0;
+    while (this.#held > this.#limit && drop < this.#chunks.length - 1) this.#held -= this.#chunks[drop++]!.byteLength;
+    if (drop > 0) {
+      this.#starts.splice(0, drop);
+      this.#chunks.splice(0, drop);
+    }
+    this.#first = this.#starts[0] ?? at;
+  }
+
+  /** Drops every chunk (the blob is complete: readers go to the file). */
+  clear(): void {
+    this.#starts.length = 0;
+    this.#chunks.length = 0;
+    this.#held = 0;
+  }
+
+  slice(pos: number, until: number): Uint8Array[] | undefined {
+    if (this.#chunks.length === 0 || pos < this.#first) return undefined;
+    // the chunk holding `pos`: the last one starting at or before it
+    let lo = 0;
+    let hi = this.#starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.#starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    const out: Uint8Array[] = [];
+    for (let i = lo; i < this.#chunks.length; i++) {
+      const s = this.#starts[i]!;
+      if (s >= until) break;
+      const c = this.#chunks[i]!;
+      const from = Math.max(0, pos - s);
+      const to = Math.min(c.byteLength, until - s);
+      if (to > from) out.push(from === 0 && to === c.byteLength ? c : c.subarray(from, to));
+    }
+    return out.length > 0 ? out : undefined;
+  }
+}
 
 /** Opens the staged file, or undefined when it is gone already (moved into the store). */
 async function openStaged(path: string): Promise<FileHandle | undefined> {
@@ -26,6 +96,17 @@ async function openStaged(path: string): Promise<FileHandle | undefined> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+/** Writes `chunks` corked (one writev); resolves when they are flushed or the client went away. */
+function writeAll(res: ServerResponse, chunks: readonly Uint8Array[], gone: Promise<void>): Promise<unknown> {
+  res.cork();
+  let last: Promise<unknown> = Promise.resolve();
+  for (let i = 0; i < chunks.length; i++)
+    if (i === chunks.length - 1) last = new Promise((resolve) => res.write(chunks[i]!, resolve));
+    else res.write(chunks[i]!);
+  res.uncork();
+  return Promise.race([last, gone]);
 }
 
 /**
@@ -43,7 +124,7 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
     }),
   );
   try {
-    const buf = Buffer.allocUnsafe(CHUNK);
+    let buf: Buffer | undefined;
     let pos = start;
     while (pos <= end && !closed) {
       const available = Math.min(blob.staged(), end + 1);
@@ -51,12 +132,21 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
         await blob.more();
         continue;
       }
+      const held = blob.recent?.(pos, available);
+      if (held) {
+        for (const c of held) pos += c.byteLength;
+        // the chunks are never changed: the socket may hold them; waiting for the flush keeps memory bounded
+        await writeAll(res, held, gone);
+        continue;
+      }
+      buf ??= Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, available - pos), pos);
       if (bytesRead === 0) throw new Error(`staged file ${blob.path} is shorter than the bytes staged`);
       pos += bytesRead;
-      // a copy: the buffer is read into again while the socket may still hold this chunk
-      const flushed = res.write(Buffer.from(buf.subarray(0, bytesRead)));
-      if (!flushed && !closed) await Promise.race([new Promise((resolve) => res.once('drain', resolve)), gone]);
+      // the buffer is read into again only once the socket has flushed this chunk
+      await writeAll(res, [buf.subarray(0, bytesRead)], gone);
+      // a vanished client's socket may still hold the buffer: never reuse it then
+      if (closed) buf = undefined;
     }
     if (!closed) res.end();
   } catch (err) {

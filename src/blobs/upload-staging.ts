@@ -10,7 +10,7 @@ import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate
 import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
-import { hashFile, type BlobStore } from './blob-store.ts';
+import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
 
 interface Live {
   hash: Hash;
@@ -25,7 +25,11 @@ interface Live {
 /** Bytes gathered before one write to the staging file. */
 const WRITE_BATCH = 1024 * 1024;
 
-export type CommitResult = { ok: true; digest: string; size: number } | { ok: false; actual: string; size: number };
+/**
+ * `stored`: the identity (fileIdentity) of the store's file when it is the very file whose bytes
+ * were hashed here (hard-linked from staging); undefined when the store kept a file of its own.
+ */
+export type CommitResult = { ok: true; digest: string; size: number; stored?: string } | { ok: false; actual: string; size: number };
 
 /** The staged bytes the journal vouches for are not there (a crash lost them, or someone removed them). */
 export class StagedBytesMissing extends Error {
@@ -64,6 +68,59 @@ async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, 
       }
     }
     rest = next;
+  }
+}
+
+/**
+ * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
+ * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
+ * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
+ * written while the next is received (at most one write in flight, so `onWritten` hears a
+ * contiguous length). Nothing is in flight once it returns or throws.
+ */
+async function writeBody(
+  fh: FileHandle,
+  body: AsyncIterable<Uint8Array>,
+  offset: number,
+  limit: number,
+  hash: Hash,
+  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+): Promise<number> {
+  let written = 0;
+  let queued = 0;
+  let batch: Uint8Array[] = [];
+  let batched = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    const chunks = batch;
+    const length = batched;
+    const at = offset + queued;
+    batch = [];
+    batched = 0;
+    queued += length;
+    await writeAll(fh, chunks, at, length);
+    written += length;
+    onWritten?.(offset + written, chunks);
+  };
+  try {
+    for await (const chunk of body) {
+      if (queued + batched + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+      hash.update(chunk);
+      batch.push(chunk);
+      batched += chunk.byteLength;
+      if (batched >= WRITE_BATCH) {
+        await inFlight;
+        inFlight = flush();
+        // awaited before the next write, or below: a failure surfaces there
+        inFlight.catch(() => undefined);
+      }
+    }
+    await inFlight;
+    if (batched > 0) await flush();
+    return written;
+  } finally {
+    // a failed body: the write in flight lands before the caller cuts the file back
+    await inFlight.catch(() => undefined);
   }
 }
 
@@ -107,7 +164,8 @@ export class UploadStaging {
    * Writes `body` at `offset` (the upload's length as the journal knows it),
    * cutting anything staged past it, and returns how many bytes were written.
    * `limit` caps the bytes accepted (more is an error, nothing is kept). `onWritten` hears the
-   * staged length after each write (readers of a blob still arriving follow it).
+   * staged length after each write, with the chunks that write staged (readers of a blob still
+   * arriving follow it, and send those chunks as they are: they are not changed afterwards).
    * Throws StagedBytesMissing when fewer than `offset` bytes are staged.
    */
   async append(
@@ -115,7 +173,7 @@ export class UploadStaging {
     offset: number,
     body: AsyncIterable<Uint8Array>,
     limit = Infinity,
-    onWritten?: (length: number) => void,
+    onWritten?: (length: number, chunks: readonly Uint8Array[]) => void,
   ): Promise<number> {
     const file = this.#store.stagingPath(uploadId);
     await this.#store.uploadReady(uploadId);
@@ -132,29 +190,9 @@ export class UploadStaging {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StagedBytesMissing(uploadId, offset, 0);
       throw err;
     }
-    let written = 0;
     try {
       if (offset > 0) await fh.truncate(offset);
-      // Socket chunks are small (16-64 KiB): gather them into one writev of up to
-      // WRITE_BATCH bytes, so a large upload costs few trips to the thread pool.
-      let batch: Uint8Array[] = [];
-      let batched = 0;
-      const flush = async (): Promise<void> => {
-        if (batched === 0) return;
-        await writeAll(fh, batch, offset + written, batched);
-        written += batched;
-        onWritten?.(offset + written);
-        batch = [];
-        batched = 0;
-      };
-      for await (const chunk of body) {
-        if (written + batched + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-        live.hash.update(chunk);
-        batch.push(chunk);
-        batched += chunk.byteLength;
-        if (batched >= WRITE_BATCH) await flush();
-      }
-      await flush();
+      const written = await writeBody(fh, body, offset, limit, live.hash, onWritten);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
       // file's folder entry too.
@@ -226,8 +264,10 @@ export class UploadStaging {
       if (have < size) throw new StagedBytesMissing(uploadId, size, Math.max(0, have));
       if (have > size) await truncate(file, size);
     }
-    await this.#store.linkIn(file, expected, { flushed: size > 0 && live.exact && live.flushed });
-    return { ok: true, digest: actual, size };
+    const linked = await this.#store.linkIn(file, expected, { flushed: size > 0 && live.exact && live.flushed });
+    // stat after the link: the staged name and the store's name are one inode now
+    const stored = linked ? fileIdentity(await stat(file)) : undefined;
+    return { ok: true, digest: actual, size, stored };
   }
 
   /** Drops a committed upload's staged file, once its completion is recorded. */

@@ -17,13 +17,15 @@
  * checked against their digest when they were read, and cannot change in memory).
  * A larger blob is hashed as it is sent until one whole send matched; later sends of
  * the same file (same inode, size and modification time) are not hashed again while
- * this process runs (a 16 MiB pull costs ~12 ms of sha256 here). A file changed since,
- * or a blob pushed again, is checked again.
+ * this process runs (a 16 MiB pull costs ~12 ms of sha256 here). A large blob file the
+ * upload service stored in this process (a push, a blob received from an upstream) counts
+ * as checked from the start: it hashed those very bytes as they arrived (`verified`).
+ * A file changed since, or a blob pushed again, is checked again.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { BlobCorruptError, type BlobLocation, type BlobStore } from '../blobs/blob-store.ts';
+import { BlobCorruptError, type BlobLocation, type BlobStore, fileIdentity } from '../blobs/blob-store.ts';
 import { readBlobPrefix } from '../blobs/read-blob.ts';
 import { sendBlob, type SendCheck } from '../blobs/send-blob.ts';
 import { digestAlgorithm } from '../domain/names.ts';
@@ -65,6 +67,16 @@ export class BlobReads {
   }
 
   /**
+   * The upload service hashed the bytes of `digest`'s store file of this identity (fileIdentity) as it
+   * stored them, and they matched: a whole send of that file need not hash them again. A file of
+   * another identity (changed since, or another file under that name) is still checked.
+   */
+  verified(digest: string, size: number, identity: string): void {
+    // a blob read whole is hashed on each read from its file (then cached): nothing to remember
+    if (size > VERIFY_WHOLE_BYTES) this.#rememberChecked(digest, identity);
+  }
+
+  /**
    * The bytes of `digest`, ready to send; throws DomainFailure (BlobUnreadable) when they cannot be
    * served. `size`, the blob's size as the registry knows it, saves asking the store for it.
    */
@@ -88,7 +100,7 @@ export class BlobReads {
     const st = await stat(location.file);
     const length = size ?? st.size;
     if (length <= VERIFY_WHOLE_BYTES) return readWhole();
-    const identity = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const identity = fileIdentity(st);
     const check = (): SendCheck | undefined =>
       this.#checked.get(digest) === identity
         ? undefined

@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { BlobStore } from '../blobs/blob-store.ts';
 import { sendBlob } from '../blobs/send-blob.ts';
-import { sendGrowingBlob } from '../blobs/send-growing-blob.ts';
+import { sendGrowingBlob, StagedWindow } from '../blobs/send-growing-blob.ts';
 import type { UploadStaging } from '../blobs/upload-staging.ts';
 import { DomainFailure, domainError } from '../domain/errors.ts';
 
@@ -29,12 +29,18 @@ export interface Receipt {
   digest: string;
   uploadId: string;
   open: () => Promise<AsyncIterable<Uint8Array>>;
+  /** Hears the identity of the store's file when it is the file verified here (Uploads' StoredVerified). */
+  verified?: (digest: string, size: number, identity: string) => void;
 }
+
+/** Bytes of the most recently staged chunks held in memory for readers that keep up (send-growing-blob.ts). */
+const WINDOW_BYTES = 4 * 1024 * 1024;
 
 /** Starts staging the bytes of `receipt`; `settled` runs once they are in the store or dropped. */
 export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: Receipt, settled: () => void): IncomingBlob {
   const { digest, uploadId } = receipt;
   let staged = 0;
+  const window = new StagedWindow(WINDOW_BYTES);
   let failure: unknown;
   let finished = false;
   let wake: (() => void)[] = [];
@@ -45,7 +51,8 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
   };
   const work = (async () => {
     try {
-      const size = await staging.append(uploadId, 0, await receipt.open(), Infinity, (length) => {
+      const size = await staging.append(uploadId, 0, await receipt.open(), Infinity, (length, chunks) => {
+        window.add(staged, chunks);
         staged = length;
         notify();
       });
@@ -57,6 +64,7 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
             actual: verified.actual,
           }),
         );
+      if (verified.stored !== undefined) receipt.verified?.(digest, size, verified.stored);
       // the store holds it now: the staged name goes (a reader that opened it keeps reading)
       await staging.release(uploadId);
       return { size };
@@ -66,6 +74,7 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
       throw err;
     } finally {
       finished = true;
+      window.clear();
       settled();
       notify();
     }
@@ -80,6 +89,7 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
       const growing = {
         path: store.stagingPath(uploadId),
         staged: () => staged,
+        recent: (pos: number, until: number) => window.slice(pos, until),
         more: () => {
           if (failure !== undefined) return Promise.reject(failure);
           if (finished) return work.then(() => undefined);

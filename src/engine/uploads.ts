@@ -69,6 +69,12 @@ export interface ExpiryReport {
   expired: string[];
 }
 
+/**
+ * Hears of each blob file whose bytes the upload service itself hashed and found to match their
+ * digest as it stored them (its identity, fileIdentity): BlobReads need not hash it again.
+ */
+export type StoredVerified = (digest: string, size: number, identity: string) => void;
+
 export class Uploads {
   readonly #engine: Engine;
   readonly #staging: UploadStaging;
@@ -77,13 +83,15 @@ export class Uploads {
   readonly #store: BlobStore;
   /** Blobs arriving, by digest: a second ask for one shares the first. */
   readonly #incoming = new Map<string, IncomingBlob>();
+  readonly #verified: StoredVerified;
   #sweeper: NodeJS.Timeout | undefined;
 
-  constructor(engine: Engine, store: BlobStore, ids: IdSource) {
+  constructor(engine: Engine, store: BlobStore, ids: IdSource, verified: StoredVerified = () => undefined) {
     this.#engine = engine;
     this.#store = store;
     this.#staging = new UploadStaging(store);
     this.#ids = ids;
+    this.#verified = verified;
   }
 
   /**
@@ -95,7 +103,7 @@ export class Uploads {
     const running = this.#incoming.get(digest);
     if (running) return running;
     const uploadId = this.#ids.uuid();
-    const incoming = receiveBlob(this.#staging, this.#store, { digest, uploadId, open }, () => {
+    const incoming = receiveBlob(this.#staging, this.#store, { digest, uploadId, open, verified: this.#verified }, () => {
       if (this.#incoming.get(digest)?.uploadId === uploadId) this.#incoming.delete(digest);
     });
     this.#incoming.set(digest, incoming);
@@ -182,6 +190,7 @@ export class Uploads {
       const verified = await this.#bytes(upload.id, () => storing(() => this.#staging.commit(upload.id, size, digest)));
       if (!verified.ok)
         fail('DigestMismatch', `the uploaded content's digest is ${verified.actual}, not ${digest}`, { digest, actual: verified.actual });
+      if (verified.ok && verified.stored !== undefined) this.#verified(digest, size, verified.stored);
       await this.#engine.execute(command);
       await this.#staging.release(upload.id);
       return { digest, size };
@@ -198,6 +207,7 @@ export class Uploads {
       const verified = await storing(() => this.#staging.commit(uploadId, size, digest));
       if (!verified.ok)
         fail('DigestMismatch', `the blob's digest is ${verified.actual}, not ${digest}`, { digest, actual: verified.actual });
+      if (verified.ok && verified.stored !== undefined) this.#verified(digest, size, verified.stored);
       await this.#engine.execute({ ...command, size });
       return { digest, size };
     } finally {

@@ -58,7 +58,7 @@ export class RecordingStore extends BlobStore {
     return super.adopt(stagedFile, digest, opts);
   }
 
-  override linkIn(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<void> {
+  override linkIn(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<boolean> {
     this.flushed.push(opts.flushed);
     return super.linkIn(stagedFile, digest, opts);
   }

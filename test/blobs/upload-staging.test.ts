@@ -4,7 +4,7 @@
 // from the staged file after a restart.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import test from 'ava';
-import { BlobStore } from '../../src/blobs/blob-store.ts';
+import { BlobStore, fileIdentity } from '../../src/blobs/blob-store.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
 import { exists, patterned, RecordingStore, sha256, sha512, tempRoot } from './blob-helpers.ts';
 
@@ -25,8 +25,17 @@ test('chunks appended at their offsets are committed as one blob; the staged fil
   const staging = new UploadStaging(store);
   t.is(await staging.append('u', 0, chunks('hello', ' ')), 6);
   t.is(await staging.append('u', 6, chunks('wor', 'ld')), 5);
-  t.deepEqual(await staging.commit('u', 11, sha256('hello world')), { ok: true, digest: sha256('hello world'), size: 11 });
+  const committed = await staging.commit('u', 11, sha256('hello world'));
+  t.like(committed, { ok: true, digest: sha256('hello world'), size: 11 });
   t.is(await readFile(store.path(sha256('hello world')), 'utf8'), 'hello world');
+  t.is(
+    committed.ok ? committed.stored : undefined,
+    fileIdentity(await stat(store.path(sha256('hello world')))),
+    'it names the store file it verified (the staged file, linked)',
+  );
+  // committed again (a retried completion): the store keeps its file, which this commit did not link
+  await staging.append('again', 0, chunks('hello world'));
+  t.like(await staging.commit('again', 11, sha256('hello world')), { ok: true, stored: undefined });
   t.true(await exists(store.stagingPath('u')), 'the staged file stays until the completion is recorded');
   await staging.release('u');
   t.false(await exists(store.stagingPath('u')));
@@ -72,7 +81,7 @@ test('a sha512 digest is verified by reading the staged bytes back, and stored u
   const staging = new UploadStaging(store);
   await staging.append('u', 0, chunks('sha512 ', 'bytes'));
   t.like(await staging.commit('u', 12, sha512('sha512 wrong')), { ok: false, actual: sha512('sha512 bytes') });
-  t.deepEqual(await staging.commit('u', 12, sha512('sha512 bytes')), { ok: true, digest: sha512('sha512 bytes'), size: 12 });
+  t.like(await staging.commit('u', 12, sha512('sha512 bytes')), { ok: true, digest: sha512('sha512 bytes'), size: 12 });
   t.is(await readFile(store.path(sha512('sha512 bytes')), 'utf8'), 'sha512 bytes');
 });
 

@@ -58,6 +58,48 @@ test('a large blob whose file no longer matches its digest is cut short, never s
   await again.arrayBuffer();
 });
 
+test('a large blob pushed in this process (served without a second hash) and then changed on disk is still refused', async (t) => {
+  await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false });
+  const r = new RegistryDriver(emu.endpoint);
+  await r.createRepository('rot');
+  const blob = Buffer.alloc(6 * 1024 * 1024, 5);
+  const digest = await r.pushBlob('rot', blob);
+  const whole = Buffer.from(await (await fetch(`${emu.endpoint}/v2/rot/blobs/${digest}`)).arrayBuffer());
+  t.true(whole.equals(blob), 'served whole: its bytes were verified as they were pushed');
+  flipByte(new BlobStore(emu.config.journal, { durable: false }).path(digest), 5 * 1024 * 1024);
+  const res = await fetch(`${emu.endpoint}/v2/rot/blobs/${digest}`);
+  const got = await res.arrayBuffer().then(
+    (b) => b.byteLength,
+    () => -1,
+  );
+  t.not(got, blob.length, 'the changed file is hashed as it is sent, and the answer cut short');
+  const again = await fetch(`${emu.endpoint}/v2/rot/blobs/${digest}`);
+  t.is(again.status, 500);
+  await again.arrayBuffer();
+});
+
+test('a push of a blob whose stored file is corrupt vouches for nothing: the corrupt file is still refused', async (t) => {
+  await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false });
+  const r = new RegistryDriver(emu.endpoint);
+  await r.createRepository('rot');
+  const blob = Buffer.alloc(6 * 1024 * 1024, 9);
+  const digest = await r.pushBlob('rot', blob);
+  flipByte(new BlobStore(emu.config.journal, { durable: false }).path(digest), 100);
+  // pushed again: the store keeps the file it has (now corrupt), so this push verified other bytes
+  t.is(await r.pushBlob('rot', blob), digest);
+  const res = await fetch(`${emu.endpoint}/v2/rot/blobs/${digest}`);
+  const got = await res.arrayBuffer().then(
+    (b) => b.byteLength,
+    () => -1,
+  );
+  t.not(got, blob.length, 'never served whole');
+  t.is((await fetch(`${emu.endpoint}/v2/rot/blobs/${digest}`, { method: 'HEAD' })).status, 500);
+  // once set aside, a push stores it again, and it is served whole
+  t.is(await r.pushBlob('rot', blob), digest);
+  const back = Buffer.from(await (await fetch(`${emu.endpoint}/v2/rot/blobs/${digest}`)).arrayBuffer());
+  t.true(back.equals(blob));
+});
+
 test('a manifest nesting deeper than 64 levels is refused on both faces', async (t) => {
   await using emu = await startEmulator({ auth: 'none', fsync: 'never', logger: false });
   const r = new RegistryDriver(emu.endpoint);

@@ -73,7 +73,9 @@ async function startEcrRewind(upstream: string): Promise<{ pid: number; url: str
     process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
     process.stdout.write('READY ' + emu.port + '\\n');
   `;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+  // ECR_REWIND_BENCH_SERVER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles this server too
+  const extra = process.env.ECR_REWIND_BENCH_SERVER_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -21,7 +21,8 @@
  * the figures are written as JSON (support/results.ts; `npm run bench -- compare A B`).
  *
  * Each server first runs one unmeasured warm-up round. `--quick` runs one shorter round;
- * `--rounds N` sets the rounds (default 3).
+ * `--rounds N` sets the rounds (default 3). `--pull-through-only` runs the pull through cache's
+ * row alone (its rounds: 2 with `--quick`, else 5; `--rounds N` sets them too).
  */
 import { performance } from 'node:perf_hooks';
 import { runPullThroughRow } from './pull-through.ts';
@@ -367,6 +368,10 @@ export async function run(args: string[]): Promise<void> {
     : { largeBlobs: 16, chunkedBlobs: 4, smallBlobs: 800, smallGets: 8000, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
   const machine = machineNow();
   console.log(describeMachine(machine));
+  if (args.includes('--pull-through-only')) {
+    await runPullThroughRow(roundsArg >= 0 ? rounds : quick ? 2 : 5);
+    return;
+  }
   const compared = await compare(sizes, rounds);
   printTable(compared, rounds);
   await runPullThroughRow(quick ? 2 : 5);

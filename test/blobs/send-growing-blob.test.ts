@@ -1,0 +1,83 @@
+// A blob still arriving: readers that keep up are sent the staged chunks from memory (a bounded
+// window of the latest ones); a reader behind the window reads the staged file; every reader gets
+// exactly the bytes of its range, in order, whichever way they came.
+import { appendFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import test from 'ava';
+import { type GrowingFile, sendGrowingBlob, StagedWindow } from '../../src/blobs/send-growing-blob.ts';
+import { patterned, tempRoot } from './blob-helpers.ts';
+
+test('the window answers the held bytes of a range, across chunks, and nothing before its first byte', (t) => {
+  const w = new StagedWindow(10);
+  const bytes = patterned(16);
+  w.add(0, [bytes.subarray(0, 4), bytes.subarray(4, 8)]);
+  t.deepEqual(Buffer.concat(w.slice(2, 7)!), bytes.subarray(2, 7));
+  t.deepEqual(Buffer.concat(w.slice(0, 100)!), bytes.subarray(0, 8));
+  w.add(8, [bytes.subarray(8, 12), bytes.subarray(12, 16)]);
+  // over its limit: the oldest chunks went
+  t.is(w.slice(3, 16), undefined);
+  t.deepEqual(Buffer.concat(w.slice(8, 16)!), bytes.subarray(8, 16));
+  t.deepEqual(Buffer.concat(w.slice(13, 15)!), bytes.subarray(13, 15));
+  t.is(w.slice(16, 20), undefined, 'nothing past what was added');
+  w.clear();
+  t.is(w.slice(8, 16), undefined);
+});
+
+test('readers of a growing blob get its bytes, from the window when they keep up and from the file when behind it', async (t) => {
+  const path = join(await tempRoot(t), 'staged');
+  const blob = patterned(3 * 1024 * 1024 + 777);
+  const piece = 256 * 1024;
+  const window = new StagedWindow(512 * 1024);
+  let staged = 0;
+  let wake: (() => void)[] = [];
+  let windowed = 0;
+  const growing: GrowingFile = {
+    path,
+    staged: () => staged,
+    more: () => new Promise<void>((resolve) => wake.push(resolve)),
+    recent: (pos, until) => {
+      const held = window.slice(pos, until);
+      if (held) windowed++;
+      return held;
+    },
+  };
+  await writeFile(path, '');
+  const writer = async (): Promise<void> => {
+    for (let at = 0; at < blob.length; at += piece) {
+      const chunk = blob.subarray(at, Math.min(blob.length, at + piece));
+      await appendFile(path, chunk);
+      window.add(staged, [chunk]);
+      staged += chunk.length;
+      const waiting = wake;
+      wake = [];
+      for (const w of waiting) w();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  const server = createServer((req, res) => {
+    const [start, end] = (req.url ?? '/0/0').slice(1).split('-').map(Number) as [number, number];
+    res.writeHead(200, { 'Content-Length': String(end - start + 1) });
+    void sendGrowingBlob(res, growing, start, end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const get = async (start: number, end: number): Promise<Buffer> =>
+    Buffer.from(await (await fetch(`${base}/${start}-${end}`)).arrayBuffer());
+  const keepingUp = get(0, blob.length - 1);
+  const ranged = get(1000, 2_000_000);
+  const writing = writer();
+  // a reader that starts once 2 MiB are staged, at the first byte: behind the window
+  while (staged < 2 * 1024 * 1024) await new Promise((r) => setTimeout(r, 1));
+  const late = get(0, blob.length - 1);
+  await writing;
+  t.true((await keepingUp).equals(blob));
+  t.true((await ranged).equals(blob.subarray(1000, 2_000_001)));
+  t.true((await late).equals(blob));
+  t.true(windowed > 0, 'the window served some of them');
+});
