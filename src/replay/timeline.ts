@@ -176,7 +176,7 @@ export class Timeline {
     const step = (): void => {
       let more = false;
       try {
-        more = !this.#closed && this.#pass === undefined && this.#failed === undefined && this.#ladder.warm(WARM_EVENTS);
+        more = !this.#closed && this.#pass === undefined && this.#failed === undefined && this.#built().ladder.warm(WARM_EVENTS);
       } catch {
         // a read that fails here fails for the request that asks for that state, and is reported there
       }
