@@ -28,8 +28,11 @@ import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
 import { f64Column, i32Column, readF64, readI32, readText, readU32, textColumn, u32Column, type TextColumn } from './columns.ts';
 
-/** The image fields the columns hold; any other field travels in `rest`. */
-const COLUMN_FIELDS = new Set([
+/**
+ * The image fields a checkpoint form holds in place (v5's columns, v2-v4's tuples); any other
+ * field (lastPulledAt, storageClassChangedAt, what later features add) travels in `rest`, as it is.
+ */
+export const PLACED_IMAGE_FIELDS: ReadonlySet<string> = new Set([
   'digest',
   'mediaType',
   'bytes',
@@ -43,7 +46,7 @@ const COLUMN_FIELDS = new Set([
   'storageClass',
 ]);
 
-type ImageRest = Record<string, unknown>;
+export type ImageRest = Record<string, unknown>;
 
 interface ImagesV5 {
   digest: Buffer;
@@ -173,7 +176,7 @@ function encodeImages(images: Iterable<Image>, e: Encoder): ImagesV5 {
     let extra: ImageRest | undefined;
     for (const key in i) {
       const value = (i as unknown as ImageRest)[key];
-      if (value === undefined || COLUMN_FIELDS.has(key)) continue;
+      if (value === undefined || PLACED_IMAGE_FIELDS.has(key)) continue;
       (extra ??= {})[key] = value;
     }
     if (extra) rest.push([k, extra]);

@@ -33,7 +33,7 @@ import { repoKey } from '../domain/scope.ts';
 import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import { emptyState, type Image, type RegistrySettings, type RegistryState, type Repository, type Upload } from '../domain/state.ts';
 import type { Projection } from './projection.ts';
-import { decodeVersion5, encodeVersion5, type RegistryFormV5 } from './registry-form-v5.ts';
+import { decodeVersion5, encodeVersion5, type ImageRest, PLACED_IMAGE_FIELDS, type RegistryFormV5 } from './registry-form-v5.ts';
 
 /** An index into RegistrySnapshot.digests. */
 type D = number;
@@ -57,23 +57,6 @@ type ImageTuple = [
   Image['storageClass'],
   ImageRest | null,
 ];
-/** Every other field of an image (lastPulledAt, storageClassChangedAt, what later features add), as it is. */
-type ImageRest = Record<string, unknown>;
-
-/** The image fields the tuple holds in place; any other field travels in `rest`. */
-const TUPLE_FIELDS = new Set([
-  'digest',
-  'mediaType',
-  'bytes',
-  'pushedAt',
-  'size',
-  'blobs',
-  'manifests',
-  'subject',
-  'artifactType',
-  'configMediaType',
-  'storageClass',
-]);
 
 interface RepositorySnapshot {
   account: string;
@@ -158,7 +141,7 @@ function encodeImage(i: Image, d: (digest: string) => D): ImageTuple {
   let rest: ImageRest | null = null;
   for (const key in i) {
     const value = (i as unknown as ImageRest)[key];
-    if (value === undefined || TUPLE_FIELDS.has(key)) continue;
+    if (value === undefined || PLACED_IMAGE_FIELDS.has(key)) continue;
     (rest ??= {})[key] = value;
   }
   return [
