@@ -84,14 +84,9 @@ export class PackExtraction implements PackSource {
       const pack: PackState = { index, entries: [] };
       for (const u of index.uploads)
         pack.entries.push({ pack, kind: 'upload', key: u.id, offset: u.offset, size: u.size, expected: `sha256:${u.sha256}` });
-      // indexed loops: a start from a snapshot file runs these over every blob (10,000s), in cold code
-      const { blobs } = index;
-      for (let i = 0; i < blobs.length; i++) {
-        const b = blobs[i]!;
+      for (const b of index.blobs)
         pack.entries.push({ pack, kind: 'blob', key: b.digest, offset: b.offset, size: b.size, expected: b.digest });
-      }
-      for (let i = 0; i < pack.entries.length; i++) {
-        const e = pack.entries[i]!;
+      for (const e of pack.entries) {
         const map = e.kind === 'blob' ? this.#blobs : this.#uploads;
         if (!map.has(e.key)) map.set(e.key, e);
       }
