@@ -3,11 +3,6 @@
  * journal folder into a registry (boot/), builds the engine and its services,
  * and serves the faces over one HTTP server. Only wiring lives here; nothing
  * below imports this file.
- *
- * The faces (http/app.ts: Koa, the routers, every operation's schema, about two thirds of
- * what a start loads) are imported when a start begins, not with this file, so that their
- * loading overlaps the opening of the journal folder (reads, a snapshot file's checks and
- * copy on the thread pool): the server still listens only once both are done.
  */
 import { BlobStore } from './blobs/blob-store.ts';
 import { openRegistry, type OpenRegistry } from './boot/open-registry.ts';
@@ -21,6 +16,7 @@ import { engineTimeline } from './engine/timeline.ts';
 import { Uploads } from './engine/uploads.ts';
 import { EventWebhook } from './eventbridge/event-webhook.ts';
 import { EventBridgeFeed } from './eventbridge/eventbridge-feed.ts';
+import { createApp } from './http/app.ts';
 import type { FaceDeps } from './http/face-deps.ts';
 import { type HttpServer, httpServer } from './http/http-server.ts';
 import { DEFAULT_LIMITS, type ServerLimits } from './http/server-limits.ts';
@@ -282,9 +278,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...limitOptions };
   const stopping = new AbortController();
   const log = loggerFor(options);
-  const faces = import('./http/app.ts');
-  // a start that fails before it needs the faces does not leave their import unobserved
-  faces.catch(() => undefined);
   const { registry, config, clock, ids, engine } = await openEngine(options, log);
   const blobs = new BlobStore(config.journal, { durable: config.fsync !== 'never' });
   const extraction = extractPacks(blobs, registry.packs, log);
@@ -320,10 +313,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stopping: stopping.signal,
     registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
-  let server: HttpServer;
+  const server = httpServer(createApp(deps).callback(), limits, log);
   try {
-    const { createApp } = await faces;
-    server = httpServer(createApp(deps).callback(), limits, log);
     await background.start();
     port = await server.listen(config.port, config.host);
   } catch (err) {
