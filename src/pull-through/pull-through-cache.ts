@@ -259,7 +259,7 @@ export class PullThroughCache {
   #receive(job: Job, digest: string): IncomingBlob {
     let incoming = job.incoming.get(digest);
     if (!incoming) {
-      incoming = this.#uploads.receive(digest, () => job.client.blob(job.upstreamRepository, digest));
+      incoming = this.#uploads.receive(digest, () => job.client.blob(job.upstreamRepository, digest), job.blobs.get(digest));
       job.incoming.set(digest, incoming);
     }
     return incoming;

@@ -145,6 +145,8 @@ test('an anonymous docker-registry upstream: fetched once, recorded as one push 
     t.is(blob.status, 200);
     t.is(sha256(Buffer.from(await blob.arrayBuffer())), d);
   }
+  // the image is recorded off the request path once its blobs are stored (a client may have read them before)
+  await eventually(async () => ([...f.emu.events()].some((e) => e.type === 'UpstreamImageCached') ? true : undefined));
   const repos = await f.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['quay/library/app'] }));
   t.is(repos.repositories?.length, 1);
   const got2 = await f.ecr.send(new BatchGetImageCommand({ repositoryName: 'quay/library/app', imageIds: [{ imageTag: '1.0' }] }));
