@@ -10,6 +10,7 @@ import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate
 import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
+import { isLent } from '../support/lent-chunks.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
 
 interface Live {
@@ -24,6 +25,13 @@ interface Live {
 
 /** Bytes gathered before one write to the staging file. */
 const WRITE_BATCH = 1024 * 1024;
+
+/** Batch buffers for lent chunks (copied into them), kept for reuse between appends. */
+const batchPool: Buffer[] = [];
+const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
+const giveBatch = (b: Buffer): void => {
+  if (batchPool.length < 8) batchPool.push(b);
+};
 
 /**
  * `stored`: the identity (fileIdentity) of the store's file when it is the very file whose bytes
@@ -72,6 +80,67 @@ async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, 
 }
 
 /**
+ * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into one of two
+ * reused batch buffers, one written while the other fills; `onWritten` hears no chunks (the
+ * buffers are reused: readers of a blob still arriving read the staged file).
+ */
+async function writeLentBody(
+  fh: FileHandle,
+  body: AsyncIterable<Uint8Array>,
+  offset: number,
+  limit: number,
+  hash: Hash,
+  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+): Promise<number> {
+  let written = 0;
+  let queued = 0;
+  let buf = takeBatch();
+  let filled = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (full: Buffer, length: number): Promise<void> => {
+    const at = offset + queued;
+    queued += length;
+    try {
+      await writeAll(fh, [full.subarray(0, length)], at, length);
+    } finally {
+      giveBatch(full);
+    }
+    written += length;
+    onWritten?.(offset + written, []);
+  };
+  const send = async (): Promise<void> => {
+    await inFlight;
+    inFlight = flush(buf, filled);
+    // awaited before the next write, or below: a failure surfaces there
+    inFlight.catch(() => undefined);
+    buf = takeBatch();
+    filled = 0;
+  };
+  try {
+    for await (const chunk of body) {
+      if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+      hash.update(chunk);
+      // copied before the next chunk is asked for: the source reads into this memory again
+      for (let from = 0; from < chunk.byteLength; ) {
+        const n = Math.min(chunk.byteLength - from, buf.length - filled);
+        buf.set(from === 0 && n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), filled);
+        filled += n;
+        from += n;
+        if (filled === buf.length) await send();
+      }
+    }
+    await inFlight;
+    if (filled > 0) await send();
+    await inFlight;
+    return written;
+  } finally {
+    // a failed body: the write in flight lands before the caller cuts the file back
+    await inFlight.catch(() => undefined);
+    giveBatch(buf);
+  }
+}
+
+/**
  * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
  * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
  * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
@@ -86,6 +155,7 @@ async function writeBody(
   hash: Hash,
   onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
 ): Promise<number> {
+  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
   let written = 0;
   let queued = 0;
   let batch: Uint8Array[] = [];
@@ -122,6 +192,12 @@ async function writeBody(
     // a failed body: the write in flight lands before the caller cuts the file back
     await inFlight.catch(() => undefined);
   }
+}
+
+/** What the caller of UploadStaging.append hears while it writes. */
+export interface AppendWatch {
+  written?: (length: number, chunks: readonly Uint8Array[]) => void;
+  ended?: (sha256: string) => void;
 }
 
 export class UploadStaging {
@@ -163,9 +239,11 @@ export class UploadStaging {
   /**
    * Writes `body` at `offset` (the upload's length as the journal knows it),
    * cutting anything staged past it, and returns how many bytes were written.
-   * `limit` caps the bytes accepted (more is an error, nothing is kept). `onWritten` hears the
+   * `limit` caps the bytes accepted (more is an error, nothing is kept). `watch.written` hears the
    * staged length after each write, with the chunks that write staged (readers of a blob still
-   * arriving follow it, and send those chunks as they are: they are not changed afterwards).
+   * arriving follow it, and send those chunks as they are: they are not changed afterwards);
+   * `watch.ended` hears the sha256 of every staged byte once the body is written, before it is
+   * flushed to disk (a reader can be told at once whether the bytes match their digest).
    * Throws StagedBytesMissing when fewer than `offset` bytes are staged.
    */
   async append(
@@ -173,7 +251,7 @@ export class UploadStaging {
     offset: number,
     body: AsyncIterable<Uint8Array>,
     limit = Infinity,
-    onWritten?: (length: number, chunks: readonly Uint8Array[]) => void,
+    watch: AppendWatch = {},
   ): Promise<number> {
     const file = this.#store.stagingPath(uploadId);
     await this.#store.uploadReady(uploadId);
@@ -192,7 +270,8 @@ export class UploadStaging {
     }
     try {
       if (offset > 0) await fh.truncate(offset);
-      const written = await writeBody(fh, body, offset, limit, live.hash, onWritten);
+      const written = await writeBody(fh, body, offset, limit, live.hash, watch.written);
+      watch.ended?.(`sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
       // file's folder entry too.
