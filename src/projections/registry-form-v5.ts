@@ -22,7 +22,8 @@
  * Decoding makes no msgpack value per tag, digest or image field, copies the manifest bytes into
  * one buffer of their own (the checkpoint's buffer is not kept alive by them) and builds the tag
  * index on the way: 100,000 images decode in about a third of the time version 4 took. A
- * repository's blob table is built from its columns the first time it is read (decodeRepository).
+ * repository's blob table and tags are built from their columns the first time they are read
+ * (decodeRepository).
  *
  * It is over 400 lines because the form's encoder and decoder are kept side by side, field by
  * field: split, a field added to one and not the other would go unnoticed until a round trip.
@@ -344,20 +345,47 @@ function decodeImages(c: ImagesV5, x: Decoder): Map<string, Image> {
   return images;
 }
 
+/** A repository's tag columns, read (copied out of the checkpoint's buffer) and checked. */
+interface TagColumns {
+  /** the tag names back to back, and the length of each */
+  text: string;
+  lengths: Uint32Array;
+  digests: Uint32Array;
+  order: [number, string[]][];
+}
+
+function readTagColumns(r: RepositoryV5, digestCount: number): TagColumns {
+  const column = r.tags[0] as unknown;
+  if (!Array.isArray(column) || typeof column[0] !== 'string') throw new Error(`repository ${r.name}: tag names are not [text, lengths]`);
+  const text = column[0];
+  const lengths = readU32(column[1] as Uint8Array, 'tag names');
+  const digests = readU32(r.tags[1], 'tag digests');
+  if (lengths.length !== digests.length) throw new Error(`repository ${r.name}: ${lengths.length} tag names, ${digests.length} digests`);
+  let total = 0;
+  for (let k = 0; k < lengths.length; k++) total += lengths[k]!;
+  if (total !== text.length) throw new Error(`repository ${r.name}: the lengths of its tag names do not add up to their text`);
+  for (let k = 0; k < digests.length; k++) if (digests[k]! >= digestCount) throw new Error(`repository ${r.name}: tag digest out of range`);
+  for (const [d] of r.tagOrder) if (d >= digestCount) throw new Error(`repository ${r.name}: tag order digest out of range`);
+  return { text, lengths, digests, order: r.tagOrder };
+}
+
+interface TagTables {
+  tags: Map<string, string>;
+  tagsByDigest: Map<string, string[]>;
+}
+
 /** The tags Map and the tag index (the index in the order `tagOrder` gives, else the Map's). */
-function decodeTags(r: RepositoryV5, digests: string[]): { tags: Map<string, string>; tagsByDigest: Map<string, string[]> } {
-  const names = readText(r.tags[0], 'tag names');
-  const tagDigests = readU32(r.tags[1], 'tag digests');
-  if (names.length !== tagDigests.length) throw new Error(`repository ${r.name}: ${names.length} tag names, ${tagDigests.length} digests`);
+function tagTables(c: TagColumns, digests: string[]): TagTables {
   const tags = new Map<string, string>();
   const tagsByDigest = new Map<string, string[]>();
   // an image's tags are mostly next to each other: a run of them needs one index lookup
   let runOf = -1;
   let run: string[] = [];
-  for (let k = 0; k < names.length; k++) {
-    const d = tagDigests[k]!;
+  let at = 0;
+  for (let k = 0; k < c.lengths.length; k++) {
+    const d = c.digests[k]!;
     const digest = digests[d]!;
-    const name = names[k]!;
+    const name = c.text.slice(at, (at += c.lengths[k]!));
     tags.set(name, digest);
     if (d !== runOf) {
       runOf = d;
@@ -367,24 +395,32 @@ function decodeTags(r: RepositoryV5, digests: string[]): { tags: Map<string, str
     }
     run.push(name);
   }
-  for (const [d, order] of r.tagOrder) tagsByDigest.set(digests[d]!, order);
+  for (const [d, order] of c.order) tagsByDigest.set(digests[d]!, order);
   return { tags, tagsByDigest };
 }
 
 function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
   const { digests } = x;
-  const { tags, tagsByDigest } = decodeTags(r, digests);
   const referrers = new Map<string, string[]>();
   for (let k = 0; k < r.referrers.length; k += 2)
     referrers.set(
       digests[r.referrers[k] as number]!,
       (r.referrers[k + 1] as number[]).map((i) => digests[i]!),
     );
-  // A repository's blob table (what HEAD and GET of a blob, mounts and manifest pushes look in) is
-  // built the first time it is read: a start builds none of them (400,000 entries in a registry of
-  // 100,000 images), the first request on a repository builds its own (a few thousand).
+  // A repository's blob table and its tags (with their index) are built the first time they are
+  // read, from columns read and checked here: a start builds none of them (400,000 blobs and a
+  // million tags in a registry of 100,000 images); the first request on a repository builds its own.
   let sizes: Sizes | undefined = readSizes(r.blobs, digests.length, 'repository blobs');
   let blobs: Map<string, number> | undefined;
+  let tagColumns: TagColumns | undefined = readTagColumns(r, digests.length);
+  let tags: TagTables | undefined;
+  const tagsBuilt = (): TagTables => {
+    if (tags === undefined) {
+      tags = tagTables(tagColumns!, digests);
+      tagColumns = undefined;
+    }
+    return tags;
+  };
   return {
     account: r.account,
     region: r.region,
@@ -398,8 +434,12 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
       return blobs;
     },
     images: decodeImages(r.images, x),
-    tags,
-    tagsByDigest,
+    get tags(): Map<string, string> {
+      return tagsBuilt().tags;
+    },
+    get tagsByDigest(): Map<string, string[]> {
+      return tagsBuilt().tagsByDigest;
+    },
     referrers,
     settings: r.settings,
   };

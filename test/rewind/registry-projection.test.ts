@@ -141,6 +141,27 @@ test('version 5: the blob table of a repository is built when first read, the sa
   t.deepEqual([...back.blobs], [...state.blobs]);
 });
 
+test('version 5: tags built when first read, whether by a query or by a change, give the state the original gives', async (t) => {
+  const state = cloneState(await replayed(scenarioDir('multi-arch')));
+  const body = packr.pack(encodeRegistryState(state));
+  const [key, repo] = [...state.repos].find(([, r]) => r.tags.size > 0)!;
+  const first = [...repo.images.keys()][0]!;
+  const older = [...repo.tags.keys()].find((tag) => repo.tags.get(tag) !== first)!;
+  // changed before anything read them: the change builds them first
+  const changed = decodeRegistryState(packr.unpack(body), 5);
+  putTag(changed.repos.get(key)!, older, first);
+  putTag(repo, older, first);
+  t.deepEqual([...tagsOf(changed.repos.get(key)!, first)], [...tagsOf(repo, first)]);
+  t.deepEqual([...changed.repos.get(key)!.tags], [...repo.tags]);
+  t.is(stateHash(changed), stateHash(state));
+  // the index read first, then the tags: one build, the same tables
+  const read = decodeRegistryState(packr.unpack(body), 5);
+  const r = read.repos.get(key)!;
+  const index = r.tagsByDigest;
+  t.is(r.tagsByDigest, index);
+  t.is(r.tags, r.tags);
+});
+
 test('version 5: a blob table naming a digest outside the digests column is refused when decoded', async (t) => {
   const state = cloneState(await replayed(scenarioDir('multi-arch')));
   const form = encodeRegistryState(state) as unknown as { repos: { blobs: [Buffer, Buffer] }[] };
