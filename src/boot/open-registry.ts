@@ -106,16 +106,9 @@ function openJournal(dir: string, opts: OpenOptions): Promise<JournalHandle> | J
   });
 }
 
-/** The views at the end of the journal: from the adopted or newest checkpoint, then the tail. */
-async function viewsAtEnd(
-  dir: string,
-  journal: JournalHandle,
-  adopted: AdoptedSnapshotFile | undefined,
-  warn: (m: string) => void,
-): Promise<{ views: Views; checkpointSeq: number }> {
+/** The views at the end of the journal: from the adopted or newest checkpoint (`base`), then the tail. */
+function viewsAtEnd(journal: JournalHandle, base: Checkpoint | undefined): { views: Views; checkpointSeq: number } {
   const history = liveHistory(journal);
-  // the checkpoint a snapshot file held was decoded and checked once already
-  const base: Checkpoint | undefined = adopted ? adopted.checkpoint : await loadLatest(dir, warn);
   const views = replay(history.source, Number.MAX_SAFE_INTEGER, {
     ...(base ? { base, adoptBase: true } : {}),
     origin: () => history.origin,
@@ -133,6 +126,10 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
   let journal: JournalHandle | undefined;
   try {
     const adopted = await prepareFolder(dir, opts);
+    // The newest checkpoint is read (on the thread pool) while the journal's segments are checked
+    // (journal/recovery.ts), then decoded; a snapshot file's was decoded and checked once already.
+    const base = adopted || opts.at !== undefined ? undefined : loadLatest(dir, opts.warn);
+    base?.catch(() => undefined); // its failure is reported below, once the journal is open
     journal = await openJournal(dir, opts);
     let views: Views;
     let readOnly: string | undefined;
@@ -143,7 +140,7 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
       views = replayTo(history, pos.seq);
       checkpointSeq = journal.lastSeq;
       readOnly = `this server shows the registry as it was at ${pos.label} (seq ${pos.seq}, read-only); start it without --at to change it`;
-    } else ({ views, checkpointSeq } = await viewsAtEnd(dir, journal, adopted, opts.warn));
+    } else ({ views, checkpointSeq } = viewsAtEnd(journal, adopted ? adopted.checkpoint : await base));
     // Blobs of a snapshot file still packed in <dir>/packs/ (this start's, or one a crash left)
     const packs = adopted ? [adopted.index] : await loadPacks(dir);
     const open = journal;

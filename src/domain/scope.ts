@@ -21,7 +21,22 @@ const keys = new Map<string, Map<string, Map<string, RepoKey>>>();
 const MAX_KEYS = 100_000;
 let remembered = 0;
 
+/** The last key asked for: events in a row mostly name one repository (a push's uploads, manifest and tags). */
+let lastAccount = '';
+let lastRegion = '';
+let lastName = '';
+let lastKey: RepoKey = '';
+
 export function repoKey(s: RegistryScope, name: string): RepoKey {
+  if (name === lastName && s.account === lastAccount && s.region === lastRegion && lastKey !== '') return lastKey;
+  lastKey = memoKey(s, name);
+  lastAccount = s.account;
+  lastRegion = s.region;
+  lastName = name;
+  return lastKey;
+}
+
+function memoKey(s: RegistryScope, name: string): RepoKey {
   if (remembered >= MAX_KEYS) {
     keys.clear();
     remembered = 0;

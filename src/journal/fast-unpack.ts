@@ -398,8 +398,21 @@ function jsStr(at: number, len: number): string {
     case 8:
       return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!);
     default:
+      // 13 characters or more joined by `+` make a rope (ConsString), which the first Map lookup
+      // flattens into a second string: tags such as `build-0001234-5` are made flat in one call
+      if (len >= 13 && len <= SHORT) return fromCodes(at, len);
       return f(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!, b[at + 4]!, b[at + 5]!, b[at + 6]!, b[at + 7]!) + jsStr(at + 8, len - 8);
   }
+}
+
+/** One reused array of char codes per length up to SHORT. */
+const CODES = Array.from({ length: SHORT + 1 }, (_, n) => new Array<number>(n).fill(0));
+
+/** src[at, at + len) (ASCII, len <= SHORT) as a flat string, made by one String.fromCharCode call. */
+function fromCodes(at: number, len: number): string {
+  const codes = CODES[len]!;
+  for (let i = 0; i < len; i++) codes[i] = src[at + i]!;
+  return String.fromCharCode.apply(null, codes);
 }
 
 /** Map keys: a separate small cache whose strings are internalized (see below), read like readStr. */

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { severityCounts } from '../domain/scanning/match-findings.ts';
 import { registryScanning } from '../domain/scanning/scan-policy.ts';
-import { scanRecord } from '../domain/scanning/image-scans.ts';
+import { imageScans, scanRecord } from '../domain/scanning/image-scans.ts';
 import type { Finding, ScanRecord, ScanType } from '../domain/scanning/scanning-state.ts';
 import type { Image, RegistryState, Repository } from '../domain/state.ts';
 import { repositoryArn } from './ecr-repositories.ts';
@@ -73,6 +73,12 @@ export function imageScanSummary(
         }
       : {}),
   };
+}
+
+/** An image's detail with its DescribeImages scan fields added in place (nothing to add when it was never scanned). */
+export function withScanSummary<T extends object>(detail: T, state: RegistryState, repo: Repository, image: Image): T {
+  if (imageScans(image) === undefined) return detail;
+  return Object.assign(detail, imageScanSummary(state, repo, image));
 }
 
 /** A basic finding: name, description, uri, severity and the package as attributes. */

@@ -51,7 +51,15 @@ export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: 
     marks: new Map(start?.marks ?? []),
     atMarks: new Map(),
   };
-  const stateAfter = (seq: number): RegistryState => stateAt(source, seq, originOf());
+  // The state a Rewound event goes back to when no kept state has it (a mark set before `base`),
+  // rebuilt once per position in a row: a tail that resets to one mark again and again (a test
+  // suite's resets since the last checkpoint) replays the history up to it once, not once per reset.
+  // The state is never changed (fold forks it), so it is shared safely.
+  let rebuilt: RegistryState | undefined;
+  const stateAfter = (seq: number): RegistryState => {
+    if (rebuilt?.seq !== seq) rebuilt = stateAt(source, seq, originOf());
+    return rebuilt;
+  };
   let expected = views.state.seq + 1;
   let n = 0;
   for (const e of source(views.state.seq + 1, to)) {

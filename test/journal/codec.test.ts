@@ -57,6 +57,15 @@ testProp(
   },
 );
 
+test('the fast decoder reads ASCII and other strings of every length up to 40 as msgpackr does', (t) => {
+  for (let len = 0; len <= 40; len++)
+    for (const alphabet of ['build-0123456789', 'é-ü-ß-☃']) {
+      const s = Array.from({ length: len }, (_, i) => alphabet[(i * 7) % alphabet.length]).join('');
+      const bytes = reference.pack({ tag: s, again: s });
+      t.deepEqual(fastUnpack(bytes, 0, bytes.length), { tag: s, again: s }, `length ${len}`);
+    }
+});
+
 testProp('binary data in an event comes back as its own copy', [fc.uint8Array({ minLength: 1, maxLength: 64 })], (t, bytes) => {
   const payload = encodePayload({ seq: 1, type: 'BlobSeen', v: 1, time: 0, data: { bytes: Buffer.from(bytes) } });
   const e = decodePayload(payload, 0, payload.length);

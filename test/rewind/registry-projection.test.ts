@@ -127,6 +127,49 @@ test('version 5 keeps the order each image got its tags in (a tag moved onto an 
   for (const r of back.repos.values()) for (const i of r.images.values()) t.not(i.bytes.buffer, body.buffer);
 });
 
+test('version 5: the blob table of a repository is built when first read, the same table as before, also in copies', async (t) => {
+  const state = cloneState(await replayed(scenarioDir('multi-arch')));
+  const back = decodeRegistryState(packr.unpack(packr.pack(encodeRegistryState(state))), 5);
+  t.true([...state.repos.values()].some((r) => r.blobs.size > 0));
+  // a copy made before any read (a mark's kept state, a clone) holds the table too
+  const cloned = cloneState(back);
+  for (const [key, repo] of state.repos) {
+    t.deepEqual([...back.repos.get(key)!.blobs], [...repo.blobs]);
+    t.is(back.repos.get(key)!.blobs, back.repos.get(key)!.blobs);
+    t.deepEqual([...cloned.repos.get(key)!.blobs], [...repo.blobs]);
+  }
+  t.deepEqual([...back.blobs], [...state.blobs]);
+});
+
+test('version 5: tags built when first read, whether by a query or by a change, give the state the original gives', async (t) => {
+  const state = cloneState(await replayed(scenarioDir('multi-arch')));
+  const body = packr.pack(encodeRegistryState(state));
+  const [key, repo] = [...state.repos].find(([, r]) => r.tags.size > 0)!;
+  const first = [...repo.images.keys()][0]!;
+  const older = [...repo.tags.keys()].find((tag) => repo.tags.get(tag) !== first)!;
+  // changed before anything read them: the change builds them first
+  const changed = decodeRegistryState(packr.unpack(body), 5);
+  putTag(changed.repos.get(key)!, older, first);
+  putTag(repo, older, first);
+  t.deepEqual([...tagsOf(changed.repos.get(key)!, first)], [...tagsOf(repo, first)]);
+  t.deepEqual([...changed.repos.get(key)!.tags], [...repo.tags]);
+  t.is(stateHash(changed), stateHash(state));
+  // the index read first, then the tags: one build, the same tables
+  const read = decodeRegistryState(packr.unpack(body), 5);
+  const r = read.repos.get(key)!;
+  const index = r.tagsByDigest;
+  t.is(r.tagsByDigest, index);
+  t.is(r.tags, r.tags);
+});
+
+test('version 5: a blob table naming a digest outside the digests column is refused when decoded', async (t) => {
+  const state = cloneState(await replayed(scenarioDir('multi-arch')));
+  const form = encodeRegistryState(state) as unknown as { repos: { blobs: [Buffer, Buffer] }[] };
+  const repo = form.repos.find((r) => r.blobs[0].length > 0)!;
+  repo.blobs[0].writeUInt32LE(0xffffffff, 0);
+  t.throws(() => decodeRegistryState(packr.unpack(packr.pack(form)), 5), { message: /repository blobs: digest 4294967295 out of range/ });
+});
+
 test('version 5 stores each digest once: no digest appears anywhere but in its digests column', async (t) => {
   const state = await richState('multi-arch');
   const {

@@ -11,7 +11,7 @@ import type { Image, Repository } from '../../../domain/state.ts';
 import { conversionFor, PULLABLE_MEDIA_TYPES, SCHEMA1_MEDIA_TYPES } from '../../../manifest-conversion/convert.ts';
 import { defaultPlatformChild } from '../../../queries/platform-child.ts';
 import { imageDetail, matchingImages, indexesReferencing, listImageIds, tagsByDigest } from '../../../queries/ecr-images.ts';
-import { imageScanSummary } from '../../../queries/ecr-scan-findings.ts';
+import { withScanSummary } from '../../../queries/ecr-scan-findings.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
@@ -265,7 +265,7 @@ export const imageOperations = {
           if (seen.has(r.digest)) continue;
           seen.add(r.digest);
           const image = repo.images.get(r.digest)!;
-          imageDetails.push({ ...imageDetail(repo, image, tags.get(r.digest)), ...imageScanSummary(call.deps.engine.state, repo, image) });
+          imageDetails.push(withScanSummary(imageDetail(repo, image, tags.get(r.digest)), call.deps.engine.state, repo, image));
         }
         return { imageDetails };
       }
@@ -276,10 +276,7 @@ export const imageOperations = {
         query: `images:${filter.tagStatus}:${filter.imageStatus}`,
       });
       return {
-        imageDetails: page.items.map((m) => ({
-          ...imageDetail(repo, m.image, m.tags),
-          ...imageScanSummary(call.deps.engine.state, repo, m.image),
-        })),
+        imageDetails: page.items.map((m) => withScanSummary(imageDetail(repo, m.image, m.tags), call.deps.engine.state, repo, m.image)),
         ...(page.nextToken ? { nextToken: page.nextToken } : {}),
       };
     },
