@@ -8,6 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
@@ -20,6 +21,11 @@ interface Live {
   exact: boolean;
   /** Those bytes were fdatasync'ed by append (a durable store): commit need not flush them again. */
   flushed: boolean;
+  /**
+   * The staged file is this upload's own inode: an append here made it or checked it, and no
+   * commit has linked it into the store since. The next append need not check it (#ownInode).
+   */
+  own: boolean;
 }
 
 /** Bytes gathered before one write to the staging file. */
@@ -72,11 +78,129 @@ async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, 
 }
 
 /**
+ * Gathers the chunks of a body into batches of WRITE_BATCH bytes, each written with one writev
+ * while the next is gathered (at most one write in flight, so `onWritten` hears a contiguous
+ * length, with the chunks that write staged).
+ */
+class BatchWriter {
+  written = 0;
+  #queued = 0;
+  #batch: Uint8Array[] = [];
+  #batched = 0;
+  #inFlight: Promise<void> | undefined;
+
+  constructor(
+    readonly fh: FileHandle,
+    readonly offset: number,
+    readonly onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+  ) {}
+
+  /** Bytes taken so far (written, in flight or gathered). */
+  get taken(): number {
+    return this.#queued + this.#batched;
+  }
+
+  /**
+   * Takes a chunk. Answers a promise when the caller must wait before taking more (a full batch
+   * waits for the write in flight): it resolves once that batch's write has started.
+   */
+  take(chunk: Uint8Array): Promise<void> | undefined {
+    this.#batch.push(chunk);
+    this.#batched += chunk.byteLength;
+    if (this.#batched < WRITE_BATCH) return undefined;
+    if (this.#inFlight === undefined) {
+      this.#start();
+      return undefined;
+    }
+    return this.#inFlight.then(() => this.#start());
+  }
+
+  /** Writes what is gathered once the write in flight is done; resolves when every byte is written. */
+  async finish(): Promise<void> {
+    await this.#inFlight;
+    if (this.#batched > 0) {
+      this.#start();
+      await this.#inFlight;
+    }
+  }
+
+  /** Resolves once no write is in flight (whatever its outcome). */
+  async settled(): Promise<void> {
+    await this.#inFlight?.catch(() => undefined);
+  }
+
+  #start(): void {
+    const chunks = this.#batch;
+    const length = this.#batched;
+    const at = this.offset + this.#queued;
+    this.#batch = [];
+    this.#batched = 0;
+    this.#queued += length;
+    const write = writeAll(this.fh, chunks, at, length).then(() => {
+      this.written += length;
+      this.onWritten?.(this.offset + this.written, chunks);
+      if (this.#inFlight === write) this.#inFlight = undefined;
+    });
+    // awaited before the next write, by finish, or by settled: a failure surfaces there
+    write.catch(() => undefined);
+    this.#inFlight = write;
+  }
+}
+
+/**
+ * Feeds the chunks of a Node stream (a request body) to `take` from its 'data' events, pausing
+ * the stream while `take` asks to wait: no promise per chunk, unlike async iteration. Like the
+ * iterator, it destroys the stream when it stops early (`take` threw or refused to go on), and
+ * fails when the stream closes before its end.
+ */
+function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const stop = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', stop);
+      stream.off('close', onClose);
+      if (err === undefined) resolve();
+      else {
+        stream.destroy();
+        reject(err);
+      }
+    };
+    const onData = (chunk: Uint8Array): void => {
+      let wait: Promise<void> | undefined;
+      try {
+        wait = take(chunk);
+      } catch (err) {
+        stop(err);
+        return;
+      }
+      if (wait === undefined) return;
+      stream.pause();
+      wait.then(() => {
+        if (!done) stream.resume();
+      }, stop);
+    };
+    const onEnd = (): void => stop();
+    const onClose = (): void => stop(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    if (stream.readableEnded) return resolve();
+    if (stream.destroyed) return onClose();
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', stop);
+    stream.once('close', onClose);
+    stream.resume();
+  });
+}
+
+/**
  * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
  * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
  * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
- * written while the next is received (at most one write in flight, so `onWritten` hears a
- * contiguous length). Nothing is in flight once it returns or throws.
+ * written while the next is received. A Node stream (a request body) is read from its events,
+ * any other body by iteration. Nothing is in flight once it returns or throws.
  */
 async function writeBody(
   fh: FileHandle,
@@ -86,41 +210,24 @@ async function writeBody(
   hash: Hash,
   onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
 ): Promise<number> {
-  let written = 0;
-  let queued = 0;
-  let batch: Uint8Array[] = [];
-  let batched = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (): Promise<void> => {
-    const chunks = batch;
-    const length = batched;
-    const at = offset + queued;
-    batch = [];
-    batched = 0;
-    queued += length;
-    await writeAll(fh, chunks, at, length);
-    written += length;
-    onWritten?.(offset + written, chunks);
+  const writer = new BatchWriter(fh, offset, onWritten);
+  const take = (chunk: Uint8Array): Promise<void> | undefined => {
+    if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+    hash.update(chunk);
+    return writer.take(chunk);
   };
   try {
-    for await (const chunk of body) {
-      if (queued + batched + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-      hash.update(chunk);
-      batch.push(chunk);
-      batched += chunk.byteLength;
-      if (batched >= WRITE_BATCH) {
-        await inFlight;
-        inFlight = flush();
-        // awaited before the next write, or below: a failure surfaces there
-        inFlight.catch(() => undefined);
+    if (body instanceof Readable) await pump(body, take);
+    else
+      for await (const chunk of body) {
+        const wait = take(chunk);
+        if (wait !== undefined) await wait;
       }
-    }
-    await inFlight;
-    if (batched > 0) await flush();
-    return written;
+    await writer.finish();
+    return writer.written;
   } finally {
     // a failed body: the write in flight lands before the caller cuts the file back
-    await inFlight.catch(() => undefined);
+    await writer.settled();
   }
 }
 
@@ -145,7 +252,7 @@ export class UploadStaging {
       for await (const chunk of createReadStream(this.#store.stagingPath(uploadId), { start: 0, end: length - 1 }))
         hash.update(chunk as Buffer);
     }
-    const live = { hash, length, exact: false, flushed: false };
+    const live = { hash, length, exact: false, flushed: false, own: false };
     this.#live.set(uploadId, live);
     return live;
   }
@@ -182,16 +289,10 @@ export class UploadStaging {
       this.#uploadsDirReady = true;
     }
     const live = await this.#hashAt(uploadId, offset);
-    await this.#ownInode(uploadId, offset);
-    let fh: FileHandle;
+    const fh = await this.#openStaged(uploadId, offset, live);
     try {
-      fh = await open(file, offset === 0 ? 'w' : 'r+');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StagedBytesMissing(uploadId, offset, 0);
-      throw err;
-    }
-    try {
-      if (offset > 0) await fh.truncate(offset);
+      // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
+      if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
       const written = await writeBody(fh, body, offset, limit, live.hash, onWritten);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
@@ -202,6 +303,7 @@ export class UploadStaging {
       }
       live.length = offset + written;
       live.exact = true;
+      live.own = true;
       // fdatasync flushed the whole file; an empty append leaves it as it was
       live.flushed = this.#store.durable && (written > 0 || live.flushed);
       return written;
@@ -211,6 +313,29 @@ export class UploadStaging {
       throw err;
     } finally {
       await fh.close();
+    }
+  }
+
+  /**
+   * Opens the staged file for an append at `offset`, as a file of the upload's own (#ownInode).
+   * A new upload's file is created (exclusively: one left by an earlier run is checked first).
+   */
+  async #openStaged(uploadId: string, offset: number, live: Live): Promise<FileHandle> {
+    const file = this.#store.stagingPath(uploadId);
+    try {
+      if (live.own) return await open(file, offset === 0 ? 'w' : 'r+');
+      if (offset === 0) {
+        try {
+          return await open(file, 'wx');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+      await this.#ownInode(uploadId, offset);
+      return await open(file, offset === 0 ? 'w' : 'r+');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StagedBytesMissing(uploadId, offset, 0);
+      throw err;
     }
   }
 
@@ -264,6 +389,8 @@ export class UploadStaging {
       if (have < size) throw new StagedBytesMissing(uploadId, size, Math.max(0, have));
       if (have > size) await truncate(file, size);
     }
+    // from here the staged file may be the store's file too: the next append checks it again
+    live.own = false;
     const linked = await this.#store.linkIn(file, expected, { flushed: size > 0 && live.exact && live.flushed });
     // stat after the link: the staged name and the store's name are one inode now
     const stored = linked ? fileIdentity(await stat(file)) : undefined;
