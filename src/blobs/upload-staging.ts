@@ -8,10 +8,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Readable } from 'node:stream';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
+import { writeBody } from './write-body.ts';
 
 interface Live {
   hash: Hash;
@@ -27,9 +27,6 @@ interface Live {
    */
   own: boolean;
 }
-
-/** Bytes gathered before one write to the staging file. */
-const WRITE_BATCH = 1024 * 1024;
 
 /**
  * `stored`: the identity (fileIdentity) of the store's file when it is the very file whose bytes
@@ -54,182 +51,6 @@ export const isStorageFull = (err: unknown): boolean => {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
 };
-
-/** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
-async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
-  let done = 0;
-  let rest = chunks;
-  while (done < total) {
-    const { bytesWritten } = await fh.writev(rest, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error('no byte could be written (disk full?)'), { code: 'ENOSPC' });
-    done += bytesWritten;
-    // drop what was written from the front of the list
-    let skip = bytesWritten;
-    const next: Uint8Array[] = [];
-    for (const c of rest) {
-      if (skip >= c.byteLength) skip -= c.byteLength;
-      else {
-        next.push(skip > 0 ? c.subarray(skip) : c);
-        skip = 0;
-      }
-    }
-    rest = next;
-  }
-}
-
-/**
- * Gathers the chunks of a body into batches of WRITE_BATCH bytes, each written with one writev
- * while the next is gathered (at most one write in flight, so `onWritten` hears a contiguous
- * length, with the chunks that write staged).
- */
-class BatchWriter {
-  written = 0;
-  #queued = 0;
-  #batch: Uint8Array[] = [];
-  #batched = 0;
-  #inFlight: Promise<void> | undefined;
-
-  constructor(
-    readonly fh: FileHandle,
-    readonly offset: number,
-    readonly onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
-  ) {}
-
-  /** Bytes taken so far (written, in flight or gathered). */
-  get taken(): number {
-    return this.#queued + this.#batched;
-  }
-
-  /**
-   * Takes a chunk. Answers a promise when the caller must wait before taking more (a full batch
-   * waits for the write in flight): it resolves once that batch's write has started.
-   */
-  take(chunk: Uint8Array): Promise<void> | undefined {
-    this.#batch.push(chunk);
-    this.#batched += chunk.byteLength;
-    if (this.#batched < WRITE_BATCH) return undefined;
-    if (this.#inFlight === undefined) {
-      this.#start();
-      return undefined;
-    }
-    return this.#inFlight.then(() => this.#start());
-  }
-
-  /** Writes what is gathered once the write in flight is done; resolves when every byte is written. */
-  async finish(): Promise<void> {
-    await this.#inFlight;
-    if (this.#batched > 0) {
-      this.#start();
-      await this.#inFlight;
-    }
-  }
-
-  /** Resolves once no write is in flight (whatever its outcome). */
-  async settled(): Promise<void> {
-    await this.#inFlight?.catch(() => undefined);
-  }
-
-  #start(): void {
-    const chunks = this.#batch;
-    const length = this.#batched;
-    const at = this.offset + this.#queued;
-    this.#batch = [];
-    this.#batched = 0;
-    this.#queued += length;
-    const write = writeAll(this.fh, chunks, at, length).then(() => {
-      this.written += length;
-      this.onWritten?.(this.offset + this.written, chunks);
-      if (this.#inFlight === write) this.#inFlight = undefined;
-    });
-    // awaited before the next write, by finish, or by settled: a failure surfaces there
-    write.catch(() => undefined);
-    this.#inFlight = write;
-  }
-}
-
-/**
- * Feeds the chunks of a Node stream (a request body) to `take` from its 'data' events, pausing
- * the stream while `take` asks to wait: no promise per chunk, unlike async iteration. Like the
- * iterator, it destroys the stream when it stops early (`take` threw or refused to go on), and
- * fails when the stream closes before its end.
- */
-function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    const stop = (err?: unknown): void => {
-      if (done) return;
-      done = true;
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', stop);
-      stream.off('close', onClose);
-      if (err === undefined) resolve();
-      else {
-        stream.destroy();
-        reject(err);
-      }
-    };
-    const onData = (chunk: Uint8Array): void => {
-      let wait: Promise<void> | undefined;
-      try {
-        wait = take(chunk);
-      } catch (err) {
-        stop(err);
-        return;
-      }
-      if (wait === undefined) return;
-      stream.pause();
-      wait.then(() => {
-        if (!done) stream.resume();
-      }, stop);
-    };
-    const onEnd = (): void => stop();
-    const onClose = (): void => stop(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    if (stream.readableEnded) return resolve();
-    if (stream.destroyed) return onClose();
-    stream.on('data', onData);
-    stream.once('end', onEnd);
-    stream.once('error', stop);
-    stream.once('close', onClose);
-    stream.resume();
-  });
-}
-
-/**
- * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
- * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
- * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
- * written while the next is received. A Node stream (a request body) is read from its events,
- * any other body by iteration. Nothing is in flight once it returns or throws.
- */
-async function writeBody(
-  fh: FileHandle,
-  body: AsyncIterable<Uint8Array>,
-  offset: number,
-  limit: number,
-  hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
-): Promise<number> {
-  const writer = new BatchWriter(fh, offset, onWritten);
-  const take = (chunk: Uint8Array): Promise<void> | undefined => {
-    if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-    hash.update(chunk);
-    return writer.take(chunk);
-  };
-  try {
-    if (body instanceof Readable) await pump(body, take);
-    else
-      for await (const chunk of body) {
-        const wait = take(chunk);
-        if (wait !== undefined) await wait;
-      }
-    await writer.finish();
-    return writer.written;
-  } finally {
-    // a failed body: the write in flight lands before the caller cuts the file back
-    await writer.settled();
-  }
-}
 
 export class UploadStaging {
   readonly #store: BlobStore;
