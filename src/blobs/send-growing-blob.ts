@@ -20,6 +20,8 @@ export interface GrowingFile {
   more(): Promise<void>;
   /** The staged bytes from `pos` up to `until` (exclusive) still held in memory, in order; undefined when `pos` is not held. */
   recent?(pos: number, until: number): Uint8Array[] | undefined;
+  /** Resolves once every byte arrived and matched the blob's digest; rejects when not. The last piece of an answer waits for it. */
+  checked?(): Promise<void>;
 }
 
 /** Bytes read from the staged file at once, by a reader behind the window. */
@@ -135,6 +137,7 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
       const held = blob.recent?.(pos, available);
       if (held) {
         for (const c of held) pos += c.byteLength;
+        if (pos > end) await blob.checked?.();
         // the chunks are never changed: the socket may hold them; waiting for the flush keeps memory bounded
         await writeAll(res, held, gone);
         continue;
@@ -143,6 +146,8 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
       const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, available - pos), pos);
       if (bytesRead === 0) throw new Error(`staged file ${blob.path} is shorter than the bytes staged`);
       pos += bytesRead;
+      // the last piece waits for the digest: a blob that does not match is never sent whole
+      if (pos > end) await blob.checked?.();
       // the buffer is read into again only once the socket has flushed this chunk
       await writeAll(res, [buf.subarray(0, bytesRead)], gone);
       // a vanished client's socket may still hold the buffer: never reuse it then

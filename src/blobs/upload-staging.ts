@@ -52,6 +52,12 @@ export const isStorageFull = (err: unknown): boolean => {
   return code === 'ENOSPC' || code === 'EDQUOT';
 };
 
+/** What the caller of UploadStaging.append hears while it writes. */
+export interface AppendWatch {
+  written?: (length: number, chunks: readonly Uint8Array[]) => void;
+  ended?: (sha256: string) => void;
+}
+
 export class UploadStaging {
   readonly #store: BlobStore;
   readonly #live = new Map<string, Live>();
@@ -91,9 +97,11 @@ export class UploadStaging {
   /**
    * Writes `body` at `offset` (the upload's length as the journal knows it),
    * cutting anything staged past it, and returns how many bytes were written.
-   * `limit` caps the bytes accepted (more is an error, nothing is kept). `onWritten` hears the
+   * `limit` caps the bytes accepted (more is an error, nothing is kept). `watch.written` hears the
    * staged length after each write, with the chunks that write staged (readers of a blob still
-   * arriving follow it, and send those chunks as they are: they are not changed afterwards).
+   * arriving follow it, and send those chunks as they are: they are not changed afterwards);
+   * `watch.ended` hears the sha256 of every staged byte once the body is written, before it is
+   * flushed to disk (a reader can be told at once whether the bytes match their digest).
    * Throws StagedBytesMissing when fewer than `offset` bytes are staged.
    */
   async append(
@@ -101,7 +109,7 @@ export class UploadStaging {
     offset: number,
     body: AsyncIterable<Uint8Array>,
     limit = Infinity,
-    onWritten?: (length: number, chunks: readonly Uint8Array[]) => void,
+    watch: AppendWatch = {},
   ): Promise<number> {
     const file = this.#store.stagingPath(uploadId);
     await this.#store.uploadReady(uploadId);
@@ -114,7 +122,8 @@ export class UploadStaging {
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
-      const written = await writeBody(fh, body, offset, limit, live.hash, onWritten);
+      const written = await writeBody(fh, body, offset, limit, live.hash, watch.written);
+      watch.ended?.(`sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
       // file's folder entry too.

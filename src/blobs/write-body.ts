@@ -5,9 +5,17 @@
 import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { isLent } from '../support/lent-chunks.ts';
 
 /** Bytes gathered before one write to the staging file. */
 const WRITE_BATCH = 1024 * 1024;
+
+/** Batch buffers for lent chunks (copied into them), kept for reuse between appends. */
+const batchPool: Buffer[] = [];
+const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
+const giveBatch = (b: Buffer): void => {
+  if (batchPool.length < 8) batchPool.push(b);
+};
 
 /** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
 async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
@@ -150,11 +158,73 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
 }
 
 /**
+ * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into one of two
+ * reused batch buffers, one written while the other fills; `onWritten` hears no chunks (the
+ * buffers are reused: readers of a blob still arriving read the staged file).
+ */
+async function writeLentBody(
+  fh: FileHandle,
+  body: AsyncIterable<Uint8Array>,
+  offset: number,
+  limit: number,
+  hash: Hash,
+  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+): Promise<number> {
+  let written = 0;
+  let queued = 0;
+  let buf = takeBatch();
+  let filled = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (full: Buffer, length: number): Promise<void> => {
+    const at = offset + queued;
+    queued += length;
+    try {
+      await writeAll(fh, [full.subarray(0, length)], at, length);
+    } finally {
+      giveBatch(full);
+    }
+    written += length;
+    onWritten?.(offset + written, []);
+  };
+  const send = async (): Promise<void> => {
+    await inFlight;
+    inFlight = flush(buf, filled);
+    // awaited before the next write, or below: a failure surfaces there
+    inFlight.catch(() => undefined);
+    buf = takeBatch();
+    filled = 0;
+  };
+  try {
+    for await (const chunk of body) {
+      if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+      hash.update(chunk);
+      // copied before the next chunk is asked for: the source reads into this memory again
+      for (let from = 0; from < chunk.byteLength; ) {
+        const n = Math.min(chunk.byteLength - from, buf.length - filled);
+        buf.set(from === 0 && n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), filled);
+        filled += n;
+        from += n;
+        if (filled === buf.length) await send();
+      }
+    }
+    await inFlight;
+    if (filled > 0) await send();
+    await inFlight;
+    return written;
+  } finally {
+    // a failed body: the write in flight lands before the caller cuts the file back
+    await inFlight.catch(() => undefined);
+    giveBatch(buf);
+  }
+}
+
+/**
  * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
  * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
  * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
  * written while the next is received. A Node stream (a request body) is read from its events,
- * any other body by iteration. Nothing is in flight once it returns or throws.
+ * lent chunks (support/lent-chunks.ts) are copied into reused batches, any other body is
+ * iterated. Nothing is in flight once it returns or throws.
  */
 export async function writeBody(
   fh: FileHandle,
@@ -164,6 +234,7 @@ export async function writeBody(
   hash: Hash,
   onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
 ): Promise<number> {
+  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
   const writer = new BatchWriter(fh, offset, onWritten);
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);

@@ -9,6 +9,7 @@ import { sendBlob } from '../blobs/send-blob.ts';
 import { sendGrowingBlob, StagedWindow } from '../blobs/send-growing-blob.ts';
 import type { UploadStaging } from '../blobs/upload-staging.ts';
 import { DomainFailure, domainError } from '../domain/errors.ts';
+import { digestAlgorithm } from '../domain/names.ts';
 
 /**
  * It is not recorded: whoever asked for it records it with the image that needs it.
@@ -20,7 +21,11 @@ export interface IncomingBlob {
   staged(): number;
   /** Resolves with the size once verified and in the store; rejects when the source failed or the digest differs (nothing is kept). */
   readonly done: Promise<{ size: number }>;
-  /** Sends bytes `start..end` (inclusive) to `res` as they arrive (then from the store); ends or destroys `res`. */
+  /**
+   * Sends bytes `start..end` (inclusive) to `res` as they arrive (then from the store); ends or
+   * destroys `res`. The last bytes of the answer go out only once every byte of the blob arrived
+   * and matched its digest: a mismatch cuts the answer short.
+   */
   send(res: ServerResponse, start: number, end: number): Promise<void>;
 }
 
@@ -29,6 +34,8 @@ export interface Receipt {
   digest: string;
   uploadId: string;
   open: () => Promise<AsyncIterable<Uint8Array>>;
+  /** The size the blob is expected to have, when known: an answer that ends before its last byte need not wait for the digest. */
+  size?: number | undefined;
   /** Hears the identity of the store's file when it is the file verified here (Uploads' StoredVerified). */
   verified?: (digest: string, size: number, identity: string) => void;
 }
@@ -49,27 +56,38 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
     wake = [];
     for (const w of waiting) w();
   };
+  const mismatch = (actual: string): DomainFailure =>
+    new DomainFailure(domainError('DigestMismatch', `the upstream's blob has digest ${actual}, not ${digest}`, { digest, actual }));
+  // whether every byte arrived and matches the digest: known (sha256) as soon as the body ended
+  let check!: { resolve: () => void; reject: (err: unknown) => void };
+  const checked = new Promise<void>((resolve, reject) => {
+    check = { resolve, reject };
+  });
+  checked.catch(() => undefined);
   const work = (async () => {
     try {
-      const size = await staging.append(uploadId, 0, await receipt.open(), Infinity, (length, chunks) => {
-        window.add(staged, chunks);
-        staged = length;
-        notify();
+      const size = await staging.append(uploadId, 0, await receipt.open(), Infinity, {
+        written: (length, chunks) => {
+          window.add(staged, chunks);
+          staged = length;
+          notify();
+        },
+        ended: (actual) => {
+          if (digestAlgorithm(digest) !== 'sha256') return;
+          if (actual === digest) check.resolve();
+          else check.reject(mismatch(actual));
+        },
       });
       const verified = await staging.commit(uploadId, size, digest);
-      if (!verified.ok)
-        throw new DomainFailure(
-          domainError('DigestMismatch', `the upstream's blob has digest ${verified.actual}, not ${digest}`, {
-            digest,
-            actual: verified.actual,
-          }),
-        );
+      if (!verified.ok) throw mismatch(verified.actual);
+      check.resolve();
       if (verified.stored !== undefined) receipt.verified?.(digest, size, verified.stored);
       // the store holds it now: the staged name goes (a reader that opened it keeps reading)
       await staging.release(uploadId);
       return { size };
     } catch (err) {
       failure = err;
+      check.reject(err);
       await staging.discard(uploadId);
       throw err;
     } finally {
@@ -90,14 +108,19 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
         path: store.stagingPath(uploadId),
         staged: () => staged,
         recent: (pos: number, until: number) => window.slice(pos, until),
+        // only an answer that reaches the blob's last byte (or any, when its size is not known) waits for the digest
+        checked: receipt.size === undefined || end === receipt.size - 1 ? () => checked : undefined,
         more: () => {
           if (failure !== undefined) return Promise.reject(failure);
           if (finished) return work.then(() => undefined);
           return new Promise<void>((resolve) => wake.push(resolve));
         },
       };
-      if (!finished && (await sendGrowingBlob(res, growing, start, end))) return;
       try {
+        // the staged file exists once its first bytes are written: a reader that came before waits
+        // for them rather than for the whole blob to be stored (a small blob: its fdatasync)
+        while (!finished && staged === 0) await growing.more();
+        if (!finished && (await sendGrowingBlob(res, growing, start, end))) return;
         await work;
         const at = await store.locate(digest);
         if (!at) throw new Error(`blob ${digest} is not in the store after it was received`);

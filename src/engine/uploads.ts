@@ -97,13 +97,15 @@ export class Uploads {
   /**
    * Stages blob `digest` from the stream `open()` gives, readable while it arrives, then verifies it
    * and moves it into the store (not recorded: see IncomingBlob). While it arrives, asking for the
-   * same digest again answers the same IncomingBlob: the bytes are fetched once.
+   * same digest again answers the same IncomingBlob: the bytes are fetched once. `size`, when
+   * known (a manifest names it), spares answers that end before the blob's last byte the wait for
+   * its digest.
    */
-  receive(digest: string, open: () => Promise<Bytes>): IncomingBlob {
+  receive(digest: string, open: () => Promise<Bytes>, size?: number): IncomingBlob {
     const running = this.#incoming.get(digest);
     if (running) return running;
     const uploadId = this.#ids.uuid();
-    const incoming = receiveBlob(this.#staging, this.#store, { digest, uploadId, open, verified: this.#verified }, () => {
+    const incoming = receiveBlob(this.#staging, this.#store, { digest, uploadId, open, size, verified: this.#verified }, () => {
       if (this.#incoming.get(digest)?.uploadId === uploadId) this.#incoming.delete(digest);
     });
     this.#incoming.set(digest, incoming);

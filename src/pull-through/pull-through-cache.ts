@@ -61,6 +61,8 @@ interface Job {
   /** Blob digest -> size, of every manifest of the image. */
   blobs: Map<string, number>;
   incoming: Map<string, IncomingBlob>;
+  /** A client pulled the image (/v2) while it was fetched: the record names that pull. */
+  pulled: boolean;
   ready: Promise<FetchedManifest>;
   done: Promise<void>;
 }
@@ -106,6 +108,7 @@ export class PullThroughCache {
     const running = this.#running(scope, repository, reference);
     const job = running ?? (await this.#start(scope, repository, reference));
     if (!job) return undefined;
+    job.pulled = true;
     const top = await job.ready;
     return job.manifests.get(reference) ?? top;
   }
@@ -228,6 +231,7 @@ export class PullThroughCache {
       manifests: new Map(),
       blobs: new Map(),
       incoming: new Map(),
+      pulled: false,
     } as unknown as Job;
     job.ready = this.#fetchManifests(job).catch((err: unknown) => {
       throw err instanceof DomainFailure ? err : upstreamImageError(repository, reference, err);
@@ -259,7 +263,7 @@ export class PullThroughCache {
   #receive(job: Job, digest: string): IncomingBlob {
     let incoming = job.incoming.get(digest);
     if (!incoming) {
-      incoming = this.#uploads.receive(digest, () => job.client.blob(job.upstreamRepository, digest));
+      incoming = this.#uploads.receive(digest, () => job.client.blob(job.upstreamRepository, digest), job.blobs.get(digest));
       job.incoming.set(digest, incoming);
     }
     return incoming;
@@ -303,6 +307,7 @@ export class PullThroughCache {
       blobs,
       manifests: manifests.map((m) => ({ digest: m.digest, bytes: m.bytes, manifest: m.manifest })),
       tag: isDigest(job.reference) ? null : job.reference,
+      pulled: job.pulled,
     });
   }
 }

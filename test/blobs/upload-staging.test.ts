@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import test from 'ava';
 import { BlobStore, fileIdentity } from '../../src/blobs/blob-store.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
+import { LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
 import { exists, patterned, RecordingStore, sha256, sha512, tempRoot } from './blob-helpers.ts';
 
 async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
@@ -42,6 +43,50 @@ test('chunks appended at their offsets are committed as one blob; the staged fil
   await staging.release('u');
   t.false(await exists(store.stagingPath('u')));
   t.is(await readFile(store.path(sha256('hello world')), 'utf8'), 'hello world', 'the stored blob outlives the staged file');
+});
+
+/** `bytes` in chunks of `size` (odd sizes cross the 1 MiB batches), each read into one reused buffer, scribbled over once lent on. */
+function lent(bytes: Uint8Array, size: number): LentChunks {
+  const buf = Buffer.alloc(size);
+  return {
+    [LENT]: true,
+    async *[Symbol.asyncIterator]() {
+      for (let at = 0; at < bytes.length; at += size) {
+        const n = Math.min(size, bytes.length - at);
+        buf.set(bytes.subarray(at, at + n));
+        yield buf.subarray(0, n);
+        buf.fill(0xee);
+        if (at % (7 * size) === 0) await new Promise((r) => setTimeout(r, 1));
+      }
+    },
+  };
+}
+
+test('lent chunks (a source reading into one buffer again) are staged whole; each write is heard, without chunks', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  const blob = patterned(3 * 1024 * 1024 + 4321);
+  const heard: [number, number][] = [];
+  let ended = '';
+  const written = await staging.append('lent', 0, lent(blob, 65_537), Infinity, {
+    written: (length, chunks) => heard.push([length, chunks.length]),
+    ended: (digest) => {
+      ended = digest;
+    },
+  });
+  t.is(written, blob.length);
+  t.is(ended, sha256(blob), 'the digest of the staged bytes is told once the body is written');
+  t.deepEqual(heard.at(-1), [blob.length, 0]);
+  t.true(
+    heard.every(([length, n], i) => n === 0 && (i === 0 || length > heard[i - 1]![0])),
+    'lengths grow; no chunk is handed on',
+  );
+  t.like(await staging.commit('lent', blob.length, sha256(blob)), { ok: true });
+  t.deepEqual(await readFile(store.path(sha256(blob))), blob);
+  // over its limit: refused, nothing kept
+  await t.throwsAsync(staging.append('big', 0, lent(blob, 65_537), 1024 * 1024));
+  t.is(await stagedSize(store, 'big'), 0);
+  await store.close();
 });
 
 test('an append at an offset cuts what was staged past it (a chunk sent again after an unacknowledged one)', async (t) => {
@@ -162,7 +207,7 @@ test('a stream body of many batches (a request) is staged whole, in order, read 
   const staging = new UploadStaging(store);
   const bytes = patterned(3.5 * 1024 * 1024 + 123);
   const heard: number[] = [];
-  t.is(await staging.append('u', 0, streamOf(bytes), Infinity, (length) => heard.push(length)), bytes.byteLength);
+  t.is(await staging.append('u', 0, streamOf(bytes), Infinity, { written: (length) => heard.push(length) }), bytes.byteLength);
   t.deepEqual(heard, [1, 2, 3].map((m) => m * 1024 * 1024).concat(bytes.byteLength), 'onWritten hears each batch, contiguous');
   t.true((await readFile(store.stagingPath('u'))).equals(bytes));
   // a second chunk from the same upload continues after it (no cut, no inode check needed)

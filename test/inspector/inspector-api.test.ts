@@ -7,7 +7,8 @@ import path from 'node:path';
 import test from 'ava';
 import { startEmulator } from '../../src/index.ts';
 import { createHash } from 'node:crypto';
-import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
+import { coreEvents as ev, type DomainEvent, repositoryCreated } from '../../src/domain/events.ts';
+import { defaultRepoSettings } from '../../src/domain/settings/settings-state.ts';
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
 import { Journal } from '../../src/journal/index.ts';
 import { scenarioDir, scenarioFacts, tempDir } from '../rewind/rewind-support.ts';
@@ -166,19 +167,7 @@ async function manyRepositories(dir: string, repos: number, images: number): Pro
   const names = Array.from({ length: repos }, (_, i) => `team-${String(i).padStart(2, '0')}/service`);
   for (const repository of names) {
     const ref = { ...scope, repository };
-    events.push(
-      ev.RepositoryCreated({
-        ...ref,
-        imageTagMutability: 'MUTABLE',
-        imageTagMutabilityExclusionFilters: [],
-        scanOnPush: false,
-        encryptionType: 'AES256',
-        kmsKey: null,
-        resourceTags: [],
-        cause: 'api',
-      }),
-      ev.BlobMounted({ ...ref, digest: layer, size: 100, from: null }),
-    );
+    events.push(repositoryCreated(ref, defaultRepoSettings(), 'api'), ev.BlobMounted({ ...ref, digest: layer, size: 100, from: null }));
   }
   for (let n = 0; n < repos * images; n++) {
     const ref = { ...scope, repository: names[n % repos]! };

@@ -1,68 +1,28 @@
 // The package as another project gets it: `npm pack` (dist/ as `npm test` built it), installed
 // from the tarball into an empty project with only the AWS SDK (the version this project pins),
 // TypeScript 5 and @types/node beside it; then plain ESM, require() (Node 20.19+), a strict
-// TypeScript 5 check of every exported name (NodeNext and Bundler), the bin, and README's
-// test-runner recipe under `node --test`. The install happens once, in this file's temp dir;
-// npm's own cache makes a second run quick, and a clean machine fetches from the registry.
-import { readFile, symlink, writeFile } from 'node:fs/promises';
+// TypeScript 5 check of every exported name (NodeNext and Bundler) and the bin. The install
+// happens once, in this file's temp dir. The test runners a consumer uses (node --test, ava,
+// vitest, jest) are in test-runners.test.ts.
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { run, type RunResult } from '../../src/testkit/commands.ts';
-import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
-import { assertBuilt, ROOT } from '../support/bin.ts';
-import { readmeBlock } from '../readme/readme-blocks.ts';
+import { run } from '../../src/testkit/commands.ts';
+import { removeDir } from '../../src/testkit/temp-dir.ts';
+import { type ConsumerProject, consumerProject, ownDevDependency } from './consumer-project.ts';
 
 const TYPESCRIPT_5 = '5.9.3';
 
-interface Packed {
-  dir: string;
-  project: string;
-  files: string[];
-}
-
-let packed: Promise<Packed> | undefined;
-
-const npm = (args: string[], cwd: string): Promise<RunResult> =>
-  run('npm', args, {
-    cwd,
-    timeoutMs: 240_000,
-    env: { npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
-  });
-
-async function ok(r: Promise<RunResult>): Promise<RunResult> {
-  const done = await r;
-  if (done.code !== 0) throw new Error(`${done.commandLine} exited ${done.code}:\n${done.stdout}\n${done.stderr}`);
-  return done;
-}
+let packed: Promise<ConsumerProject> | undefined;
 
 /** Packs the tarball and installs it into a new project, once for the whole file. */
-function packAndInstall(): Promise<Packed> {
-  packed ??= (async () => {
-    assertBuilt();
-    const dir = await makeTempDir('pack-install');
-    // dist/ is built already (npm test builds it; assertBuilt checks): no prepare run here,
-    // so that tests running the bin meanwhile never see dist/ half rewritten
-    const pack = await ok(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT));
-    const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
-    const project = join(dir, 'project');
-    await ok(run('mkdir', [project]));
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2));
-    const own = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
-    await ok(
-      npm(
-        [
-          'install',
-          '--prefer-offline',
-          join(dir, info!.filename),
-          `@aws-sdk/client-ecr@${own.devDependencies['@aws-sdk/client-ecr']}`,
-          `@types/node@${own.devDependencies['@types/node']}`,
-          `typescript@${TYPESCRIPT_5}`,
-        ],
-        project,
-      ),
-    );
-    return { dir, project, files: info!.files.map((f) => f.path) };
-  })();
+function packAndInstall(): Promise<ConsumerProject> {
+  packed ??= (async () =>
+    consumerProject('pack-install', [
+      `@aws-sdk/client-ecr@${await ownDevDependency('@aws-sdk/client-ecr')}`,
+      `@types/node@${await ownDevDependency('@types/node')}`,
+      `typescript@${TYPESCRIPT_5}`,
+    ]))();
   return packed;
 }
 
@@ -225,42 +185,4 @@ test('the bin runs from the installed package: ecr-rewind --help', async (t) => 
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /Usage: ecr-rewind \[options\] \[command\]/);
   t.regex(r.stdout, /serve \[options\]/);
-});
-
-test("README's test-runner recipe passes under node --test against the installed package", async (t) => {
-  const { project } = await packAndInstall();
-  await writeFile(join(project, 'registry.test.mjs'), readmeBlock('test-runner'));
-  const r = await run(process.execPath, ['--test', 'registry.test.mjs'], { cwd: project, timeoutMs: 120_000 });
-  t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  t.regex(r.stdout, /# pass 2/);
-  t.regex(r.stdout, /# fail 0/);
-});
-
-test('ava loads the installed package as it is (a test file of the consumer, run by ava 7)', async (t) => {
-  const { project } = await packAndInstall();
-  await writeFile(
-    join(project, 'emulator.test.mjs'),
-    `import test from 'ava';
-import { startEmulator } from 'ecr-rewind';
-
-test('marks and resets', async (t) => {
-  const emu = await startEmulator({ port: 0, fsync: 'never', logger: false });
-  t.teardown(() => emu.stop());
-  t.is(await emu.mark('clean'), 0);
-  await emu.reset('clean');
-  t.regex(emu.endpoint, /^http:\\/\\/127\\.0\\.0\\.1:\\d+$/);
-});
-`,
-  );
-  // the consumer's ava: this project's copy, linked in rather than installed again
-  await symlink(join(ROOT, 'node_modules', 'ava'), join(project, 'node_modules', 'ava')).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
-  });
-  const r = await run(process.execPath, [join(project, 'node_modules', 'ava', 'entrypoints', 'cli.mjs'), 'emulator.test.mjs'], {
-    cwd: project,
-    timeoutMs: 120_000,
-    env: { CI: undefined },
-  });
-  t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
-  t.regex(r.stdout + r.stderr, /1 test passed/);
 });

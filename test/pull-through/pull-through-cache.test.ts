@@ -145,6 +145,14 @@ test('an anonymous docker-registry upstream: fetched once, recorded as one push 
     t.is(blob.status, 200);
     t.is(sha256(Buffer.from(await blob.arrayBuffer())), d);
   }
+  // the image is recorded off the request path once its blobs are stored (a client may have read them before)
+  await eventually(async () => ([...f.emu.events()].some((e) => e.type === 'UpstreamImageCached') ? true : undefined));
+  // a pull of the cached image (within the hour) asks nothing upstream and writes nothing: the cold pull was recorded with the image
+  const recordedEvents = [...f.emu.events()].length;
+  t.is((await emu.getManifest('quay/library/app', '1.0'))?.digest, pushed.digest);
+  await new Promise((r) => setTimeout(r, 50));
+  t.is([...f.emu.events()].length, recordedEvents, 'no event for the warm pull');
+  t.is([...f.emu.events()].filter((e) => e.type === 'ImagePulled').length, 1, 'the cold pull is recorded once');
   const repos = await f.ecr.send(new DescribeRepositoriesCommand({ repositoryNames: ['quay/library/app'] }));
   t.is(repos.repositories?.length, 1);
   const got2 = await f.ecr.send(new BatchGetImageCommand({ repositoryName: 'quay/library/app', imageIds: [{ imageTag: '1.0' }] }));

@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Page } from 'playwright-core';
 import { startEmulator } from '../../src/emulator.ts';
-import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
+import { coreEvents as ev, type DomainEvent, repositoryCreated } from '../../src/domain/events.ts';
+import { defaultRepoSettings } from '../../src/domain/settings/settings-state.ts';
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
 import { Journal } from '../../src/journal/index.ts';
 import { saveCheckpoint } from '../../src/projections/checkpoint.ts';
@@ -116,18 +117,7 @@ export async function buildInspectorJournal(dir: string, events: number, opts: {
 
   for (const repository of repos) {
     const ref = { ...scope, repository };
-    add(
-      ev.RepositoryCreated({
-        ...ref,
-        imageTagMutability: 'MUTABLE',
-        imageTagMutabilityExclusionFilters: [],
-        scanOnPush: false,
-        encryptionType: 'AES256',
-        kmsKey: null,
-        resourceTags: [],
-        cause: 'api',
-      }),
-    );
+    add(repositoryCreated(ref, defaultRepoSettings(), 'api'));
     add(ev.BlobMounted({ ...ref, digest: layer, size: 31_457_280, from: null }));
     model.set(repository, { tags: new Map(), images: [] });
   }

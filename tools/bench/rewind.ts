@@ -19,7 +19,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
-import { coreEvents as ev, type DomainEvent } from '../../src/domain/events.ts';
+import { coreEvents as ev, type DomainEvent, repositoryCreated } from '../../src/domain/events.ts';
+import { defaultRepoSettings } from '../../src/domain/settings/settings-state.ts';
 import { parseManifest } from '../../src/domain/manifest.ts';
 import { emptyState } from '../../src/domain/state.ts';
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
@@ -224,18 +225,7 @@ async function benchReplay(root: string, events: number, rounds: number): Promis
 export async function buildReplay(dir: string, events: number): Promise<void> {
   const journal = await Journal.open(dir, { fsync: 'never' });
   const ref = { ...scope, repository: 'bench/replay' };
-  const batch: DomainEvent[] = [
-    ev.RepositoryCreated({
-      ...ref,
-      imageTagMutability: 'MUTABLE',
-      imageTagMutabilityExclusionFilters: [],
-      scanOnPush: false,
-      encryptionType: 'AES256',
-      kmsKey: null,
-      resourceTags: [],
-      cause: 'api',
-    }),
-  ];
+  const batch: DomainEvent[] = [repositoryCreated(ref, defaultRepoSettings(), 'api')];
   const { manifest } = imageOf(0);
   const digest = sha(manifest);
   const appended: Promise<unknown>[] = [];

@@ -11,6 +11,11 @@
  *
  * Beside the wall time, the CPU time the server process used until its first 200 (Linux
  * /proc, 10 ms ticks): the machine may be shared, and CPU time says what the start costs.
+ * Its main thread's share (/proc/<pid>/task/<pid>/schedstat, in ns) is the start's critical
+ * path: module loading, decoding and the first request all run there, while the rest of the
+ * CPU time (GC and compiler threads, the thread pool) mostly runs beside it; and the time the
+ * main thread spent waiting for a CPU is shown, so that a figure taken on a busy machine can be
+ * told from a slow start (wall minus that wait is about what an idle machine shows).
  *
  * The child prints its listening line on stderr (JSON, not a terminal); the health request
  * is sent as soon as that line arrives. Run `npm run build` first: the bin runs dist/.
@@ -37,6 +42,9 @@ interface Timing {
   ecr: number;
   /** CPU ms of the server process until its first 200, or NaN where /proc is missing. */
   cpu: number;
+  /** CPU ms of its main thread until then, and ms it waited for a CPU (NaN without schedstat). */
+  main: number;
+  waited: number;
 }
 
 /** user + system CPU time of a process so far, in ms (Linux; clock ticks of 10 ms). */
@@ -46,6 +54,16 @@ function cpuMs(pid: number | undefined): number {
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return Number.NaN;
+  }
+}
+
+/** [CPU ms, ms waiting for a CPU] of a process's main thread so far (Linux schedstat, ns). */
+function mainThreadMs(pid: number | undefined): [number, number] {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return [run! / 1e6, wait! / 1e6];
+  } catch {
+    return [Number.NaN, Number.NaN];
   }
 }
 
@@ -73,6 +91,7 @@ async function timeStart(nodeArgs: string[], serveArgs: string[]): Promise<Timin
     await res.arrayBuffer();
     const health = performance.now() - t0;
     const cpu = cpuMs(child.pid);
+    const [main, waited] = mainThreadMs(child.pid);
     const ecr = await fetch(base, {
       method: 'POST',
       headers: {
@@ -84,7 +103,7 @@ async function timeStart(nodeArgs: string[], serveArgs: string[]): Promise<Timin
     });
     if (ecr.status !== 200) throw new Error(`DescribeRepositories answered ${ecr.status}`);
     await ecr.arrayBuffer();
-    return { health, ecr: performance.now() - t0, cpu };
+    return { health, ecr: performance.now() - t0, cpu, main, waited };
   } finally {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGINT');
@@ -95,7 +114,8 @@ async function timeStart(nodeArgs: string[], serveArgs: string[]): Promise<Timin
 async function series(rounds: number, nodeArgs: string[], serveArgs: (r: number) => string[]): Promise<Timing> {
   const all: Timing[] = [];
   for (let r = 0; r < rounds; r++) all.push(await timeStart(nodeArgs, serveArgs(r)));
-  return { health: median(all.map((t) => t.health)), ecr: median(all.map((t) => t.ecr)), cpu: median(all.map((t) => t.cpu)) };
+  const med = (key: keyof Timing): number => median(all.map((t) => t[key]));
+  return { health: med('health'), ecr: med('ecr'), cpu: med('cpu'), main: med('main'), waited: med('waited') };
 }
 
 /** Spawn to exit of `node -e 0`: what any start of node costs on this machine now. */
@@ -126,7 +146,7 @@ export async function run(args: string[]): Promise<void> {
     const floor = await nodeFloor(rounds);
     const row = (name: string, t: Timing, target = ''): void =>
       console.log(
-        `${name.padEnd(56)} ${t.health.toFixed(0).padStart(5)} ms (CPU ${t.cpu.toFixed(0).padStart(4)} ms)   first ECR answer ${t.ecr.toFixed(0).padStart(5)} ms${target}`,
+        `${name.padEnd(56)} ${t.health.toFixed(0).padStart(5)} ms (CPU ${t.cpu.toFixed(0).padStart(4)} ms, main thread ${t.main.toFixed(0).padStart(4)} ms, waited for a CPU ${t.waited.toFixed(0).padStart(4)} ms)   first ECR answer ${t.ecr.toFixed(0).padStart(5)} ms${target}`,
       );
     console.log(
       `spawn -> first 200 on GET /_rewind/health (median of ${rounds}; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs):`,

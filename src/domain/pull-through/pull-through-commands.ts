@@ -36,7 +36,8 @@ export type PullThroughCommand =
   | ({ type: 'DeletePullThroughCacheRule'; ecrRepositoryPrefix: string } & InRegistry)
   /**
    * An image fetched from the upstream of rule `ecrRepositoryPrefix`: its blobs, its manifests (an
-   * index's children first, the pulled one last) and the tag it was pulled by. Recorded in one frame.
+   * index's children first, the pulled one last) and the tag it was pulled by. Recorded in one frame;
+   * `pulled`: a client pulled it (/v2) as it was fetched, so the frame records that pull too (ImagePulled).
    */
   | ({
       type: 'CacheUpstreamImage';
@@ -45,6 +46,7 @@ export type PullThroughCommand =
       blobs: FetchedBlob[];
       manifests: { digest: string; bytes: Uint8Array; manifest: ParsedManifest }[];
       tag: string | null;
+      pulled?: boolean;
     } & InRepo)
   /** The upstream still has `tag` at the cached `digest`. */
   | ({ type: 'RecordUpstreamTagCheck'; tag: string; digest: string } & InRepo);

@@ -139,6 +139,8 @@ function cacheImage(state: RegistryState, c: CacheImage): Decision {
       ...ref,
     }),
   );
+  // the pull that fetched it is recorded with it (lifecycle rules read lastRecordedPullTime): the next pull writes nothing
+  if (c.pulled === true) events.push(ev.ImagePulled({ digest: top, ...ref }));
   if (fresh || tagged) events.push(...replicationOnPush(state, ref, top, tagged ? [c.tag!] : []));
   return ok(...events);
 }

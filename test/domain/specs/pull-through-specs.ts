@@ -219,6 +219,13 @@ export const pullThroughSpecs: SpecsFor<typeof pullThroughDeciders> = {
         cached(m, null),
       ]);
     },
+    'pulled by a client as it was fetched: the frame records that pull (ImagePulled) after UpstreamImageCached': (t) =>
+      then(t, when(given([ruleCreated(), ...withBlobs]), { ...cache([a], 'v1', []), pulled: true }), [
+        manifestPut(a, 11),
+        tagPut(a, 'v1'),
+        cached(a, 'v1'),
+        core.ImagePulled({ ...at, digest: a.digest }),
+      ]),
     'an index: its children first, the index last, and its tag': (t) => {
       const multi = index([a, b]);
       then(t, when(given([ruleCreated(), ...withBlobs]), cache([a, b, multi], 'multi', [])), [

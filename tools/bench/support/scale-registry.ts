@@ -9,7 +9,8 @@
  * Blob bytes are not written (only the journal matters to the figures measured; no blob is read).
  */
 import { createHash } from 'node:crypto';
-import { coreEvents as ev, type DomainEvent, type RepoRef } from '../../../src/domain/events.ts';
+import { coreEvents as ev, type DomainEvent, type RepoRef, repositoryCreated } from '../../../src/domain/events.ts';
+import { defaultRepoSettings } from '../../../src/domain/settings/settings-state.ts';
 import { EVENT_VERSIONS } from '../../../src/domain/versions.ts';
 import { Journal } from '../../../src/journal/index.ts';
 
@@ -112,19 +113,7 @@ export async function buildScaleRegistry(dir: string, images: number): Promise<B
     if (batch.length >= 2000) flush();
   };
   const refs = Array.from({ length: SCALE_REPOS }, (_, r): RepoRef => ({ ...SCALE_SCOPE, repository: repoName(r) }));
-  for (const ref of refs)
-    add(
-      ev.RepositoryCreated({
-        ...ref,
-        imageTagMutability: 'MUTABLE',
-        imageTagMutabilityExclusionFilters: [],
-        scanOnPush: false,
-        encryptionType: 'AES256',
-        kmsKey: null,
-        resourceTags: [],
-        cause: 'api',
-      }),
-    );
+  for (const ref of refs) add(repositoryCreated(ref, defaultRepoSettings(), 'api'));
   const pending: Pushed[][] = refs.map(() => []);
   let uploads = 0;
   let indexes = 0;
