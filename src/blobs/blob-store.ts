@@ -163,8 +163,11 @@ export class BlobStore {
    * false when it is another file (stored before, or a copy).
    */
   async linkIn(stagedFile: string, digest: string, opts: { flushed?: boolean } = {}): Promise<boolean> {
-    if ((await this.#casSize(digest)) !== undefined) return false;
-    if (this.durable && !opts.flushed) await syncFile(stagedFile);
+    // A file that needs no flush is linked straight away (a blob stored already answers EEXIST);
+    // otherwise a stored blob spares the flush.
+    const flush = this.durable && !opts.flushed;
+    if (flush && (await this.#casSize(digest)) !== undefined) return false;
+    if (flush) await syncFile(stagedFile);
     const target = this.path(digest);
     const dir = await this.#folder(target);
     try {

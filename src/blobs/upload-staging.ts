@@ -10,8 +10,8 @@ import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate
 import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
-import { isLent } from '../support/lent-chunks.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
+import { writeBody } from './write-body.ts';
 
 interface Live {
   hash: Hash;
@@ -21,17 +21,12 @@ interface Live {
   exact: boolean;
   /** Those bytes were fdatasync'ed by append (a durable store): commit need not flush them again. */
   flushed: boolean;
+  /**
+   * The staged file is this upload's own inode: an append here made it or checked it, and no
+   * commit has linked it into the store since. The next append need not check it (#ownInode).
+   */
+  own: boolean;
 }
-
-/** Bytes gathered before one write to the staging file. */
-const WRITE_BATCH = 1024 * 1024;
-
-/** Batch buffers for lent chunks (copied into them), kept for reuse between appends. */
-const batchPool: Buffer[] = [];
-const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
-const giveBatch = (b: Buffer): void => {
-  if (batchPool.length < 8) batchPool.push(b);
-};
 
 /**
  * `stored`: the identity (fileIdentity) of the store's file when it is the very file whose bytes
@@ -56,143 +51,6 @@ export const isStorageFull = (err: unknown): boolean => {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
 };
-
-/** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
-async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
-  let done = 0;
-  let rest = chunks;
-  while (done < total) {
-    const { bytesWritten } = await fh.writev(rest, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error('no byte could be written (disk full?)'), { code: 'ENOSPC' });
-    done += bytesWritten;
-    // drop what was written from the front of the list
-    let skip = bytesWritten;
-    const next: Uint8Array[] = [];
-    for (const c of rest) {
-      if (skip >= c.byteLength) skip -= c.byteLength;
-      else {
-        next.push(skip > 0 ? c.subarray(skip) : c);
-        skip = 0;
-      }
-    }
-    rest = next;
-  }
-}
-
-/**
- * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into one of two
- * reused batch buffers, one written while the other fills; `onWritten` hears no chunks (the
- * buffers are reused: readers of a blob still arriving read the staged file).
- */
-async function writeLentBody(
-  fh: FileHandle,
-  body: AsyncIterable<Uint8Array>,
-  offset: number,
-  limit: number,
-  hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
-): Promise<number> {
-  let written = 0;
-  let queued = 0;
-  let buf = takeBatch();
-  let filled = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (full: Buffer, length: number): Promise<void> => {
-    const at = offset + queued;
-    queued += length;
-    try {
-      await writeAll(fh, [full.subarray(0, length)], at, length);
-    } finally {
-      giveBatch(full);
-    }
-    written += length;
-    onWritten?.(offset + written, []);
-  };
-  const send = async (): Promise<void> => {
-    await inFlight;
-    inFlight = flush(buf, filled);
-    // awaited before the next write, or below: a failure surfaces there
-    inFlight.catch(() => undefined);
-    buf = takeBatch();
-    filled = 0;
-  };
-  try {
-    for await (const chunk of body) {
-      if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-      hash.update(chunk);
-      // copied before the next chunk is asked for: the source reads into this memory again
-      for (let from = 0; from < chunk.byteLength; ) {
-        const n = Math.min(chunk.byteLength - from, buf.length - filled);
-        buf.set(from === 0 && n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), filled);
-        filled += n;
-        from += n;
-        if (filled === buf.length) await send();
-      }
-    }
-    await inFlight;
-    if (filled > 0) await send();
-    await inFlight;
-    return written;
-  } finally {
-    // a failed body: the write in flight lands before the caller cuts the file back
-    await inFlight.catch(() => undefined);
-    giveBatch(buf);
-  }
-}
-
-/**
- * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
- * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
- * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
- * written while the next is received (at most one write in flight, so `onWritten` hears a
- * contiguous length). Nothing is in flight once it returns or throws.
- */
-async function writeBody(
-  fh: FileHandle,
-  body: AsyncIterable<Uint8Array>,
-  offset: number,
-  limit: number,
-  hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
-): Promise<number> {
-  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
-  let written = 0;
-  let queued = 0;
-  let batch: Uint8Array[] = [];
-  let batched = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (): Promise<void> => {
-    const chunks = batch;
-    const length = batched;
-    const at = offset + queued;
-    batch = [];
-    batched = 0;
-    queued += length;
-    await writeAll(fh, chunks, at, length);
-    written += length;
-    onWritten?.(offset + written, chunks);
-  };
-  try {
-    for await (const chunk of body) {
-      if (queued + batched + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-      hash.update(chunk);
-      batch.push(chunk);
-      batched += chunk.byteLength;
-      if (batched >= WRITE_BATCH) {
-        await inFlight;
-        inFlight = flush();
-        // awaited before the next write, or below: a failure surfaces there
-        inFlight.catch(() => undefined);
-      }
-    }
-    await inFlight;
-    if (batched > 0) await flush();
-    return written;
-  } finally {
-    // a failed body: the write in flight lands before the caller cuts the file back
-    await inFlight.catch(() => undefined);
-  }
-}
 
 /** What the caller of UploadStaging.append hears while it writes. */
 export interface AppendWatch {
@@ -221,7 +79,7 @@ export class UploadStaging {
       for await (const chunk of createReadStream(this.#store.stagingPath(uploadId), { start: 0, end: length - 1 }))
         hash.update(chunk as Buffer);
     }
-    const live = { hash, length, exact: false, flushed: false };
+    const live = { hash, length, exact: false, flushed: false, own: false };
     this.#live.set(uploadId, live);
     return live;
   }
@@ -260,16 +118,10 @@ export class UploadStaging {
       this.#uploadsDirReady = true;
     }
     const live = await this.#hashAt(uploadId, offset);
-    await this.#ownInode(uploadId, offset);
-    let fh: FileHandle;
+    const fh = await this.#openStaged(uploadId, offset, live);
     try {
-      fh = await open(file, offset === 0 ? 'w' : 'r+');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StagedBytesMissing(uploadId, offset, 0);
-      throw err;
-    }
-    try {
-      if (offset > 0) await fh.truncate(offset);
+      // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
+      if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
       const written = await writeBody(fh, body, offset, limit, live.hash, watch.written);
       watch.ended?.(`sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
@@ -281,6 +133,7 @@ export class UploadStaging {
       }
       live.length = offset + written;
       live.exact = true;
+      live.own = true;
       // fdatasync flushed the whole file; an empty append leaves it as it was
       live.flushed = this.#store.durable && (written > 0 || live.flushed);
       return written;
@@ -290,6 +143,29 @@ export class UploadStaging {
       throw err;
     } finally {
       await fh.close();
+    }
+  }
+
+  /**
+   * Opens the staged file for an append at `offset`, as a file of the upload's own (#ownInode).
+   * A new upload's file is created (exclusively: one left by an earlier run is checked first).
+   */
+  async #openStaged(uploadId: string, offset: number, live: Live): Promise<FileHandle> {
+    const file = this.#store.stagingPath(uploadId);
+    try {
+      if (live.own) return await open(file, offset === 0 ? 'w' : 'r+');
+      if (offset === 0) {
+        try {
+          return await open(file, 'wx');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
+      }
+      await this.#ownInode(uploadId, offset);
+      return await open(file, offset === 0 ? 'w' : 'r+');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new StagedBytesMissing(uploadId, offset, 0);
+      throw err;
     }
   }
 
@@ -343,6 +219,8 @@ export class UploadStaging {
       if (have < size) throw new StagedBytesMissing(uploadId, size, Math.max(0, have));
       if (have > size) await truncate(file, size);
     }
+    // from here the staged file may be the store's file too: the next append checks it again
+    live.own = false;
     const linked = await this.#store.linkIn(file, expected, { flushed: size > 0 && live.exact && live.flushed });
     // stat after the link: the staged name and the store's name are one inode now
     const stored = linked ? fileIdentity(await stat(file)) : undefined;

@@ -2,7 +2,9 @@
 // where it started, commit verifying the digest (a live sha256, sha512 read back) before the
 // bytes are linked into the store (the staged file dropped on release), and the hash rebuilt
 // from the staged file after a restart.
+import { once } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
 import test from 'ava';
 import { BlobStore, fileIdentity } from '../../src/blobs/blob-store.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
@@ -185,4 +187,70 @@ test('discard drops the staged bytes and the live hash', async (t) => {
   await writeFile(store.stagingPath('u'), 'stale');
   await staging.append('u', 0, chunks('fresh'));
   t.like(await staging.commit('u', 5, sha256('fresh')), { ok: true });
+});
+
+/** A request body as Node hands it over: a Readable stream of socket-sized chunks. */
+function streamOf(bytes: Uint8Array, chunk = 64 * 1024): PassThrough {
+  const stream = new PassThrough({ highWaterMark: chunk });
+  void (async () => {
+    for (let at = 0; at < bytes.byteLength; at += chunk) {
+      // honour backpressure, as a socket would
+      if (!stream.write(bytes.subarray(at, Math.min(bytes.byteLength, at + chunk)))) await once(stream, 'drain');
+    }
+    stream.end();
+  })();
+  return stream;
+}
+
+test('a stream body of many batches (a request) is staged whole, in order, read from its events with backpressure', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  const bytes = patterned(3.5 * 1024 * 1024 + 123);
+  const heard: number[] = [];
+  t.is(await staging.append('u', 0, streamOf(bytes), Infinity, { written: (length) => heard.push(length) }), bytes.byteLength);
+  t.deepEqual(heard, [1, 2, 3].map((m) => m * 1024 * 1024).concat(bytes.byteLength), 'onWritten hears each batch, contiguous');
+  t.true((await readFile(store.stagingPath('u'))).equals(bytes));
+  // a second chunk from the same upload continues after it (no cut, no inode check needed)
+  const more = patterned(70_000, 9);
+  t.is(await staging.append('u', bytes.byteLength, streamOf(more, 1000)), more.byteLength);
+  t.like(await staging.commit('u', bytes.byteLength + more.byteLength, sha256(Buffer.concat([bytes, more]))), { ok: true });
+  await store.close();
+});
+
+test('a stream body that fails, closes early or exceeds the limit is refused, cut back to its offset, and destroyed', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('abc'));
+  const failing = new PassThrough();
+  failing.write(patterned(2 * 1024 * 1024));
+  setTimeout(() => failing.destroy(new Error('client went away')), 20);
+  await t.throwsAsync(staging.append('u', 3, failing), { message: 'client went away' });
+  t.is(await stagedSize(store, 'u'), 3);
+  const closed = new PassThrough();
+  closed.write(patterned(10_000));
+  setTimeout(() => closed.destroy(), 20);
+  await t.throwsAsync(staging.append('u', 3, closed), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  t.is(await stagedSize(store, 'u'), 3);
+  const long = streamOf(patterned(3 * 1024 * 1024));
+  await t.throwsAsync(staging.append('u', 3, long, 1024 * 1024), { instanceOf: RangeError });
+  t.true(long.destroyed, 'the rest of a refused body is not read');
+  t.is(await stagedSize(store, 'u'), 3);
+  t.is(await staging.append('u', 3, streamOf(Buffer.from('def'))), 3);
+  t.like(await staging.commit('u', 6, sha256('abcdef')), { ok: true });
+});
+
+test('an upload that goes on after its staged file was linked into the store never writes into the stored blob', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  await staging.append('u', 0, chunks('hello'));
+  // committed (linked) but, say, the completion could not be recorded: the client sends more
+  t.like(await staging.commit('u', 5, sha256('hello')), { ok: true });
+  t.is(await staging.append('u', 5, chunks(' world')), 6);
+  t.is(await readFile(store.path(sha256('hello')), 'utf8'), 'hello', 'the stored blob is untouched');
+  // and one that starts again from 0 after a commit gets a file of its own too
+  t.like(await staging.commit('u', 11, sha256('hello world')), { ok: true });
+  t.is(await staging.append('u', 0, chunks('bye')), 3);
+  t.is(await readFile(store.path(sha256('hello world')), 'utf8'), 'hello world');
+  t.is(await readFile(store.stagingPath('u'), 'utf8'), 'bye');
+  await store.close();
 });

@@ -17,7 +17,9 @@
  * does not distort the way it distorts throughput. And a calibration row per push workload:
  * the same bodies hashed, written and fdatasync'ed by this process with no HTTP and no
  * journal (support/registry-targets.ts), the machine's own limit for that work, with the
- * share of it ecr-rewind reaches. The machine's load average is printed with the table, and
+ * share of it ecr-rewind reaches. The client computes each body's digest when it makes the
+ * body, before the clock runs: hashing is the server's work, not the client's, and the client's
+ * would take CPU from either server on this 2-core machine. The machine's load average is printed with the table, and
  * the figures are written as JSON (support/results.ts; `npm run bench -- compare A B`).
  *
  * Each server first runs one unmeasured warm-up round. `--quick` runs one shorter round;
@@ -30,6 +32,7 @@ import { cpuMs } from './support/proc.ts';
 import {
   blobOf,
   call,
+  digestOf,
   expect,
   largePullClient,
   MiB,
@@ -81,11 +84,16 @@ interface Bodies {
   small: Buffer[];
 }
 
-const bodiesOf = (sizes: Sizes, r: number): Bodies => ({
-  large: Array.from({ length: sizes.largeBlobs }, (_, i) => blobOf(16 * MiB, `large-${r}-${i}`)),
-  chunked: Array.from({ length: sizes.chunkedBlobs }, (_, i) => blobOf(64 * MiB, `chunked-${r}-${i}`)),
-  small: Array.from({ length: sizes.smallBlobs }, (_, i) => blobOf(4096, `small-${r}-${i}`)),
-});
+/** The bodies, with their digests computed now (digestOf), outside the timed pushes. */
+function bodiesOf(sizes: Sizes, r: number): Bodies {
+  const bodies = {
+    large: Array.from({ length: sizes.largeBlobs }, (_, i) => blobOf(16 * MiB, `large-${r}-${i}`)),
+    chunked: Array.from({ length: sizes.chunkedBlobs }, (_, i) => blobOf(64 * MiB, `chunked-${r}-${i}`)),
+    small: Array.from({ length: sizes.smallBlobs }, (_, i) => blobOf(4096, `small-${r}-${i}`)),
+  };
+  for (const b of [...bodies.large, ...bodies.chunked, ...bodies.small]) digestOf(b);
+  return bodies;
+}
 
 /** A meter of the target's CPU time: `spent(key, units)` charges what was used since the last call. */
 function cpuMeter(target: Target): { cpu: CpuFigures; reset(): void; spent(key: Key, units: number): void } {

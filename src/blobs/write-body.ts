@@ -1,0 +1,257 @@
+/**
+ * Writing a body (a request's, or any stream of chunks) into a staging file: hashed as it comes,
+ * gathered into large writes, one written while the next is received (upload-staging.ts).
+ */
+import type { Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { isLent } from '../support/lent-chunks.ts';
+
+/** Bytes gathered before one write to the staging file. */
+const WRITE_BATCH = 1024 * 1024;
+
+/** Batch buffers for lent chunks (copied into them), kept for reuse between appends. */
+const batchPool: Buffer[] = [];
+const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
+const giveBatch = (b: Buffer): void => {
+  if (batchPool.length < 8) batchPool.push(b);
+};
+
+/** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
+async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
+  let done = 0;
+  let rest = chunks;
+  while (done < total) {
+    const { bytesWritten } = await fh.writev(rest, position + done);
+    if (bytesWritten <= 0) throw Object.assign(new Error('no byte could be written (disk full?)'), { code: 'ENOSPC' });
+    done += bytesWritten;
+    // drop what was written from the front of the list
+    let skip = bytesWritten;
+    const next: Uint8Array[] = [];
+    for (const c of rest) {
+      if (skip >= c.byteLength) skip -= c.byteLength;
+      else {
+        next.push(skip > 0 ? c.subarray(skip) : c);
+        skip = 0;
+      }
+    }
+    rest = next;
+  }
+}
+
+/**
+ * Gathers the chunks of a body into batches of WRITE_BATCH bytes, each written with one writev
+ * while the next is gathered (at most one write in flight, so `onWritten` hears a contiguous
+ * length, with the chunks that write staged).
+ */
+class BatchWriter {
+  written = 0;
+  #queued = 0;
+  #batch: Uint8Array[] = [];
+  #batched = 0;
+  #inFlight: Promise<void> | undefined;
+
+  constructor(
+    readonly fh: FileHandle,
+    readonly offset: number,
+    readonly onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+  ) {}
+
+  /** Bytes taken so far (written, in flight or gathered). */
+  get taken(): number {
+    return this.#queued + this.#batched;
+  }
+
+  /**
+   * Takes a chunk. Answers a promise when the caller must wait before taking more (a full batch
+   * waits for the write in flight): it resolves once that batch's write has started.
+   */
+  take(chunk: Uint8Array): Promise<void> | undefined {
+    this.#batch.push(chunk);
+    this.#batched += chunk.byteLength;
+    if (this.#batched < WRITE_BATCH) return undefined;
+    if (this.#inFlight === undefined) {
+      this.#start();
+      return undefined;
+    }
+    return this.#inFlight.then(() => this.#start());
+  }
+
+  /** Writes what is gathered once the write in flight is done; resolves when every byte is written. */
+  async finish(): Promise<void> {
+    await this.#inFlight;
+    if (this.#batched > 0) {
+      this.#start();
+      await this.#inFlight;
+    }
+  }
+
+  /** Resolves once no write is in flight (whatever its outcome). */
+  async settled(): Promise<void> {
+    await this.#inFlight?.catch(() => undefined);
+  }
+
+  #start(): void {
+    const chunks = this.#batch;
+    const length = this.#batched;
+    const at = this.offset + this.#queued;
+    this.#batch = [];
+    this.#batched = 0;
+    this.#queued += length;
+    const write = writeAll(this.fh, chunks, at, length).then(() => {
+      this.written += length;
+      this.onWritten?.(this.offset + this.written, chunks);
+      if (this.#inFlight === write) this.#inFlight = undefined;
+    });
+    // awaited before the next write, by finish, or by settled: a failure surfaces there
+    write.catch(() => undefined);
+    this.#inFlight = write;
+  }
+}
+
+/**
+ * Feeds the chunks of a Node stream (a request body) to `take` from its 'data' events, pausing
+ * the stream while `take` asks to wait: no promise per chunk, unlike async iteration. Like the
+ * iterator, it destroys the stream when it stops early (`take` threw or refused to go on), and
+ * fails when the stream closes before its end.
+ */
+function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const stop = (err?: unknown): void => {
+      if (done) return;
+      done = true;
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', stop);
+      stream.off('close', onClose);
+      if (err === undefined) resolve();
+      else {
+        stream.destroy();
+        reject(err);
+      }
+    };
+    const onData = (chunk: Uint8Array): void => {
+      let wait: Promise<void> | undefined;
+      try {
+        wait = take(chunk);
+      } catch (err) {
+        stop(err);
+        return;
+      }
+      if (wait === undefined) return;
+      stream.pause();
+      wait.then(() => {
+        if (!done) stream.resume();
+      }, stop);
+    };
+    const onEnd = (): void => stop();
+    const onClose = (): void => stop(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    if (stream.readableEnded) return resolve();
+    if (stream.destroyed) return onClose();
+    stream.on('data', onData);
+    stream.once('end', onEnd);
+    stream.once('error', stop);
+    stream.once('close', onClose);
+    stream.resume();
+  });
+}
+
+/**
+ * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into one of two
+ * reused batch buffers, one written while the other fills; `onWritten` hears no chunks (the
+ * buffers are reused: readers of a blob still arriving read the staged file).
+ */
+async function writeLentBody(
+  fh: FileHandle,
+  body: AsyncIterable<Uint8Array>,
+  offset: number,
+  limit: number,
+  hash: Hash,
+  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+): Promise<number> {
+  let written = 0;
+  let queued = 0;
+  let buf = takeBatch();
+  let filled = 0;
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async (full: Buffer, length: number): Promise<void> => {
+    const at = offset + queued;
+    queued += length;
+    try {
+      await writeAll(fh, [full.subarray(0, length)], at, length);
+    } finally {
+      giveBatch(full);
+    }
+    written += length;
+    onWritten?.(offset + written, []);
+  };
+  const send = async (): Promise<void> => {
+    await inFlight;
+    inFlight = flush(buf, filled);
+    // awaited before the next write, or below: a failure surfaces there
+    inFlight.catch(() => undefined);
+    buf = takeBatch();
+    filled = 0;
+  };
+  try {
+    for await (const chunk of body) {
+      if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+      hash.update(chunk);
+      // copied before the next chunk is asked for: the source reads into this memory again
+      for (let from = 0; from < chunk.byteLength; ) {
+        const n = Math.min(chunk.byteLength - from, buf.length - filled);
+        buf.set(from === 0 && n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), filled);
+        filled += n;
+        from += n;
+        if (filled === buf.length) await send();
+      }
+    }
+    await inFlight;
+    if (filled > 0) await send();
+    await inFlight;
+    return written;
+  } finally {
+    // a failed body: the write in flight lands before the caller cuts the file back
+    await inFlight.catch(() => undefined);
+    giveBatch(buf);
+  }
+}
+
+/**
+ * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
+ * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
+ * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
+ * written while the next is received. A Node stream (a request body) is read from its events,
+ * lent chunks (support/lent-chunks.ts) are copied into reused batches, any other body is
+ * iterated. Nothing is in flight once it returns or throws.
+ */
+export async function writeBody(
+  fh: FileHandle,
+  body: AsyncIterable<Uint8Array>,
+  offset: number,
+  limit: number,
+  hash: Hash,
+  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+): Promise<number> {
+  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
+  const writer = new BatchWriter(fh, offset, onWritten);
+  const take = (chunk: Uint8Array): Promise<void> | undefined => {
+    if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+    hash.update(chunk);
+    return writer.take(chunk);
+  };
+  try {
+    if (body instanceof Readable) await pump(body, take);
+    else
+      for await (const chunk of body) {
+        const wait = take(chunk);
+        if (wait !== undefined) await wait;
+      }
+    await writer.finish();
+    return writer.written;
+  } finally {
+    // a failed body: the write in flight lands before the caller cuts the file back
+    await writer.settled();
+  }
+}
