@@ -14,6 +14,8 @@ const clientWentAway = (err: unknown, ctx: Koa.Context | undefined): boolean =>
   CLIENT_GONE.has(String((err as NodeJS.ErrnoException | undefined)?.code)) ||
   (ctx !== undefined && !ctx.res.writableFinished && (ctx.req.destroyed || ctx.res.destroyed));
 
+const ADMIN_PATH = /^\/_rewind/i;
+
 export function createApp(deps: FaceDeps): Koa {
   const app = new Koa();
   app.proxy = false;
@@ -24,7 +26,10 @@ export function createApp(deps: FaceDeps): Koa {
     else deps.log.error({ err, path: ctx?.path }, 'unhandled request error');
   });
   app.use(requestLog(deps.log, deps.config.logRequests));
-  app.use(createAdminFace(deps));
+  // the admin router answers only under its prefix /_rewind (matched in any case): no other
+  // request tries the patterns of its routes
+  const admin = createAdminFace(deps);
+  app.use((ctx, next) => (ADMIN_PATH.test(ctx.path) ? admin(ctx, next) : next()));
   app.use(createOciFace(deps));
   app.use(createEcrFace(deps));
   return app;
