@@ -65,13 +65,33 @@ export interface ManifestHandlers {
 
 export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): ManifestHandlers {
   const { engine } = deps;
+  const get = manifestGet(deps);
+  router.get('/*name/manifests/:reference', get);
+  const put = manifestPut(deps);
+  router.put('/*name/manifests/:reference', put);
+
+  router.delete('/*name/manifests/:reference', async (ctx) => {
+    const ref = parseReference(ctx.params.reference ?? '');
+    const scope = ctx.state.scope;
+    const repository = ctx.params.name ?? '';
+    if (ref.digest !== null) await engine.execute({ type: 'DeleteImage', scope, repository, digest: ref.digest });
+    else await engine.execute({ type: 'DeleteTag', scope, repository, tag: ref.tag, deleteImageIfUntagged: false });
+    ctx.status = 202;
+    ctx.body = '';
+  });
+  return { get, put };
+}
+
+/** end-3: GET (and HEAD) of a manifest by tag or digest. */
+function manifestGet(deps: FaceDeps): OciHandler {
+  const { engine } = deps;
   const recordPull = createPullRecorder(engine, deps.clock, deps.log);
   const conversions = createPullConversions(deps);
-
-  const get: OciHandler = async (ctx) => {
+  return async (ctx) => {
     const reference = ctx.params.reference ?? '';
     // an image a pull through cache rule covers and the registry does not hold: served as fetched
-    const fetched = await deps.pullThrough?.manifest(ctx.state.scope, ctx.params.name ?? '', reference);
+    const fetching = deps.pullThrough?.manifest(ctx.state.scope, ctx.params.name ?? '', reference);
+    const fetched = fetching && (await fetching);
     if (fetched) {
       ctx.status = 200;
       ctx.type = fetched.mediaType;
@@ -98,9 +118,12 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): Manif
     ctx.body = Buffer.from(served.bytes.buffer, served.bytes.byteOffset, served.bytes.byteLength);
     if (pulled) recordPull(ctx.state.scope, repo.name, pulled);
   };
-  router.get('/*name/manifests/:reference', get);
+}
 
-  const put: OciHandler = async (ctx) => {
+/** end-7: PUT of a manifest, by tag or by digest (with `?tag=` for more tags). */
+function manifestPut(deps: FaceDeps): OciHandler {
+  const { engine } = deps;
+  return async (ctx) => {
     const name = ctx.params.name ?? '';
     const ref = parseReference(ctx.params.reference ?? '');
     // A PUT by digest may name tags too (`?tag=a&tag=b`); each is applied after the
@@ -152,16 +175,4 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): Manif
     if (parsed.manifest.subject) ctx.set('OCI-Subject', parsed.manifest.subject.digest);
     ctx.body = '';
   };
-  router.put('/*name/manifests/:reference', put);
-
-  router.delete('/*name/manifests/:reference', async (ctx) => {
-    const ref = parseReference(ctx.params.reference ?? '');
-    const scope = ctx.state.scope;
-    const repository = ctx.params.name ?? '';
-    if (ref.digest !== null) await engine.execute({ type: 'DeleteImage', scope, repository, digest: ref.digest });
-    else await engine.execute({ type: 'DeleteTag', scope, repository, tag: ref.tag, deleteImageIfUntagged: false });
-    ctx.status = 202;
-    ctx.body = '';
-  });
-  return { get, put };
 }
