@@ -1,7 +1,7 @@
 // The hot lane of /v2 (src/http/oci/hot-routes.ts) takes a request only where the router would take it
 // to the same route with the same parameters: checked against @koa/router itself over a grid of paths
 // (names, route segments in either case, references, trailing slashes, percent signs) and methods.
-// And through a running registry: the answers of requests the lane takes are the ones the router gave.
+// And through a running registry: the lane's requests are refused with the codes the router's checks give.
 import Router from '@koa/router';
 import test from 'ava';
 import type { Context } from 'koa';
@@ -64,7 +64,7 @@ test('the hot lane takes a request only where the router takes it to the same ro
   t.true(taken > 50, `the grid reaches the lane (${taken} requests taken)`);
 });
 
-test('requests the hot lane takes answer as the router answered them: errors, HEAD and PUT', async (t) => {
+test('requests the hot lane takes get the OCI errors of the same checks, with the API version header: GET, HEAD and PUT', async (t) => {
   await using reg = await startRegistry();
   const manifest = Buffer.from(
     JSON.stringify({
