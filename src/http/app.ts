@@ -14,6 +14,8 @@ const clientWentAway = (err: unknown, ctx: Koa.Context | undefined): boolean =>
   CLIENT_GONE.has(String((err as NodeJS.ErrnoException | undefined)?.code)) ||
   (ctx !== undefined && !ctx.res.writableFinished && (ctx.req.destroyed || ctx.res.destroyed));
 
+const ADMIN_PATH = /^\/_rewind/i;
+
 export function createApp(deps: FaceDeps): Koa {
   const app = new Koa();
   app.proxy = false;
@@ -23,9 +25,18 @@ export function createApp(deps: FaceDeps): Koa {
     if (clientWentAway(err, ctx)) deps.log.debug({ path: ctx?.path, code: (err as NodeJS.ErrnoException).code }, 'client went away');
     else deps.log.error({ err, path: ctx?.path }, 'unhandled request error');
   });
-  app.use(requestLog(deps.log, deps.config.logRequests));
-  app.use(createAdminFace(deps));
-  app.use(createOciFace(deps));
-  app.use(createEcrFace(deps));
+  const logged = requestLog(deps.log, deps.config.logRequests);
+  const admin = createAdminFace(deps);
+  const oci = createOciFace(deps);
+  const ecr = createEcrFace(deps);
+  // The request log, then the faces in turn, as one middleware (one step of Koa's chain per request,
+  // not four). The admin router answers only under its prefix, /_rewind (matched in any case): no
+  // other request tries the patterns of its routes.
+  app.use((ctx, next) =>
+    logged(ctx, () => {
+      const faces = (): Promise<unknown> => oci(ctx, () => ecr(ctx, next));
+      return ADMIN_PATH.test(ctx.path) ? admin(ctx, faces) : faces();
+    }),
+  );
   return app;
 }

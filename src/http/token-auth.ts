@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.ts';
 import type { RegistryScope } from '../domain/scope.ts';
 import type { Clock } from '../support/clock.ts';
-import { parseBasic, type RegistryAuth } from './registry-auth.ts';
+import { type AuthResult, parseBasic, type RegistryAuth } from './registry-auth.ts';
 
 export const TOKEN_SECRET_FILE = 'token-secret';
 /** GetAuthorizationToken's tokens are valid for 12 hours. */
@@ -85,18 +85,37 @@ export function createTokenSigner(config: Pick<Config, 'journal' | 'seed'>): Tok
   };
 }
 
-/** /v2 auth in `token` mode: Basic `AWS:<token>` with a valid, unexpired token. */
+/** Authorization headers remembered with their verified claims (a client sends the same one on every request). */
+const KNOWN_HEADERS = 1024;
+
+/**
+ * /v2 auth in `token` mode: Basic `AWS:<token>` with a valid, unexpired token. A header whose token
+ * verified is remembered with its claims (the signature is a function of the token and this process's
+ * secret, so it holds the next time too): later requests with it skip the base64, JSON and HMAC, and
+ * only its expiry is checked again, on the clock, every time.
+ */
 export function createTokenAuth(deps: { config: Config; clock: Clock; signer: TokenSigner }): RegistryAuth {
   const { signer } = deps;
+  const known = new Map<string, { claims: TokenClaims; scope: RegistryScope }>();
+  const verify = (authorization: string | undefined): AuthResult | { claims: TokenClaims; scope: RegistryScope } => {
+    const hit = authorization === undefined ? undefined : known.get(authorization);
+    if (hit) return hit;
+    const creds = parseBasic(authorization);
+    if (!creds) return { ok: false, reason: 'authentication required' };
+    if (creds.user !== 'AWS') return { ok: false, reason: 'user must be AWS' };
+    const claims = signer.verify(creds.password);
+    if (!claims) return { ok: false, reason: 'the authorization token is not valid for this registry' };
+    const verified = { claims, scope: { account: claims.account, region: claims.region } };
+    if (known.size >= KNOWN_HEADERS) known.clear();
+    known.set(authorization!, verified);
+    return verified;
+  };
   return {
     authenticate(authorization) {
-      const creds = parseBasic(authorization);
-      if (!creds) return { ok: false, reason: 'authentication required' };
-      if (creds.user !== 'AWS') return { ok: false, reason: 'user must be AWS' };
-      const claims = signer.verify(creds.password);
-      if (!claims) return { ok: false, reason: 'the authorization token is not valid for this registry' };
-      if (claims.expiresAt <= deps.clock.now()) return { ok: false, reason: 'the authorization token has expired' };
-      return { ok: true, scope: { account: claims.account, region: claims.region } };
+      const verified = verify(authorization);
+      if ('ok' in verified) return verified;
+      if (verified.claims.expiresAt <= deps.clock.now()) return { ok: false, reason: 'the authorization token has expired' };
+      return { ok: true, scope: verified.scope };
     },
   };
 }

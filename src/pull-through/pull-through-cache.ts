@@ -104,13 +104,29 @@ export class PullThroughCache {
    * the repository and the registry does not hold it (or its tag was moved upstream); undefined when
    * the registry's own state answers. Throws UnableToGetUpstreamImage when the upstream fails.
    */
-  async manifest(scope: RegistryScope, repository: string, reference: string): Promise<FetchedManifest | undefined> {
+  manifest(scope: RegistryScope, repository: string, reference: string): Promise<FetchedManifest | undefined> | undefined {
     const running = this.#running(scope, repository, reference);
+    // what every pull of a repository no rule covers asks: answered without a promise
+    if (running === undefined && !this.#mayStart(scope, repository)) return undefined;
+    return this.#fetched(running, scope, repository, reference);
+  }
+
+  async #fetched(
+    running: Job | undefined,
+    scope: RegistryScope,
+    repository: string,
+    reference: string,
+  ): Promise<FetchedManifest | undefined> {
     const job = running ?? (await this.#start(scope, repository, reference));
     if (!job) return undefined;
     job.pulled = true;
     const top = await job.ready;
     return job.manifests.get(reference) ?? top;
+  }
+
+  /** Whether #start could start a fetch for `repository` (a rule covers it): its first, synchronous checks. */
+  #mayStart(scope: RegistryScope, repository: string): boolean {
+    return !this.#stopped && this.#engine.readOnly === undefined && ruleFor(this.#engine.state, scope, repository) !== undefined;
   }
 
   /** Caches the image `reference` (if a rule covers it and it is not held) and resolves once it is recorded. */

@@ -8,7 +8,8 @@ import { OciError } from './oci-error.ts';
 import type { OciState } from './oci-context.ts';
 
 export function ociAuth(auth: RegistryAuth, registryHost: () => string): Middleware<OciState> {
-  return async (ctx, next) => {
+  // not async: the error middleware around it catches what it throws
+  return (ctx, next) => {
     const result = auth.authenticate(ctx.get('authorization') || undefined);
     if (!result.ok) {
       const realm = `http://${ctx.get('host') || registryHost()}/`;
@@ -17,6 +18,6 @@ export function ociAuth(auth: RegistryAuth, registryHost: () => string): Middlew
       });
     }
     ctx.state.scope = result.scope;
-    await next();
+    return next();
   };
 }

@@ -4,7 +4,7 @@
  */
 import { GZIPPED_EMPTY_TAR, GZIPPED_EMPTY_TAR_DIGEST } from '../../manifest-conversion/schema1.ts';
 import type { FaceDeps } from '../face-deps.ts';
-import type { OciRouter } from './oci-context.ts';
+import type { OciHandler, OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
 import { parseRange } from './ranges.ts';
 import { findRepository, getRepository } from '../../queries/repository.ts';
@@ -36,10 +36,11 @@ async function sendPending(ctx: Context, pending: PendingBlob, digest: string): 
   await pending.send(ctx.res, range?.start ?? 0, range ? range.end : size - 1);
 }
 
-export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
+/** Registers the blob routes; returns the GET (and HEAD) handler, for the hot lane (hot-routes.ts) too. */
+export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): OciHandler {
   const { engine } = deps;
 
-  router.get('/*name/blobs/:digest', async (ctx) => {
+  const get: OciHandler = async (ctx) => {
     const name = ctx.params.name ?? '';
     const digest = ctx.params.digest ?? '';
     if (!findRepository(engine.state, ctx.state.scope, name)?.blobs.has(digest)) {
@@ -94,7 +95,8 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     ctx.length = length;
     ctx.respond = false;
     await bytes!.send(ctx.res, range?.start ?? 0, range ? range.end : size - 1);
-  });
+  };
+  router.get('/*name/blobs/:digest', get);
 
   router.delete('/*name/blobs/:digest', async (ctx) => {
     const scope = ctx.state.scope;
@@ -102,4 +104,5 @@ export function registerBlobRoutes(router: OciRouter, deps: FaceDeps): void {
     ctx.status = 202;
     ctx.body = '';
   });
+  return get;
 }

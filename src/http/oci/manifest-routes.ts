@@ -10,7 +10,7 @@ import { digestAlgorithm, isTag } from '../../domain/names.ts';
 import type { FaceDeps } from '../face-deps.ts';
 import { BodyError, readBody } from '../request-body.ts';
 import { negotiate } from './content-negotiation.ts';
-import { repoPath, type OciRouter } from './oci-context.ts';
+import { repoPath, type OciHandler, type OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
 import type { Image, Repository } from '../../domain/state.ts';
 import { createPullConversions } from '../pull-conversions.ts';
@@ -57,15 +57,41 @@ async function chooseManifest(
   return { served, pulled: chosen.image };
 }
 
-export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void {
+/** The handlers of the routes a pull or push repeats most, for the hot lane (hot-routes.ts) too. */
+export interface ManifestHandlers {
+  get: OciHandler;
+  put: OciHandler;
+}
+
+export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): ManifestHandlers {
+  const { engine } = deps;
+  const get = manifestGet(deps);
+  router.get('/*name/manifests/:reference', get);
+  const put = manifestPut(deps);
+  router.put('/*name/manifests/:reference', put);
+
+  router.delete('/*name/manifests/:reference', async (ctx) => {
+    const ref = parseReference(ctx.params.reference ?? '');
+    const scope = ctx.state.scope;
+    const repository = ctx.params.name ?? '';
+    if (ref.digest !== null) await engine.execute({ type: 'DeleteImage', scope, repository, digest: ref.digest });
+    else await engine.execute({ type: 'DeleteTag', scope, repository, tag: ref.tag, deleteImageIfUntagged: false });
+    ctx.status = 202;
+    ctx.body = '';
+  });
+  return { get, put };
+}
+
+/** end-3: GET (and HEAD) of a manifest by tag or digest. */
+function manifestGet(deps: FaceDeps): OciHandler {
   const { engine } = deps;
   const recordPull = createPullRecorder(engine, deps.clock, deps.log);
   const conversions = createPullConversions(deps);
-
-  router.get('/*name/manifests/:reference', async (ctx) => {
+  return async (ctx) => {
     const reference = ctx.params.reference ?? '';
     // an image a pull through cache rule covers and the registry does not hold: served as fetched
-    const fetched = await deps.pullThrough?.manifest(ctx.state.scope, ctx.params.name ?? '', reference);
+    const fetching = deps.pullThrough?.manifest(ctx.state.scope, ctx.params.name ?? '', reference);
+    const fetched = fetching && (await fetching);
     if (fetched) {
       ctx.status = 200;
       ctx.type = fetched.mediaType;
@@ -91,9 +117,13 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
     }
     ctx.body = Buffer.from(served.bytes.buffer, served.bytes.byteOffset, served.bytes.byteLength);
     if (pulled) recordPull(ctx.state.scope, repo.name, pulled);
-  });
+  };
+}
 
-  router.put('/*name/manifests/:reference', async (ctx) => {
+/** end-7: PUT of a manifest, by tag or by digest (with `?tag=` for more tags). */
+function manifestPut(deps: FaceDeps): OciHandler {
+  const { engine } = deps;
+  return async (ctx) => {
     const name = ctx.params.name ?? '';
     const ref = parseReference(ctx.params.reference ?? '');
     // A PUT by digest may name tags too (`?tag=a&tag=b`); each is applied after the
@@ -144,15 +174,5 @@ export function registerManifestRoutes(router: OciRouter, deps: FaceDeps): void 
     ctx.set('Docker-Content-Digest', digest);
     if (parsed.manifest.subject) ctx.set('OCI-Subject', parsed.manifest.subject.digest);
     ctx.body = '';
-  });
-
-  router.delete('/*name/manifests/:reference', async (ctx) => {
-    const ref = parseReference(ctx.params.reference ?? '');
-    const scope = ctx.state.scope;
-    const repository = ctx.params.name ?? '';
-    if (ref.digest !== null) await engine.execute({ type: 'DeleteImage', scope, repository, digest: ref.digest });
-    else await engine.execute({ type: 'DeleteTag', scope, repository, tag: ref.tag, deleteImageIfUntagged: false });
-    ctx.status = 202;
-    ctx.body = '';
-  });
+  };
 }

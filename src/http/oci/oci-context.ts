@@ -10,6 +10,8 @@ export interface OciState {
 
 export type OciRouter = Router<OciState>;
 export type OciContext = RouterContext<OciState>;
+/** A /v2 route's handler: answers through `ctx`, or throws what the error middleware answers. */
+export type OciHandler = (ctx: OciContext) => Promise<void>;
 
 /** The path a client is sent back to for `name` (Location headers are relative, as distribution's are). */
 export const repoPath = (name: string): string => `/v2/${name}`;

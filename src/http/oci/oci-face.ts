@@ -6,13 +6,17 @@
  *   ociAuth        HTTP Basic -> registry scope, or a 401 challenge
  *   router.param   name / digest / reference validation (400, never 500)
  *   routes         uploads, blobs, manifests, listings
+ *
+ * The manifest and blob requests of every pull and push take a hot lane past the router
+ * (hot-routes.ts): the same checks and handlers, without trying every route's pattern.
  */
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type { FaceDeps } from '../face-deps.ts';
 import { ociAuth } from './auth-middleware.ts';
 import { registerBlobRoutes } from './blob-routes.ts';
 import { ociErrors } from './error-middleware.ts';
+import { hotRoutes } from './hot-routes.ts';
 import { registerListingRoutes } from './listing-routes.ts';
 import { registerManifestRoutes } from './manifest-routes.ts';
 import type { OciState } from './oci-context.ts';
@@ -30,8 +34,9 @@ export function createOciFace(deps: FaceDeps): Middleware {
   });
   registerListingRoutes(router, deps);
   registerUploadRoutes(router, deps);
-  registerBlobRoutes(router, deps);
-  registerManifestRoutes(router, deps);
+  const blobGet = registerBlobRoutes(router, deps);
+  const manifests = registerManifestRoutes(router, deps);
+  const hot = hotRoutes({ manifestGet: manifests.get, manifestPut: manifests.put, blobGet });
 
   const errors = ociErrors(deps.log);
   const auth = ociAuth(deps.auth, deps.registryHost) as Middleware;
@@ -43,13 +48,20 @@ export function createOciFace(deps: FaceDeps): Middleware {
   }) as unknown as Middleware;
   const unrouted = async (): Promise<void> => {};
 
+  const unanswered = (ctx: Context): void => {
+    if (ctx.body === undefined && ctx.status === 404) throw new OciError(404, 'NAME_UNKNOWN', 'no such /v2 endpoint');
+  };
+
   // errors -> auth -> allowedMethods (405 after the routes) -> routes; nothing answered -> 404
   return (ctx, next) => {
-    if (ctx.path !== '/v2' && !ctx.path.startsWith('/v2/')) return next();
+    const path = ctx.path;
+    if (path !== '/v2' && !path.startsWith('/v2/')) return next();
+    const lane = hot(ctx.method, path);
+    if (lane) return errors(ctx, () => auth(ctx, () => lane(ctx).then(() => unanswered(ctx))));
     return errors(ctx, () =>
       auth(ctx, async () => {
         await methods(ctx, () => routes(ctx, unrouted));
-        if (ctx.body === undefined && ctx.status === 404) throw new OciError(404, 'NAME_UNKNOWN', 'no such /v2 endpoint');
+        unanswered(ctx);
       }),
     );
   };

@@ -10,10 +10,14 @@ import { OciError } from './oci-error.ts';
 import type { OciState } from './oci-context.ts';
 
 export const validName: RouterParameterMiddleware<OciState> = (name, _ctx, next) => {
-  if (!isRepositoryName(name))
-    throw new OciError(400, 'NAME_INVALID', `invalid repository name '${name.slice(0, 300)}'`, { name: name.slice(0, 300) });
+  assertName(name);
   return next();
 };
+
+export function assertName(name: string): void {
+  if (!isRepositoryName(name))
+    throw new OciError(400, 'NAME_INVALID', `invalid repository name '${name.slice(0, 300)}'`, { name: name.slice(0, 300) });
+}
 
 export const validDigest: RouterParameterMiddleware<OciState> = (digest, _ctx, next) => {
   assertDigest(digest);
@@ -26,16 +30,20 @@ export const validDigest: RouterParameterMiddleware<OciState> = (digest, _ctx, n
  * conformance suites (e.g. `.INVALID_MANIFEST_NAME`) and the reference registry expect.
  */
 export const validReference: RouterParameterMiddleware<OciState> = (reference, ctx, next) => {
+  assertReference(reference, ctx.method);
+  return next();
+};
+
+export function assertReference(reference: string, method: string): void {
   if (reference.includes(':')) assertDigest(reference);
   else if (!isTag(reference)) {
-    if (ctx.method === 'GET' || ctx.method === 'HEAD')
+    if (method === 'GET' || method === 'HEAD')
       throw new OciError(404, 'MANIFEST_UNKNOWN', `manifest unknown: '${reference.slice(0, 200)}' is not a tag`, {
         reference: reference.slice(0, 200),
       });
     throw new OciError(400, 'TAG_INVALID', `invalid tag '${reference.slice(0, 200)}'`);
   }
-  return next();
-};
+}
 
 export function assertDigest(digest: string): void {
   if (!isDigest(digest)) throw new OciError(400, 'DIGEST_INVALID', `invalid digest '${digest.slice(0, 200)}'`);
