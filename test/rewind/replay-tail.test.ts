@@ -5,20 +5,7 @@ import { coreEvents as ev, type DomainEvent, type RecordedEvent } from '../../sr
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
 import { replay } from '../../src/replay/replay.ts';
-
-const scope = { account: '000000000000', region: 'us-east-1' };
-const created = (repository: string): DomainEvent =>
-  ev.RepositoryCreated({
-    ...scope,
-    repository,
-    imageTagMutability: 'MUTABLE',
-    imageTagMutabilityExclusionFilters: [],
-    scanOnPush: false,
-    encryptionType: 'AES256',
-    kmsKey: null,
-    resourceTags: [],
-    cause: 'api',
-  });
+import { created } from '../domain/specs/decider-fixtures.ts';
 
 test('resets in a tail to one position before the checkpoint rebuild its state once, and replay still equals the full replay', (t) => {
   const events: RecordedEvent[] = [];

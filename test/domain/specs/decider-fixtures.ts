@@ -1,10 +1,10 @@
 /** The histories and manifests the decider specifications start from. */
 import { createHash } from 'node:crypto';
 import type { Command } from '../../../src/domain/commands.ts';
-import { coreEvents as ev, type DomainEvent, type EventOf } from '../../../src/domain/events.ts';
+import { coreEvents as ev, type DomainEvent, type EventOf, repositoryCreated } from '../../../src/domain/events.ts';
 import { parseManifest, type ParsedManifest } from '../../../src/domain/manifest.ts';
 import type { RegistryScope } from '../../../src/domain/scope.ts';
-import type { CreationTemplate } from '../../../src/domain/settings/settings-state.ts';
+import { type CreationTemplate, defaultRepoSettings } from '../../../src/domain/settings/settings-state.ts';
 import { settingsEvents } from '../../../src/domain/settings/settings-event-factories.ts';
 
 export const scope: RegistryScope = { account: '000000000000', region: 'us-east-1' };
@@ -15,18 +15,7 @@ export const inRepo = { scope, repository: 'team/app' } as const;
 export const digestOf = (s: string | Uint8Array): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
 export const created = (repository = 'team/app', where: RegistryScope = scope): EventOf<'RepositoryCreated'> =>
-  ev.RepositoryCreated({
-    account: where.account,
-    region: where.region,
-    repository,
-    imageTagMutability: 'MUTABLE',
-    imageTagMutabilityExclusionFilters: [],
-    scanOnPush: false,
-    encryptionType: 'AES256',
-    kmsKey: null,
-    resourceTags: [],
-    cause: 'api',
-  });
+  repositoryCreated({ account: where.account, region: where.region, repository }, defaultRepoSettings(), 'api');
 
 export const layer = digestOf('layer');
 export const config = digestOf('config');
