@@ -20,6 +20,8 @@ import { EcrError } from './ecr-errors.ts';
 import { LAYER_URL_PREFIX, serveLayer } from './layer-download.ts';
 import { MAX_LAYER_PART_BYTES } from './body-limits.ts';
 import { BodyBudget } from '../body-budget.ts';
+import { ecrService, isImplemented, NOT_YET_IMPLEMENTED } from './ecr-service.ts';
+import { inputViolations, modelValidationError } from './model/model-validation.ts';
 import { parseInput, type Call } from './operation.ts';
 import { callerOf } from './sigv4-scope.ts';
 
@@ -46,11 +48,6 @@ function answerError(ctx: Context, err: EcrError): void {
   ctx.body = JSON.stringify({ __type: err.type, message: err.message, ...err.fields });
 }
 
-interface Operations {
-  service: typeof import('./ecr-service.ts');
-  model: typeof import('./model/model-validation.ts');
-}
-
 /** The request body as JSON, within its operation's cap, the memory budget and the body deadline. */
 async function readInput(ctx: Context, name: string, deps: FaceDeps, budget: BodyBudget): Promise<{ body: unknown; release: () => void }> {
   const limit = BODY_LIMITS[name] ?? DEFAULT_BODY_LIMIT;
@@ -73,16 +70,6 @@ async function readInput(ctx: Context, name: string, deps: FaceDeps, budget: Bod
 
 export function createEcrFace(deps: FaceDeps): Middleware {
   const { signer } = deps;
-  // The operations and their validation (AWS's model, zod) load right after the server starts,
-  // off the start-up path: a start answers /_rewind/health without waiting for them, and an
-  // ECR request that comes first waits for the load.
-  let operations: Promise<Operations> | undefined;
-  const loadOperations = (): Promise<Operations> =>
-    (operations ??= Promise.all([import('./ecr-service.ts'), import('./model/model-validation.ts')]).then(([service, model]) => ({
-      service,
-      model,
-    })));
-  setTimeout(() => void loadOperations(), 20).unref();
   const recordPull = createPullRecorder(deps.engine, deps.clock, deps.log);
   const conversions = createPullConversions(deps);
   const budget = new BodyBudget(deps.limits.ecrBodyBudgetBytes);
@@ -103,15 +90,13 @@ export function createEcrFace(deps: FaceDeps): Middleware {
         throw new EcrError('SerializationException', 'Start of structure or map found where not expected.');
       const repositoryName = (body as { repositoryName?: unknown }).repositoryName;
       if (typeof repositoryName === 'string') noteRequest(ctx, { repository: repositoryName });
-      const { service, model } = await loadOperations();
-      const { ecrService, isImplemented, NOT_YET_IMPLEMENTED } = service;
       if (!isImplemented(name)) {
         if (NOT_YET_IMPLEMENTED.includes(name)) throw new EcrError('ServerException', `not implemented in ecr-rewind: ${name}`);
         throw new EcrError('UnknownOperationException', `Unknown operation ${name}`);
       }
       const operation = ecrService[name];
-      const violations = model.inputViolations(name, body);
-      if (violations.length > 0) throw model.modelValidationError(name, violations);
+      const violations = inputViolations(name, body);
+      if (violations.length > 0) throw modelValidationError(name, violations);
       const input = parseInput(operation.input, body);
       const call: Call = { deps, caller, signer, recordPull, conversions };
       const result = await operation.handle(input as never, call);

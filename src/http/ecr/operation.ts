@@ -1,8 +1,8 @@
 /**
- * One ECR operation: a zod schema of its input (AWS's model constraints) and
+ * One ECR operation: a valibot schema of its input (the member types) and
  * a handler from the validated input to the wire form of the SDK's response.
  */
-import type { z } from 'zod';
+import * as v from 'valibot';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { Command } from '../../domain/commands.ts';
 import type { RecordedEvent } from '../../domain/events.ts';
@@ -25,11 +25,11 @@ export interface Call {
 }
 
 export interface Operation<O> {
-  readonly input: z.ZodType;
+  readonly input: v.GenericSchema;
   handle(input: never, call: Call): Promise<O> | O;
 }
 
-export function op<S extends z.ZodType, O>(input: S, handle: (input: z.output<S>, call: Call) => Promise<O> | O): Operation<O> {
+export function op<S extends v.GenericSchema, O>(input: S, handle: (input: v.InferOutput<S>, call: Call) => Promise<O> | O): Operation<O> {
   return { input, handle: handle as (input: never, call: Call) => Promise<O> | O };
 }
 
@@ -64,21 +64,57 @@ export function awsPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** What parseInput reads of a schema: its type, its own message, and the schemas inside it. */
+interface SchemaParts {
+  readonly type: string;
+  readonly message?: unknown;
+  readonly wrapped?: SchemaParts;
+  readonly pipe?: readonly SchemaParts[];
+  readonly entries?: Readonly<Record<string, SchemaParts>>;
+  readonly item?: SchemaParts;
+}
+
+const TYPE_NAMES = new Set(['string', 'number', 'boolean', 'object', 'array']);
+
+/** An optional member's schema, or a structure's object schema inside its pipe (shapes.ts `structure`). */
+function inner(schema: SchemaParts | undefined): SchemaParts | undefined {
+  if (schema?.wrapped) return inner(schema.wrapped);
+  return schema?.pipe?.find((s) => s.entries !== undefined) ?? schema;
+}
+
+/** The schema of the member at `path` (object keys, array indexes). */
+function memberSchema(root: SchemaParts, path: readonly PropertyKey[]): SchemaParts | undefined {
+  let schema: SchemaParts | undefined = root;
+  for (const key of path) schema = typeof key === 'number' ? inner(schema)?.item : inner(schema)?.entries?.[String(key)];
+  return schema;
+}
+
+/** A member's type as the messages name it: string, number, boolean, object, array or int. */
+const typeConstraint = (type: string): string | undefined =>
+  TYPE_NAMES.has(type) ? `Member must be of type ${type}` : type === 'integer' ? 'Member must be of type int' : undefined;
+
+/** The constraint a member failed: its type, its enum (shapes.ts `enumOf`), or the message its schema gives. */
+function constraintOf(root: SchemaParts, issue: v.BaseIssue<unknown>, path: readonly PropertyKey[]): string {
+  // an absent required member: valibot says "key", the answer says what the member's schema expects
+  if (issue.type === 'object' && issue.input === undefined && issue.expected?.startsWith('"')) {
+    const member = memberSchema(root, path);
+    if (typeof member?.message === 'string') return member.message;
+    if (member) return typeConstraint(member.type) ?? 'Member is invalid';
+  }
+  return typeConstraint(issue.type) ?? issue.message;
+}
+
 /**
- * Checks `body` against the operation's zod schema: the member types (the model's constraints were
+ * Checks `body` against the operation's schema: the member types (the model's constraints were
  * checked before, by model/model-validation.ts) and what the model does not say. The first problem
  * becomes an InvalidParameterException naming the member as AWS does.
  */
-export function parseInput(schema: z.ZodType, body: unknown): unknown {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue?.path.length ? awsPath(issue.path) : 'request';
-  const what =
-    issue?.code === 'invalid_type'
-      ? `Member must be of type ${issue.expected}`
-      : issue?.code === 'invalid_value'
-        ? `Member must satisfy enum value set: [${issue.values.map(String).join(', ')}]`
-        : (issue?.message ?? 'Member is invalid');
+export function parseInput(schema: v.GenericSchema, body: unknown): unknown {
+  const result = v.safeParse(schema, body, { abortEarly: true });
+  if (result.success) return result.output;
+  const issue = result.issues[0];
+  const path = issue.path?.map((item) => item.key as PropertyKey) ?? [];
+  const where = path.length ? awsPath(path) : 'request';
+  const what = constraintOf(schema as SchemaParts, issue, path);
   throw new EcrError('InvalidParameterException', `Invalid parameter at '${where}' failed to satisfy constraint: '${what}'`);
 }

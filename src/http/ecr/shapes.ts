@@ -3,30 +3,40 @@
  * (lengths, patterns, enums, required members) are checked before these run, by
  * model/model-validation.ts; what stays here is what the model does not say.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 
-export const registryId = z.string().optional();
+const isStructure = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export const repositoryName = z.string();
+/** A structure member (a JSON object: valibot's `object` alone would take an array for one). */
+export const structure = <const E extends v.ObjectEntries>(entries: E) =>
+  v.pipe(v.custom<Record<string, unknown>>(isStructure, 'Member must be of type object'), v.object(entries));
 
-export const maxResults = (_max: number) => z.number().int().optional();
+/** One of a closed set of strings, refused in the words of AWS's enum constraint. */
+export const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  v.picklist(values, `Member must satisfy enum value set: [${values.join(', ')}]`);
 
-export const nextToken = z.string().optional();
+export const registryId = v.optional(v.string());
 
-export const imageTag = z.string();
+export const repositoryName = v.string();
 
-export const imageId = z.object({ imageDigest: z.string().optional(), imageTag: z.string().optional() });
+export const maxResults = (_max: number) => v.optional(v.pipe(v.number(), v.integer()));
 
-export const resourceTag = z.object({ Key: z.string(), Value: z.string() });
+export const nextToken = v.optional(v.string());
 
-export const tagMutability = z.enum(['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION']);
+export const imageTag = v.string();
 
-export const mutabilityFilter = z.object({ filterType: z.enum(['WILDCARD']), filter: z.string() });
+export const imageId = structure({ imageDigest: v.optional(v.string()), imageTag: v.optional(v.string()) });
 
-export const encryptionConfiguration = z.object({
-  encryptionType: z.enum(['AES256', 'KMS', 'KMS_DSSE']),
-  kmsKey: z.string().optional(),
+export const resourceTag = structure({ Key: v.string(), Value: v.string() });
+
+export const tagMutability = enumOf(['MUTABLE', 'IMMUTABLE', 'IMMUTABLE_WITH_EXCLUSION', 'MUTABLE_WITH_EXCLUSION']);
+
+export const mutabilityFilter = structure({ filterType: enumOf(['WILDCARD']), filter: v.string() });
+
+export const encryptionConfiguration = structure({
+  encryptionType: enumOf(['AES256', 'KMS', 'KMS_DSSE']),
+  kmsKey: v.optional(v.string()),
 });
 
 /** A policy document (the model bounds it to 10,240 characters; its grammar is checked by the operation). */
-export const policyText = z.string();
+export const policyText = v.string();

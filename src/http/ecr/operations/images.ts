@@ -3,7 +3,7 @@
  * ListImageReferrers, UpdateImageStorageClass.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { isIndexMediaType, parseManifest } from '../../../domain/manifest.ts';
 import { ECR_TAG_PATTERN, isDigest, isEcrApiTag, isSha256Digest } from '../../../domain/names.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
@@ -16,7 +16,7 @@ import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
-import { imageId, imageTag, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+import { enumOf, imageId, imageTag, maxResults, nextToken, registryId, repositoryName, structure } from '../shapes.ts';
 
 export type ImageId = { imageDigest?: string | undefined; imageTag?: string | undefined };
 type FailureCode =
@@ -98,17 +98,17 @@ async function servedFormat(
   return call.conversions.convert(repo, image, target, tag!, schema1Type);
 }
 
-const tagStatus = z.enum(['TAGGED', 'UNTAGGED', 'ANY']);
+const tagStatus = enumOf(['TAGGED', 'UNTAGGED', 'ANY']);
 
 export const imageOperations = {
   PutImage: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
-      imageManifest: z.string(),
-      imageManifestMediaType: z.string().optional(),
-      imageTag: imageTag.optional(),
-      imageDigest: z.string().optional(),
+      imageManifest: v.string(),
+      imageManifestMediaType: v.optional(v.string()),
+      imageTag: v.optional(imageTag),
+      imageDigest: v.optional(v.string()),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -152,11 +152,11 @@ export const imageOperations = {
   ),
 
   BatchGetImage: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
-      imageIds: z.array(imageId),
-      acceptedMediaTypes: z.array(z.string()).optional(),
+      imageIds: v.array(imageId),
+      acceptedMediaTypes: v.optional(v.array(v.string())),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -203,7 +203,7 @@ export const imageOperations = {
     },
   ),
 
-  BatchDeleteImage: op(z.object({ registryId, repositoryName, imageIds: z.array(imageId) }), async (i, call) => {
+  BatchDeleteImage: op(structure({ registryId, repositoryName, imageIds: v.array(imageId) }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     getRepository(call.deps.engine.state, scope, i.repositoryName);
     const imageIds: ImageId[] = [];
@@ -240,15 +240,15 @@ export const imageOperations = {
   }),
 
   DescribeImages: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
-      imageIds: z.array(imageId).optional(),
+      imageIds: v.optional(v.array(imageId)),
       nextToken,
       maxResults: maxResults(1000),
-      filter: z
-        .object({ tagStatus: tagStatus.optional(), imageStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional() })
-        .optional(),
+      filter: v.optional(
+        structure({ tagStatus: v.optional(tagStatus), imageStatus: v.optional(enumOf(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY'])) }),
+      ),
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -283,12 +283,12 @@ export const imageOperations = {
   ),
 
   ListImages: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
       nextToken,
       maxResults: maxResults(1000),
-      filter: z.object({ tagStatus: tagStatus.optional() }).optional(),
+      filter: v.optional(structure({ tagStatus: v.optional(tagStatus) })),
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -300,16 +300,16 @@ export const imageOperations = {
   ),
 
   ListImageReferrers: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
-      subjectId: z.object({ imageDigest: z.string().refine(isSha256Digest, 'Invalid image digest') }),
-      filter: z
-        .object({
-          artifactTypes: z.array(z.string()).optional(),
-          artifactStatus: z.enum(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY']).optional(),
-        })
-        .optional(),
+      subjectId: structure({ imageDigest: v.pipe(v.string(), v.check(isSha256Digest, 'Invalid image digest')) }),
+      filter: v.optional(
+        structure({
+          artifactTypes: v.optional(v.array(v.string())),
+          artifactStatus: v.optional(enumOf(['ACTIVE', 'ARCHIVED', 'ACTIVATING', 'ANY'])),
+        }),
+      ),
       nextToken,
       maxResults: maxResults(50),
     }),
@@ -340,7 +340,7 @@ export const imageOperations = {
   ),
 
   UpdateImageStorageClass: op(
-    z.object({ registryId, repositoryName, imageId, targetStorageClass: z.enum(['STANDARD', 'ARCHIVE']) }),
+    structure({ registryId, repositoryName, imageId, targetStorageClass: enumOf(['STANDARD', 'ARCHIVE']) }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);

@@ -4,7 +4,7 @@
  * as /v2 uploads, with ECR's part rules (consecutive parts, 5 MiB minimum but
  * for the last) decided in the domain.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { DomainFailure } from '../../../domain/errors.ts';
 import { isDigest, isSha256Digest } from '../../../domain/names.ts';
 import type { Repository } from '../../../domain/state.ts';
@@ -13,7 +13,7 @@ import { getRepository } from '../../../queries/repository.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { LAYER_URL_TTL_MS, layerDownloadUrl } from '../layer-download.ts';
 import { op, scopeOf, withFields, withFieldsError } from '../operation.ts';
-import { registryId, repositoryName } from '../shapes.ts';
+import { registryId, repositoryName, structure } from '../shapes.ts';
 import { MAX_LAYER_PART_BYTES } from '../body-limits.ts';
 
 /** A layer that images use, all of them archived: archived images cannot be pulled. */
@@ -34,22 +34,22 @@ async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 /** What InitiateLayerUpload tells clients to send per part. */
 export const ECR_PART_SIZE = 10 * 1024 * 1024;
 
-const uploadId = z.string();
+const uploadId = v.string();
 
 export const layerOperations = {
-  InitiateLayerUpload: op(z.object({ registryId, repositoryName }), async (i, call) => {
+  InitiateLayerUpload: op(structure({ registryId, repositoryName }), async (i, call) => {
     const id = await call.deps.uploads.start(scopeOf(call, i.registryId), i.repositoryName, 'ecr');
     return { uploadId: id, partSize: ECR_PART_SIZE };
   }),
 
   UploadLayerPart: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
       uploadId,
-      partFirstByte: z.number().int(),
-      partLastByte: z.number().int(),
-      layerPartBlob: z.string(),
+      partFirstByte: v.pipe(v.number(), v.integer()),
+      partLastByte: v.pipe(v.number(), v.integer()),
+      layerPartBlob: v.string(),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -78,7 +78,7 @@ export const layerOperations = {
     },
   ),
 
-  CompleteLayerUpload: op(z.object({ registryId, repositoryName, uploadId, layerDigests: z.array(z.string()) }), async (i, call) => {
+  CompleteLayerUpload: op(structure({ registryId, repositoryName, uploadId, layerDigests: v.array(v.string()) }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const fields = { registryId: scope.account, repositoryName: i.repositoryName, uploadId: i.uploadId };
     const ref = { scope, repository: i.repositoryName, uploadId: i.uploadId, via: 'ecr' as const };
@@ -98,7 +98,7 @@ export const layerOperations = {
     return { ...fields, layerDigest: digest };
   }),
 
-  BatchCheckLayerAvailability: op(z.object({ registryId, repositoryName, layerDigests: z.array(z.string()) }), (i, call) => {
+  BatchCheckLayerAvailability: op(structure({ registryId, repositoryName, layerDigests: v.array(v.string()) }), (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     const layers = [];
@@ -122,7 +122,7 @@ export const layerOperations = {
     return { layers, failures };
   }),
 
-  GetDownloadUrlForLayer: op(z.object({ registryId, repositoryName, layerDigest: z.string() }), async (i, call) => {
+  GetDownloadUrlForLayer: op(structure({ registryId, repositoryName, layerDigest: v.string() }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     // a layer of an image being fetched by the pull through cache: once it is in (UnableToGetUpstreamLayer if not)
     await call.deps.pullThrough?.layer(scope, i.repositoryName, i.layerDigest);

@@ -3,7 +3,7 @@
  * The policy text is validated by the domain (lifecycle-validation.ts); a preview is
  * IN_PROGRESS until the lifecycle scheduler (src/lifecycle/) completes it off the request path.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { lifecyclePolicyNotFound } from '../../../domain/lifecycle/lifecycle-decide.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
 import type { Repository } from '../../../domain/state.ts';
@@ -13,13 +13,14 @@ import { getRepository } from '../../../queries/repository.ts';
 import { epochSeconds } from '../../../support/time.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
-import { imageId, registryId, repositoryName } from '../shapes.ts';
+import { enumOf, imageId, registryId, repositoryName, structure } from '../shapes.ts';
 
 /** LifecyclePolicyText: 100 to 30,720 characters (AWS's model). */
-const lifecyclePolicyText = z
-  .string()
-  .min(100, 'Member must have length greater than or equal to 100')
-  .max(30720, 'Member must have length less than or equal to 30720');
+const lifecyclePolicyText = v.pipe(
+  v.string(),
+  v.minLength(100, 'Member must have length greater than or equal to 100'),
+  v.maxLength(30720, 'Member must have length less than or equal to 30720'),
+);
 
 const repoOrThrow = (call: Call, scope: RegistryScope, name: string): Repository => getRepository(call.deps.engine.state, scope, name);
 
@@ -29,13 +30,13 @@ const lastEvaluated = (repo: Repository) => {
 };
 
 export const lifecycleOperations = {
-  PutLifecyclePolicy: op(z.object({ registryId, repositoryName, lifecyclePolicyText }), async (i, call) => {
+  PutLifecyclePolicy: op(structure({ registryId, repositoryName, lifecyclePolicyText }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     await execute(call, { type: 'PutLifecyclePolicy', scope, repository: i.repositoryName, policyText: i.lifecyclePolicyText });
     return { registryId: scope.account, repositoryName: i.repositoryName, lifecyclePolicyText: i.lifecyclePolicyText };
   }),
 
-  GetLifecyclePolicy: op(z.object({ registryId, repositoryName }), (i, call) => {
+  GetLifecyclePolicy: op(structure({ registryId, repositoryName }), (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const repo = repoOrThrow(call, scope, i.repositoryName);
     const text = repo.settings.lifecyclePolicyText;
@@ -43,7 +44,7 @@ export const lifecycleOperations = {
     return { registryId: scope.account, repositoryName: i.repositoryName, lifecyclePolicyText: text, ...lastEvaluated(repo) };
   }),
 
-  DeleteLifecyclePolicy: op(z.object({ registryId, repositoryName }), async (i, call) => {
+  DeleteLifecyclePolicy: op(structure({ registryId, repositoryName }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const before = repoOrThrow(call, scope, i.repositoryName);
     const text = before.settings.lifecyclePolicyText;
@@ -58,7 +59,7 @@ export const lifecycleOperations = {
   }),
 
   StartLifecyclePolicyPreview: op(
-    z.object({ registryId, repositoryName, lifecyclePolicyText: lifecyclePolicyText.optional() }),
+    structure({ registryId, repositoryName, lifecyclePolicyText: v.optional(lifecyclePolicyText) }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const [started] = await execute(call, {
@@ -73,18 +74,28 @@ export const lifecycleOperations = {
   ),
 
   GetLifecyclePolicyPreview: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
-      imageIds: z.array(imageId).min(1).max(100).optional(),
-      nextToken: z.string().optional(),
-      maxResults: z
-        .number()
-        .int()
-        .min(1, 'Member must have value greater than or equal to 1')
-        .max(100, 'Member must have value less than or equal to 100')
-        .optional(),
-      filter: z.object({ tagStatus: z.enum(['TAGGED', 'UNTAGGED', 'ANY']).optional() }).optional(),
+      imageIds: v.optional(
+        // the length is checked before the members, as the answers always have
+        v.pipe(
+          v.array(v.unknown()),
+          v.minLength(1, 'Too small: expected array to have >=1 items'),
+          v.maxLength(100, 'Too big: expected array to have <=100 items'),
+          v.array(imageId),
+        ),
+      ),
+      nextToken: v.optional(v.string()),
+      maxResults: v.optional(
+        v.pipe(
+          v.number(),
+          v.integer(),
+          v.minValue(1, 'Member must have value greater than or equal to 1'),
+          v.maxValue(100, 'Member must have value less than or equal to 100'),
+        ),
+      ),
+      filter: v.optional(structure({ tagStatus: v.optional(enumOf(['TAGGED', 'UNTAGGED', 'ANY'])) })),
     }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);

@@ -4,7 +4,7 @@
  * src/pull-through/'s work; the credentials a rule's `credentialArn` names are the emulator's
  * (--upstream-credentials, the admin API), never journaled.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { pullThroughRules } from '../../../domain/pull-through/pull-through-rules.ts';
 import type { PullThroughCacheRule } from '../../../domain/pull-through/pull-through-state.ts';
 import type { RegistryScope } from '../../../domain/scope.ts';
@@ -12,12 +12,12 @@ import { paginate } from '../../../queries/ecr-pagination.ts';
 import { epochSeconds } from '../../../support/time.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
-import { maxResults, nextToken, registryId } from '../shapes.ts';
+import { enumOf, maxResults, nextToken, registryId, structure } from '../shapes.ts';
 
 /** "There is always an assumed / applied to the end of the prefix." */
 const prefixOf = (p: string): string => p.replace(/\/+$/, '');
 
-const upstreamRegistry = z.enum([
+const upstreamRegistry = enumOf([
   'ecr',
   'ecr-public',
   'docker-hub',
@@ -59,21 +59,21 @@ function wireRule(rule: PullThroughCacheRule, account: string) {
     ...optional('credentialArn', rule.credentialArn),
     ...optional('customRoleArn', rule.customRoleArn),
     upstreamRepositoryPrefix: rule.upstreamRepositoryPrefix,
-    upstreamRegistry: rule.upstreamRegistry as z.infer<typeof upstreamRegistry>,
+    upstreamRegistry: rule.upstreamRegistry as v.InferOutput<typeof upstreamRegistry>,
     updatedAt: epochSeconds(rule.updatedAt),
   };
 }
 
 export const pullThroughOperations = {
   CreatePullThroughCacheRule: op(
-    z.object({
-      ecrRepositoryPrefix: z.string(),
-      upstreamRegistryUrl: z.string(),
+    structure({
+      ecrRepositoryPrefix: v.string(),
+      upstreamRegistryUrl: v.string(),
       registryId,
-      upstreamRegistry: upstreamRegistry.optional(),
-      credentialArn: z.string().optional(),
-      customRoleArn: z.string().optional(),
-      upstreamRepositoryPrefix: z.string().optional(),
+      upstreamRegistry: v.optional(upstreamRegistry),
+      credentialArn: v.optional(v.string()),
+      customRoleArn: v.optional(v.string()),
+      upstreamRepositoryPrefix: v.optional(v.string()),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -94,7 +94,7 @@ export const pullThroughOperations = {
   ),
 
   DescribePullThroughCacheRules: op(
-    z.object({ registryId, ecrRepositoryPrefixes: z.array(z.string()).optional(), nextToken, maxResults: maxResults(1000) }),
+    structure({ registryId, ecrRepositoryPrefixes: v.optional(v.array(v.string())), nextToken, maxResults: maxResults(1000) }),
     (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const rules = pullThroughRules(call.deps.engine.state, scope);
@@ -116,7 +116,12 @@ export const pullThroughOperations = {
   ),
 
   UpdatePullThroughCacheRule: op(
-    z.object({ registryId, ecrRepositoryPrefix: z.string(), credentialArn: z.string().optional(), customRoleArn: z.string().optional() }),
+    structure({
+      registryId,
+      ecrRepositoryPrefix: v.string(),
+      credentialArn: v.optional(v.string()),
+      customRoleArn: v.optional(v.string()),
+    }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const prefix = prefixOf(i.ecrRepositoryPrefix);
@@ -141,7 +146,7 @@ export const pullThroughOperations = {
     },
   ),
 
-  ValidatePullThroughCacheRule: op(z.object({ registryId, ecrRepositoryPrefix: z.string() }), async (i, call) => {
+  ValidatePullThroughCacheRule: op(structure({ registryId, ecrRepositoryPrefix: v.string() }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const rule = ruleOf(call, scope, prefixOf(i.ecrRepositoryPrefix));
     let failure: string | undefined;
@@ -160,7 +165,7 @@ export const pullThroughOperations = {
     return { ...wire, isValid: failure === undefined, ...(failure === undefined ? {} : { failure }) };
   }),
 
-  DeletePullThroughCacheRule: op(z.object({ registryId, ecrRepositoryPrefix: z.string() }), async (i, call) => {
+  DeletePullThroughCacheRule: op(structure({ registryId, ecrRepositoryPrefix: v.string() }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const prefix = prefixOf(i.ecrRepositoryPrefix);
     const rule = ruleOf(call, scope, prefix);

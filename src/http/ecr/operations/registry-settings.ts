@@ -3,7 +3,7 @@
  * BatchGetRepositoryScanningConfiguration, Put/Get/DeleteSigningConfiguration,
  * Register/Deregister/ListPullTimeUpdateExclusions, GetAuthorizationToken.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { accountSetting } from '../../../domain/settings/account-settings.ts';
 import { ACCOUNT_SETTING_VALUES } from '../../../domain/settings/settings-decide.ts';
 import type { RegistrySettings } from '../../../domain/settings/settings-state.ts';
@@ -15,31 +15,31 @@ import { findRepository } from '../../../queries/repository.ts';
 import { TOKEN_TTL_MS } from '../../token-auth.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
-import { maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+import { enumOf, maxResults, nextToken, registryId, repositoryName, structure } from '../shapes.ts';
 import { epochSeconds } from '../../../support/time.ts';
 
 const registry = (call: Call, scope: RegistryScope): RegistrySettings => call.deps.engine.state.registries.get(scopeKey(scope)) ?? {};
 
-const settingName = z.enum(Object.keys(ACCOUNT_SETTING_VALUES) as [string, ...string[]]);
+const settingName = enumOf(Object.keys(ACCOUNT_SETTING_VALUES) as [string, ...string[]]);
 
-const repositoryFilter = z.object({
-  filter: z.string(),
-  filterType: z.enum(['WILDCARD']),
+const repositoryFilter = structure({
+  filter: v.string(),
+  filterType: enumOf(['WILDCARD']),
 });
-const scanningRule = z.object({
-  scanFrequency: z.enum(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN', 'MANUAL']),
-  repositoryFilters: z.array(repositoryFilter),
+const scanningRule = structure({
+  scanFrequency: enumOf(['SCAN_ON_PUSH', 'CONTINUOUS_SCAN', 'MANUAL']),
+  repositoryFilters: v.array(repositoryFilter),
 });
-const signingRule = z.object({
-  signingProfileArn: z.string(),
-  repositoryFilters: z.array(z.object({ filter: z.string(), filterType: z.enum(['WILDCARD_MATCH']) })).optional(),
+const signingRule = structure({
+  signingProfileArn: v.string(),
+  repositoryFilters: v.optional(v.array(structure({ filter: v.string(), filterType: enumOf(['WILDCARD_MATCH']) }))),
 });
-const principalArn = z.string();
+const principalArn = v.string();
 
 const DEFAULT_SCANNING = { scanType: 'BASIC', rules: [] } as const;
 
 export const registryOperations = {
-  DescribeRegistry: op(z.object({}), (_i, call) => {
+  DescribeRegistry: op(structure({}), (_i, call) => {
     const scope = scopeOf(call);
     const rules = registry(call, scope).replication?.rules ?? [];
     return {
@@ -55,24 +55,24 @@ export const registryOperations = {
     };
   }),
 
-  GetAccountSetting: op(z.object({ name: settingName }), (i, call) => ({
+  GetAccountSetting: op(structure({ name: settingName }), (i, call) => ({
     name: i.name,
     value: accountSetting(call.deps.engine.state, scopeOf(call), i.name) ?? '',
   })),
 
-  PutAccountSetting: op(z.object({ name: settingName, value: z.string() }), async (i, call) => {
+  PutAccountSetting: op(structure({ name: settingName, value: v.string() }), async (i, call) => {
     await execute(call, { type: 'PutAccountSetting', scope: scopeOf(call), name: i.name, value: i.value });
     return { name: i.name, value: i.value };
   }),
 
-  GetRegistryScanningConfiguration: op(z.object({}), (_i, call) => {
+  GetRegistryScanningConfiguration: op(structure({}), (_i, call) => {
     const scope = scopeOf(call);
     const s = registry(call, scope).scanning ?? DEFAULT_SCANNING;
     return { registryId: scope.account, scanningConfiguration: wireScanning(s) };
   }),
 
   PutRegistryScanningConfiguration: op(
-    z.object({ scanType: z.enum(['BASIC', 'ENHANCED']).optional(), rules: z.array(scanningRule).optional() }),
+    structure({ scanType: v.optional(enumOf(['BASIC', 'ENHANCED'])), rules: v.optional(v.array(scanningRule)) }),
     async (i, call) => {
       const scope = scopeOf(call);
       const scanType = i.scanType ?? 'BASIC';
@@ -85,7 +85,7 @@ export const registryOperations = {
     },
   ),
 
-  BatchGetRepositoryScanningConfiguration: op(z.object({ repositoryNames: z.array(repositoryName) }), (i, call) => {
+  BatchGetRepositoryScanningConfiguration: op(structure({ repositoryNames: v.array(repositoryName) }), (i, call) => {
     const scope = scopeOf(call);
     const config = registryScanning(call.deps.engine.state, scope);
     const scanningConfigurations = [];
@@ -109,7 +109,7 @@ export const registryOperations = {
     return { scanningConfigurations, failures };
   }),
 
-  PutSigningConfiguration: op(z.object({ signingConfiguration: z.object({ rules: z.array(signingRule) }) }), async (i, call) => {
+  PutSigningConfiguration: op(structure({ signingConfiguration: structure({ rules: v.array(signingRule) }) }), async (i, call) => {
     const rules = i.signingConfiguration.rules.map((r) => ({
       signingProfileArn: r.signingProfileArn,
       ...(r.repositoryFilters ? { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) } : {}),
@@ -118,36 +118,36 @@ export const registryOperations = {
     return { signingConfiguration: wireSigning(rules) };
   }),
 
-  GetSigningConfiguration: op(z.object({}), (_i, call) => {
+  GetSigningConfiguration: op(structure({}), (_i, call) => {
     const scope = scopeOf(call);
     const signing = registry(call, scope).signing;
     if (!signing) throw signingNotFound(scope);
     return { registryId: scope.account, signingConfiguration: wireSigning(signing.rules) };
   }),
 
-  DeleteSigningConfiguration: op(z.object({}), async (_i, call) => {
+  DeleteSigningConfiguration: op(structure({}), async (_i, call) => {
     const scope = scopeOf(call);
     const signing = registry(call, scope).signing;
     await execute(call, { type: 'DeleteSigningConfiguration', scope });
     return { registryId: scope.account, ...(signing ? { signingConfiguration: wireSigning(signing.rules) } : {}) };
   }),
 
-  RegisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
+  RegisterPullTimeUpdateExclusion: op(structure({ principalArn }), async (i, call) => {
     const events = await execute(call, { type: 'RegisterPullTimeUpdateExclusion', scope: scopeOf(call), principalArn: i.principalArn });
     return { principalArn: i.principalArn, createdAt: epochSeconds(events[0]?.time ?? call.deps.clock.now()) };
   }),
 
-  DeregisterPullTimeUpdateExclusion: op(z.object({ principalArn }), async (i, call) => {
+  DeregisterPullTimeUpdateExclusion: op(structure({ principalArn }), async (i, call) => {
     await execute(call, { type: 'DeregisterPullTimeUpdateExclusion', scope: scopeOf(call), principalArn: i.principalArn });
     return { principalArn: i.principalArn };
   }),
 
-  ListPullTimeUpdateExclusions: op(z.object({ nextToken, maxResults: maxResults(1000) }), (i, call) => {
+  ListPullTimeUpdateExclusions: op(structure({ nextToken, maxResults: maxResults(1000) }), (i, call) => {
     const page = paginate(registry(call, scopeOf(call)).pullTimeUpdateExclusions ?? [], { ...i, defaultMax: 100, query: 'exclusions' });
     return { pullTimeUpdateExclusions: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
   }),
 
-  GetAuthorizationToken: op(z.object({ registryIds: z.array(registryId.unwrap()).optional() }), (i, call) => {
+  GetAuthorizationToken: op(structure({ registryIds: v.optional(v.array(v.unwrap(registryId))) }), (i, call) => {
     const expiresAt = call.deps.clock.now() + TOKEN_TTL_MS;
     const accounts = i.registryIds ?? [call.caller.scope.account];
     return {

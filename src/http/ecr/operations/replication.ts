@@ -3,7 +3,7 @@
  * StartReplicationBackfill, StopReplicationBackfill, ListReplicationBackfills,
  * DescribeReplicationBackfillResults. The copies themselves are src/replication/'s work.
  */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { registrySettings } from '../../../domain/decision.ts';
 import { replicationStatuses, type ReplicationBackfill } from '../../../domain/replication/replication-state.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
@@ -13,13 +13,13 @@ import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { BACKFILL_INPUT_MODEL } from '../model/backfill-input-model.ts';
 import { inputViolations, modelValidationError } from '../model/model-validation.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
-import { imageId, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+import { enumOf, imageId, maxResults, nextToken, registryId, repositoryName, structure } from '../shapes.ts';
 import { imageNotFound, resolve } from './images.ts';
 
-const destination = z.object({ region: z.string(), registryId: z.string() });
-const rule = z.object({
-  destinations: z.array(destination),
-  repositoryFilters: z.array(z.object({ filter: z.string(), filterType: z.enum(['PREFIX_MATCH']) })).optional(),
+const destination = structure({ region: v.string(), registryId: v.string() });
+const rule = structure({
+  destinations: v.array(destination),
+  repositoryFilters: v.optional(v.array(structure({ filter: v.string(), filterType: enumOf(['PREFIX_MATCH']) }))),
 });
 
 /** The backfill operations' model constraints (not in the generated model yet: backfill-input-model.ts). */
@@ -63,7 +63,7 @@ const notFound = (id: string, account: string): EcrError =>
   );
 
 export const replicationOperations = {
-  PutReplicationConfiguration: op(z.object({ replicationConfiguration: z.object({ rules: z.array(rule) }) }), async (i, call) => {
+  PutReplicationConfiguration: op(structure({ replicationConfiguration: structure({ rules: v.array(rule) }) }), async (i, call) => {
     const rules = i.replicationConfiguration.rules.map((r) => ({
       destinations: r.destinations.map((d) => ({ region: d.region, registryId: d.registryId })),
       ...(r.repositoryFilters === undefined ? {} : { repositoryFilters: r.repositoryFilters.map((f) => ({ ...f })) }),
@@ -72,7 +72,7 @@ export const replicationOperations = {
     return { replicationConfiguration: { rules } };
   }),
 
-  DescribeImageReplicationStatus: op(z.object({ registryId, repositoryName, imageId }), (i, call) => {
+  DescribeImageReplicationStatus: op(structure({ registryId, repositoryName, imageId }), (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     const r = resolve(repo, i.imageId);
@@ -93,7 +93,7 @@ export const replicationOperations = {
     };
   }),
 
-  StartReplicationBackfill: op(z.object({ registryId, destination }), async (i, call) => {
+  StartReplicationBackfill: op(structure({ registryId, destination }), async (i, call) => {
     checkBackfillInput('StartReplicationBackfill', i);
     const scope = scopeOf(call, i.registryId);
     const backfillId = call.deps.ids.uuid();
@@ -108,7 +108,7 @@ export const replicationOperations = {
     };
   }),
 
-  StopReplicationBackfill: op(z.object({ registryId, replicationBackfillId: z.string() }), async (i, call) => {
+  StopReplicationBackfill: op(structure({ registryId, replicationBackfillId: v.string() }), async (i, call) => {
     checkBackfillInput('StopReplicationBackfill', i);
     const scope = scopeOf(call, i.registryId);
     await execute(call, { type: 'StopReplicationBackfill', scope, backfillId: i.replicationBackfillId });
@@ -122,7 +122,7 @@ export const replicationOperations = {
     };
   }),
 
-  ListReplicationBackfills: op(z.object({ registryId, maxResults: maxResults(50), nextToken }), (i, call) => {
+  ListReplicationBackfills: op(structure({ registryId, maxResults: maxResults(50), nextToken }), (i, call) => {
     checkBackfillInput('ListReplicationBackfills', i);
     const scope = scopeOf(call, i.registryId);
     const all = Object.values(registrySettings(call.deps.engine.state, scope).replicationBackfills ?? {}).sort(
@@ -137,10 +137,10 @@ export const replicationOperations = {
   }),
 
   DescribeReplicationBackfillResults: op(
-    z.object({
+    structure({
       registryId,
-      replicationBackfillId: z.string(),
-      resultStatusFilter: z.enum(['COMPLETE', 'FAILED']).optional(),
+      replicationBackfillId: v.string(),
+      resultStatusFilter: v.optional(enumOf(['COMPLETE', 'FAILED'])),
       maxResults: maxResults(1000),
       nextToken,
     }),

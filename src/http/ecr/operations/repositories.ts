@@ -1,5 +1,5 @@
 /** CreateRepository, DescribeRepositories, DeleteRepository, PutImageTagMutability, PutImageScanningConfiguration. */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { repositoriesIn, repositoryView, type RepositoryView } from '../../../queries/ecr-repositories.ts';
@@ -14,6 +14,7 @@ import {
   registryId,
   repositoryName,
   resourceTag,
+  structure,
   tagMutability,
 } from '../shapes.ts';
 
@@ -23,14 +24,14 @@ export function describeRepo(call: Call, scope: { account: string; region: strin
 
 export const repositoryOperations = {
   CreateRepository: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
-      tags: z.array(resourceTag).optional(),
-      imageTagMutability: tagMutability.optional(),
-      imageTagMutabilityExclusionFilters: z.array(mutabilityFilter).optional(),
-      imageScanningConfiguration: z.object({ scanOnPush: z.boolean().optional() }).optional(),
-      encryptionConfiguration: encryptionConfiguration.optional(),
+      tags: v.optional(v.array(resourceTag)),
+      imageTagMutability: v.optional(tagMutability),
+      imageTagMutabilityExclusionFilters: v.optional(v.array(mutabilityFilter)),
+      imageScanningConfiguration: v.optional(structure({ scanOnPush: v.optional(v.boolean()) })),
+      encryptionConfiguration: v.optional(encryptionConfiguration),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -64,9 +65,9 @@ export const repositoryOperations = {
   ),
 
   DescribeRepositories: op(
-    z.object({
+    structure({
       registryId,
-      repositoryNames: z.array(repositoryName).optional(),
+      repositoryNames: v.optional(v.array(repositoryName)),
       nextToken,
       maxResults: maxResults(1000),
     }),
@@ -87,7 +88,7 @@ export const repositoryOperations = {
     },
   ),
 
-  DeleteRepository: op(z.object({ registryId, repositoryName, force: z.boolean().optional() }), async (i, call) => {
+  DeleteRepository: op(structure({ registryId, repositoryName, force: v.optional(v.boolean()) }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const before = describeRepo(call, scope, i.repositoryName);
     await execute(call, { type: 'DeleteRepository', scope, repository: i.repositoryName, force: i.force ?? false });
@@ -95,11 +96,11 @@ export const repositoryOperations = {
   }),
 
   PutImageTagMutability: op(
-    z.object({
+    structure({
       registryId,
       repositoryName,
       imageTagMutability: tagMutability,
-      imageTagMutabilityExclusionFilters: z.array(mutabilityFilter).optional(),
+      imageTagMutabilityExclusionFilters: v.optional(v.array(mutabilityFilter)),
     }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
@@ -122,7 +123,7 @@ export const repositoryOperations = {
   ),
 
   PutImageScanningConfiguration: op(
-    z.object({ registryId, repositoryName, imageScanningConfiguration: z.object({ scanOnPush: z.boolean() }) }),
+    structure({ registryId, repositoryName, imageScanningConfiguration: structure({ scanOnPush: v.boolean() }) }),
     async (i, call) => {
       const scope = scopeOf(call, i.registryId);
       const scanOnPush = i.imageScanningConfiguration.scanOnPush;

@@ -1,6 +1,5 @@
 /** StartImageScan, DescribeImageScanFindings. */
 import type * as Sdk from '@aws-sdk/client-ecr';
-import { z } from 'zod';
 import { domainError } from '../../../domain/errors.ts';
 import { imageScans } from '../../../domain/scanning/image-scans.ts';
 import { tagsByDigest } from '../../../queries/ecr-images.ts';
@@ -10,7 +9,7 @@ import { severityCounts } from '../../../domain/scanning/match-findings.ts';
 import { EcrError, invalidParameter } from '../ecr-errors.ts';
 import { execute, op, scopeOf } from '../operation.ts';
 import type { Wire } from '../wire.ts';
-import { imageId, maxResults, nextToken, registryId, repositoryName } from '../shapes.ts';
+import { imageId, maxResults, nextToken, registryId, repositoryName, structure } from '../shapes.ts';
 import { imageNotFound, resolve, type ImageId } from './images.ts';
 import { getRepository } from '../../../queries/repository.ts';
 
@@ -19,7 +18,7 @@ const idText = (id: ImageId): string => `{imageDigest:'${id.imageDigest ?? 'null
 const echoId = (digest: string, id: ImageId) => ({ imageDigest: digest, ...(id.imageTag !== undefined ? { imageTag: id.imageTag } : {}) });
 
 export const scanningOperations = {
-  StartImageScan: op(z.object({ registryId, repositoryName, imageId }), async (i, call) => {
+  StartImageScan: op(structure({ registryId, repositoryName, imageId }), async (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     const r = resolve(repo, i.imageId);
@@ -36,7 +35,7 @@ export const scanningOperations = {
     };
   }),
 
-  DescribeImageScanFindings: op(z.object({ registryId, repositoryName, imageId, nextToken, maxResults: maxResults(1000) }), (i, call) => {
+  DescribeImageScanFindings: op(structure({ registryId, repositoryName, imageId, nextToken, maxResults: maxResults(1000) }), (i, call) => {
     const state = call.deps.engine.state;
     const scope = scopeOf(call, i.registryId);
     const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);

@@ -1,14 +1,13 @@
 /** DescribeImageSigningStatus: the managed-signing status of an image, one per signing profile. */
-import { z } from 'zod';
 import { signingStatuses } from '../../../domain/signing/signing-state.ts';
 import { getRepository } from '../../../queries/repository.ts';
 import { invalidParameter } from '../ecr-errors.ts';
 import { op, scopeOf } from '../operation.ts';
-import { imageId, registryId, repositoryName } from '../shapes.ts';
+import { imageId, registryId, repositoryName, structure } from '../shapes.ts';
 import { imageNotFound, resolve } from './images.ts';
 
 export const signingOperations = {
-  DescribeImageSigningStatus: op(z.object({ registryId, repositoryName, imageId }), (i, call) => {
+  DescribeImageSigningStatus: op(structure({ registryId, repositoryName, imageId }), (i, call) => {
     const scope = scopeOf(call, i.registryId);
     const repo = getRepository(call.deps.engine.state, scope, i.repositoryName);
     const r = resolve(repo, i.imageId);

@@ -1,26 +1,36 @@
 /** Create/Describe/Update/DeleteRepositoryCreationTemplate. */
-import { z } from 'zod';
+import * as v from 'valibot';
 import { scopeKey } from '../../../domain/scope.ts';
 import type { CreationTemplate, StoredTemplate } from '../../../domain/settings/settings-state.ts';
 import { paginate } from '../../../queries/ecr-pagination.ts';
 import { EcrError } from '../ecr-errors.ts';
 import { checkMutability } from '../mutability.ts';
 import { execute, op, scopeOf, type Call } from '../operation.ts';
-import { encryptionConfiguration, maxResults, mutabilityFilter, nextToken, policyText, resourceTag, tagMutability } from '../shapes.ts';
+import {
+  encryptionConfiguration,
+  enumOf,
+  maxResults,
+  mutabilityFilter,
+  nextToken,
+  policyText,
+  resourceTag,
+  structure,
+  tagMutability,
+} from '../shapes.ts';
 import { epochSeconds } from '../../../support/time.ts';
 
-const prefix = z.string();
-const appliedFor = z.array(z.enum(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION']));
+const prefix = v.string();
+const appliedFor = v.array(enumOf(['CREATE_ON_PUSH', 'PULL_THROUGH_CACHE', 'REPLICATION']));
 
 const templateFields = {
-  description: z.string().optional(),
-  encryptionConfiguration: encryptionConfiguration.optional(),
-  resourceTags: z.array(resourceTag).optional(),
-  imageTagMutability: tagMutability.optional(),
-  imageTagMutabilityExclusionFilters: z.array(mutabilityFilter).optional(),
-  repositoryPolicy: policyText.optional(),
-  lifecyclePolicy: z.string().optional(),
-  customRoleArn: z.string().optional(),
+  description: v.optional(v.string()),
+  encryptionConfiguration: v.optional(encryptionConfiguration),
+  resourceTags: v.optional(v.array(resourceTag)),
+  imageTagMutability: v.optional(tagMutability),
+  imageTagMutabilityExclusionFilters: v.optional(v.array(mutabilityFilter)),
+  repositoryPolicy: v.optional(policyText),
+  lifecyclePolicy: v.optional(v.string()),
+  customRoleArn: v.optional(v.string()),
 };
 
 function wireTemplate(t: StoredTemplate) {
@@ -57,7 +67,7 @@ function storedTemplate(call: Call, p: string): StoredTemplate {
 }
 
 export const templateOperations = {
-  CreateRepositoryCreationTemplate: op(z.object({ prefix, appliedFor, ...templateFields }), async (i, call) => {
+  CreateRepositoryCreationTemplate: op(structure({ prefix, appliedFor, ...templateFields }), async (i, call) => {
     const scope = scopeOf(call);
     const mutability = i.imageTagMutability ?? 'MUTABLE';
     checkMutability(mutability, i.imageTagMutabilityExclusionFilters);
@@ -79,7 +89,7 @@ export const templateOperations = {
   }),
 
   DescribeRepositoryCreationTemplates: op(
-    z.object({ prefixes: z.array(prefix).optional(), nextToken, maxResults: maxResults(1000) }),
+    structure({ prefixes: v.optional(v.array(prefix)), nextToken, maxResults: maxResults(1000) }),
     (i, call) => {
       const scope = scopeOf(call);
       const all = Object.values(call.deps.engine.state.registries.get(scopeKey(scope))?.templates ?? {});
@@ -93,7 +103,7 @@ export const templateOperations = {
     },
   ),
 
-  UpdateRepositoryCreationTemplate: op(z.object({ prefix, appliedFor: appliedFor.optional(), ...templateFields }), async (i, call) => {
+  UpdateRepositoryCreationTemplate: op(structure({ prefix, appliedFor: v.optional(appliedFor), ...templateFields }), async (i, call) => {
     const scope = scopeOf(call);
     const current = storedTemplate(call, i.prefix);
     const mutability = i.imageTagMutability ?? current.imageTagMutability;
@@ -122,7 +132,7 @@ export const templateOperations = {
     return { registryId: scope.account, repositoryCreationTemplate: wireTemplate(storedTemplate(call, i.prefix)) };
   }),
 
-  DeleteRepositoryCreationTemplate: op(z.object({ prefix }), async (i, call) => {
+  DeleteRepositoryCreationTemplate: op(structure({ prefix }), async (i, call) => {
     const scope = scopeOf(call);
     const before = storedTemplate(call, i.prefix);
     await execute(call, { type: 'DeleteRepositoryCreationTemplate', scope, prefix: i.prefix });
