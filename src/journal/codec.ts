@@ -1,4 +1,7 @@
-import { Packr } from 'msgpackr';
+// msgpackr's `pack` entry: the same Packr without the probe for its optional native add-on
+// (msgpackr-extract, only faster decoding of long strings, which replay does in fast-unpack.ts):
+// looking for it costs ~10 ms of every start.
+import { Packr } from 'msgpackr/pack';
 import type { Envelope } from './envelope.ts';
 import { UNSUPPORTED, fastDecodeEnvelope, fastDecodeFrame } from './fast-unpack.ts';
 

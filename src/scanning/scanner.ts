@@ -21,7 +21,15 @@ import { repoKey } from '../domain/scope.ts';
 import type { Image, Repository } from '../domain/state.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { Logger } from '../support/logger.ts';
-import { LayerCache, LayerUnreadableError, readInventory, type BlobLookup } from './image-inventory.ts';
+import type { BlobLookup, LayerCache } from './image-inventory.ts';
+
+/**
+ * The layer reading code (tar, gzip, zstd, the package databases) loads with the first scan
+ * that reads layers: a server that scans nothing does not pay for it on start.
+ */
+type LayerReading = typeof import('./image-inventory.ts');
+let layerReading: Promise<LayerReading> | undefined;
+const loadLayerReading = (): Promise<LayerReading> => (layerReading ??= import('./image-inventory.ts'));
 
 interface Job {
   account: string;
@@ -49,7 +57,7 @@ export class Scanner {
   readonly #log: Logger;
   readonly #queue: Job[] = [];
   readonly #queued = new Set<string>();
-  readonly #cache = new LayerCache();
+  #cache: LayerCache | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
   #idle: (() => void)[] = [];
@@ -146,7 +154,9 @@ export class Scanner {
     if (imageScans(found.image)?.inventory) outcome = { kind: 'stored' };
     else {
       const started = performance.now();
+      const { LayerCache, LayerUnreadableError, readInventory } = await loadLayerReading();
       try {
+        this.#cache ??= new LayerCache();
         outcome = { kind: 'inventory', inventory: await readInventory(found.image.bytes, this.#lookup, this.#cache) };
         this.#log.debug({ ...job, ms: Math.round(performance.now() - started) }, 'image layers read');
       } catch (err) {
