@@ -13,7 +13,7 @@
  *   violation as ECR documents it: `Invalid parameter at 'maxResults' failed to satisfy constraint:
  *   'Member must have value less than or equal to 1000'`, string members without "Member"
  *   (`'must have length greater than or equal to 2'`, `'must satisfy regular expression '<pattern>''`).
- * Types are not checked here (the operation's zod schema does that).
+ * Types are not checked here (the operation's valibot schema does that, operation.ts).
  */
 import { EcrError } from '../ecr-errors.ts';
 import { ECR_INPUT_MODEL } from './ecr-input-model.ts';
