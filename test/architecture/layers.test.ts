@@ -72,3 +72,12 @@ test('no file in src/ is over 400 lines unless a comment at its top says why', (
     });
   t.deepEqual(long, []);
 });
+
+// A start answers GET /_rewind/health only once the three faces can answer (issue 12): their code
+// loads with the server, never on a first request or after the start. What a face may still load
+// on first use is an optional part of an answer (the inspector's bundle from sources, the P-384
+// curve behind the signing certificates), outside src/http/.
+test('the faces (src/http/) load whole with the server: no dynamic import() in them', (t) => {
+  const lazy = files.filter((f) => f.startsWith('src/http/') && /(?<!typeof )\bimport\(\s*['"`]/.test(readFileSync(join(ROOT, f), 'utf8')));
+  t.deepEqual(lazy, []);
+});
