@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { z } from 'zod';
+import * as v from 'valibot';
 import { SEVERITIES, type Advisory, type Cvss, type Severity } from '../domain/scanning/scanning-state.ts';
 import { parseVersionRange } from '../domain/scanning/version-range.ts';
 
@@ -26,30 +26,77 @@ export class AdvisoryInputError extends Error {
   }
 }
 
-const cvssInput = z.union([
-  z.number().min(0).max(10),
-  z.object({ score: z.number().min(0).max(10), vector: z.string().max(256).optional(), version: z.string().max(16).optional() }).strict(),
-]);
+// The error texts below are the ones this list has always answered with (zod's wording).
+const received = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+const typed =
+  (expected: string) =>
+  (issue: v.BaseIssue<unknown>): string =>
+    `Invalid input: expected ${expected}, received ${received(issue.input)}`;
+const TEXT = typed('string');
+const NUMBER = typed('number');
+const atLeast = (n: number) => v.minLength<string, number, string>(n, `Too small: expected string to have >=${n} characters`);
+const atMost = (n: number) => v.maxLength<string, number, string>(n, `Too big: expected string to have <=${n} characters`);
 
-const advisoryInput = z
-  .object({
-    id: z.string().min(1).max(256),
-    package: z.string().min(1).max(256),
-    ecosystem: z.string().regex(/^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/, 'must be a distribution, optionally with :<release>'),
-    affected: z.string().max(4096).nullable().optional(),
-    fixed: z.string().min(1).max(256).regex(/^\S+$/, 'must be a version').nullable().optional(),
-    severity: z
-      .string()
-      .transform((s) => s.toUpperCase())
-      .pipe(z.enum(SEVERITIES as [Severity, ...Severity[]]))
-      .optional(),
-    cvss: cvssInput.nullable().optional(),
-    description: z.string().max(65536).nullable().optional(),
-    uri: z.string().max(2048).nullable().optional(),
-  })
-  .strict();
+/**
+ * A structure's own problems, worded per kind: not an object, an absent required member (named
+ * by its type), unknown keys (all of them listed, at the structure's path).
+ */
+const structureMessage =
+  (entries: v.ObjectEntries) =>
+  (issue: v.BaseIssue<unknown>): string => {
+    const at = issue.path?.at(-1);
+    if (at && issue.expected === 'never') {
+      const unknown = Object.keys(at.input as object).filter((key) => !(key in entries));
+      return `Unrecognized key${unknown.length === 1 ? '' : 's'}: ${unknown.map((key) => `"${key}"`).join(', ')}`;
+    }
+    if (at && issue.input === undefined) return `Invalid input: expected ${entries[at.key as string]?.type}, received undefined`;
+    return typed('object')(issue);
+  };
 
-const listInput = z.array(advisoryInput);
+const isStructure = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A structure that refuses unknown keys, and arrays (which valibot's strictObject alone would take for one). */
+function strict<const E extends v.ObjectEntries>(entries: E) {
+  const message = structureMessage(entries);
+  return v.pipe(v.custom<Record<string, unknown>>(isStructure, message), v.strictObject(entries, message));
+}
+
+const score = v.pipe(
+  v.number(NUMBER),
+  v.minValue(0, 'Too small: expected number to be >=0'),
+  v.maxValue(10, 'Too big: expected number to be <=10'),
+);
+
+const cvssEntries = {
+  score,
+  vector: v.optional(v.pipe(v.string(TEXT), atMost(256))),
+  version: v.optional(v.pipe(v.string(TEXT), atMost(16))),
+};
+
+// an array is refused all the same: it has no score
+const cvssObject = v.strictObject(cvssEntries, structureMessage(cvssEntries));
+
+const cvssInput = v.union([score, cvssObject], 'Invalid input');
+
+const advisoryInput = strict({
+  id: v.pipe(v.string(TEXT), atLeast(1), atMost(256)),
+  package: v.pipe(v.string(TEXT), atLeast(1), atMost(256)),
+  ecosystem: v.pipe(v.string(TEXT), v.regex(/^[A-Za-z0-9._-]+(:[A-Za-z0-9._-]+)?$/, 'must be a distribution, optionally with :<release>')),
+  affected: v.optional(v.nullable(v.pipe(v.string(TEXT), atMost(4096)))),
+  fixed: v.optional(v.nullable(v.pipe(v.string(TEXT), atLeast(1), atMost(256), v.regex(/^\S+$/, 'must be a version')))),
+  severity: v.optional(
+    v.pipe(
+      v.string(TEXT),
+      v.toUpperCase(),
+      v.picklist(SEVERITIES as [Severity, ...Severity[]], `Invalid option: expected one of ${SEVERITIES.map((s) => `"${s}"`).join('|')}`),
+    ),
+  ),
+  cvss: v.optional(v.nullable(cvssInput)),
+  description: v.optional(v.nullable(v.pipe(v.string(TEXT), atMost(65536)))),
+  uri: v.optional(v.nullable(v.pipe(v.string(TEXT), atMost(2048)))),
+});
+
+const listInput = v.array(advisoryInput);
 
 /** The severity a CVSS base score falls in (CVSS v3 ratings); UNDEFINED without a score. */
 export function severityOfScore(score: number | undefined): Severity {
@@ -61,7 +108,7 @@ export function severityOfScore(score: number | undefined): Severity {
   return 'INFORMATIONAL';
 }
 
-function cvssOf(input: z.output<typeof cvssInput> | null | undefined): Cvss | null {
+function cvssOf(input: v.InferOutput<typeof cvssInput> | null | undefined): Cvss | null {
   if (input === undefined || input === null) return null;
   if (typeof input === 'number') return { score: input, vector: null, version: null };
   const vector = input.vector ?? null;
@@ -69,18 +116,46 @@ function cvssOf(input: z.output<typeof cvssInput> | null | undefined): Cvss | nu
   return { score: input.score, vector, version: input.version ?? fromVector };
 }
 
+interface Problem {
+  path: string[];
+  message: string;
+}
+
+function problemOf(issue: v.BaseIssue<unknown>): Problem {
+  const path = (issue.path ?? []).map((item) => String(item.key));
+  // unknown keys are a problem of the structure that holds them
+  if (issue.expected === 'never') path.pop();
+  return { path, message: issue.message };
+}
+
+/**
+ * A refused `cvss` (a score, or a structure): a number out of range, or a structure whose members
+ * only fail their bounds or that has unknown keys, names its first problem; anything else (a member
+ * of the wrong type, a missing score, neither a number nor a structure) is "Invalid input".
+ */
+function cvssProblem(at: string[], cvss: unknown): Problem {
+  const base = at.slice(0, 2);
+  const checked = typeof cvss === 'number' ? v.safeParse(score, cvss) : isStructure(cvss) ? v.safeParse(cvssObject, cvss) : undefined;
+  const issues = checked?.issues ?? [];
+  // a member's bounds and unknown keys leave it a structure with problems; other problems make it no cvss at all
+  const mismatch = (issue: v.BaseIssue<unknown>): boolean => issue.kind !== 'validation' && issue.expected !== 'never';
+  if (issues.length === 0 || issues.some(mismatch)) return { path: base, message: 'Invalid input' };
+  const first = problemOf(issues[0]!);
+  return { path: [...base, ...first.path], message: first.message };
+}
+
 /** Validates a parsed JSON document into advisories; throws AdvisoryInputError naming the first problem. */
 export function parseAdvisories(doc: unknown): Advisory[] {
   const wrapped = typeof doc === 'object' && doc !== null && !Array.isArray(doc) && Object.keys(doc).length === 1 && 'advisories' in doc;
   const raw = wrapped ? (doc as { advisories: unknown }).advisories : doc;
   if (!Array.isArray(raw)) throw new AdvisoryInputError('expected an array of advisories or {"advisories": [...]}');
-  const result = listInput.safeParse(raw);
+  const result = v.safeParse(listInput, raw, { abortEarly: true });
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'list';
-    throw new AdvisoryInputError(`invalid advisory at ${where}: ${issue?.message ?? 'invalid'}`);
+    let { path, message } = problemOf(result.issues[0]);
+    if (path[1] === 'cvss') ({ path, message } = cvssProblem(path, (raw[Number(path[0])] as { cvss: unknown }).cvss));
+    throw new AdvisoryInputError(`invalid advisory at ${path.length ? path.join('.') : 'list'}: ${message}`);
   }
-  return result.data.map((a, i) => {
+  return result.output.map((a, i) => {
     if (a.affected !== undefined && a.affected !== null) {
       const range = parseVersionRange(a.affected);
       if (typeof range === 'string') throw new AdvisoryInputError(`invalid advisory at ${i}.affected: ${range}`);

@@ -9,7 +9,7 @@ import { domainError, DomainFailure } from '../domain/errors.ts';
 import type { Advisory } from '../domain/scanning/scanning-state.ts';
 import type { Engine } from '../engine/engine.ts';
 import { canonicalJson } from '../projections/canonical-state.ts';
-// the validation (zod) loads with the first list, not with the server
+// the validation (valibot, advisory-input.ts) loads with the first list, not with the server
 const advisoryInput = () => import('./advisory-input.ts');
 
 export interface AdvisoriesRecorded {
