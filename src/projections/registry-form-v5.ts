@@ -28,6 +28,7 @@
  * It is over 400 lines because the form's encoder and decoder are kept side by side, field by
  * field: split, a field added to one and not the other would go unnoticed until a round trip.
  */
+import { DigestSizes } from '../domain/digest-sizes.ts';
 import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
@@ -289,11 +290,8 @@ function readSizes(cols: [Buffer, Buffer], digestCount: number, what: string): S
   return { digests, sizes };
 }
 
-function sizesMap(c: Sizes, digests: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let k = 0; k < c.digests.length; k++) m.set(digests[c.digests[k]!]!, c.sizes[k]!);
-  return m;
-}
+/** The table, built on its first read (domain/digest-sizes.ts). */
+const sizesMap = (c: Sizes, digests: string[]): Map<string, number> => DigestSizes.fromColumns(c.digests, digests, c.sizes);
 
 /** The images of a repository, with the keys in the order evolve() gives them (one hidden class for both). */
 function decodeImages(c: ImagesV5, x: Decoder): Map<string, Image> {
@@ -410,8 +408,7 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
   // A repository's blob table and its tags (with their index) are built the first time they are
   // read, from columns read and checked here: a start builds none of them (400,000 blobs and a
   // million tags in a registry of 100,000 images); the first request on a repository builds its own.
-  let sizes: Sizes | undefined = readSizes(r.blobs, digests.length, 'repository blobs');
-  let blobs: Map<string, number> | undefined;
+  const blobs = sizesMap(readSizes(r.blobs, digests.length, 'repository blobs'), digests);
   let tagColumns: TagColumns | undefined = readTagColumns(r, digests.length);
   let tags: TagTables | undefined;
   const tagsBuilt = (): TagTables => {
@@ -426,13 +423,7 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
     region: r.region,
     name: r.name,
     createdAt: r.createdAt,
-    get blobs(): Map<string, number> {
-      if (blobs === undefined) {
-        blobs = sizesMap(sizes!, digests);
-        sizes = undefined;
-      }
-      return blobs;
-    },
+    blobs,
     images: decodeImages(r.images, x),
     get tags(): Map<string, string> {
       return tagsBuilt().tags;
