@@ -30,12 +30,12 @@ export class DigestSizes extends Map<string, number> {
   #digests: string[] = [];
   #sizes: number[] = [];
   /** columns this table was decoded from, not yet in the Map: digest indexes into `names`, and sizes */
-  #columns: { at: ArrayLike<number>; names: readonly string[]; sizes: ArrayLike<number> } | undefined;
+  #columns: { at: ArrayLike<number>; name: (i: number) => string; sizes: ArrayLike<number> } | undefined;
 
-  /** A table of `sizes[k]` for digest `names[at[k]]`, built on its first read. */
-  static fromColumns(at: ArrayLike<number>, names: readonly string[], sizes: ArrayLike<number>): DigestSizes {
+  /** A table of `sizes[k]` for digest `name(at[k])`, built on its first read. */
+  static fromColumns(at: ArrayLike<number>, name: (i: number) => string, sizes: ArrayLike<number>): DigestSizes {
     const t = new DigestSizes();
-    if (at.length > 0) t.#columns = { at, names, sizes };
+    if (at.length > 0) t.#columns = { at, name, sizes };
     return t;
   }
 
@@ -58,7 +58,7 @@ export class DigestSizes extends Map<string, number> {
     const c = this.#columns;
     if (c !== undefined) {
       this.#columns = undefined;
-      for (let k = 0; k < c.at.length; k++) mapSet.call(this, c.names[c.at[k]!]!, c.sizes[k]!);
+      for (let k = 0; k < c.at.length; k++) mapSet.call(this, c.name(c.at[k]!), c.sizes[k]!);
     }
     const digests = this.#digests;
     if (digests.length === 0) return;

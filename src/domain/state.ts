@@ -3,6 +3,7 @@
  * It is plain data (Maps, arrays, strings, numbers, Uint8Array) so that it can
  * be cloned (marks, reset) and checkpointed (snapshots).
  */
+import { settleImages } from './deferred-images.ts';
 import { DigestSizes, settleSizes } from './digest-sizes.ts';
 import type { RepoKey, ScopeKey } from './scope.ts';
 import type { ScanningState } from './scanning/scanning-state.ts';
@@ -95,8 +96,11 @@ export const emptyState = (): RegistryState => ({
 
 /** A deep copy (manifest bytes included): what a mark keeps and a reset restores. */
 export function cloneState(s: RegistryState): RegistryState {
-  // structuredClone reads a Map's entries without its methods: deferred blob tables are filled first
+  // structuredClone reads a Map's entries without its methods: deferred tables are filled first
   settleSizes(s.blobs);
-  for (const r of s.repos.values()) settleSizes(r.blobs);
+  for (const r of s.repos.values()) {
+    settleSizes(r.blobs);
+    settleImages(r.images);
+  }
   return structuredClone(s);
 }

@@ -33,7 +33,7 @@ testProp(
     for (const [d, size] of initial) model.set(names[d]!, size);
     let table: Map<string, number> = DigestSizes.fromColumns(
       initial.map(([d]) => d),
-      names,
+      (i) => names[i]!,
       initial.map(([, size]) => size),
     );
     for (const o of ops) {
@@ -84,7 +84,7 @@ test('cloneState copies the blob tables with what they defer (structuredClone do
       [name(2), 20],
     ],
   );
-  const decoded = DigestSizes.fromColumns([1, 0], [name(0), name(1)], [5, 6]);
+  const decoded = DigestSizes.fromColumns([1, 0], (i) => name(i), [5, 6]);
   decoded.settle();
   t.deepEqual(
     structuredClone(decoded),
