@@ -3,6 +3,8 @@
  * It is plain data (Maps, arrays, strings, numbers, Uint8Array) so that it can
  * be cloned (marks, reset) and checkpointed (snapshots).
  */
+import { settleImages } from './deferred-images.ts';
+import { DigestSizes, settleSizes } from './digest-sizes.ts';
 import type { RepoKey, ScopeKey } from './scope.ts';
 import type { ScanningState } from './scanning/scanning-state.ts';
 import type { RegistrySettings, RepoSettings } from './settings/settings-state.ts';
@@ -89,8 +91,16 @@ export const emptyState = (): RegistryState => ({
   registries: new Map(),
   repos: new Map(),
   uploads: new Map(),
-  blobs: new Map(),
+  blobs: new DigestSizes(),
 });
 
 /** A deep copy (manifest bytes included): what a mark keeps and a reset restores. */
-export const cloneState = (s: RegistryState): RegistryState => structuredClone(s);
+export function cloneState(s: RegistryState): RegistryState {
+  // structuredClone reads a Map's entries without its methods: deferred tables are filled first
+  settleSizes(s.blobs);
+  for (const r of s.repos.values()) {
+    settleSizes(r.blobs);
+    settleImages(r.images);
+  }
+  return structuredClone(s);
+}

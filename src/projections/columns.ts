@@ -6,7 +6,7 @@
  * one per number or string is what makes it decode in a fraction of the time.
  *
  * Decoding copies a numeric column into an aligned typed array of its own (the bin may sit at
- * any offset of the checkpoint's buffer); strings are slices of the one decoded string.
+ * any offset of the checkpoint's buffer); strings are slices of the one decoded string, made when first asked for (TextList).
  */
 import { endianness } from 'node:os';
 
@@ -55,13 +55,39 @@ export function textColumn(strings: readonly string[]): TextColumn {
   return [strings.join(''), toBin(lengths)];
 }
 
-export function readText(column: unknown, what: string): string[] {
-  if (!Array.isArray(column) || typeof column[0] !== 'string') throw new Error(`column ${what} is not [text, lengths]`);
-  const text = column[0] as string;
-  const lengths = readU32(column[1] as Uint8Array, what);
-  const out = new Array<string>(lengths.length);
-  let at = 0;
-  for (let i = 0; i < lengths.length; i++) out[i] = text.slice(at, (at += lengths[i]!));
-  if (at !== text.length) throw new Error(`column ${what}: its lengths do not add up to its text`);
-  return out;
+/**
+ * A text column read on demand: string i is sliced the first time it is asked for, and the same
+ * string object is returned after that (Map keys keep their hash). A start from a checkpoint of
+ * 100,000 images asks for few of its 500,000 digests.
+ */
+export class TextList {
+  readonly #text: string;
+  readonly #ends: Uint32Array;
+  readonly #made: (string | undefined)[];
+
+  constructor(column: unknown, what: string) {
+    if (!Array.isArray(column) || typeof column[0] !== 'string') throw new Error(`column ${what} is not [text, lengths]`);
+    this.#text = column[0] as string;
+    const lengths = readU32(column[1] as Uint8Array, what);
+    const ends = new Uint32Array(lengths.length);
+    let at = 0;
+    for (let i = 0; i < lengths.length; i++) ends[i] = at += lengths[i]!;
+    if (at !== this.#text.length) throw new Error(`column ${what}: its lengths do not add up to its text`);
+    this.#ends = ends;
+    this.#made = new Array<string | undefined>(lengths.length);
+  }
+
+  get length(): number {
+    return this.#ends.length;
+  }
+
+  /** String i (0 <= i < length). */
+  at(i: number): string {
+    const made = this.#made[i];
+    if (made !== undefined) return made;
+    if (!(i >= 0 && i < this.#ends.length)) throw new RangeError(`text column index ${i} out of range`);
+    const s = this.#text.slice(i === 0 ? 0 : this.#ends[i - 1]!, this.#ends[i]!);
+    this.#made[i] = s;
+    return s;
+  }
 }

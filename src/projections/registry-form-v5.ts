@@ -19,19 +19,23 @@
  *                       answers with, which the tag index (tagsByDigest) keeps
  *               referrers  [subject, [referrer digests], ...] as in version 4
  *
- * Decoding makes no msgpack value per tag, digest or image field, copies the manifest bytes into
- * one buffer of their own (the checkpoint's buffer is not kept alive by them) and builds the tag
- * index on the way: 100,000 images decode in about a third of the time version 4 took. A
+ * Decoding makes no msgpack value per tag, digest or image field: 100,000 images decode in about a
+ * third of the time version 4 took. An image's manifest bytes are a view into the checkpoint's
+ * buffer (which must not change afterwards, as journal/checkpoints.ts decodeCheckpoint says): a copy
+ * of them (80 MB at 100,000 images, zeroed then written) cost a start more than keeping the rest of
+ * the checkpoint's buffer resident costs in memory (its other columns, ~100 MB there). A
  * repository's blob table and tags are built from their columns the first time they are read
  * (decodeRepository).
  *
  * It is over 400 lines because the form's encoder and decoder are kept side by side, field by
  * field: split, a field added to one and not the other would go unnoticed until a round trip.
  */
+import { DeferredImages } from '../domain/deferred-images.ts';
+import { DigestSizes } from '../domain/digest-sizes.ts';
 import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
-import { f64Column, i32Column, readF64, readI32, readText, readU32, textColumn, u32Column, type TextColumn } from './columns.ts';
+import { f64Column, i32Column, readF64, readI32, readU32, TextList, textColumn, u32Column, type TextColumn } from './columns.ts';
 
 /**
  * The image fields a checkpoint form holds in place (v5's columns, v2-v4's tuples); any other
@@ -266,10 +270,10 @@ export function encodeVersion5(s: RegistryState): RegistryFormV5 {
 }
 
 interface Decoder {
-  digests: string[];
+  digests: TextList;
   strings: string[];
-  /** The manifest bytes, copied out of the checkpoint's buffer. */
-  manifests: ArrayBuffer;
+  /** The manifest bytes, back to back: a view into the checkpoint's buffer. */
+  manifests: Uint8Array;
 }
 
 /** One shared empty list for the child manifests of every image manifest (an image's lists are never changed). */
@@ -289,13 +293,33 @@ function readSizes(cols: [Buffer, Buffer], digestCount: number, what: string): S
   return { digests, sizes };
 }
 
-function sizesMap(c: Sizes, digests: string[]): Map<string, number> {
-  const m = new Map<string, number>();
-  for (let k = 0; k < c.digests.length; k++) m.set(digests[c.digests[k]!]!, c.sizes[k]!);
-  return m;
+/** The table, built on its first read (domain/digest-sizes.ts). */
+const sizesMap = (c: Sizes, digests: TextList): Map<string, number> => DigestSizes.fromColumns(c.digests, (i) => digests.at(i), c.sizes);
+
+/** An image's manifest bytes: a view of `manifests`, never of the bytes around it in the checkpoint. */
+function manifestBytes(manifests: Uint8Array, start: number, length: number): Uint8Array {
+  if (start + length > manifests.byteLength) throw new Error(`manifest bytes ${start}+${length} out of range`);
+  return new Uint8Array(manifests.buffer, manifests.byteOffset + start, length);
 }
 
-/** The images of a repository, with the keys in the order evolve() gives them (one hidden class for both). */
+/** Checks that every value of `column` is below `limit` (an index into a list of that length). */
+function checkIndexes(column: ArrayLike<number>, limit: number, what: string): void {
+  for (let k = 0; k < column.length; k++) if (column[k]! >= limit) throw new Error(`${what}: index ${column[k]} out of range`);
+}
+
+/** Where each image's entries start in a flat column of counts[k] entries per image (n + 1 offsets). */
+function offsetsOf(counts: Uint32Array, total: number, what: string): Uint32Array {
+  const at = new Uint32Array(counts.length + 1);
+  for (let k = 0; k < counts.length; k++) at[k + 1] = at[k]! + counts[k]!;
+  if (at[counts.length] !== total) throw new Error(`${what}: the counts add up to ${at[counts.length]}, the column holds ${total}`);
+  return at;
+}
+
+/**
+ * The images of a repository, with the keys in the order evolve() gives them (one hidden class for
+ * both), made when the repository's images are first used (domain/deferred-images.ts). The columns
+ * are read and checked here, so a damaged form is refused when it is decoded, not on a later read.
+ */
 function decodeImages(c: ImagesV5, x: Decoder): Map<string, Image> {
   const digest = readU32(c.digest, 'image digest');
   const mediaType = readU32(c.mediaType, 'mediaType');
@@ -303,46 +327,70 @@ function decodeImages(c: ImagesV5, x: Decoder): Map<string, Image> {
   const length = readU32(c.length, 'length');
   const pushedAt = readF64(c.pushedAt, 'pushedAt');
   const size = readF64(c.size, 'size');
-  const blobCounts = readU32(c.blobCounts, 'blobCounts');
   const blobs = readU32(c.blobs, 'blobs');
-  const manifestCounts = readU32(c.manifestCounts, 'manifestCounts');
+  const blobAt = offsetsOf(readU32(c.blobCounts, 'blobCounts'), blobs.length, 'blobs');
   const manifests = readU32(c.manifests, 'manifests');
+  const manifestAt = offsetsOf(readU32(c.manifestCounts, 'manifestCounts'), manifests.length, 'manifests');
   const subject = readI32(c.subject, 'subject');
   const artifactType = readI32(c.artifactType, 'artifactType');
   const configMediaType = readI32(c.configMediaType, 'configMediaType');
   const storageClass = readU32(c.storageClass, 'storageClass');
   const { digests, strings } = x;
+  const n = digest.length;
+  for (const [what, col] of [
+    ['mediaType', mediaType],
+    ['start', start],
+    ['length', length],
+    ['pushedAt', pushedAt],
+    ['size', size],
+    ['subject', subject],
+    ['artifactType', artifactType],
+    ['configMediaType', configMediaType],
+    ['storageClass', storageClass],
+  ] as const)
+    if (col.length !== n) throw new Error(`image column ${what} has ${col.length} values for ${n} images`);
+  for (const col of [digest, blobs, manifests, subject]) checkIndexes(col, digests.length, 'image digests');
+  for (const col of [mediaType, artifactType, configMediaType, storageClass]) checkIndexes(col, strings.length, 'image strings');
+  for (let k = 0; k < n; k++)
+    if (start[k]! + length[k]! > x.manifests.byteLength) throw new Error(`manifest bytes ${start[k]}+${length[k]} out of range`);
   const rest = new Map(c.rest);
-  const images = new Map<string, Image>();
-  let b = 0;
-  let m = 0;
-  for (let k = 0; k < digest.length; k++) {
-    const blobList = new Array<string>(blobCounts[k]!);
-    for (let j = 0; j < blobList.length; j++) blobList[j] = digests[blobs[b++]!]!;
-    const children = manifestCounts[k]!;
+  for (const k of rest.keys()) if (!(k >= 0 && k < n)) throw new Error(`image rest: position ${k} out of range`);
+  const made: (Image | undefined)[] = new Array(n);
+  const make = (k: number): Image => {
+    let image = made[k];
+    if (image !== undefined) return image;
+    const blobList = new Array<string>(blobAt[k + 1]! - blobAt[k]!);
+    for (let j = 0, b = blobAt[k]!; j < blobList.length; j++) blobList[j] = digests.at(blobs[b++]!);
     let childList = NO_CHILDREN;
-    if (children > 0) {
-      const list = new Array<string>(children);
-      for (let j = 0; j < children; j++) list[j] = digests[manifests[m++]!]!;
+    if (manifestAt[k + 1]! > manifestAt[k]!) {
+      const list = new Array<string>(manifestAt[k + 1]! - manifestAt[k]!);
+      for (let j = 0, m = manifestAt[k]!; j < list.length; j++) list[j] = digests.at(manifests[m++]!);
       childList = list;
     }
-    const image: Image = {
-      digest: digests[digest[k]!]!,
+    image = {
+      digest: digests.at(digest[k]!),
       mediaType: strings[mediaType[k]!]!,
-      bytes: new Uint8Array(x.manifests, start[k]!, length[k]!),
+      bytes: manifestBytes(x.manifests, start[k]!, length[k]!),
       pushedAt: pushedAt[k]!,
       size: size[k]!,
       blobs: blobList,
       manifests: childList,
       storageClass: strings[storageClass[k]!] as Image['storageClass'],
-      ...(subject[k]! < 0 ? {} : { subject: digests[subject[k]!]! }),
+      ...(subject[k]! < 0 ? {} : { subject: digests.at(subject[k]!) }),
       ...(artifactType[k]! < 0 ? {} : { artifactType: strings[artifactType[k]!]! }),
       ...(configMediaType[k]! < 0 ? {} : { configMediaType: strings[configMediaType[k]!]! }),
     };
     const extra = rest.get(k);
-    images.set(image.digest, extra === undefined ? image : Object.assign(image, extra));
-  }
-  return images;
+    if (extra !== undefined) Object.assign(image, extra);
+    made[k] = image;
+    return image;
+  };
+  return DeferredImages.of(
+    (put) => {
+      for (let k = 0; k < n; k++) put(make(k));
+    },
+    () => [...rest].filter(([, r]) => r.extra !== undefined).map(([k]) => make(k)),
+  );
 }
 
 /** A repository's tag columns, read (copied out of the checkpoint's buffer) and checked. */
@@ -375,7 +423,7 @@ interface TagTables {
 }
 
 /** The tags Map and the tag index (the index in the order `tagOrder` gives, else the Map's). */
-function tagTables(c: TagColumns, digests: string[]): TagTables {
+function tagTables(c: TagColumns, digests: TextList): TagTables {
   const tags = new Map<string, string>();
   const tagsByDigest = new Map<string, string[]>();
   // an image's tags are mostly next to each other: a run of them needs one index lookup
@@ -384,7 +432,7 @@ function tagTables(c: TagColumns, digests: string[]): TagTables {
   let at = 0;
   for (let k = 0; k < c.lengths.length; k++) {
     const d = c.digests[k]!;
-    const digest = digests[d]!;
+    const digest = digests.at(d);
     const name = c.text.slice(at, (at += c.lengths[k]!));
     tags.set(name, digest);
     if (d !== runOf) {
@@ -395,7 +443,7 @@ function tagTables(c: TagColumns, digests: string[]): TagTables {
     }
     run.push(name);
   }
-  for (const [d, order] of c.order) tagsByDigest.set(digests[d]!, order);
+  for (const [d, order] of c.order) tagsByDigest.set(digests.at(d), order);
   return { tags, tagsByDigest };
 }
 
@@ -404,14 +452,13 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
   const referrers = new Map<string, string[]>();
   for (let k = 0; k < r.referrers.length; k += 2)
     referrers.set(
-      digests[r.referrers[k] as number]!,
-      (r.referrers[k + 1] as number[]).map((i) => digests[i]!),
+      digests.at(r.referrers[k] as number),
+      (r.referrers[k + 1] as number[]).map((i) => digests.at(i)),
     );
   // A repository's blob table and its tags (with their index) are built the first time they are
   // read, from columns read and checked here: a start builds none of them (400,000 blobs and a
   // million tags in a registry of 100,000 images); the first request on a repository builds its own.
-  let sizes: Sizes | undefined = readSizes(r.blobs, digests.length, 'repository blobs');
-  let blobs: Map<string, number> | undefined;
+  const blobs = sizesMap(readSizes(r.blobs, digests.length, 'repository blobs'), digests);
   let tagColumns: TagColumns | undefined = readTagColumns(r, digests.length);
   let tags: TagTables | undefined;
   const tagsBuilt = (): TagTables => {
@@ -426,13 +473,7 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
     region: r.region,
     name: r.name,
     createdAt: r.createdAt,
-    get blobs(): Map<string, number> {
-      if (blobs === undefined) {
-        blobs = sizesMap(sizes!, digests);
-        sizes = undefined;
-      }
-      return blobs;
-    },
+    blobs,
     images: decodeImages(r.images, x),
     get tags(): Map<string, string> {
       return tagsBuilt().tags;
@@ -446,9 +487,8 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
 }
 
 export function decodeVersion5(f: RegistryFormV5): RegistryState {
-  const manifests = new Uint8Array(f.manifests.byteLength);
-  manifests.set(f.manifests);
-  const x: Decoder = { digests: readText(f.digests, 'digests'), strings: f.strings, manifests: manifests.buffer };
+  if (!(f.manifests instanceof Uint8Array)) throw new Error('manifests is not a bin');
+  const x: Decoder = { digests: new TextList(f.digests, 'digests'), strings: f.strings, manifests: f.manifests };
   const repos = new Map<string, Repository>();
   for (const r of f.repos) repos.set(repoKey(r, r.name), decodeRepository(r, x));
   return {

@@ -15,6 +15,7 @@
  * settings, the uploads, and replaces (never changes in place) `scanning`. Each of those is copied
  * here before the event, the settings and an image's `extra` deeply, as evolvers change those in place.
  */
+import { DigestSizes } from '../domain/digest-sizes.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
 import { copyTagIndex } from '../domain/repository-tags.ts';
@@ -45,7 +46,7 @@ export function copyRepository(r: Repository): Repository {
     region: r.region,
     name: r.name,
     createdAt: r.createdAt,
-    blobs: new Map(r.blobs),
+    blobs: DigestSizes.copy(r.blobs),
     images: new Map(r.images),
     tags: new Map(r.tags),
     tagsByDigest: copyTagIndex(r.tagsByDigest),
@@ -108,7 +109,7 @@ function prepare(w: Working, e: RecordedEvent): void {
     }
   }
   if (e.type === 'UploadCompleted' && !own.blobs) {
-    (s as { blobs: Map<string, number> }).blobs = new Map(s.blobs);
+    (s as { blobs: Map<string, number> }).blobs = DigestSizes.copy(s.blobs);
     own.blobs = true;
   }
 }

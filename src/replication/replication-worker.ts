@@ -12,6 +12,7 @@
  * IN_PROGRESS or STOPPING. A copy cut short by a crash left nothing in the journal and is made
  * again; one journaled already is a no-op: nothing is copied twice.
  */
+import { imagesWithExtra } from '../domain/deferred-images.ts';
 import { DomainFailure } from '../domain/errors.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { replicationStatuses, type ReplicationDestination } from '../domain/replication/replication-state.ts';
@@ -76,7 +77,7 @@ export class ReplicationWorker {
   #resume(): void {
     const state = this.#engine.state;
     for (const repo of state.repos.values())
-      for (const image of repo.images.values())
+      for (const image of imagesWithExtra(repo))
         for (const s of replicationStatuses(image))
           if (s.status === 'IN_PROGRESS')
             this.#enqueue({

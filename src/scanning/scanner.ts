@@ -13,6 +13,7 @@
  * state shows as pending, so scans resume after a restart.
  */
 import type { BlobStore } from '../blobs/blob-store.ts';
+import { imagesWithExtra } from '../domain/deferred-images.ts';
 import { DomainFailure } from '../domain/errors.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { imageScans } from '../domain/scanning/image-scans.ts';
@@ -101,7 +102,7 @@ export class Scanner {
   #queuePending(): void {
     const pending: { job: Job; startedAt: number }[] = [];
     for (const repo of this.#engine.state.repos.values())
-      for (const image of repo.images.values()) {
+      for (const image of imagesWithExtra(repo)) {
         if (!hasPending(image)) continue;
         const s = imageScans(image)!;
         const startedAt = Math.min(s.basic?.pending ? s.basic.startedAt : Infinity, s.enhanced?.pending ? s.enhanced.startedAt : Infinity);

@@ -12,6 +12,7 @@
  * The signing time is the push's time (the image's pushedAt), so a signature does not
  * depend on when the worker got to it.
  */
+import { imagesWithExtra } from '../domain/deferred-images.ts';
 import { DomainFailure } from '../domain/errors.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { parseManifest } from '../domain/manifest.ts';
@@ -67,7 +68,7 @@ export class SigningWorker {
   /** Queues every signing the live state has IN_PROGRESS. */
   #resume(): void {
     for (const repo of this.#engine.state.repos.values())
-      for (const image of repo.images.values())
+      for (const image of imagesWithExtra(repo))
         for (const s of signingStatuses(image))
           if (s.status === 'IN_PROGRESS')
             this.#enqueue({

@@ -6,10 +6,12 @@ import { packr } from '../../src/journal/codec.ts';
 import type { RegistryState } from '../../src/domain/state.ts';
 import { cloneState } from '../../src/domain/state.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
-import { decodeCheckpointBody } from '../../src/projections/checkpoint.ts';
+import { decodeCheckpointBody, encodeCheckpointBody } from '../../src/projections/checkpoint.ts';
 import { marksProjection } from '../../src/projections/marks-projection.ts';
 import { putTag, tagsOf } from '../../src/domain/repository-tags.ts';
 import { decodeRegistryState, encodeRegistryState, encodeVersion4, registryProjection } from '../../src/projections/registry-projection.ts';
+import { encodeVersion5 } from '../../src/projections/registry-form-v5.ts';
+import { imagesWithExtra } from '../../src/domain/deferred-images.ts';
 import { replayed, SCENARIO_NAMES, scenarioDir } from './rewind-support.ts';
 
 /** A scenario's final state with the image fields no scenario records set on its first images. */
@@ -110,7 +112,7 @@ test('a checkpoint of a registry projection version this build does not know is 
   });
 });
 
-test('version 5 keeps the order each image got its tags in (a tag moved onto an image comes last), and no view of the checkpoint', async (t) => {
+test('version 5 keeps the order each image got its tags in (a tag moved onto an image comes last)', async (t) => {
   const state = cloneState(await replayed(scenarioDir('multi-arch')));
   const [key, repo] = [...state.repos].find(([, r]) => r.tags.size > 0)!;
   const first = [...repo.images.keys()][0]!;
@@ -124,7 +126,47 @@ test('version 5 keeps the order each image got its tags in (a tag moved onto an 
   const back = decodeRegistryState(packr.unpack(body), 5);
   t.deepEqual([...tagsOf(back.repos.get(key)!, first)], expected);
   t.is(stateHash(back), stateHash(state));
-  for (const r of back.repos.values()) for (const i of r.images.values()) t.not(i.bytes.buffer, body.buffer);
+});
+
+test('version 5: manifest bytes are views of the checkpoint body (no copy), each exactly its manifest; a manifest outside the column is refused', async (t) => {
+  const state = cloneState(await replayed(scenarioDir('multi-arch')));
+  const body = encodeCheckpointBody({ state, marks: new Map() });
+  const back = decodeCheckpointBody(body, 'test.snap').state;
+  let images = 0;
+  for (const [key, repo] of state.repos)
+    for (const [digest, image] of repo.images) {
+      const bytes = back.repos.get(key)!.images.get(digest)!.bytes;
+      t.is(bytes.buffer, body.buffer);
+      t.deepEqual(Buffer.from(bytes), Buffer.from(image.bytes));
+      images++;
+    }
+  t.true(images > 0);
+  const form = encodeVersion5(state);
+  const repo = form.repos.find((r) => r.images.length.length > 0)!;
+  const lengths = new Uint32Array(
+    repo.images.length.buffer.slice(repo.images.length.byteOffset, repo.images.length.byteOffset + repo.images.length.byteLength),
+  );
+  lengths[0] = form.manifests.byteLength + 1;
+  repo.images.length = Buffer.from(lengths.buffer);
+  t.throws(() => decodeRegistryState(packr.unpack(packr.pack(form)), 5), { message: /out of range/ });
+});
+
+test('version 5: images are made when first used; the ones with extra (work under way) are found without making the others, as the same objects', async (t) => {
+  const state = await richState('multi-arch');
+  const back = decodeRegistryState(packr.unpack(packr.pack(encodeRegistryState(state))), 5);
+  const withExtra = [...back.repos.values()].flatMap((r) => [...imagesWithExtra(r)]);
+  const expected = [...state.repos.values()].flatMap((r) => [...r.images.values()].filter((i) => i.extra !== undefined));
+  t.deepEqual(
+    withExtra.map((i) => i.digest),
+    expected.map((i) => i.digest),
+  );
+  t.true(expected.length > 0);
+  for (const image of withExtra) {
+    const repo = [...back.repos.values()].find((r) => r.images.get(image.digest) === image);
+    t.truthy(repo, 'the image found before the Map was filled is the one the Map holds');
+  }
+  t.is(stateHash(back), stateHash(state));
+  t.is(stateHash(cloneState(back)), stateHash(state));
 });
 
 test('version 5: the blob table of a repository is built when first read, the same table as before, also in copies', async (t) => {

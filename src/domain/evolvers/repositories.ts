@@ -1,6 +1,7 @@
 /** Folds repository, upload and blob events into the registry state (in place). */
 import { MIN_ECR_LAYER_PART } from '../deciders/uploads.ts';
 import type { EvolverTable } from '../decision.ts';
+import { DigestSizes } from '../digest-sizes.ts';
 import type { RecordedEvent } from '../events.ts';
 import { repoKey } from '../scope.ts';
 
@@ -28,7 +29,7 @@ export const repositoryEvolvers: EvolverTable<RepositoryEvent> = {
       region: d.region,
       name: d.repository,
       createdAt: e.time,
-      blobs: new Map(),
+      blobs: new DigestSizes(),
       images: new Map(),
       tags: new Map(),
       tagsByDigest: new Map(),
