@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
-import { writeBody } from './write-body.ts';
+import { type OnWritten, writeBody } from './write-body.ts';
 
 interface Live {
   hash: Hash;
@@ -54,7 +54,7 @@ export const isStorageFull = (err: unknown): boolean => {
 
 /** What the caller of UploadStaging.append hears while it writes. */
 export interface AppendWatch {
-  written?: (length: number, chunks: readonly Uint8Array[]) => void;
+  written?: OnWritten;
   ended?: (sha256: string) => void;
 }
 
@@ -99,7 +99,8 @@ export class UploadStaging {
    * cutting anything staged past it, and returns how many bytes were written.
    * `limit` caps the bytes accepted (more is an error, nothing is kept). `watch.written` hears the
    * staged length after each write, with the chunks that write staged (readers of a blob still
-   * arriving follow it, and send those chunks as they are: they are not changed afterwards);
+   * arriving follow it, and send those chunks as they are: they are not changed afterwards, and
+   * when they come with a lease, not while it is held);
    * `watch.ended` hears the sha256 of every staged byte once the body is written, before it is
    * flushed to disk (a reader can be told at once whether the bytes match their digest).
    * Throws StagedBytesMissing when fewer than `offset` bytes are staged.

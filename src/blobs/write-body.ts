@@ -6,16 +6,24 @@ import type { Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { isLent } from '../support/lent-chunks.ts';
+import { CountedLease, type Lease } from './lease.ts';
 
 /** Bytes gathered before one write to the staging file. */
 const WRITE_BATCH = 1024 * 1024;
 
-/** Batch buffers for lent chunks (copied into them), kept for reuse between appends. */
+/**
+ * Batch buffers for lent chunks (copied into them), kept for reuse between appends. A written
+ * batch is lent on to whoever watches the writes (readers of a blob still arriving send it), so
+ * it comes back once they all let go of it (lease.ts).
+ */
 const batchPool: Buffer[] = [];
 const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
 const giveBatch = (b: Buffer): void => {
-  if (batchPool.length < 8) batchPool.push(b);
+  if (batchPool.length < 16) batchPool.push(b);
 };
+
+/** Hears the staged length after each write, with the chunks that write staged; `lease`, when given, must be retained to keep them past the call. */
+export type OnWritten = (length: number, chunks: readonly Uint8Array[], lease?: Lease) => void;
 
 /** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
 async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
@@ -54,7 +62,7 @@ class BatchWriter {
   constructor(
     readonly fh: FileHandle,
     readonly offset: number,
-    readonly onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+    readonly onWritten: OnWritten | undefined,
   ) {}
 
   /** Bytes taken so far (written, in flight or gathered). */
@@ -158,9 +166,10 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
 }
 
 /**
- * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into one of two
- * reused batch buffers, one written while the other fills; `onWritten` hears no chunks (the
- * buffers are reused: readers of a blob still arriving read the staged file).
+ * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into a reused
+ * batch buffer, one written while the next fills; `onWritten` hears each written batch with its
+ * lease: a batch is reused once nobody holds it (readers of a blob still arriving send it as it
+ * is, rather than reading the staged file back).
  */
 async function writeLentBody(
   fh: FileHandle,
@@ -168,7 +177,7 @@ async function writeLentBody(
   offset: number,
   limit: number,
   hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+  onWritten: OnWritten | undefined,
 ): Promise<number> {
   let written = 0;
   let queued = 0;
@@ -178,13 +187,16 @@ async function writeLentBody(
   const flush = async (full: Buffer, length: number): Promise<void> => {
     const at = offset + queued;
     queued += length;
+    const lease = new CountedLease(() => giveBatch(full));
     try {
-      await writeAll(fh, [full.subarray(0, length)], at, length);
+      const bytes = full.subarray(0, length);
+      await writeAll(fh, [bytes], at, length);
+      written += length;
+      onWritten?.(offset + written, [bytes], lease);
     } finally {
-      giveBatch(full);
+      // the writer's own hold: the batch is reused once the watchers let go too
+      lease.release();
     }
-    written += length;
-    onWritten?.(offset + written, []);
   };
   const send = async (): Promise<void> => {
     await inFlight;
@@ -232,7 +244,7 @@ export async function writeBody(
   offset: number,
   limit: number,
   hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+  onWritten: OnWritten | undefined,
 ): Promise<number> {
   if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
   const writer = new BatchWriter(fh, offset, onWritten);

@@ -67,8 +67,8 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
   const work = (async () => {
     try {
       const size = await staging.append(uploadId, 0, await receipt.open(), Infinity, {
-        written: (length, chunks) => {
-          window.add(staged, chunks);
+        written: (length, chunks, lease) => {
+          window.add(staged, chunks, lease);
           staged = length;
           notify();
         },
@@ -107,7 +107,7 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
       const growing = {
         path: store.stagingPath(uploadId),
         staged: () => staged,
-        recent: (pos: number, until: number) => window.slice(pos, until),
+        recent: (pos: number, until: number) => window.lend(pos, until),
         // only an answer that reaches the blob's last byte (or any, when its size is not known) waits for the digest
         checked: receipt.size === undefined || end === receipt.size - 1 ? () => checked : undefined,
         more: () => {

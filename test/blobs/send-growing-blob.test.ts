@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
+import { CountedLease } from '../../src/blobs/lease.ts';
 import { type GrowingFile, sendGrowingBlob, StagedWindow } from '../../src/blobs/send-growing-blob.ts';
 import { patterned, tempRoot } from './blob-helpers.ts';
 
@@ -25,6 +26,28 @@ test('the window answers the held bytes of a range, across chunks, and nothing b
   t.is(w.slice(8, 16), undefined);
 });
 
+test('the window holds the lease of the chunks it keeps, and a lent slice holds them until released', (t) => {
+  const freed: string[] = [];
+  const lease = (name: string) => new CountedLease(() => freed.push(name));
+  const w = new StagedWindow(8);
+  const bytes = patterned(16);
+  const a = lease('a');
+  const b = lease('b');
+  w.add(0, [bytes.subarray(0, 4), bytes.subarray(4, 8)], a);
+  a.release(); // the writer lets go: the window still holds both chunks
+  const lent = w.lend(2, 8)!;
+  t.deepEqual(Buffer.concat(lent.chunks), bytes.subarray(2, 8));
+  w.add(8, [bytes.subarray(8, 16)], b);
+  b.release();
+  t.deepEqual(freed, [], 'a dropped chunk lent to a reader is not freed');
+  lent.release();
+  lent.release(); // twice is once
+  t.deepEqual(freed, ['a'], 'freed once the reader let go too');
+  w.clear();
+  t.deepEqual(freed, ['a', 'b'], 'clear lets go of what the window held');
+  t.is(w.lend(8, 16), undefined);
+});
+
 test('readers of a growing blob get its bytes, from the window when they keep up and from the file when behind it', async (t) => {
   const path = join(await tempRoot(t), 'staged');
   const blob = patterned(3 * 1024 * 1024 + 777);
@@ -38,7 +61,7 @@ test('readers of a growing blob get its bytes, from the window when they keep up
     staged: () => staged,
     more: () => new Promise<void>((resolve) => wake.push(resolve)),
     recent: (pos, until) => {
-      const held = window.slice(pos, until);
+      const held = window.lend(pos, until);
       if (held) windowed++;
       return held;
     },
