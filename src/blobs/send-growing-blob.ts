@@ -20,6 +20,11 @@ export interface GrowingFile {
   staged(): number;
   /** Resolves when more bytes are staged or the blob is complete; rejects when it failed. */
   more(): Promise<void>;
+  /**
+   * Bytes of the staged file written so far, when some staged bytes are held in memory only (not
+   * written yet): `recent` answers every byte past it. Default: staged().
+   */
+  filed?(): number;
   /** The staged bytes from `pos` up to `until` (exclusive) still held in memory, in order; undefined when `pos` is not held. */
   recent?(pos: number, until: number): HeldChunks | undefined;
   /** Resolves once every byte arrived and matched the blob's digest; rejects when not. The last piece of an answer waits for it. */
@@ -39,7 +44,9 @@ const CHUNK = 4 * 1024 * 1024;
 
 /**
  * The recently staged chunks of a growing blob, up to `limit` bytes (the oldest dropped first): what
- * `GrowingFile.recent` answers from. Chunks are kept as given and must not change afterwards.
+ * `GrowingFile.recent` answers from. Chunks are kept as given and must not change afterwards. A
+ * chunk not written to the file yet is never dropped (`filed` tells how far the file is written;
+ * never told: every chunk added is written).
  */
 export class StagedWindow {
   readonly #limit: number;
@@ -49,6 +56,7 @@ export class StagedWindow {
   readonly #leases: (Lease | undefined)[] = [];
   #first = 0;
   #held = 0;
+  #filed = Infinity;
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -65,14 +73,30 @@ export class StagedWindow {
       at += c.byteLength;
       this.#held += c.byteLength;
     }
+    this.#trim(at);
+  }
+
+  /** The file holds the first `length` bytes: chunks before it may be dropped (the file answers them). */
+  filed(length: number): void {
+    this.#filed = length;
+    this.#trim(this.#first + this.#held);
+  }
+
+  /** Drops the oldest chunks past the limit (the last one always stays, and any not yet in the file). */
+  #trim(end: number): void {
     let drop = 0;
-    while (this.#held > this.#limit && drop < this.#chunks.length - 1) this.#held -= this.#chunks[drop++]!.byteLength;
+    while (
+      this.#held > this.#limit &&
+      drop < this.#chunks.length - 1 &&
+      this.#starts[drop]! + this.#chunks[drop]!.byteLength <= this.#filed
+    )
+      this.#held -= this.#chunks[drop++]!.byteLength;
     if (drop > 0) {
       this.#starts.splice(0, drop);
       this.#chunks.splice(0, drop);
       for (const l of this.#leases.splice(0, drop)) l?.release();
     }
-    this.#first = this.#starts[0] ?? at;
+    this.#first = this.#starts[0] ?? end;
   }
 
   /** Drops every chunk (the blob is complete: readers go to the file). */
@@ -198,7 +222,10 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
         continue;
       }
       buf ??= Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, available - pos), pos);
+      // only bytes the file holds: past them the window answers (a write under way may leave a hole before it)
+      const inFile = Math.min(available, blob.filed?.() ?? available);
+      if (pos >= inFile) throw new Error(`bytes from ${pos} of ${blob.path} are neither in memory nor in the file`);
+      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, inFile - pos), pos);
       if (bytesRead === 0) throw new Error(`staged file ${blob.path} is shorter than the bytes staged`);
       pos += bytesRead;
       // the last piece waits for the digest: a blob that does not match is never sent whole

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
-import { type OnWritten, writeBody } from './write-body.ts';
+import { writeBody, type WriteWatch } from './write-body.ts';
 
 interface Live {
   hash: Hash;
@@ -53,8 +53,7 @@ export const isStorageFull = (err: unknown): boolean => {
 };
 
 /** What the caller of UploadStaging.append hears while it writes. */
-export interface AppendWatch {
-  written?: OnWritten;
+export interface AppendWatch extends WriteWatch {
   ended?: (sha256: string) => void;
 }
 
@@ -100,7 +99,8 @@ export class UploadStaging {
    * `limit` caps the bytes accepted (more is an error, nothing is kept). `watch.written` hears the
    * staged length after each write, with the chunks that write staged (readers of a blob still
    * arriving follow it, and send those chunks as they are: they are not changed afterwards, and
-   * when they come with a lease, not while it is held);
+   * when they come with a lease, not while it is held); `watch.received` hears a lent body's
+   * batches before they are written (write-body.ts);
    * `watch.ended` hears the sha256 of every staged byte once the body is written, before it is
    * flushed to disk (a reader can be told at once whether the bytes match their digest).
    * Throws StagedBytesMissing when fewer than `offset` bytes are staged.
@@ -123,7 +123,7 @@ export class UploadStaging {
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
-      const written = await writeBody(fh, body, offset, limit, live.hash, watch.written);
+      const written = await writeBody(fh, body, offset, limit, live.hash, watch);
       watch.ended?.(`sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged

@@ -22,8 +22,16 @@ const giveBatch = (b: Buffer): void => {
   if (batchPool.length < 16) batchPool.push(b);
 };
 
-/** Hears the staged length after each write, with the chunks that write staged; `lease`, when given, must be retained to keep them past the call. */
+/** Hears a length of the body, with the chunks that reach it; `lease`, when given, must be retained to keep them past the call. */
 export type OnWritten = (length: number, chunks: readonly Uint8Array[], lease?: Lease) => void;
+
+/** What the caller of writeBody hears. */
+export interface WriteWatch {
+  /** The length written so far after each write, with the chunks that write staged (none when `received` heard them). */
+  written?: OnWritten | undefined;
+  /** Lent bodies only: the length taken so far, with the chunks not written yet, as soon as they are batched. */
+  received?: OnWritten | undefined;
+}
 
 /** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
 async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
@@ -165,11 +173,17 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
   });
 }
 
+/** Batches of lent chunks written at once (each at its own offset): the source reads on while earlier ones are written. */
+const LENT_WRITES = 4;
+
 /**
  * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into a reused
- * batch buffer, one written while the next fills; `onWritten` hears each written batch with its
- * lease: a batch is reused once nobody holds it (readers of a blob still arriving send it as it
- * is, rather than reading the staged file back).
+ * batch buffer; a full batch is written while the next ones fill (up to LENT_WRITES at once, at
+ * their own offsets). Each batch comes with a lease: it is reused once nobody holds it. With
+ * `watch.received`, a batch is handed on as soon as it is full, before its write (readers of a
+ * blob still arriving send it from memory, whatever the disk is doing), and `watch.written` hears
+ * only the lengths written (in order, contiguous); without it, `watch.written` hears each batch
+ * once written.
  */
 async function writeLentBody(
   fh: FileHandle,
@@ -177,34 +191,43 @@ async function writeLentBody(
   offset: number,
   limit: number,
   hash: Hash,
-  onWritten: OnWritten | undefined,
+  watch: WriteWatch,
 ): Promise<number> {
   let written = 0;
   let queued = 0;
   let buf = takeBatch();
   let filled = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (full: Buffer, length: number): Promise<void> => {
-    const at = offset + queued;
-    queued += length;
-    const lease = new CountedLease(() => giveBatch(full));
-    try {
-      const bytes = full.subarray(0, length);
-      await writeAll(fh, [bytes], at, length);
-      written += length;
-      onWritten?.(offset + written, [bytes], lease);
-    } finally {
-      // the writer's own hold: the batch is reused once the watchers let go too
-      lease.release();
-    }
-  };
+  /** The writes under way, oldest first; each settles once its write did and its length was heard (in order). */
+  const inFlight: Promise<void>[] = [];
+  let heard: Promise<void> = Promise.resolve();
   const send = async (): Promise<void> => {
-    await inFlight;
-    inFlight = flush(buf, filled);
-    // awaited before the next write, or below: a failure surfaces there
-    inFlight.catch(() => undefined);
+    const full = buf;
+    const bytes = full.subarray(0, filled);
+    const at = offset + queued;
+    queued += filled;
     buf = takeBatch();
     filled = 0;
+    const lease = new CountedLease(() => giveBatch(full));
+    watch.received?.(offset + queued, [bytes], lease);
+    const write = writeAll(fh, [bytes], at, bytes.byteLength);
+    write.catch(() => undefined);
+    const before = heard;
+    heard = (async () => {
+      try {
+        // its own write first: once this settles, so did that write (what `finally` below counts on)
+        await write;
+        await before;
+        written += bytes.byteLength;
+        watch.written?.(offset + written, watch.received ? [] : [bytes], watch.received ? undefined : lease);
+      } finally {
+        // the writer's own hold: the batch is reused once the watchers let go too
+        lease.release();
+      }
+    })();
+    // awaited when the queue is full, or below: a failure surfaces there
+    heard.catch(() => undefined);
+    inFlight.push(heard);
+    if (inFlight.length >= LENT_WRITES) await inFlight.shift();
   };
   try {
     for await (const chunk of body) {
@@ -219,13 +242,13 @@ async function writeLentBody(
         if (filled === buf.length) await send();
       }
     }
-    await inFlight;
     if (filled > 0) await send();
-    await inFlight;
+    await heard;
     return written;
   } finally {
-    // a failed body: the write in flight lands before the caller cuts the file back
-    await inFlight.catch(() => undefined);
+    // a failed body: every write under way lands before the caller cuts the file back
+    await Promise.allSettled(inFlight);
+    await heard.catch(() => undefined);
     giveBatch(buf);
   }
 }
@@ -235,8 +258,8 @@ async function writeLentBody(
  * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
  * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
  * written while the next is received. A Node stream (a request body) is read from its events,
- * lent chunks (support/lent-chunks.ts) are copied into reused batches, any other body is
- * iterated. Nothing is in flight once it returns or throws.
+ * lent chunks (support/lent-chunks.ts) are copied into reused batches (see writeLentBody for what
+ * `watch` hears of them), any other body is iterated. Nothing is in flight once it returns or throws.
  */
 export async function writeBody(
   fh: FileHandle,
@@ -244,10 +267,10 @@ export async function writeBody(
   offset: number,
   limit: number,
   hash: Hash,
-  onWritten: OnWritten | undefined,
+  watch: WriteWatch = {},
 ): Promise<number> {
-  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
-  const writer = new BatchWriter(fh, offset, onWritten);
+  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, watch);
+  const writer = new BatchWriter(fh, offset, watch.written);
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
     hash.update(chunk);

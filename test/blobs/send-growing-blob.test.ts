@@ -48,6 +48,22 @@ test('the window holds the lease of the chunks it keeps, and a lent slice holds 
   t.is(w.lend(8, 16), undefined);
 });
 
+test('the window keeps chunks not written to the file yet past its limit, and drops them once written', (t) => {
+  const w = new StagedWindow(8);
+  const bytes = patterned(24);
+  w.filed(0);
+  w.add(0, [bytes.subarray(0, 8)]);
+  w.add(8, [bytes.subarray(8, 16)]);
+  w.add(16, [bytes.subarray(16, 24)]);
+  t.deepEqual(Buffer.concat(w.slice(0, 24)!), bytes, 'nothing written yet: every chunk stays');
+  w.filed(8);
+  t.is(w.slice(0, 24), undefined, 'the first chunk went once written');
+  t.deepEqual(Buffer.concat(w.slice(8, 24)!), bytes.subarray(8, 24), 'the next one is not written yet');
+  w.filed(24);
+  t.is(w.slice(8, 24), undefined);
+  t.deepEqual(Buffer.concat(w.slice(16, 24)!), bytes.subarray(16, 24), 'the last chunk always stays');
+});
+
 test('readers of a growing blob get its bytes, from the window when they keep up and from the file when behind it', async (t) => {
   const path = join(await tempRoot(t), 'staged');
   const blob = patterned(3 * 1024 * 1024 + 777);
