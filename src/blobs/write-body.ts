@@ -174,7 +174,7 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
 }
 
 /** Batches of lent chunks written at once (each at its own offset): the source reads on while earlier ones are written. */
-const LENT_WRITES = 4;
+const LENT_WRITES = 2;
 
 /**
  * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into a reused
