@@ -120,3 +120,35 @@ test('readers of a growing blob get its bytes, from the window when they keep up
   t.true((await late).equals(blob));
   t.true(windowed > 0, 'the window served some of them');
 });
+
+test('a reader behind the window reads the file only as far as it is written, and the rest from the window', async (t) => {
+  const path = join(await tempRoot(t), 'staged');
+  const piece = 64 * 1024;
+  const blob = patterned(8 * piece);
+  const filedUpTo = 3 * piece;
+  // the file holds its first three pieces, then zeros (a later write landed first: a hole); the window the last five
+  await writeFile(path, Buffer.concat([blob.subarray(0, filedUpTo), Buffer.alloc(blob.length - filedUpTo)]));
+  const window = new StagedWindow(2 * piece);
+  window.filed(0);
+  for (let at = 0; at < blob.length; at += piece) window.add(at, [blob.subarray(at, at + piece)]);
+  window.filed(filedUpTo);
+  t.is(window.slice(0, blob.length), undefined, 'the written pieces went from the window');
+  const growing: GrowingFile = {
+    path,
+    staged: () => blob.length,
+    filed: () => filedUpTo,
+    more: () => Promise.reject(new Error('every byte is staged')),
+    recent: (pos, until) => window.lend(pos, until),
+  };
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Length': String(blob.length) });
+    void sendGrowingBlob(res, growing, 0, blob.length - 1);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const got = Buffer.from(await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).arrayBuffer());
+  t.true(got.equals(blob), 'no byte read past what the file holds');
+});
