@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
+import { isLent } from '../support/lent-chunks.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
 import { writeBody, type WriteWatch } from './write-body.ts';
@@ -17,6 +18,11 @@ interface Live {
   hash: Hash;
   /** Bytes fed to `hash` (== bytes of the staged file the journal knows). */
   length: number;
+  /**
+   * The sha256 of those bytes when `hash` was not fed them (a lent body hashed on the hashing
+   * worker): commit uses it; an append after them rebuilds the hash from the staged file.
+   */
+  sealed?: string;
   /** The staged file is exactly `length` bytes long (we wrote it), so commit need not cut it. */
   exact: boolean;
   /** Those bytes were fdatasync'ed by append (a durable store): commit need not flush them again. */
@@ -66,11 +72,11 @@ export class UploadStaging {
     this.#store = store;
   }
 
-  /** The hash of the first `length` staged bytes, rebuilt from the file when not held. */
-  async #hashAt(uploadId: string, length: number): Promise<Live> {
+  /** The hash of the first `length` staged bytes, rebuilt from the file when not held (or only sealed, unless `sealed` will do). */
+  async #hashAt(uploadId: string, length: number, sealed = false): Promise<Live> {
     await this.#store.uploadReady(uploadId);
     const held = this.#live.get(uploadId);
-    if (held && held.length === length) return held;
+    if (held && held.length === length && (held.sealed === undefined || sealed)) return held;
     const hash = createHash('sha256');
     if (length > 0) {
       const have = await this.#stagedSize(uploadId);
@@ -123,8 +129,10 @@ export class UploadStaging {
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
-      const written = await writeBody(fh, body, offset, limit, live.hash, watch);
-      watch.ended?.(`sha256:${live.hash.copy().digest('hex')}`);
+      // a lent body (an upstream's blob) from the first byte is hashed off the event loop: its digest comes back
+      const fresh = offset === 0 && isLent(body);
+      const { written, sha256 } = await writeBody(fh, body, offset, limit, fresh ? undefined : live.hash, watch);
+      watch.ended?.(sha256 ?? `sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
       // file's folder entry too.
@@ -133,6 +141,7 @@ export class UploadStaging {
         if (offset === 0) await this.#store.syncUploads();
       }
       live.length = offset + written;
+      live.sealed = sha256;
       live.exact = true;
       live.own = true;
       // fdatasync flushed the whole file; an empty append leaves it as it was
@@ -205,11 +214,13 @@ export class UploadStaging {
    * StagedBytesMissing when fewer than `size` bytes are staged.
    */
   async commit(uploadId: string, size: number, expected: string): Promise<CommitResult> {
-    const live = await this.#hashAt(uploadId, size);
+    const live = await this.#hashAt(uploadId, size, true);
     const file = this.#store.stagingPath(uploadId);
     const algorithm = digestAlgorithm(expected);
     const actual =
-      algorithm === 'sha256' ? `sha256:${live.hash.copy().digest('hex')}` : `${algorithm}:${await hashFile(file, size, algorithm)}`;
+      algorithm === 'sha256'
+        ? (live.sealed ?? `sha256:${live.hash.copy().digest('hex')}`)
+        : `${algorithm}:${await hashFile(file, size, algorithm)}`;
     if (actual !== expected) return { ok: false, actual, size };
     if (size === 0) {
       await mkdir(dirname(file), { recursive: true });

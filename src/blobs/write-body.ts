@@ -2,10 +2,11 @@
  * Writing a body (a request's, or any stream of chunks) into a staging file: hashed as it comes,
  * gathered into large writes, one written while the next is received (upload-staging.ts).
  */
-import type { Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { isLent } from '../support/lent-chunks.ts';
+import { hashOffThread, sharable } from './hash-worker.ts';
 import { CountedLease, type Lease } from './lease.ts';
 
 /** Bytes gathered before one write to the staging file. */
@@ -17,7 +18,10 @@ const WRITE_BATCH = 1024 * 1024;
  * it comes back once they all let go of it (lease.ts).
  */
 const batchPool: Buffer[] = [];
-const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
+/** In shared memory, so the hashing worker (hash-worker.ts) reads a batch where it is. */
+const newBatch = (): Buffer =>
+  typeof SharedArrayBuffer === 'function' ? Buffer.from(new SharedArrayBuffer(WRITE_BATCH)) : Buffer.allocUnsafeSlow(WRITE_BATCH);
+const takeBatch = (): Buffer => batchPool.pop() ?? newBatch();
 const giveBatch = (b: Buffer): void => {
   if (batchPool.length < 16) batchPool.push(b);
 };
@@ -190,9 +194,12 @@ async function writeLentBody(
   body: AsyncIterable<Uint8Array>,
   offset: number,
   limit: number,
-  hash: Hash,
+  hash: Hash | undefined,
   watch: WriteWatch,
-): Promise<number> {
+): Promise<Written> {
+  // no hash to go on from (a body from the first byte): hashed on the worker thread, a batch at a time
+  const offThread = hash === undefined ? hashOffThread() : undefined;
+  const inline = offThread === undefined ? (hash ?? createHash('sha256')) : undefined;
   let written = 0;
   let queued = 0;
   let buf = takeBatch();
@@ -208,6 +215,8 @@ async function writeLentBody(
     buf = takeBatch();
     filled = 0;
     const lease = new CountedLease(() => giveBatch(full));
+    if (offThread && sharable(bytes)) offThread.update(bytes, lease);
+    else if (offThread) throw new Error('a batch outside shared memory cannot be hashed off the thread');
     watch.received?.(offset + queued, [bytes], lease);
     const write = writeAll(fh, [bytes], at, bytes.byteLength);
     write.catch(() => undefined);
@@ -232,7 +241,7 @@ async function writeLentBody(
   try {
     for await (const chunk of body) {
       if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-      hash.update(chunk);
+      inline?.update(chunk);
       // copied before the next chunk is asked for: the source reads into this memory again
       for (let from = 0; from < chunk.byteLength; ) {
         const n = Math.min(chunk.byteLength - from, buf.length - filled);
@@ -244,18 +253,28 @@ async function writeLentBody(
     }
     if (filled > 0) await send();
     await heard;
-    return written;
+    if (hash !== undefined) return { written };
+    return { written, sha256: offThread ? await offThread.digest() : `sha256:${inline!.digest('hex')}` };
   } finally {
-    // a failed body: every write under way lands before the caller cuts the file back
+    // a failed body: its off-thread hash is ended all the same (the worker lets go of its batches)
+    offThread?.digest().catch(() => undefined);
+    // every write under way lands before the caller cuts the file back
     await Promise.allSettled(inFlight);
     await heard.catch(() => undefined);
     giveBatch(buf);
   }
 }
 
+/** The bytes written; with no hash given, their sha256 (`sha256:<hex>`). */
+export interface Written {
+  written: number;
+  sha256?: string;
+}
+
 /**
  * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
- * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
+ * written. With no `hash` (a body from the staged file's first byte), the body is hashed however
+ * suits it (a lent body on the hashing worker: hash-worker.ts) and the digest is answered too. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
  * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
  * written while the next is received. A Node stream (a request body) is read from its events,
  * lent chunks (support/lent-chunks.ts) are copied into reused batches (see writeLentBody for what
@@ -266,14 +285,15 @@ export async function writeBody(
   body: AsyncIterable<Uint8Array>,
   offset: number,
   limit: number,
-  hash: Hash,
+  hash: Hash | undefined,
   watch: WriteWatch = {},
-): Promise<number> {
+): Promise<Written> {
   if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, watch);
   const writer = new BatchWriter(fh, offset, watch.written);
+  const h = hash ?? createHash('sha256');
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-    hash.update(chunk);
+    h.update(chunk);
     return writer.take(chunk);
   };
   try {
@@ -284,7 +304,7 @@ export async function writeBody(
         if (wait !== undefined) await wait;
       }
     await writer.finish();
-    return writer.written;
+    return hash ? { written: writer.written } : { written: writer.written, sha256: `sha256:${h.digest('hex')}` };
   } finally {
     // a failed body: the write in flight lands before the caller cuts the file back
     await writer.settled();

@@ -140,7 +140,7 @@ test('a reader behind the window reads the file only as far as it is written, an
     more: () => Promise.reject(new Error('every byte is staged')),
     recent: (pos, until) => window.lend(pos, until),
   };
-  const server = createServer((req, res) => {
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Length': String(blob.length) });
     void sendGrowingBlob(res, growing, 0, blob.length - 1);
   });

@@ -104,6 +104,21 @@ test('lent chunks (a source reading into one buffer again) are staged whole; eac
   await store.close();
 });
 
+test('after a lent body hashed off the event loop, an append at its end goes on with the right hash', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  const first = patterned(2 * 1024 * 1024 + 99);
+  const more = Buffer.from('and then some more bytes');
+  const whole = Buffer.concat([first, more]);
+  let ended = '';
+  await staging.append('u', 0, lent(first, 65_537), Infinity, { ended: (d) => (ended = d) });
+  t.is(ended, sha256(first));
+  await staging.append('u', first.length, chunks(more.toString()), Infinity, { ended: (d) => (ended = d) });
+  t.is(ended, sha256(whole), 'the hash was rebuilt from the staged bytes');
+  t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true });
+  t.deepEqual(await readFile(store.path(sha256(whole))), whole);
+});
+
 test('an append at an offset cuts what was staged past it (a chunk sent again after an unacknowledged one)', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: false });
   const staging = new UploadStaging(store);
