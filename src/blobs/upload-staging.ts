@@ -9,14 +9,20 @@ import { createReadStream } from 'node:fs';
 import { copyFile, type FileHandle, mkdir, open, readdir, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { digestAlgorithm } from '../domain/names.ts';
+import { isLent } from '../support/lent-chunks.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
-import { writeBody } from './write-body.ts';
+import { writeBody, type WriteWatch } from './write-body.ts';
 
 interface Live {
   hash: Hash;
   /** Bytes fed to `hash` (== bytes of the staged file the journal knows). */
   length: number;
+  /**
+   * The sha256 of those bytes when `hash` was not fed them (a lent body hashed on the hashing
+   * worker): commit uses it; an append after them rebuilds the hash from the staged file.
+   */
+  sealed?: string;
   /** The staged file is exactly `length` bytes long (we wrote it), so commit need not cut it. */
   exact: boolean;
   /** Those bytes were fdatasync'ed by append (a durable store): commit need not flush them again. */
@@ -53,8 +59,7 @@ export const isStorageFull = (err: unknown): boolean => {
 };
 
 /** What the caller of UploadStaging.append hears while it writes. */
-export interface AppendWatch {
-  written?: (length: number, chunks: readonly Uint8Array[]) => void;
+export interface AppendWatch extends WriteWatch {
   ended?: (sha256: string) => void;
 }
 
@@ -67,11 +72,11 @@ export class UploadStaging {
     this.#store = store;
   }
 
-  /** The hash of the first `length` staged bytes, rebuilt from the file when not held. */
-  async #hashAt(uploadId: string, length: number): Promise<Live> {
+  /** The hash of the first `length` staged bytes, rebuilt from the file when not held (or only sealed, unless `sealed` will do). */
+  async #hashAt(uploadId: string, length: number, sealed = false): Promise<Live> {
     await this.#store.uploadReady(uploadId);
     const held = this.#live.get(uploadId);
-    if (held && held.length === length) return held;
+    if (held && held.length === length && (held.sealed === undefined || sealed)) return held;
     const hash = createHash('sha256');
     if (length > 0) {
       const have = await this.#stagedSize(uploadId);
@@ -99,7 +104,9 @@ export class UploadStaging {
    * cutting anything staged past it, and returns how many bytes were written.
    * `limit` caps the bytes accepted (more is an error, nothing is kept). `watch.written` hears the
    * staged length after each write, with the chunks that write staged (readers of a blob still
-   * arriving follow it, and send those chunks as they are: they are not changed afterwards);
+   * arriving follow it, and send those chunks as they are: they are not changed afterwards, and
+   * when they come with a lease, not while it is held); `watch.received` hears a lent body's
+   * batches before they are written (write-body.ts);
    * `watch.ended` hears the sha256 of every staged byte once the body is written, before it is
    * flushed to disk (a reader can be told at once whether the bytes match their digest).
    * Throws StagedBytesMissing when fewer than `offset` bytes are staged.
@@ -122,8 +129,10 @@ export class UploadStaging {
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
-      const written = await writeBody(fh, body, offset, limit, live.hash, watch.written);
-      watch.ended?.(`sha256:${live.hash.copy().digest('hex')}`);
+      // a lent body (an upstream's blob) from the first byte is hashed off the event loop: its digest comes back
+      const fresh = offset === 0 && isLent(body);
+      const { written, sha256 } = await writeBody(fh, body, offset, limit, fresh ? undefined : live.hash, watch);
+      watch.ended?.(sha256 ?? `sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
       // file's folder entry too.
@@ -132,6 +141,7 @@ export class UploadStaging {
         if (offset === 0) await this.#store.syncUploads();
       }
       live.length = offset + written;
+      live.sealed = sha256;
       live.exact = true;
       live.own = true;
       // fdatasync flushed the whole file; an empty append leaves it as it was
@@ -204,11 +214,13 @@ export class UploadStaging {
    * StagedBytesMissing when fewer than `size` bytes are staged.
    */
   async commit(uploadId: string, size: number, expected: string): Promise<CommitResult> {
-    const live = await this.#hashAt(uploadId, size);
+    const live = await this.#hashAt(uploadId, size, true);
     const file = this.#store.stagingPath(uploadId);
     const algorithm = digestAlgorithm(expected);
     const actual =
-      algorithm === 'sha256' ? `sha256:${live.hash.copy().digest('hex')}` : `${algorithm}:${await hashFile(file, size, algorithm)}`;
+      algorithm === 'sha256'
+        ? (live.sealed ?? `sha256:${live.hash.copy().digest('hex')}`)
+        : `${algorithm}:${await hashFile(file, size, algorithm)}`;
     if (actual !== expected) return { ok: false, actual, size };
     if (size === 0) {
       await mkdir(dirname(file), { recursive: true });

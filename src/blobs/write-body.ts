@@ -2,20 +2,40 @@
  * Writing a body (a request's, or any stream of chunks) into a staging file: hashed as it comes,
  * gathered into large writes, one written while the next is received (upload-staging.ts).
  */
-import type { Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { isLent } from '../support/lent-chunks.ts';
+import { hashOffThread, sharable } from './hash-worker.ts';
+import { CountedLease, type Lease } from './lease.ts';
 
 /** Bytes gathered before one write to the staging file. */
 const WRITE_BATCH = 1024 * 1024;
 
-/** Batch buffers for lent chunks (copied into them), kept for reuse between appends. */
+/**
+ * Batch buffers for lent chunks (copied into them), kept for reuse between appends. A written
+ * batch is lent on to whoever watches the writes (readers of a blob still arriving send it), so
+ * it comes back once they all let go of it (lease.ts).
+ */
 const batchPool: Buffer[] = [];
-const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
+/** In shared memory, so the hashing worker (hash-worker.ts) reads a batch where it is. */
+const newBatch = (): Buffer =>
+  typeof SharedArrayBuffer === 'function' ? Buffer.from(new SharedArrayBuffer(WRITE_BATCH)) : Buffer.allocUnsafeSlow(WRITE_BATCH);
+const takeBatch = (): Buffer => batchPool.pop() ?? newBatch();
 const giveBatch = (b: Buffer): void => {
-  if (batchPool.length < 8) batchPool.push(b);
+  if (batchPool.length < 16) batchPool.push(b);
 };
+
+/** Hears a length of the body, with the chunks that reach it; `lease`, when given, must be retained to keep them past the call. */
+export type OnWritten = (length: number, chunks: readonly Uint8Array[], lease?: Lease) => void;
+
+/** What the caller of writeBody hears. */
+export interface WriteWatch {
+  /** The length written so far after each write, with the chunks that write staged (none when `received` heard them). */
+  written?: OnWritten | undefined;
+  /** Lent bodies only: the length taken so far, with the chunks not written yet, as soon as they are batched. */
+  received?: OnWritten | undefined;
+}
 
 /** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
 async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
@@ -54,7 +74,7 @@ class BatchWriter {
   constructor(
     readonly fh: FileHandle,
     readonly offset: number,
-    readonly onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+    readonly onWritten: OnWritten | undefined,
   ) {}
 
   /** Bytes taken so far (written, in flight or gathered). */
@@ -157,47 +177,71 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
   });
 }
 
+/** Batches of lent chunks written at once (each at its own offset): the source reads on while earlier ones are written. */
+const LENT_WRITES = 2;
+
 /**
- * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into one of two
- * reused batch buffers, one written while the other fills; `onWritten` hears no chunks (the
- * buffers are reused: readers of a blob still arriving read the staged file).
+ * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into a reused
+ * batch buffer; a full batch is written while the next ones fill (up to LENT_WRITES at once, at
+ * their own offsets). Each batch comes with a lease: it is reused once nobody holds it. With
+ * `watch.received`, a batch is handed on as soon as it is full, before its write (readers of a
+ * blob still arriving send it from memory, whatever the disk is doing), and `watch.written` hears
+ * only the lengths written (in order, contiguous); without it, `watch.written` hears each batch
+ * once written.
  */
 async function writeLentBody(
   fh: FileHandle,
   body: AsyncIterable<Uint8Array>,
   offset: number,
   limit: number,
-  hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
-): Promise<number> {
+  hash: Hash | undefined,
+  watch: WriteWatch,
+): Promise<Written> {
+  // no hash to go on from (a body from the first byte): hashed on the worker thread, a batch at a time
+  const offThread = hash === undefined ? hashOffThread() : undefined;
+  const inline = offThread === undefined ? (hash ?? createHash('sha256')) : undefined;
   let written = 0;
   let queued = 0;
   let buf = takeBatch();
   let filled = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (full: Buffer, length: number): Promise<void> => {
-    const at = offset + queued;
-    queued += length;
-    try {
-      await writeAll(fh, [full.subarray(0, length)], at, length);
-    } finally {
-      giveBatch(full);
-    }
-    written += length;
-    onWritten?.(offset + written, []);
-  };
+  /** The writes under way, oldest first; each settles once its write did and its length was heard (in order). */
+  const inFlight: Promise<void>[] = [];
+  let heard: Promise<void> = Promise.resolve();
   const send = async (): Promise<void> => {
-    await inFlight;
-    inFlight = flush(buf, filled);
-    // awaited before the next write, or below: a failure surfaces there
-    inFlight.catch(() => undefined);
+    const full = buf;
+    const bytes = full.subarray(0, filled);
+    const at = offset + queued;
+    queued += filled;
     buf = takeBatch();
     filled = 0;
+    const lease = new CountedLease(() => giveBatch(full));
+    if (offThread && sharable(bytes)) offThread.update(bytes, lease);
+    else if (offThread) throw new Error('a batch outside shared memory cannot be hashed off the thread');
+    watch.received?.(offset + queued, [bytes], lease);
+    const write = writeAll(fh, [bytes], at, bytes.byteLength);
+    write.catch(() => undefined);
+    const before = heard;
+    heard = (async () => {
+      try {
+        // its own write first: once this settles, so did that write (what `finally` below counts on)
+        await write;
+        await before;
+        written += bytes.byteLength;
+        watch.written?.(offset + written, watch.received ? [] : [bytes], watch.received ? undefined : lease);
+      } finally {
+        // the writer's own hold: the batch is reused once the watchers let go too
+        lease.release();
+      }
+    })();
+    // awaited when the queue is full, or below: a failure surfaces there
+    heard.catch(() => undefined);
+    inFlight.push(heard);
+    if (inFlight.length >= LENT_WRITES) await inFlight.shift();
   };
   try {
     for await (const chunk of body) {
       if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-      hash.update(chunk);
+      inline?.update(chunk);
       // copied before the next chunk is asked for: the source reads into this memory again
       for (let from = 0; from < chunk.byteLength; ) {
         const n = Math.min(chunk.byteLength - from, buf.length - filled);
@@ -207,38 +251,49 @@ async function writeLentBody(
         if (filled === buf.length) await send();
       }
     }
-    await inFlight;
     if (filled > 0) await send();
-    await inFlight;
-    return written;
+    await heard;
+    if (hash !== undefined) return { written };
+    return { written, sha256: offThread ? await offThread.digest() : `sha256:${inline!.digest('hex')}` };
   } finally {
-    // a failed body: the write in flight lands before the caller cuts the file back
-    await inFlight.catch(() => undefined);
+    // a failed body: its off-thread hash is ended all the same (the worker lets go of its batches)
+    offThread?.digest().catch(() => undefined);
+    // every write under way lands before the caller cuts the file back
+    await Promise.allSettled(inFlight);
+    await heard.catch(() => undefined);
     giveBatch(buf);
   }
 }
 
+/** The bytes written; with no hash given, their sha256 (`sha256:<hex>`). */
+export interface Written {
+  written: number;
+  sha256?: string;
+}
+
 /**
  * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
- * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
+ * written. With no `hash` (a body from the staged file's first byte), the body is hashed however
+ * suits it (a lent body on the hashing worker: hash-worker.ts) and the digest is answered too. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
  * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
  * written while the next is received. A Node stream (a request body) is read from its events,
- * lent chunks (support/lent-chunks.ts) are copied into reused batches, any other body is
- * iterated. Nothing is in flight once it returns or throws.
+ * lent chunks (support/lent-chunks.ts) are copied into reused batches (see writeLentBody for what
+ * `watch` hears of them), any other body is iterated. Nothing is in flight once it returns or throws.
  */
 export async function writeBody(
   fh: FileHandle,
   body: AsyncIterable<Uint8Array>,
   offset: number,
   limit: number,
-  hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
-): Promise<number> {
-  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
-  const writer = new BatchWriter(fh, offset, onWritten);
+  hash: Hash | undefined,
+  watch: WriteWatch = {},
+): Promise<Written> {
+  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, watch);
+  const writer = new BatchWriter(fh, offset, watch.written);
+  const h = hash ?? createHash('sha256');
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-    hash.update(chunk);
+    h.update(chunk);
     return writer.take(chunk);
   };
   try {
@@ -249,7 +304,7 @@ export async function writeBody(
         if (wait !== undefined) await wait;
       }
     await writer.finish();
-    return writer.written;
+    return hash ? { written: writer.written } : { written: writer.written, sha256: `sha256:${h.digest('hex')}` };
   } finally {
     // a failed body: the write in flight lands before the caller cuts the file back
     await writer.settled();

@@ -46,8 +46,13 @@ const WINDOW_BYTES = 4 * 1024 * 1024;
 /** Starts staging the bytes of `receipt`; `settled` runs once they are in the store or dropped. */
 export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: Receipt, settled: () => void): IncomingBlob {
   const { digest, uploadId } = receipt;
+  /** Bytes readers may have: in the staged file, or held in the window until they are written. */
   let staged = 0;
+  /** Bytes written to the staged file. */
+  let filed = 0;
   const window = new StagedWindow(WINDOW_BYTES);
+  // a lent body's batches reach the window before their write: it keeps them until they are written
+  window.filed(0);
   let failure: unknown;
   let finished = false;
   let wake: (() => void)[] = [];
@@ -67,9 +72,16 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
   const work = (async () => {
     try {
       const size = await staging.append(uploadId, 0, await receipt.open(), Infinity, {
-        written: (length, chunks) => {
-          window.add(staged, chunks);
+        received: (length, chunks, lease) => {
+          window.add(staged, chunks, lease);
           staged = length;
+          notify();
+        },
+        written: (length, chunks, lease) => {
+          if (chunks.length > 0) window.add(staged, chunks, lease);
+          staged = Math.max(staged, length);
+          filed = length;
+          window.filed(length);
           notify();
         },
         ended: (actual) => {
@@ -107,7 +119,8 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
       const growing = {
         path: store.stagingPath(uploadId),
         staged: () => staged,
-        recent: (pos: number, until: number) => window.slice(pos, until),
+        filed: () => filed,
+        recent: (pos: number, until: number) => window.lend(pos, until),
         // only an answer that reaches the blob's last byte (or any, when its size is not known) waits for the digest
         checked: receipt.size === undefined || end === receipt.size - 1 ? () => checked : undefined,
         more: () => {
@@ -117,8 +130,8 @@ export function receiveBlob(staging: UploadStaging, store: BlobStore, receipt: R
         },
       };
       try {
-        // the staged file exists once its first bytes are written: a reader that came before waits
-        // for them rather than for the whole blob to be stored (a small blob: its fdatasync)
+        // the staged file exists once its first bytes are taken (it is opened before): a reader that
+        // came before waits for them rather than for the whole blob to be stored (a small blob: its fdatasync)
         while (!finished && staged === 0) await growing.more();
         if (!finished && (await sendGrowingBlob(res, growing, start, end))) return;
         await work;

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
+import { CountedLease } from '../../src/blobs/lease.ts';
 import { type GrowingFile, sendGrowingBlob, StagedWindow } from '../../src/blobs/send-growing-blob.ts';
 import { patterned, tempRoot } from './blob-helpers.ts';
 
@@ -25,6 +26,44 @@ test('the window answers the held bytes of a range, across chunks, and nothing b
   t.is(w.slice(8, 16), undefined);
 });
 
+test('the window holds the lease of the chunks it keeps, and a lent slice holds them until released', (t) => {
+  const freed: string[] = [];
+  const lease = (name: string) => new CountedLease(() => freed.push(name));
+  const w = new StagedWindow(8);
+  const bytes = patterned(16);
+  const a = lease('a');
+  const b = lease('b');
+  w.add(0, [bytes.subarray(0, 4), bytes.subarray(4, 8)], a);
+  a.release(); // the writer lets go: the window still holds both chunks
+  const lent = w.lend(2, 8)!;
+  t.deepEqual(Buffer.concat(lent.chunks), bytes.subarray(2, 8));
+  w.add(8, [bytes.subarray(8, 16)], b);
+  b.release();
+  t.deepEqual(freed, [], 'a dropped chunk lent to a reader is not freed');
+  lent.release();
+  lent.release(); // twice is once
+  t.deepEqual(freed, ['a'], 'freed once the reader let go too');
+  w.clear();
+  t.deepEqual(freed, ['a', 'b'], 'clear lets go of what the window held');
+  t.is(w.lend(8, 16), undefined);
+});
+
+test('the window keeps chunks not written to the file yet past its limit, and drops them once written', (t) => {
+  const w = new StagedWindow(8);
+  const bytes = patterned(24);
+  w.filed(0);
+  w.add(0, [bytes.subarray(0, 8)]);
+  w.add(8, [bytes.subarray(8, 16)]);
+  w.add(16, [bytes.subarray(16, 24)]);
+  t.deepEqual(Buffer.concat(w.slice(0, 24)!), bytes, 'nothing written yet: every chunk stays');
+  w.filed(8);
+  t.is(w.slice(0, 24), undefined, 'the first chunk went once written');
+  t.deepEqual(Buffer.concat(w.slice(8, 24)!), bytes.subarray(8, 24), 'the next one is not written yet');
+  w.filed(24);
+  t.is(w.slice(8, 24), undefined);
+  t.deepEqual(Buffer.concat(w.slice(16, 24)!), bytes.subarray(16, 24), 'the last chunk always stays');
+});
+
 test('readers of a growing blob get its bytes, from the window when they keep up and from the file when behind it', async (t) => {
   const path = join(await tempRoot(t), 'staged');
   const blob = patterned(3 * 1024 * 1024 + 777);
@@ -38,7 +77,7 @@ test('readers of a growing blob get its bytes, from the window when they keep up
     staged: () => staged,
     more: () => new Promise<void>((resolve) => wake.push(resolve)),
     recent: (pos, until) => {
-      const held = window.slice(pos, until);
+      const held = window.lend(pos, until);
       if (held) windowed++;
       return held;
     },
@@ -80,4 +119,36 @@ test('readers of a growing blob get its bytes, from the window when they keep up
   t.true((await ranged).equals(blob.subarray(1000, 2_000_001)));
   t.true((await late).equals(blob));
   t.true(windowed > 0, 'the window served some of them');
+});
+
+test('a reader behind the window reads the file only as far as it is written, and the rest from the window', async (t) => {
+  const path = join(await tempRoot(t), 'staged');
+  const piece = 64 * 1024;
+  const blob = patterned(8 * piece);
+  const filedUpTo = 3 * piece;
+  // the file holds its first three pieces, then zeros (a later write landed first: a hole); the window the last five
+  await writeFile(path, Buffer.concat([blob.subarray(0, filedUpTo), Buffer.alloc(blob.length - filedUpTo)]));
+  const window = new StagedWindow(2 * piece);
+  window.filed(0);
+  for (let at = 0; at < blob.length; at += piece) window.add(at, [blob.subarray(at, at + piece)]);
+  window.filed(filedUpTo);
+  t.is(window.slice(0, blob.length), undefined, 'the written pieces went from the window');
+  const growing: GrowingFile = {
+    path,
+    staged: () => blob.length,
+    filed: () => filedUpTo,
+    more: () => Promise.reject(new Error('every byte is staged')),
+    recent: (pos, until) => window.lend(pos, until),
+  };
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(blob.length) });
+    void sendGrowingBlob(res, growing, 0, blob.length - 1);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const got = Buffer.from(await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).arrayBuffer());
+  t.true(got.equals(blob), 'no byte read past what the file holds');
 });

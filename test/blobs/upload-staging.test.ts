@@ -9,6 +9,7 @@ import test from 'ava';
 import { BlobStore, fileIdentity } from '../../src/blobs/blob-store.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
 import { LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
+import type { Lease } from '../../src/blobs/lease.ts';
 import { exists, patterned, RecordingStore, sha256, sha512, tempRoot } from './blob-helpers.ts';
 
 async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
@@ -62,31 +63,60 @@ function lent(bytes: Uint8Array, size: number): LentChunks {
   };
 }
 
-test('lent chunks (a source reading into one buffer again) are staged whole; each write is heard, without chunks', async (t) => {
+test('lent chunks (a source reading into one buffer again) are staged whole; each write is heard with its batch, unchanged while its lease is held', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: true });
   const staging = new UploadStaging(store);
   const blob = patterned(3 * 1024 * 1024 + 4321);
   const heard: [number, number][] = [];
+  const kept: Uint8Array[] = [];
+  const leases: Lease[] = [];
   let ended = '';
   const written = await staging.append('lent', 0, lent(blob, 65_537), Infinity, {
-    written: (length, chunks) => heard.push([length, chunks.length]),
+    written: (length, chunks, lease) => {
+      heard.push([length, chunks.length]);
+      // a watcher that keeps the chunks past the call holds the lease: the batch is not reused meanwhile
+      if (lease) {
+        lease.retain();
+        leases.push(lease);
+      }
+      kept.push(...chunks);
+    },
     ended: (digest) => {
       ended = digest;
     },
   });
   t.is(written, blob.length);
   t.is(ended, sha256(blob), 'the digest of the staged bytes is told once the body is written');
-  t.deepEqual(heard.at(-1), [blob.length, 0]);
+  t.is(heard.at(-1)?.[0], blob.length);
   t.true(
-    heard.every(([length, n], i) => n === 0 && (i === 0 || length > heard[i - 1]![0])),
-    'lengths grow; no chunk is handed on',
+    heard.every(([length, n], i) => n === 1 && (i === 0 || length > heard[i - 1]![0])),
+    'lengths grow; each write hands on its batch',
   );
+  t.is(leases.length, heard.length, 'every batch comes with a lease');
+  t.deepEqual(Buffer.concat(kept), blob, 'no batch held was written over');
+  for (const l of leases) l.release();
+  t.throws(() => leases[0]!.release(), { message: /released more often/ });
   t.like(await staging.commit('lent', blob.length, sha256(blob)), { ok: true });
   t.deepEqual(await readFile(store.path(sha256(blob))), blob);
   // over its limit: refused, nothing kept
   await t.throwsAsync(staging.append('big', 0, lent(blob, 65_537), 1024 * 1024));
   t.is(await stagedSize(store, 'big'), 0);
   await store.close();
+});
+
+test('after a lent body hashed off the event loop, an append at its end goes on with the right hash', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  const staging = new UploadStaging(store);
+  const first = patterned(2 * 1024 * 1024 + 99);
+  const more = Buffer.from('and then some more bytes');
+  const whole = Buffer.concat([first, more]);
+  let ended = '';
+  await staging.append('u', 0, lent(first, 65_537), Infinity, { ended: (d) => (ended = d) });
+  t.is(ended, sha256(first));
+  await staging.append('u', first.length, chunks(more.toString()), Infinity, { ended: (d) => (ended = d) });
+  t.is(ended, sha256(whole), 'the hash was rebuilt from the staged bytes');
+  t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true });
+  t.deepEqual(await readFile(store.path(sha256(whole))), whole);
 });
 
 test('an append at an offset cuts what was staged past it (a chunk sent again after an unacknowledged one)', async (t) => {
