@@ -125,6 +125,8 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
       stream.off('end', onEnd);
       stream.off('error', stop);
       stream.off('close', onClose);
+      // an error that comes after the close (a body destroyed while paused) is not left unhandled
+      stream.on('error', () => undefined);
       if (err === undefined) resolve();
       else {
         stream.destroy();
@@ -146,7 +148,8 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
       }, stop);
     };
     const onEnd = (): void => stop();
-    const onClose = (): void => stop(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    // a stream destroyed with an error while paused may close before it emits the error: that error is the cause
+    const onClose = (): void => stop(stream.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     if (stream.readableEnded) return resolve();
     if (stream.destroyed) return onClose();
     stream.on('data', onData);
@@ -158,73 +161,108 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
 }
 
 /**
- * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into one of two
- * reused batch buffers, one written while the other fills; `onWritten` hears no chunks (the
- * buffers are reused: readers of a blob still arriving read the staged file).
+ * Copies the chunks of a body into reused batch buffers of WRITE_BATCH bytes, one written while
+ * the next fills (at most one write in flight). A chunk is done with as soon as it is copied:
+ * lent chunks (support/lent-chunks.ts) may be read into again, and a request body's chunks, each a
+ * fresh ArrayBuffer from node:http, die young instead of waiting in a batch for its write. Kept
+ * until their write, they outlived scavenges on a busy machine and were promoted, and ArrayBuffer
+ * bytes promoted since the last full collection count against the old generation's limit: a
+ * full collection followed every few pushes (heap-wide marking for garbage a scavenge would have
+ * freed). `onWritten` hears no chunks (the buffers are reused: readers of a blob still arriving
+ * read the staged file).
  */
-async function writeLentBody(
-  fh: FileHandle,
-  body: AsyncIterable<Uint8Array>,
-  offset: number,
-  limit: number,
-  hash: Hash,
-  onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
-): Promise<number> {
-  let written = 0;
-  let queued = 0;
-  let buf = takeBatch();
-  let filled = 0;
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async (full: Buffer, length: number): Promise<void> => {
-    const at = offset + queued;
-    queued += length;
-    try {
-      await writeAll(fh, [full.subarray(0, length)], at, length);
-    } finally {
-      giveBatch(full);
+class CopyingWriter {
+  written = 0;
+  #queued = 0;
+  #buf: Buffer | undefined = takeBatch();
+  #filled = 0;
+  #inFlight: Promise<void> | undefined;
+
+  constructor(
+    readonly fh: FileHandle,
+    readonly offset: number,
+    readonly onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
+  ) {}
+
+  /** Bytes taken so far (written, in flight or gathered). */
+  get taken(): number {
+    return this.#queued + this.#filled;
+  }
+
+  /**
+   * Copies a chunk in. Answers a promise when the caller must wait before the next chunk (a full
+   * batch waits for the write in flight; the rest of this chunk is copied once it started).
+   */
+  take(chunk: Uint8Array): Promise<void> | undefined {
+    const buf = this.#buf;
+    if (buf === undefined) throw new Error('the body writer is closed');
+    const n = Math.min(chunk.byteLength, buf.length - this.#filled);
+    buf.set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), this.#filled);
+    this.#filled += n;
+    if (this.#filled < buf.length) return undefined;
+    const rest = chunk.subarray(n);
+    if (this.#inFlight === undefined) {
+      this.#send();
+      return rest.byteLength > 0 ? this.take(rest) : undefined;
     }
-    written += length;
-    onWritten?.(offset + written, []);
-  };
-  const send = async (): Promise<void> => {
-    await inFlight;
-    inFlight = flush(buf, filled);
-    // awaited before the next write, or below: a failure surfaces there
-    inFlight.catch(() => undefined);
-    buf = takeBatch();
-    filled = 0;
-  };
-  try {
-    for await (const chunk of body) {
-      if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-      hash.update(chunk);
-      // copied before the next chunk is asked for: the source reads into this memory again
-      for (let from = 0; from < chunk.byteLength; ) {
-        const n = Math.min(chunk.byteLength - from, buf.length - filled);
-        buf.set(from === 0 && n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), filled);
-        filled += n;
-        from += n;
-        if (filled === buf.length) await send();
-      }
+    return this.#inFlight.then(() => {
+      // the body may have failed meanwhile (settled gave the buffer back): nothing more is written
+      if (this.#buf === undefined) return undefined;
+      this.#send();
+      return rest.byteLength > 0 ? this.take(rest) : undefined;
+    });
+  }
+
+  /** Writes what is gathered once the write in flight is done; resolves when every byte is written. */
+  async finish(): Promise<void> {
+    await this.#inFlight;
+    if (this.#filled > 0) {
+      this.#send();
+      await this.#inFlight;
     }
-    await inFlight;
-    if (filled > 0) await send();
-    await inFlight;
-    return written;
-  } finally {
-    // a failed body: the write in flight lands before the caller cuts the file back
-    await inFlight.catch(() => undefined);
-    giveBatch(buf);
+  }
+
+  /** Resolves once no write is in flight (whatever its outcome), and gives the batch buffer back. */
+  async settled(): Promise<void> {
+    await this.#inFlight?.catch(() => undefined);
+    if (this.#buf) giveBatch(this.#buf);
+    this.#buf = undefined;
+  }
+
+  #send(): void {
+    const full = this.#buf!;
+    const length = this.#filled;
+    const at = this.offset + this.#queued;
+    this.#queued += length;
+    this.#buf = takeBatch();
+    this.#filled = 0;
+    const write = writeAll(this.fh, [full.subarray(0, length)], at, length).then(
+      () => {
+        giveBatch(full);
+        this.written += length;
+        this.onWritten?.(this.offset + this.written, []);
+        if (this.#inFlight === write) this.#inFlight = undefined;
+      },
+      (err: unknown) => {
+        giveBatch(full);
+        throw err;
+      },
+    );
+    // awaited before the next write, by finish, or by settled: a failure surfaces there
+    write.catch(() => undefined);
+    this.#inFlight = write;
   }
 }
 
 /**
  * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
- * written. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
+ * written. Socket chunks are small (16-64 KiB): they are gathered into one write of up to
  * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
- * written while the next is received. A Node stream (a request body) is read from its events,
- * lent chunks (support/lent-chunks.ts) are copied into reused batches, any other body is
- * iterated. Nothing is in flight once it returns or throws.
+ * written while the next is received. Chunks are copied into reused batches (CopyingWriter),
+ * unless `onWritten` wants the chunks themselves (readers of a blob still arriving send them):
+ * then they are kept until written (BatchWriter), which lent chunks cannot be. A Node stream (a
+ * request body) is read from its events, any other body is iterated. Nothing is in flight once it
+ * returns or throws.
  */
 export async function writeBody(
   fh: FileHandle,
@@ -234,8 +272,8 @@ export async function writeBody(
   hash: Hash,
   onWritten: ((length: number, chunks: readonly Uint8Array[]) => void) | undefined,
 ): Promise<number> {
-  if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, onWritten);
-  const writer = new BatchWriter(fh, offset, onWritten);
+  const writer =
+    isLent(body) || onWritten === undefined ? new CopyingWriter(fh, offset, onWritten) : new BatchWriter(fh, offset, onWritten);
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
     hash.update(chunk);
