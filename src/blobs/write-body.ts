@@ -10,11 +10,14 @@ import { isLent } from '../support/lent-chunks.ts';
 /** Bytes gathered before one write to the staging file. */
 const WRITE_BATCH = 1024 * 1024;
 
-/** Batch buffers for lent chunks (copied into them), kept for reuse between appends. */
+/**
+ * Batch buffers (CopyingWriter), kept for reuse between appends: two per body being written (one
+ * filling, one being written), for up to 8 bodies at once; beyond that they are left to the GC.
+ */
 const batchPool: Buffer[] = [];
 const takeBatch = (): Buffer => batchPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
 const giveBatch = (b: Buffer): void => {
-  if (batchPool.length < 8) batchPool.push(b);
+  if (batchPool.length < 16) batchPool.push(b);
 };
 
 /** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
