@@ -26,7 +26,6 @@ import { AdvisoryService } from './scanning/advisory-service.ts';
 import { Scanner } from './scanning/scanner.ts';
 import { SigningKeys } from './signing/signing-keys.ts';
 import { SigningWorker } from './signing/signing-worker.ts';
-import { sweepArrayBuffersAtOnce } from './support/array-buffer-sweeping.ts';
 import { parseClockSpec, systemClock, type Clock } from './support/clock.ts';
 import { randomIds, seededIds, type IdSource } from './support/ids.ts';
 import { createLogger, type Logger } from './support/logger.ts';
@@ -276,8 +275,6 @@ const registryAuthOf = (config: Config, clock: Clock, signer: TokenSigner): Regi
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const { clockSource, limits: limitOptions, drainMs = DRAIN_MS } = options;
-  // request bodies arrive as fresh ArrayBuffers: swept at once, dead ones do not start full collections
-  sweepArrayBuffersAtOnce();
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...limitOptions };
   const stopping = new AbortController();
   const log = loggerFor(options);
