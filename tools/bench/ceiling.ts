@@ -10,6 +10,7 @@
  *   npm run bench -- ceiling [--rounds N] [--quick]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -32,6 +33,8 @@ export async function startMinimal(mode: 'http' | 'net'): Promise<Target> {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  const log = process.env.ECR_REWIND_BENCH_SERVER_LOG;
+  if (log) child.stdout?.on('data', (c: Buffer) => appendFileSync(log, c));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
