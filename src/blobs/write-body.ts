@@ -7,27 +7,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { isLent } from '../support/lent-chunks.ts';
 import { hashOffThread, sharable } from './hash-worker.ts';
-import { CountedLease, type Lease } from './lease.ts';
+import { BatchWriter, CopyingWriter, giveBatch, type OnWritten, takeBatch, writeAll } from './batch-writers.ts';
+import { CountedLease } from './lease.ts';
 
-/** Bytes gathered before one write to the staging file. */
-const WRITE_BATCH = 1024 * 1024;
-
-/**
- * Batch buffers for lent chunks (copied into them), kept for reuse between appends. A written
- * batch is lent on to whoever watches the writes (readers of a blob still arriving send it), so
- * it comes back once they all let go of it (lease.ts).
- */
-const batchPool: Buffer[] = [];
-/** In shared memory, so the hashing worker (hash-worker.ts) reads a batch where it is. */
-const newBatch = (): Buffer =>
-  typeof SharedArrayBuffer === 'function' ? Buffer.from(new SharedArrayBuffer(WRITE_BATCH)) : Buffer.allocUnsafeSlow(WRITE_BATCH);
-const takeBatch = (): Buffer => batchPool.pop() ?? newBatch();
-const giveBatch = (b: Buffer): void => {
-  if (batchPool.length < 16) batchPool.push(b);
-};
-
-/** Hears a length of the body, with the chunks that reach it; `lease`, when given, must be retained to keep them past the call. */
-export type OnWritten = (length: number, chunks: readonly Uint8Array[], lease?: Lease) => void;
+export type { OnWritten } from './batch-writers.ts';
 
 /** What the caller of writeBody hears. */
 export interface WriteWatch {
@@ -35,98 +18,6 @@ export interface WriteWatch {
   written?: OnWritten | undefined;
   /** Lent bodies only: the length taken so far, with the chunks not written yet, as soon as they are batched. */
   received?: OnWritten | undefined;
-}
-
-/** Writes every byte of `chunks` at `position`: a short write (a disk filling up) is continued, so its error surfaces. */
-async function writeAll(fh: FileHandle, chunks: Uint8Array[], position: number, total: number): Promise<void> {
-  let done = 0;
-  let rest = chunks;
-  while (done < total) {
-    const { bytesWritten } = await fh.writev(rest, position + done);
-    if (bytesWritten <= 0) throw Object.assign(new Error('no byte could be written (disk full?)'), { code: 'ENOSPC' });
-    done += bytesWritten;
-    // drop what was written from the front of the list
-    let skip = bytesWritten;
-    const next: Uint8Array[] = [];
-    for (const c of rest) {
-      if (skip >= c.byteLength) skip -= c.byteLength;
-      else {
-        next.push(skip > 0 ? c.subarray(skip) : c);
-        skip = 0;
-      }
-    }
-    rest = next;
-  }
-}
-
-/**
- * Gathers the chunks of a body into batches of WRITE_BATCH bytes, each written with one writev
- * while the next is gathered (at most one write in flight, so `onWritten` hears a contiguous
- * length, with the chunks that write staged).
- */
-class BatchWriter {
-  written = 0;
-  #queued = 0;
-  #batch: Uint8Array[] = [];
-  #batched = 0;
-  #inFlight: Promise<void> | undefined;
-
-  constructor(
-    readonly fh: FileHandle,
-    readonly offset: number,
-    readonly onWritten: OnWritten | undefined,
-  ) {}
-
-  /** Bytes taken so far (written, in flight or gathered). */
-  get taken(): number {
-    return this.#queued + this.#batched;
-  }
-
-  /**
-   * Takes a chunk. Answers a promise when the caller must wait before taking more (a full batch
-   * waits for the write in flight): it resolves once that batch's write has started.
-   */
-  take(chunk: Uint8Array): Promise<void> | undefined {
-    this.#batch.push(chunk);
-    this.#batched += chunk.byteLength;
-    if (this.#batched < WRITE_BATCH) return undefined;
-    if (this.#inFlight === undefined) {
-      this.#start();
-      return undefined;
-    }
-    return this.#inFlight.then(() => this.#start());
-  }
-
-  /** Writes what is gathered once the write in flight is done; resolves when every byte is written. */
-  async finish(): Promise<void> {
-    await this.#inFlight;
-    if (this.#batched > 0) {
-      this.#start();
-      await this.#inFlight;
-    }
-  }
-
-  /** Resolves once no write is in flight (whatever its outcome). */
-  async settled(): Promise<void> {
-    await this.#inFlight?.catch(() => undefined);
-  }
-
-  #start(): void {
-    const chunks = this.#batch;
-    const length = this.#batched;
-    const at = this.offset + this.#queued;
-    this.#batch = [];
-    this.#batched = 0;
-    this.#queued += length;
-    const write = writeAll(this.fh, chunks, at, length).then(() => {
-      this.written += length;
-      this.onWritten?.(this.offset + this.written, chunks);
-      if (this.#inFlight === write) this.#inFlight = undefined;
-    });
-    // awaited before the next write, by finish, or by settled: a failure surfaces there
-    write.catch(() => undefined);
-    this.#inFlight = write;
-  }
 }
 
 /**
@@ -145,6 +36,8 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
       stream.off('end', onEnd);
       stream.off('error', stop);
       stream.off('close', onClose);
+      // an error that comes after the close (a body destroyed while paused) is not left unhandled
+      stream.on('error', () => undefined);
       if (err === undefined) resolve();
       else {
         stream.destroy();
@@ -166,7 +59,8 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
       }, stop);
     };
     const onEnd = (): void => stop();
-    const onClose = (): void => stop(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    // a stream destroyed with an error while paused may close before it emits the error: that error is the cause
+    const onClose = (): void => stop(stream.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     if (stream.readableEnded) return resolve();
     if (stream.destroyed) return onClose();
     stream.on('data', onData);
@@ -274,11 +168,13 @@ export interface Written {
 /**
  * Writes `body` into `fh` from `offset`, hashing it into `hash` as it comes; answers the bytes
  * written. With no `hash` (a body from the staged file's first byte), the body is hashed however
- * suits it (a lent body on the hashing worker: hash-worker.ts) and the digest is answered too. Socket chunks are small (16-64 KiB): they are gathered into one writev of up to
- * WRITE_BATCH bytes, so a large body costs few trips to the thread pool, and one batch is
- * written while the next is received. A Node stream (a request body) is read from its events,
- * lent chunks (support/lent-chunks.ts) are copied into reused batches (see writeLentBody for what
- * `watch` hears of them), any other body is iterated. Nothing is in flight once it returns or throws.
+ * suits it (a lent body on the hashing worker: hash-worker.ts) and the digest is answered too.
+ * Socket chunks are small (16-64 KiB): they are gathered into one write of up to WRITE_BATCH
+ * bytes, so a large body costs few trips to the thread pool, and one batch is written while the
+ * next is received (batch-writers.ts). A Node stream (a request body) is read from its events,
+ * its chunks copied into reused batches unless `watch.written` wants the chunks themselves; lent
+ * chunks (support/lent-chunks.ts) are copied into reused batches (see writeLentBody for what
+ * `watch` hears of them); any other body is iterated. Nothing is in flight once it returns or throws.
  */
 export async function writeBody(
   fh: FileHandle,
@@ -289,7 +185,8 @@ export async function writeBody(
   watch: WriteWatch = {},
 ): Promise<Written> {
   if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, watch);
-  const writer = new BatchWriter(fh, offset, watch.written);
+  // copied into reused batches unless the watcher wants the chunks themselves (they are kept until written)
+  const writer = watch.written === undefined ? new CopyingWriter(fh, offset, undefined) : new BatchWriter(fh, offset, watch.written);
   const h = hash ?? createHash('sha256');
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);

@@ -247,6 +247,24 @@ test('a stream body of many batches (a request) is staged whole, in order, read 
   await store.close();
 });
 
+test('a request body with no watcher is copied into reused batches: chunks larger than a batch, and one failing while it waits for a write', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  // chunks of 2.5 MiB: each fills two batches and waits for the write of the first
+  const bytes = patterned(6 * 1024 * 1024 + 77, 3);
+  t.is(await staging.append('u', 0, streamOf(bytes, 2.5 * 1024 * 1024)), bytes.byteLength);
+  t.true((await readFile(store.stagingPath('u'))).equals(bytes));
+  t.like(await staging.commit('u', bytes.byteLength, sha256(bytes)), { ok: true });
+  // a body destroyed with an error while it is paused for a write fails with that error, and leaves nothing unhandled
+  const failing = new PassThrough();
+  failing.write(patterned(3 * 1024 * 1024, 4));
+  const appending = staging.append('v', 0, failing);
+  setTimeout(() => failing.destroy(new Error('client went away')), 50);
+  await t.throwsAsync(appending, { message: 'client went away' });
+  t.is(await stagedSize(store, 'v'), 0);
+  await store.close();
+});
+
 test('a stream body that fails, closes early or exceeds the limit is refused, cut back to its offset, and destroyed', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: false });
   const staging = new UploadStaging(store);

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,9 @@ export async function startEcrRewind(repos: string[]): Promise<Target> {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // e.g. ECR_REWIND_BENCH_SERVER_LOG=/tmp/gc.log with ECR_REWIND_BENCH_SERVER_ARGS=--trace-gc: the server's stdout goes there
+  const log = process.env.ECR_REWIND_BENCH_SERVER_LOG;
+  if (log) child.stdout?.on('data', (c: Buffer) => appendFileSync(log, c));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
