@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { Journal, JournalCorruptError, encodePayload, listSegments, segmentFileName } from '../../src/journal/index.ts';
 import type { Envelope } from '../../src/journal/index.ts';
-import { HEADER_SIZE, encodeHeader } from '../../src/journal/segment-format.ts';
+import { JournalVersionError } from '../../src/journal/errors.ts';
+import { FORMAT_VERSION, HEADER_SIZE, encodeHeader } from '../../src/journal/segment-format.ts';
 import { tempDir, thing, warnings } from './helpers.ts';
 
 /**
@@ -181,7 +182,11 @@ testProp(
       const w = warnings();
       const frame = ends.findIndex((end) => at < end); // index of the frame holding the bit
       const frameStart = frame === 0 ? HEADER_SIZE : ends[frame - 1]!;
-      if (at < HEADER_SIZE) {
+      if (at >= 8 && at < 12 && damaged.readUInt32LE(8) > FORMAT_VERSION) {
+        // the version field now names a newer format: refused as one (the header has no checksum to tell it from damage)
+        const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never', warn: w.warn }), { instanceOf: JournalVersionError });
+        t.is(err?.version, damaged.readUInt32LE(8));
+      } else if (at < HEADER_SIZE) {
         const err = await t.throwsAsync(Journal.open(dir, { fsync: 'never', warn: w.warn }), { instanceOf: JournalCorruptError });
         t.is(err?.offset, 0);
       } else if (frame === sizes.length - 1 && at < frameStart + 4 && frameStart + 8 + damaged.readUInt32LE(frameStart) > damaged.length) {
