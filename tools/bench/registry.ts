@@ -24,7 +24,8 @@
  *
  * Each server first runs one unmeasured warm-up round. `--quick` runs one shorter round;
  * `--rounds N` sets the rounds (default 3). `--pull-through-only` runs the pull through cache's
- * row alone (its rounds: 2 with `--quick`, else 5; `--rounds N` sets them too).
+ * row alone (its rounds: 2 with `--quick`, else 5; `--rounds N` sets them too). `--manifests-only`
+ * runs the manifest PUT, GET and HEAD rows alone (no blobs, no tags/list, no pull through cache).
  */
 import { performance } from 'node:perf_hooks';
 import { runPullThroughRow } from './pull-through.ts';
@@ -56,6 +57,8 @@ interface Sizes {
   gets: number;
   tags: number;
   listings: number;
+  /** Only the manifest rows (`--manifests-only`): no blobs (but a config and a layer), no tags/list. */
+  manifestsOnly?: boolean;
 }
 
 const KEYS = [
@@ -179,7 +182,7 @@ async function manifestWork(target: Target, sizes: Sizes, r: number, meter: Retu
   rate.manifestPut = sizes.manifests / putSecs;
   rate.manifestGet = sizes.gets / getSecs;
   rate.manifestHead = sizes.gets / headSecs;
-  if (!tagged.has(target)) {
+  if (!sizes.manifestsOnly && !tagged.has(target)) {
     // tags/list over 10,000 tags (set up once, in the first round)
     tagged.add(target);
     await pushBlob(target, 'bench/tags', config);
@@ -193,9 +196,16 @@ async function manifestWork(target: Target, sizes: Sizes, r: number, meter: Retu
   }
 }
 
+const MANIFEST_KEYS: readonly Key[] = ['manifestPut', 'manifestGet', 'manifestHead'];
+
 async function round(target: Target, sizes: Sizes, r: number, bodies: Bodies): Promise<{ rate: Figures; cpu: CpuFigures }> {
   const meter = cpuMeter(target);
   const rate: Partial<Figures> = {};
+  if (sizes.manifestsOnly) {
+    await manifestWork(target, sizes, r, meter, rate);
+    for (const k of KEYS) if (!MANIFEST_KEYS.includes(k)) rate[k] = meter.cpu[k] = Number.NaN;
+    return { rate: rate as Figures, cpu: meter.cpu };
+  }
   await blobWork(target, sizes, bodies, meter, rate);
   await manifestWork(target, sizes, r, meter, rate);
   const latencies: number[] = [];
@@ -267,6 +277,7 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
         await one(theirs, b, bc);
         await one(ours, a, ac);
       }
+      if (sizes.manifestsOnly) continue;
       cal.large.push(await calibrate(bodies.large, 4));
       cal.chunked.push(await calibrate(bodies.chunked, 2));
     }
@@ -297,13 +308,14 @@ const ROWS: [string, Key, string, number][] = [
   ['tags/list, 10,000 tags', 'tagsList', 'ms', 5],
 ];
 
-function printTable(c: Compared, rounds: number): void {
+function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
   console.log(
     `rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster); large pulls by ${largePullClient}`,
   );
   console.log('| workload | ecr-rewind | docker-registry | ratio | target | server CPU ms/unit (ours / theirs) |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [label, key, unit, target] of ROWS) {
+    if (manifestsOnly && !MANIFEST_KEYS.includes(key)) continue;
     const ratio = c.ratios[key];
     const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
     const cpu = `${c.oursCpu[key].toFixed(2)} / ${c.theirsCpu[key].toFixed(2)}`;
@@ -311,6 +323,7 @@ function printTable(c: Compared, rounds: number): void {
       `| ${label} | ${fmt(c.ours[key])} | ${fmt(c.theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} |`,
     );
   }
+  if (manifestsOnly) return;
   const share = (ours: number, limit: number): string => `${(ours / limit).toFixed(2)} of it (target >= 0.8)`;
   console.log(
     `calibration, large push bodies hashed + written + fdatasync'ed, 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
@@ -320,9 +333,10 @@ function printTable(c: Compared, rounds: number): void {
   );
 }
 
-function figuresOf(c: Compared): Figure[] {
+function figuresOf(c: Compared, manifestsOnly: boolean): Figure[] {
   const out: Figure[] = [];
   for (const [label, key, unit] of ROWS) {
+    if (manifestsOnly && !MANIFEST_KEYS.includes(key)) continue;
     const better = key === 'tagsList' ? 'lower' : 'higher';
     out.push({ key: `${key}.ours`, label: `${label}, ecr-rewind`, unit, value: c.ours[key], better });
     out.push({ key: `${key}.theirs`, label: `${label}, docker-registry`, unit, value: c.theirs[key], better });
@@ -336,6 +350,7 @@ function figuresOf(c: Compared): Figure[] {
       better: 'lower',
     });
   }
+  if (manifestsOnly) return out;
   out.push({
     key: 'calibration.large',
     label: 'calibration, large push bodies',
@@ -374,6 +389,8 @@ export async function run(args: string[]): Promise<void> {
   const sizes: Sizes = quick
     ? { largeBlobs: 8, chunkedBlobs: 2, smallBlobs: 400, smallGets: 4000, manifests: 1000, gets: 4000, tags: 10_000, listings: 10 }
     : { largeBlobs: 16, chunkedBlobs: 4, smallBlobs: 800, smallGets: 8000, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
+  const manifestsOnly = args.includes('--manifests-only');
+  if (manifestsOnly) Object.assign(sizes, { largeBlobs: 0, chunkedBlobs: 0, smallBlobs: 0, manifestsOnly });
   const machine = machineNow();
   console.log(describeMachine(machine));
   if (args.includes('--pull-through-only')) {
@@ -381,7 +398,7 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const compared = await compare(sizes, rounds);
-  printTable(compared, rounds);
-  await runPullThroughRow(quick ? 2 : 5);
-  saveResults('registry', args, machine, figuresOf(compared));
+  printTable(compared, rounds, manifestsOnly);
+  if (!manifestsOnly) await runPullThroughRow(quick ? 2 : 5);
+  saveResults('registry', args, machine, figuresOf(compared, manifestsOnly));
 }
