@@ -1,5 +1,6 @@
 /** The one Koa application: request log, then admin (/_rewind), registry (/v2) and ECR (POST /) faces. */
 import Koa from 'koa';
+import { rememberContentTypes } from './content-types.ts';
 import { createAdminFace } from './admin/admin-face.ts';
 import { createEcrFace } from './ecr/ecr-face.ts';
 import type { FaceDeps } from './face-deps.ts';
@@ -21,6 +22,7 @@ export function createApp(deps: FaceDeps): Koa {
   app.proxy = false;
   app.silent = true;
   jsonBodiesAsText(app);
+  rememberContentTypes(app);
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
     if (clientWentAway(err, ctx)) deps.log.debug({ path: ctx?.path, code: (err as NodeJS.ErrnoException).code }, 'client went away');
     else deps.log.error({ err, path: ctx?.path }, 'unhandled request error');
