@@ -131,8 +131,8 @@ function manifestPut(deps: FaceDeps): OciHandler {
     const ref = parseReference(ctx.params.reference ?? '');
     // A PUT by digest may name tags too (`?tag=a&tag=b`); each is applied after the
     // manifest and listed in an OCI-Tag header. A PUT by tag ignores them.
-    const raw = ctx.query.tag;
-    const extraTags = ref.digest === null || raw === undefined ? [] : [...new Set(Array.isArray(raw) ? raw : [raw])];
+    const raw = ref.digest === null ? undefined : ctx.query.tag;
+    const extraTags = raw === undefined ? [] : [...new Set(Array.isArray(raw) ? raw : [raw])];
     for (const tag of extraTags) if (!isTag(tag)) throw new OciError(400, 'TAG_INVALID', `invalid tag '${tag.slice(0, 200)}'`);
     let bytes: Buffer;
     try {
