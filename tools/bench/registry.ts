@@ -30,7 +30,9 @@
 import { performance } from 'node:perf_hooks';
 import { runPullThroughRow } from './pull-through.ts';
 import { cpuMs } from './support/proc.ts';
+import { rawClient } from './support/raw-client.ts';
 import {
+  type Answer,
   blobOf,
   call,
   digestOf,
@@ -59,6 +61,8 @@ interface Sizes {
   listings: number;
   /** Only the manifest rows (`--manifests-only`): no blobs (but a config and a layer), no tags/list. */
   manifestsOnly?: boolean;
+  /** The manifest rows on node:http (`--node-client`) instead of the lean client (raw-client.ts). */
+  nodeClient?: boolean;
 }
 
 const KEYS = [
@@ -147,6 +151,27 @@ async function blobWork(target: Target, sizes: Sizes, bodies: Bodies, meter: Ret
 }
 
 async function manifestWork(target: Target, sizes: Sizes, r: number, meter: ReturnType<typeof cpuMeter>, rate: Partial<Figures>) {
+  // the timed requests go through the lean client (raw-client.ts), or node:http with --node-client
+  const raw = sizes.nodeClient ? undefined : rawClient(target);
+  const send = (method: string, path: string, body?: Buffer, headers?: Record<string, string>): Promise<Answer> =>
+    raw ? raw.call(method, path, body, headers) : call(target, method, path, body, headers);
+  try {
+    await timedManifests(target, sizes, r, meter, rate, send);
+  } finally {
+    raw?.close();
+  }
+}
+
+type Send = (method: string, path: string, body?: Buffer, headers?: Record<string, string>) => Promise<Answer>;
+
+async function timedManifests(
+  target: Target,
+  sizes: Sizes,
+  r: number,
+  meter: ReturnType<typeof cpuMeter>,
+  rate: Partial<Figures>,
+  send: Send,
+) {
   // one config and layer, many distinct manifests (an annotation differs), by tag
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, r }));
   const layer = blobOf(1024, `layer-${r}`);
@@ -166,17 +191,17 @@ async function manifestWork(target: Target, sizes: Sizes, r: number, meter: Retu
   const digests: string[] = [];
   meter.reset();
   const putSecs = await pool(sizes.manifests, 8, async (i) => {
-    const a = expect(await call(target, 'PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT');
+    const a = expect(await send('PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT');
     digests[i] = String(a.headers['docker-content-digest']);
   });
   meter.spent('manifestPut', sizes.manifests);
   const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
   const getSecs = await pool(sizes.gets, 16, async (i) => {
-    expect(await call(target, 'GET', `/v2/bench/manifests/manifests/${digests[i % sizes.manifests]}`, undefined, accept), 200, 'GET');
+    expect(await send('GET', `/v2/bench/manifests/manifests/${digests[i % sizes.manifests]}`, undefined, accept), 200, 'GET');
   });
   meter.spent('manifestGet', sizes.gets);
   const headSecs = await pool(sizes.gets, 16, async (i) => {
-    expect(await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD');
+    expect(await send('HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD');
   });
   meter.spent('manifestHead', sizes.gets);
   rate.manifestPut = sizes.manifests / putSecs;
@@ -390,6 +415,7 @@ export async function run(args: string[]): Promise<void> {
     ? { largeBlobs: 8, chunkedBlobs: 2, smallBlobs: 400, smallGets: 4000, manifests: 1000, gets: 4000, tags: 10_000, listings: 10 }
     : { largeBlobs: 16, chunkedBlobs: 4, smallBlobs: 800, smallGets: 8000, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
   const manifestsOnly = args.includes('--manifests-only');
+  sizes.nodeClient = args.includes('--node-client');
   if (manifestsOnly) Object.assign(sizes, { largeBlobs: 0, chunkedBlobs: 0, smallBlobs: 0, manifestsOnly });
   const machine = machineNow();
   console.log(describeMachine(machine));
