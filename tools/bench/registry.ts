@@ -10,6 +10,8 @@
  *   small push / pull   4 KiB blobs, 16 concurrent (POST, PATCH, PUT ?digest=; GET)
  *   manifest PUT        8 concurrent, distinct manifests by tag
  *   manifest GET / HEAD 16 concurrent, GET by digest, HEAD by tag (what `docker pull` sends first)
+ *                       (the manifest rows' requests go through a lean keep-alive client, support/raw-client.ts,
+ *                       which spends a fraction of node:http's CPU per request; `--node-client` uses node:http)
  *   tags/list           latency of listing a repository with 10,000 tags
  *   pull through cache  a 64 MiB image pulled through the cache cold and warm vs straight (pull-through.ts)
  *
