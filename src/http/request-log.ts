@@ -50,14 +50,15 @@ function lineOf(
   return `${r.method} ${what} -> ${outcome} (${r.ms} ms, ${r.bytesIn} B in, ${r.bytesOut} B out)`;
 }
 
-export function requestLog(log: Logger, level: 'info' | 'debug'): Middleware {
+/** `inner` (the faces), with the request's line written when its response ends. */
+export function requestLog(log: Logger, level: 'info' | 'debug', inner: Middleware): Middleware {
   // nothing to gather when the line would not be written (a quiet server pays nothing per request,
   // not even an async step)
-  const logged = logRequest(log, level);
-  return (ctx, next) => (log.isLevelEnabled(level) ? logged(ctx, next) : next());
+  const logged = logRequest(log, level, inner);
+  return (ctx, next) => (log.isLevelEnabled(level) ? logged(ctx, next) : inner(ctx, next));
 }
 
-function logRequest(log: Logger, level: 'info' | 'debug'): Middleware {
+function logRequest(log: Logger, level: 'info' | 'debug', inner: Middleware): Middleware {
   return async (ctx, next) => {
     const started = performance.now();
     const socket = ctx.req.socket;
@@ -84,6 +85,6 @@ function logRequest(log: Logger, level: 'info' | 'debug'): Middleware {
       };
       log[level]({ request }, lineOf(request, repository !== undefined && note.operation !== undefined));
     });
-    await next();
+    await inner(ctx, next);
   };
 }

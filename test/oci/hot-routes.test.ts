@@ -99,3 +99,36 @@ test('requests the hot lane takes get the OCI errors of the same checks, with th
   const head = await reg.fetch('/v2/test/app/manifests/nope', { method: 'HEAD' });
   t.is(head.status, 404);
 });
+
+test('the hot lane asks for credentials as the router does (401 UNAUTHORIZED with the challenge), and answers a pull with its headers', async (t) => {
+  await using reg = await startRegistry({ auth: 'any' });
+  const { bytes, digest } = await reg.pushImage('test/app', 'v1');
+  for (const [method, path] of [
+    ['GET', `/v2/test/app/manifests/${digest}`],
+    ['HEAD', '/v2/test/app/manifests/v1'],
+    ['PUT', '/v2/test/app/manifests/v2'],
+    ['GET', `/v2/test/app/blobs/${DIGEST}`],
+  ] as const) {
+    const res = await fetch(`${reg.url}${path}`, {
+      method,
+      ...(method === 'PUT' ? { body: bytes, headers: { 'content-type': OCI_MANIFEST } } : {}),
+    });
+    t.is(res.status, 401, `${method} ${path}`);
+    t.regex(res.headers.get('www-authenticate') ?? '', /^Basic realm="[^"]+",service="ecr.amazonaws.com"$/, `${method} ${path}`);
+    t.is(res.headers.get('docker-distribution-api-version'), 'registry/2.0', `${method} ${path}`);
+    if (method !== 'HEAD') t.deepEqual(await errorCodes(res), ['UNAUTHORIZED'], `${method} ${path}`);
+  }
+  for (const method of ['GET', 'HEAD']) {
+    const res = await reg.fetch(`/v2/test/app/manifests/${method === 'GET' ? digest : 'v1'}`, {
+      method,
+      headers: { accept: OCI_MANIFEST },
+    });
+    t.is(res.status, 200, method);
+    t.is(res.headers.get('content-type'), OCI_MANIFEST, method);
+    t.is(res.headers.get('docker-content-digest'), digest, method);
+    t.is(res.headers.get('etag'), `"${digest}"`, method);
+    t.is(res.headers.get('content-length'), String(bytes.length), method);
+    t.is(res.headers.get('docker-distribution-api-version'), 'registry/2.0', method);
+    t.deepEqual(Buffer.from(await res.arrayBuffer()), method === 'GET' ? bytes : Buffer.alloc(0), method);
+  }
+});

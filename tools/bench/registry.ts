@@ -10,6 +10,8 @@
  *   small push / pull   4 KiB blobs, 16 concurrent (POST, PATCH, PUT ?digest=; GET)
  *   manifest PUT        8 concurrent, distinct manifests by tag
  *   manifest GET / HEAD 16 concurrent, GET by digest, HEAD by tag (what `docker pull` sends first)
+ *                       (the manifest rows' requests go through a lean keep-alive client, support/raw-client.ts,
+ *                       which spends a fraction of node:http's CPU per request; `--node-client` uses node:http)
  *   tags/list           latency of listing a repository with 10,000 tags
  *   pull through cache  a 64 MiB image pulled through the cache cold and warm vs straight (pull-through.ts)
  *
@@ -24,12 +26,15 @@
  *
  * Each server first runs one unmeasured warm-up round. `--quick` runs one shorter round;
  * `--rounds N` sets the rounds (default 3). `--pull-through-only` runs the pull through cache's
- * row alone (its rounds: 2 with `--quick`, else 5; `--rounds N` sets them too).
+ * row alone (its rounds: 2 with `--quick`, else 5; `--rounds N` sets them too). `--manifests-only`
+ * runs the manifest PUT, GET and HEAD rows alone (no blobs, no tags/list, no pull through cache).
  */
 import { performance } from 'node:perf_hooks';
 import { runPullThroughRow } from './pull-through.ts';
 import { cpuMs } from './support/proc.ts';
+import { rawClient } from './support/raw-client.ts';
 import {
+  type Answer,
   blobOf,
   call,
   digestOf,
@@ -56,6 +61,10 @@ interface Sizes {
   gets: number;
   tags: number;
   listings: number;
+  /** Only the manifest rows (`--manifests-only`): no blobs (but a config and a layer), no tags/list. */
+  manifestsOnly?: boolean;
+  /** The manifest rows on node:http (`--node-client`) instead of the lean client (raw-client.ts). */
+  nodeClient?: boolean;
 }
 
 const KEYS = [
@@ -144,6 +153,27 @@ async function blobWork(target: Target, sizes: Sizes, bodies: Bodies, meter: Ret
 }
 
 async function manifestWork(target: Target, sizes: Sizes, r: number, meter: ReturnType<typeof cpuMeter>, rate: Partial<Figures>) {
+  // the timed requests go through the lean client (raw-client.ts), or node:http with --node-client
+  const raw = sizes.nodeClient ? undefined : rawClient(target);
+  const send = (method: string, path: string, body?: Buffer, headers?: Record<string, string>): Promise<Answer> =>
+    raw ? raw.call(method, path, body, headers) : call(target, method, path, body, headers);
+  try {
+    await timedManifests(target, sizes, r, meter, rate, send);
+  } finally {
+    raw?.close();
+  }
+}
+
+type Send = (method: string, path: string, body?: Buffer, headers?: Record<string, string>) => Promise<Answer>;
+
+async function timedManifests(
+  target: Target,
+  sizes: Sizes,
+  r: number,
+  meter: ReturnType<typeof cpuMeter>,
+  rate: Partial<Figures>,
+  send: Send,
+) {
   // one config and layer, many distinct manifests (an annotation differs), by tag
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, r }));
   const layer = blobOf(1024, `layer-${r}`);
@@ -163,23 +193,23 @@ async function manifestWork(target: Target, sizes: Sizes, r: number, meter: Retu
   const digests: string[] = [];
   meter.reset();
   const putSecs = await pool(sizes.manifests, 8, async (i) => {
-    const a = expect(await call(target, 'PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT');
+    const a = expect(await send('PUT', `/v2/bench/manifests/manifests/r${r}-${i}`, manifestOf(i), manifestHeaders), 201, 'PUT');
     digests[i] = String(a.headers['docker-content-digest']);
   });
   meter.spent('manifestPut', sizes.manifests);
   const accept = { accept: 'application/vnd.oci.image.manifest.v1+json' };
   const getSecs = await pool(sizes.gets, 16, async (i) => {
-    expect(await call(target, 'GET', `/v2/bench/manifests/manifests/${digests[i % sizes.manifests]}`, undefined, accept), 200, 'GET');
+    expect(await send('GET', `/v2/bench/manifests/manifests/${digests[i % sizes.manifests]}`, undefined, accept), 200, 'GET');
   });
   meter.spent('manifestGet', sizes.gets);
   const headSecs = await pool(sizes.gets, 16, async (i) => {
-    expect(await call(target, 'HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD');
+    expect(await send('HEAD', `/v2/bench/manifests/manifests/r${r}-${i % sizes.manifests}`, undefined, accept), 200, 'HEAD');
   });
   meter.spent('manifestHead', sizes.gets);
   rate.manifestPut = sizes.manifests / putSecs;
   rate.manifestGet = sizes.gets / getSecs;
   rate.manifestHead = sizes.gets / headSecs;
-  if (!tagged.has(target)) {
+  if (!sizes.manifestsOnly && !tagged.has(target)) {
     // tags/list over 10,000 tags (set up once, in the first round)
     tagged.add(target);
     await pushBlob(target, 'bench/tags', config);
@@ -193,9 +223,16 @@ async function manifestWork(target: Target, sizes: Sizes, r: number, meter: Retu
   }
 }
 
+const MANIFEST_KEYS: readonly Key[] = ['manifestPut', 'manifestGet', 'manifestHead'];
+
 async function round(target: Target, sizes: Sizes, r: number, bodies: Bodies): Promise<{ rate: Figures; cpu: CpuFigures }> {
   const meter = cpuMeter(target);
   const rate: Partial<Figures> = {};
+  if (sizes.manifestsOnly) {
+    await manifestWork(target, sizes, r, meter, rate);
+    for (const k of KEYS) if (!MANIFEST_KEYS.includes(k)) rate[k] = meter.cpu[k] = Number.NaN;
+    return { rate: rate as Figures, cpu: meter.cpu };
+  }
   await blobWork(target, sizes, bodies, meter, rate);
   await manifestWork(target, sizes, r, meter, rate);
   const latencies: number[] = [];
@@ -267,6 +304,7 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
         await one(theirs, b, bc);
         await one(ours, a, ac);
       }
+      if (sizes.manifestsOnly) continue;
       cal.large.push(await calibrate(bodies.large, 4));
       cal.chunked.push(await calibrate(bodies.chunked, 2));
     }
@@ -297,13 +335,14 @@ const ROWS: [string, Key, string, number][] = [
   ['tags/list, 10,000 tags', 'tagsList', 'ms', 5],
 ];
 
-function printTable(c: Compared, rounds: number): void {
+function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
   console.log(
     `rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster); large pulls by ${largePullClient}`,
   );
   console.log('| workload | ecr-rewind | docker-registry | ratio | target | server CPU ms/unit (ours / theirs) |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [label, key, unit, target] of ROWS) {
+    if (manifestsOnly && !MANIFEST_KEYS.includes(key)) continue;
     const ratio = c.ratios[key];
     const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
     const cpu = `${c.oursCpu[key].toFixed(2)} / ${c.theirsCpu[key].toFixed(2)}`;
@@ -311,6 +350,7 @@ function printTable(c: Compared, rounds: number): void {
       `| ${label} | ${fmt(c.ours[key])} | ${fmt(c.theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} |`,
     );
   }
+  if (manifestsOnly) return;
   const share = (ours: number, limit: number): string => `${(ours / limit).toFixed(2)} of it (target >= 0.8)`;
   console.log(
     `calibration, large push bodies hashed + written + fdatasync'ed, 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
@@ -320,9 +360,10 @@ function printTable(c: Compared, rounds: number): void {
   );
 }
 
-function figuresOf(c: Compared): Figure[] {
+function figuresOf(c: Compared, manifestsOnly: boolean): Figure[] {
   const out: Figure[] = [];
   for (const [label, key, unit] of ROWS) {
+    if (manifestsOnly && !MANIFEST_KEYS.includes(key)) continue;
     const better = key === 'tagsList' ? 'lower' : 'higher';
     out.push({ key: `${key}.ours`, label: `${label}, ecr-rewind`, unit, value: c.ours[key], better });
     out.push({ key: `${key}.theirs`, label: `${label}, docker-registry`, unit, value: c.theirs[key], better });
@@ -336,6 +377,7 @@ function figuresOf(c: Compared): Figure[] {
       better: 'lower',
     });
   }
+  if (manifestsOnly) return out;
   out.push({
     key: 'calibration.large',
     label: 'calibration, large push bodies',
@@ -374,6 +416,9 @@ export async function run(args: string[]): Promise<void> {
   const sizes: Sizes = quick
     ? { largeBlobs: 8, chunkedBlobs: 2, smallBlobs: 400, smallGets: 4000, manifests: 1000, gets: 4000, tags: 10_000, listings: 10 }
     : { largeBlobs: 16, chunkedBlobs: 4, smallBlobs: 800, smallGets: 8000, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
+  const manifestsOnly = args.includes('--manifests-only');
+  sizes.nodeClient = args.includes('--node-client');
+  if (manifestsOnly) Object.assign(sizes, { largeBlobs: 0, chunkedBlobs: 0, smallBlobs: 0, manifestsOnly });
   const machine = machineNow();
   console.log(describeMachine(machine));
   if (args.includes('--pull-through-only')) {
@@ -381,7 +426,7 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const compared = await compare(sizes, rounds);
-  printTable(compared, rounds);
-  await runPullThroughRow(quick ? 2 : 5);
-  saveResults('registry', args, machine, figuresOf(compared));
+  printTable(compared, rounds, manifestsOnly);
+  if (!manifestsOnly) await runPullThroughRow(quick ? 2 : 5);
+  saveResults('registry', args, machine, figuresOf(compared, manifestsOnly));
 }

@@ -18,17 +18,42 @@ export type Negotiated =
   | { ok: true; image: Image; convert: ConversionTarget; schema1Type: string }
   | { ok: false; message: string };
 
-function acceptedTypes(accept: string): string[] {
-  return accept
+/** An Accept header read: its media types (lowercase, no parameters), and what negotiate() asks of them first. */
+interface Accepted {
+  types: readonly string[];
+  /** Whether it names any manifest type a client can be served (else the stored bytes are served). */
+  listsManifestTypes: boolean;
+  any: boolean;
+}
+
+function acceptedOf(accept: string): Accepted {
+  const types = accept
     .split(',')
     .map((part) => part.split(';')[0]?.trim().toLowerCase() ?? '')
     .filter((t) => t !== '');
+  return { types, listsManifestTypes: types.some((t) => PULLABLE_MEDIA_TYPES.includes(t)), any: types.includes('*/*') };
+}
+
+/**
+ * Accept headers read so far: a client sends the same one with every pull. At most READ_MAX are
+ * kept (they come from requests); past that the memo starts afresh.
+ */
+const read = new Map<string, Accepted>();
+const READ_MAX = 256;
+
+function accepted(accept: string): Accepted {
+  let a = read.get(accept);
+  if (a === undefined) {
+    if (read.size >= READ_MAX) read.clear();
+    a = acceptedOf(accept);
+    read.set(accept, a);
+  }
+  return a;
 }
 
 export function negotiate(repo: Repository, image: Image, accept: string, byTag: boolean): Negotiated {
-  const types = acceptedTypes(accept);
-  const listsManifestTypes = types.some((t) => PULLABLE_MEDIA_TYPES.includes(t));
-  if (!listsManifestTypes || types.includes(image.mediaType) || types.includes('*/*')) return { ok: true, image };
+  const { types, listsManifestTypes, any } = accepted(accept);
+  if (!listsManifestTypes || any || types.includes(image.mediaType)) return { ok: true, image };
   switch (image.mediaType) {
     case MEDIA_TYPES.ociIndex:
       return { ok: false, message: 'OCI index found, but accept header does not support OCI indexes' };

@@ -4,7 +4,7 @@
  * the exhaustive table; anything unexpected is logged once and answered 500
  * without internals.
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { DomainFailure } from '../../domain/errors.ts';
 import type { Logger } from '../../support/logger.ts';
 import { BodyError } from '../request-body.ts';
@@ -20,35 +20,43 @@ const isClientGone = (err: unknown): boolean => {
 };
 
 export function ociErrors(log: Logger): Middleware {
+  const answer = ociErrorAnswer(log);
   return async (ctx, next) => {
     ctx.set(API_VERSION_HEADER, 'registry/2.0');
     try {
       await next();
     } catch (err) {
-      let e: OciError;
-      if (err instanceof OciError) e = err;
-      else if (err instanceof DomainFailure) e = ociErrorOf(err.error);
-      else if (err instanceof BodyError)
-        e =
-          err.kind === 'too-large'
-            ? new OciError(413, 'SIZE_INVALID', err.message)
-            : err.kind === 'timeout'
-              ? new OciError(408, 'UNKNOWN', err.message, null, { Connection: 'close' })
-              : new OciError(400, 'MANIFEST_INVALID', err.message);
-      // Node marks a request destroyed after its body was read whole too: only a body that
-      // ended before it was complete means the client went away; anything else is our fault.
-      else if (isClientGone(err) || (!ctx.req.complete && (ctx.req.destroyed || ctx.req.readableAborted))) {
-        log.debug({ err, path: ctx.path }, 'client went away');
-        e = new OciError(400, 'BLOB_UPLOAD_INVALID', 'the request body ended early');
-      } else {
-        log.error({ err, method: ctx.method, path: ctx.path }, '/v2 request failed');
-        e = new OciError(500, 'UNKNOWN', 'internal error');
-      }
-      noteRequest(ctx, { error: e.code, reason: e.message });
-      ctx.status = e.status;
-      for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
-      ctx.set(API_VERSION_HEADER, 'registry/2.0');
-      ctx.body = ociErrorBody(e.code, e.message, e.detail);
+      answer(ctx, err);
     }
+  };
+}
+
+/** What the error middleware answers for `err` (thrown by what it runs): an OCI error body, the failure noted for the request's log line. */
+export function ociErrorAnswer(log: Logger): (ctx: Context, err: unknown) => void {
+  return (ctx, err) => {
+    let e: OciError;
+    if (err instanceof OciError) e = err;
+    else if (err instanceof DomainFailure) e = ociErrorOf(err.error);
+    else if (err instanceof BodyError)
+      e =
+        err.kind === 'too-large'
+          ? new OciError(413, 'SIZE_INVALID', err.message)
+          : err.kind === 'timeout'
+            ? new OciError(408, 'UNKNOWN', err.message, null, { Connection: 'close' })
+            : new OciError(400, 'MANIFEST_INVALID', err.message);
+    // Node marks a request destroyed after its body was read whole too: only a body that
+    // ended before it was complete means the client went away; anything else is our fault.
+    else if (isClientGone(err) || (!ctx.req.complete && (ctx.req.destroyed || ctx.req.readableAborted))) {
+      log.debug({ err, path: ctx.path }, 'client went away');
+      e = new OciError(400, 'BLOB_UPLOAD_INVALID', 'the request body ended early');
+    } else {
+      log.error({ err, method: ctx.method, path: ctx.path }, '/v2 request failed');
+      e = new OciError(500, 'UNKNOWN', 'internal error');
+    }
+    noteRequest(ctx, { error: e.code, reason: e.message });
+    ctx.status = e.status;
+    for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+    ctx.set(API_VERSION_HEADER, 'registry/2.0');
+    ctx.body = ociErrorBody(e.code, e.message, e.detail);
   };
 }

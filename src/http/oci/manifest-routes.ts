@@ -34,14 +34,17 @@ function refuseArchived(image: Image, stored: Image, reference: string): void {
     );
 }
 
-/** What a GET of `reference` serves: the stored manifest, one converted for the Accept header, or an earlier conversion. */
-async function chooseManifest(
+/**
+ * What a GET of `reference` serves: the stored manifest, one converted for the Accept header, or an
+ * earlier conversion. Only a conversion is waited for: a pull of the stored bytes takes no extra turn.
+ */
+function chooseManifest(
   repo: Repository,
   ref: ReturnType<typeof parseReference>,
   reference: string,
   accept: string,
   conversions: ReturnType<typeof createPullConversions>,
-): Promise<{ served: Served; pulled: Image | undefined }> {
+): { served: Served | Promise<Served>; pulled: Image | undefined } {
   const digest = ref.digest ?? repo.tags.get(ref.tag) ?? '';
   const stored = repo.images.get(digest);
   // a manifest converted on an earlier pull by tag is found by its own digest
@@ -51,9 +54,7 @@ async function chooseManifest(
   const chosen = negotiate(repo, stored, accept, ref.tag !== null);
   if (!chosen.ok) throw new OciError(404, 'MANIFEST_UNKNOWN', chosen.message, { reference });
   refuseArchived(chosen.image, stored, reference);
-  const served = chosen.convert
-    ? await conversions.convert(repo, chosen.image, chosen.convert, ref.tag ?? '', chosen.schema1Type)
-    : chosen.image;
+  const served = chosen.convert ? conversions.convert(repo, chosen.image, chosen.convert, ref.tag ?? '', chosen.schema1Type) : chosen.image;
   return { served, pulled: chosen.image };
 }
 
@@ -91,7 +92,7 @@ function manifestGet(deps: FaceDeps): OciHandler {
     const reference = ctx.params.reference ?? '';
     // an image a pull through cache rule covers and the registry does not hold: served as fetched
     const fetching = deps.pullThrough?.manifest(ctx.state.scope, ctx.params.name ?? '', reference);
-    const fetched = fetching && (await fetching);
+    const fetched = fetching === undefined ? undefined : await fetching;
     if (fetched) {
       ctx.status = 200;
       ctx.type = fetched.mediaType;
@@ -105,7 +106,9 @@ function manifestGet(deps: FaceDeps): OciHandler {
     }
     const repo = getRepository(engine.state, ctx.state.scope, ctx.params.name ?? '');
     const ref = parseReference(reference);
-    const { served, pulled } = await chooseManifest(repo, ref, reference, ctx.get('accept'), conversions);
+    const chosen = chooseManifest(repo, ref, reference, ctx.get('accept'), conversions);
+    const served = chosen.served instanceof Promise ? await chosen.served : chosen.served;
+    const pulled = chosen.pulled;
     ctx.status = 200;
     ctx.type = served.mediaType;
     ctx.set('Docker-Content-Digest', served.digest);
@@ -128,8 +131,8 @@ function manifestPut(deps: FaceDeps): OciHandler {
     const ref = parseReference(ctx.params.reference ?? '');
     // A PUT by digest may name tags too (`?tag=a&tag=b`); each is applied after the
     // manifest and listed in an OCI-Tag header. A PUT by tag ignores them.
-    const raw = ctx.query.tag;
-    const extraTags = ref.digest === null || raw === undefined ? [] : [...new Set(Array.isArray(raw) ? raw : [raw])];
+    const raw = ref.digest === null ? undefined : ctx.query.tag;
+    const extraTags = raw === undefined ? [] : [...new Set(Array.isArray(raw) ? raw : [raw])];
     for (const tag of extraTags) if (!isTag(tag)) throw new OciError(400, 'TAG_INVALID', `invalid tag '${tag.slice(0, 200)}'`);
     let bytes: Buffer;
     try {

@@ -13,16 +13,19 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { FaceDeps } from '../face-deps.ts';
-import { ociAuth } from './auth-middleware.ts';
+import { ociAuth, ociAuthorize } from './auth-middleware.ts';
 import { registerBlobRoutes } from './blob-routes.ts';
-import { ociErrors } from './error-middleware.ts';
-import { hotRoutes } from './hot-routes.ts';
+import { API_VERSION_HEADER, ociErrorAnswer, ociErrors } from './error-middleware.ts';
+import { type HotRoute, hotRoutes } from './hot-routes.ts';
 import { registerListingRoutes } from './listing-routes.ts';
 import { registerManifestRoutes } from './manifest-routes.ts';
 import type { OciState } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
 import { registerUploadRoutes } from './upload-routes.ts';
 import { validDigest, validName, validReference } from './validate-params.ts';
+
+/** The paths of this face: `/v2` and everything under `/v2/`. */
+export const isV2Path = (path: string): boolean => path === '/v2' || path.startsWith('/v2/');
 
 export function createOciFace(deps: FaceDeps): Middleware {
   const router = new Router<OciState>({ prefix: '/v2' });
@@ -39,6 +42,8 @@ export function createOciFace(deps: FaceDeps): Middleware {
   const hot = hotRoutes({ manifestGet: manifests.get, manifestPut: manifests.put, blobGet });
 
   const errors = ociErrors(deps.log);
+  const answerError = ociErrorAnswer(deps.log);
+  const authorize = ociAuthorize(deps.auth, deps.registryHost);
   const auth = ociAuth(deps.auth, deps.registryHost) as Middleware;
   const routes = router.routes() as unknown as Middleware;
   const methods = router.allowedMethods({
@@ -52,12 +57,25 @@ export function createOciFace(deps: FaceDeps): Middleware {
     if (ctx.body === undefined && ctx.status === 404) throw new OciError(404, 'NAME_UNKNOWN', 'no such /v2 endpoint');
   };
 
+  // The hot lane runs the same steps as the chain below, written out as one call (no middleware
+  // closures per request): the API version header, auth, the route, errors answered as ociErrors does.
+  const hotLane = async (ctx: Context, lane: HotRoute): Promise<void> => {
+    ctx.set(API_VERSION_HEADER, 'registry/2.0');
+    try {
+      authorize(ctx);
+      await lane(ctx);
+      unanswered(ctx);
+    } catch (err) {
+      answerError(ctx, err);
+    }
+  };
+
   // errors -> auth -> allowedMethods (405 after the routes) -> routes; nothing answered -> 404
   return (ctx, next) => {
     const path = ctx.path;
-    if (path !== '/v2' && !path.startsWith('/v2/')) return next();
+    if (!isV2Path(path)) return next();
     const lane = hot(ctx.method, path);
-    if (lane) return errors(ctx, () => auth(ctx, () => lane(ctx).then(() => unanswered(ctx))));
+    if (lane) return hotLane(ctx, lane);
     return errors(ctx, () =>
       auth(ctx, async () => {
         await methods(ctx, () => routes(ctx, unrouted));
