@@ -301,6 +301,8 @@ const ready = (server: { address(): unknown }): void => {
 };
 if (mode === 'http') {
   const server = serveHttp();
+  // ecr-rewind's keep-alive (server-limits.ts): node's 5 s default closed sockets the bench's agent reused after a pause (socket hang up)
+  server.keepAliveTimeout = 30_000;
   server.listen(0, '127.0.0.1', () => ready(server));
 } else {
   // each accepted connection's handle goes to a socket of our own that reads with `onread`
