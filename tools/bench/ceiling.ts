@@ -9,8 +9,6 @@
  *
  *   npm run bench -- ceiling [--rounds N] [--quick]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -18,32 +16,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuMs } from './support/proc.ts';
 import { blobOf, digestOf, MiB, pool, pullLarge, pushBlob, pushChunked, type Target } from './support/registry-client.ts';
-import { calibrate, startDistribution, startEcrRewind } from './support/registry-targets.ts';
+import { calibrate, spawnReady, startDistribution, startEcrRewind } from './support/registry-targets.ts';
 import { describeMachine, machineNow } from './support/results.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 export async function startMinimal(mode: 'http' | 'net'): Promise<Target> {
   const dir = await mkdtemp(join(tmpdir(), `ecr-rewind-bench-minimal-${mode}-`));
-  const extra = process.env.ECR_REWIND_BENCH_SERVER_ARGS?.split(' ').filter((a) => a !== '') ?? [];
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...extra, '--import', 'tsx', join(HERE, 'support', 'minimal-registry.ts'), mode, dir],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  const { child, port } = await spawnReady(
+    ['--import', 'tsx', join(HERE, 'support', 'minimal-registry.ts'), mode, dir],
+    `minimal ${mode} server`,
   );
-  const log = process.env.ECR_REWIND_BENCH_SERVER_LOG;
-  if (log) child.stdout?.on('data', (c: Buffer) => appendFileSync(log, c));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`minimal ${mode} server exited with ${code}`)));
-  });
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   return {
     name: `minimal ${mode}`,

@@ -7,7 +7,6 @@
  * (from /proc: ecr-rewind's, plus docker-registry's for the cold and direct pulls), and the load
  * average, since the machine is shared. Targets: cold within 1.3x of direct, warm at most direct.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -16,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
+import { spawnReady } from './support/registry-targets.ts';
 
 const MiB = 1024 * 1024;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,21 +73,7 @@ async function startEcrRewind(upstream: string): Promise<{ pid: number; url: str
     process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
     process.stdout.write('READY ' + emu.port + '\\n');
   `;
-  // ECR_REWIND_BENCH_SERVER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles this server too
-  const extra = process.env.ECR_REWIND_BENCH_SERVER_ARGS?.split(' ').filter((a) => a !== '') ?? [];
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`ecr-rewind exited with ${code}`)));
-  });
+  const { child, port } = await spawnReady(['--import', 'tsx', '--input-type=module', '-e', script], 'ecr-rewind');
   return {
     pid: child.pid ?? -1,
     url: `http://127.0.0.1:${port}`,

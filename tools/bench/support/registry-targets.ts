@@ -17,6 +17,29 @@ import { pool, type Target } from './registry-client.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
+/**
+ * Starts a bench server (`node <args>`) that prints `READY <port>` once it listens; answers the
+ * child and the port. ECR_REWIND_BENCH_SERVER_ARGS adds node options (e.g. '--cpu-prof
+ * --cpu-prof-dir=/tmp/prof' to profile it), and ECR_REWIND_BENCH_SERVER_LOG=/tmp/gc.log collects
+ * its stdout (e.g. with --trace-gc).
+ */
+export async function spawnReady(args: string[], name: string): Promise<{ child: ChildProcess; port: number }> {
+  const extra = process.env.ECR_REWIND_BENCH_SERVER_ARGS?.split(' ').filter((a) => a !== '') ?? [];
+  const child = spawn(process.execPath, [...extra, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const log = process.env.ECR_REWIND_BENCH_SERVER_LOG;
+  if (log) child.stdout.on('data', (c: Buffer) => appendFileSync(log, c));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`)));
+  });
+  return { child, port };
+}
+
 /** ecr-rewind in a child process of its own (fsync always), with `repos` created. */
 export async function startEcrRewind(repos: string[]): Promise<Target> {
   const script = `
@@ -28,24 +51,7 @@ export async function startEcrRewind(repos: string[]): Promise<Target> {
     process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
     process.stdout.write('READY ' + emu.port + '\\n');
   `;
-  // e.g. ECR_REWIND_BENCH_SERVER_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the server
-  const extra = process.env.ECR_REWIND_BENCH_SERVER_ARGS?.split(' ').filter((a) => a !== '') ?? [];
-  const child: ChildProcess = spawn(process.execPath, [...extra, '--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // e.g. ECR_REWIND_BENCH_SERVER_LOG=/tmp/gc.log with ECR_REWIND_BENCH_SERVER_ARGS=--trace-gc: the server's stdout goes there
-  const log = process.env.ECR_REWIND_BENCH_SERVER_LOG;
-  if (log) child.stdout?.on('data', (c: Buffer) => appendFileSync(log, c));
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`ecr-rewind exited with ${code} before it was ready`)));
-  });
+  const { child, port } = await spawnReady(['--import', 'tsx', '--input-type=module', '-e', script], 'ecr-rewind');
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   return {
     name: 'ecr-rewind',
