@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startReferenceRegistry } from '../../src/testkit/reference-registry.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
-import { spawnReady } from './support/registry-targets.ts';
+import { binNodeFlags, spawnReady } from './support/registry-targets.ts';
 
 const MiB = 1024 * 1024;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,7 +73,7 @@ async function startEcrRewind(upstream: string): Promise<{ pid: number; url: str
     process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
     process.stdout.write('READY ' + emu.port + '\\n');
   `;
-  const { child, port } = await spawnReady(['--import', 'tsx', '--input-type=module', '-e', script], 'ecr-rewind');
+  const { child, port } = await spawnReady([...binNodeFlags(), '--import', 'tsx', '--input-type=module', '-e', script], 'ecr-rewind');
   return {
     pid: child.pid ?? -1,
     url: `http://127.0.0.1:${port}`,

@@ -31,6 +31,7 @@ import { openHistory } from '../../src/replay/journal-history.ts';
 import { replay } from '../../src/replay/replay.ts';
 import { prepareSnapshotFile, writeSnapshotFile } from '../../src/snapshot-file/write.ts';
 import { buildRegistry } from './rewind.ts';
+import { binNodeFlags } from './support/registry-targets.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(root, 'tools', 'ecr-rewind.js');
@@ -140,8 +141,9 @@ export async function run(args: string[]): Promise<void> {
     const snapshot = join(dir, 'start.snapshot');
     await writeSnapshotFile(snapshot, await prepareSnapshotFile({ state, marks }, source));
 
-    const fresh = await series(rounds, [BIN], (r) => ['--journal', join(dir, `fresh-${r}`)]);
-    const fromSnapshot = await series(rounds, [BIN], (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot]);
+    const bin = [...binNodeFlags(), BIN];
+    const fresh = await series(rounds, bin, (r) => ['--journal', join(dir, `fresh-${r}`)]);
+    const fromSnapshot = await series(rounds, bin, (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot]);
     const tsx = await series(quick ? 1 : 3, ['--import', 'tsx', join(root, 'src', 'cli.ts')], (r) => ['--journal', join(dir, `tsx-${r}`)]);
     const floor = await nodeFloor(rounds);
     const row = (name: string, t: Timing, target = ''): void =>

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, open, rename, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,12 @@ import { startReferenceRegistry } from '../../../src/testkit/reference-registry.
 import { pool, type Target } from './registry-client.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** The node options of the `ecr-rewind` bin's shebang line (tools/ecr-rewind.js): a bench server runs with them as the bin does. */
+export function binNodeFlags(): string[] {
+  const first = readFileSync(join(ROOT, 'tools', 'ecr-rewind.js'), 'utf8').split('\n', 1)[0]!;
+  return first.split(' ').filter((word) => word.startsWith('--'));
+}
 
 /**
  * Starts a bench server (`node <args>`) that prints `READY <port>` once it listens; answers the
@@ -51,7 +57,7 @@ export async function startEcrRewind(repos: string[]): Promise<Target> {
     process.on('SIGTERM', () => emu.stop().then(() => process.exit(0)));
     process.stdout.write('READY ' + emu.port + '\\n');
   `;
-  const { child, port } = await spawnReady(['--import', 'tsx', '--input-type=module', '-e', script], 'ecr-rewind');
+  const { child, port } = await spawnReady([...binNodeFlags(), '--import', 'tsx', '--input-type=module', '-e', script], 'ecr-rewind');
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   return {
     name: 'ecr-rewind',
