@@ -121,12 +121,16 @@ export class BatchWriter {
  * Copies the chunks of a body into reused batch buffers of WRITE_BATCH bytes, one written while
  * the next fills (at most one write in flight). A chunk is done with as soon as it is copied:
  * lent chunks (support/lent-chunks.ts) may be read into again, and a request body's chunks, each a
- * fresh ArrayBuffer from node:http, die young instead of waiting in a batch for its write. Kept
- * until their write, they outlived scavenges on a busy machine and were promoted, and ArrayBuffer
- * bytes promoted since the last full collection count against the old generation's limit: a
- * full collection followed every few pushes (heap-wide marking for garbage a scavenge would have
- * freed). `onWritten` hears no chunks (the buffers are reused: readers of a blob still arriving
- * read the staged file).
+ * fresh ArrayBuffer from node:http, die young instead of waiting in a batch for its write (kept
+ * until their write, they outlived scavenges and were promoted: only a full collection frees
+ * those). That is not enough to avoid full collections: V8 (11.x, Node 20) counts every external
+ * byte allocated since the last full collection, young ones too until a scavenge frees them,
+ * against the old generation's headroom, which is only max(10% of the heap, 8 MB) once its growing
+ * factor is at its floor; young ArrayBuffers trigger a scavenge only past 32 MB (2 x the default
+ * max semi-space, whatever --max-semi-space-size says). Half a 16 MiB push of node:http body
+ * fragments can start the next incremental marking: issue #16 has the measurements.
+ * `onWritten` hears no chunks (the buffers are reused: readers of a blob still arriving read the
+ * staged file).
  */
 export class CopyingWriter {
   written = 0;
