@@ -128,7 +128,8 @@ export class BatchWriter {
  * against the old generation's headroom, which is only max(10% of the heap, 8 MB) once its growing
  * factor is at its floor; young ArrayBuffers trigger a scavenge only past 32 MB (2 x the default
  * max semi-space, whatever --max-semi-space-size says). Half a 16 MiB push of node:http body
- * fragments can start the next incremental marking: issue #16 has the measurements.
+ * fragments can start the next incremental marking: issue #16 has the measurements. The bin
+ * raises that headroom's floor (--initial-old-space-size in tools/ecr-rewind.js).
  * `onWritten` hears no chunks (the buffers are reused: readers of a blob still arriving read the
  * staged file).
  */
