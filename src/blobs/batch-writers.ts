@@ -22,6 +22,16 @@ export const giveBatch = (b: Buffer): void => {
   if (batchPool.length < 16) batchPool.push(b);
 };
 
+/**
+ * Batch buffers for request bodies (CopyingWriter): never handed to the hashing worker, so in
+ * ordinary memory (a copy into shared memory is slower: relaxed atomic copies).
+ */
+const plainPool: Buffer[] = [];
+const takePlain = (): Buffer => plainPool.pop() ?? Buffer.allocUnsafeSlow(WRITE_BATCH);
+const givePlain = (b: Buffer): void => {
+  if (plainPool.length < 16) plainPool.push(b);
+};
+
 /** Hears a length of the body, with the chunks that reach it; `lease`, when given, must be retained to keep them past the call. */
 export type OnWritten = (length: number, chunks: readonly Uint8Array[], lease?: Lease) => void;
 
@@ -136,7 +146,7 @@ export class BatchWriter {
 export class CopyingWriter {
   written = 0;
   #queued = 0;
-  #buf: Buffer | undefined = takeBatch();
+  #buf: Buffer | undefined = takePlain();
   #filled = 0;
   #inFlight: Promise<void> | undefined;
 
@@ -187,7 +197,7 @@ export class CopyingWriter {
   /** Resolves once no write is in flight (whatever its outcome), and gives the batch buffer back. */
   async settled(): Promise<void> {
     await this.#inFlight?.catch(() => undefined);
-    if (this.#buf) giveBatch(this.#buf);
+    if (this.#buf) givePlain(this.#buf);
     this.#buf = undefined;
   }
 
@@ -196,17 +206,17 @@ export class CopyingWriter {
     const length = this.#filled;
     const at = this.offset + this.#queued;
     this.#queued += length;
-    this.#buf = takeBatch();
+    this.#buf = takePlain();
     this.#filled = 0;
     const write = writeAll(this.fh, [full.subarray(0, length)], at, length).then(
       () => {
-        giveBatch(full);
+        givePlain(full);
         this.written += length;
         this.onWritten?.(this.offset + this.written, []);
         if (this.#inFlight === write) this.#inFlight = undefined;
       },
       (err: unknown) => {
-        giveBatch(full);
+        givePlain(full);
         throw err;
       },
     );
