@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { isLent } from '../support/lent-chunks.ts';
 import { hashOffThread, sharable } from './hash-worker.ts';
-import { BatchWriter, CopyingWriter, giveBatch, type OnWritten, takeBatch, writeAll } from './batch-writers.ts';
+import { BatchWriter, giveBatch, type OnWritten, takeBatch, writeAll } from './batch-writers.ts';
 import { CountedLease } from './lease.ts';
 
 export type { OnWritten } from './batch-writers.ts';
@@ -29,6 +29,8 @@ export interface WriteWatch {
 function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let done = false;
+    /** the wait the last chunk taken asked for, until it is over */
+    let pending: Promise<void> | undefined;
     const stop = (err?: unknown): void => {
       if (done) return;
       done = true;
@@ -54,11 +56,21 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
       }
       if (wait === undefined) return;
       stream.pause();
+      pending = wait;
       wait.then(() => {
+        pending = undefined;
         if (!done) stream.resume();
       }, stop);
     };
-    const onEnd = (): void => stop();
+    // a stream may end while paused after its last chunk: the wait that chunk asked for comes first
+    const onEnd = (): void => {
+      if (pending === undefined) stop();
+      else {
+        // ended whole: its close that follows is no premature close
+        stream.off('close', onClose);
+        pending.then(() => stop(), stop);
+      }
+    };
     // a stream destroyed with an error while paused may close before it emits the error: that error is the cause
     const onClose = (): void => stop(stream.errored ?? Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
     if (stream.readableEnded) return resolve();
@@ -171,10 +183,12 @@ export interface Written {
  * suits it (a lent body on the hashing worker: hash-worker.ts) and the digest is answered too.
  * Socket chunks are small (16-64 KiB): they are gathered into one write of up to WRITE_BATCH
  * bytes, so a large body costs few trips to the thread pool, and one batch is written while the
- * next is received (batch-writers.ts). A Node stream (a request body) is read from its events,
- * its chunks copied into reused batches unless `watch.written` wants the chunks themselves; lent
- * chunks (support/lent-chunks.ts) are copied into reused batches (see writeLentBody for what
- * `watch` hears of them); any other body is iterated. Nothing is in flight once it returns or throws.
+ * next is received (batch-writers.ts). A Node stream (a request body) is read from its events
+ * and its chunks are written as they are (copying them into reused batches cost ~20 ms of CPU per
+ * 16 MiB push once the bin's --initial-old-space-size had ended the full collections that node:http's
+ * fresh buffers set off: tools/ecr-rewind.js); lent chunks (support/lent-chunks.ts) are copied into
+ * reused batches (see writeLentBody for what `watch` hears of them); any other body is iterated.
+ * Nothing is in flight once it returns or throws.
  */
 export async function writeBody(
   fh: FileHandle,
@@ -185,8 +199,7 @@ export async function writeBody(
   watch: WriteWatch = {},
 ): Promise<Written> {
   if (isLent(body)) return writeLentBody(fh, body, offset, limit, hash, watch);
-  // copied into reused batches unless the watcher wants the chunks themselves (they are kept until written)
-  const writer = watch.written === undefined ? new CopyingWriter(fh, offset, undefined) : new BatchWriter(fh, offset, watch.written);
+  const writer = new BatchWriter(fh, offset, watch.written);
   const h = hash ?? createHash('sha256');
   const take = (chunk: Uint8Array): Promise<void> | undefined => {
     if (writer.taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);

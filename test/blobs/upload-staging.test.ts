@@ -247,7 +247,7 @@ test('a stream body of many batches (a request) is staged whole, in order, read 
   await store.close();
 });
 
-test('a request body with no watcher is copied into reused batches: chunks larger than a batch, and one failing while it waits for a write', async (t) => {
+test('a request body of chunks larger than a batch is staged whole; one destroyed while it waits for a write fails with its own error', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: true });
   const staging = new UploadStaging(store);
   // chunks of 2.5 MiB: each fills two batches and waits for the write of the first
