@@ -184,7 +184,8 @@ test('the states rewinds went back to, folded while idle (warm), change no answe
       fc.integer({ min: 1, max: 5 }),
       async (ops, rungEvery, slice) => {
         const dir = `${root}/run-${run++}`;
-        await record(dir, ops);
+        // every run goes back at least once: a mark before its operations, and a reset to it after them
+        await record(dir, [{ op: 'mark', name: 'm1' }, ...ops, { op: 'reset', name: 'm1' }]);
         const history = await openHistory(dir);
         const ladder = new StateLadder((a, b) => history.read(a, b), emptyState(), { rungEvery });
         for (const e of history.read()) ladder.add(e as RecordedEvent);
