@@ -10,13 +10,12 @@
  *   npm run bench -- ceiling [--rounds N] [--quick]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuMs } from './support/proc.ts';
 import { blobOf, digestOf, MiB, pool, pullLarge, pushBlob, pushChunked, type Target } from './support/registry-client.ts';
-import { calibrate, spawnReady, startDistribution, startEcrRewind } from './support/registry-targets.ts';
+import { calibrate, childTarget, spawnReady, startDistribution, startEcrRewind } from './support/registry-targets.ts';
 import { describeMachine, machineNow } from './support/results.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -27,20 +26,7 @@ export async function startMinimal(mode: 'http' | 'net'): Promise<Target> {
     ['--import', 'tsx', join(HERE, 'support', 'minimal-registry.ts'), mode, dir],
     `minimal ${mode} server`,
   );
-  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
-  return {
-    name: `minimal ${mode}`,
-    pid: child.pid ?? -1,
-    url: new URL(`http://127.0.0.1:${port}`),
-    agent,
-    stop: async () => {
-      agent.destroy();
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+  return childTarget(`minimal ${mode}`, child, port, () => rm(dir, { recursive: true, force: true }));
 }
 
 interface Row {

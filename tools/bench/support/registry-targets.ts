@@ -58,9 +58,14 @@ export async function startEcrRewind(repos: string[]): Promise<Target> {
     process.stdout.write('READY ' + emu.port + '\\n');
   `;
   const { child, port } = await spawnReady([...binNodeFlags(), '--import', 'tsx', '--input-type=module', '-e', script], 'ecr-rewind');
+  return childTarget('ecr-rewind', child, port);
+}
+
+/** A Target for a server started by spawnReady: a keep-alive agent, and a stop that ends the child (SIGTERM) then runs `after`. */
+export function childTarget(name: string, child: ChildProcess, port: number, after?: () => Promise<void>): Target {
   const agent = new Agent({ keepAlive: true, maxSockets: 32 });
   return {
-    name: 'ecr-rewind',
+    name,
     pid: child.pid ?? -1,
     url: new URL(`http://127.0.0.1:${port}`),
     agent,
@@ -69,6 +74,7 @@ export async function startEcrRewind(repos: string[]): Promise<Target> {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+      await after?.();
     },
   };
 }
