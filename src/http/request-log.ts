@@ -60,7 +60,9 @@ export function requestLog(log: Logger, level: 'info' | 'debug', inner: Middlewa
 
 function logRequest(log: Logger, level: 'info' | 'debug', inner: Middleware): Middleware {
   return async (ctx, next) => {
-    const started = performance.now();
+    // process.hrtime, not performance.now(): the global `performance` loads node:perf_hooks (~1 ms)
+    // on its first use, which was the first request of every start
+    const started = process.hrtime.bigint();
     const socket = ctx.req.socket;
     const readAtStart = socket.bytesRead;
     const writtenAtStart = socket.bytesWritten;
@@ -77,7 +79,7 @@ function logRequest(log: Logger, level: 'info' | 'debug', inner: Middleware): Mi
         status: ctx.status,
         ...(note.error ? { errorCode: note.error } : {}),
         ...(note.reason ? { reason: note.reason } : {}),
-        ms: Math.round((performance.now() - started) * 10) / 10,
+        ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
         bytesIn: Number.isFinite(declaredIn) && declaredIn > 0 ? declaredIn : Math.max(0, socket.bytesRead - readAtStart),
         bytesOut: ctx.response.length ?? Math.max(0, socket.bytesWritten - writtenAtStart),
         ...(note.requestId ? { requestId: note.requestId } : {}),

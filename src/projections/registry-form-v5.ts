@@ -293,8 +293,12 @@ function readSizes(cols: [Buffer, Buffer], digestCount: number, what: string): S
   return { digests, sizes };
 }
 
-/** The table, built on its first read (domain/digest-sizes.ts). */
-const sizesMap = (c: Sizes, digests: TextList): Map<string, number> => DigestSizes.fromColumns(c.digests, (i) => digests.at(i), c.sizes);
+/**
+ * The table, built on its first read (domain/digest-sizes.ts). The digest list names each digest once
+ * (encodeVersion5's `table()`), so different indexes are different digests: the size needs no table.
+ */
+const sizesMap = (c: Sizes, digests: TextList): Map<string, number> =>
+  DigestSizes.fromColumns(c.digests, (i) => digests.at(i), c.sizes, true);
 
 /** An image's manifest bytes: a view of `manifests`, never of the bytes around it in the checkpoint. */
 function manifestBytes(manifests: Uint8Array, start: number, length: number): Uint8Array {
