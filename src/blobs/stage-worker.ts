@@ -151,7 +151,11 @@ export function stageJob(): StageJob | undefined {
   return {
     write: async (fd, chunks, position, length) => {
       if (worker !== w) throw new Error('the staging worker failed');
-      await ask(w, { job, fd, chunks, position, length }, chunks.map((c) => c.buffer as ArrayBuffer));
+      await ask(
+        w,
+        { job, fd, chunks, position, length },
+        chunks.map((c) => c.buffer as ArrayBuffer),
+      );
     },
     digest: async () => {
       if (worker !== w) throw new Error('the staging worker failed');

@@ -34,13 +34,7 @@ const owned = (chunk: Uint8Array): Uint8Array =>
  * batches wait for the worker (the stream is paused meanwhile). Nothing is in flight once it
  * returns or throws (the file may be closed and cut back then).
  */
-export async function writeBodyOffThread(
-  fh: FileHandle,
-  body: Readable,
-  offset: number,
-  limit: number,
-  job: StageJob,
-): Promise<Written> {
+export async function writeBodyOffThread(fh: FileHandle, body: Readable, offset: number, limit: number, job: StageJob): Promise<Written> {
   let batch: Uint8Array[] = [];
   let batched = 0;
   let queued = 0;
