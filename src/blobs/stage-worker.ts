@@ -137,9 +137,16 @@ function ask(w: Worker, message: object, transfer: ArrayBuffer[] = []): Promise<
   });
 }
 
+/**
+ * Whether request bodies go to the worker. Tests that inject faults into FileHandle's writes turn
+ * it off, so that bodies reach them (a real full disk reaches the worker's writes too:
+ * test/reliability/disk-full.test.ts).
+ */
+export const stagingWorker = { enabled: true };
+
 /** A new job on the worker, or undefined when none can run here (the caller hashes and writes on the event loop). */
 export function stageJob(): StageJob | undefined {
-  if (broken) return undefined;
+  if (broken || !stagingWorker.enabled) return undefined;
   let w: Worker;
   try {
     w = started();
