@@ -20,14 +20,15 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * The worker: one Hash per job. A write hashes its chunks, then writes them all (a short write is
- * continued, so a full disk's error surfaces); a failed write ends its job (later writes of it
+ * The worker: one Hash per job. A write hashes its chunks and writes them, 256 KiB at a time (a
+ * short write is continued, so a full disk's error surfaces); a failed write ends its job (later writes of it
  * fail too, the hash no longer says what the file holds). A digest is of every byte so far.
  */
 const WORKER_SOURCE = `
 const { parentPort } = process.getBuiltinModule('node:worker_threads');
 const { createHash } = process.getBuiltinModule('node:crypto');
 const { writevSync } = process.getBuiltinModule('node:fs');
+const GROUP = 256 * 1024;
 const hashes = new Map();
 const failed = new Map();
 const writeAll = (fd, chunks, position, length) => {
@@ -54,8 +55,21 @@ parentPort.on('message', (m) => {
   if (h === undefined) hashes.set(m.job, (h = createHash('sha256')));
   if (m.chunks === undefined) return parentPort.postMessage({ seq: m.seq, digest: h.copy().digest('hex') });
   try {
-    for (const c of m.chunks) h.update(c);
-    writeAll(m.fd, m.chunks, m.position, m.length);
+    // hashed then written a group at a time, while the group is still in this core's cache
+    let group = [];
+    let bytes = 0;
+    let at = m.position;
+    for (const c of m.chunks) {
+      h.update(c);
+      group.push(c);
+      bytes += c.byteLength;
+      if (bytes < GROUP) continue;
+      writeAll(m.fd, group, at, bytes);
+      at += bytes;
+      group = [];
+      bytes = 0;
+    }
+    if (bytes > 0) writeAll(m.fd, group, at, bytes);
     parentPort.postMessage({ seq: m.seq });
   } catch (e) {
     const error = { message: String(e && e.message), code: e && e.code };
