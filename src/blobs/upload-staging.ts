@@ -12,8 +12,6 @@ import { digestAlgorithm } from '../domain/names.ts';
 import { isLent } from '../support/lent-chunks.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
-import { type StageJob, stageJob } from './stage-worker.ts';
-import { isRequestBody, writeBodyOffThread } from './write-body-off-thread.ts';
 import { writeBody, type WriteWatch } from './write-body.ts';
 
 interface Live {
@@ -34,12 +32,6 @@ interface Live {
    * commit has linked it into the store since. The next append need not check it (#ownInode).
    */
   own: boolean;
-  /**
-   * The job on the staging worker (stage-worker.ts) that hashed these bytes, when request bodies
-   * were hashed there from the first byte: `hash` is not fed then, `sealed` says their digest, and
-   * the next request body goes on through the same job.
-   */
-  job?: StageJob | undefined;
 }
 
 /**
@@ -84,8 +76,7 @@ export class UploadStaging {
   async #hashAt(uploadId: string, length: number, sealed = false): Promise<Live> {
     await this.#store.uploadReady(uploadId);
     const held = this.#live.get(uploadId);
-    if (held && held.length === length && (held.sealed === undefined || sealed || held.job !== undefined)) return held;
-    held?.job?.drop();
+    if (held && held.length === length && (held.sealed === undefined || sealed)) return held;
     const hash = createHash('sha256');
     if (length > 0) {
       const have = await this.#stagedSize(uploadId);
@@ -96,18 +87,6 @@ export class UploadStaging {
     const live = { hash, length, exact: false, flushed: false, own: false };
     this.#live.set(uploadId, live);
     return live;
-  }
-
-  /**
-   * The hash of the first `offset` staged bytes for an append of `body`: a hash held on the
-   * staging worker goes on only with a request body; for any other, it is rebuilt here.
-   */
-  async #liveFor(uploadId: string, offset: number, body: AsyncIterable<Uint8Array>): Promise<Live> {
-    const live = await this.#hashAt(uploadId, offset);
-    if (live.job === undefined || isRequestBody(body)) return live;
-    live.job.drop();
-    this.#live.delete(uploadId);
-    return this.#hashAt(uploadId, offset);
   }
 
   /** Bytes in an upload's staged file (-1: no file). */
@@ -145,19 +124,14 @@ export class UploadStaging {
       await mkdir(dirname(file), { recursive: true });
       this.#uploadsDirReady = true;
     }
-    const live = await this.#liveFor(uploadId, offset, body);
+    const live = await this.#hashAt(uploadId, offset);
     const fh = await this.#openStaged(uploadId, offset, live);
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
       // a lent body (an upstream's blob) from the first byte is hashed off the event loop: its digest comes back
       const fresh = offset === 0 && isLent(body);
-      // a request body is hashed and written on the staging worker, from its upload's first byte on
-      live.job ??= offset === 0 && isRequestBody(body) ? stageJob() : undefined;
-      const { written, sha256 } =
-        live.job && isRequestBody(body)
-          ? await writeBodyOffThread(fh, body, offset, limit, live.job)
-          : await writeBody(fh, body, offset, limit, fresh ? undefined : live.hash, watch);
+      const { written, sha256 } = await writeBody(fh, body, offset, limit, fresh ? undefined : live.hash, watch);
       watch.ended?.(sha256 ?? `sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
@@ -172,7 +146,6 @@ export class UploadStaging {
       live.flushed = this.#store.durable && (written > 0 || live.flushed);
       return written;
     } catch (err) {
-      live.job?.drop();
       this.#live.delete(uploadId);
       await truncate(file, offset).catch(() => undefined);
       throw err;
@@ -271,7 +244,6 @@ export class UploadStaging {
 
   /** Drops an upload's staged bytes (cancel, expiry, or after its events were refused). */
   async discard(uploadId: string): Promise<void> {
-    this.#live.get(uploadId)?.job?.drop();
     this.#live.delete(uploadId);
     await this.#store.uploadReady(uploadId).catch(() => undefined);
     await unlink(this.#store.stagingPath(uploadId)).catch(() => undefined);

@@ -26,7 +26,7 @@ export interface WriteWatch {
  * iterator, it destroys the stream when it stops early (`take` threw or refused to go on), and
  * fails when the stream closes before its end.
  */
-export function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
+function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let done = false;
     /** the wait the last chunk taken asked for, until it is over */

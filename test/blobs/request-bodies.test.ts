@@ -1,7 +1,7 @@
-// Request bodies (node:http's IncomingMessage) are hashed and written on the staging worker
-// (stage-worker.ts): one job per upload carries its hash from PATCH to PATCH, a body that fails or
-// runs over its limit is refused and cut back as on the event loop, and a body of another kind
-// after them goes on with the hash rebuilt from the staged bytes.
+// Request bodies (node:http's IncomingMessage, read from their events: write-body.ts) staged by
+// UploadStaging: the PATCHes of one upload go on with its hash, a body that runs over its limit or
+// is cut off by its client is refused and cut back, and a body of another kind after them goes on
+// with the right hash.
 import { once } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
@@ -46,7 +46,7 @@ async function bodies(t: ExecutionContext): Promise<(bytes: Buffer, cut?: number
 
 const stagedSize = async (store: BlobStore, id: string): Promise<number> => (await stat(store.stagingPath(id))).size;
 
-test('request bodies are staged whole by the staging worker; the PATCHes of one upload go on with its hash', async (t) => {
+test('request bodies are staged whole; the PATCHes of one upload go on with its hash', async (t) => {
   const send = await bodies(t);
   const store = new BlobStore(await tempRoot(t), { durable: true });
   const staging = new UploadStaging(store);
@@ -79,7 +79,7 @@ test('a request body over its limit or cut off by its client is refused and cut 
   await t.throwsAsync(staging.append('u', first.length, long.req, 1024 * 1024), { instanceOf: RangeError });
   t.true(long.req.destroyed, 'the rest of a refused body is not read');
   t.is(await stagedSize(store, 'u'), first.length, 'a body over its limit keeps nothing');
-  // more than one batch reaches the worker before the client goes away
+  // more than one batch is written before the client goes away
   const cut = await send(patterned(6 * 1024 * 1024, 2), 3 * 1024 * 1024);
   await t.throwsAsync(staging.append('u', first.length, cut.req));
   t.is(await stagedSize(store, 'u'), first.length, 'the bytes of the failed append are gone');
@@ -93,7 +93,7 @@ test('a request body over its limit or cut off by its client is refused and cut 
   await store.close();
 });
 
-test('after request bodies, a body of another kind goes on with the hash rebuilt from the staged bytes', async (t) => {
+test('after request bodies, a body of another kind goes on with the right hash', async (t) => {
   const send = await bodies(t);
   const store = new BlobStore(await tempRoot(t), { durable: false });
   const staging = new UploadStaging(store);
@@ -110,7 +110,7 @@ test('after request bodies, a body of another kind goes on with the hash rebuilt
   const whole = Buffer.concat([first, more]);
   t.is(ended, sha256(whole));
   t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true });
-  // and a request body after that one goes on from the event loop's hash
+  // and a request body after that one
   const tail = patterned(2 * 1024 * 1024, 4);
   const again = await send(tail);
   await staging.append('u', whole.length, again.req);

@@ -6,7 +6,6 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
-import { stagingWorker } from '../../src/blobs/stage-worker.ts';
 import { startEmulator } from '../../src/index.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
@@ -18,15 +17,8 @@ type FileHandleProto = {
   datasync: () => Promise<void>;
 };
 
-/**
- * The prototype every fs/promises FileHandle shares: the upload staging writes through it once
- * request bodies are kept off the staging worker (its writes are not FileHandle's), until the test ends.
- */
-async function fileHandleProto(dir: string, t: { teardown(fn: () => void): void }): Promise<FileHandleProto> {
-  stagingWorker.enabled = false;
-  t.teardown(() => {
-    stagingWorker.enabled = true;
-  });
+/** The prototype every fs/promises FileHandle shares: the upload staging writes through it. */
+async function fileHandleProto(dir: string): Promise<FileHandleProto> {
   const fh = await open(join(dir, 'probe'), 'w');
   const proto = Object.getPrototypeOf(fh) as FileHandleProto;
   await fh.close();
@@ -42,7 +34,7 @@ async function errorBody(res: Response): Promise<{ code: string; message: string
 
 test.serial('a write cut short by a full disk is never acknowledged: 503 with an OCI error body, nothing recorded (point 1)', async (t) => {
   const dir = await tempDir(t);
-  const proto = await fileHandleProto(dir, t);
+  const proto = await fileHandleProto(dir);
   const writev = proto.writev;
   t.teardown(() => {
     proto.writev = writev;
@@ -112,7 +104,7 @@ test.serial('a write cut short by a full disk is never acknowledged: 503 with an
 
 test.serial('an internal error after the body was read is a 500 with a logged cause, not a client error (point 5)', async (t) => {
   const dir = await tempDir(t);
-  const proto = await fileHandleProto(dir, t);
+  const proto = await fileHandleProto(dir);
   const datasync = proto.datasync;
   t.teardown(() => {
     proto.datasync = datasync;
