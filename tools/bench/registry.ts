@@ -392,7 +392,7 @@ function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
   if (manifestsOnly) return;
   const share = (ours: number, limit: number): string => `${(ours / limit).toFixed(2)} of it (target >= 0.8)`;
   console.log(
-    `calibration, large push bodies hashed + written + fdatasync'ed, 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
+    `calibration, large push bodies hashed + written + fdatasync'ed (and the folder fsync'ed), 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
   );
   console.log(
     `calibration, chunked push bodies, 2 conc.: ${c.calibration.chunked.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.chunkedPush, c.calibration.chunked)}`,
