@@ -331,6 +331,15 @@ test('a stream body of many batches (a request) is staged whole, in order, read 
   await store.close();
 });
 
+/**
+ * Destroys `stream` `ms` after its reader started reading it (its first 'resume'), not after a fixed
+ * time from now: on a loaded machine the append may not listen yet, and an error emitted with no
+ * listener is uncaught.
+ */
+function destroyOnceRead(stream: PassThrough, ms: number, err?: Error): void {
+  stream.once('resume', () => setTimeout(() => stream.destroy(err), ms));
+}
+
 test('a request body of chunks larger than a batch is staged whole; one destroyed while it waits for a write fails with its own error', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: true });
   const staging = new UploadStaging(store);
@@ -343,7 +352,7 @@ test('a request body of chunks larger than a batch is staged whole; one destroye
   const failing = new PassThrough();
   failing.write(patterned(3 * 1024 * 1024, 4));
   const appending = staging.append('v', 0, failing);
-  setTimeout(() => failing.destroy(new Error('client went away')), 50);
+  destroyOnceRead(failing, 50, new Error('client went away'));
   await t.throwsAsync(appending, { message: 'client went away' });
   t.is(await stagedSize(store, 'v'), 0);
   await store.close();
@@ -355,12 +364,12 @@ test('a stream body that fails, closes early or exceeds the limit is refused, cu
   await staging.append('u', 0, chunks('abc'));
   const failing = new PassThrough();
   failing.write(patterned(2 * 1024 * 1024));
-  setTimeout(() => failing.destroy(new Error('client went away')), 20);
+  destroyOnceRead(failing, 20, new Error('client went away'));
   await t.throwsAsync(staging.append('u', 3, failing), { message: 'client went away' });
   t.is(await stagedSize(store, 'u'), 3);
   const closed = new PassThrough();
   closed.write(patterned(10_000));
-  setTimeout(() => closed.destroy(), 20);
+  destroyOnceRead(closed, 20);
   await t.throwsAsync(staging.append('u', 3, closed), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
   t.is(await stagedSize(store, 'u'), 3);
   const long = streamOf(patterned(3 * 1024 * 1024));
