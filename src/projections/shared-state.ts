@@ -18,7 +18,7 @@
 import { DigestSizes } from '../domain/digest-sizes.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
-import { copyTagIndex } from '../domain/repository-tags.ts';
+import { copyTags } from '../domain/repository-tags.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistryState, Repository, Upload } from '../domain/state.ts';
 
@@ -41,6 +41,7 @@ export interface Working {
 export function copyRepository(r: Repository): Repository {
   const referrers = new Map<string, string[]>();
   for (const [d, list] of r.referrers) referrers.set(d, [...list]);
+  const { tags, tagsByDigest } = copyTags(r);
   return {
     account: r.account,
     region: r.region,
@@ -48,8 +49,8 @@ export function copyRepository(r: Repository): Repository {
     createdAt: r.createdAt,
     blobs: DigestSizes.copy(r.blobs),
     images: new Map(r.images),
-    tags: new Map(r.tags),
-    tagsByDigest: copyTagIndex(r.tagsByDigest),
+    tags,
+    tagsByDigest,
     referrers,
     // evolvers change some settings in place (a repository's lifecycle bookkeeping)
     settings: structuredClone(r.settings),
