@@ -15,6 +15,7 @@
  * settings, the uploads, and replaces (never changes in place) `scanning`. Each of those is copied
  * here before the event, the settings and an image's `extra` deeply, as evolvers change those in place.
  */
+import { markFrozen } from '../domain/deferred-images.ts';
 import { DigestSizes } from '../domain/digest-sizes.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
@@ -72,15 +73,22 @@ function topLevel(s: RegistryState, blobs: Map<string, number>): RegistryState {
   };
 }
 
+/** Its repositories are shared with a kept state from now on: never changed again (prepare copies them first). */
+function freeze(s: RegistryState): void {
+  for (const r of s.repos.values()) markFrozen(r);
+}
+
 /** A kept copy of a working state, never changed again; the working state goes on sharing with it. */
 export function keep(w: Working): RegistryState {
   const kept = topLevel(w.state, w.state.blobs);
   w.own = { repos: new Set(), images: new Set(), blobs: false };
+  freeze(kept);
   return kept;
 }
 
 /** A working state that starts from a kept one (sharing everything it can). */
 export function fork(kept: RegistryState): Working {
+  freeze(kept);
   return { state: topLevel(kept, kept.blobs), own: { repos: new Set(), images: new Set(), blobs: false } };
 }
 
