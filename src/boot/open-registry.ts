@@ -7,8 +7,8 @@
  * 2. open the journal: the single writer (it takes the folder's lock), or a
  *    read-only view of a past position (no lock: it may run beside the writer);
  * 3. build the views: the newest readable checkpoint, then a replay of the tail;
- * 4. on close, flush, write a checkpoint when enough happened since the last one,
- *    and release the folder.
+ * 4. on close, flush, write a checkpoint when enough happened since the last one (or
+ *    the next start's replay would rebuild a state a reset went back to), and release the folder.
  */
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -116,6 +116,23 @@ function viewsAtEnd(journal: JournalHandle, base: Checkpoint | undefined): { vie
   return { views, checkpointSeq: base?.state.seq ?? history.firstSeq - 1 };
 }
 
+/**
+ * Whether a replay of the journal after `checkpointSeq` (the next start's) would rebuild a state by
+ * replaying from the history's start: a Rewound to a position that no mark of that tail keeps (a
+ * mark set before the checkpoint, a sequence number). A start pays that for every such run of
+ * resets (the whole history of a registry of 100,000 images: seconds), however short the tail,
+ * while a checkpoint on close costs a fraction of one such replay; so such a tail gets one.
+ */
+function rebuildsInTail(journal: JournalHandle, checkpointSeq: number): boolean {
+  if (journal.lastSeq <= checkpointSeq) return false;
+  const kept = new Set<number>();
+  for (const e of liveHistory(journal).source(checkpointSeq + 1, journal.lastSeq)) {
+    if (e.type === 'MarkSet' && e.data.at === e.seq - 1) kept.add(e.data.at);
+    else if (e.type === 'Rewound' && !kept.has(e.data.to)) return true;
+  }
+  return false;
+}
+
 export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
   const temporary = opts.dir === undefined ? await mkdtemp(join(tmpdir(), 'ecr-rewind-')) : undefined;
   const dir = opts.dir ?? temporary!;
@@ -163,7 +180,11 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
       async close(now: Checkpoint) {
         try {
           await open.flush();
-          if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {
+          if (
+            readOnly === undefined &&
+            !temporary &&
+            (open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS || rebuildsInTail(open, checkpointSeq))
+          ) {
             await saveCheckpoint(dir, now);
             checkpointSeq = now.state.seq;
           }

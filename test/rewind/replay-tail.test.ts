@@ -1,10 +1,17 @@
 // A replay from a checkpoint whose tail goes back again and again to a position before the
-// checkpoint (resets to a mark set before it, as a test suite makes) rebuilds that state once.
+// checkpoint (resets to a mark set before it, as a test suite makes) rebuilds that state once; and a
+// stop whose tail holds such a reset checkpoints, so that the next start does not rebuild it again.
 import test from 'ava';
 import { coreEvents as ev, type DomainEvent, type RecordedEvent } from '../../src/domain/events.ts';
 import { EVENT_VERSIONS } from '../../src/domain/versions.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
+import { startEmulator } from '../../src/index.ts';
+import { listCheckpoints } from '../../src/journal/index.ts';
+import { saveCheckpoint } from '../../src/projections/checkpoint.ts';
+import { openHistory } from '../../src/replay/journal-history.ts';
 import { replay } from '../../src/replay/replay.ts';
+import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
+import { replayed, tempDir } from './rewind-support.ts';
 import { created } from '../domain/specs/decider-fixtures.ts';
 
 test('resets in a tail to one position before the checkpoint rebuild its state once, and replay still equals the full replay', (t) => {
@@ -32,4 +39,34 @@ test('resets in a tail to one position before the checkpoint rebuild its state o
     ['a', 'c4'],
   );
   t.is(stateHash(views.state), stateHash(replay(source).state));
+});
+
+test('a stop whose tail holds a reset to before the newest checkpoint writes a checkpoint, so the next start rebuilds nothing; one without resets writes none', async (t) => {
+  const dir = await tempDir(t);
+  const start = () => startEmulator({ journal: dir, auth: 'none', fsync: 'never', logger: false });
+  let emu = await start();
+  let r = new RegistryDriver(emu.endpoint);
+  await r.createRepository('aa');
+  await emu.mark('m');
+  await r.createRepository('bb');
+  await emu.stop();
+  t.deepEqual(listCheckpoints(dir), [], 'a short journal gets no checkpoint on stop');
+  // a checkpoint after the mark (as a long run's stop writes)
+  const history = await openHistory(dir);
+  await saveCheckpoint(dir, replay(history.source));
+  const at = history.lastSeq;
+  emu = await start();
+  r = new RegistryDriver(emu.endpoint);
+  await r.createRepository('cc');
+  await emu.stop();
+  t.deepEqual(listCheckpoints(dir), [at], 'no reset in the tail: no checkpoint');
+  emu = await start();
+  r = new RegistryDriver(emu.endpoint);
+  await r.admin('POST', '/reset', { to: 'm' });
+  await r.createRepository('dd');
+  const live = stateHash(emu.engine.state);
+  const last = emu.engine.lastSeq;
+  await emu.stop();
+  t.deepEqual(listCheckpoints(dir), [at, last], 'a reset to before the checkpoint: a checkpoint at the end');
+  t.is(stateHash(await replayed(dir)), live);
 });
