@@ -23,7 +23,7 @@ import { forkJournal } from '../replay/fork.ts';
 import { liveHistory, openHistory } from '../replay/journal-history.ts';
 import { resolvePosition } from '../replay/positions.ts';
 import { replay } from '../replay/replay.ts';
-import { replayTo } from '../replay/time-travel.ts';
+import { checkpointFor, registryStateAt, replayTo } from '../replay/time-travel.ts';
 import { adoptSnapshotFile, type AdoptedSnapshotFile } from '../snapshot-file/adopt.ts';
 import type { PackIndex } from '../snapshot-file/extraction.ts';
 import { loadPacks } from '../snapshot-file/packs.ts';
@@ -112,23 +112,29 @@ function viewsAtEnd(journal: JournalHandle, base: Checkpoint | undefined): { vie
   const views = replay(history.source, Number.MAX_SAFE_INTEGER, {
     ...(base ? { base, adoptBase: true } : {}),
     origin: () => history.origin,
+    rebuild: (seq) => registryStateAt(history, seq),
   });
   return { views, checkpointSeq: base?.state.seq ?? history.firstSeq - 1 };
 }
 
 /**
  * Whether a replay of the journal after `checkpointSeq` (the next start's) would rebuild a state by
- * replaying from the history's start: a Rewound to a position that no mark of that tail keeps (a
- * mark set before the checkpoint, a sequence number). A start pays that for every such run of
- * resets (the whole history of a registry of 100,000 images: seconds), however short the tail,
- * while a checkpoint on close costs a fraction of one such replay; so such a tail gets one.
+ * replaying the history: a Rewound to a position that no mark of that tail keeps and no checkpoint
+ * holds (a mark set long before the checkpoint, a sequence number). A start pays that for every such
+ * run of resets (the whole history of a registry of 100,000 images: seconds), however short the
+ * tail, while a checkpoint on close costs a fraction of one such replay; so such a tail gets one.
  */
 function rebuildsInTail(journal: JournalHandle, checkpointSeq: number): boolean {
   if (journal.lastSeq <= checkpointSeq) return false;
+  const history = liveHistory(journal);
   const kept = new Set<number>();
-  for (const e of liveHistory(journal).source(checkpointSeq + 1, journal.lastSeq)) {
+  for (const e of history.source(checkpointSeq + 1, journal.lastSeq)) {
     if (e.type === 'MarkSet' && e.data.at === e.seq - 1) kept.add(e.data.at);
-    else if (e.type === 'Rewound' && !kept.has(e.data.to)) return true;
+    else if (e.type === 'Rewound' && !kept.has(e.data.to)) {
+      // a checkpoint that holds it already: the start loads that one (time-travel.ts checkpointFor)
+      if (checkpointFor(history, e.data.to) === undefined) return true;
+      kept.add(e.data.to);
+    }
   }
   return false;
 }

@@ -8,8 +8,9 @@ import { stateHash } from '../../src/projections/canonical-state.ts';
 import { startEmulator } from '../../src/index.ts';
 import { listCheckpoints } from '../../src/journal/index.ts';
 import { saveCheckpoint } from '../../src/projections/checkpoint.ts';
-import { openHistory } from '../../src/replay/journal-history.ts';
+import { openHistory, type JournalHistory } from '../../src/replay/journal-history.ts';
 import { replay } from '../../src/replay/replay.ts';
+import { registryStateAt } from '../../src/replay/time-travel.ts';
 import { RegistryDriver } from '../../src/testkit/registry-driver.ts';
 import { replayed, tempDir } from './rewind-support.ts';
 import { created } from '../domain/specs/decider-fixtures.ts';
@@ -68,5 +69,60 @@ test('a stop whose tail holds a reset to before the newest checkpoint writes a c
   const last = emu.engine.lastSeq;
   await emu.stop();
   t.deepEqual(listCheckpoints(dir), [at, last], 'a reset to before the checkpoint: a checkpoint at the end');
+  t.is(stateHash(await replayed(dir)), live);
+});
+
+test('the state of a mark is read from a checkpoint a few events later when only marks lie between (a setup that marks, then stops); else replayed', async (t) => {
+  const dir = await tempDir(t);
+  const emu = await startEmulator({ journal: dir, auth: 'none', fsync: 'never', logger: false });
+  const r = new RegistryDriver(emu.endpoint);
+  await r.createRepository('aa');
+  await r.createRepository('bb');
+  const marked = await emu.mark('m');
+  await emu.mark('n');
+  await emu.stop();
+  const history = await openHistory(dir);
+  await saveCheckpoint(dir, replay(history.source));
+  let fromStart = 0;
+  const counted: JournalHistory = {
+    ...history,
+    origin: undefined,
+    source: (from, to) => {
+      if (from === 1) fromStart++;
+      return history.source(from, to);
+    },
+  };
+  const expected = stateHash(replay(history.source, marked).state);
+  const state = registryStateAt(counted, marked);
+  t.is(state.seq, marked);
+  t.is(stateHash(state), expected);
+  t.is(fromStart, 0, 'no replay from the start');
+  // one event before the mark: a repository was created between it and the checkpoint
+  t.is(stateHash(registryStateAt(counted, marked - 1)), stateHash(replay(history.source, marked - 1).state));
+  t.is(fromStart, 1, 'replayed');
+});
+
+test('a start whose tail resets to a mark a checkpoint holds (marks only between) reaches the live state; the stop after such resets writes no checkpoint', async (t) => {
+  const dir = await tempDir(t);
+  const start = () => startEmulator({ journal: dir, auth: 'none', fsync: 'never', logger: false });
+  let emu = await start();
+  let r = new RegistryDriver(emu.endpoint);
+  await r.createRepository('aa');
+  await emu.mark('built');
+  await emu.stop();
+  const history = await openHistory(dir);
+  await saveCheckpoint(dir, replay(history.source));
+  emu = await start();
+  r = new RegistryDriver(emu.endpoint);
+  await r.createRepository('bb');
+  await r.admin('POST', '/reset', { to: 'built' });
+  await r.createRepository('cc');
+  const live = stateHash(emu.engine.state);
+  await emu.stop();
+  t.deepEqual(listCheckpoints(dir), [history.lastSeq], 'the reset target is in a checkpoint: none written');
+  // the next start replays the tail, whose reset takes the mark's state from that checkpoint
+  emu = await start();
+  t.is(stateHash(emu.engine.state), live);
+  await emu.stop();
   t.is(stateHash(await replayed(dir)), live);
 });
