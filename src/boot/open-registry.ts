@@ -178,7 +178,11 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
         try {
           const history = liveHistory(reader);
           const base = loadLatestSync(dir);
-          return replay(history.source, Number.MAX_SAFE_INTEGER, { ...(base ? { base } : {}), origin: () => history.origin });
+          return replay(history.source, Number.MAX_SAFE_INTEGER, {
+            ...(base ? { base } : {}),
+            origin: () => history.origin,
+            rebuild: (seq) => registryStateAt(history, seq),
+          });
         } finally {
           void reader.close();
         }
