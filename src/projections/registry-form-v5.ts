@@ -32,6 +32,7 @@
  */
 import { DeferredImages } from '../domain/deferred-images.ts';
 import { DigestSizes } from '../domain/digest-sizes.ts';
+import { newTags } from '../domain/repository-tags.ts';
 import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
@@ -423,13 +424,12 @@ function readTagColumns(r: RepositoryV5, digestCount: number): TagColumns {
 
 interface TagTables {
   tags: Map<string, string>;
-  tagsByDigest: Map<string, string[]>;
+  tagsByDigest: Map<string, readonly string[]>;
 }
 
 /** The tags Map and the tag index (the index in the order `tagOrder` gives, else the Map's). */
 function tagTables(c: TagColumns, digests: TextList): TagTables {
-  const tags = new Map<string, string>();
-  const tagsByDigest = new Map<string, string[]>();
+  const { tags, tagsByDigest } = newTags();
   // an image's tags are mostly next to each other: a run of them needs one index lookup
   let runOf = -1;
   let run: string[] = [];
@@ -442,7 +442,8 @@ function tagTables(c: TagColumns, digests: TextList): TagTables {
     if (d !== runOf) {
       runOf = d;
       const list = tagsByDigest.get(digest);
-      if (list) run = list;
+      // a list the index holds is its own (pushed onto in place, as putTag does)
+      if (list) run = list as string[];
       else tagsByDigest.set(digest, (run = []));
     }
     run.push(name);
@@ -482,7 +483,7 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
     get tags(): Map<string, string> {
       return tagsBuilt().tags;
     },
-    get tagsByDigest(): Map<string, string[]> {
+    get tagsByDigest(): Map<string, readonly string[]> {
       return tagsBuilt().tagsByDigest;
     },
     referrers,
