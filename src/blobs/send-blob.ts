@@ -120,6 +120,11 @@ export async function sendBlob(res: ServerResponse, at: BlobLocation, start: num
       if (bytesRead !== lengthOf(k)) throw new Error(`blob file ${file} is shorter than expected`);
       const buf = buffers[k % buffers.length]!;
       const chunk = bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+      if (check && k === chunks - 1) {
+        // the verdict waits for the chunks before it to be flushed: a mismatch cuts a started answer short
+        await Promise.race([lastWrite, gone]);
+        if (closed) break;
+      }
       if (check) checkChunk(check, chunk, k === chunks - 1, file);
       lastWrite = new Promise<unknown>((resolve) => res.write(chunk, () => resolve(flushed())));
     }
