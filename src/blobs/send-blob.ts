@@ -6,10 +6,11 @@
  * writes the chunk before; and a chunk is written as soon as it is read, without
  * waiting for the previous write to be flushed (the socket queues it, in order).
  * One read at a time per response: the pool's 4 threads are shared by every
- * request, and a new request's first read waits behind the reads in the queue. A buffer is read into again only after
- * the write of the chunk it held was flushed (its write callback), so no chunk is
- * changed while the socket still holds it. Measured here, this costs ~20% less CPU
- * per byte than fs.createReadStream piped to the response; Node has no sendfile(2).
+ * request, and a new request's first read waits behind the reads in the queue.
+ * A buffer is read into again only after the write of the chunk it held was
+ * flushed (its write callback), so no chunk is changed while the socket still
+ * holds it. Measured here, this costs ~20% less CPU per byte than
+ * fs.createReadStream piped to the response; Node has no sendfile(2).
  *
  * Each trip through the thread pool (stat, open, read) waits for a pool thread and
  * then for the main thread: under load (4 curl clients on 2 cores) that was several
