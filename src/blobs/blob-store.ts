@@ -34,6 +34,8 @@ import { syncDir, syncFile } from '../support/durable-file.ts';
 export interface BlobLocation {
   file: string;
   offset: number;
+  /** The file's stat, taken when `locate` found it (a reader need not stat it again). */
+  stats?: Stats;
 }
 
 /**
@@ -114,8 +116,12 @@ export class BlobStore {
   }
 
   async #casSize(digest: string): Promise<number | undefined> {
+    return (await this.#casStat(digest))?.size;
+  }
+
+  async #casStat(digest: string): Promise<Stats | undefined> {
     try {
-      return (await stat(this.path(digest))).size;
+      return await stat(this.path(digest));
     } catch {
       return undefined;
     }
@@ -128,7 +134,8 @@ export class BlobStore {
    */
   async locate(digest: string): Promise<BlobLocation | undefined> {
     await this.#packs?.ensureBlob(digest);
-    return (await this.#casSize(digest)) === undefined ? undefined : { file: this.path(digest), offset: 0 };
+    const stats = await this.#casStat(digest);
+    return stats === undefined ? undefined : { file: this.path(digest), offset: 0, stats };
   }
 
   /** Resolves when an upload's staged file is in place (it may still be in a pack). */

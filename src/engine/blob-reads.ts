@@ -97,7 +97,7 @@ export class BlobReads {
       return wholeBytes(bytes);
     };
     if (size !== undefined && size <= VERIFY_WHOLE_BYTES) return readWhole();
-    const st = await stat(location.file);
+    const st = location.stats ?? (await stat(location.file));
     const length = size ?? st.size;
     if (length <= VERIFY_WHOLE_BYTES) return readWhole();
     const identity = fileIdentity(st);

@@ -1,6 +1,7 @@
 // sendBlob: the bytes start..end (inclusive) of a blob, read from its file at the location's
 // offset (a blob inside a bigger file, as in a pack), in 4 MiB buffers; a file shorter than
-// the range breaks the response instead of hanging it; a client that goes away ends the send.
+// the range breaks the response instead of hanging it; a client that goes away ends the send;
+// a blob of more chunks than there are buffers comes back whole, to a fast client and a slow one.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -46,6 +47,31 @@ test('a whole blob, a range inside one buffer and a range across buffers come ba
     const got = Buffer.from(await (await fetch(`${url}/${start}-${end}`)).arrayBuffer());
     t.true(got.equals(bytes.subarray(start, end + 1)), `bytes ${start}-${end}`);
   }
+  await Promise.all(sends);
+});
+
+test('a blob of more chunks than the reads run ahead comes back whole, read by a client that takes its time', async (t) => {
+  const bytes = patterned(23 * MiB + 5, 11);
+  const file = await put(join(await tempRoot(t), 'long'), bytes);
+  const { url, sends } = await serve(t, { file, offset: 0 });
+  const got = Buffer.from(await (await fetch(`${url}/0-${bytes.length - 1}`)).arrayBuffer());
+  t.true(got.equals(bytes), 'fetched at once');
+  // a client that pauses between reads: the socket fills, writes wait for it, and the reads wait for the writes
+  const slow = await new Promise<Buffer>((resolve, reject) => {
+    const req = request(`${url}/3-${bytes.length - 2}`, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        parts.push(c);
+        res.pause();
+        setTimeout(() => res.resume(), parts.length % 64 === 0 ? 5 : 0);
+      });
+      res.once('end', () => resolve(Buffer.concat(parts)));
+      res.once('error', reject);
+    });
+    req.once('error', reject);
+    req.end();
+  });
+  t.true(slow.equals(bytes.subarray(3, bytes.length - 1)), 'read slowly');
   await Promise.all(sends);
 });
 

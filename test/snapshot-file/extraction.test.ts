@@ -82,7 +82,7 @@ test('a read before the background run extracts the blob it needs first; size an
   const big = pack.index.blobs.at(-1)!;
   t.is(await store.size(big.digest), big.size);
   t.false(await exists(store.path(big.digest)));
-  t.deepEqual(await store.locate(big.digest), { file: store.path(big.digest), offset: 0 });
+  t.like(await store.locate(big.digest), { file: store.path(big.digest), offset: 0 });
   t.true((await readFile(store.path(big.digest))).equals(pack.bytes.get(big.digest)!));
   t.false(await exists(store.path(pack.index.blobs[0]!.digest)), 'only the blob read was extracted');
   await store.uploadReady('up1');
@@ -124,7 +124,7 @@ test('an entry whose bytes fail their digest is refused, never written, and keep
 
   // a client pushes the right bytes since: that CAS file is served
   await store.adopt(await put(join(root, 'uploads', 'again'), blobs[3]!), small);
-  t.deepEqual(await store.locate(small), { file: store.path(small), offset: 0 });
+  t.like(await store.locate(small), { file: store.path(small), offset: 0 });
   await extraction.stop();
 });
 
