@@ -58,6 +58,20 @@ function chooseManifest(
   return { served, pulled: chosen.image };
 }
 
+/**
+ * The image a GET of `reference` serves as it is stored, when that is all the request needs (the
+ * front lane answers it: front-lane.ts); undefined when the request needs more than that: a
+ * conversion, an earlier conversion, a refusal (no such manifest, archived, not acceptable).
+ * What chooseManifest serves in that case too.
+ */
+export function storedManifest(repo: Repository, ref: ReturnType<typeof parseReference>, accept: string): Image | undefined {
+  const stored = repo.images.get(ref.digest ?? repo.tags.get(ref.tag) ?? '');
+  if (!stored) return undefined;
+  const chosen = negotiate(repo, stored, accept, ref.tag !== null);
+  if (!chosen.ok || chosen.convert || chosen.image.storageClass === 'ARCHIVE' || stored.storageClass === 'ARCHIVE') return undefined;
+  return chosen.image;
+}
+
 /** The handlers of the routes a pull or push repeats most, for the hot lane (hot-routes.ts) too. */
 export interface ManifestHandlers {
   get: OciHandler;
