@@ -22,6 +22,9 @@ export const takeBatch = (): Buffer => batchPool.pop() ?? newBatch();
 export const giveBatch = (b: Buffer): void => {
   if (batchPool.length < 16) batchPool.push(b);
 };
+/** The whole batch buffer a view of its first bytes (a batch filled in part) is of. */
+export const batchOf = (view: Uint8Array): Buffer =>
+  Buffer.isBuffer(view) && view.byteLength === WRITE_BATCH ? view : Buffer.from(view.buffer, view.byteOffset, WRITE_BATCH);
 
 /** Hears a length of the body, with the chunks that reach it; `lease`, when given, must be retained to keep them past the call. */
 export type OnWritten = (length: number, chunks: readonly Uint8Array[], lease?: Lease) => void;

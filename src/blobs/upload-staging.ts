@@ -135,11 +135,9 @@ export class UploadStaging {
       watch.ended?.(sha256 ?? `sha256:${live.hash.copy().digest('hex')}`);
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
-      // file's folder entry too.
-      if (this.#store.durable && written > 0) {
-        await fh.datasync();
-        if (offset === 0) await this.#store.syncUploads();
-      }
+      // file's folder entry too (both flushes at once: each must end before the append does, in
+      // either order).
+      if (this.#store.durable && written > 0) await Promise.all([fh.datasync(), offset === 0 ? this.#store.syncUploads() : undefined]);
       live.length = offset + written;
       live.sealed = sha256;
       live.exact = true;

@@ -5,9 +5,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { isLent } from '../support/lent-chunks.ts';
+import { FILLS, isLent, type LentChunks } from '../support/lent-chunks.ts';
 import { hashOffThread, sharable } from './hash-worker.ts';
-import { BatchWriter, giveBatch, type OnWritten, takeBatch, writeAll } from './batch-writers.ts';
+import { BatchWriter, batchOf, giveBatch, type OnWritten, takeBatch, writeAll } from './batch-writers.ts';
 import { CountedLease } from './lease.ts';
 
 export type { OnWritten } from './batch-writers.ts';
@@ -86,18 +86,81 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
 /** Batches of lent chunks written at once (each at its own offset): the source reads on while earlier ones are written. */
 const LENT_WRITES = 2;
 
+/** A batch buffer (from takeBatch) and how many of its first bytes hold the body. */
+interface Batch {
+  buf: Buffer;
+  length: number;
+}
+
 /**
- * writeBody for lent chunks (support/lent-chunks.ts): each is hashed and copied into a reused
- * batch buffer; a full batch is written while the next ones fill (up to LENT_WRITES at once, at
- * their own offsets). Each batch comes with a lease: it is reused once nobody holds it. With
- * `watch.received`, a batch is handed on as soon as it is full, before its write (readers of a
- * blob still arriving send it from memory, whatever the disk is doing), and `watch.written` hears
- * only the lengths written (in order, contiguous); without it, `watch.written` hears each batch
- * once written.
+ * The bytes of a lent body in batch buffers (takeBatch), each the consumer's once yielded (it gives
+ * it back): filled by the source itself when it offers to (`FILLS`: no copy here), else copied
+ * from its lent chunks before the next one is asked for. Every batch is full but the last.
+ */
+async function* batchesOf(body: LentChunks, limit: number): AsyncGenerator<Batch> {
+  let taken = 0;
+  const fill = body[FILLS];
+  if (fill !== undefined) {
+    const filled = fill(takeBatch, (b) => giveBatch(batchOf(b)));
+    let done = false;
+    try {
+      for (let next = await filled.next(); !next.done; next = await filled.next()) {
+        const view = next.value;
+        taken += view.byteLength;
+        if (taken > limit) {
+          giveBatch(batchOf(view));
+          throw new RangeError(`body exceeds ${limit} bytes`);
+        }
+        yield { buf: batchOf(view), length: view.byteLength };
+      }
+      done = true;
+    } finally {
+      if (!done) await filled.return?.();
+    }
+    return;
+  }
+  let buf: Buffer | undefined = takeBatch();
+  let filledTo = 0;
+  try {
+    for await (const chunk of body) {
+      if (taken + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
+      taken += chunk.byteLength;
+      // copied before the next chunk is asked for: the source reads into this memory again
+      for (let from = 0; from < chunk.byteLength; ) {
+        const n = Math.min(chunk.byteLength - from, buf.length - filledTo);
+        buf.set(from === 0 && n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), filledTo);
+        filledTo += n;
+        from += n;
+        if (filledTo === buf.length) {
+          const full = buf;
+          buf = takeBatch();
+          filledTo = 0;
+          yield { buf: full, length: full.length };
+        }
+      }
+    }
+    if (filledTo > 0) {
+      const last = buf;
+      buf = undefined;
+      yield { buf: last, length: filledTo };
+    }
+  } finally {
+    if (buf !== undefined) giveBatch(buf);
+  }
+}
+
+/**
+ * writeBody for lent chunks (support/lent-chunks.ts): they reach reused batch buffers (read into
+ * them by the source, or copied: batchesOf), each hashed as a whole; a full batch is written
+ * while the next ones fill (up to LENT_WRITES at once, at their own offsets). Each batch comes
+ * with a lease: it is reused once nobody holds it. With `watch.received`, a batch is handed on as
+ * soon as it is full, before its write (readers of a blob still arriving send it from memory,
+ * whatever the disk is doing), and `watch.written` hears only the lengths written (in order,
+ * contiguous); without it, `watch.written` hears each batch once written.
  */
 async function writeLentBody(
   fh: FileHandle,
-  body: AsyncIterable<Uint8Array>,
+  body: LentChunks,
   offset: number,
   limit: number,
   hash: Hash | undefined,
@@ -108,21 +171,20 @@ async function writeLentBody(
   const inline = offThread === undefined ? (hash ?? createHash('sha256')) : undefined;
   let written = 0;
   let queued = 0;
-  let buf = takeBatch();
-  let filled = 0;
   /** The writes under way, oldest first; each settles once its write did and its length was heard (in order). */
   const inFlight: Promise<void>[] = [];
   let heard: Promise<void> = Promise.resolve();
-  const send = async (): Promise<void> => {
-    const full = buf;
-    const bytes = full.subarray(0, filled);
+  const send = async ({ buf: full, length }: Batch): Promise<void> => {
+    const bytes = full.subarray(0, length);
     const at = offset + queued;
-    queued += filled;
-    buf = takeBatch();
-    filled = 0;
+    queued += length;
     const lease = new CountedLease(() => giveBatch(full));
+    inline?.update(bytes);
     if (offThread && sharable(bytes)) offThread.update(bytes, lease);
-    else if (offThread) throw new Error('a batch outside shared memory cannot be hashed off the thread');
+    else if (offThread) {
+      lease.release();
+      throw new Error('a batch outside shared memory cannot be hashed off the thread');
+    }
     watch.received?.(offset + queued, [bytes], lease);
     const write = writeAll(fh, [bytes], at, bytes.byteLength);
     write.catch(() => undefined);
@@ -145,19 +207,7 @@ async function writeLentBody(
     if (inFlight.length >= LENT_WRITES) await inFlight.shift();
   };
   try {
-    for await (const chunk of body) {
-      if (queued + filled + chunk.byteLength > limit) throw new RangeError(`body exceeds ${limit} bytes`);
-      inline?.update(chunk);
-      // copied before the next chunk is asked for: the source reads into this memory again
-      for (let from = 0; from < chunk.byteLength; ) {
-        const n = Math.min(chunk.byteLength - from, buf.length - filled);
-        buf.set(from === 0 && n === chunk.byteLength ? chunk : chunk.subarray(from, from + n), filled);
-        filled += n;
-        from += n;
-        if (filled === buf.length) await send();
-      }
-    }
-    if (filled > 0) await send();
+    for await (const batch of batchesOf(body, limit)) await send(batch);
     await heard;
     if (hash !== undefined) return { written };
     return { written, sha256: offThread ? await offThread.digest() : `sha256:${inline!.digest('hex')}` };
@@ -167,7 +217,6 @@ async function writeLentBody(
     // every write under way lands before the caller cuts the file back
     await Promise.allSettled(inFlight);
     await heard.catch(() => undefined);
-    giveBatch(buf);
   }
 }
 

@@ -7,8 +7,8 @@
  * 2. open the journal: the single writer (it takes the folder's lock), or a
  *    read-only view of a past position (no lock: it may run beside the writer);
  * 3. build the views: the newest readable checkpoint, then a replay of the tail;
- * 4. on close, flush, write a checkpoint when enough happened since the last one,
- *    and release the folder.
+ * 4. on close, flush, write a checkpoint when enough happened since the last one (or
+ *    the next start's replay would rebuild a state a reset went back to), and release the folder.
  */
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -23,7 +23,7 @@ import { forkJournal } from '../replay/fork.ts';
 import { liveHistory, openHistory } from '../replay/journal-history.ts';
 import { resolvePosition } from '../replay/positions.ts';
 import { replay } from '../replay/replay.ts';
-import { replayTo } from '../replay/time-travel.ts';
+import { checkpointFor, registryStateAt, replayTo } from '../replay/time-travel.ts';
 import { adoptSnapshotFile, type AdoptedSnapshotFile } from '../snapshot-file/adopt.ts';
 import type { PackIndex } from '../snapshot-file/extraction.ts';
 import { loadPacks } from '../snapshot-file/packs.ts';
@@ -112,8 +112,31 @@ function viewsAtEnd(journal: JournalHandle, base: Checkpoint | undefined): { vie
   const views = replay(history.source, Number.MAX_SAFE_INTEGER, {
     ...(base ? { base, adoptBase: true } : {}),
     origin: () => history.origin,
+    rebuild: (seq) => registryStateAt(history, seq),
   });
   return { views, checkpointSeq: base?.state.seq ?? history.firstSeq - 1 };
+}
+
+/**
+ * Whether a replay of the journal after `checkpointSeq` (the next start's) would rebuild a state by
+ * replaying the history: a Rewound to a position that no mark of that tail keeps and no checkpoint
+ * holds (a mark set long before the checkpoint, a sequence number). A start pays that for every such
+ * run of resets (the whole history of a registry of 100,000 images: seconds), however short the
+ * tail, while a checkpoint on close costs a fraction of one such replay; so such a tail gets one.
+ */
+function rebuildsInTail(journal: JournalHandle, checkpointSeq: number): boolean {
+  if (journal.lastSeq <= checkpointSeq) return false;
+  const history = liveHistory(journal);
+  const kept = new Set<number>();
+  for (const e of history.source(checkpointSeq + 1, journal.lastSeq)) {
+    if (e.type === 'MarkSet' && e.data.at === e.seq - 1) kept.add(e.data.at);
+    else if (e.type === 'Rewound' && !kept.has(e.data.to)) {
+      // a checkpoint that holds it already: the start loads that one (time-travel.ts checkpointFor)
+      if (checkpointFor(history, e.data.to) === undefined) return true;
+      kept.add(e.data.to);
+    }
+  }
+  return false;
 }
 
 export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
@@ -155,7 +178,11 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
         try {
           const history = liveHistory(reader);
           const base = loadLatestSync(dir);
-          return replay(history.source, Number.MAX_SAFE_INTEGER, { ...(base ? { base } : {}), origin: () => history.origin });
+          return replay(history.source, Number.MAX_SAFE_INTEGER, {
+            ...(base ? { base } : {}),
+            origin: () => history.origin,
+            rebuild: (seq) => registryStateAt(history, seq),
+          });
         } finally {
           void reader.close();
         }
@@ -163,7 +190,11 @@ export async function openRegistry(opts: OpenOptions): Promise<OpenRegistry> {
       async close(now: Checkpoint) {
         try {
           await open.flush();
-          if (readOnly === undefined && open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS && !temporary) {
+          if (
+            readOnly === undefined &&
+            !temporary &&
+            (open.lastSeq - checkpointSeq >= CHECKPOINT_AFTER_EVENTS || rebuildsInTail(open, checkpointSeq))
+          ) {
             await saveCheckpoint(dir, now);
             checkpointSeq = now.state.seq;
           }

@@ -29,13 +29,23 @@ export class DigestSizes extends Map<string, number> {
   /** digests of `set` calls not yet in the Map, with `sizes` */
   #digests: string[] = [];
   #sizes: number[] = [];
-  /** columns this table was decoded from, not yet in the Map: digest indexes into `names`, and sizes */
-  #columns: { at: ArrayLike<number>; name: (i: number) => string; sizes: ArrayLike<number> } | undefined;
+  /**
+   * columns this table was decoded from, not yet in the Map: digest indexes into `names`, and sizes;
+   * `namesDiffer`: different indexes name different digests (`entries`: how many distinct indexes)
+   */
+  #columns:
+    | { at: ArrayLike<number>; name: (i: number) => string; sizes: ArrayLike<number>; namesDiffer: boolean; entries?: number }
+    | undefined;
 
-  /** A table of `sizes[k]` for digest `name(at[k])`, built on its first read. */
-  static fromColumns(at: ArrayLike<number>, name: (i: number) => string, sizes: ArrayLike<number>): DigestSizes {
+  /**
+   * A table of `sizes[k]` for digest `name(at[k])`, built on its first read. `namesDiffer`: the caller
+   * vouches that `name` gives different indexes different digests (a deduplicated table of names);
+   * then `size` is the number of distinct indexes, counted without building the table (a health
+   * probe's blob count right after a start would otherwise build the registry's whole blob table).
+   */
+  static fromColumns(at: ArrayLike<number>, name: (i: number) => string, sizes: ArrayLike<number>, namesDiffer = false): DigestSizes {
     const t = new DigestSizes();
-    if (at.length > 0) t.#columns = { at, name, sizes };
+    if (at.length > 0) t.#columns = { at, name, sizes, namesDiffer };
     return t;
   }
 
@@ -102,6 +112,9 @@ export class DigestSizes extends Map<string, number> {
   }
 
   override get size(): number {
+    // a table with columns has nothing in its Map yet (see copy): with no log, the columns are all of it
+    const c = this.#columns;
+    if (c?.namesDiffer === true && this.#digests.length === 0) return (c.entries ??= distinctIndexes(c.at));
     this.settle();
     return super.size;
   }
@@ -130,6 +143,19 @@ export class DigestSizes extends Map<string, number> {
     this.settle();
     return super.entries();
   }
+}
+
+/** How many different values `at` holds (small non-negative integers: indexes into a table). */
+function distinctIndexes(at: ArrayLike<number>): number {
+  let max = 0;
+  for (let k = 0; k < at.length; k++) if (at[k]! > max) max = at[k]!;
+  const seen = new Uint8Array(max + 1);
+  let n = 0;
+  for (let k = 0; k < at.length; k++) {
+    if (seen[at[k]!] === 0) n++;
+    seen[at[k]!] = 1;
+  }
+  return n;
 }
 
 /** Settles `m` when it is a DigestSizes (before a structuredClone of what holds it). */

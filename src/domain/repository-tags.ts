@@ -7,54 +7,34 @@
  *
  * A tag put on an image is pushed onto its array in place (a replay puts millions of tags: a new
  * array per put cost more than the Map itself); a removal replaces the array. So a copy of a
- * repository (a kept state, the inspector's ladder) copies the arrays too (copyTagIndex).
+ * repository (a kept state, the inspector's ladder) copies the arrays too (copyTags).
  * Every evolver that changes `tags` goes through here.
+ *
+ * A repository made by an evolver, a checkpoint or a copy holds its tags as a TagTable and a
+ * TagIndex (domain/deferred-tags.ts): a put is logged, and folded in when either is next read.
+ * Plain Maps (older checkpoint forms, a structuredClone) take puts at once.
  */
+import { nameChanges, namesChanged, putInto, TagTable, unindexFrom } from './deferred-tags.ts';
 import type { Repository } from './state.ts';
+
+export { settleTags } from './deferred-tags.ts';
 
 const NONE: readonly string[] = Object.freeze([]);
 
-/**
- * How often the set of tag names of a tags Map changed (a tag added or removed; a tag moved to
- * another image does not change it): what a cache of sorted tag names (tags/list) checks. Kept
- * on the Map object itself under a symbol (not an entry, not state: a copied or decoded Map
- * starts afresh, and a cache keyed by the Map is dropped with it); cheaper than a WeakMap on
- * every tag a replay puts.
- */
-const NAME_CHANGES = Symbol('tag name changes');
-type Counted = { [NAME_CHANGES]?: number };
-const namesChanged = (repo: Repository): void => {
-  const tags = repo.tags as Counted;
-  tags[NAME_CHANGES] = (tags[NAME_CHANGES] ?? 0) + 1;
-};
-
 /** A number that changes whenever a tag of `repo` is added or removed (for caches of its tag names). */
-export const tagNamesVersion = (repo: Repository): number => (repo.tags as Counted)[NAME_CHANGES] ?? 0;
+export const tagNamesVersion = (repo: Repository): number => nameChanges(repo.tags);
 
 /** The tags of `digest` in `repo`, in the order they were put on it. */
 export const tagsOf = (repo: Repository, digest: string): readonly string[] => repo.tagsByDigest.get(digest) ?? NONE;
 
-function unindex(repo: Repository, tag: string, digest: string): void {
-  const list = repo.tagsByDigest.get(digest);
-  if (list === undefined) return;
-  if (list.length === 1 && list[0] === tag) repo.tagsByDigest.delete(digest);
-  else
-    repo.tagsByDigest.set(
-      digest,
-      list.filter((t) => t !== tag),
-    );
-}
+/** An empty tags Map and its index, whose puts are deferred until either is read (domain/deferred-tags.ts). */
+export const newTags = (): { tags: Map<string, string>; tagsByDigest: Map<string, readonly string[]> } => TagTable.pair();
 
 /** Points `tag` at `digest` (moving it off the image it was on). */
 export function putTag(repo: Repository, tag: string, digest: string): void {
-  const old = repo.tags.get(tag);
-  if (old === digest) return;
-  if (old !== undefined) unindex(repo, tag, old);
-  else namesChanged(repo);
-  repo.tags.set(tag, digest);
-  const list = repo.tagsByDigest.get(digest) as string[] | undefined;
-  if (list === undefined) repo.tagsByDigest.set(digest, [tag]);
-  else list.push(tag);
+  const tags = repo.tags;
+  if (tags instanceof TagTable) tags.defer(tag, digest);
+  else putInto(tags, repo.tagsByDigest, tag, digest);
 }
 
 /** Removes `tag` (nothing when the repository has no such tag). */
@@ -62,8 +42,8 @@ export function deleteTag(repo: Repository, tag: string): void {
   const old = repo.tags.get(tag);
   if (old === undefined) return;
   repo.tags.delete(tag);
-  namesChanged(repo);
-  unindex(repo, tag, old);
+  namesChanged(repo.tags);
+  unindexFrom(repo.tagsByDigest, tag, old);
 }
 
 /** Removes every tag of `digest`. */
@@ -71,8 +51,16 @@ export function deleteTagsOf(repo: Repository, digest: string): void {
   const list = repo.tagsByDigest.get(digest);
   if (list === undefined) return;
   for (const tag of list) repo.tags.delete(tag);
-  namesChanged(repo);
+  namesChanged(repo.tags);
   repo.tagsByDigest.delete(digest);
+}
+
+/** A copy of a repository's tags and index that later changes to either do not change (its puts deferred too). */
+export function copyTags(repo: Repository): { tags: Map<string, string>; tagsByDigest: Map<string, readonly string[]> } {
+  const copy = newTags();
+  for (const [tag, digest] of repo.tags) copy.tags.set(tag, digest);
+  for (const [digest, list] of repo.tagsByDigest) copy.tagsByDigest.set(digest, [...list]);
+  return copy;
 }
 
 /** A copy of a repository's index that later puts on either do not change. */

@@ -5,6 +5,7 @@
  */
 import { settleImages } from './deferred-images.ts';
 import { DigestSizes, settleSizes } from './digest-sizes.ts';
+import { settleTags } from './deferred-tags.ts';
 import type { RepoKey, ScopeKey } from './scope.ts';
 import type { ScanningState } from './scanning/scanning-state.ts';
 import type { RegistrySettings, RepoSettings } from './settings/settings-state.ts';
@@ -101,6 +102,7 @@ export function cloneState(s: RegistryState): RegistryState {
   for (const r of s.repos.values()) {
     settleSizes(r.blobs);
     settleImages(r.images);
+    settleTags(r.tags);
   }
   return structuredClone(s);
 }

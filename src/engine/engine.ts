@@ -25,7 +25,7 @@ import type { JournalHandle } from '../journal/index.ts';
 import type { Marks } from '../projections/marks-projection.ts';
 import { fold, type Views } from '../projections/views.ts';
 import { liveHistory, type JournalHistory } from '../replay/journal-history.ts';
-import { replayTo } from '../replay/time-travel.ts';
+import { registryStateAt } from '../replay/time-travel.ts';
 import { statfsSync } from 'node:fs';
 import type { Clock } from '../support/clock.ts';
 
@@ -187,8 +187,9 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw new DomainFailure(domainError('PositionNotFound', `sequence ${to} is not in the journal (last is ${last})`));
     let target = this.#views.atMarks.get(to);
     if (target === undefined) {
-      // from the nearest checkpoint at or before `to` (the journal's origin, or its start)
-      target = replayTo(this.history(), to).state;
+      // from the nearest checkpoint at or before `to` (the journal's origin, or its start), or one
+      // just after it with only marks between
+      target = registryStateAt(this.history(), to);
       // a mark's state (one set before this server started, so not kept) is kept from now on
       if (mark !== null) this.#views.atMarks.set(to, target);
     }

@@ -77,7 +77,9 @@ export interface LoggedRequest {
  * requests, and what the /v2 front lane (oci/front-lane.ts) does for the requests it answers itself.
  */
 export function watchRequest(log: Logger, level: 'info' | 'debug', r: LoggedRequest): void {
-  const started = performance.now();
+  // process.hrtime, not performance.now(): the global `performance` loads node:perf_hooks (~1 ms)
+  // on its first use, which was the first request of every start
+  const started = process.hrtime.bigint();
   const socket = r.req.socket;
   const readAtStart = socket.bytesRead;
   const writtenAtStart = socket.bytesWritten;
@@ -94,7 +96,7 @@ export function watchRequest(log: Logger, level: 'info' | 'debug', r: LoggedRequ
       status: r.status(),
       ...(note.error ? { errorCode: note.error } : {}),
       ...(note.reason ? { reason: note.reason } : {}),
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
       bytesIn: Number.isFinite(declaredIn) && declaredIn > 0 ? declaredIn : Math.max(0, socket.bytesRead - readAtStart),
       bytesOut: r.length() ?? Math.max(0, socket.bytesWritten - writtenAtStart),
       ...(note.requestId ? { requestId: note.requestId } : {}),

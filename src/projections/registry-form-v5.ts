@@ -32,6 +32,7 @@
  */
 import { DeferredImages } from '../domain/deferred-images.ts';
 import { DigestSizes } from '../domain/digest-sizes.ts';
+import { newTags } from '../domain/repository-tags.ts';
 import type { ScanningState } from '../domain/scanning/scanning-state.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistrySettings, RegistryState, Repository, Upload } from '../domain/state.ts';
@@ -293,8 +294,12 @@ function readSizes(cols: [Buffer, Buffer], digestCount: number, what: string): S
   return { digests, sizes };
 }
 
-/** The table, built on its first read (domain/digest-sizes.ts). */
-const sizesMap = (c: Sizes, digests: TextList): Map<string, number> => DigestSizes.fromColumns(c.digests, (i) => digests.at(i), c.sizes);
+/**
+ * The table, built on its first read (domain/digest-sizes.ts). The digest list names each digest once
+ * (encodeVersion5's `table()`), so different indexes are different digests: the size needs no table.
+ */
+const sizesMap = (c: Sizes, digests: TextList): Map<string, number> =>
+  DigestSizes.fromColumns(c.digests, (i) => digests.at(i), c.sizes, true);
 
 /** An image's manifest bytes: a view of `manifests`, never of the bytes around it in the checkpoint. */
 function manifestBytes(manifests: Uint8Array, start: number, length: number): Uint8Array {
@@ -419,13 +424,12 @@ function readTagColumns(r: RepositoryV5, digestCount: number): TagColumns {
 
 interface TagTables {
   tags: Map<string, string>;
-  tagsByDigest: Map<string, string[]>;
+  tagsByDigest: Map<string, readonly string[]>;
 }
 
 /** The tags Map and the tag index (the index in the order `tagOrder` gives, else the Map's). */
 function tagTables(c: TagColumns, digests: TextList): TagTables {
-  const tags = new Map<string, string>();
-  const tagsByDigest = new Map<string, string[]>();
+  const { tags, tagsByDigest } = newTags();
   // an image's tags are mostly next to each other: a run of them needs one index lookup
   let runOf = -1;
   let run: string[] = [];
@@ -438,7 +442,8 @@ function tagTables(c: TagColumns, digests: TextList): TagTables {
     if (d !== runOf) {
       runOf = d;
       const list = tagsByDigest.get(digest);
-      if (list) run = list;
+      // a list the index holds is its own (pushed onto in place, as putTag does)
+      if (list) run = list as string[];
       else tagsByDigest.set(digest, (run = []));
     }
     run.push(name);
@@ -478,7 +483,7 @@ function decodeRepository(r: RepositoryV5, x: Decoder): Repository {
     get tags(): Map<string, string> {
       return tagsBuilt().tags;
     },
-    get tagsByDigest(): Map<string, string[]> {
+    get tagsByDigest(): Map<string, readonly string[]> {
       return tagsBuilt().tagsByDigest;
     },
     referrers,

@@ -15,10 +15,11 @@
  * settings, the uploads, and replaces (never changes in place) `scanning`. Each of those is copied
  * here before the event, the settings and an image's `extra` deeply, as evolvers change those in place.
  */
+import { markFrozen } from '../domain/deferred-images.ts';
 import { DigestSizes } from '../domain/digest-sizes.ts';
 import type { RecordedEvent } from '../domain/events.ts';
 import { evolve } from '../domain/evolve.ts';
-import { copyTagIndex } from '../domain/repository-tags.ts';
+import { copyTags } from '../domain/repository-tags.ts';
 import { repoKey } from '../domain/scope.ts';
 import type { Image, RegistryState, Repository, Upload } from '../domain/state.ts';
 
@@ -41,6 +42,7 @@ export interface Working {
 export function copyRepository(r: Repository): Repository {
   const referrers = new Map<string, string[]>();
   for (const [d, list] of r.referrers) referrers.set(d, [...list]);
+  const { tags, tagsByDigest } = copyTags(r);
   return {
     account: r.account,
     region: r.region,
@@ -48,8 +50,8 @@ export function copyRepository(r: Repository): Repository {
     createdAt: r.createdAt,
     blobs: DigestSizes.copy(r.blobs),
     images: new Map(r.images),
-    tags: new Map(r.tags),
-    tagsByDigest: copyTagIndex(r.tagsByDigest),
+    tags,
+    tagsByDigest,
     referrers,
     // evolvers change some settings in place (a repository's lifecycle bookkeeping)
     settings: structuredClone(r.settings),
@@ -71,15 +73,22 @@ function topLevel(s: RegistryState, blobs: Map<string, number>): RegistryState {
   };
 }
 
+/** Its repositories are shared with a kept state from now on: never changed again (prepare copies them first). */
+function freeze(s: RegistryState): void {
+  for (const r of s.repos.values()) markFrozen(r);
+}
+
 /** A kept copy of a working state, never changed again; the working state goes on sharing with it. */
 export function keep(w: Working): RegistryState {
   const kept = topLevel(w.state, w.state.blobs);
   w.own = { repos: new Set(), images: new Set(), blobs: false };
+  freeze(kept);
   return kept;
 }
 
 /** A working state that starts from a kept one (sharing everything it can). */
 export function fork(kept: RegistryState): Working {
+  freeze(kept);
   return { state: topLevel(kept, kept.blobs), own: { repos: new Set(), images: new Set(), blobs: false } };
 }
 

@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { type IncomingMessage, request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { basic, bearerToken, ecrToken, parseChallenge, type Credentials } from './upstream-auth.ts';
 import { rawGet } from './upstream-raw-get.ts';
 
@@ -54,7 +53,8 @@ interface Answer {
 /** One GET with node:http(s); its answer unread. */
 function get(url: URL, authorization: string | undefined): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    // node:https (and node:tls under it) loads with the first https upstream, not with every start
+    const send = url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : httpRequest;
     const req = send(url, { method: 'GET', headers: authorization ? { authorization } : {} }, (res: IncomingMessage) =>
       resolve({
         status: res.statusCode ?? 0,

@@ -29,6 +29,12 @@ export interface ReplayOptions {
   origin?: Checkpoint | (() => Checkpoint | undefined);
   /** Called every so often with the sequence reached (progress bars). */
   progress?: (seq: number) => void;
+  /**
+   * The state right after `seq` for a Rewound event that no kept state has (never changed after):
+   * by default replayed from the history's start (or `origin`); a caller that knows the folder's
+   * checkpoints gives a faster way (boot: time-travel.ts registryStateAt).
+   */
+  rebuild?: (seq: number) => RegistryState;
   /** Called after each event is folded in (property tests, verify). The state is live: clone to keep it. */
   each?: (state: RegistryState, e: RecordedEvent) => void;
 }
@@ -57,7 +63,7 @@ export function replay(source: EventSource, to = Number.MAX_SAFE_INTEGER, opts: 
   // The state is never changed (fold forks it), so it is shared safely.
   let rebuilt: RegistryState | undefined;
   const stateAfter = (seq: number): RegistryState => {
-    if (rebuilt?.seq !== seq) rebuilt = stateAt(source, seq, originOf());
+    if (rebuilt?.seq !== seq) rebuilt = opts.rebuild ? opts.rebuild(seq) : stateAt(source, seq, originOf());
     return rebuilt;
   };
   let expected = views.state.seq + 1;

@@ -49,8 +49,15 @@ interface Entry {
 
 interface PackState {
   index: PackIndex;
-  entries: Entry[];
+  /** by number: the pack's staged uploads, then its blobs (header order); each made on first use */
+  entries: (Entry | undefined)[];
   fh?: Promise<FileHandle>;
+}
+
+/** The entry of each digest and of each upload id: the first one, in pack order. */
+interface Lookup {
+  blobs: Map<string, Entry>;
+  uploads: Map<string, Entry>;
 }
 
 export interface ExtractionReport {
@@ -69,8 +76,11 @@ const WORKERS = 4;
 export class PackExtraction implements PackSource {
   readonly #store: BlobStore;
   readonly #packs: PackState[];
-  readonly #blobs = new Map<string, Entry>();
-  readonly #uploads = new Map<string, Entry>();
+  /**
+   * Built on the first read by digest or upload id, not by the constructor: a start from a snapshot
+   * of 10,000s of blobs builds it before it serves otherwise, and the background run needs none.
+   */
+  #lookup: Lookup | undefined;
   readonly #onCorrupt: CorruptReporter;
   readonly #jobs = new Set<Promise<void>>();
   readonly #report: ExtractionReport = { extracted: 0, corrupt: [], removed: [] };
@@ -80,19 +90,37 @@ export class PackExtraction implements PackSource {
   constructor(store: BlobStore, packs: PackIndex[], opts: { onCorrupt: CorruptReporter }) {
     this.#store = store;
     this.#onCorrupt = opts.onCorrupt;
-    this.#packs = packs.map((index) => {
-      const pack: PackState = { index, entries: [] };
-      for (const u of index.uploads)
-        pack.entries.push({ pack, kind: 'upload', key: u.id, offset: u.offset, size: u.size, expected: `sha256:${u.sha256}` });
-      for (const b of index.blobs)
-        pack.entries.push({ pack, kind: 'blob', key: b.digest, offset: b.offset, size: b.size, expected: b.digest });
-      for (const e of pack.entries) {
-        const map = e.kind === 'blob' ? this.#blobs : this.#uploads;
+    this.#packs = packs.map((index) => ({ index, entries: new Array<Entry | undefined>(index.uploads.length + index.blobs.length) }));
+    store.attachPacks(this);
+  }
+
+  /** Entry `k` of `pack` (made on first use). */
+  #entry(pack: PackState, k: number): Entry {
+    const made = pack.entries[k];
+    if (made !== undefined) return made;
+    const { uploads, blobs } = pack.index;
+    let e: Entry;
+    if (k < uploads.length) {
+      const u = uploads[k]!;
+      e = { pack, kind: 'upload', key: u.id, offset: u.offset, size: u.size, expected: `sha256:${u.sha256}` };
+    } else {
+      const b = blobs[k - uploads.length]!;
+      e = { pack, kind: 'blob', key: b.digest, offset: b.offset, size: b.size, expected: b.digest };
+    }
+    pack.entries[k] = e;
+    return e;
+  }
+
+  #lookups(): Lookup {
+    if (this.#lookup !== undefined) return this.#lookup;
+    const lookup: Lookup = { blobs: new Map(), uploads: new Map() };
+    for (const pack of this.#packs)
+      for (let k = 0; k < pack.entries.length; k++) {
+        const e = this.#entry(pack, k);
+        const map = e.kind === 'blob' ? lookup.blobs : lookup.uploads;
         if (!map.has(e.key)) map.set(e.key, e);
       }
-      return pack;
-    });
-    store.attachPacks(this);
+    return (this.#lookup = lookup);
   }
 
   /** True while some pack still holds entries not known to be in place. */
@@ -101,12 +129,12 @@ export class PackExtraction implements PackSource {
   }
 
   packedSize(digest: string): number | undefined {
-    const e = this.#blobs.get(digest);
+    const e = this.#lookups().blobs.get(digest);
     return e && !e.corrupt ? e.size : undefined;
   }
 
   async ensureBlob(digest: string): Promise<void> {
-    const e = this.#blobs.get(digest);
+    const e = this.#lookups().blobs.get(digest);
     if (!e) return;
     await this.#extract(e);
     if (e.corrupt) {
@@ -117,7 +145,7 @@ export class PackExtraction implements PackSource {
   }
 
   async ensureUpload(uploadId: string): Promise<void> {
-    const e = this.#uploads.get(uploadId);
+    const e = this.#lookups().uploads.get(uploadId);
     if (!e) return;
     await this.#extract(e);
     if (e.corrupt) throw new Error(`staged upload ${uploadId} in snapshot pack ${e.pack.index.file} does not match its sha256`);
@@ -141,7 +169,7 @@ export class PackExtraction implements PackSource {
       let next = 0;
       const worker = async (): Promise<void> => {
         while (!this.#stopping && next < pack.entries.length) {
-          const e = pack.entries[next++]!;
+          const e = this.#entry(pack, next++);
           await this.#extract(e).catch((err: unknown) => {
             e.failed = true;
             this.#onCorrupt(`could not extract ${e.kind} ${e.key} from snapshot pack ${pack.index.file}: ${(err as Error).message}`, {
@@ -162,7 +190,7 @@ export class PackExtraction implements PackSource {
   /** All entries of `pack` were tried: delete it if each is in place. */
   async #finish(pack: PackState): Promise<void> {
     await closePack(pack);
-    const bad = pack.entries.filter((e) => e.corrupt || e.failed);
+    const bad = pack.entries.filter((e) => e !== undefined && (e.corrupt || e.failed));
     if (bad.length > 0) {
       this.#onCorrupt(`snapshot pack ${pack.index.file} is kept: ${bad.length} of its entries could not be extracted (see above)`, {
         kind: 'pack',
@@ -178,10 +206,14 @@ export class PackExtraction implements PackSource {
     if (this.#store.durable) await syncDir(dir);
     this.#report.removed.push(pack.index.file);
     this.#packs.splice(this.#packs.indexOf(pack), 1);
-    for (const e of pack.entries) {
-      const map = e.kind === 'blob' ? this.#blobs : this.#uploads;
-      if (map.get(e.key) === e) map.delete(e.key);
-    }
+    // (a lookup built later has no entry of it: the pack is gone from #packs)
+    const lookup = this.#lookup;
+    if (lookup !== undefined)
+      for (const e of pack.entries) {
+        if (e === undefined) continue;
+        const map = e.kind === 'blob' ? lookup.blobs : lookup.uploads;
+        if (map.get(e.key) === e) map.delete(e.key);
+      }
   }
 
   #extract(e: Entry): Promise<void> {

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import test from 'ava';
 import { BlobStore, fileIdentity } from '../../src/blobs/blob-store.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
-import { LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
+import { FILLS, LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
 import type { Lease } from '../../src/blobs/lease.ts';
 import { exists, patterned, RecordingStore, sha256, sha512, tempRoot } from './blob-helpers.ts';
 
@@ -101,6 +101,90 @@ test('lent chunks (a source reading into one buffer again) are staged whole; eac
   // over its limit: refused, nothing kept
   await t.throwsAsync(staging.append('big', 0, lent(blob, 65_537), 1024 * 1024));
   t.is(await stagedSize(store, 'big'), 0);
+  await store.close();
+});
+
+/**
+ * `bytes` read straight into the buffers the stager gives (FILLS), `step` bytes at a time (odd
+ * steps end a read mid-buffer); failing after `failAfter` bytes when given. Iterating it instead is
+ * refused: a stager that can have its buffers filled must not copy.
+ */
+function filling(bytes: Uint8Array, step: number, failAfter = Infinity): LentChunks & { given: number; taken: number } {
+  const body = {
+    given: 0,
+    taken: 0,
+    [LENT]: true as const,
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      throw new Error('iterated: the bytes were copied');
+    },
+    [FILLS]: (take: () => Uint8Array, give: (b: Uint8Array) => void): AsyncIterator<Uint8Array> => {
+      const gen = async function* (): AsyncGenerator<Uint8Array> {
+        let into: Uint8Array | undefined;
+        let filled = 0;
+        try {
+          for (let at = 0; at < bytes.length; ) {
+            if (at >= failAfter) throw new Error('the upstream went away');
+            if (into === undefined) {
+              body.taken++;
+              into = take();
+            }
+            const n = Math.min(step, bytes.length - at, into.byteLength - filled);
+            into.set(bytes.subarray(at, at + n), filled);
+            filled += n;
+            at += n;
+            if (filled === into.byteLength) {
+              const full = into;
+              into = undefined;
+              filled = 0;
+              yield full;
+            }
+            if (at % (5 * step) === 0) await new Promise((r) => setTimeout(r, 1));
+          }
+          if (into !== undefined && filled > 0) {
+            const last = into.subarray(0, filled);
+            into = undefined;
+            yield last;
+          }
+        } finally {
+          if (into !== undefined) {
+            body.given++;
+            give(into);
+          }
+        }
+      };
+      return gen();
+    },
+  };
+  return body;
+}
+
+test('a body that fills the stager buffers (FILLS) is staged whole with its digest; one that fails or exceeds the limit leaves nothing staged', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  const blob = patterned(3 * 1024 * 1024 + 4321);
+  let ended = '';
+  const body = filling(blob, 200_003);
+  const lengths: number[] = [];
+  const written = await staging.append('filled', 0, body, Infinity, {
+    received: (length) => lengths.push(length),
+    ended: (digest) => {
+      ended = digest;
+    },
+  });
+  t.is(written, blob.length);
+  t.is(ended, sha256(blob));
+  t.deepEqual(lengths, [1, 2, 3].map((m) => m * 1024 * 1024).concat(blob.length), 'each buffer is handed on as it was filled');
+  t.is(body.taken, 4);
+  t.like(await staging.commit('filled', blob.length, sha256(blob)), { ok: true });
+  t.deepEqual(await readFile(store.path(sha256(blob))), blob);
+  const failing = filling(blob, 65_536, 1536 * 1024);
+  await t.throwsAsync(staging.append('failed', 0, failing), { message: 'the upstream went away' });
+  t.is(await stagedSize(store, 'failed'), 0);
+  t.is(failing.given, 1, 'the buffer half filled went back');
+  const big = filling(blob, 65_536);
+  await t.throwsAsync(staging.append('big', 0, big, 2 * 1024 * 1024), { instanceOf: RangeError });
+  t.is(await stagedSize(store, 'big'), 0);
+  t.is(big.taken, 3, 'the source was stopped at the buffer past the limit (which the stager keeps: it was yielded)');
   await store.close();
 });
 
@@ -247,6 +331,15 @@ test('a stream body of many batches (a request) is staged whole, in order, read 
   await store.close();
 });
 
+/**
+ * Destroys `stream` `ms` after its reader started reading it (its first 'resume'), not after a fixed
+ * time from now: on a loaded machine the append may not listen yet, and an error emitted with no
+ * listener is uncaught.
+ */
+function destroyOnceRead(stream: PassThrough, ms: number, err?: Error): void {
+  stream.once('resume', () => setTimeout(() => stream.destroy(err), ms));
+}
+
 test('a request body of chunks larger than a batch is staged whole; one destroyed while it waits for a write fails with its own error', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: true });
   const staging = new UploadStaging(store);
@@ -259,7 +352,7 @@ test('a request body of chunks larger than a batch is staged whole; one destroye
   const failing = new PassThrough();
   failing.write(patterned(3 * 1024 * 1024, 4));
   const appending = staging.append('v', 0, failing);
-  setTimeout(() => failing.destroy(new Error('client went away')), 50);
+  destroyOnceRead(failing, 50, new Error('client went away'));
   await t.throwsAsync(appending, { message: 'client went away' });
   t.is(await stagedSize(store, 'v'), 0);
   await store.close();
@@ -271,12 +364,12 @@ test('a stream body that fails, closes early or exceeds the limit is refused, cu
   await staging.append('u', 0, chunks('abc'));
   const failing = new PassThrough();
   failing.write(patterned(2 * 1024 * 1024));
-  setTimeout(() => failing.destroy(new Error('client went away')), 20);
+  destroyOnceRead(failing, 20, new Error('client went away'));
   await t.throwsAsync(staging.append('u', 3, failing), { message: 'client went away' });
   t.is(await stagedSize(store, 'u'), 3);
   const closed = new PassThrough();
   closed.write(patterned(10_000));
-  setTimeout(() => closed.destroy(), 20);
+  destroyOnceRead(closed, 20);
   await t.throwsAsync(staging.append('u', 3, closed), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
   t.is(await stagedSize(store, 'u'), 3);
   const long = streamOf(patterned(3 * 1024 * 1024));

@@ -25,9 +25,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 const name = (d: number): string => `sha256:${String(d).padStart(64, '0')}`;
 
 testProp(
-  'a DigestSizes answers every call as a Map given the same calls would, in the same order (from columns or empty, through copies)',
-  [fc.array(fc.tuple(digest, fc.nat()), { maxLength: 8 }), fc.array(op, { maxLength: 60 })],
-  (t, initial, ops) => {
+  'a DigestSizes answers every call as a Map given the same calls would, in the same order (from columns or empty, through copies; its size counted from the columns when their names differ)',
+  [fc.array(fc.tuple(digest, fc.nat()), { maxLength: 8 }), fc.array(op, { maxLength: 60 }), fc.boolean()],
+  (t, initial, ops, namesDiffer) => {
     const names = Array.from({ length: 13 }, (_, d) => name(d));
     const model = new Map<string, number>();
     for (const [d, size] of initial) model.set(names[d]!, size);
@@ -35,6 +35,7 @@ testProp(
       initial.map(([d]) => d),
       (i) => names[i]!,
       initial.map(([, size]) => size),
+      namesDiffer,
     );
     for (const o of ops) {
       switch (o.op) {
@@ -71,6 +72,23 @@ testProp(
     t.deepEqual([...new Map(table)], [...model]);
   },
 );
+
+test('the size of a table from columns whose names differ is counted without building the table, repeated indexes once', (t) => {
+  let named = 0;
+  const table = DigestSizes.fromColumns(
+    [3, 1, 3, 0],
+    (i) => {
+      named++;
+      return name(i);
+    },
+    [1, 2, 3, 4],
+    true,
+  );
+  t.is(table.size, 3);
+  t.is(named, 0);
+  t.is(table.get(name(3)), 3);
+  t.is(table.size, 3);
+});
 
 test('cloneState copies the blob tables with what they defer (structuredClone does not call their methods)', (t) => {
   const s = emptyState();

@@ -4,7 +4,17 @@
 import assert from 'node:assert/strict';
 import test from 'ava';
 import fc from 'fast-check';
-import { copyTagIndex, deleteTag, deleteTagsOf, indexTags, putTag, tagNamesVersion, tagsOf } from '../../src/domain/repository-tags.ts';
+import {
+  copyTagIndex,
+  copyTags,
+  deleteTag,
+  deleteTagsOf,
+  indexTags,
+  newTags,
+  putTag,
+  tagNamesVersion,
+  tagsOf,
+} from '../../src/domain/repository-tags.ts';
 import type { Repository } from '../../src/domain/state.ts';
 
 const emptyRepo = (): Repository => ({
@@ -83,13 +93,77 @@ test('a copy of the index (copyTagIndex) is not changed by later puts', (t) => {
 });
 
 test('tagNamesVersion changes when a tag is added or removed, not when one moves to another image', (t) => {
-  const repo = emptyRepo();
-  const v0 = tagNamesVersion(repo);
-  putTag(repo, 'v1', 'd1');
-  const v1 = tagNamesVersion(repo);
-  t.not(v1, v0);
-  putTag(repo, 'v1', 'd2');
-  t.is(tagNamesVersion(repo), v1);
-  deleteTag(repo, 'v1');
-  t.not(tagNamesVersion(repo), v1);
+  for (const repo of [emptyRepo(), { ...emptyRepo(), ...newTags() }]) {
+    const v0 = tagNamesVersion(repo);
+    putTag(repo, 'v1', 'd1');
+    const v1 = tagNamesVersion(repo);
+    t.not(v1, v0);
+    putTag(repo, 'v1', 'd2');
+    t.is(tagNamesVersion(repo), v1);
+    deleteTag(repo, 'v1');
+    t.not(tagNamesVersion(repo), v1);
+  }
+});
+
+type ReadOp = Op | { op: 'read'; what: number; tag: number; digest: number } | { op: 'copy' };
+const readOpArb: fc.Arbitrary<ReadOp> = fc.oneof(
+  { weight: 4, arbitrary: opArb },
+  fc.record({ op: fc.constant('read' as const), what: fc.nat(6), tag: fc.nat(12), digest: fc.nat(5) }),
+  fc.record({ op: fc.constant('copy' as const) }),
+);
+
+test('deferred tag tables (newTags) answer every read as plain Maps given the same puts, deletes and copies do, in the same order', (t) => {
+  t.notThrows(() =>
+    fc.assert(
+      fc.property(fc.array(readOpArb, { maxLength: 80 }), (ops) => {
+        let plain = emptyRepo();
+        let deferred: Repository = { ...emptyRepo(), ...newTags() };
+        const read = (r: Repository, what: number, tag: string, digest: string): unknown => {
+          switch (what) {
+            case 0:
+              return r.tags.get(tag);
+            case 1:
+              return [...tagsOf(r, digest)];
+            case 2:
+              return [r.tags.size, r.tagsByDigest.size, r.tags.has(tag), r.tagsByDigest.has(digest)];
+            case 3:
+              return [...r.tags];
+            case 4:
+              return [...r.tagsByDigest].map(([d, l]) => [d, [...l]]);
+            case 5: {
+              const seen: string[] = [];
+              r.tags.forEach((d, tg) => {
+                seen.push(`${tg}=${d}`);
+              });
+              return [seen, [...r.tags.keys()], [...r.tagsByDigest.values()].map((l) => [...l])];
+            }
+            default:
+              return tagNamesVersion(r) - (versions.get(r) ?? 0);
+          }
+        };
+        // tagNamesVersion is compared by how much it moved since the repository was made or copied
+        const versions = new Map<Repository, number>();
+        for (const o of ops) {
+          if (o.op === 'put') {
+            putTag(plain, `t${o.tag}`, `d${o.digest}`);
+            putTag(deferred, `t${o.tag}`, `d${o.digest}`);
+          } else if (o.op === 'delete') {
+            deleteTag(plain, `t${o.tag}`);
+            deleteTag(deferred, `t${o.tag}`);
+          } else if (o.op === 'deleteImage') {
+            deleteTagsOf(plain, `d${o.digest}`);
+            deleteTagsOf(deferred, `d${o.digest}`);
+          } else if (o.op === 'copy') {
+            plain = { ...plain, tags: new Map(plain.tags), tagsByDigest: copyTagIndex(plain.tagsByDigest) };
+            deferred = { ...deferred, ...copyTags(deferred) };
+            versions.set(plain, tagNamesVersion(plain));
+            versions.set(deferred, tagNamesVersion(deferred));
+          } else {
+            assert.deepEqual(read(deferred, o.what, `t${o.tag}`, `d${o.digest}`), read(plain, o.what, `t${o.tag}`, `d${o.digest}`));
+          }
+        }
+        for (let what = 0; what <= 6; what++) assert.deepEqual(read(deferred, what, 't0', 'd0'), read(plain, what, 't0', 'd0'));
+      }),
+    ),
+  );
 });

@@ -5,6 +5,7 @@
 import test from 'ava';
 import type { RecordedEvent } from '../../src/domain/events.ts';
 import { evolve } from '../../src/domain/evolve.ts';
+import { imagesWithExtra } from '../../src/domain/deferred-images.ts';
 import { emptyState, type RegistryState } from '../../src/domain/state.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
 import { foldShared, fork, keep, type Working } from '../../src/projections/shared-state.ts';
@@ -52,5 +53,33 @@ for (const name of SCENARIO_NAMES) {
       t.is(stateHash(w.state), expected.at(-1)!);
     }
     for (const k of kept) t.is(stateHash(k.state), expected[k.at]!, `kept after event ${k.at + 1}`);
+  });
+
+  test(`${name}: the images with extra of kept and working repositories (remembered once kept) are the ones a walk finds`, async (t) => {
+    const events = await eventsOf(name);
+    const walk = (s: RegistryState): [string, string[]][] =>
+      [...s.repos].map(([k, r]) => [k, [...r.images.values()].filter((i) => i.extra !== undefined).map((i) => i.digest)]);
+    const asked = (s: RegistryState): [string, string[]][] =>
+      [...s.repos].map(([k, r]) => [k, [...imagesWithExtra(r)].map((i) => i.digest)]);
+    const w: Working = { state: emptyState() };
+    const kept: { state: RegistryState; expected: [string, string[]][] }[] = [];
+    events.forEach((e, i) => {
+      foldShared(w, e);
+      t.deepEqual(asked(w.state), walk(w.state), `working state after event ${i + 1}`);
+      if (i % 2 === 0) {
+        const k = keep(w);
+        kept.push({ state: k, expected: walk(k) });
+        asked(k);
+      }
+    });
+    // from each kept state, the rest of the journal again (a reset, then the same history)
+    for (const k of kept.slice(0, 8)) {
+      const f = fork(k.state);
+      for (const e of events.slice(1)) {
+        foldShared(f, e);
+        t.deepEqual(asked(f.state), walk(f.state));
+      }
+    }
+    for (const k of kept) t.deepEqual(asked(k.state), k.expected);
   });
 }

@@ -5,7 +5,7 @@
  * same durability as ecr-rewind (fdatasync before the 202, folders fsync'ed) and no journal:
  * one on node:http, one on a raw socket that reads bodies into a buffer of its own. The same
  * client code drives all four (support/registry-client.ts), the rounds rotate which goes first,
- * and the calibration row (hash + write + fdatasync, no HTTP) runs in each round.
+ * and the calibration row (hash + write + fdatasync + folder fsync, no HTTP) runs in each round.
  *
  *   npm run bench -- ceiling [--rounds N] [--quick]
  */
@@ -148,7 +148,7 @@ export async function run(args: string[]): Promise<void> {
       );
     }
     console.log(
-      `calibration (hash + write + fdatasync, no HTTP): large ${calLarge.toFixed(0)} MiB/s, chunked ${calChunked.toFixed(0)} MiB/s`,
+      `calibration (hash + write + fdatasync + folder fsync, no HTTP): large ${calLarge.toFixed(0)} MiB/s, chunked ${calChunked.toFixed(0)} MiB/s`,
     );
     console.log(describeMachine(machineNow()));
   } finally {

@@ -16,7 +16,8 @@
  *   pull through cache  a 64 MiB image pulled through the cache cold and warm vs straight (pull-through.ts)
  *
  * Beside each figure: the server CPU time per unit (from /proc), which a busy machine
- * does not distort the way it distorts throughput. And a calibration row per push workload:
+ * does not distort the way it distorts throughput, and the bench client's own (this process; on
+ * 2 cores what it spends is taken from the server measured). And a calibration row per push workload:
  * the same bodies hashed, written and fdatasync'ed by this process with no HTTP and no
  * journal (support/registry-targets.ts), the machine's own limit for that work, with the
  * share of it ecr-rewind reaches. The client computes each body's digest when it makes the
@@ -104,19 +105,35 @@ function bodiesOf(sizes: Sizes, r: number): Bodies {
   return bodies;
 }
 
-/** A meter of the target's CPU time: `spent(key, units)` charges what was used since the last call. */
-function cpuMeter(target: Target): { cpu: CpuFigures; reset(): void; spent(key: Key, units: number): void } {
+/** The bench process's own CPU ms so far (the client side of every row but the large pull, which curl runs). */
+const clientMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/**
+ * A meter of the target's CPU time, and of the bench client's: `spent(key, units)` charges what
+ * each used since the last call.
+ */
+function cpuMeter(target: Target): { cpu: CpuFigures; client: CpuFigures; reset(): void; spent(key: Key, units: number): void } {
   const cpu = {} as CpuFigures;
+  const client = {} as CpuFigures;
   let mark = cpuMs(target.pid);
+  let mine = clientMs();
   return {
     cpu,
+    client,
     reset: () => {
       mark = cpuMs(target.pid);
+      mine = clientMs();
     },
     spent: (key, units) => {
       const now = cpuMs(target.pid);
+      const used = clientMs();
       cpu[key] = (now - mark) / units;
+      client[key] = (used - mine) / units;
       mark = now;
+      mine = used;
     },
   };
 }
@@ -225,13 +242,20 @@ async function timedManifests(
 
 const MANIFEST_KEYS: readonly Key[] = ['manifestPut', 'manifestGet', 'manifestHead'];
 
-async function round(target: Target, sizes: Sizes, r: number, bodies: Bodies): Promise<{ rate: Figures; cpu: CpuFigures }> {
+interface RoundFigures {
+  rate: Figures;
+  cpu: CpuFigures;
+  /** The bench client's CPU ms per unit. */
+  client: CpuFigures;
+}
+
+async function round(target: Target, sizes: Sizes, r: number, bodies: Bodies): Promise<RoundFigures> {
   const meter = cpuMeter(target);
   const rate: Partial<Figures> = {};
   if (sizes.manifestsOnly) {
     await manifestWork(target, sizes, r, meter, rate);
-    for (const k of KEYS) if (!MANIFEST_KEYS.includes(k)) rate[k] = meter.cpu[k] = Number.NaN;
-    return { rate: rate as Figures, cpu: meter.cpu };
+    for (const k of KEYS) if (!MANIFEST_KEYS.includes(k)) rate[k] = meter.cpu[k] = meter.client[k] = Number.NaN;
+    return { rate: rate as Figures, cpu: meter.cpu, client: meter.client };
   }
   await blobWork(target, sizes, bodies, meter, rate);
   await manifestWork(target, sizes, r, meter, rate);
@@ -246,7 +270,7 @@ async function round(target: Target, sizes: Sizes, r: number, bodies: Bodies): P
   }
   meter.spent('tagsList', sizes.listings);
   rate.tagsList = median(latencies);
-  return { rate: rate as Figures, cpu: meter.cpu };
+  return { rate: rate as Figures, cpu: meter.cpu, client: meter.client };
 }
 
 function median(xs: number[]): number {
@@ -261,6 +285,9 @@ interface Compared {
   ratios: Figures;
   oursCpu: CpuFigures;
   theirsCpu: CpuFigures;
+  /** The bench client's CPU per unit while it drove ecr-rewind, and docker-registry. */
+  oursClient: CpuFigures;
+  theirsClient: CpuFigures;
   /** The machine's limit (MiB/s) for the large and the chunked pushes' bodies. */
   calibration: { large: number; chunked: number };
 }
@@ -284,6 +311,8 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
     const b: Figures[] = [];
     const ac: CpuFigures[] = [];
     const bc: CpuFigures[] = [];
+    const al: CpuFigures[] = [];
+    const bl: CpuFigures[] = [];
     const cal = { large: [] as number[], chunked: [] as number[] };
     // One unmeasured round each first: V8 needs a few thousand requests to optimise the
     // upload path, and a benchmark compares servers in their steady state.
@@ -292,17 +321,18 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
     await round(theirs, sizes, -1, warm);
     for (let r = 0; r < rounds; r++) {
       const bodies = bodiesOf(sizes, r);
-      const one = async (target: Target, rates: Figures[], cpus: CpuFigures[]): Promise<void> => {
-        const { rate, cpu } = await round(target, sizes, r, bodies);
+      const one = async (target: Target, rates: Figures[], cpus: CpuFigures[], clients: CpuFigures[]): Promise<void> => {
+        const { rate, cpu, client } = await round(target, sizes, r, bodies);
         rates.push(rate);
         cpus.push(cpu);
+        clients.push(client);
       };
       if (r % 2 === 0) {
-        await one(ours, a, ac);
-        await one(theirs, b, bc);
+        await one(ours, a, ac, al);
+        await one(theirs, b, bc, bl);
       } else {
-        await one(theirs, b, bc);
-        await one(ours, a, ac);
+        await one(theirs, b, bc, bl);
+        await one(ours, a, ac, al);
       }
       if (sizes.manifestsOnly) continue;
       cal.large.push(await calibrate(bodies.large, 4));
@@ -311,6 +341,8 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
     return {
       oursCpu: fold(ac, (row, _i, k) => row[k]),
       theirsCpu: fold(bc, (row, _i, k) => row[k]),
+      oursClient: fold(al, (row, _i, k) => row[k]),
+      theirsClient: fold(bl, (row, _i, k) => row[k]),
       ours: fold(a, (row, _i, k) => row[k]),
       theirs: fold(b, (row, _i, k) => row[k]),
       // Latency: lower is better, so the ratio is theirs / ours there.
@@ -339,21 +371,28 @@ function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
   console.log(
     `rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster); large pulls by ${largePullClient}`,
   );
-  console.log('| workload | ecr-rewind | docker-registry | ratio | target | server CPU ms/unit (ours / theirs) |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| workload | ecr-rewind | docker-registry | ratio | target | server CPU ms/unit (ours / theirs) | bench client CPU ms/unit (with ours / theirs) |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [label, key, unit, target] of ROWS) {
     if (manifestsOnly && !MANIFEST_KEYS.includes(key)) continue;
     const ratio = c.ratios[key];
     const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
     const cpu = `${c.oursCpu[key].toFixed(2)} / ${c.theirsCpu[key].toFixed(2)}`;
+    // the large pulls' client is curl, whose CPU is not the bench process's
+    const client =
+      key === 'largePull' && largePullClient.startsWith('curl')
+        ? 'curl'
+        : `${c.oursClient[key].toFixed(2)} / ${c.theirsClient[key].toFixed(2)}`;
     console.log(
-      `| ${label} | ${fmt(c.ours[key])} | ${fmt(c.theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} |`,
+      `| ${label} | ${fmt(c.ours[key])} | ${fmt(c.theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} | ${client} |`,
     );
   }
   if (manifestsOnly) return;
   const share = (ours: number, limit: number): string => `${(ours / limit).toFixed(2)} of it (target >= 0.8)`;
   console.log(
-    `calibration, large push bodies hashed + written + fdatasync'ed, 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
+    `calibration, large push bodies hashed + written + fdatasync'ed (and the folder fsync'ed), 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
   );
   console.log(
     `calibration, chunked push bodies, 2 conc.: ${c.calibration.chunked.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.chunkedPush, c.calibration.chunked)}`,
@@ -369,6 +408,13 @@ function figuresOf(c: Compared, manifestsOnly: boolean): Figure[] {
     out.push({ key: `${key}.theirs`, label: `${label}, docker-registry`, unit, value: c.theirs[key], better });
     out.push({ key: `${key}.ratio`, label: `${label}, ratio`, unit: 'x', value: c.ratios[key], better: 'higher' });
     out.push({ key: `${key}.cpu`, label: `${label}, ecr-rewind server CPU per unit`, unit: 'ms', value: c.oursCpu[key], better: 'lower' });
+    out.push({
+      key: `${key}.clientCpu`,
+      label: `${label}, bench client CPU per unit (with ecr-rewind)`,
+      unit: 'ms',
+      value: c.oursClient[key],
+      better: 'lower',
+    });
     out.push({
       key: `${key}.theirsCpu`,
       label: `${label}, docker-registry server CPU per unit`,

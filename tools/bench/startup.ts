@@ -19,6 +19,12 @@
  *
  * The child prints its listening line on stderr (JSON, not a terminal); the health request
  * is sent as soon as that line arrives. Run `npm run build` first: the bin runs dist/.
+ *
+ * NODE_EXTRA_CA_CERTS: Node 20 reads that file into a new root certificate store when the
+ * process starts, before any JavaScript runs (~40 ms of CPU for a 144-certificate bundle here),
+ * so every row, the floor included, pays it where it is set. When it is set, the floor is also
+ * shown without it; `--without-extra-ca` starts every process without it (the same for any
+ * build compared), as on a machine that does not set it.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -69,11 +75,11 @@ function mainThreadMs(pid: number | undefined): [number, number] {
 }
 
 /** Spawns `node <entry> serve ...`, waits for the listening line, then times health and one ECR call. */
-async function timeStart(nodeArgs: string[], serveArgs: string[]): Promise<Timing> {
+async function timeStart(nodeArgs: string[], serveArgs: string[], env: NodeJS.ProcessEnv): Promise<Timing> {
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, 'serve', '--port', '0', '--fsync', 'never', ...serveArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ECR_REWIND_LOG_LEVEL: 'info' },
+    env: { ...env, ECR_REWIND_LOG_LEVEL: 'info' },
   });
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -112,19 +118,19 @@ async function timeStart(nodeArgs: string[], serveArgs: string[]): Promise<Timin
   }
 }
 
-async function series(rounds: number, nodeArgs: string[], serveArgs: (r: number) => string[]): Promise<Timing> {
+async function series(rounds: number, nodeArgs: string[], serveArgs: (r: number) => string[], env: NodeJS.ProcessEnv): Promise<Timing> {
   const all: Timing[] = [];
-  for (let r = 0; r < rounds; r++) all.push(await timeStart(nodeArgs, serveArgs(r)));
+  for (let r = 0; r < rounds; r++) all.push(await timeStart(nodeArgs, serveArgs(r), env));
   const med = (key: keyof Timing): number => median(all.map((t) => t[key]));
   return { health: med('health'), ecr: med('ecr'), cpu: med('cpu'), main: med('main'), waited: med('waited') };
 }
 
 /** Spawn to exit of `node -e 0`: what any start of node costs on this machine now. */
-async function nodeFloor(rounds: number): Promise<number> {
+async function nodeFloor(rounds: number, env: NodeJS.ProcessEnv): Promise<number> {
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
-    await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' }).once('exit', resolve));
+    await new Promise((resolve) => spawn(process.execPath, ['-e', '0'], { stdio: 'ignore', env }).once('exit', resolve));
     times.push(performance.now() - t0);
   }
   return median(times);
@@ -133,6 +139,8 @@ async function nodeFloor(rounds: number): Promise<number> {
 export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const rounds = quick ? 3 : 9;
+  const { NODE_EXTRA_CA_CERTS: extraCa, ...withoutExtraCa } = process.env;
+  const env = args.includes('--without-extra-ca') ? withoutExtraCa : process.env;
   const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-startup-'));
   try {
     const source = join(dir, 'source');
@@ -142,10 +150,16 @@ export async function run(args: string[]): Promise<void> {
     await writeSnapshotFile(snapshot, await prepareSnapshotFile({ state, marks }, source));
 
     const bin = [...binNodeFlags(), BIN];
-    const fresh = await series(rounds, bin, (r) => ['--journal', join(dir, `fresh-${r}`)]);
-    const fromSnapshot = await series(rounds, bin, (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot]);
-    const tsx = await series(quick ? 1 : 3, ['--import', 'tsx', join(root, 'src', 'cli.ts')], (r) => ['--journal', join(dir, `tsx-${r}`)]);
-    const floor = await nodeFloor(rounds);
+    const fresh = await series(rounds, bin, (r) => ['--journal', join(dir, `fresh-${r}`)], env);
+    const fromSnapshot = await series(rounds, bin, (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot], env);
+    const tsx = await series(
+      quick ? 1 : 3,
+      ['--import', 'tsx', join(root, 'src', 'cli.ts')],
+      (r) => ['--journal', join(dir, `tsx-${r}`)],
+      env,
+    );
+    const floor = await nodeFloor(rounds, env);
+    const floorWithout = env.NODE_EXTRA_CA_CERTS === undefined ? floor : await nodeFloor(rounds, withoutExtraCa);
     const row = (name: string, t: Timing, target = ''): void =>
       console.log(
         `${name.padEnd(56)} ${t.health.toFixed(0).padStart(5)} ms (CPU ${t.cpu.toFixed(0).padStart(4)} ms, main thread ${t.main.toFixed(0).padStart(4)} ms, waited for a CPU ${t.waited.toFixed(0).padStart(4)} ms)   first ECR answer ${t.ecr.toFixed(0).padStart(5)} ms${target}`,
@@ -157,6 +171,12 @@ export async function run(args: string[]): Promise<void> {
     row('  ecr-rewind serve --from-snapshot (10,000 images)', fromSnapshot, '   (target < 300 ms)');
     row('  for comparison: the sources through tsx', tsx);
     console.log(`  for comparison: spawn -> exit of \`node -e 0\`                ${floor.toFixed(0).padStart(5)} ms`);
+    if (env.NODE_EXTRA_CA_CERTS !== undefined)
+      console.log(
+        `  NODE_EXTRA_CA_CERTS=${extraCa} is set: every start above reads it (\`node -e 0\` without it: ${floorWithout.toFixed(0)} ms; --without-extra-ca runs the rows without it)`,
+      );
+    else if (extraCa !== undefined)
+      console.log(`  (run without NODE_EXTRA_CA_CERTS=${extraCa}, which this shell sets: --without-extra-ca)`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

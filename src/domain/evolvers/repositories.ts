@@ -3,6 +3,7 @@ import { MIN_ECR_LAYER_PART } from '../deciders/uploads.ts';
 import type { EvolverTable } from '../decision.ts';
 import { DigestSizes } from '../digest-sizes.ts';
 import type { RecordedEvent } from '../events.ts';
+import { newTags } from '../repository-tags.ts';
 import { repoKey } from '../scope.ts';
 
 type RepositoryEvent = Extract<
@@ -24,6 +25,7 @@ type RepositoryEvent = Extract<
 export const repositoryEvolvers: EvolverTable<RepositoryEvent> = {
   RepositoryCreated(state, e) {
     const d = e.data;
+    const { tags, tagsByDigest } = newTags();
     state.repos.set(repoKey(d, d.repository), {
       account: d.account,
       region: d.region,
@@ -31,8 +33,8 @@ export const repositoryEvolvers: EvolverTable<RepositoryEvent> = {
       createdAt: e.time,
       blobs: new DigestSizes(),
       images: new Map(),
-      tags: new Map(),
-      tagsByDigest: new Map(),
+      tags,
+      tagsByDigest,
       referrers: new Map(),
       settings: {
         imageTagMutability: d.imageTagMutability,

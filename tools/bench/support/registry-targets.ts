@@ -96,8 +96,10 @@ export async function startDistribution(): Promise<Target> {
 
 /**
  * The machine's limit for storing pushed bodies: each body hashed (sha256, in 1 MiB slices as
- * a stream would arrive), written to a new file, fdatasync'ed and renamed, `concurrency` at a
- * time, in this process. No HTTP, no journal: what a registry cannot beat. Returns MiB/s.
+ * a stream would arrive), written to a new file, fdatasync'ed, renamed, and the folder fsync'ed
+ * (what makes the new name survive a crash: every durable store does it once per blob, and the
+ * minimal servers of the ceiling bench do), `concurrency` at a time, in this process. No HTTP, no
+ * journal: what a registry cannot beat. Returns MiB/s.
  */
 export async function calibrate(bodies: Buffer[], concurrency: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-calibration-'));
@@ -118,6 +120,12 @@ export async function calibrate(bodies: Buffer[], concurrency: number): Promise<
         await fh.close();
       }
       await rename(file, join(dir, hash.digest('hex')));
+      const folder = await open(dir, 'r');
+      try {
+        await folder.sync();
+      } finally {
+        await folder.close();
+      }
     });
     const bytes = bodies.reduce((s, b) => s + b.length, 0);
     return bytes / (1024 * 1024) / secs;
