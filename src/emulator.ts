@@ -313,7 +313,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     stopping: stopping.signal,
     registryHost: () => config.advertisedHost ?? registryHostOf(config.host, port),
   };
-  const server = httpServer(createApp(deps).callback(), limits, log);
+  const server = httpServer(createApp(deps), limits, log);
   try {
     await background.start();
     port = await server.listen(config.port, config.host);

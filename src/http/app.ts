@@ -1,10 +1,16 @@
-/** The one Koa application: request log, then admin (/_rewind), registry (/v2) and ECR (POST /) faces. */
+/**
+ * The one request listener: the /v2 front lane (oci/front-lane.ts) for the manifest pulls it answers
+ * whole, then the one Koa application: request log, then admin (/_rewind), registry (/v2) and ECR
+ * (POST /) faces.
+ */
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import { rememberContentTypes } from './content-types.ts';
 import { createAdminFace } from './admin/admin-face.ts';
 import { createEcrFace } from './ecr/ecr-face.ts';
 import type { FaceDeps } from './face-deps.ts';
 import { jsonBodiesAsText } from './json-bodies.ts';
+import { ociFrontLane } from './oci/front-lane.ts';
 import { createOciFace, isV2Path } from './oci/oci-face.ts';
 import { requestLog } from './request-log.ts';
 
@@ -17,12 +23,12 @@ const clientWentAway = (err: unknown, ctx: Koa.Context | undefined): boolean =>
 
 const ADMIN_PATH = /^\/_rewind/i;
 
-export function createApp(deps: FaceDeps): Koa {
+export function createApp(deps: FaceDeps): RequestListener {
   const app = new Koa();
   app.proxy = false;
   app.silent = true;
   jsonBodiesAsText(app);
-  rememberContentTypes(app);
+  const knownType = rememberContentTypes(app);
   app.on('error', (err: unknown, ctx?: Koa.Context) => {
     if (clientWentAway(err, ctx)) deps.log.debug({ path: ctx?.path, code: (err as NodeJS.ErrnoException).code }, 'client went away');
     else deps.log.error({ err, path: ctx?.path }, 'unhandled request error');
@@ -38,5 +44,9 @@ export function createApp(deps: FaceDeps): Koa {
   const faces: Koa.Middleware = (ctx, next) => (isV2Path(ctx.path) ? oci(ctx, next) : ecr(ctx, next));
   const route: Koa.Middleware = (ctx, next) => (ADMIN_PATH.test(ctx.path) ? admin(ctx, () => faces(ctx, next)) : faces(ctx, next));
   app.use(requestLog(deps.log, deps.config.logRequests, route));
-  return app;
+  const koa = app.callback();
+  const front = ociFrontLane(deps, knownType);
+  return (req, res) => {
+    if (!front(req, res)) void koa(req, res);
+  };
 }

@@ -3,13 +3,17 @@
  * charset=utf-8`), worked out once per distinct value. Koa asks mime-types on every assignment,
  * and every manifest, blob and ECR answer makes one; the header it gives for a value never changes.
  * At most KNOWN_MAX values are kept (a manifest's media type comes from a request); past that,
- * assignments go to Koa as before.
+ * assignments go to Koa as before. The /v2 front lane (oci/front-lane.ts) writes the headers
+ * remembered here, and leaves a value Koa has not written yet to Koa.
  */
 import type Koa from 'koa';
 
 const KNOWN_MAX = 256;
 
-export function rememberContentTypes(app: Koa): void {
+/** The Content-Type header Koa writes for a value it has been given before, else undefined. */
+export type KnownContentType = (value: string) => string | undefined;
+
+export function rememberContentTypes(app: Koa): KnownContentType {
   const koaResponse = Object.getPrototypeOf(app.response) as object;
   const { get, set } = Object.getOwnPropertyDescriptor(koaResponse, 'type') ?? {};
   if (get === undefined || set === undefined) throw new Error("Koa's response has no type accessor");
@@ -27,4 +31,5 @@ export function rememberContentTypes(app: Koa): void {
       if (typeof written === 'string' && written !== '') known.set(value, written);
     },
   });
+  return (value) => known.get(value);
 }

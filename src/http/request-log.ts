@@ -7,7 +7,7 @@
  * A client that leaves before the answer ends (an NDJSON follower closing its stream,
  * a pull cancelled) is not an error: the line says `aborted`, at the same level.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../support/logger.ts';
 
@@ -58,34 +58,64 @@ export function requestLog(log: Logger, level: 'info' | 'debug', inner: Middlewa
   return (ctx, next) => (log.isLevelEnabled(level) ? logged(ctx, next) : inner(ctx, next));
 }
 
+/** What a request's log line is made of; the getters are read when its response closes. */
+export interface LoggedRequest {
+  method: string;
+  /** the path, without the query */
+  path: string;
+  req: IncomingMessage;
+  res: ServerResponse;
+  status(): number;
+  /** the answer's length, when known (else the bytes the socket wrote are counted) */
+  length(): number | undefined;
+  /** the repository the route named */
+  name(): string | undefined;
+}
+
+/**
+ * Writes `r`'s line when its response closes: what the request log middleware does for Koa's
+ * requests, and what the /v2 front lane (oci/front-lane.ts) does for the requests it answers itself.
+ */
+export function watchRequest(log: Logger, level: 'info' | 'debug', r: LoggedRequest): void {
+  // process.hrtime, not performance.now(): the global `performance` loads node:perf_hooks (~1 ms)
+  // on its first use, which was the first request of every start
+  const started = process.hrtime.bigint();
+  const socket = r.req.socket;
+  const readAtStart = socket.bytesRead;
+  const writtenAtStart = socket.bytesWritten;
+  r.res.once('close', () => {
+    const note = notes.get(r.req) ?? {};
+    const declaredIn = Number(r.req.headers['content-length']);
+    const finished = r.res.writableFinished;
+    const repository = note.repository ?? r.name() ?? V2_NAME.exec(r.path)?.[1];
+    const request = {
+      method: r.method,
+      path: loggedPath(r.path),
+      ...(note.operation ? { operation: note.operation } : {}),
+      ...(repository ? { repository } : {}),
+      status: r.status(),
+      ...(note.error ? { errorCode: note.error } : {}),
+      ...(note.reason ? { reason: note.reason } : {}),
+      ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
+      bytesIn: Number.isFinite(declaredIn) && declaredIn > 0 ? declaredIn : Math.max(0, socket.bytesRead - readAtStart),
+      bytesOut: r.length() ?? Math.max(0, socket.bytesWritten - writtenAtStart),
+      ...(note.requestId ? { requestId: note.requestId } : {}),
+      ...(finished ? {} : { aborted: true }),
+    };
+    log[level]({ request }, lineOf(request, repository !== undefined && note.operation !== undefined));
+  });
+}
+
 function logRequest(log: Logger, level: 'info' | 'debug', inner: Middleware): Middleware {
   return async (ctx, next) => {
-    // process.hrtime, not performance.now(): the global `performance` loads node:perf_hooks (~1 ms)
-    // on its first use, which was the first request of every start
-    const started = process.hrtime.bigint();
-    const socket = ctx.req.socket;
-    const readAtStart = socket.bytesRead;
-    const writtenAtStart = socket.bytesWritten;
-    ctx.res.once('close', () => {
-      const note = notes.get(ctx.req) ?? {};
-      const declaredIn = Number(ctx.get('content-length'));
-      const finished = ctx.res.writableFinished;
-      const repository = note.repository ?? (ctx.params as { name?: string } | undefined)?.name ?? V2_NAME.exec(ctx.path)?.[1];
-      const request = {
-        method: ctx.method,
-        path: loggedPath(ctx.path),
-        ...(note.operation ? { operation: note.operation } : {}),
-        ...(repository ? { repository } : {}),
-        status: ctx.status,
-        ...(note.error ? { errorCode: note.error } : {}),
-        ...(note.reason ? { reason: note.reason } : {}),
-        ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
-        bytesIn: Number.isFinite(declaredIn) && declaredIn > 0 ? declaredIn : Math.max(0, socket.bytesRead - readAtStart),
-        bytesOut: ctx.response.length ?? Math.max(0, socket.bytesWritten - writtenAtStart),
-        ...(note.requestId ? { requestId: note.requestId } : {}),
-        ...(finished ? {} : { aborted: true }),
-      };
-      log[level]({ request }, lineOf(request, repository !== undefined && note.operation !== undefined));
+    watchRequest(log, level, {
+      method: ctx.method,
+      path: ctx.path,
+      req: ctx.req,
+      res: ctx.res,
+      status: () => ctx.status,
+      length: () => ctx.response.length,
+      name: () => (ctx.params as { name?: string } | undefined)?.name,
     });
     await inner(ctx, next);
   };

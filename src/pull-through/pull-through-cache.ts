@@ -111,6 +111,11 @@ export class PullThroughCache {
     return this.#fetched(running, scope, repository, reference);
   }
 
+  /** Whether manifest() would answer a promise (a fetch runs for `reference`, or a rule covers the repository); starts nothing. */
+  mayFetch(scope: RegistryScope, repository: string, reference: string): boolean {
+    return this.#running(scope, repository, reference) !== undefined || this.#mayStart(scope, repository);
+  }
+
   async #fetched(
     running: Job | undefined,
     scope: RegistryScope,

@@ -49,21 +49,30 @@ export function hotRoutes(handlers: HotHandlers): (method: string, path: string)
     };
   };
   return (method, path) => {
-    const get = method === 'GET' || method === 'HEAD';
-    if ((!get && method !== 'PUT') || !path.startsWith('/v2/') || path.includes('%')) return undefined;
-    const slash = path.lastIndexOf('/');
-    const last = path.slice(slash + 1);
-    if (last === '') return undefined;
-    if (path.endsWith(MANIFESTS, slash)) {
-      const name = path.slice(4, slash - MANIFESTS.length);
-      if (name === '') return undefined;
-      return manifest(get ? handlers.manifestGet : handlers.manifestPut, name, last);
-    }
-    if (get && path.endsWith(BLOBS, slash)) {
-      const name = path.slice(4, slash - BLOBS.length);
-      if (name === '') return undefined;
-      return blob(name, last);
-    }
-    return undefined;
+    const hot = hotPath(method, path);
+    if (hot === undefined) return undefined;
+    if (hot.route === 'manifest') return manifest(hot.get ? handlers.manifestGet : handlers.manifestPut, hot.name, hot.last);
+    return blob(hot.name, hot.last);
   };
+}
+
+/** The route and parameters of a hot request (as the router reads them), or undefined for the router. */
+export function hotPath(
+  method: string,
+  path: string,
+): { route: 'manifest' | 'blob'; get: boolean; name: string; last: string } | undefined {
+  const get = method === 'GET' || method === 'HEAD';
+  if ((!get && method !== 'PUT') || !path.startsWith('/v2/') || path.includes('%')) return undefined;
+  const slash = path.lastIndexOf('/');
+  const last = path.slice(slash + 1);
+  if (last === '') return undefined;
+  if (path.endsWith(MANIFESTS, slash)) {
+    const name = path.slice(4, slash - MANIFESTS.length);
+    return name === '' ? undefined : { route: 'manifest', get, name, last };
+  }
+  if (get && path.endsWith(BLOBS, slash)) {
+    const name = path.slice(4, slash - BLOBS.length);
+    return name === '' ? undefined : { route: 'blob', get, name, last };
+  }
+  return undefined;
 }

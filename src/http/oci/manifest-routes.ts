@@ -4,6 +4,7 @@
  * exactly the bytes received.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { DomainFailure } from '../../domain/errors.ts';
 import { parseManifest } from '../../domain/manifest.ts';
 import { digestAlgorithm, isTag } from '../../domain/names.ts';
@@ -12,6 +13,7 @@ import { BodyError, readBody } from '../request-body.ts';
 import { negotiate } from './content-negotiation.ts';
 import { repoPath, type OciHandler, type OciRouter } from './oci-context.ts';
 import { OciError } from './oci-error.ts';
+import type { RegistryScope } from '../../domain/scope.ts';
 import type { Image, Repository } from '../../domain/state.ts';
 import { createPullConversions } from '../pull-conversions.ts';
 import { createPullRecorder } from '../pull-recorder.ts';
@@ -56,6 +58,20 @@ function chooseManifest(
   refuseArchived(chosen.image, stored, reference);
   const served = chosen.convert ? conversions.convert(repo, chosen.image, chosen.convert, ref.tag ?? '', chosen.schema1Type) : chosen.image;
   return { served, pulled: chosen.image };
+}
+
+/**
+ * The image a GET of `reference` serves as it is stored, when that is all the request needs (the
+ * front lane answers it: front-lane.ts); undefined when the request needs more than that: a
+ * conversion, an earlier conversion, a refusal (no such manifest, archived, not acceptable).
+ * What chooseManifest serves in that case too.
+ */
+export function storedManifest(repo: Repository, ref: ReturnType<typeof parseReference>, accept: string): Image | undefined {
+  const stored = repo.images.get(ref.digest ?? repo.tags.get(ref.tag) ?? '');
+  if (!stored) return undefined;
+  const chosen = negotiate(repo, stored, accept, ref.tag !== null);
+  if (!chosen.ok || chosen.convert || chosen.image.storageClass === 'ARCHIVE' || stored.storageClass === 'ARCHIVE') return undefined;
+  return chosen.image;
 }
 
 /** The handlers of the routes a pull or push repeats most, for the hot lane (hot-routes.ts) too. */
@@ -125,7 +141,7 @@ function manifestGet(deps: FaceDeps): OciHandler {
 
 /** end-7: PUT of a manifest, by tag or by digest (with `?tag=` for more tags). */
 function manifestPut(deps: FaceDeps): OciHandler {
-  const { engine } = deps;
+  const store = manifestStore(deps);
   return async (ctx) => {
     const name = ctx.params.name ?? '';
     const ref = parseReference(ctx.params.reference ?? '');
@@ -134,9 +150,41 @@ function manifestPut(deps: FaceDeps): OciHandler {
     const raw = ref.digest === null ? undefined : ctx.query.tag;
     const extraTags = raw === undefined ? [] : [...new Set(Array.isArray(raw) ? raw : [raw])];
     for (const tag of extraTags) if (!isTag(tag)) throw new OciError(400, 'TAG_INVALID', `invalid tag '${tag.slice(0, 200)}'`);
+    const stored = await store(ctx.req, ctx.state.scope, name, ref, extraTags);
+    for (const tag of extraTags) ctx.append('OCI-Tag', tag);
+    ctx.status = 201;
+    ctx.set('Location', `${repoPath(name)}/manifests/${stored.digest}`);
+    ctx.set('Docker-Content-Digest', stored.digest);
+    if (stored.subject !== undefined) ctx.set('OCI-Subject', stored.subject);
+    ctx.body = '';
+  };
+}
+
+/** What a PUT of a manifest stored: its digest, and the digest of its subject (if it has one). */
+export interface StoredManifest {
+  digest: string;
+  subject: string | undefined;
+}
+
+/**
+ * end-7 after the path's checks: reads the manifest from `req`, checks it and puts it (tagged with
+ * the reference's tag and `extraTags`); throws what the request is refused with. Koa's route and the
+ * front lane (front-lane.ts) both store a manifest through this.
+ */
+export function manifestStore(
+  deps: FaceDeps,
+): (
+  req: IncomingMessage,
+  scope: RegistryScope,
+  name: string,
+  ref: ReturnType<typeof parseReference>,
+  extraTags: readonly string[],
+) => Promise<StoredManifest> {
+  const { engine } = deps;
+  return async (req, scope, name, ref, extraTags) => {
     let bytes: Buffer;
     try {
-      bytes = await readBody(ctx.req, MANIFEST_LIMIT, { timeoutMs: deps.limits.bodyTimeoutMs });
+      bytes = await readBody(req, MANIFEST_LIMIT, { timeoutMs: deps.limits.bodyTimeoutMs });
     } catch (err) {
       if (err instanceof BodyError && err.kind === 'too-large')
         throw new OciError(413, 'MANIFEST_INVALID', `manifest exceeds the limit of ${MANIFEST_LIMIT} bytes`);
@@ -147,20 +195,11 @@ function manifestPut(deps: FaceDeps): OciHandler {
     const digest = `${algorithm}:${createHash(algorithm).update(bytes).digest('hex')}`;
     if (ref.digest !== null && ref.digest !== digest)
       throw new OciError(400, 'DIGEST_INVALID', `the manifest's digest is ${digest}, not ${ref.digest}`, { digest: ref.digest });
-    const parsed = parseManifest(bytes, ctx.get('content-type') || undefined);
+    const parsed = parseManifest(bytes, req.headers['content-type'] || undefined);
     if (!parsed.ok) throw new OciError(400, 'MANIFEST_INVALID', `manifest invalid: ${parsed.message}`);
     for (const tag of [ref.tag, ...extraTags]) {
       try {
-        await engine.execute({
-          type: 'PutManifest',
-          scope: ctx.state.scope,
-          repository: name,
-          digest,
-          bytes,
-          manifest: parsed.manifest,
-          tag,
-          via: 'oci',
-        });
+        await engine.execute({ type: 'PutManifest', scope, repository: name, digest, bytes, manifest: parsed.manifest, tag, via: 'oci' });
       } catch (err) {
         if (err instanceof DomainFailure && err.error.code === 'ImageTagAlreadyExists')
           throw new OciError(
@@ -171,11 +210,6 @@ function manifestPut(deps: FaceDeps): OciHandler {
         throw err;
       }
     }
-    for (const tag of extraTags) ctx.append('OCI-Tag', tag);
-    ctx.status = 201;
-    ctx.set('Location', `${repoPath(name)}/manifests/${digest}`);
-    ctx.set('Docker-Content-Digest', digest);
-    if (parsed.manifest.subject) ctx.set('OCI-Subject', parsed.manifest.subject.digest);
-    ctx.body = '';
+    return { digest, subject: parsed.manifest.subject?.digest };
   };
 }

@@ -8,7 +8,9 @@
  *   routes         uploads, blobs, manifests, listings
  *
  * The manifest and blob requests of every pull and push take a hot lane past the router
- * (hot-routes.ts): the same checks and handlers, without trying every route's pattern.
+ * (hot-routes.ts): the same checks and handlers, without trying every route's pattern. Before
+ * that, the manifest GET, HEAD and PUT it can answer whole are answered before Koa sees them
+ * (front-lane.ts, called from app.ts).
  */
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
