@@ -12,6 +12,8 @@
  * structuredClone reads a Map's entries without its methods: call `settle()` before cloning
  * (domain/state.ts cloneState does).
  */
+import { SettlingMap } from './settling-map.ts';
+
 /** What it needs of an image (domain/state.ts Image; not imported, as state.ts uses this module). */
 interface Image {
   readonly digest: string;
@@ -20,7 +22,7 @@ interface Image {
 
 const mapSet = Map.prototype.set;
 
-export class DeferredImages<I extends Image> extends Map<string, I> {
+export class DeferredImages<I extends Image> extends SettlingMap<string, I> {
   #fill: ((put: (image: I) => void) => void) | undefined;
   #withExtra: (() => Iterable<I>) | undefined;
 
@@ -49,60 +51,10 @@ export class DeferredImages<I extends Image> extends Map<string, I> {
     return this.#withExtra !== undefined ? this.#withExtra() : havingExtra(super.values());
   }
 
-  override get(digest: string): I | undefined {
-    this.settle();
-    return super.get(digest);
-  }
-
-  override has(digest: string): boolean {
-    this.settle();
-    return super.has(digest);
-  }
-
-  override set(digest: string, image: I): this {
-    this.settle();
-    return super.set(digest, image);
-  }
-
-  override delete(digest: string): boolean {
-    this.settle();
-    return super.delete(digest);
-  }
-
   override clear(): void {
     this.#fill = undefined;
     this.#withExtra = undefined;
     super.clear();
-  }
-
-  override get size(): number {
-    this.settle();
-    return super.size;
-  }
-
-  override forEach(fn: (image: I, digest: string, map: Map<string, I>) => void, thisArg?: unknown): void {
-    this.settle();
-    super.forEach(fn, thisArg);
-  }
-
-  override keys(): MapIterator<string> {
-    this.settle();
-    return super.keys();
-  }
-
-  override values(): MapIterator<I> {
-    this.settle();
-    return super.values();
-  }
-
-  override entries(): MapIterator<[string, I]> {
-    this.settle();
-    return super.entries();
-  }
-
-  override [Symbol.iterator](): MapIterator<[string, I]> {
-    this.settle();
-    return super.entries();
   }
 }
 

@@ -17,6 +17,8 @@
  * cloning what holds a pair (domain/state.ts cloneState does). The clone holds plain Maps.
  */
 
+import { SettlingMap } from './settling-map.ts';
+
 /** Puts the log may hold before it is folded in regardless of readers. */
 const LOG_LIMIT = 1 << 20;
 
@@ -74,7 +76,7 @@ export function putInto(tags: Map<string, string>, index: Map<string, readonly s
 }
 
 /** A repository's tags Map: tag -> digest. Holds the log of puts for itself and its index. */
-export class TagTable extends Map<string, string> {
+export class TagTable extends SettlingMap<string, string> {
   #tags: string[] = [];
   #digests: string[] = [];
   #index: TagIndex | undefined;
@@ -95,7 +97,7 @@ export class TagTable extends Map<string, string> {
   defer(tag: string, digest: string): void {
     this.#tags.push(tag);
     this.#digests.push(digest);
-    if (this.#tags.length > LOG_LIMIT && this.#tags.length > super.size) this.settle();
+    if (this.#tags.length > LOG_LIMIT && this.#tags.length > this.heldSize) this.settle();
   }
 
   /** Folds the deferred puts in, in order (readers do it themselves; structuredClone needs it done). */
@@ -108,65 +110,10 @@ export class TagTable extends Map<string, string> {
     const index = this.#index!;
     for (let k = 0; k < tags.length; k++) putInto(this, index, tags[k]!, digests[k]!);
   }
-
-  override get(tag: string): string | undefined {
-    this.settle();
-    return super.get(tag);
-  }
-
-  override has(tag: string): boolean {
-    this.settle();
-    return super.has(tag);
-  }
-
-  override set(tag: string, digest: string): this {
-    this.settle();
-    return super.set(tag, digest);
-  }
-
-  override delete(tag: string): boolean {
-    this.settle();
-    return super.delete(tag);
-  }
-
-  override clear(): void {
-    this.settle();
-    super.clear();
-  }
-
-  override get size(): number {
-    this.settle();
-    return super.size;
-  }
-
-  override forEach(fn: (digest: string, tag: string, map: Map<string, string>) => void, thisArg?: unknown): void {
-    this.settle();
-    super.forEach(fn, thisArg);
-  }
-
-  override keys(): MapIterator<string> {
-    this.settle();
-    return super.keys();
-  }
-
-  override values(): MapIterator<string> {
-    this.settle();
-    return super.values();
-  }
-
-  override entries(): MapIterator<[string, string]> {
-    this.settle();
-    return super.entries();
-  }
-
-  override [Symbol.iterator](): MapIterator<[string, string]> {
-    this.settle();
-    return super.entries();
-  }
 }
 
 /** A repository's tag index: digest -> its tags; reads fold in its tags Map's deferred puts first. */
-export class TagIndex extends Map<string, readonly string[]> {
+export class TagIndex extends SettlingMap<string, readonly string[]> {
   readonly #table: TagTable;
 
   constructor(table: TagTable) {
@@ -174,59 +121,8 @@ export class TagIndex extends Map<string, readonly string[]> {
     this.#table = table;
   }
 
-  override get(digest: string): readonly string[] | undefined {
+  settle(): void {
     this.#table.settle();
-    return super.get(digest);
-  }
-
-  override has(digest: string): boolean {
-    this.#table.settle();
-    return super.has(digest);
-  }
-
-  override set(digest: string, tags: readonly string[]): this {
-    this.#table.settle();
-    return super.set(digest, tags);
-  }
-
-  override delete(digest: string): boolean {
-    this.#table.settle();
-    return super.delete(digest);
-  }
-
-  override clear(): void {
-    this.#table.settle();
-    super.clear();
-  }
-
-  override get size(): number {
-    this.#table.settle();
-    return super.size;
-  }
-
-  override forEach(fn: (tags: readonly string[], digest: string, map: Map<string, readonly string[]>) => void, thisArg?: unknown): void {
-    this.#table.settle();
-    super.forEach(fn, thisArg);
-  }
-
-  override keys(): MapIterator<string> {
-    this.#table.settle();
-    return super.keys();
-  }
-
-  override values(): MapIterator<readonly string[]> {
-    this.#table.settle();
-    return super.values();
-  }
-
-  override entries(): MapIterator<[string, readonly string[]]> {
-    this.#table.settle();
-    return super.entries();
-  }
-
-  override [Symbol.iterator](): MapIterator<[string, readonly string[]]> {
-    this.#table.settle();
-    return super.entries();
   }
 }
 

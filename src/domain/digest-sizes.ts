@@ -19,13 +19,15 @@
  * a table before cloning it (domain/state.ts cloneState does).
  */
 
+import { SettlingMap } from './settling-map.ts';
+
 /** Pairs the log may hold before it is folded in regardless of readers (16 MiB of log at most). */
 const LOG_LIMIT = 1 << 20;
 
 const mapSet = Map.prototype.set;
 const mapEntries = Map.prototype.entries as (this: Map<string, number>) => MapIterator<[string, number]>;
 
-export class DigestSizes extends Map<string, number> {
+export class DigestSizes extends SettlingMap<string, number> {
   /** digests of `set` calls not yet in the Map, with `sizes` */
   #digests: string[] = [];
   #sizes: number[] = [];
@@ -85,23 +87,8 @@ export class DigestSizes extends Map<string, number> {
 
   override set(digest: string, size: number): this {
     this.#set(digest, size);
-    if (this.#digests.length > LOG_LIMIT && this.#digests.length > super.size) this.settle();
+    if (this.#digests.length > LOG_LIMIT && this.#digests.length > this.heldSize) this.settle();
     return this;
-  }
-
-  override get(digest: string): number | undefined {
-    this.settle();
-    return super.get(digest);
-  }
-
-  override has(digest: string): boolean {
-    this.settle();
-    return super.has(digest);
-  }
-
-  override delete(digest: string): boolean {
-    this.settle();
-    return super.delete(digest);
   }
 
   override clear(): void {
@@ -117,31 +104,6 @@ export class DigestSizes extends Map<string, number> {
     if (c?.namesDiffer === true && this.#digests.length === 0) return (c.entries ??= distinctIndexes(c.at));
     this.settle();
     return super.size;
-  }
-
-  override forEach(fn: (size: number, digest: string, map: Map<string, number>) => void, thisArg?: unknown): void {
-    this.settle();
-    super.forEach(fn, thisArg);
-  }
-
-  override keys(): MapIterator<string> {
-    this.settle();
-    return super.keys();
-  }
-
-  override values(): MapIterator<number> {
-    this.settle();
-    return super.values();
-  }
-
-  override entries(): MapIterator<[string, number]> {
-    this.settle();
-    return super.entries();
-  }
-
-  override [Symbol.iterator](): MapIterator<[string, number]> {
-    this.settle();
-    return super.entries();
   }
 }
 
