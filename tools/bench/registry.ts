@@ -30,6 +30,7 @@
  * row alone (its rounds: 2 with `--quick`, else 5; `--rounds N` sets them too). `--manifests-only`
  * runs the manifest PUT, GET and HEAD rows alone (no blobs, no tags/list, no pull through cache).
  */
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { runPullThroughRow } from './pull-through.ts';
 import { cpuMs } from './support/proc.ts';
@@ -296,6 +297,17 @@ const fold = (rows: Figures[], f: (row: Figures, i: number, k: Key) => number): 
   Object.fromEntries(KEYS.map((k) => [k, median(rows.map((row, i) => f(row, i, k)))])) as Figures;
 
 /**
+ * Writes back every dirty page on the machine (`sync`), untimed. docker-registry does not fsync:
+ * its pushes leave hundreds of MiB for the kernel to write back while whatever runs next waits on
+ * the disk, so a server that fdatasyncs (ecr-rewind, the calibration) would pay for the writeback
+ * of the other's pushes in the rounds where it comes second. Each target's turn and each
+ * calibration starts on a disk with nothing left to write back.
+ */
+const settleDisk = (): void => {
+  execFileSync('sync');
+};
+
+/**
  * Both registries run side by side; each round runs the workload on one then the other
  * (alternating which goes first), then the calibration, so a busy machine slows all alike.
  * Reported: the median of each figure and the median of the per-round ratios.
@@ -322,6 +334,7 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
     for (let r = 0; r < rounds; r++) {
       const bodies = bodiesOf(sizes, r);
       const one = async (target: Target, rates: Figures[], cpus: CpuFigures[], clients: CpuFigures[]): Promise<void> => {
+        settleDisk();
         const { rate, cpu, client } = await round(target, sizes, r, bodies);
         rates.push(rate);
         cpus.push(cpu);
@@ -335,7 +348,9 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
         await one(ours, a, ac, al);
       }
       if (sizes.manifestsOnly) continue;
+      settleDisk();
       cal.large.push(await calibrate(bodies.large, 4));
+      settleDisk();
       cal.chunked.push(await calibrate(bodies.chunked, 2));
     }
     return {
