@@ -6,14 +6,18 @@
 // the flag; ~25% of the server's CPU per push). The flag raises only the limit's floor: a heap
 // past 64 MB is unaffected. It must be given to node at start (NODE_OPTIONS refuses it, and
 // v8.setFlagsFromString comes too late), hence here; `env -S` splits the line (coreutils 8.30+).
-// The `ecr-rewind` bin: runs the compiled command line in dist/ (`npm run build`; an
-// install of the package, from the registry, a git URL or a folder, builds it through
-// `prepare`). No TypeScript loader is involved, so a start costs only what it loads.
+// The `ecr-rewind` bin: runs the command line's CommonJS build, dist/cjs/cli/main.js
+// (`npm run build`; an install of the package, from the registry, a git URL or a folder,
+// builds it through `prepare`). No TypeScript loader is involved, so a start costs only
+// what it loads, and Node 20 loads the ~270 modules of a start about 100 ms sooner as
+// CommonJS than as ES modules (src/cli/main.ts).
+import { createRequire } from 'node:module';
+
 let cli;
 try {
-  cli = await import('../dist/cli.js');
+  cli = createRequire(import.meta.url)('../dist/cjs/cli/main.js');
 } catch (err) {
-  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist')) throw err;
+  if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('dist')) throw err;
   process.stderr.write('ecr-rewind: the compiled code (dist/) is missing: run `npm run build` in the package folder\n');
   process.exit(1);
 }

@@ -5,6 +5,7 @@
  * piece of work shows 100%.
  */
 import { createRequire } from 'node:module';
+import { callerFile } from '../support/module-file.ts';
 import type { Progress, ProgressFactory, ProgressUnit } from '../support/progress.ts';
 import { bytesText } from './text-table.ts';
 
@@ -54,7 +55,7 @@ interface BarLike {
 }
 
 function terminalBar(label: string, stream: ProgressStream): BarLike {
-  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+  const cliProgress = createRequire(callerFile())('cli-progress') as typeof import('cli-progress');
   return new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% | {done} of {all} | {rate} | ETA {left}`,

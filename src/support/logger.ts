@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { PrettyOptions } from 'pino-pretty';
+import { callerFile } from './module-file.ts';
 
 export type { Logger };
 
@@ -22,7 +23,7 @@ export function createLogger(level: string = process.env.ECR_REWIND_LOG_LEVEL ??
   const pretty = format === 'pretty' || (format === 'auto' && opts.destination === undefined && process.stderr.isTTY === true);
   const options = { level, base: undefined };
   if (!pretty) return pino(options, opts.destination ?? pino.destination({ fd: 2, sync: true }));
-  const prettyStream = createRequire(import.meta.url)('pino-pretty') as (o: PrettyOptions) => NodeJS.WritableStream;
+  const prettyStream = createRequire(callerFile())('pino-pretty') as (o: PrettyOptions) => NodeJS.WritableStream;
   return pino(
     options,
     prettyStream({

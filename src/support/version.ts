@@ -1,16 +1,16 @@
 /**
- * This ecr-rewind's version, from its package.json: two folders up from this file
- * both in the sources (src/support/) and in the compiled package (dist/support/).
+ * This ecr-rewind's version, from its package.json: the first one with a name above this
+ * file, in the sources (src/support/) and in either build (dist/support/, dist/cjs/support/).
  */
 import { readFileSync } from 'node:fs';
+import { callerFile, packageJsonAbove } from './module-file.ts';
 
 let version: string | undefined;
 
 export function packageVersion(): string {
   if (version === undefined) {
     try {
-      version =
-        (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+      version = (JSON.parse(readFileSync(packageJsonAbove(callerFile()), 'utf8')) as { version?: string }).version ?? 'unknown';
     } catch {
       version = 'unknown';
     }

@@ -1,15 +1,16 @@
 /**
  * The inspector page's files (index.html, app.js, app.css) as the server sends them.
  *
- * `npm run build` bundles src/ui/page/ with esbuild into <build>/ui/static/ beside the
- * compiled copy of this file (tools/build-ui.ts), and that is what an installed package
+ * `npm run build` bundles src/ui/page/ with esbuild into <build>/ui/static/ beside each
+ * compiled copy of this file (tools/finish-build.ts), and that is what an installed package
  * serves. Run from sources (tsx: `npx ecr-rewind serve` in a clone, `npm test`) there is
  * no static/ folder next to this file, and the page is bundled in memory on the first
  * request, once per process (~100 ms; esbuild is a development dependency).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { callerFile } from '../support/module-file.ts';
 
 export interface UiAssets {
   'index.html': Buffer;
@@ -17,8 +18,9 @@ export interface UiAssets {
   'app.css': Buffer;
 }
 
-const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
-const staticDir = fileURLToPath(new URL('./static/', import.meta.url));
+const here = dirname(callerFile());
+const pageDir = join(here, 'page/');
+const staticDir = join(here, 'static/');
 
 /** Bundles the page (esbuild): app.js and app.css, minified, no source maps. */
 export async function bundleUi(): Promise<UiAssets> {

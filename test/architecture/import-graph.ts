@@ -34,7 +34,7 @@ export const ROOM_RULES: Readonly<Record<string, readonly string[]>> = {
     'src/support',
     'src/config.ts',
   ],
-  'src/ui': ['src/queries', 'src/replay/index.ts'],
+  'src/ui': ['src/queries', 'src/replay/index.ts', 'src/support'],
   'src/emulator.ts': [
     'src/boot',
     'src/engine',

@@ -4,11 +4,13 @@
 // TypeScript 5 check of every exported name (NodeNext and Bundler) and the bin. The install
 // happens once, in this file's temp dir. The test runners a consumer uses (node --test, ava,
 // vitest, jest) are in test-runners.test.ts.
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
 import { run } from '../../src/testkit/commands.ts';
 import { removeDir } from '../../src/testkit/temp-dir.ts';
+import { ROOT } from '../support/bin.ts';
 import { type ConsumerProject, consumerProject, ownDevDependency } from './consumer-project.ts';
 
 const TYPESCRIPT_5 = '5.9.3';
@@ -32,8 +34,10 @@ test.after.always(async () => {
 
 test('the tarball holds the compiled code, its declarations and the bin; no sources, tests or CI files', async (t) => {
   const { files, project } = await packAndInstall();
-  for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'tools/ecr-rewind.js'])
-    t.true(files.includes(f), f);
+  const wanted = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'tools/ecr-rewind.js'];
+  // the bin's CommonJS build, with the page it serves
+  wanted.push('dist/cjs/package.json', 'dist/cjs/cli/main.js', 'dist/cjs/ui/static/app.js');
+  for (const f of wanted) t.true(files.includes(f), f);
   const unwanted = files.filter(
     (f) =>
       /^(src|test|\.ci|journal\/(?!README))/.test(f) ||
@@ -185,4 +189,34 @@ test('the bin runs from the installed package: ecr-rewind --help', async (t) => 
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /Usage: ecr-rewind \[options\] \[command\]/);
   t.regex(r.stdout, /serve \[options\]/);
+});
+
+test('the installed bin serves: its version, the health answer and the inspector page from its own build', async (t) => {
+  const { project } = await packAndInstall();
+  const bin = join(project, 'node_modules', '.bin', 'ecr-rewind');
+  const version = await run(bin, ['--version'], { cwd: project, timeoutMs: 60_000 });
+  t.is(version.stdout.trim(), (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  const child = spawn(bin, ['serve', '--port', '0', '--log-format', 'json', '--auth', 'none', '--journal', join(project, 'journal')], {
+    cwd: project,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await exited;
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => {
+      err += b.toString();
+      const m = /"endpoint":"(http:\/\/[^"]+)"/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`serve exited before listening: ${err}`)));
+  });
+  t.is(((await (await fetch(`${endpoint}/_rewind/health`)).json()) as { status: string }).status, 'ok');
+  const page = await fetch(`${endpoint}/_rewind/ui/app.js`);
+  t.is(page.status, 200);
+  t.regex(page.headers.get('content-type') ?? '', /javascript/);
+  t.true((await page.text()).length > 1000);
 });

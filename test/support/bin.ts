@@ -1,4 +1,4 @@
-// The real `ecr-rewind` bin (tools/ecr-rewind.js, which runs the compiled code in dist/), as
+// The real `ecr-rewind` bin (tools/ecr-rewind.js, which runs the compiled code in dist/cjs/), as
 // users run it. `npm test` builds dist/ first; a test file run on its own after a change to
 // src/ fails with a sentence saying to build, instead of testing yesterday's code.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,7 +25,7 @@ export function assertBuilt(): void {
   if (checked) return;
   let built: number;
   try {
-    built = statSync(join(ROOT, 'dist', 'cli.js')).mtimeMs;
+    built = statSync(join(ROOT, 'dist', 'cjs', 'cli', 'main.js')).mtimeMs; // the build's last tsc output
   } catch {
     throw new Error('dist/ is missing: run `npm run build` (npm test does) before the tests that run the bin');
   }
