@@ -77,19 +77,24 @@ export function decodeCheckpoint(body: Uint8Array, where: string): CheckpointCon
   return { seq: value[0] as number, projections };
 }
 
-function header(body: Uint8Array): Buffer {
+function header(body: Uint8Array, crc = crc32(body)): Buffer {
   const head = Buffer.alloc(HEADER_SIZE);
   MAGIC.copy(head, 0);
   head.writeUInt32LE(FORMAT_VERSION, 8);
-  head.writeUInt32LE(crc32(body), 12);
+  head.writeUInt32LE(crc, 12);
   return head;
 }
 
 /** Writes the checkpoint file of `seq` from its body (durably unless `fsync` is false); returns its path. */
-export async function writeCheckpointBody(dir: string, seq: number, body: Uint8Array, opts: { fsync?: boolean } = {}): Promise<string> {
+export async function writeCheckpointBody(
+  dir: string,
+  seq: number,
+  body: Uint8Array,
+  opts: { fsync?: boolean /** the body's CRC-32 when the caller has it (a snapshot file's header) */; crc?: number } = {},
+): Promise<string> {
   const path = checkpointPath(dir, seq);
   await mkdir(join(dir, CHECKPOINTS_DIR), { recursive: true });
-  await writeFileDurably(path, [header(body), body], opts);
+  await writeFileDurably(path, [header(body, opts.crc), body], opts);
   return path;
 }
 

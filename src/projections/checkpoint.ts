@@ -63,9 +63,13 @@ export const decodeCheckpointBody = (body: Uint8Array, where: string): Checkpoin
 export const saveCheckpoint = (dir: string, cp: Checkpoint, opts: { fsync?: boolean } = {}): Promise<string> =>
   writeCheckpoint(dir, checkpointContent(cp), opts);
 
-/** Writes a checkpoint file from body bytes already encoded (a snapshot file's). */
-export const saveCheckpointBody = (dir: string, seq: number, body: Uint8Array, opts: { fsync?: boolean } = {}): Promise<string> =>
-  writeCheckpointBody(dir, seq, body, opts);
+/** Writes a checkpoint file from body bytes already encoded (a snapshot file's, with the CRC-32 its header names). */
+export const saveCheckpointBody = (
+  dir: string,
+  seq: number,
+  body: Uint8Array,
+  opts: { fsync?: boolean; crc?: number } = {},
+): Promise<string> => writeCheckpointBody(dir, seq, body, opts);
 
 /** The checkpoint at exactly `seq` in a journal folder. */
 export function loadCheckpoint(dir: string, seq: number): Checkpoint {

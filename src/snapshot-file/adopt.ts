@@ -28,6 +28,12 @@ export interface AdoptedSnapshotFile {
   index: PackIndex;
 }
 
+/** The checkpoint's CRC-32 as the header gives it, when it gives a valid one. */
+function headerCrc(header: SnapshotHeader): number | undefined {
+  const crc = header.checkpoint.crc32;
+  return typeof crc === 'number' && Number.isInteger(crc) && crc >= 0 && crc <= 0xffff_ffff ? crc : undefined;
+}
+
 export async function adoptSnapshotFile(file: string, dir: string, opts: { fsync?: boolean } = {}): Promise<AdoptedSnapshotFile> {
   const { header, offset, size } = await readSnapshotHeader(file);
   const index = indexPack(file, header, offset, size); // sizes and names, before anything is written
@@ -58,7 +64,9 @@ export async function adoptSnapshotFile(file: string, dir: string, opts: { fsync
     // Nothing decoded is used, and nothing copied is kept, unless the sha256 matches.
     const hashed = subtle.digest('SHA-256', body);
     const copied = copyFile(file, tmp, constants.COPYFILE_FICLONE);
-    const checkpointWritten = saveCheckpointBody(dir, header.seq, body, { fsync });
+    // The checkpoint file's CRC-32 is the header's when it has one (the sha256 vouches for these
+    // bytes, and the writer took both from them): ~4 ms less on this thread for 10,000 images.
+    const checkpointWritten = saveCheckpointBody(dir, header.seq, body, { fsync, crc: headerCrc(header) });
     let checkpoint: Checkpoint;
     try {
       // The sha256 (itself under the header's CRC) vouches for these exact bytes; recomputing the

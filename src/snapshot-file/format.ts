@@ -35,7 +35,12 @@ export interface SnapshotHeader {
   createdAt: string;
   /** canonical-state.ts stateHash of the packed state. */
   stateHash: string;
-  checkpoint: { length: number; sha256: string };
+  /**
+   * The checkpoint's bytes: their length, sha256 and CRC-32 (zlib.crc32, what the header of
+   * the checkpoint file they become holds, so that a start from the file need not compute it;
+   * files written before it was added lack it).
+   */
+  checkpoint: { length: number; sha256: string; crc32?: number };
   /** [digest, size] */
   blobs: [string, number][];
   /** [upload id, length, sha256] */

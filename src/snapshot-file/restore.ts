@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { BlobStore } from '../blobs/blob-store.ts';
 import { digestAlgorithm, isStoredDigest } from '../domain/names.ts';
 import { stateHash } from '../projections/canonical-state.ts';
@@ -141,6 +142,8 @@ export async function restoreSnapshotFile(file: string, dir: string, opts: Resto
     onBytes(body.length);
     if (createHash('sha256').update(body).digest('hex') !== header.checkpoint.sha256)
       throw new SnapshotFileError(`${file}: the state checkpoint does not match its sha256`);
+    if (header.checkpoint.crc32 !== undefined && header.checkpoint.crc32 !== crc32(body))
+      throw new SnapshotFileError(`${file}: the state checkpoint does not match its CRC-32`);
     const checkpoint = decodeCheckpointBody(body, file);
     if (stateHash(checkpoint.state) !== header.stateHash)
       throw new SnapshotFileError(`${file}: the restored state does not match the header's state hash`);

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { BlobMissingError, BlobStore, hashFile } from '../blobs/blob-store.ts';
 import { cloneState } from '../domain/state.ts';
 import { stateHash } from '../projections/canonical-state.ts';
@@ -105,7 +106,7 @@ export async function prepareSnapshotFile(
     seq: state.seq,
     createdAt: new Date().toISOString(),
     stateHash: stateHash(state),
-    checkpoint: { length: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+    checkpoint: { length: body.length, sha256: createHash('sha256').update(body).digest('hex'), crc32: crc32(body) },
     blobs,
     uploads,
     ...(files.length > 0 ? { files } : {}),

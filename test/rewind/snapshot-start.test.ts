@@ -8,16 +8,19 @@ import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import test from 'ava';
 import { pino } from 'pino';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
+import { checkpointPath, readCheckpoint } from '../../src/journal/checkpoints.ts';
 import type { RegistryState } from '../../src/domain/state.ts';
 import { startEmulator } from '../../src/index.ts';
 import { stateHash } from '../../src/projections/canonical-state.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { adoptSnapshotFile } from '../../src/snapshot-file/adopt.ts';
 import { indexPack, packsDir } from '../../src/snapshot-file/packs.ts';
-import { readSnapshotHeader } from '../../src/snapshot-file/format.ts';
+import { encodeSnapshotPrefix, readSnapshotHeader, type SnapshotHeader } from '../../src/snapshot-file/format.ts';
+import { restoreSnapshotFile } from '../../src/snapshot-file/restore.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
 import { testRequiring } from '../support/clients/client-test.ts';
 import { createSkopeo } from '../support/clients/skopeo.ts';
@@ -181,4 +184,39 @@ test('an offline tool settles a folder that still holds a pack: verify extracts 
   await adoptSnapshotFile(file, journal, { fsync: false });
   t.deepEqual((await verifyJournal(await openHistory(journal))).faults, []);
   t.deepEqual(await readdir(packsDir(journal)), []);
+});
+
+/** The snapshot file again with its header changed by `change` (the bytes after the header as they were). */
+async function withHeader(file: string, to: string, change: (h: SnapshotHeader) => SnapshotHeader): Promise<string> {
+  const { header, offset } = await readSnapshotHeader(file);
+  const bytes = await readFile(file);
+  await writeFile(to, Buffer.concat([encodeSnapshotPrefix(change(header)), bytes.subarray(offset)]));
+  return to;
+}
+
+test('the checkpoint file a start writes carries the CRC-32 the header names; files without it (older) start too, and restore refuses a wrong one', async (t) => {
+  const dir = await tempDir(t);
+  const { file } = await scenarioSnapshot(dir, 'multi-arch');
+  const { header, offset } = await readSnapshotHeader(file);
+  const body = (await readFile(file)).subarray(offset, offset + header.checkpoint.length);
+  t.is(header.checkpoint.crc32, crc32(body));
+  const older = await withHeader(file, join(dir, 'older.snapshot'), (h) => ({
+    ...h,
+    checkpoint: { length: h.checkpoint.length, sha256: h.checkpoint.sha256 },
+  }));
+  for (const [name, source] of [
+    ['current', file],
+    ['older', older],
+  ] as const) {
+    const journal = join(dir, `adopted-${name}`);
+    await adoptSnapshotFile(source, journal, { fsync: false });
+    const written = await readFile(checkpointPath(journal, header.seq));
+    t.is(written.readUInt32LE(12), crc32(body), name);
+    t.is(readCheckpoint(journal, header.seq).seq, header.seq, `${name}: the checkpoint file reads back`);
+  }
+  const wrong = await withHeader(file, join(dir, 'wrong.snapshot'), (h) => ({
+    ...h,
+    checkpoint: { ...h.checkpoint, crc32: (crc32(body) + 1) >>> 0 },
+  }));
+  await t.throwsAsync(restoreSnapshotFile(wrong, join(dir, 'restored')), { message: /does not match its CRC-32/ });
 });
