@@ -135,7 +135,7 @@ export function blobOf(size: number, tag: string): Buffer {
  * process, which holds every body of the round (0.3-1 GiB): 4 forks took 130-280 ms, most of a
  * timed pull of 8 x 16 MiB (190-320 ms), whichever server was measured.
  */
-const curl = existsSync('/usr/bin/curl') ? '/usr/bin/curl' : undefined;
+export const curl = existsSync('/usr/bin/curl') ? '/usr/bin/curl' : undefined;
 export const largePullClient = curl ? 'curl, 4 processes' : 'node:http, 4 concurrent (no curl here)';
 
 /** Resolves when process `pid` is blocked reading its stdin (Linux: /proc/<pid>/syscall reads `0 0x0 ...`), or after 2 s. */
@@ -153,8 +153,12 @@ async function readingStdin(pid: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-/** A curl process started for `urls` (each saved to /dev/null): `go()` hands them over; `bytes`, the bytes it received. */
-function curlFor(urls: string[]): { ready: Promise<void>; go(): void; bytes: Promise<number> } {
+/**
+ * A curl process started for `urls`, fetched in order on one connection, each saved to /dev/null
+ * (with `headers` on every request): `ready` once it waits for them, `go()` hands them over;
+ * `bytes`, the bytes it received.
+ */
+export function curlFor(urls: string[], headers: string[] = []): { ready: Promise<void>; go(): void; bytes: Promise<number> } {
   const child = spawn(curl!, ['--silent', '--show-error', '--fail', '-K', '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -172,7 +176,11 @@ function curlFor(urls: string[]): { ready: Promise<void>; go(): void; bytes: Pro
   });
   return {
     ready: spawned.then(() => readingStdin(child.pid!)),
-    go: () => child.stdin.end(urls.map((u) => `url = "${u}"\noutput = "/dev/null"\nwrite-out = "%{size_download}\\n"\n`).join('')),
+    go: () =>
+      child.stdin.end(
+        headers.map((h) => `header = "${h}"\n`).join('') +
+          urls.map((u) => `url = "${u}"\noutput = "/dev/null"\nwrite-out = "%{size_download}\\n"\n`).join(''),
+      ),
     bytes,
   };
 }
