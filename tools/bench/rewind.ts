@@ -6,7 +6,7 @@
  *   request served (target < 200 ms; blobs are extracted in the background), and for
  *   comparison the full up-front restore + start, and a start of a restored folder;
  * - replay: 1,000,000 recorded domain events read (every CRC checked) and folded
- *   (target >= 500,000 events/s);
+ *   (target >= 1,000,000 events/s, raised from 500,000 by the performance issue);
  * - snapshot: a snapshot file of 1 GiB of blobs (target >= 500 MB/s).
  *
  * Journals are built straight through the engine or the journal (no HTTP), so that
@@ -332,7 +332,7 @@ export async function run(args: string[]): Promise<void> {
     const events = quick ? 200_000 : 1_000_000;
     const rate = await benchReplay(root, events, quick ? 1 : 3);
     console.log(
-      `replay of ${events.toLocaleString('en-US')} events (CRC-checked, folded by evolve): ${Math.round(rate).toLocaleString('en-US')} events/s   (target >= 500,000)`,
+      `replay of ${events.toLocaleString('en-US')} events (CRC-checked, folded by evolve): ${Math.round(rate).toLocaleString('en-US')} events/s   (target >= 1,000,000)`,
     );
     const gib = quick ? 0.25 : 1;
     const snap = await benchSnapshot(root, gib, quick ? 1 : 3);
