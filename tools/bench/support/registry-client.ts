@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type Agent, type IncomingMessage, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -129,9 +129,53 @@ export function blobOf(size: number, tag: string): Buffer {
  * server does (with it both measured alike, about 1.0x, while ecr-rewind used a third less
  * CPU per blob), and a registry is pulled from by clients written in Go or C anyway. Without
  * curl, the bench's Node client does it (and says so).
+ *
+ * The curl processes are started before the clock runs and wait for their URLs on stdin (`-K -`):
+ * the clock starts when every one of them is blocked reading it. Starting them is a fork of this
+ * process, which holds every body of the round (0.3-1 GiB): 4 forks took 130-280 ms, most of a
+ * timed pull of 8 x 16 MiB (190-320 ms), whichever server was measured.
  */
 const curl = existsSync('/usr/bin/curl') ? '/usr/bin/curl' : undefined;
 export const largePullClient = curl ? 'curl, 4 processes' : 'node:http, 4 concurrent (no curl here)';
+
+/** Resolves when process `pid` is blocked reading its stdin (Linux: /proc/<pid>/syscall reads `0 0x0 ...`), or after 2 s. */
+async function readingStdin(pid: number): Promise<void> {
+  for (const t0 = performance.now(); performance.now() - t0 < 2000; ) {
+    let now = '';
+    try {
+      now = readFileSync(`/proc/${pid}/syscall`, 'utf8');
+    } catch {
+      break; // no /proc: the wait below is all there is
+    }
+    if (now.startsWith('0 0x0 ')) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+/** A curl process started for `urls` (each saved to /dev/null): `go()` hands them over; `bytes`, the bytes it received. */
+function curlFor(urls: string[]): { ready: Promise<void>; go(): void; bytes: Promise<number> } {
+  const child = spawn(curl!, ['--silent', '--show-error', '--fail', '-K', '-'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const bytes = new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(out.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0))
+        : reject(new Error(`curl exited with ${code}`)),
+    );
+  });
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  return {
+    ready: spawned.then(() => readingStdin(child.pid!)),
+    go: () => child.stdin.end(urls.map((u) => `url = "${u}"\noutput = "/dev/null"\nwrite-out = "%{size_download}\\n"\n`).join('')),
+    bytes,
+  };
+}
 
 export async function pullLarge(target: Target, repo: string, digests: string[]): Promise<{ secs: number; bytes: number }> {
   if (!curl) {
@@ -142,26 +186,11 @@ export async function pullLarge(target: Target, repo: string, digests: string[])
     });
     return { secs, bytes };
   }
-  const shares = [0, 1, 2, 3].map((k) => digests.filter((_, i) => i % 4 === k));
+  const url = (d: string): string => new URL(`/v2/${repo}/blobs/${d}`, target.url).href;
+  const curls = [0, 1, 2, 3].map((k) => curlFor(digests.filter((_, i) => i % 4 === k).map(url)));
+  await Promise.all(curls.map((c) => c.ready));
   const t0 = performance.now();
-  const sizes = await Promise.all(
-    shares.map(
-      (share) =>
-        new Promise<number>((resolve, reject) => {
-          const args = ['--silent', '--show-error', '--fail'];
-          for (const d of share)
-            args.push('-o', '/dev/null', '-w', '%{size_download}\\n', new URL(`/v2/${repo}/blobs/${d}`, target.url).href);
-          const child = spawn(curl, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-          let out = '';
-          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-          child.once('error', reject);
-          child.once('exit', (code) =>
-            code === 0
-              ? resolve(out.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0))
-              : reject(new Error(`curl exited with ${code}`)),
-          );
-        }),
-    ),
-  );
+  for (const c of curls) c.go();
+  const sizes = await Promise.all(curls.map((c) => c.bytes));
   return { secs: (performance.now() - t0) / 1000, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
