@@ -140,11 +140,9 @@ export class UploadStaging {
       await mkdir(dirname(file), { recursive: true });
       this.#uploadsDirReady = true;
     }
-    const lent = isLent(body);
-    // a lent body after the first byte goes on from a hash on the event loop (a followed one is rebuilt)
-    let live = await this.#hashAt(uploadId, offset, { inline: lent && offset > 0 });
-    // from the first byte, the body is hashed from scratch (however suits it: writeBody)
-    if (offset === 0 && (live.follow || live.hash)) live = this.#fresh(uploadId);
+    // from the first byte, the body is hashed from scratch (however suits it: writeBody); a lent
+    // body after it goes on from a hash on the event loop (one the worker holds is rebuilt)
+    const live = offset === 0 ? await this.#fresh(uploadId) : await this.#hashAt(uploadId, offset, { inline: isLent(body) });
     const fh = await this.#openStaged(uploadId, offset, live);
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
@@ -186,11 +184,13 @@ export class UploadStaging {
     }
   }
 
-  /** A new hash for an upload that starts again from its first byte (the file's own state is kept: own, exact, flushed). */
-  #fresh(uploadId: string): Live {
-    const held = this.#live.get(uploadId)!;
-    held.follow?.drop();
-    const live: Live = { length: 0, exact: held.exact, flushed: held.flushed, own: held.own };
+  /** No hash yet, for an append from the first byte (what is known of an empty staged file is kept: own, exact, flushed). */
+  async #fresh(uploadId: string): Promise<Live> {
+    await this.#store.uploadReady(uploadId);
+    const held = this.#live.get(uploadId);
+    const empty = held?.length === 0 ? held : undefined;
+    this.#forget(uploadId);
+    const live: Live = { length: 0, exact: empty?.exact ?? false, flushed: empty?.flushed ?? false, own: empty?.own ?? false };
     this.#live.set(uploadId, live);
     return live;
   }

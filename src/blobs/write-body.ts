@@ -279,7 +279,8 @@ export async function writeBody(
  * from the first byte is hashed on the event loop as its writes land while it fits in one batch;
  * once it fills one (before the first write starts) the worker follows the file instead: the event
  * loop spends nothing on the hash of a large push, and the hash overlaps the socket reads and the
- * fdatasync (16 MiB pushes, 4 at a time: 13 instead of 24 ms of main-thread CPU per push). When
+ * fdatasync (16 MiB pushes, 4 at a time: 13-15 instead of 24-28 ms of main-thread CPU per push, the
+ * process's about the same: reading the file back costs ~1-2 ms per 16 MiB from the page cache). When
  * the worker cannot run, the event loop hashes.
  */
 async function writeRequestBody(
