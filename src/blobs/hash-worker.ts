@@ -1,26 +1,76 @@
 /**
- * sha256 of a lent body's batches on a worker thread, off the event loop: a blob fetched from an
- * upstream is hashed (~0.7 ms per MiB here) while the event loop receives, stages and sends the
- * next bytes. The batches live in shared memory (write-body.ts allocates them from a
- * SharedArrayBuffer), so nothing is copied: a batch is held (its lease) until the worker has read it.
+ * sha256 on a worker thread, off the event loop, in two kinds of jobs:
  *
- * One worker per process, started on first use, kept alive only while a hash is under way. When
- * it cannot run (no SharedArrayBuffer, the worker fails to start or dies), the hash fails: the
- * body is refused, nothing is kept, and the next body is hashed on the event loop (hashOffThread
- * answers undefined from then on).
+ * - A lent body's batches (a blob fetched from an upstream, hashed ~0.7 ms per MiB here while the
+ *   event loop receives, stages and sends the next bytes). The batches live in shared memory
+ *   (write-body.ts allocates them from a SharedArrayBuffer), so nothing is copied: a batch is held
+ *   (its lease) until the worker has read it.
+ * - A staged file followed as it is written (a pushed request body larger than one write batch):
+ *   told only the lengths written, the worker reads them back from the file (the page cache) with
+ *   a descriptor of its own and hashes them. No memory is handed between threads, and the hash of
+ *   a push overlaps the event loop's socket reads and the file's fdatasync. The hash lives on in
+ *   the worker between the appends of one upload (a chunked push), each append reopening the file.
+ *
+ * One worker per process, started on first use, kept alive only while a job has work under way.
+ * When it cannot run (no SharedArrayBuffer, the worker fails to start or dies), the hash fails:
+ * the body is refused, nothing is kept, and later bodies are hashed on the event loop
+ * (hashOffThread and followFile answer undefined from then on).
  */
 import { Worker } from 'node:worker_threads';
 import type { Lease } from './lease.ts';
 
-/** The worker: one node:crypto Hash per job id; acknowledges each batch once read, answers the digest at the end. */
+/**
+ * The worker: one node:crypto Hash per job id. Batch jobs: acknowledges each batch once read, answers
+ * the digest at the end. File jobs (m.file): \`open\` (re)opens the staged file, \`upTo\` hashes it up to
+ * that length (read in pieces that stay in the core's cache), \`seal\` closes it and answers the
+ * digest so far (the hash goes on), \`drop\` ends the job. A failed read fails the job: every later
+ * seal answers the error.
+ */
 const WORKER_SOURCE = `
 const { parentPort } = process.getBuiltinModule('node:worker_threads');
 const { createHash } = process.getBuiltinModule('node:crypto');
+const { openSync, readSync, closeSync } = process.getBuiltinModule('node:fs');
 const hashes = new Map();
+const files = new Map();
+const piece = Buffer.allocUnsafe(256 * 1024);
+const shut = (f) => {
+  if (f.fd === undefined) return;
+  const fd = f.fd;
+  f.fd = undefined;
+  closeSync(fd);
+};
+function onFile(m, h) {
+  let f = files.get(m.job);
+  if (f === undefined) files.set(m.job, (f = { fd: undefined, at: 0, error: undefined }));
+  try {
+    if (m.open !== undefined) {
+      shut(f);
+      if (f.error === undefined) f.fd = openSync(m.open, 'r');
+    } else if (m.upTo !== undefined) {
+      while (f.error === undefined && f.at < m.upTo) {
+        const n = readSync(f.fd, piece, 0, Math.min(piece.length, m.upTo - f.at), f.at);
+        if (n === 0) throw new Error('the file is shorter (' + f.at + ' bytes) than its writes said (' + m.upTo + ')');
+        h.update(n === piece.length ? piece : piece.subarray(0, n));
+        f.at += n;
+      }
+    } else if (m.seal) {
+      shut(f);
+      parentPort.postMessage(f.error === undefined ? { job: m.job, digest: h.copy().digest('hex') } : { job: m.job, error: f.error });
+    } else {
+      shut(f);
+      files.delete(m.job);
+      hashes.delete(m.job);
+    }
+  } catch (err) {
+    if (f.error === undefined) f.error = String(err && err.message || err);
+    try { shut(f); } catch {}
+  }
+}
 parentPort.on('message', (m) => {
   let h = hashes.get(m.job);
   if (h === undefined) hashes.set(m.job, (h = createHash('sha256')));
-  if (m.buffer !== undefined) {
+  if (m.file) onFile(m, h);
+  else if (m.buffer !== undefined) {
     h.update(new Uint8Array(m.buffer, m.offset, m.length));
     parentPort.postMessage({ job: m.job, read: m.seq });
   } else {
@@ -30,22 +80,33 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type Reply = { job: number; read: number } | { job: number; digest: string };
+type Reply = { job: number; read: number } | { job: number; digest: string } | { job: number; error: string };
 
 interface Job {
   /** Leases of the batches posted and not read yet, by sequence number. */
   held: Map<number, Lease>;
   done?: { resolve: (hex: string) => void; reject: (err: Error) => void };
+  /** A file job: kept after its digest (a seal), until dropped. */
+  file?: boolean;
 }
 
 let worker: Worker | undefined;
 let broken = false;
 let nextJob = 1;
 const jobs = new Map<number, Job>();
+/** Jobs with work under way: the worker keeps the process alive only while there are some. */
+let busy = 0;
+const hold = (w: Worker): void => {
+  if (busy++ === 0) w.ref();
+};
+const letGo = (w: Worker): void => {
+  if (--busy === 0) w.unref();
+};
 
 function fail(err: Error): void {
   broken = true;
   worker = undefined;
+  busy = 0;
   for (const job of jobs.values()) job.done?.reject(err);
   // the leases of unread batches are not given back: the worker may have held them when it died
   jobs.clear();
@@ -63,9 +124,12 @@ function started(): Worker {
       lease?.release();
       return;
     }
-    jobs.delete(m.job);
-    if (jobs.size === 0) w.unref();
-    job.done?.resolve(`sha256:${m.digest}`);
+    const done = job.done;
+    job.done = undefined;
+    if (!job.file) jobs.delete(m.job);
+    letGo(w);
+    if ('error' in m) done?.reject(new Error(`the staged file could not be hashed: ${m.error}`));
+    else done?.resolve(`sha256:${m.digest}`);
   });
   w.on('error', fail);
   w.on('exit', (code) => fail(new Error(`the hashing worker exited (code ${code})`)));
@@ -97,7 +161,7 @@ export function hashOffThread(): OffThreadHash | undefined {
   const id = nextJob++;
   const job: Job = { held: new Map() };
   jobs.set(id, job);
-  w.ref();
+  hold(w);
   let seq = 0;
   return {
     update(bytes, lease) {
@@ -112,6 +176,76 @@ export function hashOffThread(): OffThreadHash | undefined {
         job.done = { resolve, reject };
         w.postMessage({ job: id });
       });
+    },
+  };
+}
+
+/**
+ * A sha256 of a staged file, computed on the worker thread as the file is written, and kept there
+ * between appends. Calls come in this order, for each append: `open`, `upTo` as writes land, then
+ * `seal` (awaited before the next `open`); `drop` at any time ends it.
+ */
+export interface FileHash {
+  /** An append starts: the worker (re)opens `path` (the file the hash goes on in: its bytes so far are those hashed). */
+  open(path: string): void;
+  /** The first `length` bytes of the file are written (lengths only grow). */
+  upTo(length: number): void;
+  /** `sha256:<hex>` of the bytes up to the last length told (the file is closed, the hash goes on); rejects when they could not be read, or the worker failed. */
+  seal(): Promise<string>;
+  /** Ends the job (an upload committed, discarded or failed); safe to call more than once. */
+  drop(): void;
+}
+
+/** A new hash of a file to follow on the worker thread, or undefined when none can run here (the caller hashes on the event loop). */
+export function followFile(): FileHash | undefined {
+  if (broken) return undefined;
+  let w: Worker;
+  try {
+    w = started();
+  } catch {
+    broken = true;
+    return undefined;
+  }
+  const id = nextJob++;
+  const job: Job = { held: new Map(), file: true };
+  jobs.set(id, job);
+  let active = false;
+  const end = (): void => {
+    if (!active) return;
+    active = false;
+    letGo(w);
+  };
+  return {
+    open(path) {
+      if (!jobs.has(id) || worker !== w) return; // failed: seal() says so
+      if (!active) {
+        active = true;
+        hold(w);
+      }
+      w.postMessage({ job: id, file: true, open: path });
+    },
+    upTo(length) {
+      if (jobs.has(id) && worker === w) w.postMessage({ job: id, file: true, upTo: length });
+    },
+    seal() {
+      if (!jobs.has(id) || worker !== w) return Promise.reject(new Error('the hashing worker failed'));
+      if (!active) hold(w); // sealed with no append open: held until the answer
+      active = false; // the answer lets go
+      return new Promise<string>((resolve, reject) => {
+        job.done = { resolve, reject };
+        w.postMessage({ job: id, file: true, seal: true });
+      });
+    },
+    drop() {
+      if (!jobs.delete(id)) return;
+      end();
+      if (job.done) {
+        // its answer, still to come, finds no job: the hold it had is let go here
+        letGo(w);
+        job.done.reject(new Error('the hash was dropped'));
+        job.done = undefined;
+      }
+      if (worker === w) w.postMessage({ job: id, file: true, drop: true });
     },
   };
 }

@@ -12,15 +12,20 @@ import { digestAlgorithm } from '../domain/names.ts';
 import { isLent } from '../support/lent-chunks.ts';
 import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
+import type { FileHash } from './hash-worker.ts';
 import { writeBody, type WriteWatch } from './write-body.ts';
 
 interface Live {
-  hash: Hash;
-  /** Bytes fed to `hash` (== bytes of the staged file the journal knows). */
+  /** The hash of the staged bytes on the event loop; none when `follow` has them. */
+  hash?: Hash;
+  /** The hash of the staged bytes on the worker, which follows the file (a large push): the next append goes on in it. */
+  follow?: FileHash;
+  /** Bytes fed to `hash` or `follow` (== bytes of the staged file the journal knows). */
   length: number;
   /**
    * The sha256 of those bytes when `hash` was not fed them (a lent body hashed on the hashing
-   * worker): commit uses it; an append after them rebuilds the hash from the staged file.
+   * worker, or bytes `follow` hashed): commit uses it; an append after them goes on in `follow`,
+   * or rebuilds the hash from the staged file.
    */
   sealed?: string;
   /** The staged file is exactly `length` bytes long (we wrote it), so commit need not cut it. */
@@ -72,11 +77,16 @@ export class UploadStaging {
     this.#store = store;
   }
 
-  /** The hash of the first `length` staged bytes, rebuilt from the file when not held (or only sealed, unless `sealed` will do). */
-  async #hashAt(uploadId: string, length: number, sealed = false): Promise<Live> {
+  /**
+   * The hash of the first `length` staged bytes, rebuilt from the file when not held (or only
+   * sealed, unless `sealed` will do; or only on the worker when the caller needs it on the event loop: `inline`).
+   */
+  async #hashAt(uploadId: string, length: number, { sealed = false, inline = false } = {}): Promise<Live> {
     await this.#store.uploadReady(uploadId);
     const held = this.#live.get(uploadId);
-    if (held && held.length === length && (held.sealed === undefined || sealed)) return held;
+    const goesOn = held?.follow ? !inline : held?.sealed === undefined;
+    if (held && held.length === length && (goesOn || sealed)) return held;
+    this.#forget(uploadId);
     const hash = createHash('sha256');
     if (length > 0) {
       const have = await this.#stagedSize(uploadId);
@@ -87,6 +97,12 @@ export class UploadStaging {
     const live = { hash, length, exact: false, flushed: false, own: false };
     this.#live.set(uploadId, live);
     return live;
+  }
+
+  /** Drops what is held of an upload's hash (its job on the worker too). */
+  #forget(uploadId: string): void {
+    this.#live.get(uploadId)?.follow?.drop();
+    this.#live.delete(uploadId);
   }
 
   /** Bytes in an upload's staged file (-1: no file). */
@@ -124,34 +140,59 @@ export class UploadStaging {
       await mkdir(dirname(file), { recursive: true });
       this.#uploadsDirReady = true;
     }
-    const live = await this.#hashAt(uploadId, offset);
+    // from the first byte, the body is hashed from scratch (however suits it: writeBody); a lent
+    // body after it goes on from a hash on the event loop (one the worker holds is rebuilt)
+    const live = offset === 0 ? await this.#fresh(uploadId) : await this.#hashAt(uploadId, offset, { inline: isLent(body) });
     const fh = await this.#openStaged(uploadId, offset, live);
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
-      // a lent body (an upstream's blob) from the first byte is hashed off the event loop: its digest comes back
-      const fresh = offset === 0 && isLent(body);
-      const { written, sha256 } = await writeBody(fh, body, offset, limit, fresh ? undefined : live.hash, watch);
-      watch.ended?.(sha256 ?? `sha256:${live.hash.copy().digest('hex')}`);
+      const got = await writeBody(fh, body, offset, limit, { hash: live.hash, follow: live.follow, path: file }, watch);
+      const { written } = got;
+      if (got.hash) live.hash = got.hash;
+      if (got.follow) live.follow = got.follow;
       // An acknowledged chunk is durable before the journal records it (ChunkAppended),
       // so a restart resumes the upload from bytes that are really there; a new staged
       // file's folder entry too (both flushes at once: each must end before the append does, in
-      // either order).
-      if (this.#store.durable && written > 0) await Promise.all([fh.datasync(), offset === 0 ? this.#store.syncUploads() : undefined]);
+      // either order). The worker's hash of the bytes (a large push) is read meanwhile.
+      const flushes =
+        this.#store.durable && written > 0 ? Promise.all([fh.datasync(), offset === 0 ? this.#store.syncUploads() : undefined]) : undefined;
+      flushes?.catch(() => undefined);
+      let sha256: string;
+      try {
+        sha256 = got.sha256 ?? (got.follow ? await got.follow.seal() : `sha256:${live.hash!.copy().digest('hex')}`);
+      } catch (err) {
+        await flushes?.catch(() => undefined);
+        throw err;
+      }
+      // told as soon as it is known, before the flushes end
+      watch.ended?.(sha256);
+      await flushes;
       live.length = offset + written;
-      live.sealed = sha256;
+      live.sealed = got.follow || got.sha256 ? sha256 : undefined;
       live.exact = true;
       live.own = true;
       // fdatasync flushed the whole file; an empty append leaves it as it was
       live.flushed = this.#store.durable && (written > 0 || live.flushed);
       return written;
     } catch (err) {
-      this.#live.delete(uploadId);
+      this.#forget(uploadId);
       await truncate(file, offset).catch(() => undefined);
       throw err;
     } finally {
       await fh.close();
     }
+  }
+
+  /** No hash yet, for an append from the first byte (what is known of an empty staged file is kept: own, exact, flushed). */
+  async #fresh(uploadId: string): Promise<Live> {
+    await this.#store.uploadReady(uploadId);
+    const held = this.#live.get(uploadId);
+    const empty = held?.length === 0 ? held : undefined;
+    this.#forget(uploadId);
+    const live: Live = { length: 0, exact: empty?.exact ?? false, flushed: empty?.flushed ?? false, own: empty?.own ?? false };
+    this.#live.set(uploadId, live);
+    return live;
   }
 
   /**
@@ -212,12 +253,12 @@ export class UploadStaging {
    * StagedBytesMissing when fewer than `size` bytes are staged.
    */
   async commit(uploadId: string, size: number, expected: string): Promise<CommitResult> {
-    const live = await this.#hashAt(uploadId, size, true);
+    const live = await this.#hashAt(uploadId, size, { sealed: true });
     const file = this.#store.stagingPath(uploadId);
     const algorithm = digestAlgorithm(expected);
     const actual =
       algorithm === 'sha256'
-        ? (live.sealed ?? `sha256:${live.hash.copy().digest('hex')}`)
+        ? (live.sealed ?? `sha256:${live.hash!.copy().digest('hex')}`)
         : `${algorithm}:${await hashFile(file, size, algorithm)}`;
     if (actual !== expected) return { ok: false, actual, size };
     if (size === 0) {
@@ -244,7 +285,7 @@ export class UploadStaging {
 
   /** Drops an upload's staged bytes (cancel, expiry, or after its events were refused). */
   async discard(uploadId: string): Promise<void> {
-    this.#live.delete(uploadId);
+    this.#forget(uploadId);
     await this.#store.uploadReady(uploadId).catch(() => undefined);
     await unlink(this.#store.stagingPath(uploadId)).catch(() => undefined);
   }

@@ -1,12 +1,13 @@
 // The hashing worker (src/blobs/hash-worker.ts): batches in shared memory are hashed off the
 // event loop, in order, each held (its lease) until the worker has read it; jobs run side by side.
-import { createHash } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { appendFile, copyFile, open, rename, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import test from 'ava';
-import { hashOffThread } from '../../src/blobs/hash-worker.ts';
+import { followFile, hashOffThread } from '../../src/blobs/hash-worker.ts';
 import { CountedLease } from '../../src/blobs/lease.ts';
-import { patterned } from './blob-helpers.ts';
-
-const sha256 = (b: Uint8Array): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+import { patterned, sha256, tempRoot } from './blob-helpers.ts';
 
 const shared = (bytes: Uint8Array): Buffer => {
   const b = Buffer.from(new SharedArrayBuffer(bytes.byteLength));
@@ -43,4 +44,84 @@ test('a job with no bytes has the digest of nothing', async (t) => {
   const h = hashOffThread();
   if (!h) return t.fail('no hashing worker here');
   t.is(await h.digest(), sha256(new Uint8Array(0)));
+});
+
+// Files followed as they are written (a large push): told only lengths, the worker reads them back.
+
+test('a followed file is hashed up to each length told; a seal answers the digest so far and the hash goes on in the next append, which reopens the file', async (t) => {
+  const dir = await tempRoot(t);
+  const file = join(dir, 'staged');
+  const first = patterned(2 * 1024 * 1024 + 333);
+  const second = patterned(700_001, 7);
+  const h = followFile();
+  if (!h) return t.fail('no hashing worker here');
+  const fh = await open(file, 'w');
+  h.open(file);
+  // written in pieces, each told once written (as BatchWriter's writes land)
+  for (let at = 0; at < first.length; at += 1024 * 1024) {
+    const piece = first.subarray(at, at + 1024 * 1024);
+    await fh.write(piece, 0, piece.length, at);
+    h.upTo(at + piece.length);
+  }
+  await fh.close();
+  t.is(await h.seal(), sha256(first));
+  // the next append: the file replaced by a copy of its own (as #ownInode does), then written on
+  await copyFile(file, `${file}.copy`);
+  await rename(`${file}.copy`, file);
+  await appendFile(file, second);
+  h.open(file);
+  h.upTo(first.length + second.length);
+  t.is(await h.seal(), sha256(Buffer.concat([first, second])));
+  h.drop();
+  h.drop(); // twice is fine
+  await t.throwsAsync(h.seal(), { message: /failed/ });
+});
+
+test('a followed file shorter than its writes said fails the seal (and every later one); other jobs go on', async (t) => {
+  const dir = await tempRoot(t);
+  const bytes = patterned(300_000);
+  await writeFile(join(dir, 'a'), bytes);
+  await writeFile(join(dir, 'b'), bytes);
+  const a = followFile();
+  const b = followFile();
+  if (!a || !b) return t.fail('no hashing worker here');
+  a.open(join(dir, 'a'));
+  b.open(join(dir, 'b'));
+  await truncate(join(dir, 'a'), 1000);
+  a.upTo(bytes.length);
+  b.upTo(bytes.length);
+  await t.throwsAsync(a.seal(), { message: /shorter \(1000 bytes\) than its writes said \(300000\)/ });
+  a.open(join(dir, 'a'));
+  await t.throwsAsync(a.seal(), { message: /shorter/ }, 'a failed job stays failed');
+  a.drop();
+  t.is(await b.seal(), sha256(bytes));
+  const gone = followFile()!;
+  gone.open(join(dir, 'missing'));
+  await t.throwsAsync(gone.seal(), { message: /ENOENT/ });
+  gone.drop();
+  b.drop();
+});
+
+test('the worker keeps no process alive once its file jobs are sealed or dropped (a job kept between appends holds nothing)', async (t) => {
+  const dir = await tempRoot(t);
+  const file = join(dir, 'f');
+  await writeFile(file, 'abc');
+  const script = `
+    const { followFile } = await import(${JSON.stringify(new URL('../../src/blobs/hash-worker.ts', import.meta.url).href)});
+    const kept = followFile();
+    kept.open(${JSON.stringify(file)});
+    kept.upTo(3);
+    console.log(await kept.seal());
+    const dropped = followFile();
+    dropped.open(${JSON.stringify(file)});
+    dropped.drop();
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  const timer = setTimeout(() => child.kill(), 20_000);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  t.is(code, 0, 'the child exited by itself');
+  t.is(out.trim(), sha256('abc'));
 });

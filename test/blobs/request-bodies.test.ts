@@ -1,15 +1,20 @@
 // Request bodies (node:http's IncomingMessage, read from their events: write-body.ts) staged by
 // UploadStaging: the PATCHes of one upload go on with its hash, a body that runs over its limit or
 // is cut off by its client is refused and cut back, and a body of another kind after them goes on
-// with the right hash.
+// with the right hash. A body larger than one write batch is hashed by the hashing worker, which
+// reads the staged file back (hash-worker.ts); the upload's hash goes on there between PATCHes.
 import { once } from 'node:events';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
+import { WRITE_BATCH } from '../../src/blobs/batch-writers.ts';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
-import { patterned, sha256, tempRoot } from './blob-helpers.ts';
+import { writeBody } from '../../src/blobs/write-body.ts';
+import { LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
+import { exists, patterned, sha256, tempRoot } from './blob-helpers.ts';
 
 interface Received {
   req: IncomingMessage;
@@ -117,5 +122,73 @@ test('after request bodies, a body of another kind goes on with the right hash',
   again.res.end();
   const all = Buffer.concat([whole, tail]);
   t.like(await staging.commit('u', all.length, sha256(all)), { ok: true });
+  await store.close();
+});
+
+test('a request body larger than one write batch is hashed by the worker, which reads the staged file back; a smaller one on the event loop', async (t) => {
+  const send = await bodies(t);
+  const dir = await tempRoot(t);
+  for (const [size, where] of [
+    [WRITE_BATCH + 1, 'follow'],
+    [5 * WRITE_BATCH + 17, 'follow'],
+    [WRITE_BATCH - 1, 'hash'],
+    [4096, 'hash'],
+  ] as const) {
+    const bytes = patterned(size, size & 0xff);
+    const path = join(dir, `body-${size}`);
+    const fh = await open(path, 'w');
+    const { req, res } = await send(bytes);
+    const got = await writeBody(fh, req, 0, Infinity, { path });
+    res.end();
+    await fh.close();
+    t.is(got.written, size);
+    t.truthy(got[where], `${size} bytes: hashed by ${where === 'follow' ? 'the worker' : 'the event loop'}`);
+    const digest = got.follow ? await got.follow.seal() : `sha256:${got.hash!.digest('hex')}`;
+    got.follow?.drop();
+    t.is(digest, sha256(bytes));
+  }
+});
+
+test("an upload's hash goes on in the worker across large and small PATCHes and a lent body; from the first byte again it starts anew; a wrong digest is refused with the actual one", async (t) => {
+  const send = await bodies(t);
+  const store = new BlobStore(await tempRoot(t), { durable: true });
+  const staging = new UploadStaging(store);
+  const stage = async (offset: number, bytes: Buffer): Promise<string> => {
+    const { req, res } = await send(bytes);
+    let ended = '';
+    t.is(await staging.append('u', offset, req, Infinity, { ended: (d) => (ended = d) }), bytes.length);
+    res.end();
+    return ended;
+  };
+  // a large one first (on the worker), then one sent again from the first byte: its hash starts anew
+  await stage(0, patterned(3 * 1024 * 1024, 1));
+  const first = patterned(2 * 1024 * 1024 + 11, 2);
+  t.is(await stage(0, first), sha256(first));
+  const small = patterned(5000, 3);
+  t.is(await stage(first.length, small), sha256(Buffer.concat([first, small])));
+  // a lent body (an upstream's bytes) goes on from a hash on the event loop: rebuilt from the file
+  const lentPart = patterned(1024 * 1024 + 3, 4);
+  const buf = Buffer.alloc(70_000);
+  const lentBody: LentChunks = {
+    [LENT]: true,
+    async *[Symbol.asyncIterator]() {
+      for (let at = 0; at < lentPart.length; at += buf.length) {
+        const n = lentPart.copy(buf, 0, at, Math.min(lentPart.length, at + buf.length));
+        yield buf.subarray(0, n);
+      }
+    },
+  };
+  let ended = '';
+  const sofar = first.length + small.length;
+  await staging.append('u', sofar, lentBody, Infinity, { ended: (d) => (ended = d) });
+  t.is(ended, sha256(Buffer.concat([first, small, lentPart])));
+  const large = patterned(4 * 1024 * 1024 + 1, 5);
+  const whole = Buffer.concat([first, small, lentPart, large]);
+  t.is(await stage(sofar + lentPart.length, large), sha256(whole));
+  const wrong = sha256('something else');
+  t.deepEqual(await staging.commit('u', whole.length, wrong), { ok: false, actual: sha256(whole), size: whole.length });
+  t.false(await exists(store.path(wrong)));
+  t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true, size: whole.length });
+  t.deepEqual(await readFile(store.path(sha256(whole))), whole);
   await store.close();
 });
