@@ -9,8 +9,8 @@
  * the full up-front check (pack-reader.ts).
  */
 import { subtle } from 'node:crypto';
-import { constants, mkdirSync } from 'node:fs';
-import { copyFile, open, readdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNewFolder, writeEmptySegment } from '../journal/index.ts';
 import { writeCarriedFiles } from './carried-files.ts';
@@ -19,7 +19,7 @@ import { renameIntoPlace } from '../support/durable-file.ts';
 import { SnapshotFileError } from './errors.ts';
 import type { PackIndex } from './extraction.ts';
 import { readSnapshotHeader, SNAPSHOT_END, type SnapshotHeader } from './format.ts';
-import { indexPack, packFileName, packsDir } from './packs.ts';
+import { copyPack, indexPack, packFileName, packsDir } from './packs.ts';
 
 export interface AdoptedSnapshotFile {
   checkpoint: Checkpoint;
@@ -58,12 +58,12 @@ export async function adoptSnapshotFile(file: string, dir: string, opts: { fsync
     const tmp = `${target}.tmp`;
     mkdirSync(packs, { recursive: true });
     // The checkpoint's sha256 is computed, and the copies written, on the thread pool while
-    // the checkpoint decodes here: a reflink of the pack where the file system has them
-    // (instant), a copy otherwise, and the checkpoint file from the very bytes the pack holds
+    // the checkpoint decodes here: the pack (copyPack: a reflink where the file system makes
+    // them, otherwise all but the checkpoint's bytes), and the checkpoint file from the very bytes the file holds
     // (a snapshot file's checkpoint is the body of a checkpoint file; encoding it again costs ~100 ms).
     // Nothing decoded is used, and nothing copied is kept, unless the sha256 matches.
     const hashed = subtle.digest('SHA-256', body);
-    const copied = copyFile(file, tmp, constants.COPYFILE_FICLONE);
+    const copied = copyPack(file, tmp, { from: offset, to: offset + header.checkpoint.length }, size);
     // The checkpoint file's CRC-32 is the header's when it has one (the sha256 vouches for these
     // bytes, and the writer took both from them): ~4 ms less on this thread for 10,000 images.
     const checkpointWritten = saveCheckpointBody(dir, header.seq, body, { fsync, crc: headerCrc(header) });

@@ -287,10 +287,11 @@ export class PackExtraction implements PackSource {
   }
 }
 
-async function readFully(fh: FileHandle, buf: Buffer, position: number, file: string): Promise<void> {
+/** Reads `buf.length` bytes at `position` of a pack (or snapshot file) `file`, refusing one that ends before. */
+export async function readFully(fh: FileHandle, buf: Buffer, position: number, file: string): Promise<void> {
   for (let off = 0; off < buf.length; ) {
     const { bytesRead } = await fh.read(buf, off, buf.length - off, position + off);
-    if (bytesRead === 0) throw new Error(`snapshot pack ${file} is shorter than its header says`);
+    if (bytesRead === 0) throw new Error(`snapshot file ${file} is shorter than its header says`);
     off += bytesRead;
   }
 }

