@@ -22,7 +22,8 @@ let cli;
 try {
   cli = createRequire(import.meta.url)('../dist/cjs/cli/main.js');
 } catch (err) {
-  if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes('dist')) throw err;
+  // the build itself is missing (not a module it requires: the require stack follows the first line)
+  if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).split('\n', 1)[0].includes('dist')) throw err;
   process.stderr.write('ecr-rewind: the compiled code (dist/) is missing: run `npm run build` in the package folder\n');
   process.exit(1);
 }
