@@ -10,7 +10,7 @@
  */
 import { subtle } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkNewFolder, writeEmptySegment } from '../journal/index.ts';
 import { writeCarriedFiles } from './carried-files.ts';
@@ -18,8 +18,9 @@ import { decodeCheckpointBody, saveCheckpointBody, type Checkpoint } from '../pr
 import { renameIntoPlace } from '../support/durable-file.ts';
 import { SnapshotFileError } from './errors.ts';
 import type { PackIndex } from './extraction.ts';
-import { readSnapshotHeader, SNAPSHOT_END, type SnapshotHeader } from './format.ts';
+import type { SnapshotHeader } from './format.ts';
 import { copyPack, indexPack, packFileName, packsDir } from './packs.ts';
+import { readSnapshotStart, takePrefetched } from './prefetch.ts';
 
 export interface AdoptedSnapshotFile {
   checkpoint: Checkpoint;
@@ -35,20 +36,10 @@ function headerCrc(header: SnapshotHeader): number | undefined {
 }
 
 export async function adoptSnapshotFile(file: string, dir: string, opts: { fsync?: boolean } = {}): Promise<AdoptedSnapshotFile> {
-  const { header, offset, size } = await readSnapshotHeader(file);
+  // read here, unless the command line began reading while the modules loaded (prefetch.ts)
+  const { header, offset, size, body: reading } = (await takePrefetched(file)) ?? (await readSnapshotStart(file));
   const index = indexPack(file, header, offset, size); // sizes and names, before anything is written
-  const fh = await open(file, 'r');
-  let body: Buffer;
-  try {
-    body = Buffer.allocUnsafe(header.checkpoint.length);
-    const { bytesRead } = await fh.read(body, 0, body.length, offset);
-    if (bytesRead !== body.length) throw new SnapshotFileError(`${file} is truncated`);
-    const end = Buffer.alloc(SNAPSHOT_END.length);
-    await fh.read(end, 0, end.length, size - end.length);
-    if (end.toString('latin1') !== SNAPSHOT_END) throw new SnapshotFileError(`${file}: missing end marker`);
-  } finally {
-    await fh.close();
-  }
+  const body = await reading;
 
   const created = !(await checkNewFolder(dir));
   const fsync = opts.fsync ?? true;

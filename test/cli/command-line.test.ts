@@ -3,7 +3,7 @@
 // instead of ENOTDIR/ENOENT, a newer journal format named, quiet pipes, no folder left by a
 // failed start, marks, event types, and diffs of new repositories.
 import { existsSync } from 'node:fs';
-import { open, readdir, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
@@ -201,4 +201,26 @@ test('diff from before a repository existed shows its images and tags', async (t
   const r = await ecrRewind(['diff', scenarioDir('docker-image'), '0', 'end']);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stdout, /\+ repository \S*hello\n {4}\+ image sha256:\w+\n[\s\S]*\+ tag \S+ -> sha256:\w+/);
+});
+
+test('serve --from-snapshot: a missing or cut-short file says so (exit 3 and 4) and leaves no folder; a good one serves its state', async (t) => {
+  const dir = await tempDir(t);
+  const missing = await ecrRewind(['serve', '--from-snapshot', join(dir, 'none.snapshot'), '--journal', join(dir, 'j1'), '--port', '0']);
+  t.is(missing.code, 3);
+  t.is(missing.stderr.trim(), `ecr-rewind: no snapshot file at ${join(dir, 'none.snapshot')}`);
+  t.false(existsSync(join(dir, 'j1')));
+
+  const snapshot = join(dir, 'base.snapshot');
+  t.is((await ecrRewind(['snapshot', scenarioDir('docker-image'), snapshot])).code, 0);
+  const bytes = await readFile(snapshot);
+  await writeFile(join(dir, 'short.snapshot'), bytes.subarray(0, bytes.length - 100));
+  const short = await ecrRewind(['serve', '--from-snapshot', join(dir, 'short.snapshot'), '--journal', join(dir, 'j2'), '--port', '0']);
+  t.is(short.code, 4, short.stderr);
+  t.regex(short.stderr, /truncated or padded/);
+  t.false(existsSync(join(dir, 'j2')));
+
+  await using served = await serveBin(['--from-snapshot', snapshot, '--journal', join(dir, 'j3'), '--auth', 'none', '--fsync', 'never']);
+  const health = (await (await fetch(`${served.endpoint}/_rewind/health`)).json()) as { state: { seq: number } };
+  const source = await ecrRewind(['state', scenarioDir('docker-image'), '--json']);
+  t.is(health.state.seq, (JSON.parse(source.stdout) as { seq: number }).seq);
 });

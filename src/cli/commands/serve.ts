@@ -5,6 +5,7 @@
  */
 import { type Command, Option } from 'commander';
 import { AUTH_MODES, type Config, FSYNC_MODES, LOG_FORMATS, LOG_LEVELS, parserOf } from '../../config.ts';
+import { prefetchSnapshotStart } from '../../snapshot-file/prefetch.ts';
 import { checked, envOf, settingOption } from '../options.ts';
 
 /** A repeatable flag of a setting that maps names to values: each use (and the variable) adds its entries. */
@@ -84,6 +85,8 @@ export function addServeCommand(program: Command): void {
     .option('--at <position>', 'serve a read-only view of the state at a seq, mark or ISO time')
     .option('--from-snapshot <file>', 'start from a snapshot file, restored into the (new, empty) --journal folder')
     .action(async ({ upstream, ...opts }: ServeFlags) => {
+      // the snapshot file's first reads run on the thread pool while the emulator's modules load
+      if (opts.fromSnapshot !== undefined) prefetchSnapshotStart(opts.fromSnapshot);
       const { startEmulator } = await import('../../emulator.ts');
       const emulator = await startEmulator({ ...opts, ...(upstream === undefined ? {} : { upstreams: upstream }) });
       const shutdown = (): void => {
