@@ -148,9 +148,9 @@ export interface OffThreadHash {
 /** Whether `bytes` can be hashed off the thread (they live in shared memory). */
 export const sharable = (bytes: Uint8Array): boolean => bytes.buffer instanceof SharedArrayBuffer;
 
-/** A hash on the worker thread, or undefined when none can run here (the caller hashes on the event loop). */
-export function hashOffThread(): OffThreadHash | undefined {
-  if (broken || typeof SharedArrayBuffer !== 'function') return undefined;
+/** `job` registered on the worker (started if need be), or undefined when no worker can run here (then none is tried again). */
+function newJob(job: Job): { w: Worker; id: number; job: Job } | undefined {
+  if (broken) return undefined;
   let w: Worker;
   try {
     w = started();
@@ -159,8 +159,16 @@ export function hashOffThread(): OffThreadHash | undefined {
     return undefined;
   }
   const id = nextJob++;
-  const job: Job = { held: new Map() };
   jobs.set(id, job);
+  return { w, id, job };
+}
+
+/** A hash on the worker thread, or undefined when none can run here (the caller hashes on the event loop). */
+export function hashOffThread(): OffThreadHash | undefined {
+  if (typeof SharedArrayBuffer !== 'function') return undefined;
+  const opened = newJob({ held: new Map() });
+  if (opened === undefined) return undefined;
+  const { w, id, job } = opened;
   hold(w);
   let seq = 0;
   return {
@@ -198,17 +206,9 @@ export interface FileHash {
 
 /** A new hash of a file to follow on the worker thread, or undefined when none can run here (the caller hashes on the event loop). */
 export function followFile(): FileHash | undefined {
-  if (broken) return undefined;
-  let w: Worker;
-  try {
-    w = started();
-  } catch {
-    broken = true;
-    return undefined;
-  }
-  const id = nextJob++;
-  const job: Job = { held: new Map(), file: true };
-  jobs.set(id, job);
+  const opened = newJob({ held: new Map(), file: true });
+  if (opened === undefined) return undefined;
+  const { w, id, job } = opened;
   let active = false;
   const end = (): void => {
     if (!active) return;
