@@ -18,9 +18,12 @@ import { createRequire } from 'node:module';
 // journal replay measured no faster with the native decoder, and loading it costs a start ~1%.
 process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
 
+const require = createRequire(import.meta.url);
 let cli;
 try {
-  cli = createRequire(import.meta.url)('../dist/cjs/cli/main.js');
+  // V8's code cache of the modules a start loads, kept between starts (src/cli/compile-cache.ts)
+  require('../dist/cjs/cli/compile-cache.js').installCompileCache();
+  cli = require('../dist/cjs/cli/main.js');
 } catch (err) {
   // the build itself is missing (not a module it requires: the require stack follows the first line)
   if (err?.code !== 'MODULE_NOT_FOUND' || !String(err.message).split('\n', 1)[0].includes('dist')) throw err;

@@ -5,6 +5,9 @@
  *
  *   bin           the `ecr-rewind` bin (compiled code in dist/), a new journal folder
  *   from-snapshot the same with `--from-snapshot` of a snapshot file of 10,000 images
+ *   no cache      the bin without its compile cache (src/cli/compile-cache.ts), as the first
+ *                 start after an install or a Node upgrade runs; the rows above start with a
+ *                 cache that a warm-up start wrote (in the bench's own folder, not the user's)
  *   first ECR     for comparison: spawn to the first answer of the ECR API (DescribeRepositories)
  *   tsx           for comparison: the TypeScript sources run through tsx (`npm run serve`)
  *   node -e 0     for comparison: spawn to exit of a node that does nothing (the floor)
@@ -140,8 +143,11 @@ export async function run(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   const rounds = quick ? 3 : 9;
   const { NODE_EXTRA_CA_CERTS: extraCa, ...withoutExtraCa } = process.env;
-  const env = args.includes('--without-extra-ca') ? withoutExtraCa : process.env;
   const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-startup-'));
+  const env: NodeJS.ProcessEnv = {
+    ...(args.includes('--without-extra-ca') ? withoutExtraCa : process.env),
+    ECR_REWIND_COMPILE_CACHE: join(dir, 'compile-cache'),
+  };
   try {
     const source = join(dir, 'source');
     await buildRegistry(source, 10_000);
@@ -150,8 +156,14 @@ export async function run(args: string[]): Promise<void> {
     await writeSnapshotFile(snapshot, await prepareSnapshotFile({ state, marks }, source));
 
     const bin = [...binNodeFlags(), BIN];
+    // the warm-up start writes the compile cache when it stops (a module only a plain start loads is added when the first one stops)
+    await timeStart(bin, ['--journal', join(dir, 'warm-up'), '--from-snapshot', snapshot], env);
     const fresh = await series(rounds, bin, (r) => ['--journal', join(dir, `fresh-${r}`)], env);
     const fromSnapshot = await series(rounds, bin, (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot], env);
+    const uncached = await series(rounds, bin, (r) => ['--journal', join(dir, `uncached-${r}`)], {
+      ...env,
+      ECR_REWIND_COMPILE_CACHE: 'off',
+    });
     const tsx = await series(
       quick ? 1 : 3,
       ['--import', 'tsx', join(root, 'src', 'cli.ts')],
@@ -169,6 +181,7 @@ export async function run(args: string[]): Promise<void> {
     );
     row('  ecr-rewind serve (bin, compiled), new journal folder', fresh, '   (target < 300 ms)');
     row('  ecr-rewind serve --from-snapshot (10,000 images)', fromSnapshot, '   (target < 300 ms)');
+    row('  serve, new journal folder, no compile cache (a first start)', uncached);
     row('  for comparison: the sources through tsx', tsx);
     console.log(`  for comparison: spawn -> exit of \`node -e 0\`                ${floor.toFixed(0).padStart(5)} ms`);
     if (env.NODE_EXTRA_CA_CERTS !== undefined)
