@@ -11,8 +11,8 @@
  *
  * How: `Module.prototype._compile` is replaced, as v8-compile-cache does, by one that compiles
  * the module's wrapper with `vm.Script` and the cached data for that file, then runs it with the
- * same arguments Node passes. An entry is used only for the exact source it was made from (its
- * SHA-1), and V8 itself refuses data from another V8 version or other flags (the file name
+ * same arguments Node passes. An entry is used only for the source it was made from (same
+ * CRC-32, as Node 22's cache checks; V8 also checks the length), and V8 itself refuses data from another V8 version or other flags (the file name
  * names both). Anything unusual goes to Node's own `_compile`: an ES module, a source
  * `vm.Script` refuses, and a source with a dynamic `import(`: Node 20 gives a script made from
  * cached data no way to load modules dynamically (and its way for fresh scripts is experimental
@@ -29,6 +29,7 @@ import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 
 type CompiledModule = Module & { require(id: string): unknown };
 type ModuleInternals = typeof Module & {
@@ -41,7 +42,7 @@ type ModuleInternals = typeof Module & {
 };
 
 interface Entry {
-  hash: Buffer;
+  crc: number;
   data: Buffer;
 }
 
@@ -55,7 +56,7 @@ export interface CompileCacheStats {
 const stats: CompileCacheStats = { file: undefined, hits: 0, misses: 0, saved: 0 };
 /** How long after the install the cache is written: the start and its first requests have compiled by then. */
 const SAVE_AFTER_MS = 1500;
-const MAGIC = 'ecr-rewind compile cache 1\n';
+const MAGIC = 'ecr-rewind compile cache 2\n';
 /** `import (` as a call, also across white space; in a string or a comment it only costs the cache. */
 const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
@@ -73,8 +74,8 @@ function cacheFile(): string | undefined {
 }
 
 /**
- * The file: MAGIC, the SHA-1 of the rest, then per entry [u16 name length][name][20-byte SHA-1
- * of the source][u32 data length][data]. A file whose rest does not match its SHA-1 is ignored
+ * The file: MAGIC, the CRC-32 of the rest (u32), then per entry [u16 name length][name][u32 CRC-32
+ * of the source][u32 data length][data]. A file whose rest does not match its CRC is ignored
  * whole: V8 checks what the data was made by, not that its bytes are intact.
  */
 function readEntries(file: string): Map<string, Entry> {
@@ -85,19 +86,18 @@ function readEntries(file: string): Map<string, Entry> {
   } catch {
     return entries;
   }
-  const bodyStart = MAGIC.length + 20;
+  const bodyStart = MAGIC.length + 4;
   if (bytes.length < bodyStart || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) return entries;
-  const body = bytes.subarray(bodyStart);
-  if (!createHash('sha1').update(body).digest().equals(bytes.subarray(MAGIC.length, bodyStart))) return entries;
+  if (crc32(bytes.subarray(bodyStart)) !== bytes.readUInt32LE(MAGIC.length)) return entries;
   let at = bodyStart;
   while (at + 2 <= bytes.length) {
     const nameEnd = at + 2 + bytes.readUInt16LE(at);
-    if (nameEnd + 24 > bytes.length) break;
-    const dataStart = nameEnd + 24;
-    const dataEnd = dataStart + bytes.readUInt32LE(nameEnd + 20);
+    if (nameEnd + 8 > bytes.length) break;
+    const dataStart = nameEnd + 8;
+    const dataEnd = dataStart + bytes.readUInt32LE(nameEnd + 4);
     if (dataEnd > bytes.length) break;
     entries.set(bytes.toString('utf8', at + 2, nameEnd), {
-      hash: bytes.subarray(nameEnd, nameEnd + 20),
+      crc: bytes.readUInt32LE(nameEnd),
       data: bytes.subarray(dataStart, dataEnd),
     });
     at = dataEnd;
@@ -107,18 +107,21 @@ function readEntries(file: string): Map<string, Entry> {
 
 function writeEntries(file: string, entries: Map<string, Entry>): void {
   const parts: Buffer[] = [];
-  for (const [name, { hash, data }] of entries) {
+  for (const [name, { crc, data }] of entries) {
     const nameBytes = Buffer.from(name);
     const head = Buffer.alloc(2);
     head.writeUInt16LE(nameBytes.length);
-    const size = Buffer.alloc(4);
-    size.writeUInt32LE(data.length);
-    parts.push(head, nameBytes, hash, size, data);
+    const sizes = Buffer.alloc(8);
+    sizes.writeUInt32LE(crc, 0);
+    sizes.writeUInt32LE(data.length, 4);
+    parts.push(head, nameBytes, sizes, data);
   }
   mkdirSync(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   const body = Buffer.concat(parts);
-  writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC, 'latin1'), createHash('sha1').update(body).digest(), body]));
+  const bodyCrc = Buffer.alloc(4);
+  bodyCrc.writeUInt32LE(crc32(body));
+  writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC, 'latin1'), bodyCrc, body]));
   renameSync(temporary, file);
 }
 
@@ -143,13 +146,13 @@ export function installCompileCache(): boolean {
   const internals = Module as ModuleInternals;
   const nodeCompile = internals.prototype._compile;
   const entries = readEntries(file);
-  const fresh: { name: string; hash: Buffer; script: Script }[] = [];
+  const fresh: { name: string; crc: number; script: Script }[] = [];
 
   internals.prototype._compile = function compileWithCache(this: CompiledModule, content: string, filename: string, format?: string) {
     if (format === 'module' || DYNAMIC_IMPORT.test(content)) return nodeCompile.call(this, content, filename, format);
-    const hash = createHash('sha1').update(content).digest();
+    const crc = crc32(content);
     const entry = entries.get(filename);
-    const cachedData = entry?.hash.equals(hash) ? entry.data : undefined;
+    const cachedData = entry?.crc === crc ? entry.data : undefined;
     let script: Script;
     try {
       script = new Script(internals.wrap(content), { filename, cachedData });
@@ -159,7 +162,7 @@ export function installCompileCache(): boolean {
     if (cachedData && !script.cachedDataRejected) stats.hits++;
     else {
       stats.misses++;
-      fresh.push({ name: filename, hash, script });
+      fresh.push({ name: filename, crc, script });
     }
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     return wrapper.call(this.exports, this.exports, requireFor(this, internals), this, filename, dirname(filename));
@@ -170,7 +173,7 @@ export function installCompileCache(): boolean {
     try {
       const latest = readEntries(file);
       for (const [name, entry] of entries) if (!latest.has(name)) latest.set(name, entry);
-      for (const { name, hash, script } of fresh.splice(0)) latest.set(name, { hash, data: script.createCachedData() });
+      for (const { name, crc, script } of fresh.splice(0)) latest.set(name, { crc, data: script.createCachedData() });
       writeEntries(file, latest);
       stats.saved++;
     } catch {
