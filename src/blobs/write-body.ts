@@ -152,7 +152,8 @@ async function* batchesOf(body: LentChunks, limit: number): AsyncGenerator<Batch
 /**
  * writeBody for lent chunks (support/lent-chunks.ts): they reach reused batch buffers (read into
  * them by the source, or copied: batchesOf), each hashed as a whole; a full batch is written
- * while the next ones fill (up to LENT_WRITES at once, at their own offsets). Each batch comes
+ * while the next ones fill (up to LENT_WRITES at once, at their own offsets; by the hashing
+ * worker, right after it hashed the batch, when it hashes them). Each batch comes
  * with a lease: it is reused once nobody holds it. With `watch.received`, a batch is handed on as
  * soon as it is full, before its write (readers of a blob still arriving send it from memory,
  * whatever the disk is doing), and `watch.written` hears only the lengths written (in order,
@@ -180,13 +181,13 @@ async function writeLentBody(
     queued += length;
     const lease = new CountedLease(() => giveBatch(full));
     inline?.update(bytes);
-    if (offThread && sharable(bytes)) offThread.update(bytes, lease);
-    else if (offThread) {
+    if (offThread && !sharable(bytes)) {
       lease.release();
       throw new Error('a batch outside shared memory cannot be hashed off the thread');
     }
     watch.received?.(offset + queued, [bytes], lease);
-    const write = writeAll(fh, [bytes], at, bytes.byteLength);
+    // off the thread, the worker writes the batch once it hashed it
+    const write = offThread ? offThread.write(bytes, lease, fh.fd, at) : writeAll(fh, [bytes], at, bytes.byteLength);
     write.catch(() => undefined);
     const before = heard;
     heard = (async () => {
