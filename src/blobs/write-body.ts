@@ -6,7 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { FILLS, isLent, type LentChunks } from '../support/lent-chunks.ts';
-import { type FileHash, followFile, hashOffThread, sharable } from './hash-worker.ts';
+import { type FileHash, followFile, hashOffThread, type OffThreadHash, sharable } from './hash-worker.ts';
 import { BatchWriter, batchOf, giveBatch, type OnWritten, takeBatch, WRITE_BATCH, writeAll } from './batch-writers.ts';
 import { CountedLease } from './lease.ts';
 
@@ -167,9 +167,12 @@ async function writeLentBody(
   hash: Hash | undefined,
   watch: WriteWatch,
 ): Promise<Written> {
-  // no hash to go on from (a body from the first byte): hashed on the worker thread, a batch at a time
-  const offThread = hash === undefined ? hashOffThread() : undefined;
-  const inline = offThread === undefined ? (hash ?? createHash('sha256')) : undefined;
+  // no hash to go on from (a body from the first byte): hashed on the worker thread, a batch at a
+  // time, once its first batch is full; a body that fits in one batch (a config blob) is hashed here
+  // at once: its digest is not queued behind the batches of larger bodies the worker has in hand
+  let offThread: OffThreadHash | undefined;
+  let inline = hash;
+  let decided = hash !== undefined;
   let written = 0;
   let queued = 0;
   /** The writes under way, oldest first; each settles once its write did and its length was heard (in order). */
@@ -180,6 +183,11 @@ async function writeLentBody(
     const at = offset + queued;
     queued += length;
     const lease = new CountedLease(() => giveBatch(full));
+    if (!decided) {
+      decided = true;
+      offThread = length === full.length ? hashOffThread() : undefined;
+      if (offThread === undefined) inline = createHash('sha256');
+    }
     inline?.update(bytes);
     if (offThread && !sharable(bytes)) {
       lease.release();
@@ -211,7 +219,7 @@ async function writeLentBody(
     for await (const batch of batchesOf(body, limit)) await send(batch);
     await heard;
     if (hash !== undefined) return { written };
-    return { written, sha256: offThread ? await offThread.digest() : `sha256:${inline!.digest('hex')}` };
+    return { written, sha256: offThread ? await offThread.digest() : `sha256:${(inline ?? createHash('sha256')).digest('hex')}` };
   } finally {
     // a failed body: its off-thread hash is ended all the same (the worker lets go of its batches)
     offThread?.digest().catch(() => undefined);
@@ -246,9 +254,10 @@ export interface Written {
 /**
  * Writes `body` into `fh` from `offset`, hashing it as `hashing` says as it comes; answers the bytes
  * written. With no hash to go on from (a body from the staged file's first byte), the body is hashed
- * however suits it: a lent body on the hashing worker from shared memory (hash-worker.ts), a request
- * body larger than one write batch by the worker reading the staged file back as it is written
- * (see writeRequestBody), a smaller one on the event loop.
+ * however suits it: a lent body larger than one write batch on the hashing worker from shared
+ * memory (hash-worker.ts), a request body larger than one write batch by the worker reading the
+ * staged file back as it is written (see writeRequestBody), a smaller body of either kind on the
+ * event loop.
  * Socket chunks are small (16-64 KiB): they are gathered into one write of up to WRITE_BATCH
  * bytes, so a large body costs few trips to the thread pool, and one batch is written while the
  * next is received (batch-writers.ts). A Node stream (a request body) is read from its events
