@@ -7,9 +7,10 @@
  *   (its lease) until the worker has read it. The worker also writes each batch to the staged file
  *   (`write`), 256 KiB at a time, each piece right after it hashed it, while the piece is still in
  *   its core's cache; the event loop makes no file write of its own (no promise, no trip through
- *   the thread pool). A write from memory that has left the cache (a thread-pool write of a whole
- *   1 MiB batch) was measured at times 4-8x slower here, while other work used the machine's memory
- *   bandwidth: 40-190 ms of CPU per 64 MiB layer instead of ~17.
+ *   the thread pool). Measured per 64 MiB layer (A/B runs at load 3-9): whole 1 MiB batches
+ *   written on the thread pool, from memory that has left the cache, cost 24-30 ms of CPU, and
+ *   65-170 ms while other work used the machine's memory bandwidth; written here piecewise, 15-21
+ *   ms, and ~45 at worst.
  * - A staged file followed as it is written (a pushed request body larger than one write batch):
  *   told only the lengths written, the worker reads them back from the file (the page cache) with
  *   a descriptor of its own and hashes them. No memory is handed between threads, and the hash of
