@@ -85,6 +85,13 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
 
 /** Batches of lent chunks written at once (each at its own offset): the source reads on while earlier ones are written. */
 const LENT_WRITES = 2;
+/**
+ * The same, when the hashing worker hashes and writes them, in order, one after the other: it must
+ * not set the pace of the socket reads and of readers that keep up (who are sent a batch once it
+ * is received, before its write). The window keeps every batch not written yet, so this bounds the
+ * memory a blob holds while the worker is behind.
+ */
+const WORKER_WRITES = 8;
 
 /** A batch buffer (from takeBatch) and how many of its first bytes hold the body. */
 interface Batch {
@@ -152,7 +159,7 @@ async function* batchesOf(body: LentChunks, limit: number): AsyncGenerator<Batch
 /**
  * writeBody for lent chunks (support/lent-chunks.ts): they reach reused batch buffers (read into
  * them by the source, or copied: batchesOf), each hashed as a whole; a full batch is written
- * while the next ones fill (up to LENT_WRITES at once, at their own offsets; by the hashing
+ * while the next ones fill (up to LENT_WRITES at once, at their own offsets; WORKER_WRITES by the hashing
  * worker, right after it hashed the batch, when it hashes them). Each batch comes
  * with a lease: it is reused once nobody holds it. With `watch.received`, a batch is handed on as
  * soon as it is full, before its write (readers of a blob still arriving send it from memory,
@@ -213,7 +220,7 @@ async function writeLentBody(
     // awaited when the queue is full, or below: a failure surfaces there
     heard.catch(() => undefined);
     inFlight.push(heard);
-    if (inFlight.length >= LENT_WRITES) await inFlight.shift();
+    if (inFlight.length >= (offThread ? WORKER_WRITES : LENT_WRITES)) await inFlight.shift();
   };
   try {
     for await (const batch of batchesOf(body, limit)) await send(batch);
