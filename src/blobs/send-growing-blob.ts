@@ -5,7 +5,7 @@
  *
  * A reader that keeps up is sent the staged chunks themselves, from a bounded window of the most
  * recently written ones that the fetch keeps in memory (no read back, no copy; the chunks of one
- * write go out corked, as one writev). Chunks of reused memory come with a lease (lease.ts): the
+ * write go out as one writev). Chunks of reused memory come with a lease (lease.ts): the
  * window holds it while it keeps them, and a reader while its socket may still hold them. A reader that fell behind the window reads the staged
  * file (so a slow client holds no memory); the staged file may be moved into the store
  * meanwhile: the open descriptor keeps reading it.
@@ -177,17 +177,27 @@ async function openStaged(path: string): Promise<FileHandle | undefined> {
 }
 
 /**
- * Writes `chunks` corked (one writev); resolves when they are flushed or the client went away:
+ * Writes `chunks` (several: corked, one writev); resolves when they are flushed or the client went away:
  * true when the socket wrote them all (it holds them no longer).
  */
-function writeAll(res: ServerResponse, chunks: readonly Uint8Array[], gone: Promise<void>): Promise<boolean> {
-  res.cork();
-  let last: Promise<boolean> = Promise.resolve(true);
-  for (let i = 0; i < chunks.length; i++)
-    if (i === chunks.length - 1) last = new Promise((resolve) => res.write(chunks[i]!, (err) => resolve(!err)));
-    else res.write(chunks[i]!);
-  res.uncork();
-  return Promise.race([last, gone.then(() => false)]);
+function writeAll(res: ServerResponse, chunks: readonly Uint8Array[], gone: Gone): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    if (gone.closed || chunks.length === 0) return resolve(!gone.closed);
+    // told false if the client goes away first (a later resolve changes nothing)
+    gone.waiting = resolve;
+    // one chunk (a reader that keeps up is sent one batch at a time) goes out as it is, not corked
+    const many = chunks.length > 1;
+    if (many) res.cork();
+    for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]!);
+    res.write(chunks[chunks.length - 1]!, (err) => resolve(!err));
+    if (many) res.uncork();
+  });
+}
+
+/** The client went away (`closed`); `waiting` is the write a reader waits for, told false then. */
+interface Gone {
+  closed: boolean;
+  waiting: ((flushed: boolean) => void) | undefined;
 }
 
 /**
@@ -197,17 +207,15 @@ function writeAll(res: ServerResponse, chunks: readonly Uint8Array[], gone: Prom
 export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, start: number, end: number): Promise<boolean> {
   const fh = await openStaged(blob.path);
   if (!fh) return false;
-  let closed = false;
-  const gone = new Promise<void>((resolve) =>
-    res.once('close', () => {
-      closed = true;
-      resolve();
-    }),
-  );
+  const gone: Gone = { closed: false, waiting: undefined };
+  res.once('close', () => {
+    gone.closed = true;
+    gone.waiting?.(false);
+  });
   try {
     let buf: Buffer | undefined;
     let pos = start;
-    while (pos <= end && !closed) {
+    while (pos <= end && !gone.closed) {
       const available = Math.min(blob.staged(), end + 1);
       if (pos >= available) {
         await blob.more();
@@ -233,9 +241,9 @@ export async function sendGrowingBlob(res: ServerResponse, blob: GrowingFile, st
       // the buffer is read into again only once the socket has flushed this chunk
       await writeAll(res, [buf.subarray(0, bytesRead)], gone);
       // a vanished client's socket may still hold the buffer: never reuse it then
-      if (closed) buf = undefined;
+      if (gone.closed) buf = undefined;
     }
-    if (!closed) res.end();
+    if (!gone.closed) res.end();
   } catch (err) {
     res.destroy(err as Error);
   } finally {

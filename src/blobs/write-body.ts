@@ -6,7 +6,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { FILLS, isLent, type LentChunks } from '../support/lent-chunks.ts';
-import { type FileHash, followFile, hashOffThread, sharable } from './hash-worker.ts';
+import { type FileHash, followFile, hashOffThread, type OffThreadHash, sharable } from './hash-worker.ts';
 import { BatchWriter, batchOf, giveBatch, type OnWritten, takeBatch, WRITE_BATCH, writeAll } from './batch-writers.ts';
 import { CountedLease } from './lease.ts';
 
@@ -85,6 +85,13 @@ function pump(stream: Readable, take: (chunk: Uint8Array) => Promise<void> | und
 
 /** Batches of lent chunks written at once (each at its own offset): the source reads on while earlier ones are written. */
 const LENT_WRITES = 2;
+/**
+ * The same, when the hashing worker hashes and writes them, in order, one after the other: it must
+ * not set the pace of the socket reads and of readers that keep up (who are sent a batch once it
+ * is received, before its write). The window keeps every batch not written yet, so this bounds the
+ * memory a blob holds while the worker is behind.
+ */
+const WORKER_WRITES = 8;
 
 /** A batch buffer (from takeBatch) and how many of its first bytes hold the body. */
 interface Batch {
@@ -152,7 +159,8 @@ async function* batchesOf(body: LentChunks, limit: number): AsyncGenerator<Batch
 /**
  * writeBody for lent chunks (support/lent-chunks.ts): they reach reused batch buffers (read into
  * them by the source, or copied: batchesOf), each hashed as a whole; a full batch is written
- * while the next ones fill (up to LENT_WRITES at once, at their own offsets). Each batch comes
+ * while the next ones fill (up to LENT_WRITES at once, at their own offsets; WORKER_WRITES by the hashing
+ * worker, right after it hashed the batch, when it hashes them). Each batch comes
  * with a lease: it is reused once nobody holds it. With `watch.received`, a batch is handed on as
  * soon as it is full, before its write (readers of a blob still arriving send it from memory,
  * whatever the disk is doing), and `watch.written` hears only the lengths written (in order,
@@ -166,9 +174,12 @@ async function writeLentBody(
   hash: Hash | undefined,
   watch: WriteWatch,
 ): Promise<Written> {
-  // no hash to go on from (a body from the first byte): hashed on the worker thread, a batch at a time
-  const offThread = hash === undefined ? hashOffThread() : undefined;
-  const inline = offThread === undefined ? (hash ?? createHash('sha256')) : undefined;
+  // no hash to go on from (a body from the first byte): hashed on the worker thread, a batch at a
+  // time, once its first batch is full; a body that fits in one batch (a config blob) is hashed here
+  // at once: its digest is not queued behind the batches of larger bodies the worker has in hand
+  let offThread: OffThreadHash | undefined;
+  let inline = hash;
+  let decided = hash !== undefined;
   let written = 0;
   let queued = 0;
   /** The writes under way, oldest first; each settles once its write did and its length was heard (in order). */
@@ -179,14 +190,19 @@ async function writeLentBody(
     const at = offset + queued;
     queued += length;
     const lease = new CountedLease(() => giveBatch(full));
+    if (!decided) {
+      decided = true;
+      offThread = length === full.length ? hashOffThread() : undefined;
+      if (offThread === undefined) inline = createHash('sha256');
+    }
     inline?.update(bytes);
-    if (offThread && sharable(bytes)) offThread.update(bytes, lease);
-    else if (offThread) {
+    if (offThread && !sharable(bytes)) {
       lease.release();
       throw new Error('a batch outside shared memory cannot be hashed off the thread');
     }
     watch.received?.(offset + queued, [bytes], lease);
-    const write = writeAll(fh, [bytes], at, bytes.byteLength);
+    // off the thread, the worker writes the batch once it hashed it
+    const write = offThread ? offThread.write(bytes, lease, fh.fd, at) : writeAll(fh, [bytes], at, bytes.byteLength);
     write.catch(() => undefined);
     const before = heard;
     heard = (async () => {
@@ -204,13 +220,13 @@ async function writeLentBody(
     // awaited when the queue is full, or below: a failure surfaces there
     heard.catch(() => undefined);
     inFlight.push(heard);
-    if (inFlight.length >= LENT_WRITES) await inFlight.shift();
+    if (inFlight.length >= (offThread ? WORKER_WRITES : LENT_WRITES)) await inFlight.shift();
   };
   try {
     for await (const batch of batchesOf(body, limit)) await send(batch);
     await heard;
     if (hash !== undefined) return { written };
-    return { written, sha256: offThread ? await offThread.digest() : `sha256:${inline!.digest('hex')}` };
+    return { written, sha256: offThread ? await offThread.digest() : `sha256:${(inline ?? createHash('sha256')).digest('hex')}` };
   } finally {
     // a failed body: its off-thread hash is ended all the same (the worker lets go of its batches)
     offThread?.digest().catch(() => undefined);
@@ -245,9 +261,10 @@ export interface Written {
 /**
  * Writes `body` into `fh` from `offset`, hashing it as `hashing` says as it comes; answers the bytes
  * written. With no hash to go on from (a body from the staged file's first byte), the body is hashed
- * however suits it: a lent body on the hashing worker from shared memory (hash-worker.ts), a request
- * body larger than one write batch by the worker reading the staged file back as it is written
- * (see writeRequestBody), a smaller one on the event loop.
+ * however suits it: a lent body larger than one write batch on the hashing worker from shared
+ * memory (hash-worker.ts), a request body larger than one write batch by the worker reading the
+ * staged file back as it is written (see writeRequestBody), a smaller body of either kind on the
+ * event loop.
  * Socket chunks are small (16-64 KiB): they are gathered into one write of up to WRITE_BATCH
  * bytes, so a large body costs few trips to the thread pool, and one batch is written while the
  * next is received (batch-writers.ts). A Node stream (a request body) is read from its events

@@ -40,6 +40,52 @@ test('batches are hashed in order on the worker, each lease let go once read; tw
   );
 });
 
+test('batches the worker writes too land at their positions once each write resolves; their hash is the whole', async (t) => {
+  const dir = await tempRoot(t);
+  const file = join(dir, 'staged');
+  const blob = patterned(2 * 1024 * 1024 + 4321);
+  const h = hashOffThread();
+  if (!h) return t.fail('no hashing worker here');
+  const fh = await open(file, 'w+');
+  t.teardown(() => fh.close().catch(() => undefined));
+  const piece = 512 * 1024 + 3;
+  const freed: number[] = [];
+  const writes: Promise<void>[] = [];
+  for (let at = 0, i = 0; at < blob.length; at += piece, i++) {
+    const lease = new CountedLease(() => freed.push(i));
+    writes.push(h.write(shared(blob.subarray(at, at + piece)), lease, fh.fd, at));
+    lease.release();
+  }
+  await Promise.all(writes);
+  t.is(freed.length, writes.length, 'every batch given back once read and written');
+  t.is(await h.digest(), sha256(blob));
+  const back = Buffer.alloc(blob.length + 1);
+  const { bytesRead } = await fh.read(back, 0, back.length, 0);
+  t.is(bytesRead, blob.length);
+  t.true(back.subarray(0, bytesRead).equals(blob));
+});
+
+test("a batch whose write fails rejects with the write's code, is given back all the same, and the job goes on", async (t) => {
+  const dir = await tempRoot(t);
+  const file = join(dir, 'read-only');
+  await writeFile(file, '');
+  const h = hashOffThread();
+  if (!h) return t.fail('no hashing worker here');
+  const ro = await open(file, 'r');
+  t.teardown(() => ro.close().catch(() => undefined));
+  let freed = 0;
+  const lease = new CountedLease(() => freed++);
+  const bytes = shared(patterned(1000));
+  const failed = h.write(bytes, lease, ro.fd, 0);
+  lease.release();
+  const err = await t.throwsAsync(failed);
+  t.is((err as NodeJS.ErrnoException).code, 'EBADF');
+  t.is(freed, 1);
+  const rest = shared(patterned(777, 3));
+  h.update(rest, new CountedLease(() => undefined));
+  t.is(await h.digest(), sha256(Buffer.concat([bytes, rest])), 'the bytes were hashed whether or not written');
+});
+
 test('a job with no bytes has the digest of nothing', async (t) => {
   const h = hashOffThread();
   if (!h) return t.fail('no hashing worker here');

@@ -3,7 +3,7 @@
 // exactly the bytes of its range, in order, whichever way they came.
 import { appendFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { join } from 'node:path';
 import test from 'ava';
 import { CountedLease } from '../../src/blobs/lease.ts';
@@ -151,4 +151,51 @@ test('a reader behind the window reads the file only as far as it is written, an
   });
   const got = Buffer.from(await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`)).arrayBuffer());
   t.true(got.equals(blob), 'no byte read past what the file holds');
+});
+
+test('a reader whose client goes away while a chunk is being written ends, and reads no more', async (t) => {
+  const path = join(await tempRoot(t), 'staged');
+  await writeFile(path, '');
+  // more than the two sockets' buffers hold: its write is still under way when the client leaves
+  const big = patterned(64 * 1024 * 1024);
+  const window = new StagedWindow(128 * 1024 * 1024);
+  let freed = 0;
+  const lease = new CountedLease(() => freed++);
+  window.add(0, [big], lease);
+  lease.release(); // the window holds it now
+  let lent = 0;
+  const growing: GrowingFile = {
+    path,
+    staged: () => big.length,
+    filed: () => 0,
+    more: () => new Promise<void>((resolve) => setTimeout(resolve, 20)),
+    recent: (pos, until) => {
+      lent++;
+      return window.lend(pos, until);
+    },
+  };
+  let sent: Promise<boolean> | undefined;
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Length': String(big.length + 10) });
+    sent = sendGrowingBlob(res, growing, 0, big.length + 9);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  // a client that asks and reads nothing: the 64 MiB write cannot end; then it goes away
+  const client = connect(port, '127.0.0.1');
+  client.pause();
+  client.on('error', () => undefined);
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  while (sent === undefined) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 50));
+  client.destroy();
+  t.true(await sent, 'the reader ended');
+  t.is(lent, 1, 'it asked for nothing more');
+  window.clear();
+  // the socket let go of the chunk when its write ended (the client's departure ends it): it was given back or left to the collector
+  t.true(freed <= 1);
 });

@@ -104,3 +104,30 @@ test('bytes that do not match the digest cut the reader short; nothing is stored
   t.is(await store.locate(claimed), undefined);
   t.is(await store.locate(sha256(blob)), undefined);
 });
+
+test('a blob smaller than one write batch (hashed on the event loop) that does not match its digest is refused the same way', async (t) => {
+  const store = new BlobStore(await tempRoot(t), { durable: false });
+  t.teardown(() => store.close());
+  const blob = patterned(50_001);
+  const claimed = sha256(patterned(50_001, 1));
+  const incoming = receiveBlob(
+    new UploadStaging(store),
+    store,
+    { digest: claimed, uploadId: 'u3', open: async () => lentSource(blob, 16_384, Promise.resolve()), size: blob.length },
+    () => undefined,
+  );
+  const get = await serve(t, (res, start, end) => void incoming.send(res, start, end));
+  await t.throwsAsync(get(0, blob.length - 1), undefined, 'the answer is not complete');
+  await t.throwsAsync(incoming.done, { message: /digest/ });
+  t.is(await store.locate(claimed), undefined);
+  t.is(await store.locate(sha256(blob)), undefined);
+  // the same bytes under their own digest are stored
+  const right = receiveBlob(
+    new UploadStaging(store),
+    store,
+    { digest: sha256(blob), uploadId: 'u4', open: async () => lentSource(blob, 16_384, Promise.resolve()), size: blob.length },
+    () => undefined,
+  );
+  t.deepEqual(await right.done, { size: blob.length });
+  t.truthy(await store.locate(sha256(blob)));
+});
