@@ -1,7 +1,7 @@
 /**
  * The command line from the sources: `tsx src/cli.ts serve` runs it (npm start, tests that
  * spawn the sources). The `ecr-rewind` bin runs the compiled src/cli/main.ts instead
- * (tools/ecr-rewind.js).
+ * (tools/ecr-rewind.cjs).
  */
 import { pathToFileURL } from 'node:url';
 import { exitCodeOf } from './cli/exit-codes.ts';

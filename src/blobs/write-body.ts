@@ -270,7 +270,7 @@ export interface Written {
  * next is received (batch-writers.ts). A Node stream (a request body) is read from its events
  * and its chunks are written as they are (copying them into reused batches cost ~20 ms of CPU per
  * 16 MiB push once the bin's --initial-old-space-size had ended the full collections that node:http's
- * fresh buffers set off: tools/ecr-rewind.js); lent chunks (support/lent-chunks.ts) are copied into
+ * fresh buffers set off: tools/ecr-rewind.cjs); lent chunks (support/lent-chunks.ts) are copied into
  * reused batches (see writeLentBody for what `watch` hears of them); any other body is iterated.
  * Nothing is in flight once it returns or throws (but the worker's reads, which `seal` waits for).
  */

@@ -3,7 +3,7 @@
  * as one line and sets the exit code; output piped into a reader that stops early (`| head`)
  * ends the command quietly with exit 0.
  *
- * The bin (tools/ecr-rewind.js) runs the CommonJS build of this file (dist/cjs/cli/main.js,
+ * The bin (tools/ecr-rewind.cjs) runs the CommonJS build of this file (dist/cjs/cli/main.js,
  * tsconfig.cjs.json): Node 20 loads the ~270 modules of a start about 0.3 ms faster each as
  * CommonJS than as ES modules (~100 ms per start here). So this file and what it imports
  * stay valid in both formats: no `import.meta` (support/module-file.ts) and no top-level await.

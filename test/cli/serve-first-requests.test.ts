@@ -1,4 +1,4 @@
-// The first requests to a freshly started bin (tools/ecr-rewind.js running dist/): the ECR
+// The first requests to a freshly started bin (tools/ecr-rewind.cjs running dist/): the ECR
 // operations load with the server, and what a start leaves to load on first use (the P-384
 // signing curve, the inspector page's files, Node's fetch for a JSON answer) answers that
 // first request in full, exactly as a warm server does.

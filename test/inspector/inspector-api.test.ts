@@ -353,7 +353,7 @@ test('GET /_rewind/ui serves the page from the package: html, script and style, 
 });
 
 test('ecr-rewind inspect serves the page on a read-only view of a journal folder', async (t) => {
-  const bin = path.resolve('tools/ecr-rewind.js');
+  const bin = path.resolve('tools/ecr-rewind.cjs');
   const child = spawn(process.execPath, [bin, 'inspect', scenarioDir('rewound-history'), '--port', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -34,7 +34,7 @@ test.after.always(async () => {
 
 test('the tarball holds the compiled code, its declarations and the bin; no sources, tests or CI files', async (t) => {
   const { files, project } = await packAndInstall();
-  const wanted = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'tools/ecr-rewind.js'];
+  const wanted = ['package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'tools/ecr-rewind.cjs'];
   // the bin's CommonJS build, with the page it serves
   wanted.push('dist/cjs/package.json', 'dist/cjs/cli/main.js', 'dist/cjs/ui/static/app.js');
   for (const f of wanted) t.true(files.includes(f), f);

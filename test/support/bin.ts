@@ -1,4 +1,4 @@
-// The real `ecr-rewind` bin (tools/ecr-rewind.js, which runs the compiled code in dist/cjs/), as
+// The real `ecr-rewind` bin (tools/ecr-rewind.cjs, which runs the compiled code in dist/cjs/), as
 // users run it. `npm test` builds dist/ first; a test file run on its own after a change to
 // src/ fails with a sentence saying to build, instead of testing yesterday's code.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { run, type RunOptions, type RunResult } from '../../src/testkit/commands.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BIN = join(ROOT, 'tools', 'ecr-rewind.js');
+export const BIN = join(ROOT, 'tools', 'ecr-rewind.cjs');
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -43,7 +43,7 @@ import { buildRegistry } from './rewind.ts';
 import { binNodeFlags } from './support/registry-targets.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = join(root, 'tools', 'ecr-rewind.js');
+const BIN = join(root, 'tools', 'ecr-rewind.cjs');
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 

@@ -17,9 +17,9 @@ import { pool, type Target } from './registry-client.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-/** The node options of the `ecr-rewind` bin's shebang line (tools/ecr-rewind.js): a bench server runs with them as the bin does. */
+/** The node options of the `ecr-rewind` bin's shebang line (tools/ecr-rewind.cjs): a bench server runs with them as the bin does. */
 export function binNodeFlags(): string[] {
-  const first = readFileSync(join(ROOT, 'tools', 'ecr-rewind.js'), 'utf8').split('\n', 1)[0]!;
+  const first = readFileSync(join(ROOT, 'tools', 'ecr-rewind.cjs'), 'utf8').split('\n', 1)[0]!;
   return first.split(' ').filter((word) => word.startsWith('--'));
 }
 

@@ -10,15 +10,14 @@
 // (`npm run build`; an install of the package, from the registry, a git URL or a folder,
 // builds it through `prepare`). No TypeScript loader is involved, so a start costs only
 // what it loads, and Node 20 loads the ~270 modules of a start about 100 ms sooner as
-// CommonJS than as ES modules (src/cli/main.ts).
-import { createRequire } from 'node:module';
+// CommonJS than as ES modules (src/cli/main.ts). The bin itself is CommonJS too (.cjs in this
+// ES module package): as an ES module it would load Node's ES module loader first (~1% of a start).
 
 // msgpackr's CommonJS entry loads its optional native string decoder (msgpackr-extract); its ES
 // module entry, which the library build and the tests use, does not. The bin decodes as they do:
 // journal replay measured no faster with the native decoder, and loading it costs a start ~1%.
 process.env.MSGPACKR_NATIVE_ACCELERATION_DISABLED ??= 'true';
 
-const require = createRequire(import.meta.url);
 let cli;
 try {
   // V8's code cache of the modules a start loads, kept between starts (src/cli/compile-cache.ts)
@@ -30,4 +29,4 @@ try {
   process.stderr.write('ecr-rewind: the compiled code (dist/) is missing: run `npm run build` in the package folder\n');
   process.exit(1);
 }
-await cli.main(process.argv);
+cli.main(process.argv);
