@@ -29,7 +29,8 @@ import type { Lease } from './lease.ts';
  * The worker: one node:crypto Hash per job id. Batch jobs: acknowledges each batch once read (and
  * written, when it came with a descriptor: its write's error, if any, comes with the acknowledgement),
  * answers the digest at the end. File jobs (m.file): \`open\` (re)opens the staged file, \`upTo\` hashes it up to
- * that length (read in pieces that stay in the core's cache), \`seal\` closes it and answers the
+ * that length (read in pieces that stay in the core's cache; with \`chunks\`, the written bytes
+ * themselves, handed over, are hashed instead and handed back), \`seal\` closes it and answers the
  * digest so far (the hash goes on), \`drop\` ends the job. A failed read fails the job: every later
  * seal answers the error.
  */
@@ -54,6 +55,15 @@ function onFile(m, h) {
     if (m.open !== undefined) {
       shut(f);
       if (f.error === undefined) f.fd = openSync(m.open, 'r');
+    } else if (m.chunks !== undefined) {
+      if (f.error !== undefined) return;
+      for (const bytes of m.chunks) {
+        h.update(new Uint8Array(bytes));
+        f.at += bytes.byteLength;
+      }
+      // back to where they were made: they are freed there, not counted against this small heap
+      parentPort.postMessage({ job: m.job, back: m.chunks }, m.chunks);
+      if (f.at !== m.upTo) throw new Error('the bytes handed over end at ' + f.at + ', their writes at ' + m.upTo);
     } else if (m.upTo !== undefined) {
       while (f.error === undefined && f.at < m.upTo) {
         const n = readSync(f.fd, piece, 0, Math.min(piece.length, m.upTo - f.at), f.at);
@@ -116,7 +126,8 @@ parentPort.on('message', (m) => {
 type Reply =
   | { job: number; read: number; failed?: { message: string; code?: string } }
   | { job: number; digest: string }
-  | { job: number; error: string };
+  | { job: number; error: string }
+  | { job: number; back: ArrayBuffer[] };
 
 /** A batch posted and not read yet: its lease, and the wait for its write when the worker writes it too. */
 interface Held {
@@ -162,6 +173,7 @@ function started(): Worker {
   const w = new Worker(WORKER_SOURCE, { eval: true });
   w.on('message', (m: Reply) => {
     const job = jobs.get(m.job);
+    if ('back' in m) return;
     if (!job) return;
     if ('read' in m) {
       const held = job.held.get(m.read);
@@ -260,10 +272,32 @@ export interface FileHash {
   open(path: string): void;
   /** The first `length` bytes of the file are written (lengths only grow). */
   upTo(length: number): void;
+  /**
+   * As upTo, when the bytes written since the last length told are `chunks`, each the whole of an
+   * ArrayBuffer of its own that nothing else reads (handOverable): they are moved to the worker
+   * (detached here, not copied), which hashes them instead of reading the file back, then moves
+   * them back to be freed here: left to the worker's small heap, 16 MiB of them per push set off
+   * a full collection there every push or two (V8 counts external bytes against the old generation).
+   */
+  handOver(length: number, chunks: readonly Uint8Array[]): void;
   /** `sha256:<hex>` of the bytes up to the last length told (the file is closed, the hash goes on); rejects when they could not be read, or the worker failed. */
   seal(): Promise<string>;
   /** Ends the job (an upload committed, discarded or failed); safe to call more than once. */
   drop(): void;
+}
+
+/**
+ * Whether `chunks` can be handed over to the worker (FileHash.handOver): each the whole of an
+ * ArrayBuffer (not shared memory) of its own, none twice. The caller answers for the rest: nothing
+ * else reads them afterwards (node:http's request body chunks, each copied fresh from its read buffer).
+ */
+export function handOverable(chunks: readonly Uint8Array[]): boolean {
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    if (c.byteOffset !== 0 || c.byteLength !== c.buffer.byteLength || c.buffer instanceof SharedArrayBuffer) return false;
+    for (let j = 0; j < i; j++) if (chunks[j]!.buffer === c.buffer) return false;
+  }
+  return chunks.length > 0;
 }
 
 /** A new hash of a file to follow on the worker thread, or undefined when none can run here (the caller hashes on the event loop). */
@@ -288,6 +322,11 @@ export function followFile(): FileHash | undefined {
     },
     upTo(length) {
       if (jobs.has(id) && worker === w) w.postMessage({ job: id, file: true, upTo: length });
+    },
+    handOver(length, chunks) {
+      if (!jobs.has(id) || worker !== w) return;
+      const buffers = chunks.map((c) => c.buffer as ArrayBuffer);
+      w.postMessage({ job: id, file: true, upTo: length, chunks: buffers }, buffers);
     },
     seal() {
       if (!jobs.has(id) || worker !== w) return Promise.reject(new Error('the hashing worker failed'));

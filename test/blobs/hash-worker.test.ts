@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { appendFile, copyFile, open, rename, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import test from 'ava';
-import { followFile, hashOffThread } from '../../src/blobs/hash-worker.ts';
+import { followFile, handOverable, hashOffThread } from '../../src/blobs/hash-worker.ts';
 import { CountedLease } from '../../src/blobs/lease.ts';
 import { patterned, sha256, tempRoot } from './blob-helpers.ts';
 
@@ -146,6 +146,65 @@ test('a followed file shorter than its writes said fails the seal (and every lat
   await t.throwsAsync(gone.seal(), { message: /ENOENT/ });
   gone.drop();
   b.drop();
+});
+
+// Bytes handed over (a request body's own chunks, once written): hashed as they are, not read back.
+
+/** A copy of `bytes` in an ArrayBuffer of its own (as node:http gives each body fragment). */
+const own = (bytes: Uint8Array): Buffer => {
+  const b = Buffer.from(new ArrayBuffer(bytes.byteLength));
+  b.set(bytes);
+  return b;
+};
+
+test('chunks handed over are moved to the worker and hashed there, not read from the file; told lengths and handed chunks mix in one hash, across appends', async (t) => {
+  const dir = await tempRoot(t);
+  const file = join(dir, 'staged');
+  const first = patterned(2 * 1024 * 1024 + 333);
+  const second = patterned(700_001, 7);
+  // the file holds other bytes of the same length: what the worker hashes shows where it read
+  await writeFile(file, Buffer.alloc(first.length + second.length, 0xee));
+  const h = followFile();
+  if (!h) return t.fail('no hashing worker here');
+  h.open(file);
+  const chunks = [own(first.subarray(0, 65_536)), own(first.subarray(65_536, 1024 * 1024))];
+  h.handOver(1024 * 1024, chunks);
+  t.true(
+    chunks.every((c) => c.byteLength === 0),
+    'the chunks are detached here (moved, not copied)',
+  );
+  h.handOver(first.length, [own(first.subarray(1024 * 1024))]);
+  t.is(await h.seal(), sha256(first));
+  // the next append is told a length: that part is read from the file
+  h.open(file);
+  h.upTo(first.length + second.length);
+  t.is(await h.seal(), sha256(Buffer.concat([first, Buffer.alloc(second.length, 0xee)])));
+  h.drop();
+});
+
+test('chunks handed over that do not end where their writes do fail the seal (and every later one)', async (t) => {
+  const dir = await tempRoot(t);
+  const file = join(dir, 'staged');
+  await writeFile(file, '');
+  const h = followFile();
+  if (!h) return t.fail('no hashing worker here');
+  h.open(file);
+  h.handOver(10, [own(patterned(9))]);
+  await t.throwsAsync(h.seal(), { message: /handed over end at 9, their writes at 10/ });
+  h.open(file);
+  h.handOver(20, [own(patterned(10))]);
+  await t.throwsAsync(h.seal(), { message: /handed over end at 9/ }, 'a failed job stays failed');
+  h.drop();
+});
+
+test('only chunks that are each the whole of an ArrayBuffer of their own can be handed over', (t) => {
+  const whole = own(patterned(100));
+  t.true(handOverable([whole, own(patterned(10))]));
+  t.false(handOverable([]), 'nothing to hand');
+  t.false(handOverable([whole.subarray(1)]), 'a view into a larger buffer');
+  t.false(handOverable([Buffer.from('pooled')]), "a slice of Buffer's pool");
+  t.false(handOverable([shared(patterned(10))]), 'shared memory');
+  t.false(handOverable([whole, new Uint8Array(whole.buffer)]), 'one buffer twice');
 });
 
 test('the worker keeps no process alive once its file jobs are sealed or dropped (a job kept between appends holds nothing)', async (t) => {

@@ -1,10 +1,11 @@
 // Request bodies (node:http's IncomingMessage, read from their events: write-body.ts) staged by
 // UploadStaging: the PATCHes of one upload go on with its hash, a body that runs over its limit or
 // is cut off by its client is refused and cut back, and a body of another kind after them goes on
-// with the right hash. A body larger than one write batch is hashed by the hashing worker, which
-// reads the staged file back (hash-worker.ts); the upload's hash goes on there between PATCHes.
+// with the right hash. A body larger than one write batch is hashed by the hashing worker, handed
+// its chunks once written (or, when someone watches the writes, reading the staged file back:
+// hash-worker.ts); the upload's hash goes on there between PATCHes.
 import { once } from 'node:events';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -125,7 +126,7 @@ test('after request bodies, a body of another kind goes on with the right hash',
   await store.close();
 });
 
-test('a request body larger than one write batch is hashed by the worker, which reads the staged file back; a smaller one on the event loop', async (t) => {
+test('a request body larger than one write batch is hashed by the worker; a smaller one on the event loop', async (t) => {
   const send = await bodies(t);
   const dir = await tempRoot(t);
   for (const [size, where] of [
@@ -146,6 +147,33 @@ test('a request body larger than one write batch is hashed by the worker, which 
     const digest = got.follow ? await got.follow.seal() : `sha256:${got.hash!.digest('hex')}`;
     got.follow?.drop();
     t.is(digest, sha256(bytes));
+  }
+});
+
+test("a large request body's chunks are handed to the worker once written (it does not read the file back), unless someone watches the writes", async (t) => {
+  const send = await bodies(t);
+  const dir = await tempRoot(t);
+  const bytes = patterned(3 * WRITE_BATCH + 4321, 3);
+  // the worker is pointed at a decoy of the same length: its digest shows which bytes it hashed
+  const decoy = join(dir, 'decoy');
+  await writeFile(decoy, Buffer.alloc(bytes.length, 0xee));
+  for (const watched of [false, true]) {
+    const path = join(dir, `body-${watched}`);
+    const fh = await open(path, 'w');
+    const { req, res } = await send(bytes);
+    let heard = 0;
+    const watch = watched ? { written: (length: number) => void (heard = length) } : {};
+    const got = await writeBody(fh, req, 0, Infinity, { path: decoy }, watch);
+    res.end();
+    await fh.close();
+    t.is(got.written, bytes.length);
+    t.deepEqual(await readFile(path), bytes, 'the staged file holds the body');
+    const digest = await got.follow!.seal();
+    got.follow!.drop();
+    if (watched) {
+      t.is(heard, bytes.length);
+      t.is(digest, sha256(Buffer.alloc(bytes.length, 0xee)), 'watched: its chunks are kept, the file is read back');
+    } else t.is(digest, sha256(bytes), 'the chunks themselves were hashed');
   }
 });
 

@@ -289,8 +289,8 @@ interface Compared {
   /** The bench client's CPU per unit while it drove ecr-rewind, and docker-registry. */
   oursClient: CpuFigures;
   theirsClient: CpuFigures;
-  /** The machine's limit (MiB/s) for the large and the chunked pushes' bodies. */
-  calibration: { large: number; chunked: number };
+  /** The machine's limit (MiB/s) for the large and the chunked pushes' bodies, and its CPU ms per body. */
+  calibration: { large: number; chunked: number; largeCpu: number; chunkedCpu: number };
 }
 
 const fold = (rows: Figures[], f: (row: Figures, i: number, k: Key) => number): Figures =>
@@ -325,7 +325,7 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
     const bc: CpuFigures[] = [];
     const al: CpuFigures[] = [];
     const bl: CpuFigures[] = [];
-    const cal = { large: [] as number[], chunked: [] as number[] };
+    const cal = { large: [] as number[], chunked: [] as number[], largeCpu: [] as number[], chunkedCpu: [] as number[] };
     // One unmeasured round each first: V8 needs a few thousand requests to optimise the
     // upload path, and a benchmark compares servers in their steady state.
     const warm = bodiesOf(sizes, -1);
@@ -349,9 +349,9 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
       }
       if (sizes.manifestsOnly) continue;
       settleDisk();
-      cal.large.push(await calibrate(bodies.large, 4));
+      cal.large.push(await calibrate(bodies.large, 4, cal.largeCpu));
       settleDisk();
-      cal.chunked.push(await calibrate(bodies.chunked, 2));
+      cal.chunked.push(await calibrate(bodies.chunked, 2, cal.chunkedCpu));
     }
     return {
       oursCpu: fold(ac, (row, _i, k) => row[k]),
@@ -362,7 +362,12 @@ async function compare(sizes: Sizes, rounds: number): Promise<Compared> {
       theirs: fold(b, (row, _i, k) => row[k]),
       // Latency: lower is better, so the ratio is theirs / ours there.
       ratios: fold(a, (row, i, k) => (k === 'tagsList' ? b[i]![k] / row[k] : row[k] / b[i]![k])),
-      calibration: { large: median(cal.large), chunked: median(cal.chunked) },
+      calibration: {
+        large: median(cal.large),
+        chunked: median(cal.chunked),
+        largeCpu: median(cal.largeCpu),
+        chunkedCpu: median(cal.chunkedCpu),
+      },
     };
   } finally {
     await ours.stop();
@@ -407,10 +412,10 @@ function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
   if (manifestsOnly) return;
   const share = (ours: number, limit: number): string => `${(ours / limit).toFixed(2)} of it (target >= 0.8)`;
   console.log(
-    `calibration, large push bodies hashed + written + fdatasync'ed (and the folder fsync'ed), 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
+    `calibration, large push bodies hashed + written + fdatasync'ed (and the folder fsync'ed), 4 conc., no HTTP or journal: ${c.calibration.large.toFixed(0)} MiB/s (${c.calibration.largeCpu.toFixed(1)} ms CPU per body); ecr-rewind reaches ${share(c.ours.largePush, c.calibration.large)}`,
   );
   console.log(
-    `calibration, chunked push bodies, 2 conc.: ${c.calibration.chunked.toFixed(0)} MiB/s; ecr-rewind reaches ${share(c.ours.chunkedPush, c.calibration.chunked)}`,
+    `calibration, chunked push bodies, 2 conc.: ${c.calibration.chunked.toFixed(0)} MiB/s (${c.calibration.chunkedCpu.toFixed(1)} ms CPU per body); ecr-rewind reaches ${share(c.ours.chunkedPush, c.calibration.chunked)}`,
   );
 }
 
@@ -452,6 +457,20 @@ function figuresOf(c: Compared, manifestsOnly: boolean): Figure[] {
     unit: 'MiB/s',
     value: c.calibration.chunked,
     better: 'higher',
+  });
+  out.push({
+    key: 'calibration.largeCpu',
+    label: 'calibration, large push bodies, CPU per body',
+    unit: 'ms',
+    value: c.calibration.largeCpu,
+    better: 'lower',
+  });
+  out.push({
+    key: 'calibration.chunkedCpu',
+    label: 'calibration, chunked push bodies, CPU per body',
+    unit: 'ms',
+    value: c.calibration.chunkedCpu,
+    better: 'lower',
   });
   out.push({
     key: 'largePush.share',

@@ -99,11 +99,14 @@ export async function startDistribution(): Promise<Target> {
  * a stream would arrive), written to a new file, fdatasync'ed, renamed, and the folder fsync'ed
  * (what makes the new name survive a crash: every durable store does it once per blob, and the
  * minimal servers of the ceiling bench do), `concurrency` at a time, in this process. No HTTP, no
- * journal: what a registry cannot beat. Returns MiB/s.
+ * journal: what a registry cannot beat. Returns MiB/s; when given `cpu`, adds to it this process's CPU
+ * ms per body (user + system, the thread pool's writes and flushes included), to set beside a
+ * server's CPU per push.
  */
-export async function calibrate(bodies: Buffer[], concurrency: number): Promise<number> {
+export async function calibrate(bodies: Buffer[], concurrency: number, cpu?: number[]): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'ecr-rewind-bench-calibration-'));
   try {
+    const before = process.cpuUsage();
     const secs = await pool(bodies.length, concurrency, async (i) => {
       const body = bodies[i]!;
       const hash = createHash('sha256');
@@ -127,6 +130,8 @@ export async function calibrate(bodies: Buffer[], concurrency: number): Promise<
         await folder.close();
       }
     });
+    const spent = process.cpuUsage(before);
+    cpu?.push((spent.user + spent.system) / 1000 / bodies.length);
     const bytes = bodies.reduce((s, b) => s + b.length, 0);
     return bytes / (1024 * 1024) / secs;
   } finally {
