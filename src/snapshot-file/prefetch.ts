@@ -27,6 +27,8 @@ export interface SnapshotStart {
   size: number;
   /** the checkpoint's bytes (not yet checked against their sha256), still being read (its errors come after the header's) */
   body: Promise<Buffer>;
+  /** the whole file's bytes, when it was prefetched (the pack's copy writes from them) */
+  bytes?: Buffer;
 }
 
 /** The checkpoint's bytes, and a check of the end marker (a file cut short has none). */
@@ -77,7 +79,7 @@ function startFrom(file: string, bytes: Buffer, size: number): SnapshotStart | u
   // a view of the file's bytes, unless holding them all for the checkpoint's sake would keep much more (blobs) alive
   const view = bytes.subarray(offset, offset + n);
   const body = size - n <= n / 4 ? view : Buffer.from(view);
-  return { header, offset, size, body: Promise.resolve(body) };
+  return { header, offset, size, body: Promise.resolve(body), bytes };
 }
 
 /**

@@ -220,3 +220,28 @@ test('the checkpoint file a start writes carries the CRC-32 the header names; fi
   }));
   await t.throwsAsync(restoreSnapshotFile(wrong, join(dir, 'restored')), { message: /does not match its CRC-32/ });
 });
+
+test('a start from a file whose checkpoint has one flipped byte is refused by its CRC-32 (older files: by its sha256), and leaves no folder', async (t) => {
+  const dir = await tempDir(t);
+  const { file } = await scenarioSnapshot(dir, 'multi-arch');
+  const { header } = await readSnapshotHeader(file);
+  const older = await withHeader(file, join(dir, 'older.snapshot'), (h) => ({
+    ...h,
+    checkpoint: { length: h.checkpoint.length, sha256: h.checkpoint.sha256 },
+  }));
+  for (const [name, source, check] of [
+    ['current', file, 'CRC-32'],
+    ['older', older, 'sha256'],
+  ] as const) {
+    const at = (await readSnapshotHeader(source)).offset + (header.checkpoint.length >> 1);
+    const flipped = await readFile(source);
+    flipped[at] = flipped[at]! ^ 0x10;
+    const damaged = join(dir, `${name}-flipped.snapshot`);
+    await writeFile(damaged, flipped);
+    const journal = join(dir, `adopted-${name}`);
+    await t.throwsAsync(adoptSnapshotFile(damaged, journal, { fsync: false }), {
+      message: new RegExp(`the state checkpoint does not match its ${check}`),
+    });
+    t.false(await exists(journal), `${name}: no folder left`);
+  }
+});

@@ -77,15 +77,18 @@ test('a pack is the snapshot file with its checkpoint left out: every other byte
     const file = join(dir, 'source.snapshot');
     const bytes = randomBytes(headerBytes + checkpointBytes + restBytes);
     await writeFile(file, bytes);
-    const target = join(dir, 'copy.pack');
-    await copyPack(file, target, { from: headerBytes, to: headerBytes + checkpointBytes }, bytes.length);
-    const copy = await readFile(target);
-    t.is(copy.length, bytes.length);
-    t.true(copy.subarray(0, headerBytes).equals(bytes.subarray(0, headerBytes)), 'the header');
-    t.true(copy.subarray(headerBytes + checkpointBytes).equals(bytes.subarray(headerBytes + checkpointBytes)), 'blobs and uploads');
-    t.true(
-      copy.subarray(headerBytes, headerBytes + checkpointBytes).every((b) => b === 0),
-      'the checkpoint is a hole',
-    );
+    // read from the file, and written from its bytes at hand (a prefetched start)
+    for (const given of [undefined, bytes]) {
+      const target = join(dir, given ? 'from-bytes.pack' : 'copy.pack');
+      await copyPack(file, target, { from: headerBytes, to: headerBytes + checkpointBytes }, bytes.length, given);
+      const copy = await readFile(target);
+      t.is(copy.length, bytes.length);
+      t.true(copy.subarray(0, headerBytes).equals(bytes.subarray(0, headerBytes)), 'the header');
+      t.true(copy.subarray(headerBytes + checkpointBytes).equals(bytes.subarray(headerBytes + checkpointBytes)), 'blobs and uploads');
+      t.true(
+        copy.subarray(headerBytes, headerBytes + checkpointBytes).every((b) => b === 0),
+        'the checkpoint is a hole',
+      );
+    }
   }
 });
