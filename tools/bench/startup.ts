@@ -9,6 +9,7 @@
  *                 start after an install or a Node upgrade runs; the rows above start with a
  *                 cache that a warm-up start wrote (in the bench's own folder, not the user's)
  *   first ECR     for comparison: spawn to the first answer of the ECR API (DescribeRepositories)
+ *   (the three rows of the bin are taken in turn, one start of each per round)
  *   tsx           for comparison: the TypeScript sources run through tsx (`npm run serve`)
  *   node -e 0     for comparison: spawn to exit of a node that does nothing (the floor)
  *
@@ -121,12 +122,28 @@ async function timeStart(nodeArgs: string[], serveArgs: string[], env: NodeJS.Pr
   }
 }
 
-async function series(rounds: number, nodeArgs: string[], serveArgs: (r: number) => string[], env: NodeJS.ProcessEnv): Promise<Timing> {
-  const all: Timing[] = [];
-  for (let r = 0; r < rounds; r++) all.push(await timeStart(nodeArgs, serveArgs(r), env));
-  const med = (key: keyof Timing): number => median(all.map((t) => t[key]));
-  return { health: med('health'), ecr: med('ecr'), cpu: med('cpu'), main: med('main'), waited: med('waited') };
+interface Series {
+  nodeArgs: string[];
+  serveArgs: (r: number) => string[];
+  env: NodeJS.ProcessEnv;
 }
+
+/**
+ * Medians of `rounds` starts of each series, taken in turn (one start of each per round): this
+ * machine's speed drifts by tens of percent within a minute, and series run one after the other
+ * were seen to swap places.
+ */
+async function interleaved(rounds: number, all: Series[]): Promise<Timing[]> {
+  const timings: Timing[][] = all.map(() => []);
+  for (let r = 0; r < rounds; r++) for (const [i, s] of all.entries()) timings[i]!.push(await timeStart(s.nodeArgs, s.serveArgs(r), s.env));
+  return timings.map((ts) => {
+    const med = (key: keyof Timing): number => median(ts.map((t) => t[key]));
+    return { health: med('health'), ecr: med('ecr'), cpu: med('cpu'), main: med('main'), waited: med('waited') };
+  });
+}
+
+const series = async (rounds: number, nodeArgs: string[], serveArgs: (r: number) => string[], env: NodeJS.ProcessEnv): Promise<Timing> =>
+  (await interleaved(rounds, [{ nodeArgs, serveArgs, env }]))[0]!;
 
 /** Spawn to exit of `node -e 0`: what any start of node costs on this machine now. */
 async function nodeFloor(rounds: number, env: NodeJS.ProcessEnv): Promise<number> {
@@ -158,12 +175,11 @@ export async function run(args: string[]): Promise<void> {
     const bin = [...binNodeFlags(), BIN];
     // the warm-up start writes the compile cache when it stops (a module only a plain start loads is added when the first one stops)
     await timeStart(bin, ['--journal', join(dir, 'warm-up'), '--from-snapshot', snapshot], env);
-    const fresh = await series(rounds, bin, (r) => ['--journal', join(dir, `fresh-${r}`)], env);
-    const fromSnapshot = await series(rounds, bin, (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot], env);
-    const uncached = await series(rounds, bin, (r) => ['--journal', join(dir, `uncached-${r}`)], {
-      ...env,
-      ECR_REWIND_COMPILE_CACHE: 'off',
-    });
+    const [fresh, fromSnapshot, uncached] = (await interleaved(rounds, [
+      { nodeArgs: bin, serveArgs: (r) => ['--journal', join(dir, `fresh-${r}`)], env },
+      { nodeArgs: bin, serveArgs: (r) => ['--journal', join(dir, `snap-${r}`), '--from-snapshot', snapshot], env },
+      { nodeArgs: bin, serveArgs: (r) => ['--journal', join(dir, `uncached-${r}`)], env: { ...env, ECR_REWIND_COMPILE_CACHE: 'off' } },
+    ])) as [Timing, Timing, Timing];
     const tsx = await series(
       quick ? 1 : 3,
       ['--import', 'tsx', join(root, 'src', 'cli.ts')],
