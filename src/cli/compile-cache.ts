@@ -24,7 +24,7 @@
  * This file is loaded by the bin before anything else, so it imports only Node's modules.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -121,8 +121,17 @@ function writeEntries(file: string, entries: Map<string, Entry>): void {
   const body = Buffer.concat(parts);
   const bodyCrc = Buffer.alloc(4);
   bodyCrc.writeUInt32LE(crc32(body));
-  writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC, 'latin1'), bodyCrc, body]));
-  renameSync(temporary, file);
+  try {
+    writeFileSync(temporary, Buffer.concat([Buffer.from(MAGIC, 'latin1'), bodyCrc, body]));
+    renameSync(temporary, file);
+  } catch (err) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // not written at all
+    }
+    throw err;
+  }
 }
 
 /** The `require` Node gives a module (its makeRequireFunction), for a module compiled here. */
@@ -173,6 +182,8 @@ export function installCompileCache(): boolean {
     try {
       const latest = readEntries(file);
       for (const [name, entry] of entries) if (!latest.has(name)) latest.set(name, entry);
+      // modules of installs since removed (an npx folder, an older checkout) are not kept forever
+      for (const name of latest.keys()) if (!existsSync(name)) latest.delete(name);
       for (const { name, crc, script } of fresh.splice(0)) latest.set(name, { crc, data: script.createCachedData() });
       writeEntries(file, latest);
       stats.saved++;

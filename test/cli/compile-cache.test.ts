@@ -150,3 +150,24 @@ test('the bin writes its cache where ECR_REWIND_COMPILE_CACHE says, and none whe
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('entries of modules whose files are gone are dropped when the cache is next written', async (t) => {
+  assertBuilt();
+  const [gone, kept] = [await fixture(), await fixture()];
+  try {
+    const cache = join(kept, 'cache');
+    const file = (await runFixture(gone, cache)).stats.file!;
+    await runFixture(kept, cache);
+    t.true((await readFile(file)).includes(gone), 'both installs are cached');
+    await rm(gone, { recursive: true, force: true });
+    await writeFile(join(kept, 'b.js'), 'exports.value = 41 + 3;\n');
+    t.is((await runFixture(kept, cache)).stats.saved, 1);
+    const bytes = await readFile(file);
+    t.false(bytes.includes(gone), 'the removed install is dropped');
+    t.true(bytes.includes(join(kept, 'a.js')));
+    t.is((await runFixture(kept, cache)).stats.hits, 2);
+  } finally {
+    await rm(gone, { recursive: true, force: true });
+    await rm(kept, { recursive: true, force: true });
+  }
+});
