@@ -1,7 +1,8 @@
-// Early writeback (writeback.ts): a durable append flushes a large body while it is still arriving
-// (an fdatasync every WRITEBACK_EVERY bytes, one at a time), and still flushes it whole after its
-// last write before it answers; a store without fsync never flushes. An early flush that fails
-// fails the append, even when the final flush succeeds, and the staged bytes are cut back.
+// Early writeback (writeback.ts): a durable append flushes a large body (a request's, or a lent one)
+// while it is still arriving (an fdatasync every WRITEBACK_EVERY bytes, one at a time), and still
+// flushes it whole after its last write before it answers; a store without fsync never flushes.
+// An early flush that fails fails the append, even when the final flush succeeds, and the staged
+// bytes are cut back.
 // FileHandle.prototype.datasync is wrapped to watch the flushes: the tests run serially.
 import { once } from 'node:events';
 import { fstatSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import test, { type ExecutionContext } from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
+import { LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
 import { WRITEBACK_EVERY, Writeback } from '../../src/blobs/writeback.ts';
 import { patterned, sha256, tempRoot } from './blob-helpers.ts';
@@ -61,6 +63,34 @@ test.serial('a durable append of a large body flushes it as it comes, one flush 
   t.is(flushes.at(-1), bytes.byteLength + more.byteLength);
   t.true(flushes.length >= 2, `one early flush past WRITEBACK_EVERY bytes of this PATCH: ${flushes}`);
   t.like(await staging.commit('u', bytes.byteLength + more.byteLength, sha256(Buffer.concat([bytes, more]))), { ok: true });
+  await store.close();
+});
+
+/** `bytes` in chunks of `size`, each read into one reused buffer (a body fetched from an upstream). */
+function lent(bytes: Uint8Array, size: number): LentChunks {
+  const buf = Buffer.alloc(size);
+  return {
+    [LENT]: true,
+    async *[Symbol.asyncIterator]() {
+      for (let at = 0; at < bytes.length; at += size) {
+        const n = Math.min(size, bytes.length - at);
+        buf.set(bytes.subarray(at, at + n));
+        yield buf.subarray(0, n);
+      }
+    },
+  };
+}
+
+test.serial('a lent body (pull through cache) is flushed as it comes too, whole after its last write', async (t) => {
+  const root = await tempRoot(t);
+  const store = new BlobStore(root, { durable: true });
+  const staging = new UploadStaging(store);
+  const bytes = patterned(3 * WRITEBACK_EVERY + 777, 5);
+  const flushes = await watchFlushes(t, root);
+  t.is(await staging.append('u', 0, lent(bytes, 65_537)), bytes.byteLength);
+  t.true(flushes.length >= 2, `early flushes, then the last: ${flushes}`);
+  t.is(flushes.at(-1), bytes.byteLength);
+  t.like(await staging.commit('u', bytes.byteLength, sha256(bytes)), { ok: true });
   await store.close();
 });
 
