@@ -53,7 +53,8 @@ test.serial('a durable append of a large body flushes it as it comes, one flush 
   const bytes = patterned(4 * WRITEBACK_EVERY + 12_345);
   const flushes = await watchFlushes(t, root);
   t.is(await staging.append('u', 0, streamOf(bytes)), bytes.byteLength);
-  t.true(flushes.length >= 3, `early flushes as the body came, then the last: ${flushes}`);
+  // how many depends on how fast the disk is (one at a time): at least the first
+  t.true(flushes.length >= 2, `early flushes as the body came, then the last: ${flushes}`);
   t.is(flushes.at(-1), bytes.byteLength, 'the last flush comes after the last write');
   for (const size of flushes.slice(0, -1)) t.true(size >= WRITEBACK_EVERY && size < bytes.byteLength, `an early flush at ${size}`);
   // a later PATCH counts from its own offset
