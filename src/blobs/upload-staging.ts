@@ -151,15 +151,13 @@ export class UploadStaging {
     // body after it goes on from a hash on the event loop (one the worker holds is rebuilt)
     const live = offset === 0 ? await this.#fresh(uploadId) : await this.#hashAt(uploadId, offset, { inline: isLent(body) });
     const fh = await this.#openStaged(uploadId, offset, live);
-    let writeback: Writeback | undefined;
+    // a durable store flushes the body as it comes, so the flush before the answer has only the tail left
+    const writeback = this.#store.durable ? new Writeback(fh, offset) : undefined;
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
-      // a durable store flushes the body as it comes, so the flush before the answer has only the tail left
-      writeback = this.#store.durable ? new Writeback(fh, offset) : undefined;
-      const early = writeback;
       const landed = (length: number): void => {
-        early?.written(length);
+        writeback?.written(length);
         watch.landed?.(length);
       };
       const got = await writeBody(fh, body, offset, limit, { hash: live.hash, follow: live.follow, path: file }, { ...watch, landed });
