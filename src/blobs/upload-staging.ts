@@ -14,6 +14,7 @@ import { syncFile } from '../support/durable-file.ts';
 import { fileIdentity, hashFile, type BlobStore } from './blob-store.ts';
 import type { FileHash } from './hash-worker.ts';
 import { writeBody, type WriteWatch } from './write-body.ts';
+import { Writeback } from './writeback.ts';
 
 interface Live {
   /** The hash of the staged bytes on the event loop; none when `follow` has them. */
@@ -62,6 +63,12 @@ export const isStorageFull = (err: unknown): boolean => {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT';
 };
+
+/** Waits for every flush (none is left under way), then fails with the first that failed. */
+async function allFlushed(flushes: (Promise<unknown> | undefined)[]): Promise<void> {
+  const failed = (await Promise.allSettled(flushes)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 
 /** What the caller of UploadStaging.append hears while it writes. */
 export interface AppendWatch extends WriteWatch {
@@ -144,10 +151,16 @@ export class UploadStaging {
     // body after it goes on from a hash on the event loop (one the worker holds is rebuilt)
     const live = offset === 0 ? await this.#fresh(uploadId) : await this.#hashAt(uploadId, offset, { inline: isLent(body) });
     const fh = await this.#openStaged(uploadId, offset, live);
+    // a durable store flushes the body as it comes, so the flush before the answer has only the tail left
+    const writeback = this.#store.durable ? new Writeback(fh, offset) : undefined;
     try {
       // a file this upload wrote to exactly `offset` bytes has nothing past them to cut
       if (offset > 0 && !(live.own && live.exact && live.length === offset)) await fh.truncate(offset);
-      const got = await writeBody(fh, body, offset, limit, { hash: live.hash, follow: live.follow, path: file }, watch);
+      const landed = (length: number): void => {
+        writeback?.written(length);
+        watch.landed?.(length);
+      };
+      const got = await writeBody(fh, body, offset, limit, { hash: live.hash, follow: live.follow, path: file }, { ...watch, landed });
       const { written } = got;
       if (got.hash) live.hash = got.hash;
       if (got.follow) live.follow = got.follow;
@@ -155,8 +168,11 @@ export class UploadStaging {
       // so a restart resumes the upload from bytes that are really there; a new staged
       // file's folder entry too (both flushes at once: each must end before the append does, in
       // either order). The worker's hash of the bytes (a large push) is read meanwhile.
+      // (the early flushes too: one that failed fails the append)
       const flushes =
-        this.#store.durable && written > 0 ? Promise.all([fh.datasync(), offset === 0 ? this.#store.syncUploads() : undefined]) : undefined;
+        this.#store.durable && written > 0
+          ? allFlushed([fh.datasync(), offset === 0 ? this.#store.syncUploads() : undefined, writeback?.settle()])
+          : writeback?.settle();
       flushes?.catch(() => undefined);
       let sha256: string;
       try {
@@ -177,6 +193,7 @@ export class UploadStaging {
       return written;
     } catch (err) {
       this.#forget(uploadId);
+      await writeback?.settle().catch(() => undefined);
       await truncate(file, offset).catch(() => undefined);
       throw err;
     } finally {

@@ -19,6 +19,8 @@ export interface WriteWatch {
   written?: OnWritten | undefined;
   /** Lent bodies only: the length taken so far, with the chunks not written yet, as soon as they are batched. */
   received?: OnWritten | undefined;
+  /** The length written so far after each write, every byte before it landed in the file (no chunks: a request body's still go to the hashing worker). */
+  landed?: ((length: number) => void) | undefined;
 }
 
 /**
@@ -212,6 +214,7 @@ async function writeLentBody(
         await write;
         await before;
         written += bytes.byteLength;
+        watch.landed?.(offset + written);
         watch.written?.(offset + written, watch.received ? [] : [bytes], watch.received ? undefined : lease);
       } finally {
         // the writer's own hold: the batch is reused once the watchers let go too
@@ -326,6 +329,7 @@ async function writeRequestBody(
       if (handing && handOverable(chunks)) follow.handOver(length, chunks);
       else follow.upTo(length);
     } else if (fresh) for (const c of chunks) fresh.update(c);
+    watch.landed?.(length);
     watch.written?.(length, chunks, lease);
   };
   const writer = new BatchWriter(fh, offset, onWritten);

@@ -29,6 +29,7 @@
  * `--rounds N` sets the rounds (default 3). `--pull-through-only` runs the pull through cache's
  * row alone (its rounds: 2 with `--quick`, else 5; `--rounds N` sets them too). `--manifests-only`
  * runs the manifest PUT, GET and HEAD rows alone (no blobs, no tags/list, no pull through cache).
+ * `--pushes-only` runs the large and chunked push rows and their calibrations alone.
  */
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -67,6 +68,8 @@ interface Sizes {
   manifestsOnly?: boolean;
   /** The manifest rows on node:http (`--node-client`) instead of the lean client (raw-client.ts). */
   nodeClient?: boolean;
+  /** Only the large and chunked push rows and their calibrations (`--pushes-only`). */
+  pushesOnly?: boolean;
 }
 
 const KEYS = [
@@ -139,6 +142,12 @@ function cpuMeter(target: Target): { cpu: CpuFigures; client: CpuFigures; reset(
   };
 }
 
+/** The chunked pushes (64 MiB in 5 MiB PATCHes, 2 at a time); answers seconds. */
+const chunkedWork = (target: Target, bodies: Bodies): Promise<number> =>
+  pool(bodies.chunked.length, 2, async (i) => {
+    await pushChunked(target, 'bench/chunked', bodies.chunked[i]!, 5 * MiB);
+  });
+
 async function blobWork(target: Target, sizes: Sizes, bodies: Bodies, meter: ReturnType<typeof cpuMeter>, rate: Partial<Figures>) {
   const largeDigests: string[] = [];
   meter.reset();
@@ -146,12 +155,17 @@ async function blobWork(target: Target, sizes: Sizes, bodies: Bodies, meter: Ret
     largeDigests[i] = await pushBlob(target, 'bench/large', bodies.large[i]!);
   });
   meter.spent('largePush', bodies.large.length);
+  rate.largePush = (bodies.large.length * 16) / pushSecs;
+  if (sizes.pushesOnly) {
+    meter.reset();
+    rate.chunkedPush = (bodies.chunked.length * 64) / (await chunkedWork(target, bodies));
+    meter.spent('chunkedPush', bodies.chunked.length);
+    return;
+  }
   const { secs: pullSecs, bytes: pulled } = await pullLarge(target, 'bench/large', largeDigests);
   meter.spent('largePull', largeDigests.length);
   if (pulled !== sizes.largeBlobs * 16 * MiB) throw new Error(`short pull: ${pulled} bytes`);
-  const chunkedSecs = await pool(bodies.chunked.length, 2, async (i) => {
-    await pushChunked(target, 'bench/chunked', bodies.chunked[i]!, 5 * MiB);
-  });
+  const chunkedSecs = await chunkedWork(target, bodies);
   meter.spent('chunkedPush', bodies.chunked.length);
   const smallDigests: string[] = [];
   const smallSecs = await pool(bodies.small.length, 16, async (i) => {
@@ -163,7 +177,6 @@ async function blobWork(target: Target, sizes: Sizes, bodies: Bodies, meter: Ret
     if (got.bytes !== 4096) throw new Error(`small pull: ${got.bytes} bytes`);
   });
   meter.spent('smallPull', sizes.smallGets);
-  rate.largePush = (bodies.large.length * 16) / pushSecs;
   rate.largePull = (bodies.large.length * 16) / pullSecs;
   rate.chunkedPush = (bodies.chunked.length * 64) / chunkedSecs;
   rate.smallPush = bodies.small.length / smallSecs;
@@ -242,6 +255,11 @@ async function timedManifests(
 }
 
 const MANIFEST_KEYS: readonly Key[] = ['manifestPut', 'manifestGet', 'manifestHead'];
+const PUSH_KEYS: readonly Key[] = ['largePush', 'chunkedPush'];
+
+/** The rows a run measures (`--manifests-only`, `--pushes-only`: some of them). */
+const measured = (sizes: Pick<Sizes, 'manifestsOnly' | 'pushesOnly'>, key: Key): boolean =>
+  sizes.manifestsOnly ? MANIFEST_KEYS.includes(key) : sizes.pushesOnly ? PUSH_KEYS.includes(key) : true;
 
 interface RoundFigures {
   rate: Figures;
@@ -259,6 +277,10 @@ async function round(target: Target, sizes: Sizes, r: number, bodies: Bodies): P
     return { rate: rate as Figures, cpu: meter.cpu, client: meter.client };
   }
   await blobWork(target, sizes, bodies, meter, rate);
+  if (sizes.pushesOnly) {
+    for (const k of KEYS) if (!PUSH_KEYS.includes(k)) rate[k] = meter.cpu[k] = meter.client[k] = Number.NaN;
+    return { rate: rate as Figures, cpu: meter.cpu, client: meter.client };
+  }
   await manifestWork(target, sizes, r, meter, rate);
   const latencies: number[] = [];
   meter.reset();
@@ -387,7 +409,8 @@ const ROWS: [string, Key, string, number][] = [
   ['tags/list, 10,000 tags', 'tagsList', 'ms', 5],
 ];
 
-function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
+function printTable(c: Compared, rounds: number, sizes: Sizes): void {
+  const manifestsOnly = sizes.manifestsOnly === true;
   console.log(
     `rounds: ${rounds} (medians; ratio = median of the per-round ratios, > 1 means ecr-rewind is faster); large pulls by ${largePullClient}`,
   );
@@ -396,7 +419,7 @@ function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [label, key, unit, target] of ROWS) {
-    if (manifestsOnly && !MANIFEST_KEYS.includes(key)) continue;
+    if (!measured(sizes, key)) continue;
     const ratio = c.ratios[key];
     const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
     const cpu = `${c.oursCpu[key].toFixed(2)} / ${c.theirsCpu[key].toFixed(2)}`;
@@ -419,10 +442,11 @@ function printTable(c: Compared, rounds: number, manifestsOnly: boolean): void {
   );
 }
 
-function figuresOf(c: Compared, manifestsOnly: boolean): Figure[] {
+function figuresOf(c: Compared, sizes: Sizes): Figure[] {
+  const manifestsOnly = sizes.manifestsOnly === true;
   const out: Figure[] = [];
   for (const [label, key, unit] of ROWS) {
-    if (manifestsOnly && !MANIFEST_KEYS.includes(key)) continue;
+    if (!measured(sizes, key)) continue;
     const better = key === 'tagsList' ? 'lower' : 'higher';
     out.push({ key: `${key}.ours`, label: `${label}, ecr-rewind`, unit, value: c.ours[key], better });
     out.push({ key: `${key}.theirs`, label: `${label}, docker-registry`, unit, value: c.theirs[key], better });
@@ -498,6 +522,7 @@ export async function run(args: string[]): Promise<void> {
     : { largeBlobs: 16, chunkedBlobs: 4, smallBlobs: 800, smallGets: 8000, manifests: 2000, gets: 10_000, tags: 10_000, listings: 20 };
   const manifestsOnly = args.includes('--manifests-only');
   sizes.nodeClient = args.includes('--node-client');
+  sizes.pushesOnly = args.includes('--pushes-only');
   if (manifestsOnly) Object.assign(sizes, { largeBlobs: 0, chunkedBlobs: 0, smallBlobs: 0, manifestsOnly });
   const machine = machineNow();
   console.log(describeMachine(machine));
@@ -506,7 +531,7 @@ export async function run(args: string[]): Promise<void> {
     return;
   }
   const compared = await compare(sizes, rounds);
-  printTable(compared, rounds, manifestsOnly);
-  if (!manifestsOnly) await runPullThroughRow(quick ? 2 : 5);
-  saveResults('registry', args, machine, figuresOf(compared, manifestsOnly));
+  printTable(compared, rounds, sizes);
+  if (!manifestsOnly && !sizes.pushesOnly) await runPullThroughRow(quick ? 2 : 5);
+  saveResults('registry', args, machine, figuresOf(compared, sizes));
 }
