@@ -2,7 +2,6 @@
 // where it started, commit verifying the digest (a live sha256, sha512 read back) before the
 // bytes are linked into the store (the staged file dropped on release), and the hash rebuilt
 // from the staged file after a restart.
-import { once } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import test from 'ava';
@@ -10,7 +9,7 @@ import { BlobStore, fileIdentity } from '../../src/blobs/blob-store.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
 import { FILLS, LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
 import type { Lease } from '../../src/blobs/lease.ts';
-import { exists, patterned, RecordingStore, sha256, sha512, tempRoot } from './blob-helpers.ts';
+import { exists, lent, patterned, RecordingStore, sha256, sha512, streamOf, tempRoot } from './blob-helpers.ts';
 
 async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
   for (const p of parts) yield typeof p === 'string' ? Buffer.from(p) : p;
@@ -45,23 +44,6 @@ test('chunks appended at their offsets are committed as one blob; the staged fil
   t.false(await exists(store.stagingPath('u')));
   t.is(await readFile(store.path(sha256('hello world')), 'utf8'), 'hello world', 'the stored blob outlives the staged file');
 });
-
-/** `bytes` in chunks of `size` (odd sizes cross the 1 MiB batches), each read into one reused buffer, scribbled over once lent on. */
-function lent(bytes: Uint8Array, size: number): LentChunks {
-  const buf = Buffer.alloc(size);
-  return {
-    [LENT]: true,
-    async *[Symbol.asyncIterator]() {
-      for (let at = 0; at < bytes.length; at += size) {
-        const n = Math.min(size, bytes.length - at);
-        buf.set(bytes.subarray(at, at + n));
-        yield buf.subarray(0, n);
-        buf.fill(0xee);
-        if (at % (7 * size) === 0) await new Promise((r) => setTimeout(r, 1));
-      }
-    },
-  };
-}
 
 test('lent chunks (a source reading into one buffer again) are staged whole; each write is heard with its batch, unchanged while its lease is held', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: true });
@@ -302,19 +284,6 @@ test('discard drops the staged bytes and the live hash', async (t) => {
   await staging.append('u', 0, chunks('fresh'));
   t.like(await staging.commit('u', 5, sha256('fresh')), { ok: true });
 });
-
-/** A request body as Node hands it over: a Readable stream of socket-sized chunks. */
-function streamOf(bytes: Uint8Array, chunk = 64 * 1024): PassThrough {
-  const stream = new PassThrough({ highWaterMark: chunk });
-  void (async () => {
-    for (let at = 0; at < bytes.byteLength; at += chunk) {
-      // honour backpressure, as a socket would
-      if (!stream.write(bytes.subarray(at, Math.min(bytes.byteLength, at + chunk)))) await once(stream, 'drain');
-    }
-    stream.end();
-  })();
-  return stream;
-}
 
 test('a stream body of many batches (a request) is staged whole, in order, read from its events with backpressure', async (t) => {
   const store = new BlobStore(await tempRoot(t), { durable: true });

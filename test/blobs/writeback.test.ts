@@ -4,29 +4,14 @@
 // An early flush that fails fails the append, even when the final flush succeeds, and the staged
 // bytes are cut back.
 // FileHandle.prototype.datasync is wrapped to watch the flushes: the tests run serially.
-import { once } from 'node:events';
 import { fstatSync } from 'node:fs';
 import { type FileHandle, open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import test, { type ExecutionContext } from 'ava';
 import { BlobStore } from '../../src/blobs/blob-store.ts';
-import { LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
 import { UploadStaging } from '../../src/blobs/upload-staging.ts';
 import { WRITEBACK_EVERY, Writeback } from '../../src/blobs/writeback.ts';
-import { patterned, sha256, tempRoot } from './blob-helpers.ts';
-
-/** A request body as Node hands it over: a Readable stream of socket-sized chunks. */
-function streamOf(bytes: Uint8Array, chunk = 64 * 1024): PassThrough {
-  const stream = new PassThrough({ highWaterMark: chunk });
-  void (async () => {
-    for (let at = 0; at < bytes.byteLength; at += chunk) {
-      if (!stream.write(bytes.subarray(at, Math.min(bytes.byteLength, at + chunk)))) await once(stream, 'drain');
-    }
-    stream.end();
-  })();
-  return stream;
-}
+import { lent, patterned, sha256, streamOf, tempRoot } from './blob-helpers.ts';
 
 /** The size of each file flushed (fdatasync) while `t` runs, in order; `fail(n)` makes the n-th flush (from 1) fail with EIO. */
 async function watchFlushes(t: ExecutionContext, dir: string, fail?: (n: number) => boolean): Promise<number[]> {
@@ -68,21 +53,6 @@ test.serial('a durable append of a large body flushes it as it comes, one flush 
   t.like(await staging.commit('u', bytes.byteLength + more.byteLength, sha256(Buffer.concat([bytes, more]))), { ok: true });
   await store.close();
 });
-
-/** `bytes` in chunks of `size`, each read into one reused buffer (a body fetched from an upstream). */
-function lent(bytes: Uint8Array, size: number): LentChunks {
-  const buf = Buffer.alloc(size);
-  return {
-    [LENT]: true,
-    async *[Symbol.asyncIterator]() {
-      for (let at = 0; at < bytes.length; at += size) {
-        const n = Math.min(size, bytes.length - at);
-        buf.set(bytes.subarray(at, at + n));
-        yield buf.subarray(0, n);
-      }
-    },
-  };
-}
 
 test.serial('a lent body (pull through cache) is flushed as it comes too, whole after its last write', async (t) => {
   const root = await tempRoot(t);
