@@ -16,6 +16,7 @@ import { UploadStaging } from '../../src/blobs/upload-staging.ts';
 import { writeBody } from '../../src/blobs/write-body.ts';
 import { LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
 import { exists, patterned, sha256, tempRoot } from './blob-helpers.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 interface Received {
   req: IncomingMessage;
@@ -69,7 +70,7 @@ test('request bodies are staged whole; the PATCHes of one upload go on with its 
   const whole = Buffer.concat(parts);
   t.true((await readFile(store.stagingPath('u'))).equals(whole));
   t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true, size: whole.length });
-  t.deepEqual(await readFile(store.path(sha256(whole))), whole);
+  sameBytes(t, await readFile(store.path(sha256(whole))), whole);
   await store.close();
 });
 
@@ -95,7 +96,7 @@ test('a request body over its limit or cut off by its client is refused and cut 
   next.res.end();
   const whole = Buffer.concat([first, last]);
   t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true });
-  t.deepEqual(await readFile(store.path(sha256(whole))), whole);
+  sameBytes(t, await readFile(store.path(sha256(whole))), whole);
   await store.close();
 });
 
@@ -167,7 +168,7 @@ test("a large request body's chunks are handed to the worker once written (it do
     res.end();
     await fh.close();
     t.is(got.written, bytes.length);
-    t.deepEqual(await readFile(path), bytes, 'the staged file holds the body');
+    sameBytes(t, await readFile(path), bytes, 'the staged file holds the body');
     const digest = await got.follow!.seal();
     got.follow!.drop();
     if (watched) {
@@ -217,6 +218,6 @@ test("an upload's hash goes on in the worker across large and small PATCHes and 
   t.deepEqual(await staging.commit('u', whole.length, wrong), { ok: false, actual: sha256(whole), size: whole.length });
   t.false(await exists(store.path(wrong)));
   t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true, size: whole.length });
-  t.deepEqual(await readFile(store.path(sha256(whole))), whole);
+  sameBytes(t, await readFile(store.path(sha256(whole))), whole);
   await store.close();
 });

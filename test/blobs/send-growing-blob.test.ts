@@ -9,18 +9,19 @@ import test from 'ava';
 import { CountedLease } from '../../src/blobs/lease.ts';
 import { type GrowingFile, sendGrowingBlob, StagedWindow } from '../../src/blobs/send-growing-blob.ts';
 import { patterned, tempRoot } from './blob-helpers.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 test('the window answers the held bytes of a range, across chunks, and nothing before its first byte', (t) => {
   const w = new StagedWindow(10);
   const bytes = patterned(16);
   w.add(0, [bytes.subarray(0, 4), bytes.subarray(4, 8)]);
-  t.deepEqual(Buffer.concat(w.slice(2, 7)!), bytes.subarray(2, 7));
-  t.deepEqual(Buffer.concat(w.slice(0, 100)!), bytes.subarray(0, 8));
+  sameBytes(t, Buffer.concat(w.slice(2, 7)!), bytes.subarray(2, 7));
+  sameBytes(t, Buffer.concat(w.slice(0, 100)!), bytes.subarray(0, 8));
   w.add(8, [bytes.subarray(8, 12), bytes.subarray(12, 16)]);
   // over its limit: the oldest chunks went
   t.is(w.slice(3, 16), undefined);
-  t.deepEqual(Buffer.concat(w.slice(8, 16)!), bytes.subarray(8, 16));
-  t.deepEqual(Buffer.concat(w.slice(13, 15)!), bytes.subarray(13, 15));
+  sameBytes(t, Buffer.concat(w.slice(8, 16)!), bytes.subarray(8, 16));
+  sameBytes(t, Buffer.concat(w.slice(13, 15)!), bytes.subarray(13, 15));
   t.is(w.slice(16, 20), undefined, 'nothing past what was added');
   w.clear();
   t.is(w.slice(8, 16), undefined);
@@ -36,7 +37,7 @@ test('the window holds the lease of the chunks it keeps, and a lent slice holds 
   w.add(0, [bytes.subarray(0, 4), bytes.subarray(4, 8)], a);
   a.release(); // the writer lets go: the window still holds both chunks
   const lent = w.lend(2, 8)!;
-  t.deepEqual(Buffer.concat(lent.chunks), bytes.subarray(2, 8));
+  sameBytes(t, Buffer.concat(lent.chunks), bytes.subarray(2, 8));
   w.add(8, [bytes.subarray(8, 16)], b);
   b.release();
   t.deepEqual(freed, [], 'a dropped chunk lent to a reader is not freed');
@@ -55,13 +56,13 @@ test('the window keeps chunks not written to the file yet past its limit, and dr
   w.add(0, [bytes.subarray(0, 8)]);
   w.add(8, [bytes.subarray(8, 16)]);
   w.add(16, [bytes.subarray(16, 24)]);
-  t.deepEqual(Buffer.concat(w.slice(0, 24)!), bytes, 'nothing written yet: every chunk stays');
+  sameBytes(t, Buffer.concat(w.slice(0, 24)!), bytes, 'nothing written yet: every chunk stays');
   w.filed(8);
   t.is(w.slice(0, 24), undefined, 'the first chunk went once written');
-  t.deepEqual(Buffer.concat(w.slice(8, 24)!), bytes.subarray(8, 24), 'the next one is not written yet');
+  sameBytes(t, Buffer.concat(w.slice(8, 24)!), bytes.subarray(8, 24), 'the next one is not written yet');
   w.filed(24);
   t.is(w.slice(8, 24), undefined);
-  t.deepEqual(Buffer.concat(w.slice(16, 24)!), bytes.subarray(16, 24), 'the last chunk always stays');
+  sameBytes(t, Buffer.concat(w.slice(16, 24)!), bytes.subarray(16, 24), 'the last chunk always stays');
 });
 
 test('readers of a growing blob get its bytes, from the window when they keep up and from the file when behind it', async (t) => {

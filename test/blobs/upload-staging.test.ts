@@ -10,6 +10,7 @@ import { UploadStaging } from '../../src/blobs/upload-staging.ts';
 import { FILLS, LENT, type LentChunks } from '../../src/support/lent-chunks.ts';
 import type { Lease } from '../../src/blobs/lease.ts';
 import { exists, lent, patterned, RecordingStore, sha256, sha512, streamOf, tempRoot } from './blob-helpers.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 async function* chunks(...parts: (string | Uint8Array)[]): AsyncIterable<Uint8Array> {
   for (const p of parts) yield typeof p === 'string' ? Buffer.from(p) : p;
@@ -75,11 +76,11 @@ test('lent chunks (a source reading into one buffer again) are staged whole; eac
     'lengths grow; each write hands on its batch',
   );
   t.is(leases.length, heard.length, 'every batch comes with a lease');
-  t.deepEqual(Buffer.concat(kept), blob, 'no batch held was written over');
+  sameBytes(t, Buffer.concat(kept), blob, 'no batch held was written over');
   for (const l of leases) l.release();
   t.throws(() => leases[0]!.release(), { message: /released more often/ });
   t.like(await staging.commit('lent', blob.length, sha256(blob)), { ok: true });
-  t.deepEqual(await readFile(store.path(sha256(blob))), blob);
+  sameBytes(t, await readFile(store.path(sha256(blob))), blob);
   // over its limit: refused, nothing kept
   await t.throwsAsync(staging.append('big', 0, lent(blob, 65_537), 1024 * 1024));
   t.is(await stagedSize(store, 'big'), 0);
@@ -158,7 +159,7 @@ test('a body that fills the stager buffers (FILLS) is staged whole with its dige
   t.deepEqual(lengths, [1, 2, 3].map((m) => m * 1024 * 1024).concat(blob.length), 'each buffer is handed on as it was filled');
   t.is(body.taken, 4);
   t.like(await staging.commit('filled', blob.length, sha256(blob)), { ok: true });
-  t.deepEqual(await readFile(store.path(sha256(blob))), blob);
+  sameBytes(t, await readFile(store.path(sha256(blob))), blob);
   const failing = filling(blob, 65_536, 1536 * 1024);
   await t.throwsAsync(staging.append('failed', 0, failing), { message: 'the upstream went away' });
   t.is(await stagedSize(store, 'failed'), 0);
@@ -182,7 +183,7 @@ test('after a lent body hashed off the event loop, an append at its end goes on 
   await staging.append('u', first.length, chunks(more.toString()), Infinity, { ended: (d) => (ended = d) });
   t.is(ended, sha256(whole), 'the hash was rebuilt from the staged bytes');
   t.like(await staging.commit('u', whole.length, sha256(whole)), { ok: true });
-  t.deepEqual(await readFile(store.path(sha256(whole))), whole);
+  sameBytes(t, await readFile(store.path(sha256(whole))), whole);
 });
 
 test('an append at an offset cuts what was staged past it (a chunk sent again after an unacknowledged one)', async (t) => {

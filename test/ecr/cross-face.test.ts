@@ -20,6 +20,7 @@ import { makeImageLayout, type Descriptor } from '../support/clients/oci-layout.
 import { createSkopeo } from '../support/clients/skopeo.ts';
 import { makeTempDir, removeDir } from '../../src/testkit/temp-dir.ts';
 import { startEcr, uploadLayer, type EcrFixture } from './ecr-fixture.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 const dockerTest = testRequiring(['dockerd', 'docker']);
 const skopeoTest = testRequiring(['skopeo']);
@@ -105,7 +106,7 @@ skopeoTest('SDK layer upload + PutImage -> skopeo reads the same bytes; the down
     const { downloadUrl } = await f.ecr.send(new GetDownloadUrlForLayerCommand({ repositoryName: 'cross/skopeo', layerDigest }));
     t.true(downloadUrl!.startsWith(`http://${host}/`), 'the download URL is on the one registry host');
     const res = await fetch(downloadUrl!);
-    t.deepEqual(Buffer.from(await res.arrayBuffer()), copied);
+    sameBytes(t, Buffer.from(await res.arrayBuffer()), copied);
   } finally {
     await removeDir(dest);
   }

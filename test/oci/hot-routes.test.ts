@@ -7,6 +7,7 @@ import test from 'ava';
 import type { Context } from 'koa';
 import { hotRoutes } from '../../src/http/oci/hot-routes.ts';
 import { errorCodes, OCI_MANIFEST, startRegistry } from './registry-fixture.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 /** The /v2 face's routes (oci-face.ts and its route modules), as the router is given them. */
 const ROUTES: [string, string][] = [
@@ -129,6 +130,6 @@ test('the hot lane asks for credentials as the router does (401 UNAUTHORIZED wit
     t.is(res.headers.get('etag'), `"${digest}"`, method);
     t.is(res.headers.get('content-length'), String(bytes.length), method);
     t.is(res.headers.get('docker-distribution-api-version'), 'registry/2.0', method);
-    t.deepEqual(Buffer.from(await res.arrayBuffer()), method === 'GET' ? bytes : Buffer.alloc(0), method);
+    sameBytes(t, Buffer.from(await res.arrayBuffer()), method === 'GET' ? bytes : Buffer.alloc(0), method);
   }
 });

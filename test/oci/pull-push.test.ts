@@ -2,6 +2,7 @@
 
 import test from 'ava';
 import { digestOf, DOCKER_MANIFEST, errorCodes, OCI_INDEX, OCI_MANIFEST, startRegistry } from './registry-fixture.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 test('end-1: GET /v2/ without credentials is a 401 Basic challenge; with credentials 200', async (t) => {
   await using reg = await startRegistry({ auth: 'any' });
@@ -40,7 +41,7 @@ test('end-4b + end-2: a monolithic POST ?digest= stores the blob; GET and HEAD s
   t.is(get.status, 200);
   t.is(get.headers.get('docker-content-digest'), digest);
   t.is(get.headers.get('content-length'), String(bytes.length));
-  t.deepEqual(Buffer.from(await get.arrayBuffer()), bytes);
+  sameBytes(t, Buffer.from(await get.arrayBuffer()), bytes);
 
   const head = await reg.fetch(`/v2/test/app/blobs/${digest}`, { method: 'HEAD' });
   t.is(head.status, 200);
@@ -111,7 +112,7 @@ test('end-4a + end-5 + end-13 + end-6: a chunked upload with several PATCHes, st
   t.is(put.status, 201);
   t.is(put.headers.get('location'), `/v2/test/app/blobs/${digest}`);
   t.is(put.headers.get('docker-content-digest'), digest);
-  t.deepEqual(Buffer.from(await (await reg.fetch(`/v2/test/app/blobs/${digest}`)).arrayBuffer()), bytes);
+  sameBytes(t, Buffer.from(await (await reg.fetch(`/v2/test/app/blobs/${digest}`)).arrayBuffer()), bytes);
   t.is((await reg.fetch(location)).status, 404, 'the finished upload is gone');
 });
 
@@ -215,7 +216,7 @@ test('end-7 + end-3: a manifest PUT by tag is served byte for byte by tag and by
     t.is(get.status, 200);
     t.is(get.headers.get('content-type'), OCI_MANIFEST);
     t.is(get.headers.get('docker-content-digest'), digest);
-    t.deepEqual(Buffer.from(await get.arrayBuffer()), bytes);
+    sameBytes(t, Buffer.from(await get.arrayBuffer()), bytes);
     const head = await reg.fetch(`/v2/test/app/manifests/${ref}`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } });
     t.is(head.status, 200);
     t.is(head.headers.get('content-length'), String(bytes.length));
@@ -271,7 +272,7 @@ test('end-7: a manifest just under 4 MiB (390 annotations of 10,000 characters) 
   t.true(bytes.length > 3_900_000 && bytes.length <= 4 * 1024 * 1024);
   const get = await reg.fetch(`/v2/test/app/manifests/${digest}`, { headers: { accept: OCI_MANIFEST } });
   t.is(get.status, 200);
-  t.deepEqual(Buffer.from(await get.arrayBuffer()), bytes);
+  sameBytes(t, Buffer.from(await get.arrayBuffer()), bytes);
 });
 
 test('end-7: a push to a repository that does not exist is NAME_UNKNOWN', async (t) => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { digestOf, OCI_MANIFEST, startRegistry } from './registry-fixture.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 test('push, stop, start on the same journal: identical bytes; an unfinished upload is finished after the start', async (t) => {
   const journal = await mkdtemp(path.join(tmpdir(), 'ecr-rewind-restart-'));
@@ -33,9 +34,9 @@ test('push, stop, start on the same journal: identical bytes; an unfinished uplo
   await using reg = await startRegistry({ journal, fsync: 'always' }, []);
   const get = await reg.fetch('/v2/test/app/manifests/v1', { headers: { accept: OCI_MANIFEST } });
   t.is(get.status, 200);
-  t.deepEqual(Buffer.from(await get.arrayBuffer()), manifest.bytes);
+  sameBytes(t, Buffer.from(await get.arrayBuffer()), manifest.bytes);
   const blob = await reg.fetch(`/v2/test/app/blobs/${digestOf(layer)}`);
-  t.deepEqual(Buffer.from(await blob.arrayBuffer()), layer);
+  sameBytes(t, Buffer.from(await blob.arrayBuffer()), layer);
 
   const status = await reg.fetch(uploadLocation);
   t.is(status.status, 204);

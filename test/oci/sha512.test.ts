@@ -11,6 +11,7 @@ import { startEmulator } from '../../src/emulator.ts';
 import { openHistory } from '../../src/replay/journal-history.ts';
 import { verifyJournal } from '../../src/replay/verify.ts';
 import { errorCodes, OCI_CONFIG, OCI_INDEX, OCI_LAYER, OCI_MANIFEST, startRegistry } from './registry-fixture.ts';
+import { sameBytes } from '../support/bytes.ts';
 
 const sha512 = (bytes: Uint8Array | string): string => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
 
@@ -47,7 +48,7 @@ test('a sha512 blob pushed in one POST, by POST + PUT, and in chunks is stored a
     const get = await reg.fetch(`/v2/test/app/blobs/${digest}`);
     t.is(get.status, 200);
     t.is(get.headers.get('docker-content-digest'), digest);
-    t.deepEqual(Buffer.from(await get.arrayBuffer()), bytes);
+    sameBytes(t, Buffer.from(await get.arrayBuffer()), bytes);
     const head = await reg.fetch(`/v2/test/app/blobs/${digest}`, { method: 'HEAD' });
     t.is(head.status, 200);
     t.is(head.headers.get('content-length'), String(bytes.length));
@@ -104,7 +105,7 @@ test('an image and an index of sha512 descriptors pushed by sha512 digest are se
     const get = await reg.fetch(`/v2/test/app/manifests/${digest}`, { headers: { accept: type } });
     t.is(get.status, 200);
     t.is(get.headers.get('docker-content-digest'), digest);
-    t.deepEqual(Buffer.from(await get.arrayBuffer()), bytes);
+    sameBytes(t, Buffer.from(await get.arrayBuffer()), bytes);
   }
   // a sha512 digest that does not match the manifest's bytes
   const bad = await reg.putManifest('test/app', sha512('not it'), manifest);
@@ -134,7 +135,7 @@ test('sha512 blobs survive a snapshot and a start from it, and verify checks the
     await using emu = await startEmulator({ fromSnapshot: join(dir, 'a.snapshot'), journal: join(dir, 'b'), auth: 'none', logger: false });
     const get = await fetch(`${emu.endpoint}/v2/test/app/blobs/${digest}`);
     t.is(get.status, 200);
-    t.deepEqual(Buffer.from(await get.arrayBuffer()), bytes);
+    sameBytes(t, Buffer.from(await get.arrayBuffer()), bytes);
     await emu.blobsSettled();
   }
   t.deepEqual((await verifyJournal(await openHistory(join(dir, 'b')))).faults, []);
