@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuMs } from './support/proc.ts';
-import { blobOf, digestOf, MiB, pool, pullLarge, pushBlob, pushChunked, type Target } from './support/registry-client.ts';
+import { pullLarge } from './support/raw-client.ts';
+import { blobOf, digestOf, MiB, pool, pushBlob, pushChunked, type Target } from './support/registry-client.ts';
 import { calibrate, childTarget, spawnReady, startDistribution, startEcrRewind } from './support/registry-targets.ts';
 import { describeMachine, machineNow } from './support/results.ts';
 
@@ -36,7 +37,7 @@ interface Row {
   largePushCpu: number;
   largePullCpu: number;
   chunkedPushCpu: number;
-  /** The bench process's own CPU ms per unit (the client side; for large pulls, curl's is not in it). */
+  /** The bench process's own CPU ms per unit (the client side). */
   largePushClient: number;
   largePullClient: number;
   chunkedPushClient: number;

@@ -5,7 +5,7 @@
  * ecr-rewind / docker-registry (for latency: docker-registry / ecr-rewind, so > 1 is faster). The two run side by
  * side and the rounds alternate between them, so a busy machine slows both alike.
  *
- *   large push / pull   16 MiB blobs, 4 concurrent (POST, one PATCH, PUT ?digest=; GET by curl, each blob 3 times)
+ *   large push / pull   16 MiB blobs, 4 concurrent (POST, one PATCH, PUT ?digest=; GET by a lean client, each blob 3 times)
  *   chunked push        64 MiB blobs in 5 MiB PATCHes with Content-Range, 2 concurrent
  *   small push / pull   4 KiB blobs, 16 concurrent (POST, PATCH, PUT ?digest=; GET)
  *   manifest PUT        8 concurrent, distinct manifests by tag
@@ -35,21 +35,8 @@ import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { runPullThroughRow } from './pull-through.ts';
 import { cpuMs } from './support/proc.ts';
-import { rawClient } from './support/raw-client.ts';
-import {
-  type Answer,
-  blobOf,
-  call,
-  digestOf,
-  expect,
-  largePullClient,
-  MiB,
-  pool,
-  pullLarge,
-  pushBlob,
-  pushChunked,
-  type Target,
-} from './support/registry-client.ts';
+import { largePullClient, pullLarge, rawClient } from './support/raw-client.ts';
+import { type Answer, blobOf, call, digestOf, expect, MiB, pool, pushBlob, pushChunked, type Target } from './support/registry-client.ts';
 import { calibrate, startDistribution, startEcrRewind } from './support/registry-targets.ts';
 import { describeMachine, machineNow, saveResults, type Figure } from './support/results.ts';
 
@@ -115,7 +102,7 @@ function bodiesOf(sizes: Sizes, r: number): Bodies {
   return bodies;
 }
 
-/** The bench process's own CPU ms so far (the client side of every row but the large pull, which curl runs). */
+/** The bench process's own CPU ms so far (the client side of every row). */
 const clientMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
@@ -429,11 +416,7 @@ function printTable(c: Compared, rounds: number, sizes: Sizes): void {
     const ratio = c.ratios[key];
     const fmt = (v: number): string => `${v.toFixed(v < 10 ? 2 : 0)} ${unit}`;
     const cpu = `${c.oursCpu[key].toFixed(2)} / ${c.theirsCpu[key].toFixed(2)}`;
-    // the large pulls' client is curl, whose CPU is not the bench process's
-    const client =
-      key === 'largePull' && largePullClient.startsWith('curl')
-        ? 'curl'
-        : `${c.oursClient[key].toFixed(2)} / ${c.theirsClient[key].toFixed(2)}`;
+    const client = `${c.oursClient[key].toFixed(2)} / ${c.theirsClient[key].toFixed(2)}`;
     console.log(
       `| ${label} | ${fmt(c.ours[key])} | ${fmt(c.theirs[key])} | ${ratio.toFixed(2)}x | ${ratio >= target ? 'ok' : 'MISS'} >= ${target}x | ${cpu} | ${client} |`,
     );

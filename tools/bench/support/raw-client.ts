@@ -1,8 +1,8 @@
 /**
- * A lean HTTP/1.1 client for the registry benchmark's small requests (manifest PUT, GET and HEAD):
- * one keep-alive connection per request in flight, one request at a time on it, answers framed by
- * Content-Length (what both registries send for these requests; anything else is an error here,
- * never a wrong figure).
+ * A lean HTTP/1.1 client for the registry benchmark's manifest requests (PUT, GET and HEAD) and its
+ * large blob pulls (pullLarge, below): one keep-alive connection per request in flight, one request
+ * at a time on it, answers framed by Content-Length (what both registries send for these requests;
+ * anything else is an error here, never a wrong figure).
  *
  * Why not node:http: its client spends ~65 µs of CPU per request on this machine, as much as
  * ecr-rewind's server spends answering a manifest GET, and on 2 cores the client's CPU is taken
@@ -12,7 +12,7 @@
  * rows on node:http instead (registry-client.ts `call`).
  */
 import { connect, type Socket } from 'node:net';
-import type { Answer, Target } from './registry-client.ts';
+import { type Answer, MiB, pool, type Target } from './registry-client.ts';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 
@@ -32,9 +32,26 @@ class Connection {
   #remaining = 0;
   #failed: Error | undefined;
 
-  constructor(url: URL) {
-    this.#socket = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
-    this.#socket.on('data', (chunk: Buffer) => this.#read(chunk));
+  /** `readBuffer`: bytes of one buffer every read of the socket lands in, reused (large answers); else a fresh Buffer per read. */
+  constructor(url: URL, readBuffer?: number) {
+    const at = { host: url.hostname, port: Number(url.port), noDelay: true };
+    if (readBuffer === undefined) {
+      this.#socket = connect(at);
+      this.#socket.on('data', (chunk: Buffer) => this.#read(chunk));
+    } else {
+      const buffer = Buffer.allocUnsafe(readBuffer);
+      // the buffer is read into again after the callback: #read copies what it keeps
+      this.#socket = connect({
+        ...at,
+        onread: {
+          buffer,
+          callback: (n: number): boolean => {
+            this.#read(buffer.subarray(0, n), true);
+            return true;
+          },
+        },
+      });
+    }
     this.#socket.on('error', (err) => this.#fail(err));
     this.#socket.on('close', () => this.#fail(new Error('the server closed the connection')));
   }
@@ -61,14 +78,15 @@ class Connection {
     this.#socket.destroy();
   }
 
-  #read(chunk: Buffer): void {
+  /** `reused`: `chunk` is read into again once this returns (it is copied when kept). */
+  #read(chunk: Buffer, reused = false): void {
     if (this.#answer) {
       this.#remaining -= chunk.length;
       this.#answer.bytes += chunk.length;
       if (this.#remaining <= 0) this.#done();
       return;
     }
-    this.#buffered = this.#buffered.length === 0 ? chunk : Buffer.concat([this.#buffered, chunk]);
+    this.#buffered = this.#buffered.length === 0 ? (reused ? Buffer.from(chunk) : chunk) : Buffer.concat([this.#buffered, chunk]);
     const end = this.#buffered.indexOf(HEAD_END);
     if (end < 0) return;
     const lines = this.#buffered.toString('latin1', 0, end).split('\r\n');
@@ -117,7 +135,8 @@ export interface RawClient {
   close(): void;
 }
 
-export function rawClient(target: Target): RawClient {
+/** `readBuffer`: each connection reads into one reused buffer of that many bytes (large answers; Connection). */
+export function rawClient(target: Target, readBuffer?: number): RawClient {
   const idle: Connection[] = [];
   const all: Connection[] = [];
   const host = target.url.host;
@@ -126,7 +145,7 @@ export function rawClient(target: Target): RawClient {
       let c = idle.pop();
       while (c?.broken) c = idle.pop();
       if (c === undefined) {
-        c = new Connection(target.url);
+        c = new Connection(target.url, readBuffer);
         all.push(c);
       }
       const answer = await c.request(method, host, path, headers, body);
@@ -137,4 +156,34 @@ export function rawClient(target: Target): RawClient {
       for (const c of all) c.close();
     },
   };
+}
+
+/** Who pulls the large blobs (printed with the table). */
+export const largePullClient = 'this lean client, 4 keep-alive connections, each reading into one reused 4 MiB buffer';
+
+/**
+ * Pulls every blob of `digests` from `repo` `passes` times over (each pass in the same order), 4 at
+ * a time; answers the seconds and the bytes received.
+ *
+ * The client is this one, each connection reading the socket into one 4 MiB buffer it reuses
+ * (`onread`), so a 16 MiB pull costs it ~4 ms of CPU. It was curl (4 processes), which spent
+ * 18-22 ms per 16 MiB pull here, 2-3 times what either server did: on 2 cores the row then
+ * measured curl more than the servers, and both at half the speed they reach with this client
+ * (~1,100 instead of ~2,200 MiB/s for ecr-rewind). node:http's client was dropped before that
+ * for the same reason (it saturated its core at ~700 MB/s).
+ */
+export async function pullLarge(target: Target, repo: string, digests: string[], passes = 1): Promise<{ secs: number; bytes: number }> {
+  const all = Array.from({ length: passes }, () => digests).flat();
+  const client = rawClient(target, 4 * MiB);
+  let bytes = 0;
+  try {
+    const secs = await pool(all.length, 4, async (i) => {
+      const got = await client.call('GET', `/v2/${repo}/blobs/${all[i]}`);
+      if (got.status !== 200) throw new Error(`GET blob: ${got.status}`);
+      bytes += got.bytes; // after the await: `x += await f()` would lose concurrent updates
+    });
+    return { secs, bytes };
+  } finally {
+    client.close();
+  }
 }

@@ -124,19 +124,15 @@ export function blobOf(size: number, tag: string): Buffer {
 }
 
 /**
- * Large pulls run through curl (4 processes, each fetching its share of the blobs in turn
- * on one keep-alive connection): at ~700 MB/s a Node client saturates its core before either
- * server does (with it both measured alike, about 1.0x, while ecr-rewind used a third less
- * CPU per blob), and a registry is pulled from by clients written in Go or C anyway. Without
- * curl, the bench's Node client does it (and says so).
+ * curl, for the pull through cache's row (pull-through.ts): one process fetching an image's
+ * manifest, config and layer in order on one keep-alive connection, as a registry's clients do.
  *
- * The curl processes are started before the clock runs and wait for their URLs on stdin (`-K -`):
- * the clock starts when every one of them is blocked reading it. Starting them is a fork of this
- * process, which holds every body of the round (0.3-1 GiB): 4 forks took 130-280 ms, most of a
- * timed pull of 8 x 16 MiB (190-320 ms), whichever server was measured.
+ * A curl process is started before the clock runs and waits for its URLs on stdin (`-K -`): the
+ * clock starts when it is blocked reading it. Starting one is a fork of this process, which holds
+ * every body of the round (0.3-1 GiB): 4 forks took 130-280 ms, most of a timed pull of
+ * 8 x 16 MiB (190-320 ms), whichever server was measured.
  */
 export const curl = existsSync('/usr/bin/curl') ? '/usr/bin/curl' : undefined;
-export const largePullClient = curl ? 'curl, 4 processes' : 'node:http, 4 concurrent (no curl here)';
 
 /** Resolves when process `pid` is blocked reading its stdin (Linux: /proc/<pid>/syscall reads `0 0x0 ...`), or after 2 s. */
 async function readingStdin(pid: number): Promise<void> {
@@ -183,28 +179,4 @@ export function curlFor(urls: string[], headers: string[] = []): { ready: Promis
       ),
     bytes,
   };
-}
-
-/**
- * Pulls every blob of `digests` `passes` times (each pass in the same order), 4 at a time; answers
- * the seconds and the bytes received. More passes make a longer window for the clock: one pass of
- * 16 x 16 MiB lasts ~0.1 s here.
- */
-export async function pullLarge(target: Target, repo: string, digests: string[], passes = 1): Promise<{ secs: number; bytes: number }> {
-  const all = Array.from({ length: passes }, () => digests).flat();
-  if (!curl) {
-    let bytes = 0;
-    const secs = await pool(all.length, 4, async (i) => {
-      const got = expect(await call(target, 'GET', `/v2/${repo}/blobs/${all[i]}`), 200, 'GET blob');
-      bytes += got.bytes; // after the await: `x += await f()` would lose concurrent updates
-    });
-    return { secs, bytes };
-  }
-  const url = (d: string): string => new URL(`/v2/${repo}/blobs/${d}`, target.url).href;
-  const curls = [0, 1, 2, 3].map((k) => curlFor(all.filter((_, i) => i % 4 === k).map(url)));
-  await Promise.all(curls.map((c) => c.ready));
-  const t0 = performance.now();
-  for (const c of curls) c.go();
-  const sizes = await Promise.all(curls.map((c) => c.bytes));
-  return { secs: (performance.now() - t0) / 1000, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
