@@ -1,5 +1,5 @@
 // sendBlob: the bytes start..end (inclusive) of a blob, read from its file at the location's
-// offset (a blob inside a bigger file, as in a pack), in 4 MiB buffers; a file shorter than
+// offset (a blob inside a bigger file, as in a pack), in 256 KiB buffers; a file shorter than
 // the range breaks the response instead of hanging it; a client that goes away ends the send;
 // a blob of more chunks than there are buffers comes back whole, to a fast client and a slow one.
 import { createServer, request, type Server } from 'node:http';
