@@ -4,8 +4,9 @@
  * same run. Two minimal servers (support/minimal-registry.ts) do only the bytes path, with the
  * same durability as ecr-rewind (fdatasync before the 202, folders fsync'ed) and no journal:
  * one on node:http, one on a raw socket that reads bodies into a buffer of its own. The same
- * client code drives all four (support/registry-client.ts), the rounds rotate which goes first,
- * and the calibration row (hash + write + fdatasync + folder fsync, no HTTP) runs in each round.
+ * client code drives all four (support/registry-client.ts; the large pulls, support/raw-client.ts),
+ * the rounds rotate which goes first, and the calibration row (hash + write + fdatasync + folder
+ * fsync, no HTTP) runs in each round.
  *
  *   npm run bench -- ceiling [--rounds N] [--quick]
  */
